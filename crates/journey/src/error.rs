@@ -1,0 +1,165 @@
+//! The one error type of the journey: every rule a command can break, with a stable code for
+//! programs, an English message for logs (`Display`) and a French message for people.
+
+use crate::{CodeKind, IdentityField, Step};
+use thiserror::Error;
+
+/// A rule of the journey refused a command. The state may still have changed (a wrong code
+/// counts as an attempt); the caller persists the state whatever the result.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum JourneyError {
+    #[error("action {action} is not possible at step {step:?}")]
+    WrongStep { action: &'static str, step: Step },
+    #[error("invalid email address")]
+    InvalidEmail,
+    #[error("password does not follow the rule")]
+    WeakPassword,
+    #[error("invalid phone number (expected an international prefix)")]
+    InvalidMobile,
+    #[error("the terms of use (CGU) were not accepted")]
+    TermsNotAccepted,
+    #[error("malformed {0:?} code")]
+    CodeMalformed(CodeKind),
+    #[error("wrong {kind:?} code, {remaining} attempts left")]
+    CodeWrong { kind: CodeKind, remaining: u8 },
+    #[error("{0:?} code expired")]
+    CodeExpired(CodeKind),
+    #[error("{0:?} code burned after too many wrong attempts")]
+    CodeAttemptsExhausted(CodeKind),
+    #[error("resend limit reached for the {0:?} code")]
+    ResendLimitReached(CodeKind),
+    #[error("invalid identity field {field:?}")]
+    InvalidField { field: IdentityField },
+    #[error("person is under 18")]
+    Underage,
+    #[error("identity document expired")]
+    DocumentExpired,
+    #[error("identity document issued in the future")]
+    DocumentIssuedInFuture,
+    #[error("residence permit valid for less than 5 years")]
+    ResidencePermitTooShort,
+    #[error("identity data already confirmed; it cannot be changed")]
+    IdentityAlreadyConfirmed,
+    #[error("the document presented differs from the confirmed identity data")]
+    DocumentMismatch,
+    #[error("registered letter not opened yet")]
+    LetterNotOpened,
+    #[error("visual identification not started")]
+    IdentificationNotStarted,
+    #[error("visual identification is missing {0}")]
+    IncompleteSubmission(&'static str),
+    #[error("secret code must be 4 different digits")]
+    InvalidSecretCode,
+    #[error("secret code locked after too many failures")]
+    SecretCodeLocked,
+    #[error("wrong secret code, {remaining} attempts left")]
+    WrongSecretCode { remaining: u8 },
+    #[error("no such login request")]
+    UnknownLoginRequest,
+    #[error("login request already answered")]
+    LoginRequestAlreadyAnswered,
+    #[error("login request expired (60 s approval window)")]
+    LoginRequestExpired,
+    #[error("the answering device is not the enrolled one")]
+    NotTheEnrolledDevice,
+    #[error("the device signature does not verify")]
+    InvalidDeviceSignature,
+    #[error("phone number typed does not match the enrolled identity")]
+    MobileMismatch,
+}
+
+impl JourneyError {
+    /// Stable machine-readable code: programs and screens decide on this, never on text.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::WrongStep { .. } => "wrong_step",
+            Self::InvalidEmail => "invalid_email",
+            Self::WeakPassword => "weak_password",
+            Self::InvalidMobile => "invalid_mobile",
+            Self::TermsNotAccepted => "terms_not_accepted",
+            Self::CodeMalformed(_) => "code_malformed",
+            Self::CodeWrong { .. } => "code_wrong",
+            Self::CodeExpired(_) => "code_expired",
+            Self::CodeAttemptsExhausted(_) => "code_attempts_exhausted",
+            Self::ResendLimitReached(_) => "resend_limit_reached",
+            Self::InvalidField { .. } => "invalid_field",
+            Self::Underage => "underage",
+            Self::DocumentExpired => "document_expired",
+            Self::DocumentIssuedInFuture => "document_issued_in_future",
+            Self::ResidencePermitTooShort => "residence_permit_too_short",
+            Self::IdentityAlreadyConfirmed => "identity_already_confirmed",
+            Self::DocumentMismatch => "document_mismatch",
+            Self::LetterNotOpened => "letter_not_opened",
+            Self::IdentificationNotStarted => "identification_not_started",
+            Self::IncompleteSubmission(_) => "incomplete_submission",
+            Self::InvalidSecretCode => "invalid_secret_code",
+            Self::SecretCodeLocked => "secret_code_locked",
+            Self::WrongSecretCode { .. } => "wrong_secret_code",
+            Self::UnknownLoginRequest => "unknown_login_request",
+            Self::LoginRequestAlreadyAnswered => "login_request_already_answered",
+            Self::LoginRequestExpired => "login_request_expired",
+            Self::NotTheEnrolledDevice => "not_the_enrolled_device",
+            Self::InvalidDeviceSignature => "invalid_device_signature",
+            Self::MobileMismatch => "mobile_mismatch",
+        }
+    }
+
+    /// The sentence a person reads, in French.
+    pub fn message_fr(&self) -> String {
+        match self {
+            Self::WrongStep { step, .. } => format!(
+                "Cette action n'est pas possible à l'étape « {} ».",
+                step.label_fr()
+            ),
+            Self::InvalidEmail => "Adresse e-mail invalide : vérifiez-la (exemple : prenom.nom@exemple.fr).".into(),
+            Self::WeakPassword => "Le mot de passe doit contenir au moins 8 caractères, dont une majuscule, une minuscule et un chiffre.".into(),
+            Self::InvalidMobile => "Numéro de téléphone invalide : indiquez l'indicatif du pays (exemple : +33 6 12 34 56 78).".into(),
+            Self::TermsNotAccepted => "Vous devez accepter les conditions générales d'utilisation (CGU) pour créer votre compte.".into(),
+            Self::CodeMalformed(kind) => format!("Le {} doit comporter {}.", kind.label_fr(), kind.format_fr()),
+            Self::CodeWrong { kind, remaining } => format!(
+                "{} incorrect. Il vous reste {remaining} essai{}.",
+                capitalise(kind.label_fr()),
+                if *remaining > 1 { "s" } else { "" }
+            ),
+            Self::CodeExpired(kind) => format!("Ce {} a expiré : demandez-en un nouveau.", kind.label_fr()),
+            Self::CodeAttemptsExhausted(kind) => format!(
+                "Trop d'essais incorrects : ce {} n'est plus valable, demandez-en un nouveau.",
+                kind.label_fr()
+            ),
+            Self::ResendLimitReached(kind) => format!(
+                "Vous avez demandé trop de nouveaux envois du {} : contactez l'assistance.",
+                kind.label_fr()
+            ),
+            Self::InvalidField { field } => format!("Le champ « {} » est invalide : {}", field.label_fr(), field.hint_fr()),
+            Self::Underage => "Vous devez avoir au moins 18 ans pour créer votre Identité Numérique.".into(),
+            Self::DocumentExpired => "Votre pièce d'identité a expiré : une pièce en cours de validité est nécessaire.".into(),
+            Self::DocumentIssuedInFuture => "La date de délivrance ne peut pas être dans le futur.".into(),
+            Self::ResidencePermitTooShort => "Seuls les titres de séjour d'une durée de validité d'au moins 5 ans sont acceptés.".into(),
+            Self::IdentityAlreadyConfirmed => "Vos informations personnelles sont confirmées : elles ne peuvent plus être modifiées.".into(),
+            Self::DocumentMismatch => "La pièce présentée ne correspond pas aux informations confirmées.".into(),
+            Self::LetterNotOpened => "Ouvrez d'abord votre courrier recommandé (« Lire mon courrier »).".into(),
+            Self::IdentificationNotStarted => "Commencez d'abord l'identification visuelle.".into(),
+            Self::IncompleteSubmission(what) => format!("Il manque {what} pour envoyer votre identification visuelle."),
+            Self::InvalidSecretCode => "Le code secret doit comporter 4 chiffres tous différents.".into(),
+            Self::SecretCodeLocked => "Votre code secret est bloqué après trop d'erreurs : vérifiez à nouveau votre identité pour en choisir un nouveau.".into(),
+            Self::WrongSecretCode { remaining } => format!(
+                "Code secret incorrect. Il vous reste {remaining} essai{}.",
+                if *remaining > 1 { "s" } else { "" }
+            ),
+            Self::UnknownLoginRequest => "Cette demande de connexion est introuvable.".into(),
+            Self::LoginRequestAlreadyAnswered => "Cette demande de connexion a déjà reçu une réponse.".into(),
+            Self::LoginRequestExpired => "Le délai d'une minute est dépassé : recommencez la connexion depuis le site.".into(),
+            Self::NotTheEnrolledDevice => "Cet appareil n'est pas celui sur lequel votre Identité Numérique est activée.".into(),
+            Self::InvalidDeviceSignature => "La réponse de l'appareil n'a pas pu être vérifiée.".into(),
+            Self::MobileMismatch => "Aucune Identité Numérique n'est associée à ce numéro de téléphone.".into(),
+        }
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

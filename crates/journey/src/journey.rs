@@ -1,0 +1,1036 @@
+//! The state machine: a learner's whole journey, fed commands and "now", returning the
+//! messages to send. Calling `advance` again with the same time is harmless.
+
+use crate::account::{Account, Email, MobileNumber, PasswordDigest, Profile};
+use crate::codes::{CodeKind, IssuedCode};
+use crate::enrolment::{ApprovalStatus, DeviceId, EnrolledDevice, LoginApproval, ProofCheck};
+use crate::identity::{IdentityDocument, IdentityInput, PresentedDocument};
+use crate::verification::{
+    Identification, LetterStatus, RefusalReason, RegisteredLetter, ReviewDecision, ReviewPlan,
+    SpokenDigits, Submission, VerificationMode,
+};
+use crate::{calendar, rules, JourneyError};
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+/// Where a learner stands, as a screen or a trainer names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Step {
+    NotStarted,
+    EmailCode,
+    Password,
+    Mobile,
+    MobileCode,
+    Profile,
+    IdentityData,
+    IdentityConfirmation,
+    VerificationChoice,
+    FaceToFace,
+    PostalLetter,
+    RegisteredLetter,
+    VisualIdentification,
+    Review,
+    IdentificationRefused,
+    Activation,
+    Enrolled,
+    Locked,
+}
+
+impl Step {
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Self::NotStarted => "Création du compte",
+            Self::EmailCode => "Code reçu par e-mail",
+            Self::Password => "Choix du mot de passe",
+            Self::Mobile => "Numéro de téléphone",
+            Self::MobileCode => "Code reçu par SMS",
+            Self::Profile => "Civilité, prénom et nom",
+            Self::IdentityData => "Vos informations personnelles",
+            Self::IdentityConfirmation => "Confirmation de vos informations",
+            Self::VerificationChoice => "Choix du mode de vérification",
+            Self::FaceToFace => "Vérification en face à face",
+            Self::PostalLetter => "Vérification par courrier",
+            Self::RegisteredLetter => "Courrier recommandé AR24",
+            Self::VisualIdentification => "Identification visuelle",
+            Self::Review => "Identification en cours de traitement",
+            Self::IdentificationRefused => "Identification refusée",
+            Self::Activation => "Code d'activation",
+            Self::Enrolled => "Identité Numérique active",
+            Self::Locked => "Code secret bloqué",
+        }
+    }
+}
+
+/// The person once the identity data is confirmed: never changes afterwards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub account: Account,
+    pub identity: IdentityDocument,
+    pub identity_confirmed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LockReason {
+    TooManySecretCodeFailures,
+    SecretCodeForgotten,
+}
+
+/// Each state holds exactly the data it needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Stage {
+    #[default]
+    NotStarted,
+    EmailCode {
+        email: Email,
+        code: IssuedCode,
+    },
+    Password {
+        email: Email,
+    },
+    Mobile {
+        email: Email,
+        password: PasswordDigest,
+    },
+    MobileCode {
+        email: Email,
+        password: PasswordDigest,
+        mobile: MobileNumber,
+        code: IssuedCode,
+    },
+    Profile {
+        email: Email,
+        password: PasswordDigest,
+        mobile: MobileNumber,
+    },
+    IdentityData {
+        account: Account,
+    },
+    IdentityConfirmation {
+        account: Account,
+        draft: IdentityDocument,
+    },
+    VerificationChoice {
+        person: Person,
+    },
+    FaceToFace {
+        person: Person,
+        code: IssuedCode,
+        by_post: bool,
+    },
+    PostalLetter {
+        person: Person,
+        sent_at: DateTime<Utc>,
+        arrives_at: DateTime<Utc>,
+    },
+    Online {
+        person: Person,
+        letter: RegisteredLetter,
+    },
+    Activation {
+        person: Person,
+        code: IssuedCode,
+        verified_by: VerificationMode,
+    },
+    Enrolled {
+        person: Person,
+        device: EnrolledDevice,
+        approvals: Vec<LoginApproval>,
+        secret_failures: u8,
+    },
+    Locked {
+        person: Person,
+        reason: LockReason,
+    },
+}
+
+/// Something a person, a clerk, a reviewer or a relying party does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    StartAccount {
+        email: Email,
+    },
+    ConfirmEmail {
+        code: String,
+    },
+    ResendEmailCode,
+    ChoosePassword {
+        digest: PasswordDigest,
+    },
+    RegisterMobile {
+        mobile: MobileNumber,
+    },
+    ConfirmMobile {
+        code: String,
+    },
+    ResendMobileCode,
+    CompleteProfile {
+        profile: Profile,
+        terms_accepted: bool,
+    },
+    EnterIdentity {
+        input: IdentityInput,
+    },
+    ConfirmIdentity,
+    ChooseVerification {
+        mode: VerificationMode,
+    },
+    /// The clerk (or postman) checks the code and the document shown.
+    ClerkValidate {
+        code: String,
+        presented: PresentedDocument,
+    },
+    /// "Lire mon courrier".
+    ReadLetter,
+    /// "Confirmer mon identité".
+    ConfirmLetterIdentity,
+    /// "Je ne suis pas cette personne".
+    DeclineLetter,
+    StartVisualIdentification,
+    SubmitVisualIdentification {
+        submission: Submission,
+        plan: ReviewPlan,
+    },
+    /// A reviewer at the desk decides (automatic plans decide by themselves in `advance`).
+    ReviewIdentification {
+        decision: ReviewDecision,
+    },
+    ResendActivationCode,
+    Activate {
+        code: String,
+        device: EnrolledDevice,
+    },
+    OpenLoginRequest {
+        request_id: String,
+        relying_party: String,
+        mobile: MobileNumber,
+        challenge: String,
+    },
+    AnswerLoginRequest {
+        request_id: String,
+        device_id: DeviceId,
+        proof: ProofCheck,
+    },
+    DeclineLoginRequest {
+        request_id: String,
+        device_id: DeviceId,
+    },
+    ForgetSecretCode,
+}
+
+impl Command {
+    /// Name used in the journal and in errors.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::StartAccount { .. } => "start_account",
+            Self::ConfirmEmail { .. } => "confirm_email",
+            Self::ResendEmailCode => "resend_email_code",
+            Self::ChoosePassword { .. } => "choose_password",
+            Self::RegisterMobile { .. } => "register_mobile",
+            Self::ConfirmMobile { .. } => "confirm_mobile",
+            Self::ResendMobileCode => "resend_mobile_code",
+            Self::CompleteProfile { .. } => "complete_profile",
+            Self::EnterIdentity { .. } => "enter_identity",
+            Self::ConfirmIdentity => "confirm_identity",
+            Self::ChooseVerification { .. } => "choose_verification",
+            Self::ClerkValidate { .. } => "clerk_validate",
+            Self::ReadLetter => "read_letter",
+            Self::ConfirmLetterIdentity => "confirm_letter_identity",
+            Self::DeclineLetter => "decline_letter",
+            Self::StartVisualIdentification => "start_visual_identification",
+            Self::SubmitVisualIdentification { .. } => "submit_visual_identification",
+            Self::ReviewIdentification { .. } => "review_identification",
+            Self::ResendActivationCode => "resend_activation_code",
+            Self::Activate { .. } => "activate",
+            Self::OpenLoginRequest { .. } => "open_login_request",
+            Self::AnswerLoginRequest { .. } => "answer_login_request",
+            Self::DeclineLoginRequest { .. } => "decline_login_request",
+            Self::ForgetSecretCode => "forget_secret_code",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Channel {
+    Email,
+    Sms,
+    /// A paper letter in the mailbox.
+    Post,
+}
+
+/// What the world must tell the person; the world's catalogue turns it into French text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notice {
+    EmailCode {
+        code: String,
+        valid_until: DateTime<Utc>,
+    },
+    MobileCode {
+        code: String,
+        valid_until: DateTime<Utc>,
+    },
+    AccountCreated,
+    FaceToFaceCode {
+        code: String,
+        valid_until: DateTime<Utc>,
+    },
+    PostalLetterSent {
+        arrives_at: DateTime<Utc>,
+    },
+    PostalLetterDelivered {
+        code: String,
+        valid_until: DateTime<Utc>,
+    },
+    RegisteredLetterAvailable {
+        letter_id: String,
+    },
+    IdentificationRecorded {
+        letter_id: String,
+    },
+    IdentificationAccepted,
+    IdentificationRefused {
+        reason: RefusalReason,
+    },
+    ActivationCode {
+        code: String,
+        valid_until: DateTime<Utc>,
+    },
+    IdentityActivated,
+    LoginApproved {
+        relying_party: String,
+    },
+    SecretCodeLocked,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Effect {
+    Send { channel: Channel, notice: Notice },
+}
+
+fn send(channel: Channel, notice: Notice) -> Effect {
+    Effect::Send { channel, notice }
+}
+
+/// A learner's journey. Only `handle` and `advance` change it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Journey {
+    stage: Stage,
+}
+
+impl Journey {
+    pub fn stage(&self) -> &Stage {
+        &self.stage
+    }
+
+    pub fn step(&self) -> Step {
+        match &self.stage {
+            Stage::NotStarted => Step::NotStarted,
+            Stage::EmailCode { .. } => Step::EmailCode,
+            Stage::Password { .. } => Step::Password,
+            Stage::Mobile { .. } => Step::Mobile,
+            Stage::MobileCode { .. } => Step::MobileCode,
+            Stage::Profile { .. } => Step::Profile,
+            Stage::IdentityData { .. } => Step::IdentityData,
+            Stage::IdentityConfirmation { .. } => Step::IdentityConfirmation,
+            Stage::VerificationChoice { .. } => Step::VerificationChoice,
+            Stage::FaceToFace { .. } => Step::FaceToFace,
+            Stage::PostalLetter { .. } => Step::PostalLetter,
+            Stage::Online { letter, .. } => match &letter.identification {
+                Identification::NotStarted => Step::RegisteredLetter,
+                Identification::Started { .. } => Step::VisualIdentification,
+                Identification::UnderReview { .. } => Step::Review,
+                Identification::Refused { .. } => Step::IdentificationRefused,
+            },
+            Stage::Activation { .. } => Step::Activation,
+            Stage::Enrolled { .. } => Step::Enrolled,
+            Stage::Locked { .. } => Step::Locked,
+        }
+    }
+
+    /// The confirmed person, from the confirmation of the identity data onwards.
+    pub fn person(&self) -> Option<&Person> {
+        match &self.stage {
+            Stage::VerificationChoice { person }
+            | Stage::FaceToFace { person, .. }
+            | Stage::PostalLetter { person, .. }
+            | Stage::Online { person, .. }
+            | Stage::Activation { person, .. }
+            | Stage::Enrolled { person, .. }
+            | Stage::Locked { person, .. } => Some(person),
+            Stage::NotStarted
+            | Stage::EmailCode { .. }
+            | Stage::Password { .. }
+            | Stage::Mobile { .. }
+            | Stage::MobileCode { .. }
+            | Stage::Profile { .. }
+            | Stage::IdentityData { .. }
+            | Stage::IdentityConfirmation { .. } => None,
+        }
+    }
+
+    /// The code a clerk types to find this learner, while face to face is pending.
+    pub fn face_to_face_code(&self) -> Option<&str> {
+        match &self.stage {
+            Stage::FaceToFace { code, .. } => Some(code.value()),
+            _ => None,
+        }
+    }
+
+    pub fn login_approvals(&self) -> &[LoginApproval] {
+        match &self.stage {
+            Stage::Enrolled { approvals, .. } => approvals,
+            _ => &[],
+        }
+    }
+
+    pub fn enrolled_device(&self) -> Option<&EnrolledDevice> {
+        match &self.stage {
+            Stage::Enrolled { device, .. } => Some(device),
+            _ => None,
+        }
+    }
+
+    /// The earliest time at which `advance` has something to do.
+    pub fn next_deadline(&self) -> Option<DateTime<Utc>> {
+        match &self.stage {
+            Stage::PostalLetter { arrives_at, .. } => Some(*arrives_at),
+            Stage::Online { letter, .. } => match &letter.identification {
+                Identification::UnderReview {
+                    plan: ReviewPlan::Automatic { decide_at, .. },
+                    ..
+                } => Some(*decide_at),
+                _ => None,
+            },
+            Stage::Enrolled { approvals, .. } => approvals
+                .iter()
+                .filter(|approval| approval.status == ApprovalStatus::Pending)
+                .map(|approval| approval.deadline)
+                .min(),
+            _ => None,
+        }
+    }
+
+    /// Lets time pass: delivers the postal letter, applies due automatic reviews, expires
+    /// login requests. Events are dated when they were due, not when noticed.
+    pub fn advance(&mut self, now: DateTime<Utc>, rng: &mut dyn RngCore) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        match &mut self.stage {
+            Stage::PostalLetter {
+                person, arrives_at, ..
+            } if now >= *arrives_at => {
+                let code = IssuedCode::issue(CodeKind::FaceToFace, *arrives_at, rng);
+                effects.push(send(
+                    Channel::Post,
+                    Notice::PostalLetterDelivered {
+                        code: code.value().into(),
+                        valid_until: code.expires_at(),
+                    },
+                ));
+                self.stage = Stage::FaceToFace {
+                    person: person.clone(),
+                    code,
+                    by_post: true,
+                };
+            }
+            Stage::Online { letter, .. } => {
+                if let Identification::UnderReview {
+                    plan:
+                        ReviewPlan::Automatic {
+                            decision,
+                            decide_at,
+                        },
+                    ..
+                } = letter.identification
+                {
+                    if now >= decide_at {
+                        effects = self.apply_review(decision, decide_at, rng);
+                    }
+                }
+            }
+            Stage::Enrolled { approvals, .. } => {
+                for approval in approvals.iter_mut() {
+                    if approval.status == ApprovalStatus::Pending && now >= approval.deadline {
+                        approval.status = ApprovalStatus::Expired;
+                    }
+                }
+            }
+            _ => {}
+        }
+        effects
+    }
+
+    /// Applies a command at `now`. On error the state may still have changed (a failed
+    /// attempt is counted), so callers keep the journey whatever the result.
+    pub fn handle(
+        &mut self,
+        command: Command,
+        now: DateTime<Utc>,
+        rng: &mut dyn RngCore,
+    ) -> Result<Vec<Effect>, JourneyError> {
+        let mut effects = self.advance(now, rng);
+        effects.extend(self.apply(command, now, rng)?);
+        Ok(effects)
+    }
+
+    fn wrong_step(&self, command: &Command) -> JourneyError {
+        JourneyError::WrongStep {
+            action: command.name(),
+            step: self.step(),
+        }
+    }
+
+    fn apply(
+        &mut self,
+        command: Command,
+        now: DateTime<Utc>,
+        rng: &mut dyn RngCore,
+    ) -> Result<Vec<Effect>, JourneyError> {
+        let today = now.date_naive();
+        let wrong_step = self.wrong_step(&command);
+        match (&mut self.stage, command) {
+            (Stage::NotStarted, Command::StartAccount { email }) => {
+                let code = IssuedCode::issue(CodeKind::Email, now, rng);
+                let effect = send(
+                    Channel::Email,
+                    Notice::EmailCode {
+                        code: code.value().into(),
+                        valid_until: code.expires_at(),
+                    },
+                );
+                self.stage = Stage::EmailCode { email, code };
+                Ok(vec![effect])
+            }
+            (Stage::EmailCode { email, code }, Command::ConfirmEmail { code: typed }) => {
+                code.check(&typed, now)?;
+                self.stage = Stage::Password {
+                    email: email.clone(),
+                };
+                Ok(vec![])
+            }
+            (Stage::EmailCode { code, .. }, Command::ResendEmailCode) => {
+                *code = code.reissue(now, rng)?;
+                Ok(vec![send(
+                    Channel::Email,
+                    Notice::EmailCode {
+                        code: code.value().into(),
+                        valid_until: code.expires_at(),
+                    },
+                )])
+            }
+            (Stage::Password { email }, Command::ChoosePassword { digest }) => {
+                self.stage = Stage::Mobile {
+                    email: email.clone(),
+                    password: digest,
+                };
+                Ok(vec![])
+            }
+            (Stage::Mobile { email, password }, Command::RegisterMobile { mobile }) => {
+                let code = IssuedCode::issue(CodeKind::Mobile, now, rng);
+                let effect = send(
+                    Channel::Sms,
+                    Notice::MobileCode {
+                        code: code.value().into(),
+                        valid_until: code.expires_at(),
+                    },
+                );
+                self.stage = Stage::MobileCode {
+                    email: email.clone(),
+                    password: password.clone(),
+                    mobile,
+                    code,
+                };
+                Ok(vec![effect])
+            }
+            (
+                Stage::MobileCode {
+                    email,
+                    password,
+                    mobile,
+                    code,
+                },
+                Command::ConfirmMobile { code: typed },
+            ) => {
+                code.check(&typed, now)?;
+                self.stage = Stage::Profile {
+                    email: email.clone(),
+                    password: password.clone(),
+                    mobile: mobile.clone(),
+                };
+                Ok(vec![])
+            }
+            (Stage::MobileCode { code, .. }, Command::ResendMobileCode) => {
+                *code = code.reissue(now, rng)?;
+                Ok(vec![send(
+                    Channel::Sms,
+                    Notice::MobileCode {
+                        code: code.value().into(),
+                        valid_until: code.expires_at(),
+                    },
+                )])
+            }
+            // A person who typed a wrong number goes back and types another one.
+            (
+                Stage::MobileCode {
+                    email, password, ..
+                },
+                Command::RegisterMobile { mobile },
+            ) => {
+                let code = IssuedCode::issue(CodeKind::Mobile, now, rng);
+                let effect = send(
+                    Channel::Sms,
+                    Notice::MobileCode {
+                        code: code.value().into(),
+                        valid_until: code.expires_at(),
+                    },
+                );
+                self.stage = Stage::MobileCode {
+                    email: email.clone(),
+                    password: password.clone(),
+                    mobile,
+                    code,
+                };
+                Ok(vec![effect])
+            }
+            (
+                Stage::Profile {
+                    email,
+                    password,
+                    mobile,
+                },
+                Command::CompleteProfile {
+                    profile,
+                    terms_accepted,
+                },
+            ) => {
+                if !terms_accepted {
+                    return Err(JourneyError::TermsNotAccepted);
+                }
+                let account = Account {
+                    email: email.clone(),
+                    password: password.clone(),
+                    mobile: mobile.clone(),
+                    profile,
+                };
+                self.stage = Stage::IdentityData { account };
+                Ok(vec![send(Channel::Email, Notice::AccountCreated)])
+            }
+            (
+                Stage::IdentityData { account } | Stage::IdentityConfirmation { account, .. },
+                Command::EnterIdentity { input },
+            ) => {
+                let draft = IdentityDocument::parse(&input, today)?;
+                self.stage = Stage::IdentityConfirmation {
+                    account: account.clone(),
+                    draft,
+                };
+                Ok(vec![])
+            }
+            (Stage::IdentityConfirmation { account, draft }, Command::ConfirmIdentity) => {
+                let person = Person {
+                    account: account.clone(),
+                    identity: draft.clone(),
+                    identity_confirmed_at: now,
+                };
+                self.stage = Stage::VerificationChoice { person };
+                Ok(vec![])
+            }
+            (
+                Stage::VerificationChoice { .. }
+                | Stage::FaceToFace { .. }
+                | Stage::PostalLetter { .. }
+                | Stage::Online { .. }
+                | Stage::Enrolled { .. }
+                | Stage::Locked { .. }
+                | Stage::Activation { .. },
+                Command::EnterIdentity { .. },
+            ) => Err(JourneyError::IdentityAlreadyConfirmed),
+            (
+                Stage::VerificationChoice { person }
+                | Stage::FaceToFace { person, .. }
+                | Stage::PostalLetter { person, .. }
+                | Stage::Locked { person, .. },
+                Command::ChooseVerification { mode },
+            ) => {
+                let person = person.clone();
+                self.choose_verification(person, mode, now, rng)
+            }
+            (Stage::Online { person, letter }, Command::ChooseVerification { mode })
+                if !matches!(letter.identification, Identification::UnderReview { .. }) =>
+            {
+                let person = person.clone();
+                self.choose_verification(person, mode, now, rng)
+            }
+            (
+                Stage::FaceToFace { person, code, .. },
+                Command::ClerkValidate {
+                    code: typed,
+                    presented,
+                },
+            ) => {
+                code.check(&typed, now)?;
+                if person.identity.is_expired_on(today) {
+                    return Err(JourneyError::DocumentExpired);
+                }
+                if !person.identity.matches(&presented) {
+                    return Err(JourneyError::DocumentMismatch);
+                }
+                let person = person.clone();
+                Ok(self.start_activation(person, VerificationMode::FaceToFace, now, rng))
+            }
+            (Stage::Online { letter, .. }, Command::ReadLetter) => {
+                if !letter.opened {
+                    letter.opened = true;
+                }
+                Ok(vec![])
+            }
+            (Stage::Online { letter, .. }, Command::ConfirmLetterIdentity) => {
+                if !letter.opened {
+                    return Err(JourneyError::LetterNotOpened);
+                }
+                letter.identity_confirmed = true;
+                Ok(vec![])
+            }
+            (Stage::Online { person, letter }, Command::DeclineLetter) => {
+                if !letter.opened {
+                    return Err(JourneyError::LetterNotOpened);
+                }
+                letter.record(now, LetterStatus::RecipientDeclined);
+                self.stage = Stage::VerificationChoice {
+                    person: person.clone(),
+                };
+                Ok(vec![])
+            }
+            (Stage::Online { letter, .. }, Command::StartVisualIdentification) => {
+                if !letter.identity_confirmed {
+                    return Err(JourneyError::LetterNotOpened);
+                }
+                match letter.identification {
+                    Identification::NotStarted
+                    | Identification::Refused { .. }
+                    | Identification::Started { .. } => {
+                        letter.identification = Identification::Started {
+                            digits: SpokenDigits::draw(rng),
+                        };
+                        letter.record(now, LetterStatus::IdentificationStarted);
+                        Ok(vec![])
+                    }
+                    Identification::UnderReview { .. } => Err(wrong_step),
+                }
+            }
+            (
+                Stage::Online { letter, .. },
+                Command::SubmitVisualIdentification { submission, plan },
+            ) => {
+                let Identification::Started { digits } = &letter.identification else {
+                    return Err(JourneyError::IdentificationNotStarted);
+                };
+                for side in submission.document_type.required_sides() {
+                    if !submission.photos.iter().any(|(taken, _)| taken == side) {
+                        return Err(JourneyError::IncompleteSubmission(side.label_fr()));
+                    }
+                }
+                let review_deadline =
+                    calendar::add_weekday_hours(now, rules::REVIEW_MAX_WEEKDAY_HOURS);
+                let plan = match plan {
+                    ReviewPlan::Automatic {
+                        decision,
+                        decide_at,
+                    } => ReviewPlan::Automatic {
+                        decision,
+                        decide_at: decide_at.clamp(now, review_deadline),
+                    },
+                    ReviewPlan::Desk => ReviewPlan::Desk,
+                };
+                letter.identification = Identification::UnderReview {
+                    digits: digits.clone(),
+                    submission,
+                    submitted_at: now,
+                    review_deadline,
+                    plan,
+                };
+                letter.record(now, LetterStatus::IdentificationRecorded);
+                letter.record(now, LetterStatus::IdentificationProcessing);
+                let letter_id = letter.letter_id.clone();
+                Ok(vec![send(
+                    Channel::Email,
+                    Notice::IdentificationRecorded { letter_id },
+                )])
+            }
+            (Stage::Online { letter, .. }, Command::ReviewIdentification { decision }) => {
+                if !matches!(letter.identification, Identification::UnderReview { .. }) {
+                    return Err(wrong_step);
+                }
+                Ok(self.apply_review(decision, now, rng))
+            }
+            (Stage::Activation { code, .. }, Command::ResendActivationCode) => {
+                *code = code.reissue(now, rng)?;
+                let notice = Notice::ActivationCode {
+                    code: code.value().into(),
+                    valid_until: code.expires_at(),
+                };
+                Ok(vec![
+                    send(Channel::Email, notice.clone()),
+                    send(Channel::Sms, notice),
+                ])
+            }
+            (
+                Stage::Activation { person, code, .. },
+                Command::Activate {
+                    code: typed,
+                    device,
+                },
+            ) => {
+                code.check(&typed, now)?;
+                let device = EnrolledDevice {
+                    enrolled_at: now,
+                    ..device
+                };
+                self.stage = Stage::Enrolled {
+                    person: person.clone(),
+                    device,
+                    approvals: Vec::new(),
+                    secret_failures: 0,
+                };
+                Ok(vec![send(Channel::Email, Notice::IdentityActivated)])
+            }
+            (
+                Stage::Enrolled {
+                    person, approvals, ..
+                },
+                Command::OpenLoginRequest {
+                    request_id,
+                    relying_party,
+                    mobile,
+                    challenge,
+                },
+            ) => {
+                if mobile != person.account.mobile {
+                    return Err(JourneyError::MobileMismatch);
+                }
+                approvals.push(LoginApproval {
+                    request_id,
+                    relying_party,
+                    challenge,
+                    created_at: now,
+                    deadline: now + rules::LOGIN_APPROVAL_WINDOW,
+                    status: ApprovalStatus::Pending,
+                    answered_at: None,
+                });
+                Ok(vec![])
+            }
+            (
+                Stage::Enrolled {
+                    person,
+                    device,
+                    approvals,
+                    secret_failures,
+                },
+                Command::AnswerLoginRequest {
+                    request_id,
+                    device_id,
+                    proof,
+                },
+            ) => {
+                let approval = pending_approval(approvals, &request_id, now)?;
+                if device_id != device.device_id {
+                    return Err(JourneyError::NotTheEnrolledDevice);
+                }
+                if !proof.signature_valid {
+                    return Err(JourneyError::InvalidDeviceSignature);
+                }
+                if !proof.secret_code_matches {
+                    *secret_failures += 1;
+                    if *secret_failures >= rules::MAX_SECRET_CODE_FAILURES {
+                        approval.status = ApprovalStatus::Blocked;
+                        approval.answered_at = Some(now);
+                        self.stage = Stage::Locked {
+                            person: person.clone(),
+                            reason: LockReason::TooManySecretCodeFailures,
+                        };
+                        return Err(JourneyError::SecretCodeLocked);
+                    }
+                    return Err(JourneyError::WrongSecretCode {
+                        remaining: rules::MAX_SECRET_CODE_FAILURES - *secret_failures,
+                    });
+                }
+                *secret_failures = 0;
+                approval.status = ApprovalStatus::Approved;
+                approval.answered_at = Some(now);
+                Ok(vec![send(
+                    Channel::Email,
+                    Notice::LoginApproved {
+                        relying_party: approval.relying_party.clone(),
+                    },
+                )])
+            }
+            (
+                Stage::Enrolled {
+                    device, approvals, ..
+                },
+                Command::DeclineLoginRequest {
+                    request_id,
+                    device_id,
+                },
+            ) => {
+                let approval = pending_approval(approvals, &request_id, now)?;
+                if device_id != device.device_id {
+                    return Err(JourneyError::NotTheEnrolledDevice);
+                }
+                approval.status = ApprovalStatus::Declined;
+                approval.answered_at = Some(now);
+                Ok(vec![])
+            }
+            (Stage::Enrolled { person, .. }, Command::ForgetSecretCode) => {
+                self.stage = Stage::Locked {
+                    person: person.clone(),
+                    reason: LockReason::SecretCodeForgotten,
+                };
+                Ok(vec![])
+            }
+            (
+                Stage::Locked { .. },
+                Command::AnswerLoginRequest { .. } | Command::OpenLoginRequest { .. },
+            ) => Err(JourneyError::SecretCodeLocked),
+            _ => Err(wrong_step),
+        }
+    }
+
+    fn choose_verification(
+        &mut self,
+        person: Person,
+        mode: VerificationMode,
+        now: DateTime<Utc>,
+        rng: &mut dyn RngCore,
+    ) -> Result<Vec<Effect>, JourneyError> {
+        if person.identity.is_expired_on(now.date_naive()) {
+            return Err(JourneyError::DocumentExpired);
+        }
+        let effects = match mode {
+            VerificationMode::FaceToFace => {
+                let code = IssuedCode::issue(CodeKind::FaceToFace, now, rng);
+                let effect = send(
+                    Channel::Sms,
+                    Notice::FaceToFaceCode {
+                        code: code.value().into(),
+                        valid_until: code.expires_at(),
+                    },
+                );
+                self.stage = Stage::FaceToFace {
+                    person,
+                    code,
+                    by_post: false,
+                };
+                vec![effect]
+            }
+            VerificationMode::ByPost => {
+                let arrives_at = now + rules::POSTAL_LETTER_DELAY;
+                self.stage = Stage::PostalLetter {
+                    person,
+                    sent_at: now,
+                    arrives_at,
+                };
+                vec![send(
+                    Channel::Email,
+                    Notice::PostalLetterSent { arrives_at },
+                )]
+            }
+            VerificationMode::Online => {
+                let letter_id = format!("LRE-{:010}", rng.next_u64() % 10_000_000_000);
+                let mut letter = RegisteredLetter {
+                    letter_id: letter_id.clone(),
+                    opened: false,
+                    identity_confirmed: false,
+                    identification: Identification::NotStarted,
+                    refusals: 0,
+                    timeline: Vec::new(),
+                };
+                letter.record(now, LetterStatus::NotificationEmailDelivered);
+                letter.record(now, LetterStatus::LetterSent);
+                self.stage = Stage::Online { person, letter };
+                vec![send(
+                    Channel::Email,
+                    Notice::RegisteredLetterAvailable { letter_id },
+                )]
+            }
+        };
+        Ok(effects)
+    }
+
+    fn start_activation(
+        &mut self,
+        person: Person,
+        verified_by: VerificationMode,
+        now: DateTime<Utc>,
+        rng: &mut dyn RngCore,
+    ) -> Vec<Effect> {
+        let code = IssuedCode::issue(CodeKind::Activation, now, rng);
+        let notice = Notice::ActivationCode {
+            code: code.value().into(),
+            valid_until: code.expires_at(),
+        };
+        self.stage = Stage::Activation {
+            person,
+            code,
+            verified_by,
+        };
+        vec![
+            send(Channel::Email, notice.clone()),
+            send(Channel::Sms, notice),
+        ]
+    }
+
+    fn apply_review(
+        &mut self,
+        decision: ReviewDecision,
+        at: DateTime<Utc>,
+        rng: &mut dyn RngCore,
+    ) -> Vec<Effect> {
+        let Stage::Online { person, letter } = &mut self.stage else {
+            return Vec::new();
+        };
+        match decision {
+            ReviewDecision::Accepted => {
+                letter.record(at, LetterStatus::IdentificationAccepted);
+                letter.record(at, LetterStatus::ResultEmailDelivered);
+                let person = person.clone();
+                let mut effects = vec![send(Channel::Email, Notice::IdentificationAccepted)];
+                effects.extend(self.start_activation(person, VerificationMode::Online, at, rng));
+                effects
+            }
+            ReviewDecision::Refused(reason) => {
+                letter.refusals += 1;
+                letter.identification = Identification::Refused {
+                    reason,
+                    attempts: letter.refusals,
+                };
+                letter.record(at, LetterStatus::IdentificationRefused);
+                letter.record(at, LetterStatus::ResultEmailDelivered);
+                vec![send(
+                    Channel::Email,
+                    Notice::IdentificationRefused { reason },
+                )]
+            }
+        }
+    }
+}
+
+fn pending_approval<'a>(
+    approvals: &'a mut [LoginApproval],
+    request_id: &str,
+    now: DateTime<Utc>,
+) -> Result<&'a mut LoginApproval, JourneyError> {
+    let approval = approvals
+        .iter_mut()
+        .find(|approval| approval.request_id == request_id)
+        .ok_or(JourneyError::UnknownLoginRequest)?;
+    if approval.status == ApprovalStatus::Pending && now >= approval.deadline {
+        approval.status = ApprovalStatus::Expired;
+    }
+    match approval.status {
+        ApprovalStatus::Pending => Ok(approval),
+        ApprovalStatus::Expired => Err(JourneyError::LoginRequestExpired),
+        ApprovalStatus::Approved | ApprovalStatus::Declined | ApprovalStatus::Blocked => {
+            Err(JourneyError::LoginRequestAlreadyAnswered)
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! Every limit of the journey in one place, so a trainer can read them and a test can cite them.
+//!
+//! Values the real service publishes are taken from it (15 days face to face, 24 h review
+//! excluding weekends, 60 s approval, 4-digit secret code). The others (code lifetimes, attempt
+//! and resend limits) are not published; they are set to what such services commonly use.
+
+use chrono::TimeDelta;
+
+/// The emailed 6-digit code that proves the identifier (email address) is readable.
+pub const EMAIL_CODE_VALIDITY: TimeDelta = TimeDelta::minutes(15);
+/// The 4-character alphanumeric code sent by SMS to the mobile number.
+pub const MOBILE_CODE_VALIDITY: TimeDelta = TimeDelta::minutes(10);
+/// Wrong entries of one emailed/SMS/activation code before that code is burned.
+pub const MAX_CODE_ATTEMPTS: u8 = 3;
+/// How many times a person may ask for a new emailed or SMS code at one step.
+pub const MAX_CODE_RESENDS: u8 = 3;
+/// Minimum password length (the CPF site's own rule).
+pub const PASSWORD_MIN_LENGTH: usize = 8;
+/// Age required on the world's current date.
+pub const ADULT_AGE_YEARS: u32 = 18;
+/// A titre de séjour is accepted only when it was issued for at least this many years.
+pub const RESIDENCE_PERMIT_MIN_VALIDITY_YEARS: u32 = 5;
+/// Time to present oneself at a post office (or to the postman) with the activation code.
+pub const FACE_TO_FACE_VALIDITY: TimeDelta = TimeDelta::days(15);
+/// Delivery time of the paper verification letter ("about 4 weeks").
+pub const POSTAL_LETTER_DELAY: TimeDelta = TimeDelta::weeks(4);
+/// Longest review of an online visual identification, counted on weekdays only.
+pub const REVIEW_MAX_WEEKDAY_HOURS: i64 = 24;
+/// How long an automatic review takes by default ("people report 15 minutes").
+pub const DEFAULT_AUTOMATIC_REVIEW_DELAY: TimeDelta = TimeDelta::minutes(15);
+/// Number of digits to say aloud in the identification video.
+pub const SPOKEN_DIGITS: usize = 3;
+/// Lifetime of the 6-digit activation code sent by email and SMS.
+pub const ACTIVATION_CODE_VALIDITY: TimeDelta = TimeDelta::days(7);
+/// A login request must be approved in the app within one minute.
+pub const LOGIN_APPROVAL_WINDOW: TimeDelta = TimeDelta::seconds(60);
+/// Consecutive wrong secret codes after which the identity is locked.
+pub const MAX_SECRET_CODE_FAILURES: u8 = 3;
