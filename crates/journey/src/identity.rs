@@ -417,13 +417,15 @@ pub(crate) mod tests {
         assert_eq!(document.document_number_ending, "X4B2");
     }
 
+    type Case = (
+        &'static str,
+        Box<dyn FnOnce(&mut IdentityInput)>,
+        Result<(), JourneyError>,
+    );
+
     #[test]
     fn rules_of_the_form() {
-        let cases: Vec<(
-            &str,
-            Box<dyn FnOnce(&mut IdentityInput)>,
-            Result<(), JourneyError>,
-        )> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "18 today is adult",
                 Box::new(|i| i.birth_date = "2008-03-02".into()),
