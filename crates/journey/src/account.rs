@@ -149,11 +149,7 @@ impl PersonName {
             .chars()
             .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | ' '));
         let no_double_punctuation = !name.contains("--") && !name.contains("''");
-        (first_is_letter
-            && last_is_letter
-            && allowed
-            && no_double_punctuation
-            && name.chars().count() <= 100)
+        (first_is_letter && last_is_letter && allowed && no_double_punctuation && name.chars().count() <= 100)
             .then_some(Self(name))
     }
 

@@ -49,11 +49,7 @@ mod tests {
             ("2026-03-07T10:00:00Z", "2026-03-10T00:00:00Z"), // Saturday → end of Monday
             ("2026-03-08T23:00:00Z", "2026-03-10T00:00:00Z"), // Sunday → end of Monday
         ] {
-            assert_eq!(
-                add_weekday_hours(at(start), 24),
-                at(expected),
-                "from {start}"
-            );
+            assert_eq!(add_weekday_hours(at(start), 24), at(expected), "from {start}");
         }
     }
 }

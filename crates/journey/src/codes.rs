@@ -54,9 +54,7 @@ impl CodeKind {
                 .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
                 .collect(),
             Self::Mobile => (0..4)
-                .map(|_| {
-                    char::from(MOBILE_CODE_ALPHABET[rng.gen_range(0..MOBILE_CODE_ALPHABET.len())])
-                })
+                .map(|_| char::from(MOBILE_CODE_ALPHABET[rng.gen_range(0..MOBILE_CODE_ALPHABET.len())]))
                 .collect(),
         }
     }
@@ -68,9 +66,7 @@ impl CodeKind {
             Self::Email | Self::FaceToFace | Self::Activation => {
                 compact.len() == 6 && compact.chars().all(|c| c.is_ascii_digit())
             }
-            Self::Mobile => {
-                compact.len() == 4 && compact.chars().all(|c| c.is_ascii_alphanumeric())
-            }
+            Self::Mobile => compact.len() == 4 && compact.chars().all(|c| c.is_ascii_alphanumeric()),
         };
         well_formed.then(|| compact.to_ascii_uppercase())
     }
@@ -174,16 +170,8 @@ mod tests {
             let email = IssuedCode::issue(CodeKind::Email, now(), &mut rng);
             assert!(email.value().len() == 6 && email.value().bytes().all(|b| b.is_ascii_digit()));
             let sms = IssuedCode::issue(CodeKind::Mobile, now(), &mut rng);
-            assert_eq!(
-                sms.value().len(),
-                4,
-                "SMS code is 4 characters: {}",
-                sms.value()
-            );
-            assert!(sms
-                .value()
-                .bytes()
-                .all(|b| MOBILE_CODE_ALPHABET.contains(&b)));
+            assert_eq!(sms.value().len(), 4, "SMS code is 4 characters: {}", sms.value());
+            assert!(sms.value().bytes().all(|b| MOBILE_CODE_ALPHABET.contains(&b)));
         }
     }
 
@@ -200,11 +188,7 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         let mut code = IssuedCode::issue(CodeKind::Email, now(), &mut rng);
         let right = code.value().to_owned();
-        let wrong = if right == "000000" {
-            "111111"
-        } else {
-            "000000"
-        };
+        let wrong = if right == "000000" { "111111" } else { "000000" };
         assert_eq!(
             code.check(wrong, now()),
             Err(JourneyError::CodeWrong {
@@ -246,9 +230,7 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let mut code = IssuedCode::issue(CodeKind::Mobile, now(), &mut rng);
         for _ in 0..rules::MAX_CODE_RESENDS {
-            code = code
-                .reissue(now(), &mut rng)
-                .expect("resend within the limit");
+            code = code.reissue(now(), &mut rng).expect("resend within the limit");
         }
         assert_eq!(
             code.reissue(now(), &mut rng),

@@ -110,11 +110,7 @@ mod tests {
             ("12a4", false),
             ("12345", false),
         ] {
-            assert_eq!(
-                SecretCode::parse(raw).is_ok(),
-                accepted,
-                "secret code {raw:?}"
-            );
+            assert_eq!(SecretCode::parse(raw).is_ok(), accepted, "secret code {raw:?}");
         }
         assert_eq!(
             format!("{:?}", SecretCode::parse("1234").unwrap()),

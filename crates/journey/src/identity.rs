@@ -120,9 +120,7 @@ impl InseeCode {
         let code = raw.trim().to_ascii_uppercase();
         let bytes = code.as_bytes();
         let department_ok = bytes.len() == 5
-            && (bytes[..2].iter().all(u8::is_ascii_digit)
-                || &bytes[..2] == b"2A"
-                || &bytes[..2] == b"2B");
+            && (bytes[..2].iter().all(u8::is_ascii_digit) || &bytes[..2] == b"2A" || &bytes[..2] == b"2B");
         (department_ok && bytes[2..].iter().all(u8::is_ascii_digit) && &code[..2] != "99")
             .then_some(Self(code))
     }
@@ -235,9 +233,7 @@ fn add_years(date: NaiveDate, years: u32) -> Option<NaiveDate> {
 impl IdentityDocument {
     /// Parses and checks the form on `today`, the world's current date.
     pub fn parse(input: &IdentityInput, today: NaiveDate) -> Result<Self, JourneyError> {
-        let document_type = input
-            .document_type
-            .ok_or(field(IdentityField::DocumentType))?;
+        let document_type = input.document_type.ok_or(field(IdentityField::DocumentType))?;
         let sex = input.sex.ok_or(field(IdentityField::Sex))?;
         let given_names = input
             .given_names
@@ -248,8 +244,7 @@ impl IdentityDocument {
         if given_names.is_empty() {
             return Err(field(IdentityField::GivenNames));
         }
-        let birth_name =
-            PersonName::parse(&input.birth_name).ok_or(field(IdentityField::BirthName))?;
+        let birth_name = PersonName::parse(&input.birth_name).ok_or(field(IdentityField::BirthName))?;
         let usage_name = match input.usage_name.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(raw) => Some(PersonName::parse(raw).ok_or(field(IdentityField::UsageName))?),
@@ -259,8 +254,7 @@ impl IdentityDocument {
         if birth_date > today {
             return Err(field(IdentityField::BirthDate));
         }
-        let country =
-            CountryCode::parse(&input.birth_country).ok_or(field(IdentityField::BirthCountry))?;
+        let country = CountryCode::parse(&input.birth_country).ok_or(field(IdentityField::BirthCountry))?;
         let birthplace = if country.is_france() {
             let commune = input
                 .birth_commune
@@ -272,10 +266,7 @@ impl IdentityDocument {
                 .as_deref()
                 .and_then(InseeCode::parse)
                 .ok_or(field(IdentityField::BirthInseeCode))?;
-            Birthplace::France {
-                commune,
-                insee_code,
-            }
+            Birthplace::France { commune, insee_code }
         } else {
             Birthplace::Abroad { country }
         };
@@ -329,22 +320,19 @@ impl IdentityDocument {
     /// The clerk's comparison: same kind of document, same birth name (ignoring case and
     /// accents' composition), same birth date, same number ending.
     pub fn matches(&self, presented: &PresentedDocument) -> bool {
-        let same_name = PersonName::parse(&presented.birth_name).is_some_and(|name| {
-            name.as_str().to_lowercase() == self.birth_name.as_str().to_lowercase()
-        });
+        let same_name = PersonName::parse(&presented.birth_name)
+            .is_some_and(|name| name.as_str().to_lowercase() == self.birth_name.as_str().to_lowercase());
         self.document_type == presented.document_type
             && same_name
             && self.birth_date == presented.birth_date
-            && self.document_number_ending
-                == presented.document_number_ending.trim().to_ascii_uppercase()
+            && self.document_number_ending == presented.document_number_ending.trim().to_ascii_uppercase()
     }
 
     pub fn pivot_identity(&self) -> PivotIdentity {
         let (birthplace, birthcountry) = match &self.birthplace {
-            Birthplace::France { insee_code, .. } => (
-                insee_code.as_str().to_owned(),
-                CountryCode::FRANCE.to_owned(),
-            ),
+            Birthplace::France { insee_code, .. } => {
+                (insee_code.as_str().to_owned(), CountryCode::FRANCE.to_owned())
+            }
             Birthplace::Abroad { country } => (String::new(), country.as_str().to_owned()),
         };
         PivotIdentity {
@@ -515,9 +503,6 @@ pub(crate) mod tests {
         };
         assert!(document.matches(&shown));
         shown.document_number_ending = "X4B3".into();
-        assert!(
-            !document.matches(&shown),
-            "another document must be refused"
-        );
+        assert!(!document.matches(&shown), "another document must be refused");
     }
 }

@@ -6,8 +6,8 @@ use crate::codes::{CodeKind, IssuedCode};
 use crate::enrolment::{ApprovalStatus, DeviceId, EnrolledDevice, LoginApproval, ProofCheck};
 use crate::identity::{IdentityDocument, IdentityInput, PresentedDocument};
 use crate::verification::{
-    Identification, LetterStatus, RefusalReason, RegisteredLetter, ReviewDecision, ReviewPlan,
-    SpokenDigits, Submission, VerificationMode,
+    Identification, LetterStatus, RefusalReason, RegisteredLetter, ReviewDecision, ReviewPlan, SpokenDigits,
+    Submission, VerificationMode,
 };
 use crate::{calendar, rules, JourneyError};
 use chrono::{DateTime, Utc};
@@ -38,6 +38,30 @@ pub enum Step {
 }
 
 impl Step {
+    /// Stable snake_case code, for wire formats and scripts.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotStarted => "not_started",
+            Self::EmailCode => "email_code",
+            Self::Password => "password",
+            Self::Mobile => "mobile",
+            Self::MobileCode => "mobile_code",
+            Self::Profile => "profile",
+            Self::IdentityData => "identity_data",
+            Self::IdentityConfirmation => "identity_confirmation",
+            Self::VerificationChoice => "verification_choice",
+            Self::FaceToFace => "face_to_face",
+            Self::PostalLetter => "postal_letter",
+            Self::RegisteredLetter => "registered_letter",
+            Self::VisualIdentification => "visual_identification",
+            Self::Review => "review",
+            Self::IdentificationRefused => "identification_refused",
+            Self::Activation => "activation",
+            Self::Enrolled => "enrolled",
+            Self::Locked => "locked",
+        }
+    }
+
     pub fn label_fr(self) -> &'static str {
         match self {
             Self::NotStarted => "Création du compte",
@@ -299,7 +323,6 @@ pub enum Notice {
     LoginApproved {
         relying_party: String,
     },
-    SecretCodeLocked,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -434,11 +457,7 @@ impl Journey {
             }
             Stage::Online { letter, .. } => {
                 if let Identification::UnderReview {
-                    plan:
-                        ReviewPlan::Automatic {
-                            decision,
-                            decide_at,
-                        },
+                    plan: ReviewPlan::Automatic { decision, decide_at },
                     ..
                 } = letter.identification
                 {
@@ -502,9 +521,7 @@ impl Journey {
             }
             (Stage::EmailCode { email, code }, Command::ConfirmEmail { code: typed }) => {
                 code.check(&typed, now)?;
-                self.stage = Stage::Password {
-                    email: email.clone(),
-                };
+                self.stage = Stage::Password { email: email.clone() };
                 Ok(vec![])
             }
             (Stage::EmailCode { code, .. }, Command::ResendEmailCode) => {
@@ -569,12 +586,7 @@ impl Journey {
                 )])
             }
             // A person who typed a wrong number goes back and types another one.
-            (
-                Stage::MobileCode {
-                    email, password, ..
-                },
-                Command::RegisterMobile { mobile },
-            ) => {
+            (Stage::MobileCode { email, password, .. }, Command::RegisterMobile { mobile }) => {
                 let code = IssuedCode::issue(CodeKind::Mobile, now, rng);
                 let effect = send(
                     Channel::Sms,
@@ -717,10 +729,7 @@ impl Journey {
                     Identification::UnderReview { .. } => Err(wrong_step),
                 }
             }
-            (
-                Stage::Online { letter, .. },
-                Command::SubmitVisualIdentification { submission, plan },
-            ) => {
+            (Stage::Online { letter, .. }, Command::SubmitVisualIdentification { submission, plan }) => {
                 let Identification::Started { digits } = &letter.identification else {
                     return Err(JourneyError::IdentificationNotStarted);
                 };
@@ -729,13 +738,9 @@ impl Journey {
                         return Err(JourneyError::IncompleteSubmission(side.label_fr()));
                     }
                 }
-                let review_deadline =
-                    calendar::add_weekday_hours(now, rules::REVIEW_MAX_WEEKDAY_HOURS);
+                let review_deadline = calendar::add_weekday_hours(now, rules::REVIEW_MAX_WEEKDAY_HOURS);
                 let plan = match plan {
-                    ReviewPlan::Automatic {
-                        decision,
-                        decide_at,
-                    } => ReviewPlan::Automatic {
+                    ReviewPlan::Automatic { decision, decide_at } => ReviewPlan::Automatic {
                         decision,
                         decide_at: decide_at.clamp(now, review_deadline),
                     },
@@ -773,13 +778,7 @@ impl Journey {
                     send(Channel::Sms, notice),
                 ])
             }
-            (
-                Stage::Activation { person, code, .. },
-                Command::Activate {
-                    code: typed,
-                    device,
-                },
-            ) => {
+            (Stage::Activation { person, code, .. }, Command::Activate { code: typed, device }) => {
                 code.check(&typed, now)?;
                 let device = EnrolledDevice {
                     enrolled_at: now,
@@ -887,10 +886,9 @@ impl Journey {
                 };
                 Ok(vec![])
             }
-            (
-                Stage::Locked { .. },
-                Command::AnswerLoginRequest { .. } | Command::OpenLoginRequest { .. },
-            ) => Err(JourneyError::SecretCodeLocked),
+            (Stage::Locked { .. }, Command::AnswerLoginRequest { .. } | Command::OpenLoginRequest { .. }) => {
+                Err(JourneyError::SecretCodeLocked)
+            }
             _ => Err(wrong_step),
         }
     }
@@ -929,10 +927,7 @@ impl Journey {
                     sent_at: now,
                     arrives_at,
                 };
-                vec![send(
-                    Channel::Email,
-                    Notice::PostalLetterSent { arrives_at },
-                )]
+                vec![send(Channel::Email, Notice::PostalLetterSent { arrives_at })]
             }
             VerificationMode::Online => {
                 let letter_id = format!("LRE-{:010}", rng.next_u64() % 10_000_000_000);
@@ -973,10 +968,7 @@ impl Journey {
             code,
             verified_by,
         };
-        vec![
-            send(Channel::Email, notice.clone()),
-            send(Channel::Sms, notice),
-        ]
+        vec![send(Channel::Email, notice.clone()), send(Channel::Sms, notice)]
     }
 
     fn apply_review(
@@ -1005,10 +997,7 @@ impl Journey {
                 };
                 letter.record(at, LetterStatus::IdentificationRefused);
                 letter.record(at, LetterStatus::ResultEmailDelivered);
-                vec![send(
-                    Channel::Email,
-                    Notice::IdentificationRefused { reason },
-                )]
+                vec![send(Channel::Email, Notice::IdentificationRefused { reason })]
             }
         }
     }

@@ -68,8 +68,7 @@ impl Sim {
                 | (CodeKind::Mobile, Notice::MobileCode { code, .. })
                 | (
                     CodeKind::FaceToFace,
-                    Notice::FaceToFaceCode { code, .. }
-                    | Notice::PostalLetterDelivered { code, .. },
+                    Notice::FaceToFaceCode { code, .. } | Notice::PostalLetterDelivered { code, .. },
                 )
                 | (CodeKind::Activation, Notice::ActivationCode { code, .. }) => Some(code.clone()),
                 _ => None,
@@ -125,12 +124,7 @@ impl Sim {
         });
     }
 
-    fn answer(
-        &mut self,
-        id: &str,
-        device_id: &str,
-        code_matches: bool,
-    ) -> Result<(), JourneyError> {
+    fn answer(&mut self, id: &str, device_id: &str, code_matches: bool) -> Result<(), JourneyError> {
         self.run(Command::AnswerLoginRequest {
             request_id: id.into(),
             device_id: DeviceId(device_id.into()),
@@ -210,10 +204,7 @@ fn face_to_face_journey_reaches_an_approved_login() {
     sim.open_request("r1");
     sim.answer("r1", "device-1", true)
         .expect("approval with the right code");
-    assert_eq!(
-        sim.journey.login_approvals()[0].status,
-        ApprovalStatus::Approved
-    );
+    assert_eq!(sim.journey.login_approvals()[0].status, ApprovalStatus::Approved);
 }
 
 #[test]
@@ -423,10 +414,7 @@ fn approval_after_deadline_is_refused() {
         sim.answer("r1", "device-1", true),
         Err(JourneyError::LoginRequestExpired)
     );
-    assert_eq!(
-        sim.journey.login_approvals()[0].status,
-        ApprovalStatus::Expired
-    );
+    assert_eq!(sim.journey.login_approvals()[0].status, ApprovalStatus::Expired);
 }
 
 #[test]

@@ -1,0 +1,429 @@
+//! The world's wire format: request and response bodies of the HTTP API, shared with the
+//! device core. Plain data; conversions to journey types happen in `world` at once.
+
+pub mod protocol;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use idn_journey::identity::{DocumentSide, DocumentType, Sex};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// An error as people and programs receive it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ApiError {
+    /// Stable machine-readable code (e.g. `code_expired`): decide on this, never on text.
+    pub code: String,
+    /// French sentence for the person.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WorldStatus {
+    pub service: String,
+    pub version: String,
+    pub simulation: bool,
+    pub now: DateTime<Utc>,
+    pub clock: ClockView,
+    pub learners: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case", tag = "mode")]
+pub enum ClockMode {
+    /// Wall-clock time (plus any advance made so far).
+    Real,
+    /// Time runs `factor` times faster than the wall clock.
+    Accelerated { factor: f64 },
+    /// Time stands still until advanced.
+    Manual,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ClockView {
+    pub now: DateTime<Utc>,
+    #[serde(flatten)]
+    pub mode: ClockMode,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ClockAdvance {
+    pub seconds: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ClockSetting {
+    #[serde(flatten)]
+    pub mode: ClockMode,
+    /// Jump to this time first (optional).
+    pub now: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NewLearner {
+    /// The identifier of the La Poste account; the 6-digit code is emailed there.
+    pub email: String,
+}
+
+/// How the world reviews this learner's next online visual identification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case", tag = "review")]
+pub enum ReviewPolicy {
+    /// Accept what passes the checks the world can make, after the review delay.
+    Automatic,
+    /// Refuse the next submission with this reason (a code of `RefusalReason`), then go back to automatic.
+    RefuseNext { reason: String },
+    /// Wait for a person at the review desk.
+    Desk,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LearnerSettings {
+    #[serde(flatten)]
+    pub review: ReviewPolicy,
+}
+
+/// Everything a person does on the La Poste account and the AR24 letter, one action per call.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum LearnerAction {
+    ConfirmEmail {
+        code: String,
+    },
+    ResendEmailCode,
+    ChoosePassword {
+        password: String,
+    },
+    RegisterMobile {
+        mobile: String,
+    },
+    ConfirmMobile {
+        code: String,
+    },
+    ResendMobileCode,
+    CompleteProfile {
+        civility: Civility,
+        first_name: String,
+        last_name: String,
+        terms_accepted: bool,
+        #[serde(default)]
+        marketing_opt_in: bool,
+    },
+    EnterIdentity(IdentityForm),
+    ConfirmIdentity,
+    ChooseVerification {
+        mode: VerificationMode,
+    },
+    ReadLetter,
+    ConfirmLetterIdentity,
+    DeclineLetter,
+    StartVisualIdentification,
+    SubmitVisualIdentification {
+        document_type: DocumentKind,
+        photos: Vec<SubmittedPhoto>,
+        video_media_id: String,
+    },
+    ResendActivationCode,
+    ForgetSecretCode,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Civility {
+    Madame,
+    Monsieur,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VerificationMode {
+    FaceToFace,
+    Online,
+    ByPost,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    Cni,
+    Passeport,
+    TitreDeSejour,
+}
+
+impl From<DocumentKind> for DocumentType {
+    fn from(kind: DocumentKind) -> Self {
+        match kind {
+            DocumentKind::Cni => DocumentType::Cni,
+            DocumentKind::Passeport => DocumentType::Passeport,
+            DocumentKind::TitreDeSejour => DocumentType::TitreDeSejour,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Front,
+    Back,
+    PhotoPage,
+}
+
+impl From<Side> for DocumentSide {
+    fn from(side: Side) -> Self {
+        match side {
+            Side::Front => DocumentSide::Front,
+            Side::Back => DocumentSide::Back,
+            Side::PhotoPage => DocumentSide::PhotoPage,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SubmittedPhoto {
+    pub side: Side,
+    pub media_id: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SexField {
+    Female,
+    Male,
+}
+
+impl From<SexField> for Sex {
+    fn from(sex: SexField) -> Self {
+        match sex {
+            SexField::Female => Sex::Female,
+            SexField::Male => Sex::Male,
+        }
+    }
+}
+
+/// "Vos informations personnelles" as typed; dates are `YYYY-MM-DD`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct IdentityForm {
+    pub document_type: Option<DocumentKind>,
+    pub sex: Option<SexField>,
+    /// Every given name, in the order of the document.
+    pub given_names: Vec<String>,
+    pub birth_name: String,
+    pub usage_name: Option<String>,
+    pub birth_date: String,
+    /// INSEE country code, 99100 for France.
+    pub birth_country: String,
+    pub birth_commune: Option<String>,
+    pub birth_insee_code: Option<String>,
+    /// ISO 3166 alpha-3 code, e.g. FRA.
+    pub nationality: String,
+    pub issue_date: String,
+    pub expiry_date: String,
+    pub document_number_ending: String,
+}
+
+/// A learner as every screen, the CLI and trainers see them.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LearnerView {
+    pub id: String,
+    /// Stable step code (e.g. `email_code`, `review`, `enrolled`).
+    pub step: String,
+    /// The step's French name.
+    pub step_label: String,
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub next_deadline: Option<DateTime<Utc>>,
+    pub identity: Option<IdentitySummary>,
+    pub identity_confirmed: bool,
+    pub face_to_face: Option<FaceToFaceView>,
+    pub postal_letter: Option<PostalLetterView>,
+    pub registered_letter: Option<RegisteredLetterView>,
+    pub activation: Option<ActivationView>,
+    pub device_id: Option<String>,
+    pub lock_reason: Option<String>,
+    pub review_policy: ReviewPolicy,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct IdentitySummary {
+    pub document_type: String,
+    pub given_names: Vec<String>,
+    pub birth_name: String,
+    pub usage_name: Option<String>,
+    pub birth_date: NaiveDate,
+    pub birthplace: String,
+    pub birth_country: String,
+    pub nationality: String,
+    pub expiry_date: NaiveDate,
+    pub document_number_ending: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FaceToFaceView {
+    pub valid_until: DateTime<Utc>,
+    pub by_post: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PostalLetterView {
+    pub sent_at: DateTime<Utc>,
+    pub arrives_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RegisteredLetterView {
+    pub letter_id: String,
+    pub opened: bool,
+    pub identity_confirmed: bool,
+    /// The 3 digits to say in the video, once the visual identification has started.
+    pub spoken_digits: Option<String>,
+    pub review_deadline: Option<DateTime<Utc>>,
+    pub refusal_reason: Option<String>,
+    pub refusal_reason_label: Option<String>,
+    pub refusals: u32,
+    pub timeline: Vec<TimelineEntryView>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TimelineEntryView {
+    pub at: DateTime<Utc>,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ActivationView {
+    pub valid_until: DateTime<Utc>,
+    pub verified_by: VerificationMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageChannel {
+    Email,
+    Sms,
+    Post,
+}
+
+/// An email, SMS or paper letter the person received.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InboxMessage {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub channel: MessageChannel,
+    pub sender: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    /// "Lire mon courrier" and similar links.
+    pub link: Option<String>,
+    /// `inbox` or `spam` (AR24's notification may land in spam, as guides warn).
+    pub folder: String,
+    /// The code this message carries, for testers (also in the body).
+    pub code: Option<String>,
+}
+
+/// One line of a learner's journal: who did what, when, and what it changed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct JournalEntry {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    /// `ok`, or the error code of a refused action.
+    pub outcome: String,
+    pub message: Option<String>,
+    pub step_before: String,
+    pub step_after: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MediaView {
+    pub media_id: String,
+    pub content_type: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    Photo,
+    Video,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ClerkValidation {
+    pub code: String,
+    pub document_type: DocumentKind,
+    pub birth_name: String,
+    pub birth_date: NaiveDate,
+    pub document_number_ending: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ClerkLookup {
+    pub learner_id: String,
+    pub given_names: Vec<String>,
+    pub birth_name: String,
+    pub document_type: String,
+    pub valid_until: DateTime<Utc>,
+}
+
+/// The public keys a device needs: the world's HPKE key (X25519) to seal the secret code.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WorldKeys {
+    pub hpke_suite: String,
+    pub hpke_public_key: String,
+}
+
+/// A secret code sealed to the world's key (HPKE base mode), hex.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SealedSecretCode {
+    pub encapsulated_key: String,
+    pub ciphertext: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ActivationRequest {
+    pub activation_code: String,
+    pub device_id: String,
+    /// Ed25519 public key, hex.
+    pub device_public_key: String,
+    pub sealed_secret_code: SealedSecretCode,
+    /// Ed25519 signature (hex) of `protocol::activation_message`.
+    pub signature: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NewLoginRequest {
+    /// The number typed on FranceConnect+.
+    pub mobile: String,
+    pub relying_party: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LoginRequestView {
+    pub request_id: String,
+    pub learner_id: String,
+    pub relying_party: String,
+    pub challenge: String,
+    pub created_at: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    /// `pending`, `approved`, `declined`, `expired` or `blocked`.
+    pub status: String,
+    /// Seconds left to answer, at the world's current time.
+    pub seconds_left: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ApprovalAnswer {
+    pub device_id: String,
+    pub sealed_secret_code: SealedSecretCode,
+    /// Ed25519 signature (hex) of `protocol::approval_message`.
+    pub signature: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DeclineAnswer {
+    pub device_id: String,
+    /// Ed25519 signature (hex) of `protocol::decline_message`.
+    pub signature: String,
+}

@@ -1,0 +1,209 @@
+//! The approval protocol, shared by the device and the world.
+//!
+//! At activation the device creates an Ed25519 key pair (the private half never leaves its
+//! vault) and seals the chosen secret code to the world's HPKE key (RFC 9180, X25519 +
+//! HKDF-SHA256 + ChaCha20-Poly1305), bound to what it answers. Every approval is signed with the
+//! device key over the request and its fresh challenge, and carries the code sealed again. The
+//! world opens it, compares a keyed HMAC with its verifier, and counts failures. The device
+//! stores no code; the database stores only the HMAC, whose key lives outside it.
+
+use hpke::aead::ChaCha20Poly1305;
+use hpke::kdf::HkdfSha256;
+use hpke::kem::X25519HkdfSha256;
+use hpke::{Deserializable, Kem, OpModeR, OpModeS, Serializable};
+use rand::{CryptoRng, RngCore};
+use sha2::{Digest, Sha256};
+
+use super::SealedSecretCode;
+
+pub const HPKE_SUITE: &str = "DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20Poly1305";
+const HPKE_INFO: &[u8] = b"idn-sandbox/v1/secret-code";
+
+pub type WorldPrivateKey = <X25519HkdfSha256 as Kem>::PrivateKey;
+pub type WorldPublicKey = <X25519HkdfSha256 as Kem>::PublicKey;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProtocolError;
+
+pub fn generate_world_key(rng: &mut (impl CryptoRng + RngCore)) -> (WorldPrivateKey, WorldPublicKey) {
+    X25519HkdfSha256::gen_keypair(rng)
+}
+
+pub fn public_key_hex(key: &WorldPublicKey) -> String {
+    hex::encode(key.to_bytes())
+}
+
+pub fn parse_public_key(hex_key: &str) -> Result<WorldPublicKey, ProtocolError> {
+    let bytes = hex::decode(hex_key).map_err(|_| ProtocolError)?;
+    WorldPublicKey::from_bytes(&bytes).map_err(|_| ProtocolError)
+}
+
+pub fn private_key_bytes(key: &WorldPrivateKey) -> Vec<u8> {
+    key.to_bytes().to_vec()
+}
+
+pub fn parse_private_key(bytes: &[u8]) -> Result<WorldPrivateKey, ProtocolError> {
+    WorldPrivateKey::from_bytes(bytes).map_err(|_| ProtocolError)
+}
+
+pub fn public_from_private(key: &WorldPrivateKey) -> WorldPublicKey {
+    X25519HkdfSha256::sk_to_pk(key)
+}
+
+/// Seals the secret code to the world, bound to `context` (what the code answers).
+pub fn seal_secret_code(
+    world_key: &WorldPublicKey,
+    code: &str,
+    context: &[u8],
+    rng: &mut (impl CryptoRng + RngCore),
+) -> Result<SealedSecretCode, ProtocolError> {
+    let (encapsulated, ciphertext) =
+        hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, X25519HkdfSha256, _>(
+            &OpModeS::Base,
+            world_key,
+            HPKE_INFO,
+            code.as_bytes(),
+            context,
+            rng,
+        )
+        .map_err(|_| ProtocolError)?;
+    Ok(SealedSecretCode {
+        encapsulated_key: hex::encode(encapsulated.to_bytes()),
+        ciphertext: hex::encode(ciphertext),
+    })
+}
+
+/// Opens a sealed code; fails if it was sealed for another context or tampered with.
+pub fn open_secret_code(
+    world_key: &WorldPrivateKey,
+    sealed: &SealedSecretCode,
+    context: &[u8],
+) -> Result<String, ProtocolError> {
+    let encapsulated = hex::decode(&sealed.encapsulated_key).map_err(|_| ProtocolError)?;
+    let encapsulated =
+        <X25519HkdfSha256 as Kem>::EncappedKey::from_bytes(&encapsulated).map_err(|_| ProtocolError)?;
+    let ciphertext = hex::decode(&sealed.ciphertext).map_err(|_| ProtocolError)?;
+    let plaintext = hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, X25519HkdfSha256>(
+        &OpModeR::Base,
+        world_key,
+        &encapsulated,
+        HPKE_INFO,
+        &ciphertext,
+        context,
+    )
+    .map_err(|_| ProtocolError)?;
+    String::from_utf8(plaintext).map_err(|_| ProtocolError)
+}
+
+fn sealed_digest(sealed: &SealedSecretCode) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(sealed.encapsulated_key.as_bytes());
+    hasher.update(b"\0");
+    hasher.update(sealed.ciphertext.as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+fn message(parts: &[&str]) -> Vec<u8> {
+    parts.join("\n").into_bytes()
+}
+
+/// HPKE context of the code sealed at activation.
+pub fn activation_context(learner_id: &str, device_id: &str, device_public_key: &str) -> Vec<u8> {
+    message(&[
+        "idn-sandbox/v1/activation",
+        learner_id,
+        device_id,
+        device_public_key,
+    ])
+}
+
+/// What the device signs at activation: proof it holds the private key it enrols.
+pub fn activation_message(
+    learner_id: &str,
+    device_id: &str,
+    device_public_key: &str,
+    sealed: &SealedSecretCode,
+) -> Vec<u8> {
+    message(&[
+        "idn-sandbox/v1/activation-signature",
+        learner_id,
+        device_id,
+        device_public_key,
+        &sealed_digest(sealed),
+    ])
+}
+
+/// HPKE context of the code sealed for one approval: it cannot be replayed on another.
+pub fn approval_context(learner_id: &str, request_id: &str, challenge: &str) -> Vec<u8> {
+    message(&["idn-sandbox/v1/approval", learner_id, request_id, challenge])
+}
+
+/// What the device signs to approve a login request.
+pub fn approval_message(
+    learner_id: &str,
+    request_id: &str,
+    challenge: &str,
+    device_id: &str,
+    sealed: &SealedSecretCode,
+) -> Vec<u8> {
+    message(&[
+        "idn-sandbox/v1/approval-signature",
+        learner_id,
+        request_id,
+        challenge,
+        device_id,
+        &sealed_digest(sealed),
+    ])
+}
+
+/// What the device signs to decline a login request.
+pub fn decline_message(learner_id: &str, request_id: &str, challenge: &str, device_id: &str) -> Vec<u8> {
+    message(&[
+        "idn-sandbox/v1/decline-signature",
+        learner_id,
+        request_id,
+        challenge,
+        device_id,
+    ])
+}
+
+/// Verifies an Ed25519 signature (hex key and signature).
+pub fn verify_signature(public_key_hex: &str, signed: &[u8], signature_hex: &str) -> bool {
+    use ed25519_dalek::{Signature, VerifyingKey};
+    let Ok(key) = hex::decode(public_key_hex) else {
+        return false;
+    };
+    let Ok(key) = <[u8; 32]>::try_from(key.as_slice()) else {
+        return false;
+    };
+    let Ok(key) = VerifyingKey::from_bytes(&key) else {
+        return false;
+    };
+    let Ok(signature) = hex::decode(signature_hex) else {
+        return false;
+    };
+    let Ok(signature) = Signature::from_slice(&signature) else {
+        return false;
+    };
+    key.verify_strict(signed, &signature).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::OsRng;
+
+    #[test]
+    fn sealed_code_opens_only_in_its_own_context() {
+        let (private, public) = generate_world_key(&mut OsRng);
+        let context = approval_context("learner", "request-1", "abcd");
+        let sealed = seal_secret_code(&public, "1234", &context, &mut OsRng).unwrap();
+        assert_eq!(open_secret_code(&private, &sealed, &context).unwrap(), "1234");
+        let other = approval_context("learner", "request-2", "abcd");
+        assert_eq!(
+            open_secret_code(&private, &sealed, &other),
+            Err(ProtocolError),
+            "replay on another request must fail"
+        );
+    }
+}

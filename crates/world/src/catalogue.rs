@@ -1,0 +1,156 @@
+//! The French text of every email, SMS and letter the simulated services send.
+//! Sender addresses use the reserved `.invalid` domain: nothing here can reach a real mailbox.
+
+use chrono::{DateTime, Utc};
+use idn_journey::{Channel, Notice};
+
+pub struct Recipient<'a> {
+    pub email: &'a str,
+    pub mobile: Option<&'a str>,
+    pub first_name: Option<&'a str>,
+}
+
+pub struct RenderedMessage {
+    pub sender: &'static str,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub code: Option<String>,
+}
+
+const LA_POSTE_EMAIL: &str =
+    "L'Identité Numérique La Poste (simulation) <ne-pas-repondre@identite-numerique.simulation.invalid>";
+const LA_POSTE_SMS: &str = "LaPoste (simulation)";
+const AR24_EMAIL: &str = "AR24 (simulation) <notifications@ar24.simulation.invalid>";
+const POSTAL: &str = "La Poste — courrier (simulation)";
+const FOOTER: &str = "\n\n— Message de la simulation IDN Sandbox. Aucun service réel n'est contacté.";
+
+fn date(at: DateTime<Utc>) -> String {
+    at.format("%d/%m/%Y à %H:%M (UTC)").to_string()
+}
+
+pub fn render(channel: Channel, notice: &Notice, to: &Recipient<'_>) -> RenderedMessage {
+    let hello = match to.first_name {
+        Some(name) => format!("Bonjour {name},"),
+        None => "Bonjour,".to_owned(),
+    };
+    let (sender, recipient) = match channel {
+        Channel::Email => (
+            if is_ar24(notice) {
+                AR24_EMAIL
+            } else {
+                LA_POSTE_EMAIL
+            },
+            to.email.to_owned(),
+        ),
+        Channel::Sms => (LA_POSTE_SMS, to.mobile.unwrap_or_default().to_owned()),
+        Channel::Post => (POSTAL, "Boîte aux lettres".to_owned()),
+    };
+    let (subject, body, link, code): (String, String, Option<String>, Option<String>) = match notice {
+        Notice::EmailCode { code, valid_until } => (
+            "Votre code de vérification".into(),
+            format!("{hello}\n\nVotre code de vérification est : {code}\nIl est valable jusqu'au {}.\nNe le communiquez à personne.", date(*valid_until)),
+            None,
+            Some(code.clone()),
+        ),
+        Notice::MobileCode { code, .. } => (
+            "Code SMS".into(),
+            format!("La Poste : votre code de vérification est {code}. Ne le communiquez à personne."),
+            None,
+            Some(code.clone()),
+        ),
+        Notice::AccountCreated => (
+            "Votre compte La Poste est créé".into(),
+            format!("{hello}\n\nVotre compte La Poste est créé. Renseignez maintenant les informations de votre pièce d'identité pour créer votre Identité Numérique."),
+            None,
+            None,
+        ),
+        Notice::FaceToFaceCode { code, valid_until } => (
+            "Code de vérification en face à face".into(),
+            format!("La Poste : présentez ce code {code} et votre pièce d'identité dans un bureau de poste (ou à votre facteur) avant le {}.", date(*valid_until)),
+            None,
+            Some(code.clone()),
+        ),
+        Notice::PostalLetterSent { arrives_at } => (
+            "Votre courrier de vérification est en route".into(),
+            format!("{hello}\n\nVous avez choisi la vérification par courrier. Votre lettre recommandée arrivera vers le {} ; présentez-la avec votre pièce d'identité au facteur ou en bureau de poste.", date(*arrives_at)),
+            None,
+            None,
+        ),
+        Notice::PostalLetterDelivered { code, valid_until } => (
+            "Lettre recommandée : vérification de votre identité".into(),
+            format!("Madame, Monsieur,\n\nVoici votre code de vérification : {code}.\nPrésentez cette lettre et votre pièce d'identité au facteur ou dans un bureau de poste avant le {}.", date(*valid_until)),
+            None,
+            Some(code.clone()),
+        ),
+        Notice::RegisteredLetterAvailable { letter_id } => (
+            "Vous avez reçu une lettre recommandée électronique".into(),
+            format!("Bonjour,\n\nUne lettre recommandée électronique ({letter_id}) vous attend. L'expéditeur restera anonyme jusqu'à la confirmation de votre identité.\nCliquez sur « Lire mon courrier » pour la consulter.\nPensez à vérifier vos courriers indésirables (spams)."),
+            Some(format!("/ar24/courrier/{letter_id}")),
+            None,
+        ),
+        Notice::IdentificationRecorded { letter_id } => (
+            "Identification visuelle enregistrée".into(),
+            format!("Bonjour,\n\nVotre identification visuelle pour la lettre {letter_id} est enregistrée. Elle sera traitée sous 24 heures (hors week-end)."),
+            None,
+            None,
+        ),
+        Notice::IdentificationAccepted => (
+            "Identification acceptée".into(),
+            format!("{hello}\n\nVotre identification visuelle est acceptée. Vous allez recevoir votre code d'activation par e-mail et par SMS."),
+            None,
+            None,
+        ),
+        Notice::IdentificationRefused { reason } => (
+            "Identification refusée".into(),
+            format!("{hello}\n\nVotre identification visuelle a été refusée. Motif : {}.\nVous pouvez recommencer l'identification visuelle depuis votre courrier (« Lire mon courrier »).", reason.label_fr()),
+            None,
+            None,
+        ),
+        Notice::ActivationCode { code, valid_until } => match channel {
+            Channel::Sms => (
+                "Code d'activation".into(),
+                format!("La Poste : votre code d'activation de l'Identité Numérique est {code}. Valable jusqu'au {}.", date(*valid_until)),
+                None,
+                Some(code.clone()),
+            ),
+            Channel::Email | Channel::Post => (
+                "Votre code d'activation".into(),
+                format!("{hello}\n\nVotre identité est vérifiée. Saisissez ce code d'activation dans l'application L'Identité Numérique : {code}\nIl est valable jusqu'au {}.", date(*valid_until)),
+                None,
+                Some(code.clone()),
+            ),
+        },
+        Notice::IdentityActivated => (
+            "Votre Identité Numérique est activée".into(),
+            format!("{hello}\n\nVotre Identité Numérique est activée. Vous pouvez l'utiliser pour vous connecter avec FranceConnect+, par exemple à Mon Compte Formation. Votre code secret ne doit jamais être communiqué."),
+            None,
+            None,
+        ),
+        Notice::LoginApproved { relying_party } => (
+            "Nouvelle connexion".into(),
+            format!("{hello}\n\nVous vous êtes connecté(e) à « {relying_party} » avec votre Identité Numérique. Si ce n'était pas vous, contactez l'assistance."),
+            None,
+            None,
+        ),
+    };
+    RenderedMessage {
+        sender,
+        recipient,
+        subject,
+        body: format!("{body}{FOOTER}"),
+        link,
+        code,
+    }
+}
+
+fn is_ar24(notice: &Notice) -> bool {
+    matches!(
+        notice,
+        Notice::RegisteredLetterAvailable { .. }
+            | Notice::IdentificationRecorded { .. }
+            | Notice::IdentificationAccepted
+            | Notice::IdentificationRefused { .. }
+    )
+}

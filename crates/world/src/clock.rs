@@ -1,0 +1,91 @@
+//! The world's clock: real, accelerated or manual, persisted so that a restart keeps the
+//! simulated time. "24 h excluding weekends" and "4 weeks" become minutes or milliseconds.
+
+use crate::api::ClockMode;
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// Where the wall-clock time comes from; tests use a fixed one.
+pub trait WallClock: Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+pub struct SystemWallClock;
+
+impl WallClock for SystemWallClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Simulated time = `anchor_virtual` + (wall − `anchor_real`) × speed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClockState {
+    pub mode: ClockMode,
+    pub anchor_real: DateTime<Utc>,
+    pub anchor_virtual: DateTime<Utc>,
+}
+
+impl ClockState {
+    pub fn real(wall: DateTime<Utc>) -> Self {
+        Self {
+            mode: ClockMode::Real,
+            anchor_real: wall,
+            anchor_virtual: wall,
+        }
+    }
+
+    pub fn now(&self, wall: DateTime<Utc>) -> DateTime<Utc> {
+        let elapsed = wall - self.anchor_real;
+        match self.mode {
+            ClockMode::Real => self.anchor_virtual + elapsed,
+            ClockMode::Accelerated { factor } => {
+                let scaled = elapsed.num_microseconds().unwrap_or(i64::MAX) as f64 * factor;
+                self.anchor_virtual + TimeDelta::microseconds(scaled.clamp(0.0, 1e17) as i64)
+            }
+            ClockMode::Manual => self.anchor_virtual,
+        }
+    }
+
+    /// Time jumps forward by `delta`; the speed is kept.
+    pub fn advanced(&self, wall: DateTime<Utc>, delta: TimeDelta) -> Self {
+        Self {
+            mode: self.mode,
+            anchor_real: wall,
+            anchor_virtual: self.now(wall) + delta,
+        }
+    }
+
+    /// New speed from the current simulated time (or from `at` when given).
+    pub fn with_mode(&self, wall: DateTime<Utc>, mode: ClockMode, at: Option<DateTime<Utc>>) -> Self {
+        Self {
+            mode,
+            anchor_real: wall,
+            anchor_virtual: at.unwrap_or_else(|| self.now(wall)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_770_000_000 + seconds, 0).unwrap()
+    }
+
+    #[test]
+    fn modes_move_time_as_named() {
+        let real = ClockState::real(at(0));
+        assert_eq!(real.now(at(10)), at(10));
+        let fast = real.with_mode(at(10), ClockMode::Accelerated { factor: 60.0 }, None);
+        assert_eq!(
+            fast.now(at(11)),
+            at(70),
+            "one wall second is one simulated minute"
+        );
+        let manual = fast.with_mode(at(11), ClockMode::Manual, None);
+        assert_eq!(manual.now(at(500)), at(70), "manual time stands still");
+        let later = manual.advanced(at(500), TimeDelta::days(15));
+        assert_eq!(later.now(at(900)), at(70) + TimeDelta::days(15));
+    }
+}

@@ -1,0 +1,1258 @@
+//! The simulated services as one object: every state change runs in one SQLite transaction
+//! that updates the learner, appends to their journal and delivers their messages, so a
+//! process killed at any moment restarts with nothing lost and nothing half-done.
+
+use crate::api::{
+    self, protocol, ActivationRequest, ApprovalAnswer, ClerkLookup, ClerkValidation, ClockMode, ClockView,
+    DeclineAnswer, InboxMessage, JournalEntry, LearnerAction, LearnerView, LoginRequestView, MediaKind,
+    MediaView, MessageChannel, NewLoginRequest, ReviewPolicy, WorldKeys, WorldStatus,
+};
+use crate::catalogue::{self, Recipient};
+use crate::clock::{ClockState, WallClock};
+use crate::keys::WorldSecrets;
+use crate::views;
+use crate::WorldError;
+use chrono::{DateTime, TimeDelta, Utc};
+use idn_journey::account::{Civility, Email, MobileNumber, Password, PasswordDigest, PersonName, Profile};
+use idn_journey::enrolment::{
+    DeviceId, DevicePublicKey, EnrolledDevice, ProofCheck, SecretCode, SecretVerifier,
+};
+use idn_journey::identity::{IdentityInput, PresentedDocument};
+use idn_journey::verification::{
+    MediaRef, RefusalReason, ReviewDecision, ReviewPlan, Submission, VerificationMode,
+};
+use idn_journey::{rules, Channel, Command, Effect, Journey, JourneyError, Stage};
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use sha2::{Digest, Sha256};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqliteConnection, SqlitePool};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use tokio::sync::Mutex;
+
+/// Largest upload accepted (a photo or the identification video).
+pub const MAX_MEDIA_BYTES: usize = 64 * 1024 * 1024;
+
+/// How the world is opened.
+#[derive(Debug, Clone)]
+pub struct WorldOptions {
+    pub data_dir: PathBuf,
+    /// Makes every code, digit and identifier reproducible. Taken on first start only.
+    pub seed: Option<u64>,
+    /// Delay of the automatic review; the journey caps it at 24 weekday hours.
+    pub review_delay: TimeDelta,
+    /// Start with the clock in this mode (first start only); `None` keeps real time.
+    pub initial_clock: Option<ClockMode>,
+}
+
+impl WorldOptions {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            seed: None,
+            review_delay: rules::DEFAULT_AUTOMATIC_REVIEW_DELAY,
+            initial_clock: None,
+        }
+    }
+}
+
+pub struct World {
+    pool: SqlitePool,
+    secrets: WorldSecrets,
+    wall: Arc<dyn WallClock>,
+    clock: RwLock<ClockState>,
+    seed: [u8; 32],
+    review_delay: TimeDelta,
+    /// One writer at a time: SQLite allows one, and taking it here avoids busy retries.
+    writer: Mutex<()>,
+}
+
+/// A learner row as loaded inside a transaction.
+struct Loaded {
+    id: String,
+    journey: Journey,
+    seq: i64,
+    review_policy: ReviewPolicy,
+}
+
+/// Who acted, for the journal.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor {
+    Learner,
+    Device,
+    Clerk,
+    Reviewer,
+    RelyingParty,
+    Clock,
+}
+
+impl Actor {
+    fn code(self) -> &'static str {
+        match self {
+            Self::Learner => "apprenant",
+            Self::Device => "appareil",
+            Self::Clerk => "guichet",
+            Self::Reviewer => "revue",
+            Self::RelyingParty => "fournisseur_de_service",
+            Self::Clock => "horloge",
+        }
+    }
+}
+
+fn mode_to_text(mode: ClockMode) -> String {
+    serde_json::to_string(&mode).expect("clock mode serialises")
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, WorldError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.to_utc())
+        .map_err(|error| WorldError::Corrupt(format!("timestamp {text:?}: {error}")))
+}
+
+fn json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, WorldError> {
+    serde_json::from_str(text).map_err(|error| WorldError::Corrupt(format!("{what}: {error}")))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("plain data serialises")
+}
+
+impl World {
+    /// Opens (or creates) the world in `options.data_dir`.
+    pub async fn open(options: WorldOptions, wall: Arc<dyn WallClock>) -> Result<Self, WorldError> {
+        std::fs::create_dir_all(&options.data_dir)?;
+        let secrets = WorldSecrets::load_or_create(&options.data_dir)?;
+        let connect = SqliteConnectOptions::new()
+            .filename(database_path(&options.data_dir))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(std::time::Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(connect)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        let wall_now = wall.now();
+        let existing = sqlx::query("SELECT seed, review_delay_seconds, clock_mode, clock_anchor_real, clock_anchor_virtual FROM world WHERE id = 1")
+            .fetch_optional(&pool)
+            .await?;
+        let (seed_text, review_delay, clock) = match existing {
+            Some(row) => {
+                let clock = ClockState {
+                    mode: json(row.get::<&str, _>("clock_mode"), "clock mode")?,
+                    anchor_real: parse_time(row.get("clock_anchor_real"))?,
+                    anchor_virtual: parse_time(row.get("clock_anchor_virtual"))?,
+                };
+                (
+                    row.get::<String, _>("seed"),
+                    TimeDelta::seconds(row.get("review_delay_seconds")),
+                    clock,
+                )
+            }
+            None => {
+                let seed = match options.seed {
+                    Some(seed) => format!("seed:{seed}"),
+                    None => {
+                        let mut bytes = [0u8; 32];
+                        rand::rngs::OsRng.fill_bytes(&mut bytes);
+                        hex::encode(bytes)
+                    }
+                };
+                let clock = ClockState::real(wall_now).with_mode(
+                    wall_now,
+                    options.initial_clock.unwrap_or(ClockMode::Real),
+                    None,
+                );
+                sqlx::query("INSERT INTO world (id, seed, created_at, review_delay_seconds, clock_mode, clock_anchor_real, clock_anchor_virtual) VALUES (1, ?, ?, ?, ?, ?, ?)")
+                    .bind(&seed)
+                    .bind(wall_now.to_rfc3339())
+                    .bind(options.review_delay.num_seconds())
+                    .bind(mode_to_text(clock.mode))
+                    .bind(clock.anchor_real.to_rfc3339())
+                    .bind(clock.anchor_virtual.to_rfc3339())
+                    .execute(&pool)
+                    .await?;
+                (seed, options.review_delay, clock)
+            }
+        };
+        let seed: [u8; 32] = Sha256::digest(seed_text.as_bytes()).into();
+        Ok(Self {
+            pool,
+            secrets,
+            wall,
+            clock: RwLock::new(clock),
+            seed,
+            review_delay,
+            writer: Mutex::new(()),
+        })
+    }
+
+    /// The world's current simulated time.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.read().expect("clock lock").now(self.wall.now())
+    }
+
+    fn rng_for(&self, learner_id: &str, seq: i64) -> ChaCha20Rng {
+        let mut hasher = Sha256::new();
+        hasher.update(self.seed);
+        hasher.update(learner_id.as_bytes());
+        hasher.update(seq.to_le_bytes());
+        ChaCha20Rng::from_seed(hasher.finalize().into())
+    }
+
+    pub async fn status(&self) -> Result<WorldStatus, WorldError> {
+        let learners: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM learners")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(WorldStatus {
+            service: "IDN Sandbox — monde simulé".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            simulation: true,
+            now: self.now(),
+            clock: self.clock_view(),
+            learners: learners as u64,
+        })
+    }
+
+    pub fn keys(&self) -> WorldKeys {
+        WorldKeys {
+            hpke_suite: protocol::HPKE_SUITE.into(),
+            hpke_public_key: self.secrets.hpke_public_hex(),
+        }
+    }
+
+    // ----- clock -----
+
+    pub fn clock_view(&self) -> ClockView {
+        let state = *self.clock.read().expect("clock lock");
+        ClockView {
+            now: state.now(self.wall.now()),
+            mode: state.mode,
+        }
+    }
+
+    async fn store_clock(&self, state: ClockState) -> Result<(), WorldError> {
+        let _writer = self.writer.lock().await;
+        sqlx::query(
+            "UPDATE world SET clock_mode = ?, clock_anchor_real = ?, clock_anchor_virtual = ? WHERE id = 1",
+        )
+        .bind(mode_to_text(state.mode))
+        .bind(state.anchor_real.to_rfc3339())
+        .bind(state.anchor_virtual.to_rfc3339())
+        .execute(&self.pool)
+        .await?;
+        *self.clock.write().expect("clock lock") = state;
+        Ok(())
+    }
+
+    /// Moves simulated time forward, then lets every learner catch up.
+    pub async fn advance_clock(&self, delta: TimeDelta) -> Result<ClockView, WorldError> {
+        if delta < TimeDelta::zero() {
+            return Err(WorldError::bad_request(
+                "clock_backwards",
+                "Le temps simulé ne peut pas reculer.",
+            ));
+        }
+        let state = self
+            .clock
+            .read()
+            .expect("clock lock")
+            .advanced(self.wall.now(), delta);
+        self.store_clock(state).await?;
+        self.sweep().await?;
+        Ok(self.clock_view())
+    }
+
+    pub async fn set_clock(
+        &self,
+        mode: ClockMode,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<ClockView, WorldError> {
+        if let ClockMode::Accelerated { factor } = mode {
+            if !(factor.is_finite() && factor > 0.0 && factor <= 1_000_000.0) {
+                return Err(WorldError::bad_request(
+                    "invalid_clock_factor",
+                    "Le facteur d'accélération doit être compris entre 0 et 1 000 000.",
+                ));
+            }
+        }
+        if let Some(at) = at {
+            if at < self.now() {
+                return Err(WorldError::bad_request(
+                    "clock_backwards",
+                    "Le temps simulé ne peut pas reculer.",
+                ));
+            }
+        }
+        let state = self
+            .clock
+            .read()
+            .expect("clock lock")
+            .with_mode(self.wall.now(), mode, at);
+        self.store_clock(state).await?;
+        self.sweep().await?;
+        Ok(self.clock_view())
+    }
+
+    // ----- learners -----
+
+    /// Creates a La Poste account for `email`: the 6-digit code is emailed at once.
+    pub async fn create_learner(&self, email: &str) -> Result<LearnerView, WorldError> {
+        let email = Email::parse(email)?;
+        let _writer = self.writer.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let count: i64 = sqlx::query_scalar("UPDATE world SET learners_created = learners_created + 1 WHERE id = 1 RETURNING learners_created")
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut id_rng = self.rng_for("learner-ids", count);
+        let mut id_bytes = [0u8; 16];
+        id_rng.fill_bytes(&mut id_bytes);
+        let id = uuid::Builder::from_random_bytes(id_bytes).into_uuid().to_string();
+        let now = self.now();
+        let policy = ReviewPolicy::Automatic;
+        sqlx::query("INSERT INTO learners (id, created_at, updated_at, email, step, journey, review_policy, seq) VALUES (?, ?, ?, ?, ?, ?, ?, 0)")
+            .bind(&id)
+            .bind(now.to_rfc3339())
+            .bind(now.to_rfc3339())
+            .bind(email.as_str())
+            .bind(idn_journey::Step::NotStarted.code())
+            .bind(to_json(&Journey::default()))
+            .bind(to_json(&policy))
+            .execute(&mut *tx)
+            .await?;
+        let mut loaded = Loaded {
+            id: id.clone(),
+            journey: Journey::default(),
+            seq: 0,
+            review_policy: policy,
+        };
+        let result = self
+            .step_in(
+                &mut tx,
+                &mut loaded,
+                now,
+                Actor::Learner,
+                "start_account",
+                |_, _| Ok(Command::StartAccount { email }),
+            )
+            .await?;
+        tx.commit().await?;
+        result?;
+        Ok(views::learner_view(&id, &loaded.journey, &loaded.review_policy))
+    }
+
+    pub async fn learner(&self, id: &str) -> Result<LearnerView, WorldError> {
+        self.catch_up(id).await?;
+        let loaded = self.load(&mut *self.pool.acquire().await?, id).await?;
+        Ok(views::learner_view(id, &loaded.journey, &loaded.review_policy))
+    }
+
+    pub async fn learners(&self) -> Result<Vec<LearnerView>, WorldError> {
+        self.sweep().await?;
+        let rows = sqlx::query("SELECT id, journey, review_policy FROM learners ORDER BY created_at, id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let journey: Journey = json(row.get("journey"), "journey")?;
+                let policy: ReviewPolicy = json(row.get("review_policy"), "review policy")?;
+                Ok(views::learner_view(row.get("id"), &journey, &policy))
+            })
+            .collect()
+    }
+
+    pub async fn set_review_policy(&self, id: &str, policy: ReviewPolicy) -> Result<LearnerView, WorldError> {
+        if let ReviewPolicy::RefuseNext { reason } = &policy {
+            if RefusalReason::from_code(reason).is_none() {
+                return Err(WorldError::bad_request(
+                    "unknown_refusal_reason",
+                    format!("Motif de refus inconnu : « {reason} »."),
+                ));
+            }
+        }
+        let _writer = self.writer.lock().await;
+        let updated = sqlx::query("UPDATE learners SET review_policy = ? WHERE id = ?")
+            .bind(to_json(&policy))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if updated.rows_affected() == 0 {
+            return Err(WorldError::NotFound { what: "apprenant" });
+        }
+        drop(_writer);
+        self.learner(id).await
+    }
+
+    /// A person's action on the account or the letter.
+    pub async fn act(&self, id: &str, action: LearnerAction) -> Result<LearnerView, WorldError> {
+        let name = action_name(&action);
+        let password_digest = match &action {
+            LearnerAction::ChoosePassword { password } => Some(hash_password(password)),
+            _ => None,
+        };
+        let review_delay = self.review_delay;
+        let pool = self.pool.clone();
+        let learner_id = id.to_owned();
+        // Media are checked before the transaction: they are immutable once stored.
+        let media = match &action {
+            LearnerAction::SubmitVisualIdentification {
+                photos,
+                video_media_id,
+                ..
+            } => {
+                let mut refs = Vec::new();
+                for photo in photos {
+                    refs.push(media_ref(&pool, &learner_id, &photo.media_id, MediaKind::Photo).await?);
+                }
+                Some((
+                    refs,
+                    media_ref(&pool, &learner_id, video_media_id, MediaKind::Video).await?,
+                ))
+            }
+            _ => None,
+        };
+        self.transition(id, Actor::Learner, name, move |loaded, now| {
+            to_command(action, password_digest, media, loaded, now, review_delay)
+        })
+        .await
+    }
+
+    // ----- media -----
+
+    /// Stores an upload after checking its checksum and that its bytes are what it claims.
+    pub async fn store_media(
+        &self,
+        learner_id: &str,
+        kind: MediaKind,
+        content_type: &str,
+        sha256: &str,
+        bytes: &[u8],
+    ) -> Result<MediaView, WorldError> {
+        let content_type = content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        let allowed: &[&str] = match kind {
+            MediaKind::Photo => &["image/jpeg", "image/png"],
+            MediaKind::Video => &["video/mp4", "video/webm"],
+        };
+        if !allowed.contains(&content_type.as_str()) {
+            return Err(WorldError::bad_request(
+                "unsupported_media_type",
+                format!(
+                    "Type de fichier refusé ({content_type}) : formats acceptés {}.",
+                    allowed.join(", ")
+                ),
+            ));
+        }
+        if bytes.is_empty() || bytes.len() > MAX_MEDIA_BYTES {
+            return Err(WorldError::bad_request(
+                "media_size",
+                "Le fichier est vide ou trop volumineux.",
+            ));
+        }
+        let actual = hex::encode(Sha256::digest(bytes));
+        if !actual.eq_ignore_ascii_case(sha256.trim()) {
+            return Err(WorldError::bad_request(
+                "checksum_mismatch",
+                "Le fichier reçu est incomplet ou altéré (somme de contrôle différente) : renvoyez-le.",
+            ));
+        }
+        if !content_matches(&content_type, bytes) {
+            return Err(WorldError::bad_request(
+                "content_mismatch",
+                "Le contenu du fichier ne correspond pas à son type déclaré.",
+            ));
+        }
+        let media_id = format!(
+            "{}-{}",
+            match kind {
+                MediaKind::Photo => "photo",
+                MediaKind::Video => "video",
+            },
+            &actual[..24]
+        );
+        let _writer = self.writer.lock().await;
+        let exists: Option<String> = sqlx::query_scalar("SELECT id FROM learners WHERE id = ?")
+            .bind(learner_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        if exists.is_none() {
+            return Err(WorldError::NotFound { what: "apprenant" });
+        }
+        sqlx::query("INSERT OR IGNORE INTO media (id, learner_id, kind, content_type, sha256, size, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(&media_id)
+            .bind(learner_id)
+            .bind(to_json(&kind))
+            .bind(&content_type)
+            .bind(&actual)
+            .bind(bytes.len() as i64)
+            .bind(bytes)
+            .bind(self.now().to_rfc3339())
+            .execute(&self.pool)
+            .await?;
+        Ok(MediaView {
+            media_id,
+            content_type,
+            sha256: actual,
+            size: bytes.len() as u64,
+        })
+    }
+
+    // ----- activation and approvals -----
+
+    pub async fn activate(&self, id: &str, request: ActivationRequest) -> Result<LearnerView, WorldError> {
+        let learner_id = id.to_owned();
+        let signed = protocol::activation_message(
+            &learner_id,
+            &request.device_id,
+            &request.device_public_key,
+            &request.sealed_secret_code,
+        );
+        if !protocol::verify_signature(&request.device_public_key, &signed, &request.signature) {
+            return Err(JourneyError::InvalidDeviceSignature.into());
+        }
+        let context =
+            protocol::activation_context(&learner_id, &request.device_id, &request.device_public_key);
+        let code =
+            protocol::open_secret_code(self.secrets.hpke_private(), &request.sealed_secret_code, &context)
+                .map_err(|_| {
+                    WorldError::bad_request(
+                        "sealed_code_invalid",
+                        "Le code secret n'a pas pu être lu : recommencez l'activation.",
+                    )
+                })?;
+        let code = SecretCode::parse(&code)?;
+        let verifier = SecretVerifier(self.secrets.secret_verifier(&learner_id, code.expose()));
+        let device = EnrolledDevice {
+            device_id: DeviceId(request.device_id.clone()),
+            public_key: DevicePublicKey(request.device_public_key.clone()),
+            verifier,
+            enrolled_at: self.now(),
+        };
+        self.transition(id, Actor::Device, "activate", move |_, _| {
+            Ok(Command::Activate {
+                code: request.activation_code,
+                device,
+            })
+        })
+        .await
+    }
+
+    /// FranceConnect+'s side: the person typed their mobile number; a request awaits approval.
+    pub async fn open_login_request(&self, request: NewLoginRequest) -> Result<LoginRequestView, WorldError> {
+        let mobile = MobileNumber::parse(&request.mobile)?;
+        let learner_id: Option<String> = sqlx::query_scalar("SELECT id FROM learners WHERE mobile = ? AND step IN ('enrolled', 'locked') ORDER BY updated_at DESC LIMIT 1")
+            .bind(mobile.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        let learner_id = learner_id.ok_or(JourneyError::MobileMismatch)?;
+        let relying_party = request.relying_party.trim().to_owned();
+        if relying_party.is_empty() || relying_party.len() > 200 {
+            return Err(WorldError::bad_request(
+                "invalid_relying_party",
+                "Le nom du service demandeur est invalide.",
+            ));
+        }
+        let request_id = Arc::new(std::sync::Mutex::new(String::new()));
+        let chosen = request_id.clone();
+        self.transition(
+            &learner_id,
+            Actor::RelyingParty,
+            "open_login_request",
+            move |loaded, _| {
+                let mut rng = self.rng_for(&format!("{}/login-request", loaded.id), loaded.seq);
+                let mut id_bytes = [0u8; 16];
+                rng.fill_bytes(&mut id_bytes);
+                let id = uuid::Builder::from_random_bytes(id_bytes).into_uuid().to_string();
+                let mut challenge = [0u8; 32];
+                rng.fill_bytes(&mut challenge);
+                *chosen.lock().expect("request id") = id.clone();
+                Ok(Command::OpenLoginRequest {
+                    request_id: id,
+                    relying_party,
+                    mobile,
+                    challenge: hex::encode(challenge),
+                })
+            },
+        )
+        .await?;
+        let request_id = request_id.lock().expect("request id").clone();
+        sqlx::query("INSERT INTO login_requests (request_id, learner_id) VALUES (?, ?)")
+            .bind(&request_id)
+            .bind(&learner_id)
+            .execute(&self.pool)
+            .await?;
+        self.login_request(&request_id).await
+    }
+
+    pub async fn login_request(&self, request_id: &str) -> Result<LoginRequestView, WorldError> {
+        let learner_id: String =
+            sqlx::query_scalar("SELECT learner_id FROM login_requests WHERE request_id = ?")
+                .bind(request_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(JourneyError::UnknownLoginRequest)?;
+        self.catch_up(&learner_id).await?;
+        let loaded = self.load(&mut *self.pool.acquire().await?, &learner_id).await?;
+        let now = self.now();
+        loaded
+            .journey
+            .login_approvals()
+            .iter()
+            .find(|approval| approval.request_id == request_id)
+            .map(|approval| views::login_request_view(&learner_id, approval, now))
+            .ok_or_else(|| JourneyError::UnknownLoginRequest.into())
+    }
+
+    /// Login requests waiting for this learner's approval.
+    pub async fn pending_login_requests(&self, id: &str) -> Result<Vec<LoginRequestView>, WorldError> {
+        self.catch_up(id).await?;
+        let loaded = self.load(&mut *self.pool.acquire().await?, id).await?;
+        let now = self.now();
+        Ok(loaded
+            .journey
+            .login_approvals()
+            .iter()
+            .map(|approval| views::login_request_view(id, approval, now))
+            .filter(|view| view.status == "pending")
+            .collect())
+    }
+
+    pub async fn answer_login_request(
+        &self,
+        id: &str,
+        request_id: &str,
+        answer: ApprovalAnswer,
+    ) -> Result<LoginRequestView, WorldError> {
+        let secrets = &self.secrets;
+        let request = request_id.to_owned();
+        let outcome = self
+            .transition(id, Actor::Device, "answer_login_request", |loaded, _| {
+                let approval = loaded
+                    .journey
+                    .login_approvals()
+                    .iter()
+                    .find(|approval| approval.request_id == request)
+                    .ok_or(JourneyError::UnknownLoginRequest)?;
+                let proof = match loaded.journey.enrolled_device() {
+                    Some(device) => {
+                        let signed = protocol::approval_message(
+                            &loaded.id,
+                            &request,
+                            &approval.challenge,
+                            &answer.device_id,
+                            &answer.sealed_secret_code,
+                        );
+                        let signature_valid =
+                            protocol::verify_signature(&device.public_key.0, &signed, &answer.signature);
+                        let context = protocol::approval_context(&loaded.id, &request, &approval.challenge);
+                        let secret_code_matches = protocol::open_secret_code(
+                            secrets.hpke_private(),
+                            &answer.sealed_secret_code,
+                            &context,
+                        )
+                        .is_ok_and(|code| secrets.code_matches(&loaded.id, &code, &device.verifier.0));
+                        ProofCheck {
+                            signature_valid,
+                            secret_code_matches,
+                        }
+                    }
+                    None => ProofCheck {
+                        signature_valid: false,
+                        secret_code_matches: false,
+                    },
+                };
+                Ok(Command::AnswerLoginRequest {
+                    request_id: request.clone(),
+                    device_id: DeviceId(answer.device_id.clone()),
+                    proof,
+                })
+            })
+            .await;
+        outcome?;
+        self.login_request(request_id).await
+    }
+
+    pub async fn decline_login_request(
+        &self,
+        id: &str,
+        request_id: &str,
+        answer: DeclineAnswer,
+    ) -> Result<LoginRequestView, WorldError> {
+        let request = request_id.to_owned();
+        self.transition(id, Actor::Device, "decline_login_request", |loaded, _| {
+            let approval = loaded
+                .journey
+                .login_approvals()
+                .iter()
+                .find(|approval| approval.request_id == request)
+                .ok_or(JourneyError::UnknownLoginRequest)?;
+            let device = loaded
+                .journey
+                .enrolled_device()
+                .ok_or(JourneyError::NotTheEnrolledDevice)?;
+            let signed =
+                protocol::decline_message(&loaded.id, &request, &approval.challenge, &answer.device_id);
+            if answer.device_id == device.device_id.0
+                && !protocol::verify_signature(&device.public_key.0, &signed, &answer.signature)
+            {
+                return Err(JourneyError::InvalidDeviceSignature.into());
+            }
+            Ok(Command::DeclineLoginRequest {
+                request_id: request.clone(),
+                device_id: DeviceId(answer.device_id.clone()),
+            })
+        })
+        .await?;
+        self.login_request(request_id).await
+    }
+
+    // ----- the post-office clerk -----
+
+    async fn learner_by_face_to_face_code(&self, code: &str) -> Result<String, WorldError> {
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        sqlx::query_scalar("SELECT id FROM learners WHERE face_to_face_code = ?")
+            .bind(&code)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(WorldError::NotFound {
+                what: "code de vérification en face à face",
+            })
+    }
+
+    pub async fn clerk_lookup(&self, code: &str) -> Result<ClerkLookup, WorldError> {
+        let id = self.learner_by_face_to_face_code(code).await?;
+        self.catch_up(&id).await?;
+        let loaded = self.load(&mut *self.pool.acquire().await?, &id).await?;
+        match loaded.journey.stage() {
+            Stage::FaceToFace { person, code, .. } => Ok(ClerkLookup {
+                learner_id: id,
+                given_names: person
+                    .identity
+                    .given_names
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+                birth_name: person.identity.birth_name.to_string(),
+                document_type: person.identity.document_type.label_fr().into(),
+                valid_until: code.expires_at(),
+            }),
+            _ => Err(WorldError::NotFound {
+                what: "code de vérification en face à face",
+            }),
+        }
+    }
+
+    pub async fn clerk_validate(&self, validation: ClerkValidation) -> Result<LearnerView, WorldError> {
+        let id = self.learner_by_face_to_face_code(&validation.code).await?;
+        self.transition(&id, Actor::Clerk, "clerk_validate", move |_, _| {
+            Ok(Command::ClerkValidate {
+                code: validation.code,
+                presented: PresentedDocument {
+                    document_type: validation.document_type.into(),
+                    birth_name: validation.birth_name,
+                    birth_date: validation.birth_date,
+                    document_number_ending: validation.document_number_ending,
+                },
+            })
+        })
+        .await
+    }
+
+    // ----- reading -----
+
+    pub async fn inbox(&self, id: &str) -> Result<Vec<InboxMessage>, WorldError> {
+        self.catch_up(id).await?;
+        let rows = sqlx::query("SELECT id, at, channel, sender, recipient, subject, body, link, folder, code FROM inbox WHERE learner_id = ? ORDER BY id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(InboxMessage {
+                    id: row.get("id"),
+                    at: parse_time(row.get("at"))?,
+                    channel: json(&format!("\"{}\"", row.get::<&str, _>("channel")), "channel")?,
+                    sender: row.get("sender"),
+                    recipient: row.get("recipient"),
+                    subject: row.get("subject"),
+                    body: row.get("body"),
+                    link: row.get("link"),
+                    folder: row.get("folder"),
+                    code: row.get("code"),
+                })
+            })
+            .collect()
+    }
+
+    pub async fn journal(&self, id: &str) -> Result<Vec<JournalEntry>, WorldError> {
+        self.catch_up(id).await?;
+        let rows = sqlx::query("SELECT seq, at, actor, action, outcome, message, step_before, step_after FROM journal WHERE learner_id = ? ORDER BY seq")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        if rows.is_empty() {
+            self.load(&mut *self.pool.acquire().await?, id).await?;
+        }
+        rows.iter()
+            .map(|row| {
+                Ok(JournalEntry {
+                    seq: row.get("seq"),
+                    at: parse_time(row.get("at"))?,
+                    actor: row.get("actor"),
+                    action: row.get("action"),
+                    outcome: row.get("outcome"),
+                    message: row.get("message"),
+                    step_before: row.get("step_before"),
+                    step_after: row.get("step_after"),
+                })
+            })
+            .collect()
+    }
+
+    // ----- time passing -----
+
+    /// Lets every learner whose deadline has come catch up with the clock.
+    pub async fn sweep(&self) -> Result<usize, WorldError> {
+        let now = self.now();
+        let due: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM learners WHERE next_deadline IS NOT NULL AND next_deadline <= ?",
+        )
+        .bind(now.to_rfc3339())
+        .fetch_all(&self.pool)
+        .await?;
+        for id in &due {
+            self.catch_up(id).await?;
+        }
+        Ok(due.len())
+    }
+
+    /// Applies what time has done to one learner (letter delivered, review decided, request expired).
+    async fn catch_up(&self, id: &str) -> Result<(), WorldError> {
+        let _writer = self.writer.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let mut loaded = self.load(&mut tx, id).await?;
+        let now = self.now();
+        if loaded
+            .journey
+            .next_deadline()
+            .is_some_and(|deadline| deadline <= now)
+        {
+            let before = loaded.journey.step();
+            let mut rng = self.rng_for(id, loaded.seq + 1);
+            let mut journey = loaded.journey.clone();
+            let effects = journey.advance(now, &mut rng);
+            let changed = journey != loaded.journey;
+            if changed {
+                loaded.journey = journey;
+                self.record(
+                    &mut tx,
+                    &mut loaded,
+                    now,
+                    Actor::Clock,
+                    "time_passed",
+                    before,
+                    &effects,
+                    Ok(()),
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // ----- the transaction core -----
+
+    async fn load(&self, connection: &mut SqliteConnection, id: &str) -> Result<Loaded, WorldError> {
+        let row = sqlx::query("SELECT journey, seq, review_policy FROM learners WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *connection)
+            .await?
+            .ok_or(WorldError::NotFound { what: "apprenant" })?;
+        Ok(Loaded {
+            id: id.to_owned(),
+            journey: json(row.get("journey"), "journey")?,
+            seq: row.get("seq"),
+            review_policy: json(row.get("review_policy"), "review policy")?,
+        })
+    }
+
+    /// Loads a learner, lets time pass, builds and applies one command, stores everything.
+    async fn transition(
+        &self,
+        id: &str,
+        actor: Actor,
+        action: &str,
+        build: impl FnOnce(&Loaded, DateTime<Utc>) -> Result<Command, WorldError>,
+    ) -> Result<LearnerView, WorldError> {
+        let _writer = self.writer.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let mut loaded = self.load(&mut tx, id).await?;
+        let now = self.now();
+        if loaded
+            .journey
+            .next_deadline()
+            .is_some_and(|deadline| deadline <= now)
+        {
+            let before = loaded.journey.step();
+            let mut rng = self.rng_for(id, loaded.seq + 1);
+            let effects = loaded.journey.advance(now, &mut rng);
+            self.record(
+                &mut tx,
+                &mut loaded,
+                now,
+                Actor::Clock,
+                "time_passed",
+                before,
+                &effects,
+                Ok(()),
+            )
+            .await?;
+        }
+        let result = self
+            .step_in(&mut tx, &mut loaded, now, actor, action, build)
+            .await?;
+        tx.commit().await?;
+        result?;
+        Ok(views::learner_view(id, &loaded.journey, &loaded.review_policy))
+    }
+
+    /// Runs one command inside the caller's transaction. The outer result is a storage
+    /// failure (roll back); the inner one is the journey's verdict (journaled, then returned).
+    async fn step_in(
+        &self,
+        tx: &mut SqliteConnection,
+        loaded: &mut Loaded,
+        now: DateTime<Utc>,
+        actor: Actor,
+        action: &str,
+        build: impl FnOnce(&Loaded, DateTime<Utc>) -> Result<Command, WorldError>,
+    ) -> Result<Result<(), WorldError>, WorldError> {
+        let before = loaded.journey.step();
+        let mut rng = self.rng_for(&loaded.id, loaded.seq + 1);
+        let (effects, verdict) = match build(loaded, now) {
+            Ok(command) => {
+                if let Command::SubmitVisualIdentification {
+                    plan:
+                        ReviewPlan::Automatic {
+                            decision: ReviewDecision::Refused(_),
+                            ..
+                        },
+                    ..
+                } = &command
+                {
+                    if matches!(loaded.review_policy, ReviewPolicy::RefuseNext { .. }) {
+                        loaded.review_policy = ReviewPolicy::Automatic;
+                    }
+                }
+                match loaded.journey.handle(command, now, &mut rng) {
+                    Ok(effects) => (effects, Ok(())),
+                    Err(error) => (Vec::new(), Err(WorldError::from(error))),
+                }
+            }
+            Err(
+                error
+                @ (WorldError::Journey(_) | WorldError::BadRequest { .. } | WorldError::NotFound { .. }),
+            ) => (Vec::new(), Err(error)),
+            Err(other) => return Err(other),
+        };
+        let journaled = match &verdict {
+            Ok(()) => Ok(()),
+            Err(error) => Err((error.code(), error.message_fr())),
+        };
+        self.record(tx, loaded, now, actor, action, before, &effects, journaled)
+            .await?;
+        Ok(verdict)
+    }
+
+    /// Writes the learner row, one journal line and the messages of `effects`.
+    #[allow(clippy::too_many_arguments)]
+    async fn record(
+        &self,
+        tx: &mut SqliteConnection,
+        loaded: &mut Loaded,
+        now: DateTime<Utc>,
+        actor: Actor,
+        action: &str,
+        before: idn_journey::Step,
+        effects: &[Effect],
+        outcome: Result<(), (&'static str, String)>,
+    ) -> Result<(), WorldError> {
+        loaded.seq += 1;
+        let after = loaded.journey.step();
+        let (email, mobile) = views::contact(loaded.journey.stage());
+        let first_name = views::first_name(loaded.journey.stage());
+        let registered_mobile = match loaded.journey.person() {
+            Some(person) => Some(person.account.mobile.to_string()),
+            None => None,
+        };
+        sqlx::query("UPDATE learners SET updated_at = ?, mobile = ?, step = ?, journey = ?, next_deadline = ?, face_to_face_code = ?, review_policy = ?, seq = ? WHERE id = ?")
+            .bind(now.to_rfc3339())
+            .bind(registered_mobile)
+            .bind(after.code())
+            .bind(to_json(&loaded.journey))
+            .bind(loaded.journey.next_deadline().map(|at| at.to_rfc3339()))
+            .bind(loaded.journey.face_to_face_code())
+            .bind(to_json(&loaded.review_policy))
+            .bind(loaded.seq)
+            .bind(&loaded.id)
+            .execute(&mut *tx)
+            .await?;
+        let (outcome_code, message) = match outcome {
+            Ok(()) => ("ok", None),
+            Err((code, message)) => (code, Some(message)),
+        };
+        sqlx::query("INSERT INTO journal (learner_id, seq, at, recorded_at, actor, action, outcome, message, step_before, step_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(&loaded.id)
+            .bind(loaded.seq)
+            .bind(now.to_rfc3339())
+            .bind(self.wall.now().to_rfc3339())
+            .bind(actor.code())
+            .bind(action)
+            .bind(outcome_code)
+            .bind(message)
+            .bind(before.code())
+            .bind(after.code())
+            .execute(&mut *tx)
+            .await?;
+        let email = email.unwrap_or_default();
+        let recipient = Recipient {
+            email: &email,
+            mobile: mobile.as_deref(),
+            first_name: first_name.as_deref(),
+        };
+        for Effect::Send { channel, notice } in effects {
+            let rendered = catalogue::render(*channel, notice, &recipient);
+            let channel_code = match channel {
+                Channel::Email => MessageChannel::Email,
+                Channel::Sms => MessageChannel::Sms,
+                Channel::Post => MessageChannel::Post,
+            };
+            sqlx::query("INSERT INTO inbox (learner_id, at, channel, sender, recipient, subject, body, link, folder, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'inbox', ?)")
+                .bind(&loaded.id)
+                .bind(now.to_rfc3339())
+                .bind(to_json(&channel_code).trim_matches('"'))
+                .bind(rendered.sender)
+                .bind(rendered.recipient)
+                .bind(rendered.subject)
+                .bind(rendered.body)
+                .bind(rendered.link)
+                .bind(rendered.code)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+pub fn database_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("world.sqlite")
+}
+
+fn action_name(action: &LearnerAction) -> &'static str {
+    match action {
+        LearnerAction::ConfirmEmail { .. } => "confirm_email",
+        LearnerAction::ResendEmailCode => "resend_email_code",
+        LearnerAction::ChoosePassword { .. } => "choose_password",
+        LearnerAction::RegisterMobile { .. } => "register_mobile",
+        LearnerAction::ConfirmMobile { .. } => "confirm_mobile",
+        LearnerAction::ResendMobileCode => "resend_mobile_code",
+        LearnerAction::CompleteProfile { .. } => "complete_profile",
+        LearnerAction::EnterIdentity(_) => "enter_identity",
+        LearnerAction::ConfirmIdentity => "confirm_identity",
+        LearnerAction::ChooseVerification { .. } => "choose_verification",
+        LearnerAction::ReadLetter => "read_letter",
+        LearnerAction::ConfirmLetterIdentity => "confirm_letter_identity",
+        LearnerAction::DeclineLetter => "decline_letter",
+        LearnerAction::StartVisualIdentification => "start_visual_identification",
+        LearnerAction::SubmitVisualIdentification { .. } => "submit_visual_identification",
+        LearnerAction::ResendActivationCode => "resend_activation_code",
+        LearnerAction::ForgetSecretCode => "forget_secret_code",
+    }
+}
+
+/// Argon2id with the crate's default parameters; the salt comes from the OS.
+fn hash_password(password: &str) -> Result<PasswordDigest, WorldError> {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+    let password = Password::parse(password)?;
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default()
+        .hash_password(password.expose().as_bytes(), &salt)
+        .map(|hash| PasswordDigest(hash.to_string()))
+        .map_err(|error| WorldError::Corrupt(format!("password hashing: {error}")))
+}
+
+async fn media_ref(
+    pool: &SqlitePool,
+    learner_id: &str,
+    media_id: &str,
+    kind: MediaKind,
+) -> Result<MediaRef, WorldError> {
+    let row = sqlx::query("SELECT kind, sha256 FROM media WHERE id = ? AND learner_id = ?")
+        .bind(media_id)
+        .bind(learner_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| {
+            WorldError::bad_request(
+                "media_not_found",
+                format!("Le fichier « {media_id} » n'a pas été reçu : envoyez-le à nouveau."),
+            )
+        })?;
+    let stored: MediaKind = json(row.get("kind"), "media kind")?;
+    if stored != kind {
+        return Err(WorldError::bad_request(
+            "media_kind_mismatch",
+            "Une photo a été envoyée à la place de la vidéo, ou l'inverse.",
+        ));
+    }
+    Ok(MediaRef {
+        media_id: media_id.to_owned(),
+        sha256: row.get("sha256"),
+    })
+}
+
+/// Magic numbers of the accepted formats: a mislabelled file is refused.
+fn content_matches(content_type: &str, bytes: &[u8]) -> bool {
+    match content_type {
+        "image/jpeg" => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
+        "image/png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "video/mp4" => bytes.len() > 12 && &bytes[4..8] == b"ftyp",
+        "video/webm" => bytes.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]),
+        _ => false,
+    }
+}
+
+fn to_command(
+    action: LearnerAction,
+    password_digest: Option<Result<PasswordDigest, WorldError>>,
+    media: Option<(Vec<MediaRef>, MediaRef)>,
+    loaded: &Loaded,
+    now: DateTime<Utc>,
+    review_delay: TimeDelta,
+) -> Result<Command, WorldError> {
+    Ok(match action {
+        LearnerAction::ConfirmEmail { code } => Command::ConfirmEmail { code },
+        LearnerAction::ResendEmailCode => Command::ResendEmailCode,
+        LearnerAction::ChoosePassword { .. } => Command::ChoosePassword {
+            digest: password_digest.expect("digest computed for choose_password")?,
+        },
+        LearnerAction::RegisterMobile { mobile } => Command::RegisterMobile {
+            mobile: MobileNumber::parse(&mobile)?,
+        },
+        LearnerAction::ConfirmMobile { code } => Command::ConfirmMobile { code },
+        LearnerAction::ResendMobileCode => Command::ResendMobileCode,
+        LearnerAction::CompleteProfile {
+            civility,
+            first_name,
+            last_name,
+            terms_accepted,
+            marketing_opt_in,
+        } => {
+            let name = |raw: &str, field: &str| {
+                PersonName::parse(raw).ok_or_else(|| {
+                    WorldError::bad_request("invalid_name", format!("Le champ « {field} » est invalide : lettres, accents, tirets et apostrophes uniquement."))
+                })
+            };
+            Command::CompleteProfile {
+                profile: Profile {
+                    civility: match civility {
+                        api::Civility::Madame => Civility::Madame,
+                        api::Civility::Monsieur => Civility::Monsieur,
+                    },
+                    first_name: name(&first_name, "Prénom")?,
+                    last_name: name(&last_name, "Nom")?,
+                    marketing_opt_in,
+                },
+                terms_accepted,
+            }
+        }
+        LearnerAction::EnterIdentity(form) => Command::EnterIdentity {
+            input: IdentityInput {
+                document_type: form.document_type.map(Into::into),
+                sex: form.sex.map(Into::into),
+                given_names: form.given_names,
+                birth_name: form.birth_name,
+                usage_name: form.usage_name,
+                birth_date: form.birth_date,
+                birth_country: form.birth_country,
+                birth_commune: form.birth_commune,
+                birth_insee_code: form.birth_insee_code,
+                nationality: form.nationality,
+                issue_date: form.issue_date,
+                expiry_date: form.expiry_date,
+                document_number_ending: form.document_number_ending,
+            },
+        },
+        LearnerAction::ConfirmIdentity => Command::ConfirmIdentity,
+        LearnerAction::ChooseVerification { mode } => Command::ChooseVerification {
+            mode: match mode {
+                api::VerificationMode::FaceToFace => VerificationMode::FaceToFace,
+                api::VerificationMode::Online => VerificationMode::Online,
+                api::VerificationMode::ByPost => VerificationMode::ByPost,
+            },
+        },
+        LearnerAction::ReadLetter => Command::ReadLetter,
+        LearnerAction::ConfirmLetterIdentity => Command::ConfirmLetterIdentity,
+        LearnerAction::DeclineLetter => Command::DeclineLetter,
+        LearnerAction::StartVisualIdentification => Command::StartVisualIdentification,
+        LearnerAction::SubmitVisualIdentification {
+            document_type,
+            photos,
+            ..
+        } => {
+            let (photo_refs, video) = media.expect("media resolved for submit");
+            let submission = Submission {
+                document_type: document_type.into(),
+                photos: photos
+                    .iter()
+                    .map(|photo| photo.side.into())
+                    .zip(photo_refs)
+                    .collect(),
+                video,
+            };
+            Command::SubmitVisualIdentification {
+                plan: automatic_review(loaded, &submission, now, review_delay),
+                submission,
+            }
+        }
+        LearnerAction::ResendActivationCode => Command::ResendActivationCode,
+        LearnerAction::ForgetSecretCode => Command::ForgetSecretCode,
+    })
+}
+
+/// The automatic reviewer: refuses what the world can tell is wrong, or what a trainer asked it
+/// to refuse, and accepts the rest after the review delay. What a machine cannot judge (a face,
+/// spoken digits) is left to the review desk.
+fn automatic_review(
+    loaded: &Loaded,
+    submission: &Submission,
+    now: DateTime<Utc>,
+    delay: TimeDelta,
+) -> ReviewPlan {
+    let decide_at = now + delay;
+    let identity = loaded.journey.person().map(|person| &person.identity);
+    let decision = match &loaded.review_policy {
+        ReviewPolicy::Desk => return ReviewPlan::Desk,
+        ReviewPolicy::RefuseNext { reason } => ReviewDecision::Refused(
+            RefusalReason::from_code(reason).unwrap_or(RefusalReason::DocumentUnreadable),
+        ),
+        ReviewPolicy::Automatic => match identity {
+            Some(identity) if identity.document_type != submission.document_type => {
+                ReviewDecision::Refused(RefusalReason::DataDiffersFromDocument)
+            }
+            Some(identity) if identity.is_expired_on(now.date_naive()) => {
+                ReviewDecision::Refused(RefusalReason::DocumentExpired)
+            }
+            _ => ReviewDecision::Accepted,
+        },
+    };
+    ReviewPlan::Automatic { decision, decide_at }
+}
