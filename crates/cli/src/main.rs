@@ -1,0 +1,703 @@
+//! `idn`: the IDN Sandbox command line for testers and trainers. Every command parses its
+//! arguments, calls the device core or the world's API, and prints French text or `--json`.
+//!
+//! Exit codes: 0 success; 1 the simulated service refused the action (its code and French
+//! message are printed); 2 bad usage; 3 the world is unreachable or failed; 4 a demo step failed.
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use idn_cli::demo::{self, DemoMode, DemoObserver, DemoOptions, MediaFiles, StepReport};
+use idn_device::{Device, DeviceError, KeyringVault, MemoryVault, Vault, WorldClient};
+use idn_world::api::{ClerkValidation, ClockMode, DocumentKind, LearnerAction, ReviewPolicy};
+use idn_world::{RunningWorld, WorldOptions};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+const DEFAULT_WORLD: &str = "http://127.0.0.1:8787";
+
+#[derive(Parser)]
+#[command(
+    name = "idn",
+    version,
+    about = "IDN Sandbox — simulation du parcours L'Identité Numérique La Poste (aucun service réel n'est contacté)"
+)]
+struct Cli {
+    /// Address of the world (server or embedded).
+    #[arg(long, global = true, env = "IDN_WORLD_URL", default_value = DEFAULT_WORLD)]
+    world: String,
+    /// Machine-readable output: one JSON document (or one JSON object per demo step).
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the simulated world.
+    World {
+        #[command(subcommand)]
+        command: WorldCommand,
+    },
+    /// Play the whole journey headless against an embedded world; exits 0 only if every step succeeded.
+    Demo(DemoArgs),
+    /// Learners: create, show, list, act, settings.
+    Learner {
+        #[command(subcommand)]
+        command: LearnerCommand,
+    },
+    /// Emails, SMS and letters a learner received.
+    Inbox { learner: String },
+    /// A learner's journal: every action, refused ones included.
+    Journal { learner: String },
+    /// The world's clock.
+    Clock {
+        #[command(subcommand)]
+        command: ClockCommand,
+    },
+    /// Play the relying party: open a FranceConnect+ login request for a mobile number.
+    LoginRequest {
+        #[arg(long)]
+        mobile: String,
+        #[arg(long, default_value = "Mon Compte Formation")]
+        service: String,
+    },
+    /// Status of a login request (as the relying party sees it).
+    LoginStatus { request_id: String },
+    /// The device (the smartphone app's core).
+    Device(DeviceArgs),
+    /// Play the post-office clerk.
+    Clerk {
+        #[command(subcommand)]
+        command: ClerkCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum WorldCommand {
+    /// Serve the world over HTTP for a class or a test team.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        listen: std::net::SocketAddr,
+        #[arg(long, default_value = "idn-world-data")]
+        data_dir: PathBuf,
+        /// Makes codes, digits and identifiers reproducible (taken when the data directory is new).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Keep the world and device data here (a temporary directory otherwise, removed at the end).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "face-a-face")]
+    mode: DemoMode,
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Refuse the first online identification with this reason (e.g. reflet, lunettes, flou), then redo it.
+    #[arg(long)]
+    refus_au_premier_essai: Option<String>,
+    #[arg(long)]
+    photo_recto: Option<PathBuf>,
+    #[arg(long)]
+    photo_verso: Option<PathBuf>,
+    #[arg(long)]
+    video: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "keyring")]
+    vault: VaultChoice,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum VaultChoice {
+    /// The OS keyring (Secret Service or kernel keyutils on Linux).
+    Keyring,
+    /// In memory, gone at exit.
+    Memoire,
+}
+
+#[derive(Subcommand)]
+enum LearnerCommand {
+    Create {
+        #[arg(long)]
+        email: String,
+    },
+    Show {
+        learner: String,
+    },
+    List,
+    /// One action as JSON, e.g. '{"action":"confirm_email","code":"123456"}' (see /api/openapi.json).
+    Act {
+        learner: String,
+        action: String,
+    },
+    /// How the next online identification is reviewed: automatique, bureau, or a refusal reason code.
+    Review {
+        learner: String,
+        policy: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClockCommand {
+    Show,
+    /// Advance by a duration: 90s, 15m, 24h, 15j (days), 4sem (weeks).
+    Advance {
+        duration: String,
+    },
+    /// real, manual, or xN (accelerated N times, e.g. x60).
+    Set {
+        mode: String,
+    },
+}
+
+#[derive(Args)]
+struct DeviceArgs {
+    /// Where the device keeps its (non-secret) profile.
+    #[arg(long, env = "IDN_DEVICE_DIR", default_value = "idn-device-data")]
+    device_dir: PathBuf,
+    #[arg(long, value_enum, default_value = "keyring")]
+    vault: VaultChoice,
+    #[command(subcommand)]
+    command: DeviceCommand,
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// Type the activation code and choose the 4-digit secret code.
+    Activate {
+        #[arg(long)]
+        learner: String,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        secret: String,
+    },
+    /// Login requests waiting for approval.
+    Pending,
+    /// Approve a login request with the secret code.
+    Approve {
+        request_id: String,
+        #[arg(long)]
+        secret: String,
+    },
+    Decline {
+        request_id: String,
+    },
+    Show,
+}
+
+#[derive(Subcommand)]
+enum ClerkCommand {
+    Lookup {
+        code: String,
+    },
+    Validate {
+        #[arg(long)]
+        code: String,
+        #[arg(long, value_enum, default_value = "cni")]
+        document: DocumentArg,
+        #[arg(long)]
+        birth_name: String,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        birth_date: chrono::NaiveDate,
+        #[arg(long)]
+        number_ending: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum DocumentArg {
+    Cni,
+    Passeport,
+    TitreDeSejour,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("IDN_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let json = cli.json;
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            let (code, exit) = match error.downcast_ref::<DeviceError>() {
+                Some(DeviceError::World { code, status, .. }) if *status < 500 => (code.clone(), 1),
+                Some(DeviceError::Invalid { code, .. }) => (code.to_string(), 1),
+                Some(other) => (other.code().to_owned(), 3),
+                None => ("failure".to_owned(), 3),
+            };
+            let message = demo::french(&error);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "ok": false, "code": code, "message": message })
+                );
+            } else {
+                eprintln!("Erreur : {message} [{code}]");
+            }
+            tracing::debug!(error = ?error, "command failed");
+            ExitCode::from(exit)
+        }
+    }
+}
+
+fn print<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(value).expect("plain data serialises")
+        );
+    } else {
+        println!("{}", human(value));
+    }
+}
+
+fn open_vault(choice: VaultChoice) -> Result<Arc<dyn Vault>, DeviceError> {
+    Ok(match choice {
+        VaultChoice::Keyring => Arc::new(KeyringVault::open()?),
+        VaultChoice::Memoire => Arc::new(MemoryVault::default()),
+    })
+}
+
+/// Reads 90s, 15m, 24h, 15j, 4sem.
+fn parse_duration(text: &str) -> Result<i64, DeviceError> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: i64 = number.parse().map_err(|_| invalid_duration(text))?;
+    let unit_seconds = match unit {
+        "" | "s" => 1,
+        "m" | "min" => 60,
+        "h" => 3600,
+        "j" | "d" => 86_400,
+        "sem" | "w" => 604_800,
+        _ => return Err(invalid_duration(text)),
+    };
+    number
+        .checked_mul(unit_seconds)
+        .ok_or_else(|| invalid_duration(text))
+}
+
+fn invalid_duration(text: &str) -> DeviceError {
+    DeviceError::Invalid {
+        code: "invalid_duration",
+        message: format!("Durée invalide « {text} » : exemples 90s, 15m, 24h, 15j, 4sem."),
+    }
+}
+
+async fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let json = cli.json;
+    let client = WorldClient::new(&cli.world);
+    match cli.command {
+        Command::World {
+            command:
+                WorldCommand::Serve {
+                    listen,
+                    data_dir,
+                    seed,
+                },
+        } => {
+            let mut options = WorldOptions::new(&data_dir);
+            options.seed = seed;
+            let world = RunningWorld::start_with(options, listen).await?;
+            eprintln!(
+                "Monde simulé IDN Sandbox (simulation) à l'écoute sur {} — données dans {}",
+                world.base_url(),
+                data_dir.display()
+            );
+            eprintln!(
+                "Description OpenAPI : {}/api/openapi.json — Ctrl+C pour arrêter.",
+                world.base_url()
+            );
+            tokio::signal::ctrl_c().await?;
+            world.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo(args) => run_demo(args, json).await,
+        Command::Learner { command } => {
+            match command {
+                LearnerCommand::Create { email } => {
+                    let view = client.create_learner(&email).await?;
+                    print(json, &view, |view| {
+                        format!("Apprenant créé : {}\nÉtape : {}", view.id, view.step_label)
+                    });
+                }
+                LearnerCommand::Show { learner } => {
+                    let view = client.learner(&learner).await?;
+                    print(json, &view, |view| {
+                        format!("{} — étape : {} ({})", view.id, view.step_label, view.step)
+                    });
+                }
+                LearnerCommand::List => {
+                    let views = client.learners().await?;
+                    print(json, &views, |views| {
+                        views
+                            .iter()
+                            .map(|view| {
+                                format!(
+                                    "{}  {:<24} {}",
+                                    view.id,
+                                    view.step,
+                                    view.email.clone().unwrap_or_default()
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    });
+                }
+                LearnerCommand::Act { learner, action } => {
+                    let action: LearnerAction =
+                        serde_json::from_str(&action).map_err(|error| DeviceError::Invalid {
+                            code: "invalid_action",
+                            message: format!("Action JSON invalide : {error}"),
+                        })?;
+                    let view = client.act(&learner, &action).await?;
+                    print(json, &view, |view| {
+                        format!("Étape : {} ({})", view.step_label, view.step)
+                    });
+                }
+                LearnerCommand::Review { learner, policy } => {
+                    let policy = match policy.as_str() {
+                        "automatique" => ReviewPolicy::Automatic,
+                        "bureau" => ReviewPolicy::Desk,
+                        reason => ReviewPolicy::RefuseNext {
+                            reason: reason.to_owned(),
+                        },
+                    };
+                    let view = client.set_review_policy(&learner, policy).await?;
+                    print(json, &view, |view| format!("Revue : {:?}", view.review_policy));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Inbox { learner } => {
+            let messages = client.inbox(&learner).await?;
+            print(json, &messages, |messages| {
+                messages
+                    .iter()
+                    .map(|m| {
+                        format!(
+                            "[{}] {:?} de {}\n  Objet : {}\n  {}\n",
+                            m.at.format("%d/%m/%Y %H:%M"),
+                            m.channel,
+                            m.sender,
+                            m.subject,
+                            m.body.replace('\n', "\n  ")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Journal { learner } => {
+            let entries = client.journal(&learner).await?;
+            print(json, &entries, |entries| {
+                entries
+                    .iter()
+                    .map(|e| {
+                        format!(
+                            "{:>4} {} {:<22} {:<30} {:<26} {} → {}",
+                            e.seq,
+                            e.at.format("%Y-%m-%dT%H:%M:%SZ"),
+                            e.actor,
+                            e.action,
+                            e.outcome,
+                            e.step_before,
+                            e.step_after
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Clock { command } => {
+            let view = match command {
+                ClockCommand::Show => client.clock().await?,
+                ClockCommand::Advance { duration } => {
+                    client.advance_clock(parse_duration(&duration)?).await?
+                }
+                ClockCommand::Set { mode } => {
+                    let mode = match mode.as_str() {
+                        "real" | "reel" => ClockMode::Real,
+                        "manual" | "manuel" => ClockMode::Manual,
+                        other => match other
+                            .strip_prefix('x')
+                            .and_then(|factor| factor.parse::<f64>().ok())
+                        {
+                            Some(factor) => ClockMode::Accelerated { factor },
+                            None => {
+                                return Err(DeviceError::Invalid {
+                                    code: "invalid_clock_mode",
+                                    message: "Mode d'horloge invalide : real, manual ou xN (ex. x60).".into(),
+                                }
+                                .into())
+                            }
+                        },
+                    };
+                    client.set_clock(mode, None).await?
+                }
+            };
+            print(json, &view, |view| {
+                format!(
+                    "Heure du monde simulé : {} ({:?})",
+                    view.now.format("%d/%m/%Y %H:%M:%S UTC"),
+                    view.mode
+                )
+            });
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::LoginRequest { mobile, service } => {
+            let request = client.open_login_request(&mobile, &service).await?;
+            print(json, &request, |r| {
+                format!(
+                    "Demande de connexion {} pour « {} » : à approuver dans l'application avant {}",
+                    r.request_id,
+                    r.relying_party,
+                    r.deadline.format("%H:%M:%S UTC")
+                )
+            });
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::LoginStatus { request_id } => {
+            let request = client.login_request(&request_id).await?;
+            print(json, &request, |r| {
+                format!("Demande {} : {}", r.request_id, r.status)
+            });
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Device(args) => {
+            let vault = open_vault(args.vault)?;
+            let mut device = Device::open(&args.device_dir, client, vault)?;
+            match args.command {
+                DeviceCommand::Activate {
+                    learner,
+                    code,
+                    secret,
+                } => {
+                    let view = device.activate(&learner, &code, &secret).await?;
+                    print(json, &view, |view| {
+                        format!(
+                            "Identité Numérique activée sur cet appareil ({}).",
+                            view.step_label
+                        )
+                    });
+                }
+                DeviceCommand::Pending => {
+                    let pending = device.pending_requests().await?;
+                    print(json, &pending, |pending| {
+                        if pending.is_empty() {
+                            "Aucune demande de connexion en attente.".into()
+                        } else {
+                            pending
+                                .iter()
+                                .map(|r| {
+                                    format!(
+                                        "{}  {}  {} s restantes",
+                                        r.request_id, r.relying_party, r.seconds_left
+                                    )
+                                })
+                                .collect::<Vec<_>>()
+                                .join("\n")
+                        }
+                    });
+                }
+                DeviceCommand::Approve { request_id, secret } => {
+                    let request = device.approve(&request_id, &secret).await?;
+                    print(json, &request, |r| {
+                        format!("Demande {} : {}", r.request_id, r.status)
+                    });
+                }
+                DeviceCommand::Decline { request_id } => {
+                    let request = device.decline(&request_id).await?;
+                    print(json, &request, |r| {
+                        format!("Demande {} : {}", r.request_id, r.status)
+                    });
+                }
+                DeviceCommand::Show => {
+                    let profile = device.profile().clone();
+                    print(json, &profile, |p| {
+                        format!(
+                            "Appareil {} — identité : {}",
+                            p.device_id,
+                            p.learner_id.clone().unwrap_or_else(|| "non activée".into())
+                        )
+                    });
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Clerk { command } => {
+            match command {
+                ClerkCommand::Lookup { code } => {
+                    let found = client.clerk_lookup(&code).await?;
+                    print(json, &found, |f| {
+                        format!(
+                            "{} {} — {} — code valable jusqu'au {}",
+                            f.given_names.join(" "),
+                            f.birth_name,
+                            f.document_type,
+                            f.valid_until.format("%d/%m/%Y")
+                        )
+                    });
+                }
+                ClerkCommand::Validate {
+                    code,
+                    document,
+                    birth_name,
+                    birth_date,
+                    number_ending,
+                } => {
+                    let view = client
+                        .clerk_validate(&ClerkValidation {
+                            code,
+                            document_type: match document {
+                                DocumentArg::Cni => DocumentKind::Cni,
+                                DocumentArg::Passeport => DocumentKind::Passeport,
+                                DocumentArg::TitreDeSejour => DocumentKind::TitreDeSejour,
+                            },
+                            birth_name,
+                            birth_date,
+                            document_number_ending: number_ending,
+                        })
+                        .await?;
+                    print(json, &view, |view| {
+                        format!("Identité vérifiée au guichet. Étape : {}", view.step_label)
+                    });
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Prints each step in French with its timing, or one JSON object per step.
+struct Printer {
+    json: bool,
+    spinner: Option<ProgressBar>,
+}
+
+impl DemoObserver for Printer {
+    fn started(&mut self, label: &str) {
+        if !self.json {
+            let spinner = ProgressBar::new_spinner();
+            spinner.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("static template"));
+            spinner.set_message(label.to_owned());
+            spinner.enable_steady_tick(Duration::from_millis(80));
+            self.spinner = Some(spinner);
+        }
+    }
+
+    fn finished(&mut self, report: &StepReport) {
+        if let Some(spinner) = self.spinner.take() {
+            spinner.finish_and_clear();
+        }
+        if self.json {
+            println!("{}", serde_json::to_string(report).expect("report serialises"));
+        } else {
+            let mark = if report.ok { "✓" } else { "✗" };
+            let details = report.details.as_object().map(|object| {
+                object
+                    .iter()
+                    .filter(|(_, value)| !value.is_null())
+                    .map(|(key, value)| {
+                        format!(
+                            "{key}={}",
+                            value
+                                .as_str()
+                                .map(str::to_owned)
+                                .unwrap_or_else(|| value.to_string())
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("  ")
+            });
+            println!(
+                "{mark} {:>2}. {:<72} {:>8.1} ms",
+                report.index, report.label, report.elapsed_ms
+            );
+            if let Some(details) = details.filter(|details| !details.is_empty()) {
+                println!("       {details}");
+            }
+        }
+    }
+}
+
+async fn run_demo(args: DemoArgs, json: bool) -> Result<ExitCode> {
+    let media = match (args.photo_recto, args.photo_verso, args.video) {
+        (Some(front), Some(back), Some(video)) => Some(MediaFiles { front, back, video }),
+        (None, None, None) => None,
+        _ => {
+            return Err(DeviceError::Invalid {
+                code: "media_incomplete",
+                message: "Indiquez les trois fichiers : --photo-recto, --photo-verso et --video.".into(),
+            }
+            .into())
+        }
+    };
+    let vault = open_vault(args.vault)?;
+    let temporary = tempfile::tempdir()?;
+    let data_dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| temporary.path().to_owned());
+    if !json {
+        println!("IDN Sandbox — démonstration du parcours complet (SIMULATION : aucun service réel n'est contacté)");
+        println!(
+            "Données : {}{}\n",
+            data_dir.display(),
+            if args.data_dir.is_some() {
+                " (conservées)"
+            } else {
+                " (temporaires)"
+            }
+        );
+    }
+    let options = DemoOptions {
+        data_dir,
+        mode: args.mode,
+        seed: args.seed,
+        refuse_first: args.refus_au_premier_essai,
+        media,
+        vault,
+    };
+    let mut printer = Printer { json, spinner: None };
+    match demo::run(options, &mut printer).await {
+        Ok(summary) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "ok": true, "learner_id": summary.learner_id, "secret_code": summary.secret_code, "steps": summary.steps.len(), "total_ms": summary.total_ms })
+                );
+            } else {
+                println!("\nParcours terminé : {} étapes réussies en {:.0} ms. Apprenant {} — code secret choisi : {}", summary.steps.len(), summary.total_ms, summary.learner_id, summary.secret_code);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            let message = demo::french(&error);
+            if json {
+                println!("{}", serde_json::json!({ "ok": false, "message": message }));
+            } else {
+                eprintln!("\nLe parcours s'est arrêté : {message}");
+            }
+            Ok(ExitCode::from(4))
+        }
+    }
+}

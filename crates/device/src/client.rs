@@ -1,0 +1,233 @@
+//! HTTP client of the world's API. One method per endpoint; the world's refusals come back as
+//! `DeviceError::World` with their stable code and French message.
+
+use crate::DeviceError;
+use idn_world::api::{
+    ActivationRequest, ApiError, ApprovalAnswer, ClerkLookup, ClerkValidation, ClockAdvance, ClockMode,
+    ClockSetting, ClockView, DeclineAnswer, InboxMessage, JournalEntry, LearnerAction, LearnerSettings,
+    LearnerView, LoginRequestView, MediaKind, MediaView, NewLearner, NewLoginRequest, ReviewPolicy,
+    WorldKeys, WorldStatus,
+};
+use reqwest::{Method, RequestBuilder};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+#[derive(Clone)]
+pub struct WorldClient {
+    base_url: String,
+    http: reqwest::Client,
+}
+
+impl WorldClient {
+    pub fn new(base_url: impl Into<String>) -> Self {
+        let base_url = base_url.into().trim_end_matches('/').to_owned();
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .expect("a plain HTTP client builds");
+        Self { base_url, http }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.base_url))
+    }
+
+    async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, DeviceError> {
+        let response = request.send().await.map_err(|source| DeviceError::Unreachable {
+            url: self.base_url.clone(),
+            source,
+        })?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|source| DeviceError::Unreachable {
+                url: self.base_url.clone(),
+                source,
+            })?;
+        if status.is_success() {
+            serde_json::from_slice(&bytes).map_err(|error| {
+                DeviceError::Protocol(format!("{error} in {}", String::from_utf8_lossy(&bytes)))
+            })
+        } else {
+            match serde_json::from_slice::<ApiError>(&bytes) {
+                Ok(error) => Err(DeviceError::World {
+                    status: status.as_u16(),
+                    code: error.code,
+                    message: error.message,
+                }),
+                Err(_) => Err(DeviceError::Protocol(format!(
+                    "HTTP {status}: {}",
+                    String::from_utf8_lossy(&bytes)
+                ))),
+            }
+        }
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, DeviceError> {
+        self.send(self.request(Method::GET, path)).await
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, DeviceError> {
+        self.send(self.request(Method::POST, path).json(body)).await
+    }
+
+    async fn put<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, DeviceError> {
+        self.send(self.request(Method::PUT, path).json(body)).await
+    }
+
+    pub async fn status(&self) -> Result<WorldStatus, DeviceError> {
+        self.get("/api/status").await
+    }
+
+    pub async fn keys(&self) -> Result<WorldKeys, DeviceError> {
+        self.get("/api/keys").await
+    }
+
+    pub async fn clock(&self) -> Result<ClockView, DeviceError> {
+        self.get("/api/clock").await
+    }
+
+    pub async fn set_clock(
+        &self,
+        mode: ClockMode,
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<ClockView, DeviceError> {
+        self.put("/api/clock", &ClockSetting { mode, now }).await
+    }
+
+    pub async fn advance_clock(&self, seconds: i64) -> Result<ClockView, DeviceError> {
+        self.post("/api/clock/advance", &ClockAdvance { seconds }).await
+    }
+
+    pub async fn create_learner(&self, email: &str) -> Result<LearnerView, DeviceError> {
+        self.post(
+            "/api/learners",
+            &NewLearner {
+                email: email.to_owned(),
+            },
+        )
+        .await
+    }
+
+    pub async fn learners(&self) -> Result<Vec<LearnerView>, DeviceError> {
+        self.get("/api/learners").await
+    }
+
+    pub async fn learner(&self, id: &str) -> Result<LearnerView, DeviceError> {
+        self.get(&format!("/api/learners/{id}")).await
+    }
+
+    pub async fn act(&self, id: &str, action: &LearnerAction) -> Result<LearnerView, DeviceError> {
+        self.post(&format!("/api/learners/{id}/actions"), action).await
+    }
+
+    pub async fn set_review_policy(
+        &self,
+        id: &str,
+        review: ReviewPolicy,
+    ) -> Result<LearnerView, DeviceError> {
+        self.put(
+            &format!("/api/learners/{id}/settings"),
+            &LearnerSettings { review },
+        )
+        .await
+    }
+
+    pub async fn inbox(&self, id: &str) -> Result<Vec<InboxMessage>, DeviceError> {
+        self.get(&format!("/api/learners/{id}/inbox")).await
+    }
+
+    pub async fn journal(&self, id: &str) -> Result<Vec<JournalEntry>, DeviceError> {
+        self.get(&format!("/api/learners/{id}/journal")).await
+    }
+
+    pub async fn upload_media(
+        &self,
+        id: &str,
+        kind: MediaKind,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<MediaView, DeviceError> {
+        use sha2::Digest;
+        let kind_text = match kind {
+            MediaKind::Photo => "photo",
+            MediaKind::Video => "video",
+        };
+        let request = self
+            .request(
+                Method::POST,
+                &format!("/api/learners/{id}/media?kind={kind_text}"),
+            )
+            .header("content-type", content_type)
+            .header("x-content-sha256", hex::encode(sha2::Sha256::digest(&bytes)))
+            .body(bytes);
+        self.send(request).await
+    }
+
+    pub async fn activate(&self, id: &str, request: &ActivationRequest) -> Result<LearnerView, DeviceError> {
+        self.post(&format!("/api/learners/{id}/activation"), request)
+            .await
+    }
+
+    pub async fn pending_login_requests(&self, id: &str) -> Result<Vec<LoginRequestView>, DeviceError> {
+        self.get(&format!("/api/learners/{id}/login-requests")).await
+    }
+
+    pub async fn approve(
+        &self,
+        id: &str,
+        request_id: &str,
+        answer: &ApprovalAnswer,
+    ) -> Result<LoginRequestView, DeviceError> {
+        self.post(
+            &format!("/api/learners/{id}/login-requests/{request_id}/approve"),
+            answer,
+        )
+        .await
+    }
+
+    pub async fn decline(
+        &self,
+        id: &str,
+        request_id: &str,
+        answer: &DeclineAnswer,
+    ) -> Result<LoginRequestView, DeviceError> {
+        self.post(
+            &format!("/api/learners/{id}/login-requests/{request_id}/decline"),
+            answer,
+        )
+        .await
+    }
+
+    pub async fn open_login_request(
+        &self,
+        mobile: &str,
+        relying_party: &str,
+    ) -> Result<LoginRequestView, DeviceError> {
+        self.post(
+            "/api/login-requests",
+            &NewLoginRequest {
+                mobile: mobile.to_owned(),
+                relying_party: relying_party.to_owned(),
+            },
+        )
+        .await
+    }
+
+    pub async fn login_request(&self, request_id: &str) -> Result<LoginRequestView, DeviceError> {
+        self.get(&format!("/api/login-requests/{request_id}")).await
+    }
+
+    pub async fn clerk_lookup(&self, code: &str) -> Result<ClerkLookup, DeviceError> {
+        self.get(&format!("/api/clerk/{code}")).await
+    }
+
+    pub async fn clerk_validate(&self, validation: &ClerkValidation) -> Result<LearnerView, DeviceError> {
+        self.post("/api/clerk/validations", validation).await
+    }
+}

@@ -1,0 +1,206 @@
+//! The device: its identity (a file of non-secret facts), its signing key (in the vault), and
+//! the two things only it can do — activate the identity and answer login requests.
+
+use crate::{DeviceError, Vault, WorldClient};
+use ed25519_dalek::{Signer, SigningKey};
+use idn_journey::enrolment::SecretCode;
+use idn_world::api::{
+    protocol, ActivationRequest, ApprovalAnswer, DeclineAnswer, LearnerView, LoginRequestView,
+};
+use rand::rngs::OsRng;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+const PROFILE_FILE: &str = "device.json";
+
+/// What the device remembers outside the vault; nothing here is secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceProfile {
+    pub device_id: String,
+    /// The learner whose identity is activated on this device.
+    pub learner_id: Option<String>,
+}
+
+pub struct Device {
+    client: WorldClient,
+    vault: Arc<dyn Vault>,
+    profile_path: PathBuf,
+    profile: DeviceProfile,
+}
+
+fn signing_key_name(device_id: &str) -> String {
+    format!("device-signing-key/{device_id}")
+}
+
+fn parse_secret_code(raw: &str) -> Result<SecretCode, DeviceError> {
+    SecretCode::parse(raw).map_err(|error| DeviceError::Invalid {
+        code: error.code(),
+        message: error.message_fr(),
+    })
+}
+
+impl Device {
+    /// Opens the device stored in `data_dir`, creating its identity on first use.
+    pub fn open(data_dir: &Path, client: WorldClient, vault: Arc<dyn Vault>) -> Result<Self, DeviceError> {
+        std::fs::create_dir_all(data_dir)?;
+        let profile_path = data_dir.join(PROFILE_FILE);
+        let profile = match std::fs::read(&profile_path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|error| DeviceError::Protocol(format!("{PROFILE_FILE}: {error}")))?,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let profile = DeviceProfile {
+                    device_id: uuid::Uuid::new_v4().to_string(),
+                    learner_id: None,
+                };
+                write_atomically(
+                    &profile_path,
+                    &serde_json::to_vec_pretty(&profile).expect("profile serialises"),
+                )?;
+                profile
+            }
+            Err(error) => return Err(error.into()),
+        };
+        Ok(Self {
+            client,
+            vault,
+            profile_path,
+            profile,
+        })
+    }
+
+    pub fn profile(&self) -> &DeviceProfile {
+        &self.profile
+    }
+
+    pub fn client(&self) -> &WorldClient {
+        &self.client
+    }
+
+    pub fn vault_description(&self) -> String {
+        self.vault.describe()
+    }
+
+    fn signing_key(&self) -> Result<SigningKey, DeviceError> {
+        let bytes = self
+            .vault
+            .get(&signing_key_name(&self.profile.device_id))?
+            .ok_or(DeviceError::DeviceKeyMissing)?;
+        let bytes: Zeroizing<[u8; 32]> = Zeroizing::new(
+            bytes
+                .as_slice()
+                .try_into()
+                .map_err(|_| DeviceError::Vault("stored device key has the wrong length".into()))?,
+        );
+        Ok(SigningKey::from_bytes(&bytes))
+    }
+
+    fn learner_id(&self) -> Result<&str, DeviceError> {
+        self.profile
+            .learner_id
+            .as_deref()
+            .ok_or(DeviceError::NotActivated)
+    }
+
+    /// Types the activation code, chooses the secret code, and enrols this device: a new key
+    /// pair whose private half goes to the vault before the world hears of it.
+    pub async fn activate(
+        &mut self,
+        learner_id: &str,
+        activation_code: &str,
+        secret_code: &str,
+    ) -> Result<LearnerView, DeviceError> {
+        let secret_code = parse_secret_code(secret_code)?;
+        let keys = self.client.keys().await?;
+        let world_key = protocol::parse_public_key(&keys.hpke_public_key)
+            .map_err(|_| DeviceError::Protocol("world HPKE key unreadable".into()))?;
+        let signing_key = SigningKey::generate(&mut OsRng);
+        let device_id = self.profile.device_id.clone();
+        let public_key = hex::encode(signing_key.verifying_key().to_bytes());
+        let context = protocol::activation_context(learner_id, &device_id, &public_key);
+        let sealed = protocol::seal_secret_code(&world_key, secret_code.expose(), &context, &mut OsRng)
+            .map_err(|_| DeviceError::Protocol("sealing the secret code failed".into()))?;
+        let signature = signing_key.sign(&protocol::activation_message(
+            learner_id,
+            &device_id,
+            &public_key,
+            &sealed,
+        ));
+        self.vault
+            .set(&signing_key_name(&device_id), signing_key.as_bytes())?;
+        let request = ActivationRequest {
+            activation_code: activation_code.to_owned(),
+            device_id,
+            device_public_key: public_key,
+            sealed_secret_code: sealed,
+            signature: hex::encode(signature.to_bytes()),
+        };
+        let view = self.client.activate(learner_id, &request).await?;
+        self.profile.learner_id = Some(learner_id.to_owned());
+        write_atomically(
+            &self.profile_path,
+            &serde_json::to_vec_pretty(&self.profile).expect("profile serialises"),
+        )?;
+        Ok(view)
+    }
+
+    /// Requests waiting for this device's answer.
+    pub async fn pending_requests(&self) -> Result<Vec<LoginRequestView>, DeviceError> {
+        self.client.pending_login_requests(self.learner_id()?).await
+    }
+
+    /// Approves a login request with the secret code, typed now and never stored.
+    pub async fn approve(
+        &self,
+        request_id: &str,
+        secret_code: &str,
+    ) -> Result<LoginRequestView, DeviceError> {
+        let learner_id = self.learner_id()?;
+        // A malformed code is refused by the world too, where it counts as a failed attempt;
+        // it is sent as typed so the device never decides a rule.
+        let request = self.find_request(request_id).await?;
+        let keys = self.client.keys().await?;
+        let world_key = protocol::parse_public_key(&keys.hpke_public_key)
+            .map_err(|_| DeviceError::Protocol("world HPKE key unreadable".into()))?;
+        let context = protocol::approval_context(learner_id, request_id, &request.challenge);
+        let sealed = protocol::seal_secret_code(&world_key, secret_code.trim(), &context, &mut OsRng)
+            .map_err(|_| DeviceError::Protocol("sealing the secret code failed".into()))?;
+        let signing_key = self.signing_key()?;
+        let device_id = &self.profile.device_id;
+        let signed =
+            protocol::approval_message(learner_id, request_id, &request.challenge, device_id, &sealed);
+        let answer = ApprovalAnswer {
+            device_id: device_id.clone(),
+            sealed_secret_code: sealed,
+            signature: hex::encode(signing_key.sign(&signed).to_bytes()),
+        };
+        self.client.approve(learner_id, request_id, &answer).await
+    }
+
+    pub async fn decline(&self, request_id: &str) -> Result<LoginRequestView, DeviceError> {
+        let learner_id = self.learner_id()?;
+        let request = self.find_request(request_id).await?;
+        let device_id = &self.profile.device_id;
+        let signed = protocol::decline_message(learner_id, request_id, &request.challenge, device_id);
+        let answer = DeclineAnswer {
+            device_id: device_id.clone(),
+            signature: hex::encode(self.signing_key()?.sign(&signed).to_bytes()),
+        };
+        self.client.decline(learner_id, request_id, &answer).await
+    }
+
+    async fn find_request(&self, request_id: &str) -> Result<LoginRequestView, DeviceError> {
+        self.client.login_request(request_id).await
+    }
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DeviceError> {
+    use std::io::Write;
+    let temporary = path.with_extension("tmp");
+    let mut file = std::fs::File::create(&temporary)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, path)?;
+    Ok(())
+}
