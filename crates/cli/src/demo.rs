@@ -319,7 +319,10 @@ async fn journey(
         "Vos informations personnelles (pièce d'identité)",
         async {
             let view = client
-                .act(id, &LearnerAction::EnterIdentity(person.identity.clone()))
+                .act(
+                    id,
+                    &LearnerAction::EnterIdentity(Box::new(person.identity.clone())),
+                )
                 .await?;
             Ok(((), learner_json(&view)))
         },

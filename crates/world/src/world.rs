@@ -989,10 +989,10 @@ impl World {
         let after = loaded.journey.step();
         let (email, mobile) = views::contact(loaded.journey.stage());
         let first_name = views::first_name(loaded.journey.stage());
-        let registered_mobile = match loaded.journey.person() {
-            Some(person) => Some(person.account.mobile.to_string()),
-            None => None,
-        };
+        let registered_mobile = loaded
+            .journey
+            .person()
+            .map(|person| person.account.mobile.to_string());
         sqlx::query("UPDATE learners SET updated_at = ?, mobile = ?, step = ?, journey = ?, next_deadline = ?, face_to_face_code = ?, review_policy = ?, seq = ? WHERE id = ?")
             .bind(now.to_rfc3339())
             .bind(registered_mobile)
@@ -1174,23 +1174,26 @@ fn to_command(
                 terms_accepted,
             }
         }
-        LearnerAction::EnterIdentity(form) => Command::EnterIdentity {
-            input: IdentityInput {
-                document_type: form.document_type.map(Into::into),
-                sex: form.sex.map(Into::into),
-                given_names: form.given_names,
-                birth_name: form.birth_name,
-                usage_name: form.usage_name,
-                birth_date: form.birth_date,
-                birth_country: form.birth_country,
-                birth_commune: form.birth_commune,
-                birth_insee_code: form.birth_insee_code,
-                nationality: form.nationality,
-                issue_date: form.issue_date,
-                expiry_date: form.expiry_date,
-                document_number_ending: form.document_number_ending,
-            },
-        },
+        LearnerAction::EnterIdentity(form) => {
+            let form = *form;
+            Command::EnterIdentity {
+                input: IdentityInput {
+                    document_type: form.document_type.map(Into::into),
+                    sex: form.sex.map(Into::into),
+                    given_names: form.given_names,
+                    birth_name: form.birth_name,
+                    usage_name: form.usage_name,
+                    birth_date: form.birth_date,
+                    birth_country: form.birth_country,
+                    birth_commune: form.birth_commune,
+                    birth_insee_code: form.birth_insee_code,
+                    nationality: form.nationality,
+                    issue_date: form.issue_date,
+                    expiry_date: form.expiry_date,
+                    document_number_ending: form.document_number_ending,
+                },
+            }
+        }
         LearnerAction::ConfirmIdentity => Command::ConfirmIdentity,
         LearnerAction::ChooseVerification { mode } => Command::ChooseVerification {
             mode: match mode {

@@ -108,7 +108,7 @@ pub enum LearnerAction {
         #[serde(default)]
         marketing_opt_in: bool,
     },
-    EnterIdentity(IdentityForm),
+    EnterIdentity(Box<IdentityForm>),
     ConfirmIdentity,
     ChooseVerification {
         mode: VerificationMode,

@@ -1,0 +1,187 @@
+//! `idn demo` as a tester runs it: a real process, real SQLite on disk, HTTP on loopback.
+
+use idn_e2e::idn_binary;
+use serde_json::Value;
+use std::process::Command;
+
+fn demo(args: &[&str]) -> (i32, Vec<Value>) {
+    let output = Command::new(idn_binary())
+        .arg("demo")
+        .arg("--json")
+        .args(args)
+        .output()
+        .expect("idn runs");
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8 output");
+    let lines = stdout
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|error| panic!("line is not JSON ({error}): {line}"))
+        })
+        .collect();
+    (output.status.code().unwrap_or(-1), lines)
+}
+
+fn assert_every_step_ok(code: i32, lines: &[Value], expected_steps: &[&str]) {
+    assert_eq!(code, 0, "demo must exit 0: {lines:#?}");
+    let steps: Vec<&str> = lines.iter().filter_map(|line| line["step"].as_str()).collect();
+    assert_eq!(steps, expected_steps, "every step of the journey, in order");
+    assert!(
+        lines
+            .iter()
+            .filter(|line| line.get("step").is_some())
+            .all(|line| line["ok"] == true),
+        "every step succeeded: {lines:#?}"
+    );
+    let summary = lines.last().expect("summary line");
+    assert_eq!(summary["ok"], true);
+    let secret = summary["secret_code"]
+        .as_str()
+        .expect("secret code printed for testers");
+    assert!(
+        secret.len() == 4 && secret.chars().collect::<std::collections::HashSet<_>>().len() == 4,
+        "4 different digits: {secret}"
+    );
+}
+
+const ACCOUNT_AND_IDENTITY: [&str; 8] = [
+    "world_started",
+    "account_created",
+    "email_confirmed",
+    "password_chosen",
+    "mobile_confirmed",
+    "profile_completed",
+    "identity_entered",
+    "identity_confirmed",
+];
+const ACTIVATION_AND_LOGIN: [&str; 4] = [
+    "activation_code_received",
+    "device_activated",
+    "login_requested",
+    "login_approved",
+];
+
+#[test]
+fn demo_face_to_face_goes_from_nothing_to_an_approved_login() {
+    let (code, lines) = demo(&["--vault", "memoire", "--seed", "11"]);
+    let expected: Vec<&str> = ACCOUNT_AND_IDENTITY
+        .iter()
+        .chain(&["face_to_face_chosen", "clerk_validated"])
+        .chain(&ACTIVATION_AND_LOGIN)
+        .copied()
+        .collect();
+    assert_every_step_ok(code, &lines, &expected);
+}
+
+#[test]
+fn demo_by_post_waits_four_simulated_weeks() {
+    let (code, lines) = demo(&["--vault", "memoire", "--seed", "12", "--mode", "courrier"]);
+    let expected: Vec<&str> = ACCOUNT_AND_IDENTITY
+        .iter()
+        .chain(&["post_chosen", "letter_delivered", "clerk_validated"])
+        .chain(&ACTIVATION_AND_LOGIN)
+        .copied()
+        .collect();
+    assert_every_step_ok(code, &lines, &expected);
+}
+
+#[test]
+fn demo_is_reproducible_with_a_seed() {
+    let codes = |lines: &[Value]| -> Vec<String> {
+        lines
+            .iter()
+            .filter_map(|line| line["details"].as_object())
+            .flat_map(|details| {
+                ["email_code", "sms_code", "face_to_face_code", "activation_code"]
+                    .into_iter()
+                    .filter_map(|key| details.get(key)?.as_str().map(str::to_owned))
+            })
+            .collect()
+    };
+    let (_, first) = demo(&["--vault", "memoire", "--seed", "99"]);
+    let (_, second) = demo(&["--vault", "memoire", "--seed", "99"]);
+    assert_eq!(codes(&first).len(), 4, "four codes in a face-to-face journey");
+    assert_eq!(codes(&first), codes(&second), "same seed, same codes");
+}
+
+#[test]
+fn demo_online_without_media_explains_what_is_missing() {
+    let (code, lines) = demo(&["--vault", "memoire", "--mode", "en-ligne"]);
+    assert_eq!(code, 4, "a demo that cannot complete exits 4");
+    let message = lines
+        .last()
+        .and_then(|line| line["message"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains("--photo-recto"),
+        "the French message names the missing files: {message}"
+    );
+}
+
+#[test]
+fn demo_online_with_files_is_refused_once_then_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    // Smallest files of the declared formats: the world checks types and checksums, not faces.
+    let jpeg = [
+        0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9,
+    ];
+    let mp4 = [
+        0, 0, 0, 24, b'f', b't', b'y', b'p', b'i', b's', b'o', b'm', 0, 0, 2, 0, b'i', b's', b'o', b'm',
+        b'm', b'p', b'4', b'1',
+    ];
+    let front = dir.path().join("recto.jpg");
+    let back = dir.path().join("verso.jpg");
+    let video = dir.path().join("video.mp4");
+    std::fs::write(&front, jpeg).unwrap();
+    std::fs::write(&back, [&jpeg[..20], &[1, 0xFF, 0xD9]].concat()).unwrap();
+    std::fs::write(&video, mp4).unwrap();
+    let (code, lines) = demo(&[
+        "--vault",
+        "memoire",
+        "--seed",
+        "5",
+        "--mode",
+        "en-ligne",
+        "--refus-au-premier-essai",
+        "reflet",
+        "--photo-recto",
+        front.to_str().unwrap(),
+        "--photo-verso",
+        back.to_str().unwrap(),
+        "--video",
+        video.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{lines:#?}");
+    let reviews: Vec<&Value> = lines
+        .iter()
+        .filter(|line| line["step"] == "review_done")
+        .collect();
+    assert_eq!(reviews.len(), 2, "refused, redone, accepted");
+    assert_eq!(
+        reviews[0]["details"]["refusal_reason"],
+        "reflet sur la pièce d'identité"
+    );
+    assert_eq!(reviews[1]["details"]["step"], "activation");
+}
+
+#[test]
+fn demo_with_the_os_keyring() {
+    if let Err(error) = idn_device::KeyringVault::open() {
+        assert!(
+            std::env::var_os("IDN_REQUIRE_KEYRING").is_none(),
+            "IDN_REQUIRE_KEYRING is set but the keyring is unavailable: {error}"
+        );
+        eprintln!("skipped: no OS keyring in this session ({error}); CI runs this under a D-Bus session with GNOME Keyring");
+        return;
+    }
+    let (code, lines) = demo(&["--vault", "keyring", "--seed", "13"]);
+    assert_eq!(code, 0, "{lines:#?}");
+    let activated = lines
+        .iter()
+        .find(|line| line["step"] == "device_activated")
+        .expect("activation step");
+    assert_ne!(
+        activated["details"]["vault"], "mémoire (éphémère)",
+        "the device key went to the OS keyring"
+    );
+}

@@ -1,0 +1,485 @@
+//! The world's HTTP API, black-box, through the device core's client: the rules a learner,
+//! a clerk, a tester or a relying party meets.
+
+use idn_device::{Device, DeviceError, MemoryVault, WorldClient};
+use idn_e2e::{last_code, learner_at_activation, learner_with_confirmed_identity, spawn_world, MOBILE};
+use idn_world::api::{LearnerAction, MediaKind, MessageChannel, VerificationMode};
+use std::sync::Arc;
+
+fn refusal_code(error: DeviceError) -> String {
+    match error {
+        DeviceError::World { code, message, .. } => {
+            assert!(!message.is_empty(), "a refusal carries a French message");
+            code
+        }
+        other => panic!("expected a refusal from the world, got {other:?}"),
+    }
+}
+
+async fn enrolled(
+    client: &WorldClient,
+    dir: &std::path::Path,
+    email: &str,
+    mobile: &str,
+) -> (String, Device) {
+    let id = learner_at_activation(client, email, mobile).await.id;
+    let code = last_code(client, &id, MessageChannel::Sms).await;
+    let mut device =
+        Device::open(&dir.join(email), client.clone(), Arc::new(MemoryVault::default())).unwrap();
+    let view = device.activate(&id, &code, "2580").await.expect("activation");
+    assert_eq!(view.step, "enrolled");
+    (id, device)
+}
+
+#[tokio::test]
+async fn wrong_email_code_is_counted_and_journaled() {
+    let world = spawn_world(1).await;
+    let client = &world.client;
+    let id = client.create_learner("a@simulation.example").await.unwrap().id;
+    let right = last_code(client, &id, MessageChannel::Email).await;
+    let wrong = if right == "000000" { "111111" } else { "000000" };
+    let error = client
+        .act(&id, &LearnerAction::ConfirmEmail { code: wrong.into() })
+        .await
+        .unwrap_err();
+    assert_eq!(refusal_code(error), "code_wrong");
+    client
+        .act(&id, &LearnerAction::ConfirmEmail { code: right })
+        .await
+        .expect("right code still accepted");
+    let journal = client.journal(&id).await.unwrap();
+    let outcomes: Vec<(&str, &str)> = journal
+        .iter()
+        .map(|entry| (entry.action.as_str(), entry.outcome.as_str()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("start_account", "ok"),
+            ("confirm_email", "code_wrong"),
+            ("confirm_email", "ok")
+        ]
+    );
+}
+
+#[tokio::test]
+async fn email_code_expires_with_the_world_clock() {
+    let world = spawn_world(2).await;
+    let client = &world.client;
+    let id = client.create_learner("b@simulation.example").await.unwrap().id;
+    let code = last_code(client, &id, MessageChannel::Email).await;
+    client.advance_clock(15 * 60).await.unwrap();
+    let error = client
+        .act(&id, &LearnerAction::ConfirmEmail { code })
+        .await
+        .unwrap_err();
+    assert_eq!(refusal_code(error), "code_expired");
+    client
+        .act(&id, &LearnerAction::ResendEmailCode)
+        .await
+        .expect("a new code can be asked for");
+    let fresh = last_code(client, &id, MessageChannel::Email).await;
+    client
+        .act(&id, &LearnerAction::ConfirmEmail { code: fresh })
+        .await
+        .expect("the new code works");
+}
+
+#[tokio::test]
+async fn weak_password_and_bad_mobile_get_french_messages() {
+    let world = spawn_world(3).await;
+    let client = &world.client;
+    let id = client.create_learner("c@simulation.example").await.unwrap().id;
+    let code = last_code(client, &id, MessageChannel::Email).await;
+    client
+        .act(&id, &LearnerAction::ConfirmEmail { code })
+        .await
+        .unwrap();
+    match client
+        .act(
+            &id,
+            &LearnerAction::ChoosePassword {
+                password: "motdepasse".into(),
+            },
+        )
+        .await
+        .unwrap_err()
+    {
+        DeviceError::World { code, message, .. } => {
+            assert_eq!(code, "weak_password");
+            assert!(message.contains("majuscule"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    client
+        .act(
+            &id,
+            &LearnerAction::ChoosePassword {
+                password: "Motdepasse1".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let error = client
+        .act(
+            &id,
+            &LearnerAction::RegisterMobile {
+                mobile: "12345".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refusal_code(error), "invalid_mobile");
+}
+
+#[tokio::test]
+async fn truncated_or_mislabelled_upload_is_refused_and_nothing_is_stored() {
+    let world = spawn_world(4).await;
+    let client = &world.client;
+    let id = learner_with_confirmed_identity(client, "d@simulation.example", MOBILE)
+        .await
+        .id;
+    let not_a_jpeg = b"GIF89a-not-a-jpeg".to_vec();
+    let error = client
+        .upload_media(&id, MediaKind::Photo, "image/jpeg", not_a_jpeg)
+        .await
+        .unwrap_err();
+    assert_eq!(refusal_code(error), "content_mismatch");
+    let http = reqwest_free_upload(&world.running.base_url(), &id).await;
+    assert_eq!(http, "checksum_mismatch");
+    // Nothing of the refused files was kept: submitting them finds no media.
+    use sha2::Digest;
+    let refused_id = format!(
+        "photo-{}",
+        &hex::encode(sha2::Sha256::digest(b"GIF89a-not-a-jpeg"))[..24]
+    );
+    client
+        .act(
+            &id,
+            &LearnerAction::ChooseVerification {
+                mode: VerificationMode::Online,
+            },
+        )
+        .await
+        .unwrap();
+    client.act(&id, &LearnerAction::ReadLetter).await.unwrap();
+    client
+        .act(&id, &LearnerAction::ConfirmLetterIdentity)
+        .await
+        .unwrap();
+    client
+        .act(&id, &LearnerAction::StartVisualIdentification)
+        .await
+        .unwrap();
+    let submit = LearnerAction::SubmitVisualIdentification {
+        document_type: idn_world::api::DocumentKind::Cni,
+        photos: vec![idn_world::api::SubmittedPhoto {
+            side: idn_world::api::Side::Front,
+            media_id: refused_id.clone(),
+        }],
+        video_media_id: refused_id,
+    };
+    assert_eq!(
+        refusal_code(client.act(&id, &submit).await.unwrap_err()),
+        "media_not_found"
+    );
+}
+
+/// Sends a JPEG whose declared checksum is that of a longer file, as a cut-off upload would.
+async fn reqwest_free_upload(base_url: &str, id: &str) -> String {
+    use sha2::Digest;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let full = [0xFFu8, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4, 5, 6, 0xFF, 0xD9];
+    let sent = &full[..8];
+    let checksum = hex::encode(sha2::Sha256::digest(full));
+    let address = base_url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /api/learners/{id}/media?kind=photo HTTP/1.1\r\nHost: {address}\r\nContent-Type: image/jpeg\r\nx-content-sha256: {checksum}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        sent.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(sent).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+    serde_json::from_str::<serde_json::Value>(body).unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn login_approval_with_the_right_secret_code_succeeds() {
+    let world = spawn_world(5).await;
+    let client = &world.client;
+    let (_, device) = enrolled(client, world.dir.path(), "e@simulation.example", MOBILE).await;
+    let request = client
+        .open_login_request(MOBILE, "Mon Compte Formation")
+        .await
+        .unwrap();
+    assert_eq!(request.seconds_left, 60, "one minute to approve");
+    let pending = device.pending_requests().await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(
+        device.approve(&request.request_id, "2580").await.unwrap().status,
+        "approved"
+    );
+    assert_eq!(
+        client.login_request(&request.request_id).await.unwrap().status,
+        "approved",
+        "the relying party sees it"
+    );
+    let inbox = client.inbox(&pending[0].learner_id).await.unwrap();
+    assert!(
+        inbox
+            .iter()
+            .any(|message| message.subject == "Nouvelle connexion"),
+        "a login notice is emailed"
+    );
+}
+
+#[tokio::test]
+async fn approval_after_one_minute_is_refused() {
+    let world = spawn_world(6).await;
+    let client = &world.client;
+    let (_, device) = enrolled(client, world.dir.path(), "f@simulation.example", MOBILE).await;
+    let request = client
+        .open_login_request(MOBILE, "Mon Compte Formation")
+        .await
+        .unwrap();
+    client.advance_clock(60).await.unwrap();
+    assert_eq!(
+        client.login_request(&request.request_id).await.unwrap().status,
+        "expired"
+    );
+    let error = device.approve(&request.request_id, "2580").await.unwrap_err();
+    assert_eq!(refusal_code(error), "login_request_expired");
+}
+
+#[tokio::test]
+async fn three_wrong_secret_codes_lock_and_the_lock_holds() {
+    let world = spawn_world(7).await;
+    let client = &world.client;
+    let (id, device) = enrolled(client, world.dir.path(), "g@simulation.example", MOBILE).await;
+    let request = client
+        .open_login_request(MOBILE, "Mon Compte Formation")
+        .await
+        .unwrap();
+    let codes: Vec<String> = Vec::from(["1111", "9876", "0123"])
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let mut refusals = Vec::new();
+    for code in &codes {
+        refusals.push(refusal_code(
+            device.approve(&request.request_id, code).await.unwrap_err(),
+        ));
+    }
+    assert_eq!(
+        refusals,
+        ["wrong_secret_code", "wrong_secret_code", "secret_code_locked"]
+    );
+    assert_eq!(client.learner(&id).await.unwrap().step, "locked");
+    let error = client
+        .open_login_request(MOBILE, "Mon Compte Formation")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal_code(error),
+        "secret_code_locked",
+        "no new login while locked"
+    );
+}
+
+#[tokio::test]
+async fn approval_from_a_device_that_is_not_enrolled_is_refused() {
+    let world = spawn_world(8).await;
+    let client = &world.client;
+    let (id, device) = enrolled(client, world.dir.path(), "h@simulation.example", MOBILE).await;
+    let request = client
+        .open_login_request(MOBILE, "Mon Compte Formation")
+        .await
+        .unwrap();
+    // Another phone, with the person's learner id in its profile but its own key.
+    let other_dir = world.dir.path().join("other-phone");
+    std::fs::create_dir_all(&other_dir).unwrap();
+    std::fs::write(
+        other_dir.join("device.json"),
+        format!(r#"{{"device_id":"autre-telephone","learner_id":"{id}"}}"#),
+    )
+    .unwrap();
+    let vault = Arc::new(MemoryVault::default());
+    idn_device::Vault::set(vault.as_ref(), "device-signing-key/autre-telephone", &[7u8; 32]).unwrap();
+    let other = Device::open(&other_dir, client.clone(), vault).unwrap();
+    let error = other.approve(&request.request_id, "2580").await.unwrap_err();
+    assert_eq!(refusal_code(error), "not_the_enrolled_device");
+    assert_eq!(
+        device.approve(&request.request_id, "2580").await.unwrap().status,
+        "approved"
+    );
+}
+
+#[tokio::test]
+async fn wrong_mobile_typed_on_franceconnect_opens_nothing() {
+    let world = spawn_world(9).await;
+    let client = &world.client;
+    enrolled(client, world.dir.path(), "i@simulation.example", MOBILE).await;
+    let error = client
+        .open_login_request("+33639989999", "Mon Compte Formation")
+        .await
+        .unwrap_err();
+    assert_eq!(refusal_code(error), "mobile_mismatch");
+}
+
+#[tokio::test]
+async fn online_review_takes_the_configured_delay_and_tracks_the_letter() {
+    let world = spawn_world(10).await;
+    let client = &world.client;
+    let id = learner_with_confirmed_identity(client, "j@simulation.example", MOBILE)
+        .await
+        .id;
+    client
+        .act(
+            &id,
+            &LearnerAction::ChooseVerification {
+                mode: VerificationMode::Online,
+            },
+        )
+        .await
+        .unwrap();
+    let notice = client.inbox(&id).await.unwrap().into_iter().last().unwrap();
+    assert_eq!(
+        notice
+            .link
+            .as_deref()
+            .map(|link| link.starts_with("/ar24/courrier/")),
+        Some(true),
+        "« Lire mon courrier » link"
+    );
+    client.act(&id, &LearnerAction::ReadLetter).await.unwrap();
+    client
+        .act(&id, &LearnerAction::ConfirmLetterIdentity)
+        .await
+        .unwrap();
+    let started = client
+        .act(&id, &LearnerAction::StartVisualIdentification)
+        .await
+        .unwrap();
+    let digits = started.registered_letter.unwrap().spoken_digits.unwrap();
+    assert_eq!(digits.len(), 3);
+    let jpeg = |n: u8| vec![0xFF, 0xD8, 0xFF, 0xE0, n, 0xFF, 0xD9];
+    let front = client
+        .upload_media(&id, MediaKind::Photo, "image/jpeg", jpeg(1))
+        .await
+        .unwrap();
+    let back = client
+        .upload_media(&id, MediaKind::Photo, "image/jpeg", jpeg(2))
+        .await
+        .unwrap();
+    let video = client
+        .upload_media(
+            &id,
+            MediaKind::Video,
+            "video/webm",
+            vec![0x1A, 0x45, 0xDF, 0xA3, 1, 2],
+        )
+        .await
+        .unwrap();
+    let submitted = client
+        .act(
+            &id,
+            &LearnerAction::SubmitVisualIdentification {
+                document_type: idn_world::api::DocumentKind::Cni,
+                photos: vec![
+                    idn_world::api::SubmittedPhoto {
+                        side: idn_world::api::Side::Front,
+                        media_id: front.media_id,
+                    },
+                    idn_world::api::SubmittedPhoto {
+                        side: idn_world::api::Side::Back,
+                        media_id: back.media_id,
+                    },
+                ],
+                video_media_id: video.media_id,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(submitted.step, "review");
+    let labels: Vec<String> = submitted
+        .registered_letter
+        .unwrap()
+        .timeline
+        .into_iter()
+        .map(|entry| entry.label)
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "E-mail de notification délivré",
+            "Lettre envoyée",
+            "Identification démarrée",
+            "Identification enregistrée",
+            "Identification en cours de traitement"
+        ],
+        "AR24's tracking timeline"
+    );
+    client.advance_clock(14 * 60).await.unwrap();
+    assert_eq!(
+        client.learner(&id).await.unwrap().step,
+        "review",
+        "not before the review delay"
+    );
+    client.advance_clock(60).await.unwrap();
+    let accepted = client.learner(&id).await.unwrap();
+    assert_eq!(accepted.step, "activation");
+    let sms = last_code(client, &id, MessageChannel::Sms).await;
+    assert_eq!(sms.len(), 6, "6-digit activation code by SMS");
+}
+
+#[tokio::test]
+async fn openapi_description_is_served_and_names_the_actions() {
+    let world = spawn_world(11).await;
+    let url = format!("{}/api/openapi.json", world.running.base_url());
+    let body = fetch(&url).await;
+    let spec: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        spec["paths"]["/api/learners/{id}/actions"]["post"].is_object(),
+        "{body}"
+    );
+    assert!(spec["components"]["schemas"]["LearnerAction"].is_object());
+}
+
+async fn fetch(url: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.trim_start_matches("http://");
+    let (address, path) = rest.split_once('/').unwrap();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(format!("GET /{path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_database_holds_no_secret_code() {
+    let world = spawn_world(12).await;
+    let client = &world.client;
+    enrolled(client, world.dir.path(), "k@simulation.example", MOBILE).await;
+    let database = std::fs::read(idn_world::database_path(&world.dir.path().join("world"))).unwrap();
+    let wal = std::fs::read(world.dir.path().join("world").join("world.sqlite-wal")).unwrap_or_default();
+    for bytes in [&database, &wal] {
+        assert!(
+            !bytes.windows(6).any(|window| window == b"\"2580\""),
+            "the secret code must not be stored in clear"
+        );
+    }
+}

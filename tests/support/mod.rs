@@ -1,0 +1,157 @@
+//! Helpers shared by the end-to-end suites: find the `idn` binary, spawn a world in-process or
+//! as a separate process, and walk a learner through the early steps.
+
+use idn_device::WorldClient;
+use idn_world::api::{
+    Civility, ClockMode, DocumentKind, IdentityForm, LearnerAction, LearnerView, MessageChannel, SexField,
+    VerificationMode,
+};
+use idn_world::{RunningWorld, WorldOptions};
+use std::path::PathBuf;
+
+/// The `idn` binary built by the same `cargo test --workspace` run.
+pub fn idn_binary() -> PathBuf {
+    let mut dir = std::env::current_exe().expect("test executable path");
+    dir.pop();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    let binary = dir.join(format!("idn{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} is missing: run the tests with `cargo test --workspace`",
+        binary.display()
+    );
+    binary
+}
+
+/// A world in this process on a loopback port, with a manual clock and a seed.
+pub struct TestWorld {
+    pub running: RunningWorld,
+    pub client: WorldClient,
+    pub dir: tempfile::TempDir,
+}
+
+pub async fn spawn_world(seed: u64) -> TestWorld {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut options = WorldOptions::new(dir.path().join("world"));
+    options.seed = Some(seed);
+    options.initial_clock = Some(ClockMode::Manual);
+    let running = RunningWorld::start_with(options, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("world starts");
+    let client = WorldClient::new(running.base_url());
+    TestWorld { running, client, dir }
+}
+
+pub const MOBILE: &str = "+33639980001";
+
+pub fn identity() -> IdentityForm {
+    IdentityForm {
+        document_type: Some(DocumentKind::Cni),
+        sex: Some(SexField::Male),
+        given_names: vec!["Jean".into(), "Édouard".into()],
+        birth_name: "Lefèvre".into(),
+        usage_name: None,
+        birth_date: "1985-02-11".into(),
+        birth_country: "99100".into(),
+        birth_commune: Some("Bastia".into()),
+        birth_insee_code: Some("2B033".into()),
+        nationality: "FRA".into(),
+        issue_date: "2020-01-15".into(),
+        expiry_date: "2034-01-14".into(),
+        document_number_ending: "7K2P".into(),
+    }
+}
+
+pub async fn last_code(client: &WorldClient, id: &str, channel: MessageChannel) -> String {
+    client
+        .inbox(id)
+        .await
+        .expect("inbox")
+        .iter()
+        .rev()
+        .filter(|message| message.channel == channel)
+        .find_map(|message| message.code.clone())
+        .unwrap_or_else(|| panic!("no {channel:?} code in the inbox"))
+}
+
+/// Account created, identity confirmed: the learner stands at the verification choice.
+pub async fn learner_with_confirmed_identity(client: &WorldClient, email: &str, mobile: &str) -> LearnerView {
+    let id = client.create_learner(email).await.expect("create").id;
+    let code = last_code(client, &id, MessageChannel::Email).await;
+    client
+        .act(&id, &LearnerAction::ConfirmEmail { code })
+        .await
+        .expect("email code");
+    client
+        .act(
+            &id,
+            &LearnerAction::ChoosePassword {
+                password: "Simulation2026".into(),
+            },
+        )
+        .await
+        .expect("password");
+    client
+        .act(
+            &id,
+            &LearnerAction::RegisterMobile {
+                mobile: mobile.into(),
+            },
+        )
+        .await
+        .expect("mobile");
+    let code = last_code(client, &id, MessageChannel::Sms).await;
+    client
+        .act(&id, &LearnerAction::ConfirmMobile { code })
+        .await
+        .expect("sms code");
+    client
+        .act(
+            &id,
+            &LearnerAction::CompleteProfile {
+                civility: Civility::Monsieur,
+                first_name: "Jean".into(),
+                last_name: "Lefèvre".into(),
+                terms_accepted: true,
+                marketing_opt_in: false,
+            },
+        )
+        .await
+        .expect("profile");
+    client
+        .act(&id, &LearnerAction::EnterIdentity(Box::new(identity())))
+        .await
+        .expect("identity");
+    client
+        .act(&id, &LearnerAction::ConfirmIdentity)
+        .await
+        .expect("confirm identity")
+}
+
+/// Face to face validated by the clerk: the learner waits for the activation code.
+pub async fn learner_at_activation(client: &WorldClient, email: &str, mobile: &str) -> LearnerView {
+    let id = learner_with_confirmed_identity(client, email, mobile).await.id;
+    client
+        .act(
+            &id,
+            &LearnerAction::ChooseVerification {
+                mode: VerificationMode::FaceToFace,
+            },
+        )
+        .await
+        .expect("face to face");
+    let code = last_code(client, &id, MessageChannel::Sms).await;
+    let form = identity();
+    client
+        .clerk_validate(&idn_world::api::ClerkValidation {
+            code,
+            document_type: DocumentKind::Cni,
+            birth_name: form.birth_name,
+            birth_date: form.birth_date.parse().unwrap(),
+            document_number_ending: form.document_number_ending,
+        })
+        .await
+        .expect("clerk validates")
+}
