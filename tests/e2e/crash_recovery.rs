@@ -15,22 +15,40 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn start_world(data_dir: &std::path::Path, port: u16) -> (Child, WorldClient) {
-    let child = Command::new(idn_binary())
-        .args([
-            "world",
-            "serve",
-            "--seed",
-            "21",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(data_dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("idn world serve starts");
+/// The world's process; killed (SIGKILL) and reaped when dropped, so no test leaves it behind.
+struct WorldProcess(Child);
+
+impl WorldProcess {
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for WorldProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+async fn start_world(data_dir: &std::path::Path, port: u16) -> (WorldProcess, WorldClient) {
+    let child = WorldProcess(
+        Command::new(idn_binary())
+            .args([
+                "world",
+                "serve",
+                "--seed",
+                "21",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
+            .arg(data_dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("idn world serve starts"),
+    );
     let client = WorldClient::new(format!("http://127.0.0.1:{port}"));
     for _ in 0..200 {
         if client.status().await.is_ok() {
@@ -71,8 +89,7 @@ async fn killed_world_restarts_with_nothing_lost() {
         acknowledged
     });
     tokio::time::sleep(Duration::from_millis(400)).await;
-    child.kill().expect("SIGKILL");
-    child.wait().unwrap();
+    child.kill();
     let acknowledged = burst.await.unwrap();
     assert!(
         acknowledged.len() > 5,
@@ -127,6 +144,5 @@ async fn killed_world_restarts_with_nothing_lost() {
             .step,
         "enrolled"
     );
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.kill();
 }
