@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Every test of the project: formatting, lints, unit and property tests, end-to-end suites
+# (the idn CLI as a user runs it, the world's HTTP API, crash recovery), the UI's type check.
+# Run scripts/setup-debian.sh first (the README's test command does both).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Écrans : construction de ui/dist (nécessaire à la compilation de l'application)"
+npm --prefix ui run build --silent
+
+step "Format (cargo fmt --check)"
+cargo fmt --all --check
+
+step "Lints (cargo clippy --workspace --all-targets -D warnings)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "Tests (unitaires, propriétés, bout en bout) dans une session D-Bus avec trousseau GNOME"
+# The device keeps its key in the OS keyring: give the tests a real Secret Service, and require
+# that the keyring test runs rather than skips.
+dbus-run-session -- sh -c '
+  printf sandbox | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+  IDN_REQUIRE_KEYRING=1 cargo test --workspace --quiet
+'
+
+if [ -f ui/package.json ] && grep -q '"check"' ui/package.json; then
+  step "Écrans : vérification des types (tsc)"
+  npm --prefix ui run check --silent
+fi
+
+step "Tout est vert."
