@@ -1,0 +1,33 @@
+//! Tauri commands, one module per area of the journey; each calls the device core and renders.
+
+pub mod world;
+
+use serde::Serialize;
+
+/// How every command error crosses IPC: a stable `code` the screens decide on, and a French
+/// `message` for people (never a bare string, never internal details).
+#[derive(Debug, Serialize)]
+pub struct CommandError {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<idn_device::DeviceError> for CommandError {
+    fn from(error: idn_device::DeviceError) -> Self {
+        // The English Display carries the internal details: logged here, not sent.
+        tracing::warn!(%error, "command failed");
+        CommandError {
+            code: error.code().to_owned(),
+            message: error.message_fr(),
+        }
+    }
+}
+
+impl From<crate::world_link::LinkError> for CommandError {
+    fn from(error: crate::world_link::LinkError) -> Self {
+        CommandError {
+            code: error.code().to_owned(),
+            message: error.to_string(),
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! The app's link to a simulated world: an embedded one started in the app's data directory, or
+//! an external one named by `--world-url` / `IDN_WORLD_URL`. Commands wait for nothing: until the
+//! embedded world is up they answer `world_starting`, which the screens show and retry.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Mutex, OnceLock};
+
+use idn_device::WorldClient;
+use idn_world::{RunningWorld, WorldConfig};
+use serde::Serialize;
+use tauri::{AppHandle, Manager};
+
+/// Which world the app talks to, decided once at launch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorldSource {
+    Embedded,
+    External(String),
+}
+
+/// The launch options were wrong: the app says so and stops.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SourceError {
+    #[error("--world-url attend une adresse http(s), par exemple --world-url http://127.0.0.1:8080")]
+    MissingUrl,
+    #[error("adresse du monde simulé invalide : « {0} » (attendu : http://hôte:port ou https://…)")]
+    NotHttp(String),
+}
+
+impl WorldSource {
+    /// `--world-url URL` (or `--world-url=URL`) wins over `IDN_WORLD_URL`; neither means embedded.
+    pub fn from_args_and_env(
+        args: impl IntoIterator<Item = String>,
+        env_url: Option<String>,
+    ) -> Result<WorldSource, SourceError> {
+        let mut from_args = None;
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            if arg == "--world-url" {
+                from_args = Some(args.next().ok_or(SourceError::MissingUrl)?);
+            } else if let Some(url) = arg.strip_prefix("--world-url=") {
+                from_args = Some(url.to_owned());
+            }
+        }
+        // An empty IDN_WORLD_URL is how a shell unsets it for one command: treat it as absent.
+        let chosen = from_args.or(env_url.filter(|url| !url.trim().is_empty()));
+        match chosen {
+            None => Ok(WorldSource::Embedded),
+            Some(url) => {
+                let url = url.trim().trim_end_matches('/').to_owned();
+                if url.starts_with("http://") || url.starts_with("https://") {
+                    Ok(WorldSource::External(url))
+                } else {
+                    Err(SourceError::NotHttp(url))
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    Embedded,
+    External,
+}
+
+/// A world the app can reach.
+pub struct Linked {
+    base_url: String,
+    origin: Origin,
+    client: WorldClient,
+}
+
+impl Linked {
+    fn new(base_url: String, origin: Origin) -> Linked {
+        let client = WorldClient::new(base_url.clone());
+        Linked {
+            base_url,
+            origin,
+            client,
+        }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn origin(&self) -> Origin {
+        self.origin
+    }
+
+    pub fn client(&self) -> &WorldClient {
+        &self.client
+    }
+}
+
+/// Why no world can be reached (yet). Details of a failed start are logged, not sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    #[error("Le monde simulé démarre, patientez un instant.")]
+    Starting,
+    #[error("Le monde simulé n'a pas pu démarrer.")]
+    StartFailed,
+}
+
+impl LinkError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            LinkError::Starting => "world_starting",
+            LinkError::StartFailed => "world_start_failed",
+        }
+    }
+}
+
+/// Managed state: set once when the world is reachable or has failed to start.
+#[derive(Default)]
+pub struct WorldLink {
+    linked: OnceLock<Result<Linked, LinkError>>,
+    /// Kept for the app's lifetime; stopped on exit.
+    embedded: Mutex<Option<RunningWorld>>,
+}
+
+impl WorldLink {
+    pub fn linked(&self) -> Result<&Linked, LinkError> {
+        match self.linked.get() {
+            None => Err(LinkError::Starting),
+            Some(Ok(linked)) => Ok(linked),
+            Some(Err(error)) => Err(*error),
+        }
+    }
+
+    fn settle(&self, outcome: Result<Linked, LinkError>) {
+        if self.linked.set(outcome).is_err() {
+            tracing::warn!("the world link was already settled; keeping the first outcome");
+        }
+    }
+
+    pub fn shut_down(&self) {
+        let world = self.embedded.lock().map(|mut slot| slot.take());
+        if let Ok(Some(world)) = world {
+            tracing::info!(base_url = %world.base_url(), "stopping the embedded world");
+            tauri::async_runtime::block_on(world.stop());
+        }
+    }
+}
+
+/// Links the app to its world: at once for an external one, in the background for an embedded one.
+pub fn connect(app: AppHandle, source: WorldSource) {
+    match source {
+        WorldSource::External(base_url) => {
+            tracing::info!(%base_url, "using an external simulated world");
+            app.state::<WorldLink>()
+                .settle(Ok(Linked::new(base_url, Origin::External)));
+        }
+        WorldSource::Embedded => {
+            tauri::async_runtime::spawn(async move {
+                let outcome = start_embedded(&app).await;
+                app.state::<WorldLink>().settle(outcome);
+            });
+        }
+    }
+}
+
+async fn start_embedded(app: &AppHandle) -> Result<Linked, LinkError> {
+    // A folder of its own: WebKit keeps its caches and storage in the app data directory too.
+    let data_dir = app
+        .path()
+        .app_data_dir()
+        .map_err(|error| {
+            tracing::error!(%error, "no app data directory for the embedded world");
+            LinkError::StartFailed
+        })?
+        .join("world");
+    if let Err(error) = std::fs::create_dir_all(&data_dir) {
+        tracing::error!(%error, dir = %data_dir.display(), "cannot create the world's data directory");
+        return Err(LinkError::StartFailed);
+    }
+    let config = WorldConfig {
+        data_dir: data_dir.clone(),
+        listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        seed: None,
+    };
+    let world = RunningWorld::start(config).await.map_err(|error| {
+        tracing::error!(%error, dir = %data_dir.display(), "the embedded world failed to start");
+        LinkError::StartFailed
+    })?;
+    let base_url = world.base_url();
+    tracing::info!(%base_url, dir = %data_dir.display(), "embedded simulated world started");
+    let app_state = app.state::<WorldLink>();
+    match app_state.embedded.lock() {
+        Ok(mut slot) => *slot = Some(world),
+        // A poisoned slot only means an earlier panic while holding it; the world still runs.
+        Err(poisoned) => *poisoned.into_inner() = Some(world),
+    }
+    Ok(Linked::new(base_url, Origin::Embedded))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(args: &[&str], env: Option<&str>) -> Result<WorldSource, SourceError> {
+        WorldSource::from_args_and_env(args.iter().map(|arg| arg.to_string()), env.map(str::to_owned))
+    }
+
+    #[test]
+    fn no_flag_and_no_env_starts_an_embedded_world() {
+        assert_eq!(source(&[], None), Ok(WorldSource::Embedded));
+    }
+
+    #[test]
+    fn env_url_selects_an_external_world_without_trailing_slash() {
+        assert_eq!(
+            source(&[], Some("http://127.0.0.1:8080/")),
+            Ok(WorldSource::External("http://127.0.0.1:8080".into()))
+        );
+    }
+
+    #[test]
+    fn flag_wins_over_env() {
+        assert_eq!(
+            source(&["--world-url", "http://a:1"], Some("http://b:2")),
+            Ok(WorldSource::External("http://a:1".into()))
+        );
+        assert_eq!(
+            source(&["--world-url=http://a:1"], Some("http://b:2")),
+            Ok(WorldSource::External("http://a:1".into()))
+        );
+    }
+
+    #[test]
+    fn empty_env_url_means_embedded() {
+        assert_eq!(source(&[], Some("  ")), Ok(WorldSource::Embedded));
+    }
+
+    #[test]
+    fn flag_without_value_is_refused() {
+        assert_eq!(source(&["--world-url"], None), Err(SourceError::MissingUrl));
+    }
+
+    #[test]
+    fn non_http_url_is_refused() {
+        assert_eq!(
+            source(&["--world-url", "127.0.0.1:8080"], None),
+            Err(SourceError::NotHttp("127.0.0.1:8080".into()))
+        );
+    }
+}

@@ -1,0 +1,16 @@
+// Builds the device's screens into ui/dist, which the Tauri app embeds (tauri.conf.json frontendDist).
+import { defineConfig } from "vite";
+
+export default defineConfig({
+  // Relative asset paths: the app serves ui/dist from its own custom protocol.
+  base: "./",
+  clearScreen: false,
+  server: { port: 5173, strictPort: true },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    // WebKitGTK 2.40+ (Debian 12) understands ES2021.
+    target: "es2021",
+    sourcemap: false,
+  },
+});
