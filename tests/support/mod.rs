@@ -9,17 +9,29 @@ use idn_world::api::{
 use idn_world::{RunningWorld, WorldOptions};
 use std::path::PathBuf;
 
-/// The `idn` binary built by the same `cargo test --workspace` run.
+/// The `idn` binary of this workspace, built on first use: `cargo test` builds a package's
+/// binaries only for that package's own tests, and these suites live in another package.
 pub fn idn_binary() -> PathBuf {
+    static BUILT: std::sync::Once = std::sync::Once::new();
     let mut dir = std::env::current_exe().expect("test executable path");
     dir.pop();
     if dir.ends_with("deps") {
         dir.pop();
     }
     let binary = dir.join(format!("idn{}", std::env::consts::EXE_SUFFIX));
+    BUILT.call_once(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut build = std::process::Command::new(cargo);
+        build.args(["build", "--quiet", "-p", "idn-cli", "--bin", "idn"]);
+        if dir.file_name().is_some_and(|profile| profile == "release") {
+            build.arg("--release");
+        }
+        let status = build.status().expect("cargo runs");
+        assert!(status.success(), "building the idn binary failed");
+    });
     assert!(
         binary.exists(),
-        "{} is missing: run the tests with `cargo test --workspace`",
+        "{} is missing after `cargo build -p idn-cli`",
         binary.display()
     );
     binary

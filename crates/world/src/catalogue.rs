@@ -154,3 +154,157 @@ fn is_ar24(notice: &Notice) -> bool {
             | Notice::IdentificationRefused { .. }
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use idn_journey::verification::RefusalReason;
+
+    fn every_notice() -> Vec<(Channel, Notice)> {
+        let at = DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z")
+            .unwrap()
+            .to_utc();
+        vec![
+            (
+                Channel::Email,
+                Notice::EmailCode {
+                    code: "123456".into(),
+                    valid_until: at,
+                },
+            ),
+            (
+                Channel::Sms,
+                Notice::MobileCode {
+                    code: "AB12".into(),
+                    valid_until: at,
+                },
+            ),
+            (Channel::Email, Notice::AccountCreated),
+            (
+                Channel::Sms,
+                Notice::FaceToFaceCode {
+                    code: "654321".into(),
+                    valid_until: at,
+                },
+            ),
+            (Channel::Email, Notice::PostalLetterSent { arrives_at: at }),
+            (
+                Channel::Post,
+                Notice::PostalLetterDelivered {
+                    code: "111222".into(),
+                    valid_until: at,
+                },
+            ),
+            (
+                Channel::Email,
+                Notice::RegisteredLetterAvailable {
+                    letter_id: "LRE-1".into(),
+                },
+            ),
+            (
+                Channel::Email,
+                Notice::IdentificationRecorded {
+                    letter_id: "LRE-1".into(),
+                },
+            ),
+            (Channel::Email, Notice::IdentificationAccepted),
+            (
+                Channel::Email,
+                Notice::IdentificationRefused {
+                    reason: RefusalReason::Glasses,
+                },
+            ),
+            (
+                Channel::Email,
+                Notice::ActivationCode {
+                    code: "777888".into(),
+                    valid_until: at,
+                },
+            ),
+            (
+                Channel::Sms,
+                Notice::ActivationCode {
+                    code: "777888".into(),
+                    valid_until: at,
+                },
+            ),
+            (Channel::Email, Notice::IdentityActivated),
+            (
+                Channel::Email,
+                Notice::LoginApproved {
+                    relying_party: "Mon Compte Formation".into(),
+                },
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_message_says_simulation_and_carries_its_code() {
+        let to = Recipient {
+            email: "camille@simulation.example",
+            mobile: Some("+33639980001"),
+            first_name: Some("Camille"),
+        };
+        for (channel, notice) in every_notice() {
+            let message = render(channel, &notice, &to);
+            assert!(
+                message.body.contains("simulation"),
+                "{:?} must say it is a simulation",
+                notice
+            );
+            assert!(
+                message.sender.contains("simulation"),
+                "{:?}: sender {}",
+                notice,
+                message.sender
+            );
+            if let Some(code) = &message.code {
+                assert!(
+                    message.body.contains(code.as_str()),
+                    "{:?}: the body shows the code",
+                    notice
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn registered_letter_email_comes_from_ar24_with_its_link_and_a_spam_warning() {
+        let to = Recipient {
+            email: "camille@simulation.example",
+            mobile: None,
+            first_name: None,
+        };
+        let message = render(
+            Channel::Email,
+            &Notice::RegisteredLetterAvailable {
+                letter_id: "LRE-42".into(),
+            },
+            &to,
+        );
+        assert!(message.sender.starts_with("AR24"));
+        assert_eq!(message.link.as_deref(), Some("/ar24/courrier/LRE-42"));
+        assert!(message.body.contains("Lire mon courrier") && message.body.contains("indésirables"));
+    }
+
+    #[test]
+    fn refusal_states_its_reason() {
+        let to = Recipient {
+            email: "camille@simulation.example",
+            mobile: None,
+            first_name: Some("Camille"),
+        };
+        let message = render(
+            Channel::Email,
+            &Notice::IdentificationRefused {
+                reason: RefusalReason::Glare,
+            },
+            &to,
+        );
+        assert!(
+            message.body.contains("Motif : reflet sur la pièce d'identité"),
+            "{}",
+            message.body
+        );
+    }
+}

@@ -12,7 +12,7 @@ use idn_journey::{Journey, LockReason, Stage};
 
 pub fn learner_view(id: &str, journey: &Journey, review_policy: &ReviewPolicy) -> LearnerView {
     let step = journey.step();
-    let (email, mobile) = contact(journey.stage());
+    let (email, mobile) = contact(journey);
     let person = journey.person();
     let draft = match journey.stage() {
         Stage::IdentityConfirmation { draft, .. } => Some(draft),
@@ -123,9 +123,14 @@ pub fn wire_mode(mode: VerificationMode) -> WireMode {
 }
 
 /// The account's email and mobile, as far as the journey knows them.
-pub fn contact(stage: &Stage) -> (Option<String>, Option<String>) {
-    match stage {
-        Stage::NotStarted => (None, None),
+pub fn contact(journey: &Journey) -> (Option<String>, Option<String>) {
+    if let Some(person) = journey.person() {
+        return (
+            Some(person.account.email.to_string()),
+            Some(person.account.mobile.to_string()),
+        );
+    }
+    match journey.stage() {
         Stage::EmailCode { email, .. } | Stage::Password { email } | Stage::Mobile { email, .. } => {
             (Some(email.to_string()), None)
         }
@@ -135,39 +140,19 @@ pub fn contact(stage: &Stage) -> (Option<String>, Option<String>) {
         Stage::IdentityData { account } | Stage::IdentityConfirmation { account, .. } => {
             (Some(account.email.to_string()), Some(account.mobile.to_string()))
         }
-        Stage::VerificationChoice { person }
-        | Stage::FaceToFace { person, .. }
-        | Stage::PostalLetter { person, .. }
-        | Stage::Online { person, .. }
-        | Stage::Activation { person, .. }
-        | Stage::Enrolled { person, .. }
-        | Stage::Locked { person, .. } => (
-            Some(person.account.email.to_string()),
-            Some(person.account.mobile.to_string()),
-        ),
+        _ => (None, None),
     }
 }
 
 /// The first name used in messages, once the profile is known.
-pub fn first_name(stage: &Stage) -> Option<String> {
-    match stage {
+pub fn first_name(journey: &Journey) -> Option<String> {
+    match journey.stage() {
         Stage::IdentityData { account } | Stage::IdentityConfirmation { account, .. } => {
             Some(account.profile.first_name.to_string())
         }
-        _ => stage_person_first_name(stage),
-    }
-}
-
-fn stage_person_first_name(stage: &Stage) -> Option<String> {
-    match stage {
-        Stage::VerificationChoice { person }
-        | Stage::FaceToFace { person, .. }
-        | Stage::PostalLetter { person, .. }
-        | Stage::Online { person, .. }
-        | Stage::Activation { person, .. }
-        | Stage::Enrolled { person, .. }
-        | Stage::Locked { person, .. } => Some(person.account.profile.first_name.to_string()),
-        _ => None,
+        _ => journey
+            .person()
+            .map(|person| person.account.profile.first_name.to_string()),
     }
 }
 

@@ -838,34 +838,40 @@ impl World {
         let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
         let mut loaded = self.load(&mut tx, id).await?;
-        let now = self.now();
+        self.let_time_pass(&mut tx, &mut loaded, self.now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Inside a transaction: when the learner's next deadline has come, advances the journey
+    /// and journals what time did.
+    async fn let_time_pass(
+        &self,
+        tx: &mut SqliteConnection,
+        loaded: &mut Loaded,
+        now: DateTime<Utc>,
+    ) -> Result<(), WorldError> {
         if loaded
             .journey
             .next_deadline()
-            .is_some_and(|deadline| deadline <= now)
+            .is_none_or(|deadline| deadline > now)
         {
-            let before = loaded.journey.step();
-            let mut rng = self.rng_for(id, loaded.seq + 1);
-            let mut journey = loaded.journey.clone();
-            let effects = journey.advance(now, &mut rng);
-            let changed = journey != loaded.journey;
-            if changed {
-                loaded.journey = journey;
-                self.record(
-                    &mut tx,
-                    &mut loaded,
-                    now,
-                    Actor::Clock,
-                    "time_passed",
-                    before,
-                    &effects,
-                    Ok(()),
-                )
-                .await?;
-            }
+            return Ok(());
         }
-        tx.commit().await?;
-        Ok(())
+        let before = loaded.journey.step();
+        let mut rng = self.rng_for(&loaded.id, loaded.seq + 1);
+        let effects = loaded.journey.advance(now, &mut rng);
+        self.record(
+            tx,
+            loaded,
+            now,
+            Actor::Clock,
+            "time_passed",
+            before,
+            &effects,
+            Ok(()),
+        )
+        .await
     }
 
     // ----- the transaction core -----
@@ -896,26 +902,7 @@ impl World {
         let mut tx = self.pool.begin().await?;
         let mut loaded = self.load(&mut tx, id).await?;
         let now = self.now();
-        if loaded
-            .journey
-            .next_deadline()
-            .is_some_and(|deadline| deadline <= now)
-        {
-            let before = loaded.journey.step();
-            let mut rng = self.rng_for(id, loaded.seq + 1);
-            let effects = loaded.journey.advance(now, &mut rng);
-            self.record(
-                &mut tx,
-                &mut loaded,
-                now,
-                Actor::Clock,
-                "time_passed",
-                before,
-                &effects,
-                Ok(()),
-            )
-            .await?;
-        }
+        self.let_time_pass(&mut tx, &mut loaded, now).await?;
         let result = self
             .step_in(&mut tx, &mut loaded, now, actor, action, build)
             .await?;
@@ -987,8 +974,8 @@ impl World {
     ) -> Result<(), WorldError> {
         loaded.seq += 1;
         let after = loaded.journey.step();
-        let (email, mobile) = views::contact(loaded.journey.stage());
-        let first_name = views::first_name(loaded.journey.stage());
+        let (email, mobile) = views::contact(&loaded.journey);
+        let first_name = views::first_name(&loaded.journey);
         let registered_mobile = loaded
             .journey
             .person()
