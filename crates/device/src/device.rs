@@ -168,8 +168,15 @@ impl Device {
             .map_err(|_| DeviceError::Protocol("sealing the secret code failed".into()))?;
         let signing_key = self.signing_key()?;
         let device_id = &self.profile.device_id;
-        let signed =
-            protocol::approval_message(learner_id, request_id, &request.challenge, device_id, &sealed);
+        let terms = protocol::RequestTerms {
+            learner_id,
+            request_id,
+            relying_party: &request.relying_party,
+            challenge: &request.challenge,
+            deadline: request.deadline,
+            device_id,
+        };
+        let signed = protocol::approval_message(&terms, &sealed);
         let answer = ApprovalAnswer {
             device_id: device_id.clone(),
             sealed_secret_code: sealed,
@@ -182,7 +189,15 @@ impl Device {
         let learner_id = self.learner_id()?;
         let request = self.find_request(request_id).await?;
         let device_id = &self.profile.device_id;
-        let signed = protocol::decline_message(learner_id, request_id, &request.challenge, device_id);
+        let terms = protocol::RequestTerms {
+            learner_id,
+            request_id,
+            relying_party: &request.relying_party,
+            challenge: &request.challenge,
+            deadline: request.deadline,
+            device_id,
+        };
+        let signed = protocol::decline_message(&terms);
         let answer = DeclineAnswer {
             device_id: device_id.clone(),
             signature: hex::encode(self.signing_key()?.sign(&signed).to_bytes()),

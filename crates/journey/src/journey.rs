@@ -806,6 +806,28 @@ impl Journey {
                 if mobile != person.account.mobile {
                     return Err(JourneyError::MobileMismatch);
                 }
+                let pending = approvals
+                    .iter()
+                    .filter(|approval| approval.status == ApprovalStatus::Pending && now < approval.deadline)
+                    .count();
+                if pending >= rules::MAX_PENDING_LOGIN_REQUESTS {
+                    return Err(JourneyError::TooManyPendingLoginRequests);
+                }
+                let recent = approvals
+                    .iter()
+                    .filter(|approval| approval.created_at > now - rules::LOGIN_REQUEST_RATE_WINDOW)
+                    .count();
+                if recent >= rules::MAX_LOGIN_REQUESTS_PER_WINDOW {
+                    return Err(JourneyError::LoginRequestRateLimited);
+                }
+                if approvals.len() >= rules::KEPT_LOGIN_REQUESTS {
+                    let oldest_answered = approvals
+                        .iter()
+                        .position(|approval| approval.status != ApprovalStatus::Pending);
+                    if let Some(index) = oldest_answered {
+                        approvals.remove(index);
+                    }
+                }
                 approvals.push(LoginApproval {
                     request_id,
                     relying_party,

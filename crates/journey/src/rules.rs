@@ -36,3 +36,10 @@ pub const ACTIVATION_CODE_VALIDITY: TimeDelta = TimeDelta::days(7);
 pub const LOGIN_APPROVAL_WINDOW: TimeDelta = TimeDelta::seconds(60);
 /// Consecutive wrong secret codes after which the identity is locked.
 pub const MAX_SECRET_CODE_FAILURES: u8 = 3;
+/// Login requests waiting at once for one identity: no one can flood a phone with prompts.
+pub const MAX_PENDING_LOGIN_REQUESTS: usize = 3;
+/// Login requests one identity accepts per [`LOGIN_REQUEST_RATE_WINDOW`].
+pub const MAX_LOGIN_REQUESTS_PER_WINDOW: usize = 10;
+pub const LOGIN_REQUEST_RATE_WINDOW: TimeDelta = TimeDelta::minutes(10);
+/// Answered or expired requests kept in the identity's history.
+pub const KEPT_LOGIN_REQUESTS: usize = 50;

@@ -474,6 +474,87 @@ fn wrong_mobile_on_franceconnect_opens_no_request() {
 }
 
 #[test]
+fn pending_login_requests_are_bounded_so_no_one_floods_the_phone() {
+    let mut sim = Sim::new(15);
+    sim.until_enrolled();
+    for n in 0..rules::MAX_PENDING_LOGIN_REQUESTS {
+        sim.open_request(&format!("r{n}"));
+    }
+    let flood = sim.run(Command::OpenLoginRequest {
+        request_id: "flood".into(),
+        relying_party: "MCF".into(),
+        mobile: MobileNumber::parse("+33612345678").unwrap(),
+        challenge: "00".into(),
+    });
+    assert_eq!(flood, Err(JourneyError::TooManyPendingLoginRequests));
+    sim.wait(rules::LOGIN_APPROVAL_WINDOW);
+    sim.open_request("after-expiry");
+}
+
+#[test]
+fn login_requests_are_rate_limited_even_when_answered() {
+    let mut sim = Sim::new(16);
+    sim.until_enrolled();
+    for n in 0..rules::MAX_LOGIN_REQUESTS_PER_WINDOW {
+        let id = format!("r{n}");
+        sim.open_request(&id);
+        sim.answer(&id, "device-1", true).unwrap();
+        sim.wait(TimeDelta::seconds(5));
+    }
+    let next = sim.run(Command::OpenLoginRequest {
+        request_id: "one-too-many".into(),
+        relying_party: "MCF".into(),
+        mobile: MobileNumber::parse("+33612345678").unwrap(),
+        challenge: "00".into(),
+    });
+    assert_eq!(next, Err(JourneyError::LoginRequestRateLimited));
+    sim.wait(rules::LOGIN_REQUEST_RATE_WINDOW);
+    sim.open_request("later");
+}
+
+#[test]
+fn an_unsigned_answer_spends_no_secret_code_attempt() {
+    let mut sim = Sim::new(17);
+    sim.until_enrolled();
+    sim.open_request("r1");
+    for _ in 0..5 {
+        let forged = sim.run(Command::AnswerLoginRequest {
+            request_id: "r1".into(),
+            device_id: DeviceId("device-1".into()),
+            proof: ProofCheck {
+                signature_valid: false,
+                secret_code_matches: false,
+            },
+        });
+        assert_eq!(forged, Err(JourneyError::InvalidDeviceSignature));
+    }
+    assert_eq!(
+        sim.journey.step(),
+        Step::Enrolled,
+        "forged answers cannot lock the person out"
+    );
+    sim.answer("r1", "device-1", true)
+        .expect("the real device still approves");
+}
+
+#[test]
+fn an_answered_request_cannot_be_answered_again() {
+    let mut sim = Sim::new(18);
+    sim.until_enrolled();
+    sim.open_request("r1");
+    sim.answer("r1", "device-1", true).unwrap();
+    assert_eq!(
+        sim.answer("r1", "device-1", true),
+        Err(JourneyError::LoginRequestAlreadyAnswered)
+    );
+    let decline = sim.run(Command::DeclineLoginRequest {
+        request_id: "r1".into(),
+        device_id: DeviceId("device-1".into()),
+    });
+    assert_eq!(decline, Err(JourneyError::LoginRequestAlreadyAnswered));
+}
+
+#[test]
 fn terms_of_use_must_be_accepted() {
     let mut sim = Sim::new(14);
     sim.ok(Command::StartAccount {

@@ -17,6 +17,12 @@ impl WallClock for SystemWallClock {
     }
 }
 
+/// Simulated time never goes past this: far enough for any scenario, near enough that adding
+/// any rule's duration to it cannot overflow.
+pub fn latest_simulated_time() -> DateTime<Utc> {
+    DateTime::from_timestamp(7_258_118_400, 0).expect("2200-01-01 is representable")
+}
+
 /// Simulated time = `anchor_virtual` + (wall − `anchor_real`) × speed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClockState {
@@ -36,14 +42,21 @@ impl ClockState {
 
     pub fn now(&self, wall: DateTime<Utc>) -> DateTime<Utc> {
         let elapsed = wall - self.anchor_real;
-        match self.mode {
-            ClockMode::Real => self.anchor_virtual + elapsed,
+        let now = match self.mode {
+            ClockMode::Real => self
+                .anchor_virtual
+                .checked_add_signed(elapsed)
+                .unwrap_or_else(latest_simulated_time),
             ClockMode::Accelerated { factor } => {
                 let scaled = elapsed.num_microseconds().unwrap_or(i64::MAX) as f64 * factor;
-                self.anchor_virtual + TimeDelta::microseconds(scaled.clamp(0.0, 1e17) as i64)
+                let offset = TimeDelta::microseconds(scaled.clamp(0.0, 1e16) as i64);
+                self.anchor_virtual
+                    .checked_add_signed(offset)
+                    .unwrap_or_else(latest_simulated_time)
             }
             ClockMode::Manual => self.anchor_virtual,
-        }
+        };
+        now.min(latest_simulated_time())
     }
 
     /// Time jumps forward by `delta`; the speed is kept.

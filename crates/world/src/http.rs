@@ -9,7 +9,8 @@ use crate::api::{
 use crate::world::{World, MAX_MEDIA_BYTES};
 use crate::WorldError;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
@@ -22,6 +23,62 @@ use utoipa_axum::routes;
 
 type Shared = State<Arc<World>>;
 type ApiResult<T> = Result<Json<T>, WorldError>;
+
+/// JSON bodies, path and query parameters whose rejections answer in the API's error format
+/// (stable code, French message) instead of axum's plain text.
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(WorldError))]
+struct Body<T>(T);
+
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(WorldError))]
+struct Path<T>(T);
+
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(WorldError))]
+struct Query<T>(T);
+
+impl From<JsonRejection> for WorldError {
+    fn from(rejection: JsonRejection) -> Self {
+        let message = match &rejection {
+            JsonRejection::MissingJsonContentType(_) => {
+                "La requête doit être en JSON (Content-Type: application/json).".to_owned()
+            }
+            JsonRejection::JsonSyntaxError(_) => {
+                "Le corps de la requête n'est pas du JSON valide.".to_owned()
+            }
+            JsonRejection::JsonDataError(error) => {
+                format!("Champs de la requête invalides : {}", error.body_text())
+            }
+            JsonRejection::BytesRejection(_) => {
+                "Le corps de la requête est illisible ou trop volumineux.".to_owned()
+            }
+            _ => "Requête invalide.".to_owned(),
+        };
+        tracing::info!(%rejection, "JSON body refused");
+        WorldError::bad_request("invalid_body", message)
+    }
+}
+
+impl From<PathRejection> for WorldError {
+    fn from(rejection: PathRejection) -> Self {
+        tracing::info!(%rejection, "path refused");
+        WorldError::bad_request("invalid_path", "Adresse de la requête invalide.")
+    }
+}
+
+impl From<QueryRejection> for WorldError {
+    fn from(rejection: QueryRejection) -> Self {
+        tracing::info!(%rejection, "query refused");
+        WorldError::bad_request(
+            "invalid_query",
+            format!("Paramètres de la requête invalides : {}", rejection.body_text()),
+        )
+    }
+}
+
+/// Largest JSON body: forms and answers are small; only media uploads are large.
+const MAX_JSON_BYTES: usize = 64 * 1024;
 
 impl IntoResponse for WorldError {
     fn into_response(self) -> Response {
@@ -71,7 +128,6 @@ pub fn app(world: Arc<World>) -> Router {
         .routes(routes!(settings))
         .routes(routes!(inbox))
         .routes(routes!(journal))
-        .routes(routes!(upload_media))
         .routes(routes!(activate))
         .routes(routes!(pending_login_requests))
         .routes(routes!(answer_login_request))
@@ -80,6 +136,12 @@ pub fn app(world: Arc<World>) -> Router {
         .routes(routes!(login_request))
         .routes(routes!(clerk_lookup))
         .routes(routes!(clerk_validate))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(upload_media))
+                .layer(DefaultBodyLimit::max(MAX_MEDIA_BYTES)),
+        )
         .with_state(world)
         .split_for_parts();
     let openapi = Arc::new(openapi);
@@ -88,7 +150,20 @@ pub fn app(world: Arc<World>) -> Router {
             "/api/openapi.json",
             axum::routing::get(move || async move { Json(openapi.as_ref().clone()) }),
         )
-        .layer(DefaultBodyLimit::max(MAX_MEDIA_BYTES + 1024))
+        .fallback(|| async { WorldError::NotFound { what: "adresse" } })
+        .layer(axum::middleware::map_response(method_not_allowed_as_json))
+}
+
+/// axum answers an unsupported method with an empty 405; give it the API's error format.
+async fn method_not_allowed_as_json(response: Response) -> Response {
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+        let error = ApiError {
+            code: "method_not_allowed".into(),
+            message: "Cette méthode HTTP n'est pas acceptée à cette adresse.".into(),
+        };
+        return (StatusCode::METHOD_NOT_ALLOWED, Json(error)).into_response();
+    }
+    response
 }
 
 #[utoipa::path(get, path = "/api/status", responses((status = 200, body = WorldStatus)))]
@@ -109,13 +184,13 @@ async fn clock(State(world): Shared) -> Json<ClockView> {
 
 /// Sets the clock's mode (real, accelerated ×N, manual), optionally jumping to a time.
 #[utoipa::path(put, path = "/api/clock", request_body = ClockSetting, responses((status = 200, body = ClockView), (status = 400, body = ApiError)))]
-async fn set_clock(State(world): Shared, Json(setting): Json<ClockSetting>) -> ApiResult<ClockView> {
+async fn set_clock(State(world): Shared, Body(setting): Body<ClockSetting>) -> ApiResult<ClockView> {
     Ok(Json(world.set_clock(setting.mode, setting.now).await?))
 }
 
 /// Moves simulated time forward; due letters, reviews and expiries happen at once.
 #[utoipa::path(post, path = "/api/clock/advance", request_body = ClockAdvance, responses((status = 200, body = ClockView), (status = 400, body = ApiError)))]
-async fn advance_clock(State(world): Shared, Json(advance): Json<ClockAdvance>) -> ApiResult<ClockView> {
+async fn advance_clock(State(world): Shared, Body(advance): Body<ClockAdvance>) -> ApiResult<ClockView> {
     let delta = TimeDelta::try_seconds(advance.seconds)
         .ok_or_else(|| WorldError::bad_request("invalid_duration", "Durée invalide."))?;
     Ok(Json(world.advance_clock(delta).await?))
@@ -128,7 +203,7 @@ async fn list_learners(State(world): Shared) -> ApiResult<Vec<LearnerView>> {
 
 /// Starts a La Poste account: the 6-digit code is emailed to the identifier.
 #[utoipa::path(post, path = "/api/learners", request_body = NewLearner, responses((status = 200, body = LearnerView), (status = 422, body = ApiError)))]
-async fn create_learner(State(world): Shared, Json(new): Json<NewLearner>) -> ApiResult<LearnerView> {
+async fn create_learner(State(world): Shared, Body(new): Body<NewLearner>) -> ApiResult<LearnerView> {
     Ok(Json(world.create_learner(&new.email).await?))
 }
 
@@ -142,7 +217,7 @@ async fn learner(State(world): Shared, Path(id): Path<String>) -> ApiResult<Lear
 async fn act(
     State(world): Shared,
     Path(id): Path<String>,
-    Json(action): Json<LearnerAction>,
+    Body(action): Body<LearnerAction>,
 ) -> ApiResult<LearnerView> {
     Ok(Json(world.act(&id, action).await?))
 }
@@ -152,7 +227,7 @@ async fn act(
 async fn settings(
     State(world): Shared,
     Path(id): Path<String>,
-    Json(settings): Json<LearnerSettings>,
+    Body(settings): Body<LearnerSettings>,
 ) -> ApiResult<LearnerView> {
     Ok(Json(world.set_review_policy(&id, settings.review).await?))
 }
@@ -209,7 +284,7 @@ async fn upload_media(
 async fn activate(
     State(world): Shared,
     Path(id): Path<String>,
-    Json(request): Json<ActivationRequest>,
+    Body(request): Body<ActivationRequest>,
 ) -> ApiResult<LearnerView> {
     Ok(Json(world.activate(&id, request).await?))
 }
@@ -227,7 +302,7 @@ async fn pending_login_requests(
 async fn answer_login_request(
     State(world): Shared,
     Path((id, request_id)): Path<(String, String)>,
-    Json(answer): Json<ApprovalAnswer>,
+    Body(answer): Body<ApprovalAnswer>,
 ) -> ApiResult<LoginRequestView> {
     Ok(Json(world.answer_login_request(&id, &request_id, answer).await?))
 }
@@ -236,7 +311,7 @@ async fn answer_login_request(
 async fn decline_login_request(
     State(world): Shared,
     Path((id, request_id)): Path<(String, String)>,
-    Json(answer): Json<DeclineAnswer>,
+    Body(answer): Body<DeclineAnswer>,
 ) -> ApiResult<LoginRequestView> {
     Ok(Json(world.decline_login_request(&id, &request_id, answer).await?))
 }
@@ -245,7 +320,7 @@ async fn decline_login_request(
 #[utoipa::path(post, path = "/api/login-requests", request_body = NewLoginRequest, responses((status = 200, body = LoginRequestView), (status = 422, body = ApiError)))]
 async fn open_login_request(
     State(world): Shared,
-    Json(request): Json<NewLoginRequest>,
+    Body(request): Body<NewLoginRequest>,
 ) -> ApiResult<LoginRequestView> {
     Ok(Json(world.open_login_request(request).await?))
 }
@@ -265,7 +340,7 @@ async fn clerk_lookup(State(world): Shared, Path(code): Path<String>) -> ApiResu
 #[utoipa::path(post, path = "/api/clerk/validations", request_body = ClerkValidation, responses((status = 200, body = LearnerView), (status = 422, body = ApiError)))]
 async fn clerk_validate(
     State(world): Shared,
-    Json(validation): Json<ClerkValidation>,
+    Body(validation): Body<ClerkValidation>,
 ) -> ApiResult<LearnerView> {
     Ok(Json(world.clerk_validate(validation).await?))
 }

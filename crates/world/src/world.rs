@@ -62,7 +62,9 @@ pub struct World {
     secrets: WorldSecrets,
     wall: Arc<dyn WallClock>,
     clock: RwLock<ClockState>,
-    seed: [u8; 32],
+    /// Set only when a seed was given: then every code, digit and identifier is reproducible.
+    /// Otherwise each transaction draws from the OS's secure generator.
+    seed: Option<[u8; 32]>,
     review_delay: TimeDelta,
     /// One writer at a time: SQLite allows one, and taking it here avoids busy retries.
     writer: Mutex<()>,
@@ -155,11 +157,7 @@ impl World {
             None => {
                 let seed = match options.seed {
                     Some(seed) => format!("seed:{seed}"),
-                    None => {
-                        let mut bytes = [0u8; 32];
-                        rand::rngs::OsRng.fill_bytes(&mut bytes);
-                        hex::encode(bytes)
-                    }
+                    None => "os".to_owned(),
                 };
                 let clock = ClockState::real(wall_now).with_mode(
                     wall_now,
@@ -178,7 +176,9 @@ impl World {
                 (seed, options.review_delay, clock)
             }
         };
-        let seed: [u8; 32] = Sha256::digest(seed_text.as_bytes()).into();
+        let seed = seed_text
+            .starts_with("seed:")
+            .then(|| Sha256::digest(seed_text.as_bytes()).into());
         Ok(Self {
             pool,
             secrets,
@@ -195,12 +195,19 @@ impl World {
         self.clock.read().expect("clock lock").now(self.wall.now())
     }
 
-    fn rng_for(&self, learner_id: &str, seq: i64) -> ChaCha20Rng {
-        let mut hasher = Sha256::new();
-        hasher.update(self.seed);
-        hasher.update(learner_id.as_bytes());
-        hasher.update(seq.to_le_bytes());
-        ChaCha20Rng::from_seed(hasher.finalize().into())
+    /// Randomness of one transaction: derived from (seed, scope, sequence number) when the
+    /// world is seeded, so a replay gives the same codes; from the OS otherwise.
+    fn rng_for(&self, scope: &str, seq: i64) -> ChaCha20Rng {
+        match self.seed {
+            Some(seed) => {
+                let mut hasher = Sha256::new();
+                hasher.update(seed);
+                hasher.update(scope.as_bytes());
+                hasher.update(seq.to_le_bytes());
+                ChaCha20Rng::from_seed(hasher.finalize().into())
+            }
+            None => ChaCha20Rng::from_rng(rand::rngs::OsRng).expect("the OS random generator is available"),
+        }
     }
 
     pub async fn status(&self) -> Result<WorldStatus, WorldError> {
@@ -256,6 +263,16 @@ impl World {
                 "Le temps simulé ne peut pas reculer.",
             ));
         }
+        if self
+            .now()
+            .checked_add_signed(delta)
+            .is_none_or(|at| at > crate::clock::latest_simulated_time())
+        {
+            return Err(WorldError::bad_request(
+                "clock_too_far",
+                "Le temps simulé ne peut pas dépasser l'an 2200.",
+            ));
+        }
         let state = self
             .clock
             .read()
@@ -280,6 +297,12 @@ impl World {
             }
         }
         if let Some(at) = at {
+            if at > crate::clock::latest_simulated_time() {
+                return Err(WorldError::bad_request(
+                    "clock_too_far",
+                    "Le temps simulé ne peut pas dépasser l'an 2200.",
+                ));
+            }
             if at < self.now() {
                 return Err(WorldError::bad_request(
                     "clock_backwards",
@@ -642,22 +665,20 @@ impl World {
                     .ok_or(JourneyError::UnknownLoginRequest)?;
                 let proof = match loaded.journey.enrolled_device() {
                     Some(device) => {
-                        let signed = protocol::approval_message(
-                            &loaded.id,
-                            &request,
-                            &approval.challenge,
-                            &answer.device_id,
-                            &answer.sealed_secret_code,
-                        );
+                        let terms = request_terms(loaded, approval, &answer.device_id);
+                        let signed = protocol::approval_message(&terms, &answer.sealed_secret_code);
                         let signature_valid =
                             protocol::verify_signature(&device.public_key.0, &signed, &answer.signature);
                         let context = protocol::approval_context(&loaded.id, &request, &approval.challenge);
-                        let secret_code_matches = protocol::open_secret_code(
-                            secrets.hpke_private(),
-                            &answer.sealed_secret_code,
-                            &context,
-                        )
-                        .is_ok_and(|code| secrets.code_matches(&loaded.id, &code, &device.verifier.0));
+                        // The code is only looked at once the signature holds: an unsigned answer
+                        // can neither test codes nor spend attempts.
+                        let secret_code_matches = signature_valid
+                            && protocol::open_secret_code(
+                                secrets.hpke_private(),
+                                &answer.sealed_secret_code,
+                                &context,
+                            )
+                            .is_ok_and(|code| secrets.code_matches(&loaded.id, &code, &device.verifier.0));
                         ProofCheck {
                             signature_valid,
                             secret_code_matches,
@@ -697,8 +718,7 @@ impl World {
                 .journey
                 .enrolled_device()
                 .ok_or(JourneyError::NotTheEnrolledDevice)?;
-            let signed =
-                protocol::decline_message(&loaded.id, &request, &approval.challenge, &answer.device_id);
+            let signed = protocol::decline_message(&request_terms(loaded, approval, &answer.device_id));
             if answer.device_id == device.device_id.0
                 && !protocol::verify_signature(&device.public_key.0, &signed, &answer.signature)
             {
@@ -1036,6 +1056,22 @@ impl World {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// What an answer to `approval` must have signed.
+fn request_terms<'a>(
+    loaded: &'a Loaded,
+    approval: &'a idn_journey::enrolment::LoginApproval,
+    device_id: &'a str,
+) -> protocol::RequestTerms<'a> {
+    protocol::RequestTerms {
+        learner_id: &loaded.id,
+        request_id: &approval.request_id,
+        relying_party: &approval.relying_party,
+        challenge: &approval.challenge,
+        deadline: approval.deadline,
+        device_id,
     }
 }
 

@@ -138,33 +138,45 @@ pub fn approval_context(learner_id: &str, request_id: &str, challenge: &str) -> 
     message(&["idn-sandbox/v1/approval", learner_id, request_id, challenge])
 }
 
-/// What the device signs to approve a login request.
-pub fn approval_message(
-    learner_id: &str,
-    request_id: &str,
-    challenge: &str,
-    device_id: &str,
-    sealed: &SealedSecretCode,
-) -> Vec<u8> {
-    message(&[
-        "idn-sandbox/v1/approval-signature",
-        learner_id,
-        request_id,
-        challenge,
-        device_id,
-        &sealed_digest(sealed),
-    ])
+/// Everything an answer to a login request decides on; the device signs all of it, so a
+/// signature cannot be moved to another request, service, deadline or decision.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestTerms<'a> {
+    pub learner_id: &'a str,
+    pub request_id: &'a str,
+    pub relying_party: &'a str,
+    pub challenge: &'a str,
+    pub deadline: chrono::DateTime<chrono::Utc>,
+    pub device_id: &'a str,
 }
 
-/// What the device signs to decline a login request.
-pub fn decline_message(learner_id: &str, request_id: &str, challenge: &str, device_id: &str) -> Vec<u8> {
-    message(&[
-        "idn-sandbox/v1/decline-signature",
-        learner_id,
-        request_id,
-        challenge,
-        device_id,
-    ])
+impl RequestTerms<'_> {
+    fn parts(&self, decision: &'static str) -> Vec<String> {
+        vec![
+            self.learner_id.to_owned(),
+            self.request_id.to_owned(),
+            self.relying_party.to_owned(),
+            self.challenge.to_owned(),
+            self.deadline.timestamp_micros().to_string(),
+            self.device_id.to_owned(),
+            decision.to_owned(),
+        ]
+    }
+}
+
+/// What the device signs to approve a login request ("approve", with the sealed code).
+pub fn approval_message(terms: &RequestTerms<'_>, sealed: &SealedSecretCode) -> Vec<u8> {
+    let mut parts = vec!["idn-sandbox/v1/approval-signature".to_owned()];
+    parts.extend(terms.parts("approve"));
+    parts.push(sealed_digest(sealed));
+    parts.join("\n").into_bytes()
+}
+
+/// What the device signs to refuse a login request ("Ce n'est pas moi").
+pub fn decline_message(terms: &RequestTerms<'_>) -> Vec<u8> {
+    let mut parts = vec!["idn-sandbox/v1/decline-signature".to_owned()];
+    parts.extend(terms.parts("decline"));
+    parts.join("\n").into_bytes()
 }
 
 /// Verifies an Ed25519 signature (hex key and signature).
