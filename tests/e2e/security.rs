@@ -1,0 +1,414 @@
+//! Attacks on the secret code, the device key and login approvals, through the world's HTTP API:
+//! replayed, altered, cross-request and racing answers; the failure counter across restarts;
+//! and a search of everything the world and the device wrote for the secrets they used.
+
+use ed25519_dalek::{Signer, SigningKey};
+use idn_device::{Device, DeviceError, MemoryVault, Vault, WorldClient};
+use idn_e2e::{idn_binary, last_code, learner_at_activation, spawn_world, MOBILE};
+use idn_world::api::{protocol, ApprovalAnswer, ClockMode, LoginRequestView, MessageChannel};
+use idn_world::{RunningWorld, WorldOptions};
+use rand::rngs::OsRng;
+use std::sync::Arc;
+
+const SECRET: &str = "5093";
+
+fn refusal(error: DeviceError) -> String {
+    match error {
+        DeviceError::World { code, .. } => code,
+        other => panic!("expected a refusal from the world, got {other:?}"),
+    }
+}
+
+struct Enrolled {
+    id: String,
+    device: Device,
+    vault: Arc<MemoryVault>,
+}
+
+async fn enrol(client: &WorldClient, dir: &std::path::Path, email: &str) -> Enrolled {
+    let id = learner_at_activation(client, email, MOBILE).await.id;
+    let code = last_code(client, &id, MessageChannel::Sms).await;
+    let vault = Arc::new(MemoryVault::default());
+    let mut device = Device::open(&dir.join(email), client.clone(), vault.clone()).unwrap();
+    device.activate(&id, &code, SECRET).await.expect("activation");
+    Enrolled { id, device, vault }
+}
+
+impl Enrolled {
+    fn key(&self) -> SigningKey {
+        let name = format!("device-signing-key/{}", self.device.profile().device_id);
+        let bytes = self.vault.get(&name).unwrap().expect("device key in the vault");
+        SigningKey::from_bytes(bytes.as_slice().try_into().unwrap())
+    }
+
+    /// An approval built by hand, so a test can alter what is signed or where it is sent.
+    async fn answer(
+        &self,
+        client: &WorldClient,
+        request: &LoginRequestView,
+        relying_party: &str,
+        code: &str,
+    ) -> ApprovalAnswer {
+        let keys = client.keys().await.unwrap();
+        let world_key = protocol::parse_public_key(&keys.hpke_public_key).unwrap();
+        let context = protocol::approval_context(&self.id, &request.request_id, &request.challenge);
+        let sealed = protocol::seal_secret_code(&world_key, code, &context, &mut OsRng).unwrap();
+        let device_id = &self.device.profile().device_id;
+        let terms = protocol::RequestTerms {
+            learner_id: &self.id,
+            request_id: &request.request_id,
+            relying_party,
+            challenge: &request.challenge,
+            deadline: request.deadline,
+            device_id,
+        };
+        let signature = self.key().sign(&protocol::approval_message(&terms, &sealed));
+        ApprovalAnswer {
+            device_id: device_id.clone(),
+            sealed_secret_code: sealed,
+            signature: hex::encode(signature.to_bytes()),
+        }
+    }
+}
+
+#[tokio::test]
+async fn replayed_altered_and_cross_request_answers_are_refused_and_journaled() {
+    let world = spawn_world(31).await;
+    let client = &world.client;
+    let enrolled = enrol(client, world.dir.path(), "attaque@simulation.example").await;
+    let first = client
+        .open_login_request(MOBILE, "Mon Compte Formation")
+        .await
+        .unwrap();
+    let second = client
+        .open_login_request(MOBILE, "Mon Compte Formation")
+        .await
+        .unwrap();
+
+    let altered = enrolled
+        .answer(client, &first, "Service malveillant", SECRET)
+        .await;
+    assert_eq!(
+        refusal(
+            client
+                .approve(&enrolled.id, &first.request_id, &altered)
+                .await
+                .unwrap_err()
+        ),
+        "invalid_device_signature"
+    );
+
+    let for_first = enrolled
+        .answer(client, &first, &first.relying_party, SECRET)
+        .await;
+    let moved = client
+        .approve(&enrolled.id, &second.request_id, &for_first)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(moved),
+        "invalid_device_signature",
+        "an answer cannot be moved to another request"
+    );
+
+    let mut tampered = for_first.clone();
+    tampered.sealed_secret_code.ciphertext = format!("00{}", &tampered.sealed_secret_code.ciphertext[2..]);
+    assert_eq!(
+        refusal(
+            client
+                .approve(&enrolled.id, &first.request_id, &tampered)
+                .await
+                .unwrap_err()
+        ),
+        "invalid_device_signature"
+    );
+
+    assert_eq!(
+        client
+            .approve(&enrolled.id, &first.request_id, &for_first)
+            .await
+            .unwrap()
+            .status,
+        "approved"
+    );
+    let replay = client
+        .approve(&enrolled.id, &first.request_id, &for_first)
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(replay), "login_request_already_answered");
+
+    let journal = client.journal(&enrolled.id).await.unwrap();
+    let outcomes: Vec<&str> = journal
+        .iter()
+        .filter(|entry| entry.action == "answer_login_request")
+        .map(|entry| entry.outcome.as_str())
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "invalid_device_signature",
+            "invalid_device_signature",
+            "invalid_device_signature",
+            "ok",
+            "login_request_already_answered"
+        ],
+        "every refusal is in the journal"
+    );
+    assert_eq!(
+        client.learner(&enrolled.id).await.unwrap().step,
+        "enrolled",
+        "forged answers spent no attempt"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_answers_end_in_exactly_one_outcome() {
+    let world = spawn_world(32).await;
+    let client = &world.client;
+    let enrolled = Arc::new(enrol(client, world.dir.path(), "course@simulation.example").await);
+    for round in 0..8 {
+        let request = client
+            .open_login_request(MOBILE, "Mon Compte Formation")
+            .await
+            .unwrap();
+        let mut racers = Vec::new();
+        for racer in 0..12 {
+            let enrolled = enrolled.clone();
+            let request_id = request.request_id.clone();
+            racers.push(tokio::spawn(async move {
+                if racer % 3 == 0 {
+                    enrolled.device.decline(&request_id).await.map(|view| view.status)
+                } else {
+                    enrolled
+                        .device
+                        .approve(&request_id, SECRET)
+                        .await
+                        .map(|view| view.status)
+                }
+            }));
+        }
+        let mut successes = Vec::new();
+        for racer in racers {
+            match racer.await.unwrap() {
+                Ok(status) => successes.push(status),
+                Err(error) => assert_eq!(refusal(error), "login_request_already_answered", "round {round}"),
+            }
+        }
+        assert_eq!(
+            successes.len(),
+            1,
+            "round {round}: exactly one answer wins, got {successes:?}"
+        );
+        let final_status = client.login_request(&request.request_id).await.unwrap().status;
+        assert_eq!(
+            final_status, successes[0],
+            "round {round}: the winner's outcome is the request's"
+        );
+        client.advance_clock(120).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn wrong_code_counter_survives_a_restart_and_locks_at_three() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = || {
+        let mut options = WorldOptions::new(dir.path().join("world"));
+        options.seed = Some(33);
+        options.initial_clock = Some(ClockMode::Manual);
+        options
+    };
+    let world = RunningWorld::start_with(options(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let client = WorldClient::new(world.base_url());
+    let enrolled = enrol(&client, dir.path(), "compteur@simulation.example").await;
+    let request = client
+        .open_login_request(MOBILE, "Mon Compte Formation")
+        .await
+        .unwrap();
+    for wrong in ["1234", "4321"] {
+        assert_eq!(
+            refusal(
+                enrolled
+                    .device
+                    .approve(&request.request_id, wrong)
+                    .await
+                    .unwrap_err()
+            ),
+            "wrong_secret_code"
+        );
+    }
+    world.stop().await;
+
+    let world = RunningWorld::start_with(options(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let client = WorldClient::new(world.base_url());
+    let device = Device::open(
+        &dir.path().join("compteur@simulation.example"),
+        client.clone(),
+        enrolled.vault.clone(),
+    )
+    .unwrap();
+    assert_eq!(
+        refusal(device.approve(&request.request_id, "9876").await.unwrap_err()),
+        "secret_code_locked"
+    );
+    assert_eq!(client.learner(&enrolled.id).await.unwrap().step, "locked");
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn ce_n_est_pas_moi_refuses_the_request_and_is_recorded() {
+    let world = spawn_world(34).await;
+    let client = &world.client;
+    let enrolled = enrol(client, world.dir.path(), "pasmoi@simulation.example").await;
+    let request = client
+        .open_login_request(MOBILE, "Mon Compte Formation")
+        .await
+        .unwrap();
+    assert_eq!(
+        enrolled.device.decline(&request.request_id).await.unwrap().status,
+        "declined"
+    );
+    assert_eq!(
+        client.login_request(&request.request_id).await.unwrap().status,
+        "declined",
+        "the relying party sees the refusal"
+    );
+    let journal = client.journal(&enrolled.id).await.unwrap();
+    assert!(journal
+        .iter()
+        .any(|entry| entry.action == "decline_login_request" && entry.outcome == "ok"));
+}
+
+/// Occurrences of `needle` not glued to other letters or digits (a 4-digit code would otherwise
+/// be found by chance inside hex strings and timestamps).
+fn standalone(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).enumerate().any(|(at, window)| {
+        window == needle
+            && (at == 0 || !haystack[at - 1].is_ascii_alphanumeric())
+            && haystack
+                .get(at + needle.len())
+                .is_none_or(|next| !next.is_ascii_alphanumeric())
+    })
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_is_written_anywhere_after_a_full_journey() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log_path = dir.path().join("world.log");
+    let mut world = std::process::Command::new(idn_binary())
+        .args([
+            "world",
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir.path().join("world"))
+        .env("IDN_LOG", "trace")
+        .stdout(std::fs::File::create(dir.path().join("world.out")).unwrap())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let client = WorldClient::new(format!("http://127.0.0.1:{port}"));
+    for _ in 0..200 {
+        if client.status().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let enrolled = enrol(&client, &dir.path().join("device"), "secrets@simulation.example").await;
+    let request = client
+        .open_login_request(MOBILE, "Mon Compte Formation")
+        .await
+        .unwrap();
+    let _ = enrolled.device.approve(&request.request_id, "1111").await;
+    assert_eq!(
+        enrolled
+            .device
+            .approve(&request.request_id, SECRET)
+            .await
+            .unwrap()
+            .status,
+        "approved"
+    );
+    let one_time_codes: Vec<String> = client
+        .inbox(&enrolled.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|message| message.code)
+        .collect();
+    let private_key = enrolled.key().to_bytes();
+    let _ = world.kill();
+    let _ = world.wait();
+
+    let files = files_under(dir.path());
+    // The simulated mailbox holds the one-time codes by design (it is the person's inbox):
+    // finding them proves the search looks where it should.
+    let activation_code = one_time_codes.last().expect("an activation code was sent");
+    assert!(
+        files
+            .iter()
+            .any(|file| standalone(&std::fs::read(file).unwrap(), activation_code.as_bytes())),
+        "the search must find the mailbox's codes in the world's storage"
+    );
+    assert!(
+        files.iter().any(|file| file.ends_with("world.sqlite"))
+            && files.iter().any(|file| file.ends_with("device.json"))
+    );
+    assert!(
+        std::fs::metadata(&log_path).unwrap().len() > 1000,
+        "the world logged at trace level"
+    );
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        let name = file.display();
+        assert!(
+            !standalone(&bytes, SECRET.as_bytes()),
+            "secret code found in {name}"
+        );
+        assert!(
+            !standalone(&bytes, b"1111"),
+            "a typed wrong secret code found in {name}"
+        );
+        assert!(!standalone(&bytes, b"Simulation2026"), "password found in {name}");
+        assert!(
+            !bytes.windows(32).any(|window| window == private_key),
+            "device private key found in {name}"
+        );
+        assert!(
+            !standalone(&bytes, hex::encode(private_key).as_bytes()),
+            "device private key (hex) found in {name}"
+        );
+        let is_log = file.extension().is_some_and(|ext| ext == "log" || ext == "out");
+        if is_log {
+            for code in &one_time_codes {
+                assert!(
+                    !standalone(&bytes, code.as_bytes()),
+                    "one-time code {code} found in the log {name}"
+                );
+            }
+        }
+    }
+}
