@@ -26,6 +26,12 @@ dbus-run-session -- sh -c '
   IDN_REQUIRE_KEYRING=1 cargo test --workspace --quiet
 '
 
+step "API : schemathesis contre la description OpenAPI du monde (budget borné)"
+bash scripts/schemathesis.sh
+
+step "Dépendances : licences, doublons interdits et sources (cargo deny)"
+bash scripts/deny.sh
+
 if [ -f ui/package.json ] && grep -q '"check"' ui/package.json; then
   step "Écrans : vérification des types (tsc)"
   npm --prefix ui run check --silent

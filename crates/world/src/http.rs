@@ -109,10 +109,13 @@ impl IntoResponse for WorldError {
 }
 
 #[derive(OpenApi)]
-#[openapi(info(
-    title = "IDN Sandbox — monde simulé",
-    description = "Simulation of the services behind L'Identité Numérique La Poste: La Poste account, inbox, AR24, post-office clerk, clock and login approvals. Never a real service."
-))]
+#[openapi(
+    components(schemas(MediaKind)),
+    info(
+        title = "IDN Sandbox — monde simulé",
+        description = "Simulation of the services behind L'Identité Numérique La Poste: La Poste account, inbox, AR24, post-office clerk, clock and login approvals. Never a real service."
+    )
+)]
 struct ApiDoc;
 
 /// The router with every route; `fn app` stays apart from serving so tests can call it directly.
