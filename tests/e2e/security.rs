@@ -412,3 +412,74 @@ async fn no_secret_is_written_anywhere_after_a_full_journey() {
         }
     }
 }
+
+#[tokio::test]
+async fn forgotten_secret_code_is_recovered_by_verifying_again_and_re_activating() {
+    let world = spawn_world(35).await;
+    let client = &world.client;
+    let enrolled = enrol(client, world.dir.path(), "oubli@simulation.example").await;
+    let view = client
+        .act(&enrolled.id, &idn_world::api::LearnerAction::ForgetSecretCode)
+        .await
+        .unwrap();
+    assert_eq!(view.step, "locked");
+    let refused = client
+        .open_login_request(MOBILE, "Mon Compte Formation")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(refused),
+        "secret_code_locked",
+        "no login until re-activation"
+    );
+
+    // Verify identity again (face to face here), then activate with a new code on a new key.
+    client
+        .act(
+            &enrolled.id,
+            &idn_world::api::LearnerAction::ChooseVerification {
+                mode: idn_world::api::VerificationMode::FaceToFace,
+            },
+        )
+        .await
+        .unwrap();
+    let code = last_code(client, &enrolled.id, MessageChannel::Sms).await;
+    let identity = idn_e2e::identity();
+    client
+        .clerk_validate(&idn_world::api::ClerkValidation {
+            code,
+            document_type: idn_world::api::DocumentKind::Cni,
+            birth_name: identity.birth_name,
+            birth_date: identity.birth_date.parse().unwrap(),
+            document_number_ending: identity.document_number_ending,
+        })
+        .await
+        .unwrap();
+    let activation = last_code(client, &enrolled.id, MessageChannel::Sms).await;
+    let vault = Arc::new(MemoryVault::default());
+    let mut device =
+        Device::open(&world.dir.path().join("nouveau-telephone"), client.clone(), vault).unwrap();
+    device
+        .activate(&enrolled.id, &activation, "8642")
+        .await
+        .expect("re-activation with a new code");
+
+    let request = client
+        .open_login_request(MOBILE, "Mon Compte Formation")
+        .await
+        .unwrap();
+    let stale = enrolled
+        .device
+        .approve(&request.request_id, SECRET)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(stale),
+        "not_the_enrolled_device",
+        "the old device and its key are retired"
+    );
+    assert_eq!(
+        device.approve(&request.request_id, "8642").await.unwrap().status,
+        "approved"
+    );
+}
