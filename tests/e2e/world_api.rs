@@ -435,6 +435,23 @@ async fn online_review_takes_the_configured_delay_and_tracks_the_letter() {
     client.advance_clock(60).await.unwrap();
     let accepted = client.learner(&id).await.unwrap();
     assert_eq!(accepted.step, "activation");
+    let timeline: Vec<String> = accepted
+        .registered_letter
+        .expect("the letter stays readable")
+        .timeline
+        .into_iter()
+        .map(|entry| entry.label)
+        .collect();
+    assert_eq!(
+        &timeline[3..],
+        [
+            "Identification enregistrée",
+            "Identification en cours de traitement",
+            "Identification acceptée",
+            "E-mail de notification délivré"
+        ],
+        "the whole tracking timeline of journey.md"
+    );
     let sms = last_code(client, &id, MessageChannel::Sms).await;
     assert_eq!(sms.len(), 6, "6-digit activation code by SMS");
 }

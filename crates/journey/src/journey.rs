@@ -155,6 +155,8 @@ pub enum Stage {
         person: Person,
         code: IssuedCode,
         verified_by: VerificationMode,
+        /// The AR24 letter when verified online, so its tracking timeline stays readable.
+        letter: Option<RegisteredLetter>,
     },
     Enrolled {
         person: Person,
@@ -229,6 +231,9 @@ pub enum Command {
         relying_party: String,
         mobile: MobileNumber,
         challenge: String,
+        /// Simulated seconds per real second: the person gets one minute of *their* time to
+        /// approve, even when a trainer runs the clock faster. 1 for real or manual time.
+        clock_speed: f64,
     },
     AnswerLoginRequest {
         request_id: String,
@@ -687,7 +692,7 @@ impl Journey {
                     return Err(JourneyError::DocumentMismatch);
                 }
                 let person = person.clone();
-                Ok(self.start_activation(person, VerificationMode::FaceToFace, now, rng))
+                Ok(self.start_activation(person, VerificationMode::FaceToFace, None, now, rng))
             }
             (Stage::Online { letter, .. }, Command::ReadLetter) => {
                 if !letter.opened {
@@ -801,6 +806,7 @@ impl Journey {
                     relying_party,
                     mobile,
                     challenge,
+                    clock_speed,
                 },
             ) => {
                 if mobile != person.account.mobile {
@@ -833,7 +839,7 @@ impl Journey {
                     relying_party,
                     challenge,
                     created_at: now,
-                    deadline: now + rules::LOGIN_APPROVAL_WINDOW,
+                    deadline: now + rules::login_approval_window(clock_speed),
                     status: ApprovalStatus::Pending,
                     answered_at: None,
                 });
@@ -977,6 +983,7 @@ impl Journey {
         &mut self,
         person: Person,
         verified_by: VerificationMode,
+        letter: Option<RegisteredLetter>,
         now: DateTime<Utc>,
         rng: &mut dyn RngCore,
     ) -> Vec<Effect> {
@@ -989,6 +996,7 @@ impl Journey {
             person,
             code,
             verified_by,
+            letter,
         };
         vec![send(Channel::Email, notice.clone()), send(Channel::Sms, notice)]
     }
@@ -1006,9 +1014,15 @@ impl Journey {
             ReviewDecision::Accepted => {
                 letter.record(at, LetterStatus::IdentificationAccepted);
                 letter.record(at, LetterStatus::ResultEmailDelivered);
-                let person = person.clone();
+                let (person, letter) = (person.clone(), letter.clone());
                 let mut effects = vec![send(Channel::Email, Notice::IdentificationAccepted)];
-                effects.extend(self.start_activation(person, VerificationMode::Online, at, rng));
+                effects.extend(self.start_activation(
+                    person,
+                    VerificationMode::Online,
+                    Some(letter),
+                    at,
+                    rng,
+                ));
                 effects
             }
             ReviewDecision::Refused(reason) => {

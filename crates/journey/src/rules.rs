@@ -34,6 +34,17 @@ pub const SPOKEN_DIGITS: usize = 3;
 pub const ACTIVATION_CODE_VALIDITY: TimeDelta = TimeDelta::days(7);
 /// A login request must be approved in the app within one minute.
 pub const LOGIN_APPROVAL_WINDOW: TimeDelta = TimeDelta::seconds(60);
+
+/// The approval window in simulated time: one real minute whatever the clock's speed
+/// (`clock_speed` simulated seconds per real second; 1 for real or manual time).
+pub fn login_approval_window(clock_speed: f64) -> TimeDelta {
+    let speed = if clock_speed.is_finite() {
+        clock_speed.clamp(1.0, 1_000_000.0)
+    } else {
+        1.0
+    };
+    TimeDelta::milliseconds((LOGIN_APPROVAL_WINDOW.num_milliseconds() as f64 * speed) as i64)
+}
 /// Consecutive wrong secret codes after which the identity is locked.
 pub const MAX_SECRET_CODE_FAILURES: u8 = 3;
 /// Login requests waiting at once for one identity: no one can flood a phone with prompts.

@@ -121,6 +121,7 @@ impl Sim {
             relying_party: "Mon Compte Formation".into(),
             mobile: MobileNumber::parse("+33612345678").unwrap(),
             challenge: "00".into(),
+            clock_speed: 1.0,
         });
     }
 
@@ -468,6 +469,7 @@ fn wrong_mobile_on_franceconnect_opens_no_request() {
         relying_party: "MCF".into(),
         mobile: other,
         challenge: "00".into(),
+        clock_speed: 1.0,
     });
     assert_eq!(result, Err(JourneyError::MobileMismatch));
     assert!(sim.journey.login_approvals().is_empty());
@@ -485,6 +487,7 @@ fn pending_login_requests_are_bounded_so_no_one_floods_the_phone() {
         relying_party: "MCF".into(),
         mobile: MobileNumber::parse("+33612345678").unwrap(),
         challenge: "00".into(),
+        clock_speed: 1.0,
     });
     assert_eq!(flood, Err(JourneyError::TooManyPendingLoginRequests));
     sim.wait(rules::LOGIN_APPROVAL_WINDOW);
@@ -506,6 +509,7 @@ fn login_requests_are_rate_limited_even_when_answered() {
         relying_party: "MCF".into(),
         mobile: MobileNumber::parse("+33612345678").unwrap(),
         challenge: "00".into(),
+        clock_speed: 1.0,
     });
     assert_eq!(next, Err(JourneyError::LoginRequestRateLimited));
     sim.wait(rules::LOGIN_REQUEST_RATE_WINDOW);
@@ -655,7 +659,7 @@ proptest! {
                     let code = sim.inbox.iter().rev().find_map(|(_, n)| match n { Notice::ActivationCode { code, .. } => Some(code.clone()), _ => None });
                     match code { Some(code) => sim.run(Command::Activate { code, device: device("device-1") }), None => Ok(()) }
                 }
-                Action::OpenRequest => { request += 1; sim.run(Command::OpenLoginRequest { request_id: format!("r{request}"), relying_party: "MCF".into(), mobile: MobileNumber::parse("+33612345678").unwrap(), challenge: "00".into() }) }
+                Action::OpenRequest => { request += 1; sim.run(Command::OpenLoginRequest { request_id: format!("r{request}"), relying_party: "MCF".into(), mobile: MobileNumber::parse("+33612345678").unwrap(), challenge: "00".into(), clock_speed: 1.0 }) }
                 Action::Answer(right_device, right_code) => sim.answer(&format!("r{request}"), if right_device { "device-1" } else { "device-2" }, right_code),
                 Action::Retype => sim.run(Command::EnterIdentity { input: IdentityInput { birth_name: "Autre".into(), ..identity() } }),
             };
@@ -675,4 +679,26 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn approval_window_is_one_real_minute_even_on_an_accelerated_clock() {
+    let mut sim = Sim::new(19);
+    sim.until_enrolled();
+    sim.ok(Command::OpenLoginRequest {
+        request_id: "fast".into(),
+        relying_party: "MCF".into(),
+        mobile: MobileNumber::parse("+33612345678").unwrap(),
+        challenge: "00".into(),
+        clock_speed: 60.0,
+    });
+    let approval = &sim.journey.login_approvals()[0];
+    assert_eq!(
+        approval.deadline - approval.created_at,
+        TimeDelta::hours(1),
+        "×60: one real minute is one simulated hour"
+    );
+    sim.wait(TimeDelta::minutes(59));
+    sim.answer("fast", "device-1", true)
+        .expect("still within the person's minute");
 }

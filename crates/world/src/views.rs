@@ -7,7 +7,7 @@ use crate::api::{
 use chrono::{DateTime, Utc};
 use idn_journey::enrolment::{ApprovalStatus, LoginApproval};
 use idn_journey::identity::{Birthplace, IdentityDocument};
-use idn_journey::verification::{Identification, VerificationMode};
+use idn_journey::verification::{Identification, RegisteredLetter, VerificationMode};
 use idn_journey::{Journey, LockReason, Stage};
 
 pub fn learner_view(id: &str, journey: &Journey, review_policy: &ReviewPolicy) -> LearnerView {
@@ -53,39 +53,14 @@ pub fn learner_view(id: &str, journey: &Journey, review_policy: &ReviewPolicy) -
                 arrives_at: *arrives_at,
             });
         }
-        Stage::Online { letter, .. } => {
-            let (digits, deadline, refusal) = match &letter.identification {
-                Identification::NotStarted => (None, None, None),
-                Identification::Started { digits } => (Some(digits.as_str().to_owned()), None, None),
-                Identification::UnderReview {
-                    digits,
-                    review_deadline,
-                    ..
-                } => (Some(digits.as_str().to_owned()), Some(*review_deadline), None),
-                Identification::Refused { reason, .. } => (None, None, Some(*reason)),
-            };
-            view.registered_letter = Some(RegisteredLetterView {
-                letter_id: letter.letter_id.clone(),
-                opened: letter.opened,
-                identity_confirmed: letter.identity_confirmed,
-                spoken_digits: digits,
-                review_deadline: deadline,
-                refusal_reason: refusal.map(|reason| reason.code().to_owned()),
-                refusal_reason_label: refusal.map(|reason| reason.label_fr().to_owned()),
-                refusals: letter.refusals,
-                timeline: letter
-                    .timeline
-                    .iter()
-                    .map(|entry| TimelineEntryView {
-                        at: entry.at,
-                        label: entry.status.label_fr().to_owned(),
-                    })
-                    .collect(),
-            });
-        }
+        Stage::Online { letter, .. } => view.registered_letter = Some(letter_view(letter)),
         Stage::Activation {
-            code, verified_by, ..
+            code,
+            verified_by,
+            letter,
+            ..
         } => {
+            view.registered_letter = letter.as_ref().map(letter_view);
             view.activation = Some(ActivationView {
                 valid_until: code.expires_at(),
                 verified_by: wire_mode(*verified_by),
@@ -112,6 +87,37 @@ pub fn learner_view(id: &str, journey: &Journey, review_policy: &ReviewPolicy) -
         | Stage::Enrolled { .. } => {}
     }
     view
+}
+
+fn letter_view(letter: &RegisteredLetter) -> RegisteredLetterView {
+    let (digits, deadline, refusal) = match &letter.identification {
+        Identification::NotStarted => (None, None, None),
+        Identification::Started { digits } => (Some(digits.as_str().to_owned()), None, None),
+        Identification::UnderReview {
+            digits,
+            review_deadline,
+            ..
+        } => (Some(digits.as_str().to_owned()), Some(*review_deadline), None),
+        Identification::Refused { reason, .. } => (None, None, Some(*reason)),
+    };
+    RegisteredLetterView {
+        letter_id: letter.letter_id.clone(),
+        opened: letter.opened,
+        identity_confirmed: letter.identity_confirmed,
+        spoken_digits: digits,
+        review_deadline: deadline,
+        refusal_reason: refusal.map(|reason| reason.code().to_owned()),
+        refusal_reason_label: refusal.map(|reason| reason.label_fr().to_owned()),
+        refusals: letter.refusals,
+        timeline: letter
+            .timeline
+            .iter()
+            .map(|entry| TimelineEntryView {
+                at: entry.at,
+                label: entry.status.label_fr().to_owned(),
+            })
+            .collect(),
+    }
 }
 
 pub fn wire_mode(mode: VerificationMode) -> WireMode {

@@ -582,6 +582,10 @@ impl World {
                 "Le nom du service demandeur est invalide.",
             ));
         }
+        let clock_speed = match self.clock_view().mode {
+            ClockMode::Accelerated { factor } => factor,
+            ClockMode::Real | ClockMode::Manual => 1.0,
+        };
         let request_id = Arc::new(std::sync::Mutex::new(String::new()));
         let chosen = request_id.clone();
         self.transition(
@@ -601,6 +605,7 @@ impl World {
                     relying_party,
                     mobile,
                     challenge: hex::encode(challenge),
+                    clock_speed,
                 })
             },
         )
