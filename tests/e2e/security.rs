@@ -483,3 +483,92 @@ async fn forgotten_secret_code_is_recovered_by_verifying_again_and_re_activating
         "approved"
     );
 }
+
+#[tokio::test]
+async fn a_replayed_wrong_answer_cannot_lock_the_person_out() {
+    let world = spawn_world(36).await;
+    let client = &world.client;
+    let enrolled = enrol(client, world.dir.path(), "rejeu@simulation.example").await;
+    let request = client
+        .open_login_request(MOBILE, "Mon Compte Formation")
+        .await
+        .unwrap();
+    let captured = enrolled
+        .answer(client, &request, &request.relying_party, "1234")
+        .await;
+    assert_eq!(
+        refusal(
+            client
+                .approve(&enrolled.id, &request.request_id, &captured)
+                .await
+                .unwrap_err()
+        ),
+        "wrong_secret_code"
+    );
+    for _ in 0..4 {
+        assert_eq!(
+            refusal(
+                client
+                    .approve(&enrolled.id, &request.request_id, &captured)
+                    .await
+                    .unwrap_err()
+            ),
+            "answer_replayed"
+        );
+    }
+    assert_eq!(client.learner(&enrolled.id).await.unwrap().step, "enrolled");
+    assert_eq!(
+        enrolled
+            .device
+            .approve(&request.request_id, SECRET)
+            .await
+            .unwrap()
+            .status,
+        "approved"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_activation_keeps_the_enrolled_key() {
+    let world = spawn_world(37).await;
+    let client = &world.client;
+    let mut enrolled = enrol(client, world.dir.path(), "cle@simulation.example").await;
+    let again = enrolled
+        .device
+        .activate(&enrolled.id.clone(), "000000", "1357")
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(again), "wrong_step", "the identity is already active");
+    let request = client
+        .open_login_request(MOBILE, "Mon Compte Formation")
+        .await
+        .unwrap();
+    assert_eq!(
+        enrolled
+            .device
+            .approve(&request.request_id, SECRET)
+            .await
+            .unwrap()
+            .status,
+        "approved",
+        "the enrolled key still signs"
+    );
+}
+
+#[tokio::test]
+async fn after_a_lock_the_relying_party_reads_blocked() {
+    let world = spawn_world(38).await;
+    let client = &world.client;
+    let enrolled = enrol(client, world.dir.path(), "bloque@simulation.example").await;
+    let request = client
+        .open_login_request(MOBILE, "Mon Compte Formation")
+        .await
+        .unwrap();
+    for wrong in ["1234", "2345", "3456"] {
+        let _ = enrolled.device.approve(&request.request_id, wrong).await;
+    }
+    assert_eq!(
+        client.login_request(&request.request_id).await.unwrap().status,
+        "blocked"
+    );
+}

@@ -214,7 +214,7 @@ async fn reqwest_free_upload(base_url: &str, id: &str) -> String {
 async fn login_approval_with_the_right_secret_code_succeeds() {
     let world = spawn_world(5).await;
     let client = &world.client;
-    let (_, device) = enrolled(client, world.dir.path(), "e@simulation.example", MOBILE).await;
+    let (id, device) = enrolled(client, world.dir.path(), "e@simulation.example", MOBILE).await;
     let request = client
         .open_login_request(MOBILE, "Mon Compte Formation")
         .await
@@ -231,7 +231,7 @@ async fn login_approval_with_the_right_secret_code_succeeds() {
         "approved",
         "the relying party sees it"
     );
-    let inbox = client.inbox(&pending[0].learner_id).await.unwrap();
+    let inbox = client.inbox(&id).await.unwrap();
     assert!(
         inbox
             .iter()
@@ -499,4 +499,24 @@ async fn the_database_holds_no_secret_code() {
             "the secret code must not be stored in clear"
         );
     }
+}
+
+#[tokio::test]
+async fn two_learners_may_upload_the_same_file() {
+    let world = spawn_world(13).await;
+    let client = &world.client;
+    let jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 9, 0xFF, 0xD9];
+    let mut ids = Vec::new();
+    for (email, mobile) in [
+        ("l1@simulation.example", "+33639980011"),
+        ("l2@simulation.example", "+33639980012"),
+    ] {
+        let id = learner_with_confirmed_identity(client, email, mobile).await.id;
+        let photo = client
+            .upload_media(&id, MediaKind::Photo, "image/jpeg", jpeg.clone())
+            .await
+            .unwrap();
+        ids.push(photo.media_id);
+    }
+    assert_ne!(ids[0], ids[1], "each learner's copy is their own media");
 }

@@ -136,7 +136,7 @@ enum LearnerCommand {
         learner: String,
         action: String,
     },
-    /// How the next online identification is reviewed: automatique, bureau, or a refusal reason code.
+    /// How the next online identification is reviewed: automatique, or a refusal reason code (the review desk comes with the trainers' console).
     Review {
         learner: String,
         policy: String,
@@ -374,7 +374,6 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 LearnerCommand::Review { learner, policy } => {
                     let policy = match policy.as_str() {
                         "automatique" => ReviewPolicy::Automatic,
-                        "bureau" => ReviewPolicy::Desk,
                         reason => ReviewPolicy::RefuseNext {
                             reason: reason.to_owned(),
                         },

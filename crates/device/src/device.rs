@@ -104,7 +104,8 @@ impl Device {
     }
 
     /// Types the activation code, chooses the secret code, and enrols this device: a new key
-    /// pair whose private half goes to the vault before the world hears of it.
+    /// pair whose private half goes to the vault before the world hears of it, and becomes the
+    /// device's key once the world has accepted it.
     pub async fn activate(
         &mut self,
         learner_id: &str,
@@ -127,8 +128,10 @@ impl Device {
             &public_key,
             &sealed,
         ));
-        self.vault
-            .set(&signing_key_name(&device_id), signing_key.as_bytes())?;
+        // The new key waits under its own name until the world accepts it, so a refused
+        // activation never replaces a key the world has already enrolled.
+        let pending_name = format!("{}/pending", signing_key_name(&device_id));
+        self.vault.set(&pending_name, signing_key.as_bytes())?;
         let request = ActivationRequest {
             activation_code: activation_code.to_owned(),
             device_id,
@@ -136,7 +139,17 @@ impl Device {
             sealed_secret_code: sealed,
             signature: hex::encode(signature.to_bytes()),
         };
-        let view = self.client.activate(learner_id, &request).await?;
+        let activated = self.client.activate(learner_id, &request).await;
+        let view = match activated {
+            Ok(view) => view,
+            Err(error) => {
+                self.vault.delete(&pending_name)?;
+                return Err(error);
+            }
+        };
+        self.vault
+            .set(&signing_key_name(&request.device_id), signing_key.as_bytes())?;
+        self.vault.delete(&pending_name)?;
         self.profile.learner_id = Some(learner_id.to_owned());
         write_atomically(
             &self.profile_path,

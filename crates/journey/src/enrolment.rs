@@ -67,10 +67,13 @@ pub struct EnrolledDevice {
 }
 
 /// What the world found when it checked an approval's proof.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProofCheck {
     pub signature_valid: bool,
     pub secret_code_matches: bool,
+    /// Digest of the answer's sealed code: the same bytes sent again are a replay, refused
+    /// without spending an attempt.
+    pub answer_digest: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +97,9 @@ pub struct LoginApproval {
     pub deadline: DateTime<Utc>,
     pub status: ApprovalStatus,
     pub answered_at: Option<DateTime<Utc>>,
+    /// Digests of the signed answers already counted for this request.
+    #[serde(default)]
+    pub answers_seen: Vec<String>,
 }
 
 #[cfg(test)]

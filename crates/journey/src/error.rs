@@ -66,6 +66,8 @@ pub enum JourneyError {
     InvalidDeviceSignature,
     #[error("phone number typed does not match the enrolled identity")]
     MobileMismatch,
+    #[error("this exact answer was already received (replay)")]
+    AnswerReplayed,
     #[error("too many login requests pending for this identity")]
     TooManyPendingLoginRequests,
     #[error("too many login requests for this identity in the rate window")]
@@ -105,6 +107,7 @@ impl JourneyError {
             Self::NotTheEnrolledDevice => "not_the_enrolled_device",
             Self::InvalidDeviceSignature => "invalid_device_signature",
             Self::MobileMismatch => "mobile_mismatch",
+            Self::AnswerReplayed => "answer_replayed",
             Self::TooManyPendingLoginRequests => "too_many_pending_login_requests",
             Self::LoginRequestRateLimited => "login_request_rate_limited",
         }
@@ -158,6 +161,7 @@ impl JourneyError {
             Self::NotTheEnrolledDevice => "Cet appareil n'est pas celui sur lequel votre Identité Numérique est activée.".into(),
             Self::InvalidDeviceSignature => "La réponse de l'appareil n'a pas pu être vérifiée.".into(),
             Self::MobileMismatch => "Aucune Identité Numérique n'est associée à ce numéro de téléphone.".into(),
+            Self::AnswerReplayed => "Cette réponse a déjà été reçue : saisissez à nouveau votre code secret dans l'application.".into(),
             Self::TooManyPendingLoginRequests => "Des demandes de connexion attendent déjà votre réponse dans l'application : répondez-y ou attendez une minute.".into(),
             Self::LoginRequestRateLimited => "Trop de demandes de connexion en peu de temps : réessayez dans quelques minutes.".into(),
         }

@@ -167,6 +167,8 @@ pub enum Stage {
     Locked {
         person: Person,
         reason: LockReason,
+        /// Kept so relying parties still read each request's final status ("blocked").
+        approvals: Vec<LoginApproval>,
     },
 }
 
@@ -406,7 +408,7 @@ impl Journey {
 
     pub fn login_approvals(&self) -> &[LoginApproval] {
         match &self.stage {
-            Stage::Enrolled { approvals, .. } => approvals,
+            Stage::Enrolled { approvals, .. } | Stage::Locked { approvals, .. } => approvals,
             _ => &[],
         }
     }
@@ -665,6 +667,7 @@ impl Journey {
                 Stage::VerificationChoice { person }
                 | Stage::FaceToFace { person, .. }
                 | Stage::PostalLetter { person, .. }
+                | Stage::Activation { person, .. }
                 | Stage::Locked { person, .. },
                 Command::ChooseVerification { mode },
             ) => {
@@ -708,6 +711,9 @@ impl Journey {
                 Ok(vec![])
             }
             (Stage::Online { person, letter }, Command::DeclineLetter) => {
+                if matches!(letter.identification, Identification::UnderReview { .. }) {
+                    return Err(wrong_step);
+                }
                 if !letter.opened {
                     return Err(JourneyError::LetterNotOpened);
                 }
@@ -842,6 +848,7 @@ impl Journey {
                     deadline: now + rules::login_approval_window(clock_speed),
                     status: ApprovalStatus::Pending,
                     answered_at: None,
+                    answers_seen: Vec::new(),
                 });
                 Ok(vec![])
             }
@@ -865,14 +872,26 @@ impl Journey {
                 if !proof.signature_valid {
                     return Err(JourneyError::InvalidDeviceSignature);
                 }
+                if approval.answers_seen.contains(&proof.answer_digest) {
+                    return Err(JourneyError::AnswerReplayed);
+                }
+                approval.answers_seen.push(proof.answer_digest);
                 if !proof.secret_code_matches {
                     *secret_failures += 1;
                     if *secret_failures >= rules::MAX_SECRET_CODE_FAILURES {
                         approval.status = ApprovalStatus::Blocked;
                         approval.answered_at = Some(now);
+                        for other in approvals
+                            .iter_mut()
+                            .filter(|other| other.status == ApprovalStatus::Pending)
+                        {
+                            other.status = ApprovalStatus::Blocked;
+                            other.answered_at = Some(now);
+                        }
                         self.stage = Stage::Locked {
                             person: person.clone(),
                             reason: LockReason::TooManySecretCodeFailures,
+                            approvals: std::mem::take(approvals),
                         };
                         return Err(JourneyError::SecretCodeLocked);
                     }
@@ -907,10 +926,23 @@ impl Journey {
                 approval.answered_at = Some(now);
                 Ok(vec![])
             }
-            (Stage::Enrolled { person, .. }, Command::ForgetSecretCode) => {
+            (
+                Stage::Enrolled {
+                    person, approvals, ..
+                },
+                Command::ForgetSecretCode,
+            ) => {
+                for pending in approvals
+                    .iter_mut()
+                    .filter(|approval| approval.status == ApprovalStatus::Pending)
+                {
+                    pending.status = ApprovalStatus::Blocked;
+                    pending.answered_at = Some(now);
+                }
                 self.stage = Stage::Locked {
                     person: person.clone(),
                     reason: LockReason::SecretCodeForgotten,
+                    approvals: std::mem::take(approvals),
                 };
                 Ok(vec![])
             }

@@ -20,6 +20,7 @@ struct Sim {
     now: DateTime<Utc>,
     rng: ChaCha8Rng,
     inbox: Vec<(Channel, Notice)>,
+    answers: u32,
 }
 
 impl Sim {
@@ -31,6 +32,7 @@ impl Sim {
                 .to_utc(), // a Monday
             rng: ChaCha8Rng::seed_from_u64(seed),
             inbox: Vec::new(),
+            answers: 0,
         }
     }
 
@@ -126,12 +128,15 @@ impl Sim {
     }
 
     fn answer(&mut self, id: &str, device_id: &str, code_matches: bool) -> Result<(), JourneyError> {
+        self.answers += 1;
+        let answer_digest = format!("answer-{}", self.answers);
         self.run(Command::AnswerLoginRequest {
             request_id: id.into(),
             device_id: DeviceId(device_id.into()),
             proof: ProofCheck {
                 signature_valid: true,
                 secret_code_matches: code_matches,
+                answer_digest,
             },
         })
     }
@@ -528,6 +533,7 @@ fn an_unsigned_answer_spends_no_secret_code_attempt() {
             proof: ProofCheck {
                 signature_valid: false,
                 secret_code_matches: false,
+                answer_digest: "forged".into(),
             },
         });
         assert_eq!(forged, Err(JourneyError::InvalidDeviceSignature));
@@ -556,6 +562,82 @@ fn an_answered_request_cannot_be_answered_again() {
         device_id: DeviceId("device-1".into()),
     });
     assert_eq!(decline, Err(JourneyError::LoginRequestAlreadyAnswered));
+}
+
+#[test]
+fn a_replayed_wrong_answer_spends_no_attempt() {
+    let mut sim = Sim::new(20);
+    sim.until_enrolled();
+    sim.open_request("r1");
+    let wrong = Command::AnswerLoginRequest {
+        request_id: "r1".into(),
+        device_id: DeviceId("device-1".into()),
+        proof: ProofCheck {
+            signature_valid: true,
+            secret_code_matches: false,
+            answer_digest: "captured".into(),
+        },
+    };
+    assert_eq!(
+        sim.run(wrong.clone()),
+        Err(JourneyError::WrongSecretCode { remaining: 2 })
+    );
+    for _ in 0..5 {
+        assert_eq!(sim.run(wrong.clone()), Err(JourneyError::AnswerReplayed));
+    }
+    assert_eq!(
+        sim.journey.step(),
+        Step::Enrolled,
+        "replays cannot lock the person out"
+    );
+    sim.answer("r1", "device-1", true)
+        .expect("the person still approves");
+}
+
+#[test]
+fn locking_blocks_every_pending_request_and_keeps_them_readable() {
+    let mut sim = Sim::new(21);
+    sim.until_enrolled();
+    sim.open_request("r1");
+    sim.open_request("r2");
+    for _ in 0..3 {
+        let _ = sim.answer("r1", "device-1", false);
+    }
+    assert_eq!(sim.journey.step(), Step::Locked);
+    let statuses: Vec<ApprovalStatus> = sim
+        .journey
+        .login_approvals()
+        .iter()
+        .map(|approval| approval.status)
+        .collect();
+    assert_eq!(statuses, [ApprovalStatus::Blocked, ApprovalStatus::Blocked]);
+}
+
+#[test]
+fn a_stuck_activation_can_go_back_to_verification() {
+    let mut sim = Sim::new(22);
+    sim.until_identity_confirmed();
+    sim.ok(Command::ChooseVerification {
+        mode: VerificationMode::FaceToFace,
+    });
+    let code = sim.last_code(CodeKind::FaceToFace);
+    sim.ok(Command::ClerkValidate {
+        code,
+        presented: presented(),
+    });
+    sim.wait(rules::ACTIVATION_CODE_VALIDITY);
+    let code = sim.last_code(CodeKind::Activation);
+    assert_eq!(
+        sim.run(Command::Activate {
+            code,
+            device: device("device-1")
+        }),
+        Err(JourneyError::CodeExpired(CodeKind::Activation))
+    );
+    sim.ok(Command::ChooseVerification {
+        mode: VerificationMode::FaceToFace,
+    });
+    assert_eq!(sim.journey.step(), Step::FaceToFace);
 }
 
 #[test]

@@ -22,10 +22,18 @@ pub struct WorldSecrets {
 
 impl WorldSecrets {
     /// Reads the secrets file, creating it (mode 0600, written atomically) on first start.
-    pub fn load_or_create(data_dir: &Path) -> Result<Self, WorldError> {
+    /// When the database already exists the file must too: new keys would silently turn every
+    /// enrolled person's correct secret code into a wrong one.
+    pub fn load_or_create(data_dir: &Path, database_exists: bool) -> Result<Self, WorldError> {
         let path = data_dir.join(FILE_NAME);
         match std::fs::read(&path) {
             Ok(bytes) => Self::decode(&bytes),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound && database_exists => Err(
+                WorldError::Corrupt(format!(
+                    "{} is missing but the database exists: restore it from the backup of this data directory",
+                    path.display()
+                )),
+            ),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 let (hpke_private, _) = protocol::generate_world_key(&mut OsRng);
                 let mut verifier_key = [0u8; 32];
@@ -103,6 +111,10 @@ fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), WorldError> {
     file.write_all(bytes)?;
     file.sync_all()?;
     std::fs::rename(&temporary, path)?;
+    // The rename itself must survive a power loss before the database refers to these keys.
+    if let Some(directory) = path.parent() {
+        std::fs::File::open(directory)?.sync_all()?;
+    }
     Ok(())
 }
 
@@ -113,16 +125,16 @@ mod tests {
     #[test]
     fn secrets_survive_a_restart_and_verifiers_depend_on_the_key() {
         let dir = tempfile::tempdir().unwrap();
-        let first = WorldSecrets::load_or_create(dir.path()).unwrap();
+        let first = WorldSecrets::load_or_create(dir.path(), false).unwrap();
         let verifier = first.secret_verifier("learner", "1234");
-        let again = WorldSecrets::load_or_create(dir.path()).unwrap();
+        let again = WorldSecrets::load_or_create(dir.path(), true).unwrap();
         assert!(
             again.code_matches("learner", "1234", &verifier),
             "same key after restart"
         );
         assert!(!again.code_matches("learner", "1243", &verifier));
         let other = tempfile::tempdir().unwrap();
-        let stranger = WorldSecrets::load_or_create(other.path()).unwrap();
+        let stranger = WorldSecrets::load_or_create(other.path(), false).unwrap();
         assert!(
             !stranger.code_matches("learner", "1234", &verifier),
             "without the key file the code cannot be tested"

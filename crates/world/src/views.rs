@@ -193,11 +193,7 @@ pub fn approval_status_code(status: ApprovalStatus) -> &'static str {
     }
 }
 
-pub fn login_request_view(
-    learner_id: &str,
-    approval: &LoginApproval,
-    now: DateTime<Utc>,
-) -> LoginRequestView {
+pub fn login_request_view(approval: &LoginApproval, now: DateTime<Utc>) -> LoginRequestView {
     let status = if approval.status == ApprovalStatus::Pending && now >= approval.deadline {
         ApprovalStatus::Expired
     } else {
@@ -205,7 +201,6 @@ pub fn login_request_view(
     };
     LoginRequestView {
         request_id: approval.request_id.clone(),
-        learner_id: learner_id.to_owned(),
         relying_party: approval.relying_party.clone(),
         challenge: approval.challenge.clone(),
         created_at: approval.created_at,

@@ -124,7 +124,8 @@ impl World {
     /// Opens (or creates) the world in `options.data_dir`.
     pub async fn open(options: WorldOptions, wall: Arc<dyn WallClock>) -> Result<Self, WorldError> {
         std::fs::create_dir_all(&options.data_dir)?;
-        let secrets = WorldSecrets::load_or_create(&options.data_dir)?;
+        let existing_database = database_path(&options.data_dir).exists();
+        let secrets = WorldSecrets::load_or_create(&options.data_dir, existing_database)?;
         let connect = SqliteConnectOptions::new()
             .filename(database_path(&options.data_dir))
             .create_if_missing(true)
@@ -492,13 +493,16 @@ impl World {
                 "Le contenu du fichier ne correspond pas à son type déclaré.",
             ));
         }
+        // Named by learner and content: the same file sent again by the same learner is the
+        // same media (idempotent retry); another learner's identical file is their own.
+        let scoped = hex::encode(Sha256::digest(format!("{learner_id}\n{actual}").as_bytes()));
         let media_id = format!(
             "{}-{}",
             match kind {
                 MediaKind::Photo => "photo",
                 MediaKind::Video => "video",
             },
-            &actual[..24]
+            &scoped[..24]
         );
         let _writer = self.writer.lock().await;
         let exists: Option<String> = sqlx::query_scalar("SELECT id FROM learners WHERE id = ?")
@@ -586,36 +590,45 @@ impl World {
             ClockMode::Accelerated { factor } => factor,
             ClockMode::Real | ClockMode::Manual => 1.0,
         };
-        let request_id = Arc::new(std::sync::Mutex::new(String::new()));
-        let chosen = request_id.clone();
-        self.transition(
-            &learner_id,
-            Actor::RelyingParty,
-            "open_login_request",
-            move |loaded, _| {
-                let mut rng = self.rng_for(&format!("{}/login-request", loaded.id), loaded.seq);
-                let mut id_bytes = [0u8; 16];
-                rng.fill_bytes(&mut id_bytes);
-                let id = uuid::Builder::from_random_bytes(id_bytes).into_uuid().to_string();
-                let mut challenge = [0u8; 32];
-                rng.fill_bytes(&mut challenge);
-                *chosen.lock().expect("request id") = id.clone();
-                Ok(Command::OpenLoginRequest {
-                    request_id: id,
-                    relying_party,
-                    mobile,
-                    challenge: hex::encode(challenge),
-                    clock_speed,
-                })
-            },
-        )
-        .await?;
-        let request_id = request_id.lock().expect("request id").clone();
-        sqlx::query("INSERT INTO login_requests (request_id, learner_id) VALUES (?, ?)")
-            .bind(&request_id)
-            .bind(&learner_id)
-            .execute(&self.pool)
+        // One transaction: the request in the journey and its lookup row, or neither.
+        let writer = self.writer.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let mut loaded = self.load(&mut tx, &learner_id).await?;
+        let now = self.now();
+        self.let_time_pass(&mut tx, &mut loaded, now).await?;
+        let mut rng = self.rng_for(&format!("{learner_id}/login-request"), loaded.seq);
+        let mut id_bytes = [0u8; 16];
+        rng.fill_bytes(&mut id_bytes);
+        let request_id = uuid::Builder::from_random_bytes(id_bytes).into_uuid().to_string();
+        let mut challenge = [0u8; 32];
+        rng.fill_bytes(&mut challenge);
+        let command = Command::OpenLoginRequest {
+            request_id: request_id.clone(),
+            relying_party,
+            mobile,
+            challenge: hex::encode(challenge),
+            clock_speed,
+        };
+        let verdict = self
+            .step_in(
+                &mut tx,
+                &mut loaded,
+                now,
+                Actor::RelyingParty,
+                "open_login_request",
+                |_, _| Ok(command),
+            )
             .await?;
+        if verdict.is_ok() {
+            sqlx::query("INSERT INTO login_requests (request_id, learner_id) VALUES (?, ?)")
+                .bind(&request_id)
+                .bind(&learner_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        drop(writer);
+        verdict?;
         self.login_request(&request_id).await
     }
 
@@ -634,7 +647,7 @@ impl World {
             .login_approvals()
             .iter()
             .find(|approval| approval.request_id == request_id)
-            .map(|approval| views::login_request_view(&learner_id, approval, now))
+            .map(|approval| views::login_request_view(approval, now))
             .ok_or_else(|| JourneyError::UnknownLoginRequest.into())
     }
 
@@ -647,7 +660,7 @@ impl World {
             .journey
             .login_approvals()
             .iter()
-            .map(|approval| views::login_request_view(id, approval, now))
+            .map(|approval| views::login_request_view(approval, now))
             .filter(|view| view.status == "pending")
             .collect())
     }
@@ -687,11 +700,13 @@ impl World {
                         ProofCheck {
                             signature_valid,
                             secret_code_matches,
+                            answer_digest: protocol::sealed_digest(&answer.sealed_secret_code),
                         }
                     }
                     None => ProofCheck {
                         signature_valid: false,
                         secret_code_matches: false,
+                        answer_digest: protocol::sealed_digest(&answer.sealed_secret_code),
                     },
                 };
                 Ok(Command::AnswerLoginRequest {
@@ -951,20 +966,22 @@ impl World {
         let mut rng = self.rng_for(&loaded.id, loaded.seq + 1);
         let (effects, verdict) = match build(loaded, now) {
             Ok(command) => {
-                if let Command::SubmitVisualIdentification {
-                    plan:
-                        ReviewPlan::Automatic {
+                let consumes_refusal = matches!(
+                    &command,
+                    Command::SubmitVisualIdentification {
+                        plan: ReviewPlan::Automatic {
                             decision: ReviewDecision::Refused(_),
                             ..
                         },
-                    ..
-                } = &command
-                {
-                    if matches!(loaded.review_policy, ReviewPolicy::RefuseNext { .. }) {
-                        loaded.review_policy = ReviewPolicy::Automatic;
+                        ..
                     }
+                ) && matches!(loaded.review_policy, ReviewPolicy::RefuseNext { .. });
+                let verdict = loaded.journey.handle(command, now, &mut rng);
+                if verdict.is_ok() && consumes_refusal {
+                    // The trainer's planned refusal is spent only by a submission that was taken.
+                    loaded.review_policy = ReviewPolicy::Automatic;
                 }
-                match loaded.journey.handle(command, now, &mut rng) {
+                match verdict {
                     Ok(effects) => (effects, Ok(())),
                     Err(error) => (Vec::new(), Err(WorldError::from(error))),
                 }
@@ -1271,7 +1288,6 @@ fn automatic_review(
     let decide_at = now + delay;
     let identity = loaded.journey.person().map(|person| &person.identity);
     let decision = match &loaded.review_policy {
-        ReviewPolicy::Desk => return ReviewPlan::Desk,
         ReviewPolicy::RefuseNext { reason } => ReviewDecision::Refused(
             RefusalReason::from_code(reason).unwrap_or(RefusalReason::DocumentUnreadable),
         ),

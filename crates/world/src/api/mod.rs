@@ -72,8 +72,6 @@ pub enum ReviewPolicy {
     Automatic,
     /// Refuse the next submission with this reason (a code of `RefusalReason`), then go back to automatic.
     RefuseNext { reason: String },
-    /// Wait for a person at the review desk.
-    Desk,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -402,7 +400,6 @@ pub struct NewLoginRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LoginRequestView {
     pub request_id: String,
-    pub learner_id: String,
     pub relying_party: String,
     pub challenge: String,
     pub created_at: DateTime<Utc>,

@@ -95,7 +95,8 @@ pub fn open_secret_code(
     String::from_utf8(plaintext).map_err(|_| ProtocolError)
 }
 
-fn sealed_digest(sealed: &SealedSecretCode) -> String {
+/// Identifies one answer: the same sealed code sent twice is a replay.
+pub fn sealed_digest(sealed: &SealedSecretCode) -> String {
     let mut hasher = Sha256::new();
     hasher.update(sealed.encapsulated_key.as_bytes());
     hasher.update(b"\0");
