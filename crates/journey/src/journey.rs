@@ -592,9 +592,18 @@ impl Journey {
                     },
                 )])
             }
-            // A person who typed a wrong number goes back and types another one.
-            (Stage::MobileCode { email, password, .. }, Command::RegisterMobile { mobile }) => {
-                let code = IssuedCode::issue(CodeKind::Mobile, now, rng);
+            // A person who typed a wrong number goes back and types another one; the new SMS
+            // counts as a resend, so changing numbers cannot bypass the resend limit.
+            (
+                Stage::MobileCode {
+                    email,
+                    password,
+                    code,
+                    ..
+                },
+                Command::RegisterMobile { mobile },
+            ) => {
+                let code = code.reissue(now, rng)?;
                 let effect = send(
                     Channel::Sms,
                     Notice::MobileCode {

@@ -641,6 +641,31 @@ fn a_stuck_activation_can_go_back_to_verification() {
 }
 
 #[test]
+fn changing_the_mobile_number_counts_against_the_resend_limit() {
+    let mut sim = Sim::new(23);
+    sim.ok(Command::StartAccount {
+        email: Email::parse("b@exemple.fr").unwrap(),
+    });
+    let code = sim.last_code(CodeKind::Email);
+    sim.ok(Command::ConfirmEmail { code });
+    sim.ok(Command::ChoosePassword {
+        digest: PasswordDigest("x".into()),
+    });
+    sim.ok(Command::RegisterMobile {
+        mobile: MobileNumber::parse("0612345678").unwrap(),
+    });
+    for n in 0..rules::MAX_CODE_RESENDS {
+        sim.ok(Command::RegisterMobile {
+            mobile: MobileNumber::parse(&format!("061234567{n}")).unwrap(),
+        });
+    }
+    let one_more = sim.run(Command::RegisterMobile {
+        mobile: MobileNumber::parse("0699999999").unwrap(),
+    });
+    assert_eq!(one_more, Err(JourneyError::ResendLimitReached(CodeKind::Mobile)));
+}
+
+#[test]
 fn terms_of_use_must_be_accepted() {
     let mut sim = Sim::new(14);
     sim.ok(Command::StartAccount {
