@@ -185,3 +185,74 @@ fn demo_with_the_os_keyring() {
         "the device key went to the OS keyring"
     );
 }
+
+#[test]
+fn demo_online_takes_the_document_photos_with_the_synthetic_camera() {
+    let dir = tempfile::tempdir().unwrap();
+    let mp4 = [
+        0, 0, 0, 24, b'f', b't', b'y', b'p', b'i', b's', b'o', b'm', 0, 0, 2, 0, b'i', b's', b'o', b'm',
+        b'm', b'p', b'4', b'1',
+    ];
+    let video = dir.path().join("video.mp4");
+    std::fs::write(&video, mp4).unwrap();
+    let (code, lines) = demo(&[
+        "--vault",
+        "memoire",
+        "--seed",
+        "6",
+        "--mode",
+        "en-ligne",
+        "--video",
+        video.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{lines:#?}");
+    let review = lines
+        .iter()
+        .find(|line| line["step"] == "review_done")
+        .expect("a review");
+    assert_eq!(
+        review["details"]["step"], "activation",
+        "synthetic photos pass and are accepted"
+    );
+}
+
+#[test]
+fn capture_document_reports_the_guidance_of_a_degraded_photo() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("verso.jpg");
+    let output = Command::new(idn_binary())
+        .args([
+            "capture",
+            "document",
+            "--page",
+            "cni-verso",
+            "--degrade",
+            "reflet",
+            "--json",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report["trigger"], "manuelle",
+        "auto-capture never fires on a glaring document"
+    );
+    let glare = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|check| check["check"] == "glare")
+        .unwrap();
+    assert_eq!(glare["hint_fr"], "Reflet détecté : inclinez légèrement la pièce");
+    assert!(
+        std::fs::read(&out).unwrap().starts_with(&[0xFF, 0xD8, 0xFF]),
+        "a JPEG was written"
+    );
+}

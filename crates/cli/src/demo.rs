@@ -27,12 +27,28 @@ pub enum DemoMode {
     Courrier,
 }
 
-/// Photos and video for the online mode ("Photothèque"): files from disk.
+/// Photos and video for the online mode. Photos come from files ("Photothèque") or, when none
+/// are given, from the synthetic camera through the same guidance and auto-capture as the app;
+/// the video comes from a file until the video pipeline lands.
 #[derive(Debug, Clone)]
 pub struct MediaFiles {
-    pub front: PathBuf,
-    pub back: PathBuf,
+    pub photos: Option<(PathBuf, PathBuf)>,
     pub video: PathBuf,
+}
+
+/// One photo ready to upload: bytes and content type.
+fn photo_bytes(
+    file: Option<&PathBuf>,
+    page: idn_capture::DocumentPage,
+    seed: u64,
+) -> Result<(Vec<u8>, &'static str)> {
+    match file {
+        Some(path) => Ok((
+            std::fs::read(path).with_context(|| format!("lecture de {}", path.display()))?,
+            content_type(path),
+        )),
+        None => Ok((crate::capture::take(page, None, &[], seed)?.jpeg, "image/jpeg")),
+    }
 }
 
 pub struct DemoOptions {
@@ -108,10 +124,13 @@ impl Run<'_> {
 
 /// The French message of an error, whatever layer it comes from.
 pub fn french(error: &anyhow::Error) -> String {
-    match error.downcast_ref::<DeviceError>() {
-        Some(device) => device.message_fr(),
-        None => format!("{error:#}"),
+    if let Some(device) = error.downcast_ref::<DeviceError>() {
+        return device.message_fr();
     }
+    if let Some(capture) = error.downcast_ref::<idn_capture::CaptureError>() {
+        return capture.message_fr();
+    }
+    format!("{error:#}")
 }
 
 /// A fictitious person. Mobile numbers are in ARCEP's range reserved for fiction (06 39 98).
@@ -184,8 +203,9 @@ pub struct DemoSummary {
 pub async fn run(options: DemoOptions, observer: &mut dyn DemoObserver) -> Result<DemoSummary> {
     if options.mode == DemoMode::EnLigne && options.media.is_none() {
         bail!(
-            "Le mode en ligne envoie des photos de la pièce et une vidéo : indiquez-les avec --photo-recto, --photo-verso et --video \
-             (les sources synthétiques arrivent avec le pipeline de capture)."
+            "Le mode en ligne envoie aussi une vidéo où vous dites les 3 chiffres : indiquez-la avec --video \
+             (sans --photo-recto ni --photo-verso, les photos de la pièce sont prises par la caméra synthétique ; \
+             la vidéo synthétique arrive avec le pipeline vidéo)."
         );
     }
     let started = Instant::now();
@@ -541,21 +561,23 @@ async fn online(run: &mut Run<'_>, client: &WorldClient, id: &str, options: &Dem
                 let read = |path: &PathBuf| {
                     std::fs::read(path).with_context(|| format!("lecture de {}", path.display()))
                 };
+                let seed = options.seed.unwrap_or(1);
+                let photos = media.photos.as_ref();
+                let (front_bytes, front_type) = photo_bytes(
+                    photos.map(|(front, _)| front),
+                    idn_capture::DocumentPage::CniFront,
+                    seed,
+                )?;
+                let (back_bytes, back_type) = photo_bytes(
+                    photos.map(|(_, back)| back),
+                    idn_capture::DocumentPage::CniBack,
+                    seed,
+                )?;
                 let front = client
-                    .upload_media(
-                        id,
-                        MediaKind::Photo,
-                        content_type(&media.front),
-                        read(&media.front)?,
-                    )
+                    .upload_media(id, MediaKind::Photo, front_type, front_bytes)
                     .await?;
                 let back = client
-                    .upload_media(
-                        id,
-                        MediaKind::Photo,
-                        content_type(&media.back),
-                        read(&media.back)?,
-                    )
+                    .upload_media(id, MediaKind::Photo, back_type, back_bytes)
                     .await?;
                 let video = client
                     .upload_media(

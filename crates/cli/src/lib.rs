@@ -1,4 +1,5 @@
-//! The `idn` command's library part: the headless demo journey, shared by the binary and the
-//! benchmark.
+//! The `idn` command's library part: the headless demo journey and document capture, shared by
+//! the binary and the benchmark.
 
+pub mod capture;
 pub mod demo;

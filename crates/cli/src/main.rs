@@ -6,6 +6,7 @@
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
+use idn_cli::capture::{self, DegradationArg, PageArg};
 use idn_cli::demo::{self, DemoMode, DemoObserver, DemoOptions, MediaFiles, StepReport};
 use idn_device::{Device, DeviceError, KeyringVault, MemoryVault, Vault, WorldClient};
 use idn_world::api::{ClerkValidation, ClockMode, DocumentKind, LearnerAction, ReviewPolicy};
@@ -74,6 +75,31 @@ enum Command {
     Clerk {
         #[command(subcommand)]
         command: ClerkCommand,
+    },
+    /// Take a document photo as the app does (preview, guidance, auto-capture, JPEG).
+    Capture {
+        #[command(subcommand)]
+        command: CaptureCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CaptureCommand {
+    /// Photograph one page of the document and print what the guidance said.
+    Document {
+        #[arg(long, value_enum, default_value = "cni-recto")]
+        page: PageArg,
+        /// `synthetic` (a fictitious specimen) or the path of a JPEG/PNG photo ("Photothèque").
+        #[arg(long, default_value = "synthetic")]
+        source: String,
+        /// Degrade the synthetic picture: flou, reflet, sombre, hors-cadre, etui (comma-separated).
+        #[arg(long, value_enum, value_delimiter = ',')]
+        degrade: Vec<DegradationArg>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where to write the JPEG.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -239,7 +265,10 @@ fn main() -> ExitCode {
                 Some(DeviceError::World { code, status, .. }) if *status < 500 => (code.clone(), 1),
                 Some(DeviceError::Invalid { code, .. }) => (code.to_string(), 1),
                 Some(other) => (other.code().to_owned(), 3),
-                None => ("failure".to_owned(), 3),
+                None => match error.downcast_ref::<idn_capture::CaptureError>() {
+                    Some(capture) => (capture.code().to_owned(), 1),
+                    None => ("failure".to_owned(), 3),
+                },
             };
             let message = demo::french(&error);
             if json {
@@ -542,6 +571,37 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Capture {
+            command:
+                CaptureCommand::Document {
+                    page,
+                    source,
+                    degrade,
+                    seed,
+                    out,
+                },
+        } => {
+            let file = (source != "synthetic").then(|| PathBuf::from(&source));
+            let photo = capture::take(page.into(), file.as_deref(), &degrade, seed)?;
+            std::fs::write(&out, &photo.jpeg)?;
+            let report = capture::report(&photo, &out);
+            print(json, &report, |r| {
+                let mut lines = vec![format!(
+                    "Photo enregistrée : {} ({} octets, {}×{}), prise {} après {} images d'aperçu",
+                    r.path, r.bytes, r.width, r.height, r.trigger, r.preview_frames
+                )];
+                for check in &r.checks {
+                    let verdict = if check.passed {
+                        "✓".to_owned()
+                    } else {
+                        format!("✗ {}", check.hint_fr.unwrap_or_default())
+                    };
+                    lines.push(format!("  {:<10} {:>10.3}  {verdict}", check.check, check.value));
+                }
+                lines.join("\n")
+            });
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Clerk { command } => {
             match command {
                 ClerkCommand::Lookup { code } => {
@@ -639,17 +699,19 @@ impl DemoObserver for Printer {
 }
 
 async fn run_demo(args: DemoArgs, json: bool) -> Result<ExitCode> {
-    let media = match (args.photo_recto, args.photo_verso, args.video) {
-        (Some(front), Some(back), Some(video)) => Some(MediaFiles { front, back, video }),
-        (None, None, None) => None,
+    let photos = match (args.photo_recto, args.photo_verso) {
+        (Some(front), Some(back)) => Some((front, back)),
+        (None, None) => None,
         _ => {
             return Err(DeviceError::Invalid {
                 code: "media_incomplete",
-                message: "Indiquez les trois fichiers : --photo-recto, --photo-verso et --video.".into(),
+                message: "Indiquez les deux photos (--photo-recto et --photo-verso), ou aucune pour la caméra synthétique."
+                    .into(),
             }
             .into())
         }
     };
+    let media = args.video.map(|video| MediaFiles { photos, video });
     let vault = open_vault(args.vault)?;
     let temporary = tempfile::tempdir()?;
     let data_dir = args

@@ -1,0 +1,43 @@
+//! Every French sentence this crate shows to people, in one place: guidance hints and error
+//! messages. Logs stay in English (`Display`).
+
+use crate::{CaptureError, Hint};
+
+/// The short instruction shown over the preview when a check fails.
+pub(crate) fn hint(hint: Hint) -> &'static str {
+    match hint {
+        Hint::NoDocument => "Aucune pièce détectée : posez-la à plat sur un fond sombre et uni",
+        Hint::OutOfFrame => "Pièce hors cadre : la pièce entière doit être visible",
+        Hint::TooFar => "Pièce trop loin : rapprochez-la",
+        Hint::WrongShape => "Forme inattendue : présentez la pièce demandée, bien à plat",
+        Hint::TooDark => "Image trop sombre : éclairez davantage la pièce",
+        Hint::TooBright => "Image trop claire : évitez la lumière directe",
+        Hint::Glare => "Reflet détecté : inclinez légèrement la pièce",
+        Hint::LowContrast => "Contraste trop faible : sortez la pièce de sa pochette",
+        Hint::Blurry => "Image floue : tenez l'appareil immobile",
+    }
+}
+
+pub(crate) fn error_message(error: &CaptureError) -> String {
+    match error {
+        CaptureError::FrameSizeMismatch { .. } | CaptureError::EmptyFrame { .. } => {
+            "L'image reçue est incomplète. Reprenez la photo.".to_owned()
+        }
+        CaptureError::FileUnreadable { .. } => {
+            "Ce fichier ne peut pas être lu. Choisissez une autre photo.".to_owned()
+        }
+        CaptureError::UnsupportedImage { .. } => {
+            "Ce fichier n'est pas une photo JPEG ou PNG lisible. Choisissez une autre photo.".to_owned()
+        }
+        CaptureError::InvalidJpegQuality(_) | CaptureError::JpegEncoding(_) => {
+            "La photo n'a pas pu être enregistrée. Réessayez.".to_owned()
+        }
+        CaptureError::UnknownDegradation(name) => {
+            let known: Vec<&str> = crate::Degradation::ALL.iter().map(|d| d.name()).collect();
+            format!(
+                "Dégradation inconnue « {name} » : choisissez parmi {}.",
+                known.join(", ")
+            )
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Capture for the identity check: where frames come from (synthetic specimen documents, a
+//! still from disk; cameras and microphones come later behind the same traits), the guidance
+//! shown while photographing a document, auto-capture, and the JPEG encoding of stills.
+//!
+//! Everything here runs without hardware. Specimen documents are fictitious and marked
+//! "SPECIMEN" and "SIMULATION": this is a practice sandbox.
+//!
+//! # JPEG encoder
+//! Stills are encoded with libjpeg-turbo through the `turbojpeg` crate, which builds the bundled
+//! libjpeg-turbo 3 with cmake and nasm (Debian ships 2.1, too old for the crate). It encodes a
+//! 1920×1080 still at quality 85 in a few milliseconds on one core, about ten times faster than
+//! the `image` crate's pure-Rust encoder (see `benches/jpeg.rs` and BENCHMARKS.md). Licences:
+//! `turbojpeg` is MIT or Unlicense; libjpeg-turbo is under the IJG, modified-BSD and zlib
+//! licences; all fit this MIT project. mozjpeg (which nokhwa's MJPEG decoding pulls in) was the
+//! alternative; the two cannot be linked into one binary (duplicate symbols), so camera code
+//! must decode MJPEG without mozjpeg.
+//!
+//! # Text without fonts
+//! Specimens are lettered with the public-domain 8×8 bitmap font of `font8x8` (ASCII and
+//! Latin-1, so French accents), scaled up: no font file to ship or load.
+
+mod autocapture;
+mod document;
+mod error;
+mod file;
+mod fr;
+mod frame;
+mod guidance;
+mod jpeg;
+mod photograph;
+pub mod synthetic;
+
+pub use autocapture::{AutoCapture, Still, Trigger};
+pub use document::{DocumentFormat, DocumentPage};
+pub use error::CaptureError;
+pub use file::{read_still, StillSource};
+pub use frame::{AudioClip, AudioSource, Frame, VideoSource};
+pub use guidance::{
+    CheckKind, CheckOutcome, Guidance, GuidanceReport, GuidanceThresholds, Hint, Quad, Verdict,
+};
+pub use jpeg::{JpegQuality, StillEncoder};
+pub use photograph::{photograph, Photograph};
+pub use synthetic::{
+    Degradation, Degradations, SpecimenIdentity, SpecimenSex, SyntheticConfig, SyntheticDocumentSource,
+};

@@ -1,0 +1,163 @@
+//! `idn capture document`: takes a document photo exactly as the app will — preview frames,
+//! guidance, auto-capture or manual capture, JPEG — from the synthetic source or a file.
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use idn_capture::{
+    photograph, Degradation, Degradations, DocumentPage, JpegQuality, Photograph, SpecimenIdentity,
+    SpecimenSex, StillSource, SyntheticConfig, SyntheticDocumentSource, VideoSource,
+};
+use serde::Serialize;
+use std::path::Path;
+
+/// Preview frames shown before the photo is taken by hand when auto-capture never fires.
+pub const MAX_PREVIEW_FRAMES: u32 = 50;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PageArg {
+    CniRecto,
+    CniVerso,
+    Passeport,
+    TitreRecto,
+    TitreVerso,
+}
+
+impl From<PageArg> for DocumentPage {
+    fn from(page: PageArg) -> Self {
+        match page {
+            PageArg::CniRecto => DocumentPage::CniFront,
+            PageArg::CniVerso => DocumentPage::CniBack,
+            PageArg::Passeport => DocumentPage::PassportPhotoPage,
+            PageArg::TitreRecto => DocumentPage::TitreDeSejourFront,
+            PageArg::TitreVerso => DocumentPage::TitreDeSejourBack,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DegradationArg {
+    Flou,
+    Reflet,
+    Sombre,
+    HorsCadre,
+    Etui,
+}
+
+impl From<DegradationArg> for Degradation {
+    fn from(degradation: DegradationArg) -> Self {
+        match degradation {
+            DegradationArg::Flou => Degradation::Blur,
+            DegradationArg::Reflet => Degradation::Glare,
+            DegradationArg::Sombre => Degradation::TooDark,
+            DegradationArg::HorsCadre => Degradation::OutOfFrame,
+            DegradationArg::Etui => Degradation::Sleeve,
+        }
+    }
+}
+
+/// One guidance check as printed.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckLine {
+    pub check: &'static str,
+    pub value: f32,
+    pub passed: bool,
+    pub hint: Option<&'static str>,
+    pub hint_fr: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaptureReport {
+    pub path: String,
+    pub bytes: usize,
+    pub width: u32,
+    pub height: u32,
+    pub trigger: &'static str,
+    pub preview_frames: u32,
+    pub all_checks_passed: bool,
+    pub checks: Vec<CheckLine>,
+}
+
+/// The persona printed on synthetic specimens by the demo and by `idn capture`.
+pub fn demo_specimen() -> SpecimenIdentity {
+    SpecimenIdentity {
+        sex: SpecimenSex::Female,
+        given_names: vec![
+            "Camille".into(),
+            "Marie-Noëlle".into(),
+            "Anaïs".into(),
+            "Zoé".into(),
+        ],
+        birth_name: "D'Aubigné".into(),
+        usage_name: Some("Martin".into()),
+        birth_date: NaiveDate::from_ymd_opt(1990, 5, 17).expect("valid date"),
+        birth_place: "AJACCIO (2A)".into(),
+        nationality: "FRA".into(),
+        issue_date: NaiveDate::from_ymd_opt(2021, 6, 1).expect("valid date"),
+        expiry_date: NaiveDate::from_ymd_opt(2031, 5, 31).expect("valid date"),
+        document_number_ending: "X4B2".into(),
+    }
+}
+
+/// Photographs `page` from the synthetic source (with `degradations`) or from `file`.
+pub fn take(
+    page: DocumentPage,
+    file: Option<&Path>,
+    degradations: &[DegradationArg],
+    seed: u64,
+) -> Result<Photograph> {
+    let mut source: Box<dyn VideoSource> = match file {
+        Some(path) => {
+            Box::new(StillSource::open(path).with_context(|| format!("lecture de {}", path.display()))?)
+        }
+        None => {
+            let degradations = degradations.iter().fold(Degradations::NONE, |set, degradation| {
+                set.with((*degradation).into())
+            });
+            let config = SyntheticConfig {
+                seed,
+                degradations,
+                ..SyntheticConfig::default()
+            };
+            Box::new(SyntheticDocumentSource::new(page, &demo_specimen(), config)?)
+        }
+    };
+    Ok(photograph(
+        source.as_mut(),
+        page.format(),
+        MAX_PREVIEW_FRAMES,
+        JpegQuality::DOCUMENT,
+    )?)
+}
+
+pub fn report(photo: &Photograph, path: &Path) -> CaptureReport {
+    CaptureReport {
+        path: path.display().to_string(),
+        bytes: photo.jpeg.len(),
+        width: photo.width,
+        height: photo.height,
+        trigger: match photo.trigger {
+            idn_capture::Trigger::Automatic => "automatique",
+            idn_capture::Trigger::Manual => "manuelle",
+        },
+        preview_frames: photo.preview_frames,
+        all_checks_passed: photo.guidance.all_passed(),
+        checks: photo
+            .guidance
+            .checks()
+            .iter()
+            .map(|outcome| {
+                let hint = match outcome.verdict {
+                    idn_capture::Verdict::Pass => None,
+                    idn_capture::Verdict::Fail(hint) => Some(hint),
+                };
+                CheckLine {
+                    check: outcome.kind.code(),
+                    value: outcome.value,
+                    passed: outcome.passed(),
+                    hint: hint.map(|hint| hint.code()),
+                    hint_fr: hint.map(|hint| hint.message_fr()),
+                }
+            })
+            .collect(),
+    }
+}
