@@ -121,10 +121,8 @@ fn demo_online_without_media_explains_what_is_missing() {
 #[test]
 fn demo_online_with_files_is_refused_once_then_accepted() {
     let dir = tempfile::tempdir().unwrap();
-    // Smallest files of the declared formats: the world checks types and checksums, not faces.
-    let jpeg = [
-        0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9,
-    ];
+    // Photos taken by `idn capture document` (the reviewer checks them); the video is the
+    // smallest file of its type, since the automatic review does not judge videos.
     let mp4 = [
         0, 0, 0, 24, b'f', b't', b'y', b'p', b'i', b's', b'o', b'm', 0, 0, 2, 0, b'i', b's', b'o', b'm',
         b'm', b'p', b'4', b'1',
@@ -132,8 +130,15 @@ fn demo_online_with_files_is_refused_once_then_accepted() {
     let front = dir.path().join("recto.jpg");
     let back = dir.path().join("verso.jpg");
     let video = dir.path().join("video.mp4");
-    std::fs::write(&front, jpeg).unwrap();
-    std::fs::write(&back, [&jpeg[..20], &[1, 0xFF, 0xD9]].concat()).unwrap();
+    for (page, path) in [("cni-recto", &front), ("cni-verso", &back)] {
+        let status = Command::new(idn_binary())
+            .args(["capture", "document", "--page", page, "--out"])
+            .arg(path)
+            .output()
+            .unwrap()
+            .status;
+        assert!(status.success(), "idn capture document {page}");
+    }
     std::fs::write(&video, mp4).unwrap();
     let (code, lines) = demo(&[
         "--vault",
@@ -255,4 +260,41 @@ fn capture_document_reports_the_guidance_of_a_degraded_photo() {
         std::fs::read(&out).unwrap().starts_with(&[0xFF, 0xD8, 0xFF]),
         "a JPEG was written"
     );
+}
+
+#[test]
+fn a_glaring_photo_is_refused_with_the_reason_a_reviewer_gives_then_retaken() {
+    let dir = tempfile::tempdir().unwrap();
+    let mp4 = [
+        0, 0, 0, 24, b'f', b't', b'y', b'p', b'i', b's', b'o', b'm', 0, 0, 2, 0, b'i', b's', b'o', b'm',
+        b'm', b'p', b'4', b'1',
+    ];
+    let video = dir.path().join("video.mp4");
+    std::fs::write(&video, mp4).unwrap();
+    for (degradation, reason) in [
+        ("reflet", "reflet sur la pièce d'identité"),
+        ("flou", "image floue"),
+        ("etui", "pièce d'identité dans un étui ou une pochette"),
+    ] {
+        let (code, lines) = demo(&[
+            "--vault",
+            "memoire",
+            "--seed",
+            "8",
+            "--mode",
+            "en-ligne",
+            "--photo-degradee",
+            degradation,
+            "--video",
+            video.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{lines:#?}");
+        let reviews: Vec<&Value> = lines
+            .iter()
+            .filter(|line| line["step"] == "review_done")
+            .collect();
+        assert_eq!(reviews.len(), 2, "{degradation}: refused, retaken, accepted");
+        assert_eq!(reviews[0]["details"]["refusal_reason"], reason, "{degradation}");
+        assert_eq!(reviews[1]["details"]["step"], "activation");
+    }
 }

@@ -6,6 +6,20 @@ use idn_e2e::{last_code, learner_at_activation, learner_with_confirmed_identity,
 use idn_world::api::{LearnerAction, MediaKind, MessageChannel, VerificationMode};
 use std::sync::Arc;
 
+/// A document photo as the app takes it: synthetic camera, guidance, auto-capture, JPEG.
+fn synthetic_photo(page: idn_capture::DocumentPage) -> Vec<u8> {
+    let config = idn_capture::SyntheticConfig {
+        seed: 4,
+        ..idn_capture::SyntheticConfig::default()
+    };
+    let mut source =
+        idn_capture::SyntheticDocumentSource::new(page, &idn_capture::SpecimenIdentity::example(), config)
+            .unwrap();
+    idn_capture::photograph(&mut source, page.format(), 50, idn_capture::JpegQuality::DOCUMENT)
+        .unwrap()
+        .jpeg
+}
+
 fn refusal_code(error: DeviceError) -> String {
     match error {
         DeviceError::World { code, message, .. } => {
@@ -369,13 +383,22 @@ async fn online_review_takes_the_configured_delay_and_tracks_the_letter() {
         .unwrap();
     let digits = started.registered_letter.unwrap().spoken_digits.unwrap();
     assert_eq!(digits.len(), 3);
-    let jpeg = |n: u8| vec![0xFF, 0xD8, 0xFF, 0xE0, n, 0xFF, 0xD9];
     let front = client
-        .upload_media(&id, MediaKind::Photo, "image/jpeg", jpeg(1))
+        .upload_media(
+            &id,
+            MediaKind::Photo,
+            "image/jpeg",
+            synthetic_photo(idn_capture::DocumentPage::CniFront),
+        )
         .await
         .unwrap();
     let back = client
-        .upload_media(&id, MediaKind::Photo, "image/jpeg", jpeg(2))
+        .upload_media(
+            &id,
+            MediaKind::Photo,
+            "image/jpeg",
+            synthetic_photo(idn_capture::DocumentPage::CniBack),
+        )
         .await
         .unwrap();
     let video = client
@@ -434,7 +457,15 @@ async fn online_review_takes_the_configured_delay_and_tracks_the_letter() {
     );
     client.advance_clock(60).await.unwrap();
     let accepted = client.learner(&id).await.unwrap();
-    assert_eq!(accepted.step, "activation");
+    assert_eq!(
+        accepted.step,
+        "activation",
+        "refused: {:?}",
+        accepted
+            .registered_letter
+            .as_ref()
+            .and_then(|letter| letter.refusal_reason.clone())
+    );
     let timeline: Vec<String> = accepted
         .registered_letter
         .expect("the letter stays readable")

@@ -51,10 +51,6 @@ impl VideoSource for StillSource {
 
 /// Decodes a photo into an upright RGB8 frame.
 pub fn read_still(path: &Path) -> Result<Frame, CaptureError> {
-    let unsupported = |reason: String| CaptureError::UnsupportedImage {
-        path: path.to_owned(),
-        reason,
-    };
     let reader = ImageReader::open(path)
         .map_err(|source| CaptureError::FileUnreadable {
             path: path.to_owned(),
@@ -65,6 +61,29 @@ pub fn read_still(path: &Path) -> Result<Frame, CaptureError> {
             path: path.to_owned(),
             source,
         })?;
+    decode(reader, path)
+}
+
+/// Decodes an uploaded photo held in memory (the world's automatic review reads uploads this way).
+pub fn decode_still(bytes: &[u8]) -> Result<Frame, CaptureError> {
+    let name = Path::new("<envoi>");
+    let reader = ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|source| CaptureError::FileUnreadable {
+            path: name.to_owned(),
+            source,
+        })?;
+    decode(reader, name)
+}
+
+fn decode<R: std::io::BufRead + std::io::Seek>(
+    reader: ImageReader<R>,
+    path: &Path,
+) -> Result<Frame, CaptureError> {
+    let unsupported = |reason: String| CaptureError::UnsupportedImage {
+        path: path.to_owned(),
+        reason,
+    };
     match reader.format() {
         Some(image::ImageFormat::Jpeg | image::ImageFormat::Png) => {}
         Some(other) => return Err(unsupported(format!("{other:?} is not JPEG or PNG"))),

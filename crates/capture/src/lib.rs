@@ -33,7 +33,7 @@ pub mod synthetic;
 pub use autocapture::{AutoCapture, Still, Trigger};
 pub use document::{DocumentFormat, DocumentPage};
 pub use error::CaptureError;
-pub use file::{read_still, StillSource};
+pub use file::{decode_still, read_still, StillSource};
 pub use frame::{AudioClip, AudioSource, Frame, VideoSource};
 pub use guidance::{
     CheckKind, CheckOutcome, Guidance, GuidanceReport, GuidanceThresholds, Hint, Quad, Verdict,

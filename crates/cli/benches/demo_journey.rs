@@ -17,6 +17,7 @@ fn full_journey(c: &mut Criterion) {
             mode: DemoMode::FaceAFace,
             seed: Some(7),
             refuse_first: None,
+            degraded_photos: Vec::new(),
             media: None,
             vault: Arc::new(MemoryVault::default()),
         };

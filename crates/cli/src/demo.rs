@@ -40,6 +40,7 @@ pub struct MediaFiles {
 fn photo_bytes(
     file: Option<&PathBuf>,
     page: idn_capture::DocumentPage,
+    degradations: &[crate::capture::DegradationArg],
     seed: u64,
 ) -> Result<(Vec<u8>, &'static str)> {
     match file {
@@ -47,7 +48,10 @@ fn photo_bytes(
             std::fs::read(path).with_context(|| format!("lecture de {}", path.display()))?,
             content_type(path),
         )),
-        None => Ok((crate::capture::take(page, None, &[], seed)?.jpeg, "image/jpeg")),
+        None => Ok((
+            crate::capture::take(page, None, degradations, seed)?.jpeg,
+            "image/jpeg",
+        )),
     }
 }
 
@@ -57,6 +61,8 @@ pub struct DemoOptions {
     pub seed: Option<u64>,
     /// Refusal reason code for the first online identification (then redone and accepted).
     pub refuse_first: Option<String>,
+    /// Degradations of the first synthetic photos (the person then retakes them cleanly).
+    pub degraded_photos: Vec<crate::capture::DegradationArg>,
     pub media: Option<MediaFiles>,
     pub vault: Arc<dyn Vault>,
 }
@@ -550,7 +556,11 @@ async fn online(run: &mut Run<'_>, client: &WorldClient, id: &str, options: &Dem
         },
     )
     .await?;
-    let attempts = if options.refuse_first.is_some() { 2 } else { 1 };
+    let attempts = if options.refuse_first.is_some() || !options.degraded_photos.is_empty() {
+        2
+    } else {
+        1
+    };
     for attempt in 1..=attempts {
         run.step(
             "identification_submitted",
@@ -563,14 +573,21 @@ async fn online(run: &mut Run<'_>, client: &WorldClient, id: &str, options: &Dem
                 };
                 let seed = options.seed.unwrap_or(1);
                 let photos = media.photos.as_ref();
+                let degraded: &[crate::capture::DegradationArg] = if attempt == 1 {
+                    &options.degraded_photos
+                } else {
+                    &[]
+                };
                 let (front_bytes, front_type) = photo_bytes(
                     photos.map(|(front, _)| front),
                     idn_capture::DocumentPage::CniFront,
+                    degraded,
                     seed,
                 )?;
                 let (back_bytes, back_type) = photo_bytes(
                     photos.map(|(_, back)| back),
                     idn_capture::DocumentPage::CniBack,
+                    &[],
                     seed,
                 )?;
                 let front = client

@@ -129,6 +129,10 @@ struct DemoArgs {
     /// Refuse the first online identification with this reason (e.g. reflet, lunettes, flou), then redo it.
     #[arg(long)]
     refus_au_premier_essai: Option<String>,
+    /// Degrade the first synthetic photo of the front (flou, reflet, sombre, hors-cadre, etui):
+    /// the automatic review refuses it with the matching reason, then the photo is retaken.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    photo_degradee: Vec<DegradationArg>,
     #[arg(long)]
     photo_recto: Option<PathBuf>,
     #[arg(long)]
@@ -735,6 +739,7 @@ async fn run_demo(args: DemoArgs, json: bool) -> Result<ExitCode> {
         mode: args.mode,
         seed: args.seed,
         refuse_first: args.refus_au_premier_essai,
+        degraded_photos: args.photo_degradee,
         media,
         vault,
     };

@@ -13,6 +13,7 @@ use crate::keys::WorldSecrets;
 use crate::views;
 use crate::WorldError;
 use chrono::{DateTime, TimeDelta, Utc};
+use idn_capture::{DocumentFormat, Guidance, Hint};
 use idn_journey::account::{Civility, Email, MobileNumber, Password, PasswordDigest, PersonName, Profile};
 use idn_journey::enrolment::{
     DeviceId, DevicePublicKey, EnrolledDevice, ProofCheck, SecretCode, SecretVerifier,
@@ -438,8 +439,40 @@ impl World {
             }
             _ => None,
         };
+        let photo_finding = match &action {
+            LearnerAction::SubmitVisualIdentification {
+                document_type,
+                photos,
+                ..
+            } => {
+                let format = match document_type {
+                    api::DocumentKind::Cni | api::DocumentKind::TitreDeSejour => DocumentFormat::Id1,
+                    api::DocumentKind::Passeport => DocumentFormat::PassportPage,
+                };
+                let mut finding = None;
+                for photo in photos {
+                    let bytes: Vec<u8> =
+                        sqlx::query_scalar("SELECT bytes FROM media WHERE id = ? AND learner_id = ?")
+                            .bind(&photo.media_id)
+                            .bind(&learner_id)
+                            .fetch_one(&pool)
+                            .await?;
+                    finding = finding.or(photo_refusal(&bytes, format));
+                }
+                finding
+            }
+            _ => None,
+        };
         self.transition(id, Actor::Learner, name, move |loaded, now| {
-            to_command(action, password_digest, media, loaded, now, review_delay)
+            to_command(
+                action,
+                password_digest,
+                media,
+                photo_finding,
+                loaded,
+                now,
+                review_delay,
+            )
         })
         .await
     }
@@ -1164,6 +1197,27 @@ async fn media_ref(
     })
 }
 
+/// What the automatic reviewer sees on a document photo: the same guidance checks the device
+/// runs, read as a reviewer's refusal reason. Faces, spoken digits and the video are not judged
+/// here; they are left to a human review.
+fn photo_refusal(bytes: &[u8], format: DocumentFormat) -> Option<RefusalReason> {
+    let Ok(frame) = idn_capture::decode_still(bytes) else {
+        return Some(RefusalReason::DocumentUnreadable);
+    };
+    let report = Guidance::new(format).assess(&frame);
+    report.first_hint().map(|hint| match hint {
+        Hint::Glare => RefusalReason::Glare,
+        Hint::Blurry => RefusalReason::Blur,
+        Hint::LowContrast => RefusalReason::DocumentInSleeve,
+        Hint::NoDocument
+        | Hint::OutOfFrame
+        | Hint::TooFar
+        | Hint::WrongShape
+        | Hint::TooDark
+        | Hint::TooBright => RefusalReason::DocumentUnreadable,
+    })
+}
+
 /// Magic numbers of the accepted formats: a mislabelled file is refused.
 fn content_matches(content_type: &str, bytes: &[u8]) -> bool {
     match content_type {
@@ -1175,10 +1229,12 @@ fn content_matches(content_type: &str, bytes: &[u8]) -> bool {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn to_command(
     action: LearnerAction,
     password_digest: Option<Result<PasswordDigest, WorldError>>,
     media: Option<(Vec<MediaRef>, MediaRef)>,
+    photo_finding: Option<RefusalReason>,
     loaded: &Loaded,
     now: DateTime<Utc>,
     review_delay: TimeDelta,
@@ -1267,7 +1323,7 @@ fn to_command(
                 video,
             };
             Command::SubmitVisualIdentification {
-                plan: automatic_review(loaded, &submission, now, review_delay),
+                plan: automatic_review(loaded, &submission, photo_finding, now, review_delay),
                 submission,
             }
         }
@@ -1282,6 +1338,7 @@ fn to_command(
 fn automatic_review(
     loaded: &Loaded,
     submission: &Submission,
+    photo_finding: Option<RefusalReason>,
     now: DateTime<Utc>,
     delay: TimeDelta,
 ) -> ReviewPlan {
@@ -1298,7 +1355,10 @@ fn automatic_review(
             Some(identity) if identity.is_expired_on(now.date_naive()) => {
                 ReviewDecision::Refused(RefusalReason::DocumentExpired)
             }
-            _ => ReviewDecision::Accepted,
+            _ => match photo_finding {
+                Some(reason) => ReviewDecision::Refused(reason),
+                None => ReviewDecision::Accepted,
+            },
         },
     };
     ReviewPlan::Automatic { decision, decide_at }
