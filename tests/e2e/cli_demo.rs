@@ -298,3 +298,28 @@ fn a_glaring_photo_is_refused_with_the_reason_a_reviewer_gives_then_retaken() {
         assert_eq!(reviews[1]["details"]["step"], "activation");
     }
 }
+
+#[test]
+fn a_missing_camera_is_explained_not_a_crash() {
+    if !idn_capture::list_cameras().is_empty() {
+        eprintln!("skipped: this machine has a camera, so the no-camera path cannot be shown");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(idn_binary())
+        .args(["capture", "document", "--source", "camera", "--json", "--out"])
+        .arg(dir.path().join("photo.jpg"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a refusal, not a failure of the tool"
+    );
+    let error: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(error["code"], "no_camera");
+    assert!(
+        error["message"].as_str().unwrap().contains("Photothèque"),
+        "the person is told what to do instead"
+    );
+}

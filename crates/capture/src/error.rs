@@ -38,6 +38,18 @@ pub enum CaptureError {
     /// A degradation name that is not one of [`crate::Degradation::ALL`].
     #[error("unknown degradation {0:?}")]
     UnknownDegradation(String),
+    /// No camera on this machine, or not the one asked for.
+    #[error("no camera found{0}")]
+    NoCamera(String),
+    /// A camera exists but could not be opened or stopped delivering (busy, unplugged, denied).
+    #[error("camera unavailable: {0}")]
+    CameraUnavailable(String),
+    /// The camera delivers a pixel format this crate does not convert.
+    #[error("unsupported camera pixel format: {0}")]
+    UnsupportedPixelFormat(String),
+    /// No microphone that can record: none present, or its configuration cannot be read.
+    #[error("no usable microphone: {0}")]
+    NoMicrophone(String),
 }
 
 impl CaptureError {
@@ -51,6 +63,10 @@ impl CaptureError {
             Self::InvalidJpegQuality(_) => "invalid_jpeg_quality",
             Self::JpegEncoding(_) => "jpeg_encoding_failed",
             Self::UnknownDegradation(_) => "unknown_degradation",
+            Self::NoCamera(_) => "no_camera",
+            Self::CameraUnavailable(_) => "camera_unavailable",
+            Self::UnsupportedPixelFormat(_) => "unsupported_pixel_format",
+            Self::NoMicrophone(_) => "no_microphone",
         }
     }
 
@@ -85,6 +101,10 @@ mod tests {
             CaptureError::InvalidJpegQuality(0),
             CaptureError::JpegEncoding("no memory".to_owned()),
             CaptureError::UnknownDegradation("fog".to_owned()),
+            CaptureError::NoCamera(String::new()),
+            CaptureError::CameraUnavailable("busy".to_owned()),
+            CaptureError::UnsupportedPixelFormat("NV21".to_owned()),
+            CaptureError::NoMicrophone("no default input config".to_owned()),
         ]
     }
 

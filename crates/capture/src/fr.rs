@@ -20,6 +20,18 @@ pub(crate) fn hint(hint: Hint) -> &'static str {
 
 pub(crate) fn error_message(error: &CaptureError) -> String {
     match error {
+        CaptureError::NoCamera(_) => {
+            "Aucune caméra n'a été trouvée. Branchez une caméra, ou choisissez une photo dans la Photothèque.".to_owned()
+        }
+        CaptureError::CameraUnavailable(_) => {
+            "La caméra ne répond pas : fermez les autres applications qui l'utilisent et vérifiez l'autorisation d'accès à la caméra.".to_owned()
+        }
+        CaptureError::UnsupportedPixelFormat(_) => {
+            "Cette caméra envoie des images dans un format non pris en charge. Essayez une autre caméra.".to_owned()
+        }
+        CaptureError::NoMicrophone(_) => {
+            "Aucun micro utilisable n'a été trouvé. Branchez un micro et vérifiez l'autorisation d'accès au micro.".to_owned()
+        }
         CaptureError::FrameSizeMismatch { .. } | CaptureError::EmptyFrame { .. } => {
             "L'image reçue est incomplète. Reprenez la photo.".to_owned()
         }

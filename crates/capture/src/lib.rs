@@ -1,5 +1,5 @@
 //! Capture for the identity check: where frames come from (synthetic specimen documents, a
-//! still from disk; cameras and microphones come later behind the same traits), the guidance
+//! still from disk, cameras through nokhwa, microphones through cpal, behind the same traits), the guidance
 //! shown while photographing a document, auto-capture, and the JPEG encoding of stills.
 //!
 //! Everything here runs without hardware. Specimen documents are fictitious and marked
@@ -20,6 +20,8 @@
 //! Latin-1, so French accents), scaled up: no font file to ship or load.
 
 mod autocapture;
+#[cfg(target_os = "linux")]
+mod camera;
 mod document;
 mod error;
 mod file;
@@ -27,10 +29,14 @@ mod fr;
 mod frame;
 mod guidance;
 mod jpeg;
+#[cfg(target_os = "linux")]
+mod microphone;
 mod photograph;
 pub mod synthetic;
 
 pub use autocapture::{AutoCapture, Still, Trigger};
+#[cfg(target_os = "linux")]
+pub use camera::{list_cameras, to_rgb, CameraDescription, CameraSource};
 pub use document::{DocumentFormat, DocumentPage};
 pub use error::CaptureError;
 pub use file::{decode_still, read_still, StillSource};
@@ -39,6 +45,8 @@ pub use guidance::{
     CheckKind, CheckOutcome, Guidance, GuidanceReport, GuidanceThresholds, Hint, Quad, Verdict,
 };
 pub use jpeg::{JpegQuality, StillEncoder};
+#[cfg(target_os = "linux")]
+pub use microphone::{list_microphones, MicrophoneDescription, MicrophoneSource};
 pub use photograph::{photograph, Photograph};
 pub use synthetic::{
     Degradation, Degradations, SpecimenIdentity, SpecimenSex, SyntheticConfig, SyntheticDocumentSource,

@@ -106,6 +106,7 @@ pub fn take(
     seed: u64,
 ) -> Result<Photograph> {
     let mut source: Box<dyn VideoSource> = match file {
+        Some(path) if path == Path::new("camera") => Box::new(idn_capture::CameraSource::open(0)?),
         Some(path) => {
             Box::new(StillSource::open(path).with_context(|| format!("lecture de {}", path.display()))?)
         }
@@ -159,5 +160,42 @@ pub fn report(photo: &Photograph, path: &Path) -> CaptureReport {
                 }
             })
             .collect(),
+    }
+}
+
+/// Cameras and microphones of this machine, as the app lists them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Devices {
+    pub cameras: Vec<String>,
+    pub microphones: Vec<String>,
+    /// What the person is told when a list is empty.
+    pub advice: Vec<String>,
+}
+
+pub fn devices() -> Devices {
+    let cameras: Vec<String> = idn_capture::list_cameras()
+        .into_iter()
+        .map(|camera| format!("{} : {}", camera.index, camera.name))
+        .collect();
+    let microphones: Vec<String> = idn_capture::list_microphones()
+        .into_iter()
+        .map(|mic| {
+            format!(
+                "{} ({} Hz, {} canal/canaux)",
+                mic.name, mic.sample_rate, mic.channels
+            )
+        })
+        .collect();
+    let mut advice = Vec::new();
+    if cameras.is_empty() {
+        advice.push(idn_capture::CaptureError::NoCamera(String::new()).message_fr());
+    }
+    if microphones.is_empty() {
+        advice.push(idn_capture::CaptureError::NoMicrophone(String::new()).message_fr());
+    }
+    Devices {
+        cameras,
+        microphones,
+        advice,
     }
 }

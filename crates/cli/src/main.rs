@@ -85,11 +85,14 @@ enum Command {
 
 #[derive(Subcommand)]
 enum CaptureCommand {
+    /// List the cameras and microphones, as the app offers them.
+    Devices,
     /// Photograph one page of the document and print what the guidance said.
     Document {
         #[arg(long, value_enum, default_value = "cni-recto")]
         page: PageArg,
-        /// `synthetic` (a fictitious specimen) or the path of a JPEG/PNG photo ("Photothèque").
+        /// `synthetic` (a fictitious specimen), `camera` (the first camera), or the path of a
+        /// JPEG/PNG photo ("Photothèque").
         #[arg(long, default_value = "synthetic")]
         source: String,
         /// Degrade the synthetic picture: flou, reflet, sombre, hors-cadre, etui (comma-separated).
@@ -573,6 +576,27 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                     });
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Capture {
+            command: CaptureCommand::Devices,
+        } => {
+            let devices = capture::devices();
+            print(json, &devices, |d| {
+                let none = |list: &[String], word: &str| {
+                    if list.is_empty() {
+                        word.to_owned()
+                    } else {
+                        list.join(", ")
+                    }
+                };
+                let mut lines = vec![
+                    format!("Caméras : {}", none(&d.cameras, "aucune")),
+                    format!("Micros : {}", none(&d.microphones, "aucun")),
+                ];
+                lines.extend(d.advice.iter().cloned());
+                lines.join("\n")
+            });
             Ok(ExitCode::SUCCESS)
         }
         Command::Capture {
