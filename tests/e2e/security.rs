@@ -3,21 +3,14 @@
 //! and a search of everything the world and the device wrote for the secrets they used.
 
 use ed25519_dalek::{Signer, SigningKey};
-use idn_device::{Device, DeviceError, MemoryVault, Vault, WorldClient};
-use idn_e2e::{idn_binary, last_code, learner_at_activation, spawn_world, MOBILE};
+use idn_device::{Device, MemoryVault, Vault, WorldClient};
+use idn_e2e::{activated_device, idn_binary, last_code, refusal_code, spawn_world, MOBILE};
 use idn_world::api::{protocol, ApprovalAnswer, ClockMode, LoginRequestView, MessageChannel};
 use idn_world::{RunningWorld, WorldOptions};
 use rand::rngs::OsRng;
 use std::sync::Arc;
 
 const SECRET: &str = "5093";
-
-fn refusal(error: DeviceError) -> String {
-    match error {
-        DeviceError::World { code, .. } => code,
-        other => panic!("expected a refusal from the world, got {other:?}"),
-    }
-}
 
 struct Enrolled {
     id: String,
@@ -26,11 +19,7 @@ struct Enrolled {
 }
 
 async fn enrol(client: &WorldClient, dir: &std::path::Path, email: &str) -> Enrolled {
-    let id = learner_at_activation(client, email, MOBILE).await.id;
-    let code = last_code(client, &id, MessageChannel::Sms).await;
-    let vault = Arc::new(MemoryVault::default());
-    let mut device = Device::open(&dir.join(email), client.clone(), vault.clone()).unwrap();
-    device.activate(&id, &code, SECRET).await.expect("activation");
+    let (id, device, vault) = activated_device(client, dir, email, MOBILE, SECRET).await;
     Enrolled { id, device, vault }
 }
 
@@ -89,7 +78,7 @@ async fn replayed_altered_and_cross_request_answers_are_refused_and_journaled() 
         .answer(client, &first, "Service malveillant", SECRET)
         .await;
     assert_eq!(
-        refusal(
+        refusal_code(
             client
                 .approve(&enrolled.id, &first.request_id, &altered)
                 .await
@@ -106,7 +95,7 @@ async fn replayed_altered_and_cross_request_answers_are_refused_and_journaled() 
         .await
         .unwrap_err();
     assert_eq!(
-        refusal(moved),
+        refusal_code(moved),
         "invalid_device_signature",
         "an answer cannot be moved to another request"
     );
@@ -114,7 +103,7 @@ async fn replayed_altered_and_cross_request_answers_are_refused_and_journaled() 
     let mut tampered = for_first.clone();
     tampered.sealed_secret_code.ciphertext = format!("00{}", &tampered.sealed_secret_code.ciphertext[2..]);
     assert_eq!(
-        refusal(
+        refusal_code(
             client
                 .approve(&enrolled.id, &first.request_id, &tampered)
                 .await
@@ -135,7 +124,7 @@ async fn replayed_altered_and_cross_request_answers_are_refused_and_journaled() 
         .approve(&enrolled.id, &first.request_id, &for_first)
         .await
         .unwrap_err();
-    assert_eq!(refusal(replay), "login_request_already_answered");
+    assert_eq!(refusal_code(replay), "login_request_already_answered");
 
     let journal = client.journal(&enrolled.id).await.unwrap();
     let outcomes: Vec<&str> = journal
@@ -191,7 +180,11 @@ async fn racing_answers_end_in_exactly_one_outcome() {
         for racer in racers {
             match racer.await.unwrap() {
                 Ok(status) => successes.push(status),
-                Err(error) => assert_eq!(refusal(error), "login_request_already_answered", "round {round}"),
+                Err(error) => assert_eq!(
+                    refusal_code(error),
+                    "login_request_already_answered",
+                    "round {round}"
+                ),
             }
         }
         assert_eq!(
@@ -228,7 +221,7 @@ async fn wrong_code_counter_survives_a_restart_and_locks_at_three() {
         .unwrap();
     for wrong in ["1234", "4321"] {
         assert_eq!(
-            refusal(
+            refusal_code(
                 enrolled
                     .device
                     .approve(&request.request_id, wrong)
@@ -251,7 +244,7 @@ async fn wrong_code_counter_survives_a_restart_and_locks_at_three() {
     )
     .unwrap();
     assert_eq!(
-        refusal(device.approve(&request.request_id, "9876").await.unwrap_err()),
+        refusal_code(device.approve(&request.request_id, "9876").await.unwrap_err()),
         "secret_code_locked"
     );
     assert_eq!(client.learner(&enrolled.id).await.unwrap().step, "locked");
@@ -428,7 +421,7 @@ async fn forgotten_secret_code_is_recovered_by_verifying_again_and_re_activating
         .await
         .unwrap_err();
     assert_eq!(
-        refusal(refused),
+        refusal_code(refused),
         "secret_code_locked",
         "no login until re-activation"
     );
@@ -474,7 +467,7 @@ async fn forgotten_secret_code_is_recovered_by_verifying_again_and_re_activating
         .await
         .unwrap_err();
     assert_eq!(
-        refusal(stale),
+        refusal_code(stale),
         "not_the_enrolled_device",
         "the old device and its key are retired"
     );
@@ -497,7 +490,7 @@ async fn a_replayed_wrong_answer_cannot_lock_the_person_out() {
         .answer(client, &request, &request.relying_party, "1234")
         .await;
     assert_eq!(
-        refusal(
+        refusal_code(
             client
                 .approve(&enrolled.id, &request.request_id, &captured)
                 .await
@@ -507,7 +500,7 @@ async fn a_replayed_wrong_answer_cannot_lock_the_person_out() {
     );
     for _ in 0..4 {
         assert_eq!(
-            refusal(
+            refusal_code(
                 client
                     .approve(&enrolled.id, &request.request_id, &captured)
                     .await
@@ -538,7 +531,11 @@ async fn a_refused_activation_keeps_the_enrolled_key() {
         .activate(&enrolled.id.clone(), "000000", "1357")
         .await
         .unwrap_err();
-    assert_eq!(refusal(again), "wrong_step", "the identity is already active");
+    assert_eq!(
+        refusal_code(again),
+        "wrong_step",
+        "the identity is already active"
+    );
     let request = client
         .open_login_request(MOBILE, "Mon Compte Formation")
         .await

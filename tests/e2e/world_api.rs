@@ -2,7 +2,9 @@
 //! a clerk, a tester or a relying party meets.
 
 use idn_device::{Device, DeviceError, MemoryVault, WorldClient};
-use idn_e2e::{last_code, learner_at_activation, learner_with_confirmed_identity, spawn_world, MOBILE};
+use idn_e2e::{
+    activated_device, last_code, learner_with_confirmed_identity, refusal_code, spawn_world, MOBILE,
+};
 use idn_world::api::{LearnerAction, MediaKind, MessageChannel, VerificationMode};
 use std::sync::Arc;
 
@@ -20,28 +22,13 @@ fn synthetic_photo(page: idn_capture::DocumentPage) -> Vec<u8> {
         .jpeg
 }
 
-fn refusal_code(error: DeviceError) -> String {
-    match error {
-        DeviceError::World { code, message, .. } => {
-            assert!(!message.is_empty(), "a refusal carries a French message");
-            code
-        }
-        other => panic!("expected a refusal from the world, got {other:?}"),
-    }
-}
-
 async fn enrolled(
     client: &WorldClient,
     dir: &std::path::Path,
     email: &str,
     mobile: &str,
 ) -> (String, Device) {
-    let id = learner_at_activation(client, email, mobile).await.id;
-    let code = last_code(client, &id, MessageChannel::Sms).await;
-    let mut device =
-        Device::open(&dir.join(email), client.clone(), Arc::new(MemoryVault::default())).unwrap();
-    let view = device.activate(&id, &code, "2580").await.expect("activation");
-    assert_eq!(view.step, "enrolled");
+    let (id, device, _) = activated_device(client, dir, email, mobile, "2580").await;
     (id, device)
 }
 

@@ -1,13 +1,14 @@
 //! Helpers shared by the end-to-end suites: find the `idn` binary, spawn a world in-process or
 //! as a separate process, and walk a learner through the early steps.
 
-use idn_device::WorldClient;
+use idn_device::{Device, DeviceError, MemoryVault, WorldClient};
 use idn_world::api::{
     Civility, ClockMode, DocumentKind, IdentityForm, LearnerAction, LearnerView, MessageChannel, SexField,
     VerificationMode,
 };
 use idn_world::{RunningWorld, WorldOptions};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// The `idn` binary of this workspace, built on first use: `cargo test` builds a package's
 /// binaries only for that package's own tests, and these suites live in another package.
@@ -166,4 +167,32 @@ pub async fn learner_at_activation(client: &WorldClient, email: &str, mobile: &s
         })
         .await
         .expect("clerk validates")
+}
+
+/// The code of a refusal from the world, which always carries a French message.
+pub fn refusal_code(error: DeviceError) -> String {
+    match error {
+        DeviceError::World { code, message, .. } => {
+            assert!(!message.is_empty(), "a refusal carries a French message");
+            code
+        }
+        other => panic!("expected a refusal from the world, got {other:?}"),
+    }
+}
+
+/// A learner activated on a device of their own (in `dir/email`, key in memory) with `secret`.
+pub async fn activated_device(
+    client: &WorldClient,
+    dir: &std::path::Path,
+    email: &str,
+    mobile: &str,
+    secret: &str,
+) -> (String, Device, Arc<MemoryVault>) {
+    let id = learner_at_activation(client, email, mobile).await.id;
+    let code = last_code(client, &id, MessageChannel::Sms).await;
+    let vault = Arc::new(MemoryVault::default());
+    let mut device = Device::open(&dir.join(email), client.clone(), vault.clone()).unwrap();
+    let view = device.activate(&id, &code, secret).await.expect("activation");
+    assert_eq!(view.step, "enrolled");
+    (id, device, vault)
 }

@@ -77,24 +77,30 @@ pub struct CaptureReport {
     pub checks: Vec<CheckLine>,
 }
 
-/// The persona printed on synthetic specimens by the demo and by `idn capture`.
+/// The demo persona (`demo::demo_identity`) as printed on synthetic specimens.
 pub fn demo_specimen() -> SpecimenIdentity {
+    let form = crate::demo::demo_identity();
+    let date = |text: &str| {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("the demo identity's dates are valid")
+    };
+    let birth_place = match (&form.birth_commune, &form.birth_insee_code) {
+        (Some(commune), Some(insee)) => format!("{} ({})", commune.to_uppercase(), &insee[..2]),
+        _ => String::new(),
+    };
     SpecimenIdentity {
-        sex: SpecimenSex::Female,
-        given_names: vec![
-            "Camille".into(),
-            "Marie-Noëlle".into(),
-            "Anaïs".into(),
-            "Zoé".into(),
-        ],
-        birth_name: "D'Aubigné".into(),
-        usage_name: Some("Martin".into()),
-        birth_date: NaiveDate::from_ymd_opt(1990, 5, 17).expect("valid date"),
-        birth_place: "AJACCIO (2A)".into(),
-        nationality: "FRA".into(),
-        issue_date: NaiveDate::from_ymd_opt(2021, 6, 1).expect("valid date"),
-        expiry_date: NaiveDate::from_ymd_opt(2031, 5, 31).expect("valid date"),
-        document_number_ending: "X4B2".into(),
+        sex: match form.sex {
+            Some(idn_world::api::SexField::Male) => SpecimenSex::Male,
+            Some(idn_world::api::SexField::Female) | None => SpecimenSex::Female,
+        },
+        given_names: form.given_names,
+        birth_name: form.birth_name,
+        usage_name: form.usage_name,
+        birth_date: date(&form.birth_date),
+        birth_place,
+        nationality: form.nationality,
+        issue_date: date(&form.issue_date),
+        expiry_date: date(&form.expiry_date),
+        document_number_ending: form.document_number_ending,
     }
 }
 

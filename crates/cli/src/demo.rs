@@ -160,27 +160,33 @@ fn persona(rng: &mut ChaCha8Rng) -> Persona {
         email: format!("camille.martin.{suffix:04}@simulation.example"),
         mobile: format!("+336399800{:02}", suffix % 100),
         password: "Simulation2026".into(),
-        identity: IdentityForm {
-            document_type: Some(DocumentKind::Cni),
-            sex: Some(SexField::Female),
-            given_names: vec![
-                "Camille".into(),
-                "Marie-Noëlle".into(),
-                "Anaïs".into(),
-                "Zoé".into(),
-            ],
-            birth_name: "D'Aubigné".into(),
-            usage_name: Some("Martin".into()),
-            birth_date: "1990-05-17".into(),
-            birth_country: "99100".into(),
-            birth_commune: Some("Ajaccio".into()),
-            birth_insee_code: Some("2A004".into()),
-            nationality: "FRA".into(),
-            issue_date: "2021-06-01".into(),
-            expiry_date: "2031-05-31".into(),
-            document_number_ending: "X4B2".into(),
-        },
+        identity: demo_identity(),
         secret_code: secret,
+    }
+}
+
+/// The demo persona's identity document, as typed in "Vos informations personnelles"; the
+/// synthetic camera prints the same data on the specimen.
+pub fn demo_identity() -> IdentityForm {
+    IdentityForm {
+        document_type: Some(DocumentKind::Cni),
+        sex: Some(SexField::Female),
+        given_names: vec![
+            "Camille".into(),
+            "Marie-Noëlle".into(),
+            "Anaïs".into(),
+            "Zoé".into(),
+        ],
+        birth_name: "D'Aubigné".into(),
+        usage_name: Some("Martin".into()),
+        birth_date: "1990-05-17".into(),
+        birth_country: "99100".into(),
+        birth_commune: Some("Ajaccio".into()),
+        birth_insee_code: Some("2A004".into()),
+        nationality: "FRA".into(),
+        issue_date: "2021-06-01".into(),
+        expiry_date: "2031-05-31".into(),
+        document_number_ending: "X4B2".into(),
     }
 }
 

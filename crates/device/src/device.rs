@@ -28,6 +28,8 @@ pub struct Device {
     vault: Arc<dyn Vault>,
     profile_path: PathBuf,
     profile: DeviceProfile,
+    /// The world's HPKE key, fetched once: a world keeps its key for life.
+    world_key: tokio::sync::OnceCell<protocol::WorldPublicKey>,
 }
 
 fn signing_key_name(device_id: &str) -> String {
@@ -67,6 +69,7 @@ impl Device {
             vault,
             profile_path,
             profile,
+            world_key: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -113,14 +116,12 @@ impl Device {
         secret_code: &str,
     ) -> Result<LearnerView, DeviceError> {
         let secret_code = parse_secret_code(secret_code)?;
-        let keys = self.client.keys().await?;
-        let world_key = protocol::parse_public_key(&keys.hpke_public_key)
-            .map_err(|_| DeviceError::Protocol("world HPKE key unreadable".into()))?;
+        let world_key = self.world_key().await?;
         let signing_key = SigningKey::generate(&mut OsRng);
         let device_id = self.profile.device_id.clone();
         let public_key = hex::encode(signing_key.verifying_key().to_bytes());
         let context = protocol::activation_context(learner_id, &device_id, &public_key);
-        let sealed = protocol::seal_secret_code(&world_key, secret_code.expose(), &context, &mut OsRng)
+        let sealed = protocol::seal_secret_code(world_key, secret_code.expose(), &context, &mut OsRng)
             .map_err(|_| DeviceError::Protocol("sealing the secret code failed".into()))?;
         let signature = signing_key.sign(&protocol::activation_message(
             learner_id,
@@ -172,23 +173,14 @@ impl Device {
         let learner_id = self.learner_id()?;
         // A malformed code is refused by the world too, where it counts as a failed attempt;
         // it is sent as typed so the device never decides a rule.
-        let request = self.find_request(request_id).await?;
-        let keys = self.client.keys().await?;
-        let world_key = protocol::parse_public_key(&keys.hpke_public_key)
-            .map_err(|_| DeviceError::Protocol("world HPKE key unreadable".into()))?;
+        let request = self.client.login_request(request_id).await?;
+        let world_key = self.world_key().await?;
         let context = protocol::approval_context(learner_id, request_id, &request.challenge);
-        let sealed = protocol::seal_secret_code(&world_key, secret_code.trim(), &context, &mut OsRng)
+        let sealed = protocol::seal_secret_code(world_key, secret_code.trim(), &context, &mut OsRng)
             .map_err(|_| DeviceError::Protocol("sealing the secret code failed".into()))?;
         let signing_key = self.signing_key()?;
         let device_id = &self.profile.device_id;
-        let terms = protocol::RequestTerms {
-            learner_id,
-            request_id,
-            relying_party: &request.relying_party,
-            challenge: &request.challenge,
-            deadline: request.deadline,
-            device_id,
-        };
+        let terms = self.terms(learner_id, request_id, &request);
         let signed = protocol::approval_message(&terms, &sealed);
         let answer = ApprovalAnswer {
             device_id: device_id.clone(),
@@ -200,16 +192,9 @@ impl Device {
 
     pub async fn decline(&self, request_id: &str) -> Result<LoginRequestView, DeviceError> {
         let learner_id = self.learner_id()?;
-        let request = self.find_request(request_id).await?;
+        let request = self.client.login_request(request_id).await?;
         let device_id = &self.profile.device_id;
-        let terms = protocol::RequestTerms {
-            learner_id,
-            request_id,
-            relying_party: &request.relying_party,
-            challenge: &request.challenge,
-            deadline: request.deadline,
-            device_id,
-        };
+        let terms = self.terms(learner_id, request_id, &request);
         let signed = protocol::decline_message(&terms);
         let answer = DeclineAnswer {
             device_id: device_id.clone(),
@@ -218,8 +203,31 @@ impl Device {
         self.client.decline(learner_id, request_id, &answer).await
     }
 
-    async fn find_request(&self, request_id: &str) -> Result<LoginRequestView, DeviceError> {
-        self.client.login_request(request_id).await
+    async fn world_key(&self) -> Result<&protocol::WorldPublicKey, DeviceError> {
+        self.world_key
+            .get_or_try_init(|| async {
+                let keys = self.client.keys().await?;
+                protocol::parse_public_key(&keys.hpke_public_key)
+                    .map_err(|_| DeviceError::Protocol("world HPKE key unreadable".into()))
+            })
+            .await
+    }
+
+    /// What an answer to `request` signs, from this device.
+    fn terms<'a>(
+        &'a self,
+        learner_id: &'a str,
+        request_id: &'a str,
+        request: &'a LoginRequestView,
+    ) -> protocol::RequestTerms<'a> {
+        protocol::RequestTerms {
+            learner_id,
+            request_id,
+            relying_party: &request.relying_party,
+            challenge: &request.challenge,
+            deadline: request.deadline,
+            device_id: &self.profile.device_id,
+        }
     }
 }
 

@@ -413,6 +413,13 @@ impl Journey {
         }
     }
 
+    /// One login request of this identity, whatever its status.
+    pub fn login_approval(&self, request_id: &str) -> Option<&LoginApproval> {
+        self.login_approvals()
+            .iter()
+            .find(|approval| approval.request_id == request_id)
+    }
+
     pub fn enrolled_device(&self) -> Option<&EnrolledDevice> {
         match &self.stage {
             Stage::Enrolled { device, .. } => Some(device),

@@ -118,13 +118,7 @@ impl Sim {
     }
 
     fn open_request(&mut self, id: &str) {
-        self.ok(Command::OpenLoginRequest {
-            request_id: id.into(),
-            relying_party: "Mon Compte Formation".into(),
-            mobile: MobileNumber::parse("+33612345678").unwrap(),
-            challenge: "00".into(),
-            clock_speed: 1.0,
-        });
+        self.ok(login_request(id));
     }
 
     fn answer(&mut self, id: &str, device_id: &str, code_matches: bool) -> Result<(), JourneyError> {
@@ -139,6 +133,17 @@ impl Sim {
                 answer_digest,
             },
         })
+    }
+}
+
+/// A relying party's login request for the enrolled number, at real-time speed.
+fn login_request(request_id: &str) -> Command {
+    Command::OpenLoginRequest {
+        request_id: request_id.into(),
+        relying_party: "Mon Compte Formation".into(),
+        mobile: MobileNumber::parse("+33612345678").unwrap(),
+        challenge: "00".into(),
+        clock_speed: 1.0,
     }
 }
 
@@ -487,13 +492,7 @@ fn pending_login_requests_are_bounded_so_no_one_floods_the_phone() {
     for n in 0..rules::MAX_PENDING_LOGIN_REQUESTS {
         sim.open_request(&format!("r{n}"));
     }
-    let flood = sim.run(Command::OpenLoginRequest {
-        request_id: "flood".into(),
-        relying_party: "MCF".into(),
-        mobile: MobileNumber::parse("+33612345678").unwrap(),
-        challenge: "00".into(),
-        clock_speed: 1.0,
-    });
+    let flood = sim.run(login_request("flood"));
     assert_eq!(flood, Err(JourneyError::TooManyPendingLoginRequests));
     sim.wait(rules::LOGIN_APPROVAL_WINDOW);
     sim.open_request("after-expiry");
@@ -509,13 +508,7 @@ fn login_requests_are_rate_limited_even_when_answered() {
         sim.answer(&id, "device-1", true).unwrap();
         sim.wait(TimeDelta::seconds(5));
     }
-    let next = sim.run(Command::OpenLoginRequest {
-        request_id: "one-too-many".into(),
-        relying_party: "MCF".into(),
-        mobile: MobileNumber::parse("+33612345678").unwrap(),
-        challenge: "00".into(),
-        clock_speed: 1.0,
-    });
+    let next = sim.run(login_request("one-too-many"));
     assert_eq!(next, Err(JourneyError::LoginRequestRateLimited));
     sim.wait(rules::LOGIN_REQUEST_RATE_WINDOW);
     sim.open_request("later");
@@ -766,7 +759,7 @@ proptest! {
                     let code = sim.inbox.iter().rev().find_map(|(_, n)| match n { Notice::ActivationCode { code, .. } => Some(code.clone()), _ => None });
                     match code { Some(code) => sim.run(Command::Activate { code, device: device("device-1") }), None => Ok(()) }
                 }
-                Action::OpenRequest => { request += 1; sim.run(Command::OpenLoginRequest { request_id: format!("r{request}"), relying_party: "MCF".into(), mobile: MobileNumber::parse("+33612345678").unwrap(), challenge: "00".into(), clock_speed: 1.0 }) }
+                Action::OpenRequest => { request += 1; sim.run(login_request(&format!("r{request}"))) }
                 Action::Answer(right_device, right_code) => sim.answer(&format!("r{request}"), if right_device { "device-1" } else { "device-2" }, right_code),
                 Action::Retype => sim.run(Command::EnterIdentity { input: IdentityInput { birth_name: "Autre".into(), ..identity() } }),
             };

@@ -85,7 +85,6 @@ pub enum Actor {
     Learner,
     Device,
     Clerk,
-    Reviewer,
     RelyingParty,
     Clock,
 }
@@ -96,7 +95,6 @@ impl Actor {
             Self::Learner => "apprenant",
             Self::Device => "appareil",
             Self::Clerk => "guichet",
-            Self::Reviewer => "revue",
             Self::RelyingParty => "fournisseur_de_service",
             Self::Clock => "horloge",
         }
@@ -677,9 +675,7 @@ impl World {
         let now = self.now();
         loaded
             .journey
-            .login_approvals()
-            .iter()
-            .find(|approval| approval.request_id == request_id)
+            .login_approval(request_id)
             .map(|approval| views::login_request_view(approval, now))
             .ok_or_else(|| JourneyError::UnknownLoginRequest.into())
     }
@@ -710,9 +706,7 @@ impl World {
             .transition(id, Actor::Device, "answer_login_request", |loaded, _| {
                 let approval = loaded
                     .journey
-                    .login_approvals()
-                    .iter()
-                    .find(|approval| approval.request_id == request)
+                    .login_approval(&request)
                     .ok_or(JourneyError::UnknownLoginRequest)?;
                 let proof = match loaded.journey.enrolled_device() {
                     Some(device) => {
@@ -763,9 +757,7 @@ impl World {
         self.transition(id, Actor::Device, "decline_login_request", |loaded, _| {
             let approval = loaded
                 .journey
-                .login_approvals()
-                .iter()
-                .find(|approval| approval.request_id == request)
+                .login_approval(&request)
                 .ok_or(JourneyError::UnknownLoginRequest)?;
             let device = loaded
                 .journey
