@@ -27,6 +27,8 @@ PACKAGES=(
   libasound2-dev clang libclang-dev nasm cmake
   dbus gnome-keyring libsecret-1-dev keyutils
   xvfb xauth webkit2gtk-driver
+  ffmpeg chromium espeak-ng
+  gstreamer1.0-libav gstreamer1.0-plugins-good gstreamer1.0-plugins-base
 )
 
 missing=()
@@ -72,5 +74,12 @@ npm_install() {
 
 npm_install "$ROOT"
 npm_install "$ROOT/ui"
+
+# Extra set-up steps of individual suites (browser tests, app tests), one script each.
+for extra in "$ROOT"/scripts/setup.d/*.sh; do
+  [[ -e "$extra" ]] || continue
+  say "Préparation : $(basename "$extra")"
+  bash "$extra"
+done
 
 say "Installation terminée."

@@ -37,4 +37,11 @@ if [ -f ui/package.json ] && grep -q '"check"' ui/package.json; then
   npm --prefix ui run check --silent
 fi
 
+# Suites that drive a real browser or the app's window, one script each (see their headers).
+for suite in scripts/test.d/*.sh; do
+  [ -e "$suite" ] || continue
+  step "Suite : $(basename "$suite")"
+  bash "$suite"
+done
+
 step "Tout est vert."
