@@ -538,3 +538,67 @@ async fn two_learners_may_upload_the_same_file() {
     }
     assert_ne!(ids[0], ids[1], "each learner's copy is their own media");
 }
+
+/// Reads server-sent events from a raw connection until one `learner` event arrives.
+async fn next_learner_event(reader: &mut tokio::io::BufReader<tokio::net::TcpStream>) -> serde_json::Value {
+    use tokio::io::AsyncBufReadExt;
+    let mut line = String::new();
+    let mut event = None;
+    loop {
+        line.clear();
+        let read = tokio::time::timeout(std::time::Duration::from_secs(10), reader.read_line(&mut line))
+            .await
+            .expect("an event arrives within 10 s")
+            .unwrap();
+        assert!(read > 0, "stream closed");
+        let line = line.trim_end();
+        if let Some(name) = line.strip_prefix("event: ") {
+            event = Some(name.to_owned());
+        } else if let Some(data) = line.strip_prefix("data: ") {
+            if event.as_deref() == Some("learner") {
+                return serde_json::from_str(data).unwrap();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn screens_follow_a_learner_live_through_server_sent_events() {
+    use tokio::io::AsyncWriteExt;
+    let world = spawn_world(12).await;
+    let client = &world.client;
+    let id = client.create_learner("live@simulation.example").await.unwrap().id;
+    let mut stream = tokio::net::TcpStream::connect(world.running.address())
+        .await
+        .unwrap();
+    stream
+        .write_all(
+            format!(
+                "GET /api/learners/{id}/events HTTP/1.1\r\nHost: world\r\nAccept: text/event-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut reader = tokio::io::BufReader::new(stream);
+    let now = next_learner_event(&mut reader).await;
+    assert_eq!(now["step"], "email_code", "the current view comes first");
+
+    // Another learner's change is not sent; this learner's is, without asking.
+    client.create_learner("other@simulation.example").await.unwrap();
+    let code = last_code(client, &id, MessageChannel::Email).await;
+    client
+        .act(&id, &LearnerAction::ConfirmEmail { code })
+        .await
+        .unwrap();
+    let mut seen: Vec<String> = Vec::new();
+    while seen.last().is_none_or(|step| step == "email_code") {
+        let changed = next_learner_event(&mut reader).await;
+        assert_eq!(changed["id"], id.as_str(), "only this learner's changes are sent");
+        seen.push(changed["step"].as_str().unwrap().to_owned());
+        assert!(
+            seen.len() <= 3,
+            "the confirmation arrives among the first events: {seen:?}"
+        );
+    }
+}

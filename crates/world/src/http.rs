@@ -131,6 +131,7 @@ pub fn app(world: Arc<World>) -> Router {
         .routes(routes!(settings))
         .routes(routes!(inbox))
         .routes(routes!(journal))
+        .routes(routes!(learner_events))
         .routes(routes!(activate))
         .routes(routes!(pending_login_requests))
         .routes(routes!(answer_login_request))
@@ -245,6 +246,38 @@ async fn inbox(State(world): Shared, Path(id): Path<String>) -> ApiResult<Vec<In
 #[utoipa::path(get, path = "/api/learners/{id}/journal", params(("id" = String, Path)), responses((status = 200, body = Vec<JournalEntry>)))]
 async fn journal(State(world): Shared, Path(id): Path<String>) -> ApiResult<Vec<JournalEntry>> {
     Ok(Json(world.journal(&id).await?))
+}
+
+/// Live updates for the device's screens and the console: a server-sent `learner` event with the
+/// learner's view now, then after every change (step, inbox, journal, login request). Lagging
+/// receivers skip to the current view; nothing is lost because each event is a full view.
+#[utoipa::path(get, path = "/api/learners/{id}/events", params(("id" = String, Path)), responses((status = 200, content_type = "text/event-stream", body = LearnerView), (status = 404, body = ApiError)))]
+async fn learner_events(State(world): Shared, Path(id): Path<String>) -> Result<Response, WorldError> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use tokio::sync::broadcast::error::RecvError;
+
+    let changes = world.subscribe();
+    let first = world.learner(&id).await?;
+    let event = |view: &LearnerView| Event::default().event("learner").json_data(view);
+    let initial = futures_util::stream::once(std::future::ready(event(&first)));
+    let updates =
+        futures_util::stream::unfold((world, id, changes), move |(world, id, mut changes)| async move {
+            loop {
+                match changes.recv().await {
+                    Ok(change) if change.learner_id != id => continue,
+                    Ok(_) | Err(RecvError::Lagged(_)) => match world.learner(&id).await {
+                        Ok(view) => return Some((event(&view), (world, id, changes))),
+                        Err(error) => {
+                            tracing::warn!(%error, learner = %id, "event stream ends: learner unreadable");
+                            return None;
+                        }
+                    },
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        });
+    let stream = futures_util::StreamExt::chain(initial, updates);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

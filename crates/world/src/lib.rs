@@ -12,7 +12,7 @@ mod views;
 mod world;
 
 pub use error::WorldError;
-pub use world::{database_path, Actor, World, WorldOptions};
+pub use world::{database_path, Actor, LearnerChanged, World, WorldOptions};
 
 use clock::SystemWallClock;
 use std::net::SocketAddr;

@@ -30,7 +30,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Row, SqliteConnection, SqlitePool};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
-use tokio::sync::Mutex;
+use tokio::sync::{broadcast, Mutex};
 
 /// Largest upload accepted (a photo or the identification video).
 pub const MAX_MEDIA_BYTES: usize = 64 * 1024 * 1024;
@@ -69,6 +69,14 @@ pub struct World {
     review_delay: TimeDelta,
     /// One writer at a time: SQLite allows one, and taking it here avoids busy retries.
     writer: Mutex<()>,
+    /// Told after every committed change of a learner, so that screens and pages update live.
+    changes: broadcast::Sender<LearnerChanged>,
+}
+
+/// A learner's state, journal or inbox changed (sent after the transaction committed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LearnerChanged {
+    pub learner_id: String,
 }
 
 /// A learner row as loaded inside a transaction.
@@ -187,6 +195,7 @@ impl World {
             seed,
             review_delay,
             writer: Mutex::new(()),
+            changes: broadcast::channel(256).0,
         })
     }
 
@@ -363,6 +372,7 @@ impl World {
             )
             .await?;
         tx.commit().await?;
+        self.announce(&id);
         result?;
         Ok(views::learner_view(&id, &loaded.journey, &loaded.review_policy))
     }
@@ -659,6 +669,7 @@ impl World {
         }
         tx.commit().await?;
         drop(writer);
+        self.announce(&learner_id);
         verdict?;
         self.login_request(&request_id).await
     }
@@ -881,6 +892,21 @@ impl World {
             .collect()
     }
 
+    // ----- change feed -----
+
+    /// Every committed change from now on. A slow receiver that lags only misses
+    /// notifications, never data: it reloads what it shows.
+    pub fn subscribe(&self) -> broadcast::Receiver<LearnerChanged> {
+        self.changes.subscribe()
+    }
+
+    fn announce(&self, learner_id: &str) {
+        // No receiver is the normal case when nobody watches.
+        let _ = self.changes.send(LearnerChanged {
+            learner_id: learner_id.to_owned(),
+        });
+    }
+
     // ----- time passing -----
 
     /// Lets every learner whose deadline has come catch up with the clock.
@@ -903,8 +929,11 @@ impl World {
         let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
         let mut loaded = self.load(&mut tx, id).await?;
-        self.let_time_pass(&mut tx, &mut loaded, self.now()).await?;
+        let changed = self.let_time_pass(&mut tx, &mut loaded, self.now()).await?;
         tx.commit().await?;
+        if changed {
+            self.announce(id);
+        }
         Ok(())
     }
 
@@ -915,13 +944,13 @@ impl World {
         tx: &mut SqliteConnection,
         loaded: &mut Loaded,
         now: DateTime<Utc>,
-    ) -> Result<(), WorldError> {
+    ) -> Result<bool, WorldError> {
         if loaded
             .journey
             .next_deadline()
             .is_none_or(|deadline| deadline > now)
         {
-            return Ok(());
+            return Ok(false);
         }
         let before = loaded.journey.step();
         let mut rng = self.rng_for(&loaded.id, loaded.seq + 1);
@@ -936,7 +965,8 @@ impl World {
             &effects,
             Ok(()),
         )
-        .await
+        .await?;
+        Ok(true)
     }
 
     // ----- the transaction core -----
@@ -972,6 +1002,7 @@ impl World {
             .step_in(&mut tx, &mut loaded, now, actor, action, build)
             .await?;
         tx.commit().await?;
+        self.announce(id);
         result?;
         Ok(views::learner_view(id, &loaded.journey, &loaded.review_policy))
     }
