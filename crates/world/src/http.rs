@@ -140,15 +140,24 @@ pub fn app(world: Arc<World>) -> Router {
         .routes(routes!(login_request))
         .routes(routes!(clerk_lookup))
         .routes(routes!(clerk_validate))
+        .merge(crate::federation::api_routes())
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(upload_media))
                 .layer(DefaultBodyLimit::max(MAX_MEDIA_BYTES)),
         )
-        .with_state(world)
+        .with_state(world.clone())
         .split_for_parts();
     let openapi = Arc::new(openapi);
+    // FranceConnect+, La Poste's identity provider and the demo services (pages and OIDC).
+    let router = match crate::federation::router(world) {
+        Ok(federation) => router.merge(federation),
+        Err(error) => {
+            tracing::error!(%error, "FranceConnect+ simulation unavailable: its keys could not be read");
+            router
+        }
+    };
     router
         .route(
             "/api/openapi.json",

@@ -6,6 +6,7 @@ pub mod api;
 mod catalogue;
 pub mod clock;
 mod error;
+pub mod federation;
 pub mod http;
 mod keys;
 mod views;

@@ -13,7 +13,7 @@ use crate::keys::WorldSecrets;
 use crate::views;
 use crate::WorldError;
 use chrono::{DateTime, TimeDelta, Utc};
-use idn_capture::{DocumentFormat, Guidance, Hint};
+use idn_capture::{DocumentFormat, Guidance, Hint, VideoHint};
 use idn_journey::account::{Civility, Email, MobileNumber, Password, PasswordDigest, PersonName, Profile};
 use idn_journey::enrolment::{
     DeviceId, DevicePublicKey, EnrolledDevice, ProofCheck, SecretCode, SecretVerifier,
@@ -197,6 +197,12 @@ impl World {
             writer: Mutex::new(()),
             changes: broadcast::channel(256).0,
         })
+    }
+
+    /// The storage, for the federation module's own tables (relying parties) and read-only
+    /// lookups of who answered a login request; learners are still changed only through here.
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
     }
 
     /// The world's current simulated time.
@@ -451,7 +457,7 @@ impl World {
             LearnerAction::SubmitVisualIdentification {
                 document_type,
                 photos,
-                ..
+                video_media_id,
             } => {
                 let format = match document_type {
                     api::DocumentKind::Cni | api::DocumentKind::TitreDeSejour => DocumentFormat::Id1,
@@ -467,7 +473,13 @@ impl World {
                             .await?;
                     finding = finding.or(photo_refusal(&bytes, format));
                 }
-                finding
+                let (content_type, video): (String, Vec<u8>) =
+                    sqlx::query_as("SELECT content_type, bytes FROM media WHERE id = ? AND learner_id = ?")
+                        .bind(video_media_id)
+                        .bind(&learner_id)
+                        .fetch_one(&pool)
+                        .await?;
+                finding.or(video_refusal(&content_type, &video))
             }
             _ => None,
         };
@@ -533,6 +545,15 @@ impl World {
                 "content_mismatch",
                 "Le contenu du fichier ne correspond pas à son type déclaré.",
             ));
+        }
+        if content_type == "video/mp4" {
+            if let Err(error) = idn_capture::inspect_video(bytes) {
+                tracing::info!(%error, "video upload refused");
+                return Err(WorldError::bad_request(
+                    "video_unreadable",
+                    "La vidéo reçue est illisible (il faut un MP4 avec image H.264 et son Opus) : enregistrez-la à nouveau.",
+                ));
+            }
         }
         // Named by learner and content: the same file sent again by the same learner is the
         // same media (idempotent retry); another learner's identical file is their own.
@@ -1239,6 +1260,32 @@ fn photo_refusal(bytes: &[u8], format: DocumentFormat) -> Option<RefusalReason> 
         | Hint::TooDark
         | Hint::TooBright => RefusalReason::DocumentUnreadable,
     })
+}
+
+/// What the automatic reviewer hears in the video: the same machine checks the device makes
+/// (sound present, loud enough, three utterances, long enough), read as the reviewer's reason.
+/// Whose face it is and which digits were said are left to a human review; so is a WebM video,
+/// whose sound this world does not decode.
+fn video_refusal(content_type: &str, bytes: &[u8]) -> Option<RefusalReason> {
+    if content_type != "video/mp4" {
+        return None;
+    }
+    let Ok(inspection) = idn_capture::inspect_video(bytes) else {
+        // Checked at upload; a file unreadable now cannot show the digits either.
+        return Some(RefusalReason::DigitsInaudibleOrWrong);
+    };
+    let heard = |hint: &VideoHint| {
+        matches!(
+            hint,
+            VideoHint::NoSound | VideoHint::TooQuiet | VideoHint::UtteranceCount(_) | VideoHint::TooShort
+        )
+    };
+    inspection
+        .report
+        .hints()
+        .iter()
+        .any(heard)
+        .then_some(RefusalReason::DigitsInaudibleOrWrong)
 }
 
 /// Magic numbers of the accepted formats: a mislabelled file is refused.

@@ -1,0 +1,253 @@
+//! The OpenID Connect client side, as FranceConnect+ uses it towards La Poste and the demo
+//! services towards FranceConnect+: discovery, code exchange, decryption, signature and claim
+//! checks (iss, aud, exp, nonce, acr), userinfo as `application/jwt`. Nothing is trusted
+//! because it comes from the same process: everything goes over HTTP and is verified.
+
+use super::jose;
+use super::rules::IdentityClaims;
+use chrono::{DateTime, Utc};
+use josekit::jwk::{Jwk, JwkSet};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long fetched discovery documents and key sets are reused (real time: a cache, not a rule).
+const CACHE_TTL: Duration = Duration::from_secs(300);
+
+/// Discovery documents and JWKS by URL.
+#[derive(Default)]
+pub struct JwksCache {
+    documents: Mutex<HashMap<String, (Value, Instant)>>,
+}
+
+impl JwksCache {
+    async fn document(&self, http: &reqwest::Client, url: &str) -> Result<Value, String> {
+        if let Some((value, at)) = self.documents.lock().expect("cache lock").get(url) {
+            if at.elapsed() < CACHE_TTL {
+                return Ok(value.clone());
+            }
+        }
+        let response = http
+            .get(url)
+            .send()
+            .await
+            .map_err(|error| format!("GET {url}: {error}"))?;
+        if !response.status().is_success() {
+            return Err(format!("GET {url}: status {}", response.status()));
+        }
+        let value: Value = response
+            .json()
+            .await
+            .map_err(|error| format!("GET {url}: {error}"))?;
+        self.documents
+            .lock()
+            .expect("cache lock")
+            .insert(url.to_owned(), (value.clone(), Instant::now()));
+        Ok(value)
+    }
+
+    pub async fn fetch(&self, http: &reqwest::Client, url: &str) -> Result<JwkSet, String> {
+        let value = self.document(http, url).await?;
+        let map = value.as_object().cloned().ok_or("JWKS is not an object")?;
+        JwkSet::from_map(map).map_err(|error| format!("JWKS {url}: {error}"))
+    }
+}
+
+/// A client's registration at a provider.
+pub struct RelyingClient<'a> {
+    pub issuer: String,
+    pub client_id: &'a str,
+    pub client_secret: &'a str,
+    pub decryption: &'a Jwk,
+    pub redirect_uri: String,
+}
+
+/// A verified login.
+#[derive(Debug, Clone)]
+pub struct VerifiedLogin {
+    pub sub: String,
+    pub amr: Vec<String>,
+    pub auth_time: DateTime<Utc>,
+    pub id_token: String,
+    pub identity: IdentityClaims,
+}
+
+/// Checks an opened id_token's claims: issuer, audience, expiry, nonce and eIDAS level.
+pub fn check_id_token(
+    claims: &Map<String, Value>,
+    issuer: &str,
+    client_id: &str,
+    nonce: &str,
+    now: DateTime<Utc>,
+) -> Result<(), &'static str> {
+    if claims.get("iss").and_then(Value::as_str) != Some(issuer) {
+        return Err("id_token iss is not the provider's issuer");
+    }
+    let audience_ok = match claims.get("aud") {
+        Some(Value::String(aud)) => aud == client_id,
+        Some(Value::Array(auds)) => auds.len() == 1 && auds[0].as_str() == Some(client_id),
+        _ => false,
+    };
+    if !audience_ok {
+        return Err("id_token aud is not this client");
+    }
+    match claims.get("exp").and_then(Value::as_i64) {
+        Some(exp) if exp > now.timestamp() => {}
+        _ => return Err("id_token expired"),
+    }
+    if claims.get("nonce").and_then(Value::as_str) != Some(nonce) {
+        return Err("id_token nonce differs from the one sent");
+    }
+    if !matches!(
+        claims.get("acr").and_then(Value::as_str),
+        Some("eidas2" | "eidas3")
+    ) {
+        return Err("id_token acr is not eidas2 or eidas3");
+    }
+    if claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
+        return Err("id_token has no sub");
+    }
+    Ok(())
+}
+
+impl RelyingClient<'_> {
+    /// Exchanges `code`, verifies the id_token, reads userinfo and verifies it too.
+    pub async fn complete(
+        &self,
+        http: &reqwest::Client,
+        cache: &JwksCache,
+        code: &str,
+        nonce: &str,
+        now: DateTime<Utc>,
+    ) -> Result<VerifiedLogin, String> {
+        let discovery = cache
+            .document(http, &format!("{}/.well-known/openid-configuration", self.issuer))
+            .await?;
+        if discovery.get("issuer").and_then(Value::as_str) != Some(self.issuer.as_str()) {
+            return Err("discovery issuer differs from the configured issuer".into());
+        }
+        let endpoint = |name: &str| {
+            discovery
+                .get(name)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| format!("discovery has no {name}"))
+        };
+        let keys = cache.fetch(http, &endpoint("jwks_uri")?).await?;
+        let response = http
+            .post(endpoint("token_endpoint")?)
+            .basic_auth(self.client_id, Some(self.client_secret))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", self.redirect_uri.as_str()),
+            ])
+            .send()
+            .await
+            .map_err(|error| format!("token endpoint: {error}"))?;
+        let status = response.status();
+        let body: Value = response
+            .json()
+            .await
+            .map_err(|error| format!("token endpoint: {error}"))?;
+        if !status.is_success() {
+            return Err(format!("token endpoint refused: {body}"));
+        }
+        let id_token = body
+            .get("id_token")
+            .and_then(Value::as_str)
+            .ok_or("no id_token")?
+            .to_owned();
+        let access_token = body
+            .get("access_token")
+            .and_then(Value::as_str)
+            .ok_or("no access_token")?;
+        let claims =
+            jose::open(&id_token, self.decryption, &keys).map_err(|error| format!("id_token: {error}"))?;
+        check_id_token(&claims, &self.issuer, self.client_id, nonce, now)?;
+        let sub = claims["sub"].as_str().unwrap_or_default().to_owned();
+        let response = http
+            .get(endpoint("userinfo_endpoint")?)
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .map_err(|error| format!("userinfo: {error}"))?;
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        if !response.status().is_success() || !content_type.starts_with("application/jwt") {
+            return Err(format!(
+                "userinfo answered {} ({content_type})",
+                response.status()
+            ));
+        }
+        let sealed = response
+            .text()
+            .await
+            .map_err(|error| format!("userinfo: {error}"))?;
+        let info =
+            jose::open(&sealed, self.decryption, &keys).map_err(|error| format!("userinfo: {error}"))?;
+        if info.get("sub").and_then(Value::as_str) != Some(sub.as_str())
+            || info.get("iss").and_then(Value::as_str) != Some(self.issuer.as_str())
+        {
+            return Err("userinfo sub or iss differs from the id_token's".into());
+        }
+        Ok(VerifiedLogin {
+            amr: claims
+                .get("amr")
+                .and_then(Value::as_array)
+                .map(|values| {
+                    values
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            auth_time: claims
+                .get("auth_time")
+                .and_then(Value::as_i64)
+                .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
+                .unwrap_or(now),
+            sub,
+            id_token,
+            identity: IdentityClaims::from_claims(&info),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn id_tokens_are_checked_for_issuer_audience_expiry_nonce_and_level() {
+        let now = DateTime::from_timestamp(1_780_000_000, 0).unwrap();
+        let good = json!({ "iss": "http://w/fcplus", "aud": "mcf", "exp": now.timestamp() + 60,
+            "nonce": "n", "acr": "eidas2", "sub": "s" });
+        let check =
+            |claims: Value| check_id_token(claims.as_object().unwrap(), "http://w/fcplus", "mcf", "n", now);
+        assert_eq!(check(good.clone()), Ok(()));
+        for (field, value, why) in [
+            ("iss", json!("http://w/laposte"), "another issuer"),
+            ("aud", json!("elu"), "another audience"),
+            ("exp", json!(now.timestamp()), "expired"),
+            ("nonce", json!("other"), "replayed nonce"),
+            ("acr", json!("eidas1"), "too low a level"),
+            ("sub", json!(""), "no subject"),
+        ] {
+            let mut claims = good.clone();
+            claims[field] = value;
+            assert!(check(claims).is_err(), "{why} must be refused");
+        }
+    }
+}

@@ -1,0 +1,384 @@
+//! Tokens as FranceConnect+ exchanges them: a JWT signed with ES256, then encrypted to the
+//! recipient's key (RSA-OAEP for RSA keys, ECDH-ES for P-256 keys, content always A256GCM).
+//! The cryptography is josekit's (over OpenSSL); nothing here is hand-written crypto. The
+//! providers' keys live in `federation-keys.json` next to the database, never in it.
+
+use crate::WorldError;
+use josekit::jwe::{self, JweDecrypter, JweEncrypter, JweHeader};
+use josekit::jwk::{alg::ec::EcCurve, Jwk, JwkSet};
+use josekit::jws::{JwsHeader, JwsVerifier, ES256};
+use josekit::jwt::{self, JwtPayload};
+use josekit::JoseError;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::io::Write;
+use std::path::Path;
+
+const KEYS_FILE: &str = "federation-keys.json";
+/// The only content encryption FranceConnect+ uses.
+pub const CONTENT_ENCRYPTION: &str = "A256GCM";
+pub const SIGNING_ALG: &str = "ES256";
+
+/// Why a token could not be made or read; the detail is for logs, never for people.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("{0}: {1}")]
+    Jose(&'static str, #[source] JoseError),
+    #[error("{0}")]
+    Rule(&'static str),
+}
+
+fn failed(context: &'static str) -> impl FnOnce(JoseError) -> TokenError {
+    move |source| TokenError::Jose(context, source)
+}
+
+/// The public half of a key, keeping its `kid`, `alg` and `use` (josekit drops them), so that
+/// headers name the key and decrypters find it.
+fn public_of(private: &Jwk) -> Result<Jwk, JoseError> {
+    let mut public = private.to_public_key()?;
+    if let Some(kid) = private.key_id() {
+        public.set_key_id(kid);
+    }
+    if let Some(alg) = private.algorithm() {
+        public.set_algorithm(alg);
+    }
+    if let Some(key_use) = private.key_use() {
+        public.set_key_use(key_use);
+    }
+    Ok(public)
+}
+
+/// A provider's ES256 key pair.
+pub struct SigningKey {
+    private: Jwk,
+    public: Jwk,
+}
+
+impl SigningKey {
+    fn generate(kid: &str) -> Result<Self, JoseError> {
+        let mut private = Jwk::generate_ec_key(EcCurve::P256)?;
+        private.set_key_id(kid);
+        private.set_algorithm(SIGNING_ALG);
+        private.set_key_use("sig");
+        Self::from_private(private)
+    }
+
+    fn from_private(private: Jwk) -> Result<Self, JoseError> {
+        let public = public_of(&private)?;
+        Ok(Self { private, public })
+    }
+
+    pub fn public(&self) -> &Jwk {
+        &self.public
+    }
+
+    pub fn jwks(&self) -> JwkSet {
+        let mut set = JwkSet::new();
+        set.push_key(self.public.clone());
+        set
+    }
+}
+
+/// A decryption key pair (ours, or a demo relying party's).
+pub struct DecryptionKey {
+    private: Jwk,
+    public: Jwk,
+}
+
+impl DecryptionKey {
+    /// An RSA-2048 key for RSA-OAEP.
+    pub fn generate_rsa(kid: &str) -> Result<Self, JoseError> {
+        let mut private = Jwk::generate_rsa_key(2048)?;
+        private.set_algorithm("RSA-OAEP");
+        Self::finish(private, kid)
+    }
+
+    /// A P-256 key for ECDH-ES.
+    pub fn generate_ec(kid: &str) -> Result<Self, JoseError> {
+        let mut private = Jwk::generate_ec_key(EcCurve::P256)?;
+        private.set_algorithm("ECDH-ES");
+        Self::finish(private, kid)
+    }
+
+    fn finish(mut private: Jwk, kid: &str) -> Result<Self, JoseError> {
+        private.set_key_id(kid);
+        private.set_key_use("enc");
+        let public = public_of(&private)?;
+        Ok(Self { private, public })
+    }
+
+    pub fn public(&self) -> &Jwk {
+        &self.public
+    }
+
+    pub fn private(&self) -> &Jwk {
+        &self.private
+    }
+}
+
+/// The encryption algorithm a recipient's public key calls for.
+fn encrypter_for(recipient: &Jwk) -> Result<Box<dyn JweEncrypter>, JoseError> {
+    Ok(match recipient.key_type() {
+        "RSA" => Box::new(jwe::RSA_OAEP.encrypter_from_jwk(recipient)?),
+        _ => Box::new(jwe::ECDH_ES.encrypter_from_jwk(recipient)?),
+    })
+}
+
+fn decrypter_for(key: &Jwk) -> Result<Box<dyn JweDecrypter>, JoseError> {
+    Ok(match key.key_type() {
+        "RSA" => Box::new(jwe::RSA_OAEP.decrypter_from_jwk(key)?),
+        _ => Box::new(jwe::ECDH_ES.decrypter_from_jwk(key)?),
+    })
+}
+
+/// Whether a relying party's public key can receive our tokens: an RSA key of 2048 bits or more,
+/// or a P-256 key, with no private part.
+pub fn check_recipient_key(jwk: &Jwk) -> Result<(), &'static str> {
+    if jwk.parameter("d").is_some() {
+        return Err("the key holds a private part: register the public key only");
+    }
+    match jwk.key_type() {
+        "RSA" => {
+            let bits = jwk
+                .parameter("n")
+                .and_then(Value::as_str)
+                .map_or(0, |n| n.trim_end_matches('=').len() * 6);
+            if bits < 2040 {
+                return Err("RSA keys must have at least 2048 bits");
+            }
+        }
+        "EC" if jwk.curve() == Some("P-256") => {}
+        _ => return Err("the key must be RSA (RSA-OAEP) or EC P-256 (ECDH-ES)"),
+    }
+    encrypter_for(jwk)
+        .map(|_| ())
+        .map_err(|_| "the key cannot encrypt")
+}
+
+/// Signs `claims` with ES256 and encrypts the result to `recipient`.
+pub fn seal(claims: &Map<String, Value>, signer: &SigningKey, recipient: &Jwk) -> Result<String, TokenError> {
+    let mut header = JwsHeader::new();
+    header.set_token_type("JWT");
+    if let Some(kid) = signer.private.key_id() {
+        header.set_key_id(kid);
+    }
+    let payload = JwtPayload::from_map(claims.clone()).map_err(failed("claims"))?;
+    let es256 = ES256
+        .signer_from_jwk(&signer.private)
+        .map_err(failed("signing key"))?;
+    let signed = jwt::encode_with_signer(&payload, &header, &es256).map_err(failed("signature"))?;
+    let encrypter = encrypter_for(recipient).map_err(failed("recipient key"))?;
+    let mut header = JweHeader::new();
+    header.set_content_encryption(CONTENT_ENCRYPTION);
+    header.set_content_type("JWT");
+    if let Some(kid) = recipient.key_id() {
+        header.set_key_id(kid);
+    }
+    jwe::serialize_compact(signed.as_bytes(), &header, encrypter.as_ref()).map_err(failed("encryption"))
+}
+
+/// Decrypts `token` with `key`, then checks its ES256 signature against `issuer_keys`.
+/// Returns the claims; the caller checks `iss`, `aud`, `exp` and `nonce`.
+pub fn open(token: &str, key: &Jwk, issuer_keys: &JwkSet) -> Result<Map<String, Value>, TokenError> {
+    let decrypter = decrypter_for(key).map_err(failed("decryption key"))?;
+    let (signed, header) =
+        jwe::deserialize_compact(token, decrypter.as_ref()).map_err(failed("decryption"))?;
+    if header.content_encryption() != Some(CONTENT_ENCRYPTION) {
+        return Err(TokenError::Rule("content encryption must be A256GCM"));
+    }
+    let signed =
+        String::from_utf8(signed).map_err(|_| TokenError::Rule("the decrypted token is not text"))?;
+    let verifiers: Vec<(Option<String>, Box<dyn JwsVerifier>)> = issuer_keys
+        .keys()
+        .into_iter()
+        .filter_map(|jwk| {
+            let verifier = ES256.verifier_from_jwk(jwk).ok()?;
+            Some((
+                jwk.key_id().map(str::to_owned),
+                Box::new(verifier) as Box<dyn JwsVerifier>,
+            ))
+        })
+        .collect();
+    let (payload, _) = jwt::decode_with_verifier_selector(&signed, |header| {
+        // Only ES256, and only the issuer's key named by `kid` (any of them when unnamed).
+        if header.algorithm() != Some(SIGNING_ALG) {
+            return Ok(None);
+        }
+        Ok(verifiers
+            .iter()
+            .find(|(kid, _)| header.key_id().is_none() || kid.as_deref() == header.key_id())
+            .map(|(_, verifier)| verifier.as_ref()))
+    })
+    .map_err(failed("signature"))?;
+    Ok(payload.claims_set().clone())
+}
+
+/// Everything the two providers keep secret: signing keys, FranceConnect+'s decryption key
+/// (La Poste encrypts to it), the keys of the pairwise `sub`, and FranceConnect+'s client secret
+/// at La Poste. Created on first start, then read back so tokens and `sub`s survive restarts.
+pub struct FederationKeys {
+    pub fcplus_signing: SigningKey,
+    pub laposte_signing: SigningKey,
+    pub fcplus_decryption: DecryptionKey,
+    pub fcplus_pairwise: [u8; 32],
+    pub laposte_pairwise: [u8; 32],
+    pub fcplus_client_secret: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredKeys {
+    fcplus_signing: Map<String, Value>,
+    laposte_signing: Map<String, Value>,
+    fcplus_decryption: Map<String, Value>,
+    fcplus_pairwise: String,
+    laposte_pairwise: String,
+    fcplus_client_secret: String,
+}
+
+fn random_hex() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn corrupt(what: &str) -> WorldError {
+    WorldError::Corrupt(format!("{KEYS_FILE}: {what}"))
+}
+
+impl FederationKeys {
+    /// Reads `federation-keys.json` from `data_dir`, creating it (mode 0600) on first start.
+    pub fn load_or_create(data_dir: &Path) -> Result<Self, WorldError> {
+        let path = data_dir.join(KEYS_FILE);
+        let stored = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|_| corrupt("unreadable"))?,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let generated = (|| -> Result<StoredKeys, JoseError> {
+                    Ok(StoredKeys {
+                        fcplus_signing: SigningKey::generate("fcplus-es256-1")?.private.as_ref().clone(),
+                        laposte_signing: SigningKey::generate("laposte-es256-1")?.private.as_ref().clone(),
+                        fcplus_decryption: DecryptionKey::generate_ec("fcplus-ecdh-1")?
+                            .private
+                            .as_ref()
+                            .clone(),
+                        fcplus_pairwise: random_hex(),
+                        laposte_pairwise: random_hex(),
+                        fcplus_client_secret: random_hex(),
+                    })
+                })()
+                .map_err(|error| WorldError::Corrupt(format!("key generation: {error}")))?;
+                write_private_file(&path, &serde_json::to_vec(&generated).expect("keys serialise"))?;
+                generated
+            }
+            Err(error) => return Err(error.into()),
+        };
+        Self::decode(stored)
+    }
+
+    fn decode(stored: StoredKeys) -> Result<Self, WorldError> {
+        let jwk = |map: Map<String, Value>| Jwk::from_map(map).map_err(|_| corrupt("bad key"));
+        let pairwise = |text: &str| -> Result<[u8; 32], WorldError> {
+            hex::decode(text)
+                .ok()
+                .and_then(|bytes| bytes.try_into().ok())
+                .ok_or_else(|| corrupt("bad pairwise key"))
+        };
+        let decryption = jwk(stored.fcplus_decryption)?;
+        Ok(Self {
+            fcplus_signing: SigningKey::from_private(jwk(stored.fcplus_signing)?)
+                .map_err(|_| corrupt("bad key"))?,
+            laposte_signing: SigningKey::from_private(jwk(stored.laposte_signing)?)
+                .map_err(|_| corrupt("bad key"))?,
+            fcplus_decryption: DecryptionKey {
+                public: public_of(&decryption).map_err(|_| corrupt("bad key"))?,
+                private: decryption,
+            },
+            fcplus_pairwise: pairwise(&stored.fcplus_pairwise)?,
+            laposte_pairwise: pairwise(&stored.laposte_pairwise)?,
+            fcplus_client_secret: stored.fcplus_client_secret,
+        })
+    }
+}
+
+/// Written whole then renamed, readable by the owner only: these keys sign identities.
+fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), WorldError> {
+    let temporary = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&temporary)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, path)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn claims() -> Map<String, Value> {
+        json!({ "iss": "http://monde.invalid/fcplus", "sub": "abc", "given_name": "Jean Édouard" })
+            .as_object()
+            .unwrap()
+            .clone()
+    }
+
+    #[test]
+    fn sealed_tokens_open_with_the_recipient_key_and_the_issuer_jwks() {
+        let issuer = SigningKey::generate("issuer").unwrap();
+        for recipient in [
+            DecryptionKey::generate_rsa("rp-rsa").unwrap(),
+            DecryptionKey::generate_ec("rp-ec").unwrap(),
+        ] {
+            let token = seal(&claims(), &issuer, recipient.public()).unwrap();
+            assert_eq!(token.split('.').count(), 5, "a compact JWE has five parts");
+            let opened = open(&token, recipient.private(), &issuer.jwks()).unwrap();
+            assert_eq!(opened["given_name"], "Jean Édouard");
+        }
+    }
+
+    #[test]
+    fn another_issuer_or_another_recipient_cannot_pass() {
+        let issuer = SigningKey::generate("issuer").unwrap();
+        let impostor = SigningKey::generate("issuer").unwrap();
+        let recipient = DecryptionKey::generate_ec("rp").unwrap();
+        let other = DecryptionKey::generate_ec("rp").unwrap();
+        let forged = seal(&claims(), &impostor, recipient.public()).unwrap();
+        assert!(
+            open(&forged, recipient.private(), &issuer.jwks()).is_err(),
+            "a signature by another key is refused even with the same kid"
+        );
+        let token = seal(&claims(), &issuer, recipient.public()).unwrap();
+        assert!(open(&token, other.private(), &issuer.jwks()).is_err());
+    }
+
+    #[test]
+    fn only_public_rsa_2048_or_p256_keys_are_accepted_as_recipients() {
+        let rsa = DecryptionKey::generate_rsa("k").unwrap();
+        assert!(check_recipient_key(rsa.public()).is_ok());
+        assert!(
+            check_recipient_key(rsa.private()).is_err(),
+            "private parts are refused"
+        );
+        let ec = DecryptionKey::generate_ec("k").unwrap();
+        assert!(check_recipient_key(ec.public()).is_ok());
+        let small = Jwk::generate_rsa_key(1024).unwrap().to_public_key().unwrap();
+        assert!(check_recipient_key(&small).is_err());
+    }
+
+    #[test]
+    fn keys_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = FederationKeys::load_or_create(dir.path()).unwrap();
+        let again = FederationKeys::load_or_create(dir.path()).unwrap();
+        assert_eq!(first.fcplus_signing.public(), again.fcplus_signing.public());
+        assert_eq!(first.fcplus_pairwise, again.fcplus_pairwise);
+        assert_eq!(first.fcplus_client_secret, again.fcplus_client_secret);
+    }
+}

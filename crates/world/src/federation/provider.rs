@@ -1,0 +1,377 @@
+//! The endpoints both providers share: token (code → id_token + access token), userinfo
+//! (`application/jwt`), discovery and JWKS. Errors answer in the standard OAuth form
+//! (`{"error", "error_description"}`, `WWW-Authenticate` at userinfo).
+
+use super::jose::{self, SigningKey};
+use super::registry::{Client, Encryption};
+use super::rules::{self, OAuthError, Refusal};
+use super::store::random_token;
+use super::{base_url, Federation, ProviderKind, TokenGrant};
+use axum::extract::rejection::FormRejection;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Form, Json, Router};
+use base64::Engine;
+use josekit::jwk::Jwk;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+type Shared = State<Arc<Federation>>;
+
+pub fn routes() -> Router<Arc<Federation>> {
+    let mut router = Router::new();
+    for provider in [ProviderKind::FranceConnectPlus, ProviderKind::LaPoste] {
+        let path = provider.path();
+        router = router
+            .route(
+                &format!("{path}/token"),
+                axum::routing::post(move |state, headers, form| token(state, headers, form, provider)),
+            )
+            .route(
+                &format!("{path}/userinfo"),
+                get(move |state, headers| userinfo(state, headers, provider))
+                    .post(move |state, headers| userinfo(state, headers, provider)),
+            )
+            .route(&format!("{path}/jwks"), get(move |state| jwks(state, provider)))
+            .route(
+                &format!("{path}/.well-known/openid-configuration"),
+                get(move |state, headers| discovery(state, headers, provider)),
+            );
+    }
+    router
+}
+
+fn signing_key(federation: &Federation, provider: ProviderKind) -> &SigningKey {
+    match provider {
+        ProviderKind::FranceConnectPlus => &federation.keys.fcplus_signing,
+        ProviderKind::LaPoste => &federation.keys.laposte_signing,
+    }
+}
+
+fn pairwise_key(federation: &Federation, provider: ProviderKind) -> &[u8; 32] {
+    match provider {
+        ProviderKind::FranceConnectPlus => &federation.keys.fcplus_pairwise,
+        ProviderKind::LaPoste => &federation.keys.laposte_pairwise,
+    }
+}
+
+/// A standard OAuth error answer.
+pub struct OAuthFailure {
+    status: StatusCode,
+    refusal: Refusal,
+}
+
+impl OAuthFailure {
+    fn new(refusal: Refusal) -> Self {
+        let status = match refusal.error {
+            OAuthError::InvalidClient | OAuthError::InvalidToken => StatusCode::UNAUTHORIZED,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        Self { status, refusal }
+    }
+
+    fn of(error: OAuthError, description: &'static str) -> Self {
+        Self::new(Refusal { error, description })
+    }
+
+    fn server(error: impl std::fmt::Display) -> Self {
+        tracing::error!(%error, "token endpoint failed");
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            refusal: Refusal {
+                error: OAuthError::InvalidRequest,
+                description: "the provider failed; try again",
+            },
+        }
+    }
+}
+
+impl IntoResponse for OAuthFailure {
+    fn into_response(self) -> Response {
+        tracing::info!(
+            error = self.refusal.error.code(),
+            description = self.refusal.description,
+            "OAuth request refused"
+        );
+        let body = Json(json!({
+            "error": self.refusal.error.code(),
+            "error_description": self.refusal.description,
+        }));
+        let mut response = (self.status, [(header::CACHE_CONTROL, "no-store")], body).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            let challenge = format!(
+                "Bearer error=\"{}\", error_description=\"{}\"",
+                self.refusal.error.code(),
+                self.refusal.description
+            );
+            if let Ok(value) = challenge.parse() {
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+            }
+        }
+        response
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    grant_type: Option<String>,
+    code: Option<String>,
+    redirect_uri: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+/// `client_secret_basic` (Authorization header) or `client_secret_post` (form fields).
+fn client_credentials(headers: &HeaderMap, form: &TokenForm) -> Option<(String, String)> {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Basic "))
+        .and_then(|encoded| {
+            base64::engine::general_purpose::STANDARD
+                .decode(encoded.trim())
+                .ok()
+        })
+        .and_then(|decoded| String::from_utf8(decoded).ok());
+    if let Some(decoded) = basic {
+        let (id, secret) = decoded.split_once(':')?;
+        let decode = |text: &str| {
+            reqwest::Url::parse(&format!("http://x/?v={text}"))
+                .ok()
+                .and_then(|url| url.query_pairs().next().map(|(_, value)| value.into_owned()))
+        };
+        return Some((decode(id)?, decode(secret)?));
+    }
+    Some((form.client_id.clone()?, form.client_secret.clone()?))
+}
+
+/// The key a client's tokens are encrypted to: registered inline, or read from its JWKS URL.
+pub async fn recipient_key(federation: &Federation, client: &Client) -> Result<Jwk, String> {
+    match &client.encryption {
+        Encryption::Jwk(jwk) => Ok(jwk.as_ref().clone()),
+        Encryption::JwksUri(uri) => {
+            let set = federation
+                .jwks_cache
+                .fetch(&federation.http, uri)
+                .await
+                .map_err(|error| format!("JWKS of {} unreadable: {error}", client.client_id))?;
+            set.keys()
+                .into_iter()
+                .find(|jwk| jwk.key_use() != Some("sig") && jose::check_recipient_key(jwk).is_ok())
+                .cloned()
+                .ok_or_else(|| format!("no encryption key in the JWKS of {}", client.client_id))
+        }
+    }
+}
+
+async fn token(
+    State(federation): Shared,
+    headers: HeaderMap,
+    form: Result<Form<TokenForm>, FormRejection>,
+    provider: ProviderKind,
+) -> Result<Response, OAuthFailure> {
+    let Form(form) = form.map_err(|_| {
+        OAuthFailure::of(
+            OAuthError::InvalidRequest,
+            "the body must be application/x-www-form-urlencoded",
+        )
+    })?;
+    let base = base_url(&headers);
+    let (client_id, secret) = client_credentials(&headers, &form).ok_or(OAuthFailure::of(
+        OAuthError::InvalidClient,
+        "client authentication is required (client_secret_basic or client_secret_post)",
+    ))?;
+    let client = federation
+        .client(provider, &client_id, &base)
+        .await
+        .map_err(OAuthFailure::server)?
+        .filter(|client| client.secret_matches(&secret))
+        .ok_or(OAuthFailure::of(
+            OAuthError::InvalidClient,
+            "unknown client or wrong secret",
+        ))?;
+    if form.grant_type.as_deref() != Some("authorization_code") {
+        return Err(OAuthFailure::of(
+            OAuthError::UnsupportedGrantType,
+            "only grant_type=authorization_code is supported",
+        ));
+    }
+    let code = form.code.as_deref().ok_or(OAuthFailure::of(
+        OAuthError::InvalidRequest,
+        "the code parameter is missing",
+    ))?;
+    let store = federation.store(provider);
+    let now = federation.world.now();
+    let grant = rules::redeem(
+        store.codes.take(code),
+        &client.client_id,
+        form.redirect_uri.as_deref(),
+        now,
+    )
+    .map_err(OAuthFailure::new)?;
+    let sub = rules::pairwise_sub(
+        pairwise_key(&federation, provider),
+        &client.client_id,
+        &grant.subject,
+    );
+    let issuer = provider.issuer(&base);
+    let mut claims = Map::new();
+    claims.insert("iss".into(), issuer.clone().into());
+    claims.insert("sub".into(), sub.clone().into());
+    claims.insert("aud".into(), client.client_id.clone().into());
+    claims.insert("exp".into(), (now + rules::ID_TOKEN_LIFETIME).timestamp().into());
+    claims.insert("iat".into(), now.timestamp().into());
+    claims.insert("auth_time".into(), grant.auth_time.timestamp().into());
+    claims.insert("nonce".into(), grant.nonce.clone().into());
+    claims.insert("acr".into(), grant.acr.as_str().into());
+    claims.insert("amr".into(), json!(grant.amr));
+    let recipient = recipient_key(&federation, &client)
+        .await
+        .map_err(OAuthFailure::server)?;
+    let id_token =
+        jose::seal(&claims, signing_key(&federation, provider), &recipient).map_err(OAuthFailure::server)?;
+    let access_token = random_token();
+    store.tokens.insert(
+        access_token.clone(),
+        TokenGrant {
+            client_id: client.client_id.clone(),
+            sub,
+            scopes: grant.scopes.clone(),
+            identity: grant.identity,
+        },
+        now + rules::ACCESS_TOKEN_LIFETIME,
+        now,
+    );
+    if provider == ProviderKind::FranceConnectPlus {
+        federation.issued_id_tokens.insert(
+            hex::encode(Sha256::digest(id_token.as_bytes())),
+            client.client_id.clone(),
+            now + chrono::TimeDelta::hours(12),
+            now,
+        );
+    }
+    tracing::info!(provider = provider.path(), client = %client.client_id, "tokens issued");
+    let body = Json(json!({
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": rules::ACCESS_TOKEN_LIFETIME.num_seconds(),
+        "id_token": id_token,
+        "scope": grant.scopes.join(" "),
+    }));
+    Ok((
+        [(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")],
+        body,
+    )
+        .into_response())
+}
+
+async fn userinfo(
+    State(federation): Shared,
+    headers: HeaderMap,
+    provider: ProviderKind,
+) -> Result<Response, OAuthFailure> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or(OAuthFailure::of(
+            OAuthError::InvalidToken,
+            "a Bearer access token is required",
+        ))?;
+    let now = federation.world.now();
+    let grant = federation
+        .store(provider)
+        .tokens
+        .get(token, now)
+        .ok_or(OAuthFailure::of(
+            OAuthError::InvalidToken,
+            "the access token is unknown or expired (60 seconds)",
+        ))?;
+    let base = base_url(&headers);
+    let client = federation
+        .client(provider, &grant.client_id, &base)
+        .await
+        .map_err(OAuthFailure::server)?
+        .ok_or(OAuthFailure::of(
+            OAuthError::InvalidToken,
+            "the client is no longer registered",
+        ))?;
+    let mut claims = rules::released_claims(&grant.sub, &grant.identity, &grant.scopes);
+    claims.insert("iss".into(), provider.issuer(&base).into());
+    claims.insert("aud".into(), grant.client_id.clone().into());
+    claims.insert("iat".into(), now.timestamp().into());
+    let recipient = recipient_key(&federation, &client)
+        .await
+        .map_err(OAuthFailure::server)?;
+    let sealed =
+        jose::seal(&claims, signing_key(&federation, provider), &recipient).map_err(OAuthFailure::server)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/jwt"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        sealed,
+    )
+        .into_response())
+}
+
+async fn jwks(State(federation): Shared, provider: ProviderKind) -> Response {
+    let set = signing_key(&federation, provider).jwks();
+    let value: Value = serde_json::to_value(set.as_ref()).unwrap_or_default();
+    ([(header::CACHE_CONTROL, "public, max-age=300")], Json(value)).into_response()
+}
+
+async fn discovery(State(_): Shared, headers: HeaderMap, provider: ProviderKind) -> Json<Value> {
+    let issuer = provider.issuer(&base_url(&headers));
+    let acr: &[&str] = match provider {
+        ProviderKind::FranceConnectPlus => &["eidas2", "eidas3"],
+        ProviderKind::LaPoste => &["eidas2"],
+    };
+    let mut scopes = vec!["openid", rules::PIVOT_SCOPE];
+    scopes.extend(rules::PIVOT_CLAIMS);
+    scopes.extend(rules::CONTACT_CLAIMS);
+    let mut claims = vec![
+        "sub",
+        "iss",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "nonce",
+        "acr",
+        "amr",
+    ];
+    claims.extend(rules::PIVOT_CLAIMS);
+    claims.extend(rules::CONTACT_CLAIMS);
+    Json(json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/authorize"),
+        "token_endpoint": format!("{issuer}/token"),
+        "userinfo_endpoint": format!("{issuer}/userinfo"),
+        "jwks_uri": format!("{issuer}/jwks"),
+        "end_session_endpoint": format!("{issuer}/session/end"),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code"],
+        "subject_types_supported": ["pairwise"],
+        "scopes_supported": scopes,
+        "claims_supported": claims,
+        "acr_values_supported": acr,
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "id_token_signing_alg_values_supported": [jose::SIGNING_ALG],
+        "id_token_encryption_alg_values_supported": ["RSA-OAEP", "ECDH-ES"],
+        "id_token_encryption_enc_values_supported": [jose::CONTENT_ENCRYPTION],
+        "userinfo_signing_alg_values_supported": [jose::SIGNING_ALG],
+        "userinfo_encryption_alg_values_supported": ["RSA-OAEP", "ECDH-ES"],
+        "userinfo_encryption_enc_values_supported": [jose::CONTENT_ENCRYPTION],
+        "request_parameter_supported": false,
+        "claims_parameter_supported": false,
+        "frontchannel_logout_supported": false,
+        "service_documentation": "IDN Sandbox — simulation ; aucun service réel n'est contacté",
+    }))
+}

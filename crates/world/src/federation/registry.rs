@@ -1,0 +1,359 @@
+//! Relying parties registered with the simulated FranceConnect+: a developer of a real service
+//! registers a client (name, redirect URIs, logout URIs, encryption key or JWKS URL) from the API
+//! or `idn rp register`, gets a client id and a secret shown once, and points their own OpenID
+//! Connect client at the sandbox. The demo sites are built in and never stored.
+
+use super::jose::check_recipient_key;
+use super::store::random_token;
+use crate::{World, WorldError};
+use chrono::{DateTime, Utc};
+use josekit::jwk::Jwk;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::{Row, SqlitePool};
+use utoipa::ToSchema;
+
+/// A relying party to register.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NewRelyingParty {
+    /// The service's name, shown on "Je choisis un moyen pour me connecter sur : …".
+    pub name: String,
+    /// Where codes are sent back; matched exactly.
+    pub redirect_uris: Vec<String>,
+    /// Where `end_session` may send the person back after logout; matched exactly.
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Public key the id_token and userinfo are encrypted to: RSA (RSA-OAEP, 2048 bits or more)
+    /// or EC P-256 (ECDH-ES). Give this or `jwks_uri`.
+    #[schema(value_type = Option<Object>)]
+    pub encryption_jwk: Option<serde_json::Value>,
+    /// Where the relying party publishes its encryption key. Give this or `encryption_jwk`.
+    pub jwks_uri: Option<String>,
+}
+
+/// A registered relying party, without its secret.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RelyingPartyView {
+    pub client_id: String,
+    pub name: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    #[schema(value_type = Option<Object>)]
+    pub encryption_jwk: Option<serde_json::Value>,
+    pub jwks_uri: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// Where the sandbox's FranceConnect+ describes itself (relative to the world's address).
+    pub discovery_path: String,
+}
+
+/// The answer to a registration: the only time the secret is shown.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RegisteredRelyingParty {
+    #[serde(flatten)]
+    pub relying_party: RelyingPartyView,
+    pub client_secret: String,
+}
+
+pub const DISCOVERY_PATH: &str = "/fcplus/.well-known/openid-configuration";
+
+/// Where a client's tokens are encrypted to.
+#[derive(Debug, Clone)]
+pub enum Encryption {
+    Jwk(Box<Jwk>),
+    JwksUri(String),
+}
+
+/// A client of one of the providers, as the token endpoint needs it.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub client_id: String,
+    pub name: String,
+    secret_sha256: [u8; 32],
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub encryption: Encryption,
+}
+
+impl Client {
+    pub fn new(
+        client_id: &str,
+        name: &str,
+        secret: &str,
+        redirect_uris: Vec<String>,
+        post_logout_redirect_uris: Vec<String>,
+        encryption: Encryption,
+    ) -> Self {
+        Self {
+            client_id: client_id.to_owned(),
+            name: name.to_owned(),
+            secret_sha256: Sha256::digest(secret.as_bytes()).into(),
+            redirect_uris,
+            post_logout_redirect_uris,
+            encryption,
+        }
+    }
+
+    /// Compares digests, so the comparison takes the same time wherever the secrets differ.
+    pub fn secret_matches(&self, secret: &str) -> bool {
+        let given: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
+        given
+            .iter()
+            .zip(self.secret_sha256.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+    }
+}
+
+fn invalid(message: impl Into<String>) -> WorldError {
+    WorldError::bad_request("invalid_relying_party", message)
+}
+
+fn check_uri(uri: &str, what: &str) -> Result<(), WorldError> {
+    let parsed = reqwest::Url::parse(uri)
+        .map_err(|_| invalid(format!("{what} « {uri} » n'est pas une adresse absolue valide.")))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.fragment().is_some() || uri.len() > 500 {
+        return Err(invalid(format!(
+            "{what} « {uri} » doit être une adresse http(s) sans fragment (#)."
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a registration before anything is stored.
+fn check(new: &NewRelyingParty) -> Result<Option<Jwk>, WorldError> {
+    let name = new.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(invalid(
+            "Le nom du service est obligatoire (100 caractères au plus).",
+        ));
+    }
+    if new.redirect_uris.is_empty() || new.redirect_uris.len() > 10 {
+        return Err(invalid(
+            "Indiquez entre 1 et 10 adresses de retour (redirect_uris).",
+        ));
+    }
+    for uri in &new.redirect_uris {
+        check_uri(uri, "L'adresse de retour")?;
+    }
+    for uri in &new.post_logout_redirect_uris {
+        check_uri(uri, "L'adresse de retour après déconnexion")?;
+    }
+    match (&new.encryption_jwk, &new.jwks_uri) {
+        (Some(jwk), None) => {
+            let object = jwk
+                .as_object()
+                .cloned()
+                .ok_or_else(|| invalid("La clé de chiffrement doit être un objet JWK."))?;
+            let jwk = Jwk::from_map(object).map_err(|_| invalid("La clé de chiffrement n'est pas une JWK valide."))?;
+            check_recipient_key(&jwk)
+                .map_err(|reason| invalid(format!("Clé de chiffrement refusée : {reason}.")))?;
+            Ok(Some(jwk))
+        }
+        (None, Some(uri)) => {
+            check_uri(uri, "L'adresse JWKS")?;
+            Ok(None)
+        }
+        _ => Err(invalid(
+            "Indiquez soit une clé publique de chiffrement (encryption_jwk), soit l'adresse de vos clés (jwks_uri).",
+        )),
+    }
+}
+
+pub async fn register(
+    pool: &SqlitePool,
+    new: NewRelyingParty,
+    now: DateTime<Utc>,
+) -> Result<RegisteredRelyingParty, WorldError> {
+    let jwk = check(&new)?;
+    let client_id = random_token();
+    let client_secret = random_token();
+    sqlx::query("INSERT INTO relying_parties (client_id, secret_sha256, name, redirect_uris, post_logout_redirect_uris, encryption_jwk, jwks_uri, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(&client_id)
+        .bind(hex::encode(Sha256::digest(client_secret.as_bytes())))
+        .bind(new.name.trim())
+        .bind(serde_json::to_string(&new.redirect_uris).expect("strings serialise"))
+        .bind(serde_json::to_string(&new.post_logout_redirect_uris).expect("strings serialise"))
+        .bind(jwk.map(|jwk| jwk.to_string()))
+        .bind(&new.jwks_uri)
+        .bind(now.to_rfc3339())
+        .execute(pool)
+        .await?;
+    tracing::info!(%client_id, name = new.name.trim(), "relying party registered");
+    Ok(RegisteredRelyingParty {
+        relying_party: view(pool, &client_id).await?,
+        client_secret,
+    })
+}
+
+fn corrupt(what: &str) -> WorldError {
+    WorldError::Corrupt(format!("relying party: {what}"))
+}
+
+const COLUMNS: &str =
+    "client_id, secret_sha256, name, redirect_uris, post_logout_redirect_uris, encryption_jwk, jwks_uri, created_at";
+
+fn row_to_parts(row: &sqlx::sqlite::SqliteRow) -> Result<(Client, RelyingPartyView), WorldError> {
+    let list = |column: &str| -> Result<Vec<String>, WorldError> {
+        serde_json::from_str(row.get(column)).map_err(|_| corrupt(column))
+    };
+    let jwk_text: Option<String> = row.get("encryption_jwk");
+    let jwks_uri: Option<String> = row.get("jwks_uri");
+    let jwk_value: Option<serde_json::Value> = jwk_text
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|_| corrupt("encryption_jwk"))?;
+    let encryption = match (&jwk_value, &jwks_uri) {
+        (Some(value), _) => Encryption::Jwk(Box::new(
+            Jwk::from_map(value.as_object().cloned().unwrap_or_default())
+                .map_err(|_| corrupt("encryption_jwk"))?,
+        )),
+        (None, Some(uri)) => Encryption::JwksUri(uri.clone()),
+        (None, None) => return Err(corrupt("no encryption key")),
+    };
+    let secret_sha256: [u8; 32] = hex::decode(row.get::<&str, _>("secret_sha256"))
+        .ok()
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or_else(|| corrupt("secret digest"))?;
+    let client = Client {
+        client_id: row.get("client_id"),
+        name: row.get("name"),
+        secret_sha256,
+        redirect_uris: list("redirect_uris")?,
+        post_logout_redirect_uris: list("post_logout_redirect_uris")?,
+        encryption,
+    };
+    let view = RelyingPartyView {
+        client_id: client.client_id.clone(),
+        name: client.name.clone(),
+        redirect_uris: client.redirect_uris.clone(),
+        post_logout_redirect_uris: client.post_logout_redirect_uris.clone(),
+        encryption_jwk: jwk_value,
+        jwks_uri,
+        created_at: DateTime::parse_from_rfc3339(row.get("created_at"))
+            .map_err(|_| corrupt("created_at"))?
+            .to_utc(),
+        discovery_path: DISCOVERY_PATH.to_owned(),
+    };
+    Ok((client, view))
+}
+
+/// A registered client, or `None` when the id is unknown.
+pub async fn client(pool: &SqlitePool, client_id: &str) -> Result<Option<Client>, WorldError> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM relying_parties WHERE client_id = ?"
+    ))
+    .bind(client_id)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref()
+        .map(row_to_parts)
+        .transpose()
+        .map(|parts| parts.map(|(client, _)| client))
+}
+
+pub async fn view(pool: &SqlitePool, client_id: &str) -> Result<RelyingPartyView, WorldError> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM relying_parties WHERE client_id = ?"
+    ))
+    .bind(client_id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(WorldError::NotFound {
+        what: "fournisseur de service",
+    })?;
+    row_to_parts(&row).map(|(_, view)| view)
+}
+
+pub async fn list(pool: &SqlitePool) -> Result<Vec<RelyingPartyView>, WorldError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM relying_parties ORDER BY created_at, client_id"
+    ))
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| row_to_parts(row).map(|(_, view)| view))
+        .collect()
+}
+
+// ----- HTTP API (documented in the world's OpenAPI) -----
+
+use crate::api::ApiError;
+use axum::extract::{Path, State};
+use axum::Json;
+use std::sync::Arc;
+
+/// Registers a relying party with the sandbox's FranceConnect+; the secret is shown only here.
+#[utoipa::path(post, path = "/api/relying-parties", request_body = NewRelyingParty, responses((status = 200, body = RegisteredRelyingParty), (status = 400, body = ApiError)))]
+pub async fn register_relying_party(
+    State(world): State<Arc<World>>,
+    body: Result<Json<NewRelyingParty>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<RegisteredRelyingParty>, WorldError> {
+    let Json(new) = body?;
+    Ok(Json(register(world.pool(), new, world.now()).await?))
+}
+
+/// Every registered relying party (secrets are never shown again).
+#[utoipa::path(get, path = "/api/relying-parties", responses((status = 200, body = Vec<RelyingPartyView>)))]
+pub async fn list_relying_parties(
+    State(world): State<Arc<World>>,
+) -> Result<Json<Vec<RelyingPartyView>>, WorldError> {
+    Ok(Json(list(world.pool()).await?))
+}
+
+#[utoipa::path(get, path = "/api/relying-parties/{client_id}", params(("client_id" = String, Path)), responses((status = 200, body = RelyingPartyView), (status = 404, body = ApiError)))]
+pub async fn relying_party(
+    State(world): State<Arc<World>>,
+    path: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Result<Json<RelyingPartyView>, WorldError> {
+    let Path(client_id) = path?;
+    Ok(Json(view(world.pool(), &client_id).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::federation::jose::DecryptionKey;
+
+    fn new(jwk: Option<serde_json::Value>, jwks_uri: Option<&str>) -> NewRelyingParty {
+        NewRelyingParty {
+            name: "Service de test".into(),
+            redirect_uris: vec!["https://service.invalid/callback".into()],
+            post_logout_redirect_uris: vec![],
+            encryption_jwk: jwk,
+            jwks_uri: jwks_uri.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn a_registration_needs_one_public_encryption_key_and_absolute_uris() {
+        let key = DecryptionKey::generate_ec("k").unwrap();
+        let public = serde_json::to_value(key.public().as_ref()).unwrap();
+        let private = serde_json::to_value(key.private().as_ref()).unwrap();
+        assert!(check(&new(Some(public.clone()), None)).is_ok());
+        assert!(check(&new(None, Some("https://service.invalid/jwks"))).is_ok());
+        assert!(check(&new(None, None)).is_err(), "a key is required");
+        assert!(check(&new(Some(public.clone()), Some("https://service.invalid/jwks"))).is_err());
+        assert!(
+            check(&new(Some(private), None)).is_err(),
+            "a private key is refused"
+        );
+        let mut relative = new(Some(public), None);
+        relative.redirect_uris = vec!["/callback".into()];
+        assert!(check(&relative).is_err());
+    }
+
+    #[test]
+    fn secrets_are_compared_by_digest() {
+        let client = Client::new(
+            "id",
+            "n",
+            "s3cret",
+            vec![],
+            vec![],
+            Encryption::JwksUri("x".into()),
+        );
+        assert!(client.secret_matches("s3cret"));
+        assert!(!client.secret_matches("s3cre"));
+    }
+}

@@ -1,0 +1,538 @@
+//! FranceConnect+ and the La Poste identity provider as a relying party sees them, over HTTP on
+//! a real world, with approvals given by the device core: the whole chain into Mon Compte
+//! Formation, and each of FranceConnect+'s rules for relying parties with a test that fails when
+//! the rule is broken.
+
+use idn_device::Device;
+use idn_e2e::{activated_device, spawn_world, TestWorld, MOBILE};
+use josekit::jwk::{alg::ec::EcCurve, Jwk, JwkSet};
+use serde_json::{json, Value};
+
+const SECRET: &str = "2580";
+const RP_CALLBACK: &str = "https://service-de-test.invalid/callback";
+const RP_LOGOUT: &str = "https://service-de-test.invalid/au-revoir";
+const STATE: &str = "etat-0123456789abcdef0123456789abcdef";
+const NONCE: &str = "nonce-0123456789abcdef0123456789abcdef";
+
+/// A browser that does not follow redirects, so every hop can be checked.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .unwrap_or_else(|| panic!("a redirect was expected, got {}", response.status()))
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn absolute(base: &str, target: &str) -> String {
+    if target.starts_with("http") {
+        target.to_owned()
+    } else {
+        format!("{base}{target}")
+    }
+}
+
+fn query_param(url: &str, name: &str) -> Option<String> {
+    reqwest::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
+/// A relying party registered through the API, with its own P-256 decryption key.
+struct RelyingParty {
+    client_id: String,
+    secret: String,
+    key: Jwk,
+}
+
+async fn register(world: &TestWorld, name: &str) -> RelyingParty {
+    let mut key = Jwk::generate_ec_key(EcCurve::P256).unwrap();
+    key.set_key_id(format!("{name}-enc"));
+    key.set_key_use("enc");
+    let mut public = key.to_public_key().unwrap();
+    public.set_key_id(format!("{name}-enc"));
+    let public = serde_json::to_value(public.as_ref()).unwrap();
+    let response = browser()
+        .post(format!("{}/api/relying-parties", world.running.base_url()))
+        .json(&json!({
+            "name": name,
+            "redirect_uris": [RP_CALLBACK],
+            "post_logout_redirect_uris": [RP_LOGOUT],
+            "encryption_jwk": public,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "registration is accepted");
+    let body: Value = response.json().await.unwrap();
+    RelyingParty {
+        client_id: body["client_id"].as_str().unwrap().to_owned(),
+        secret: body["client_secret"].as_str().unwrap().to_owned(),
+        key,
+    }
+}
+
+fn authorize_url(base: &str, rp: &RelyingParty, extra: &[(&str, &str)]) -> String {
+    let mut url = reqwest::Url::parse(&format!("{base}/fcplus/authorize")).unwrap();
+    let mut params = vec![
+        ("response_type", "code"),
+        ("client_id", rp.client_id.as_str()),
+        ("redirect_uri", RP_CALLBACK),
+        ("scope", "openid identite_pivot email"),
+        ("state", STATE),
+        ("nonce", NONCE),
+        ("acr_values", "eidas2"),
+    ];
+    for (name, value) in extra {
+        params.retain(|(key, _)| key != name);
+        if !value.is_empty() {
+            params.push((name, value));
+        }
+    }
+    url.query_pairs_mut().extend_pairs(params);
+    url.to_string()
+}
+
+/// Follows the chain from an authorization URL until a redirect leaves the world (to the
+/// relying party), typing `mobile` at La Poste and approving on `device`. Returns that URL.
+async fn log_in(base: &str, start: &str, mobile: &str, device: &mut Device, approve: bool) -> String {
+    let http = browser();
+    let mut url = start.to_owned();
+    for _ in 0..20 {
+        if !url.starts_with(base) || url.contains("/mcf/callback") || url.contains("/laposte/issue/") {
+            return url;
+        }
+        if url.contains("/laposte/connexion/") {
+            let response = http.post(&url).form(&[("mobile", mobile)]).send().await.unwrap();
+            url = absolute(base, &location(&response));
+            continue;
+        }
+        if url.contains("/laposte/attente/") {
+            let pending = device.pending_requests().await.expect("pending requests");
+            let request = pending.first().expect("the request reached the device");
+            if approve {
+                device
+                    .approve(&request.request_id, SECRET)
+                    .await
+                    .expect("approval");
+            } else {
+                device.decline(&request.request_id).await.expect("refusal");
+            }
+            url = url.replace("/laposte/attente/", "/laposte/suite/");
+            continue;
+        }
+        if url.contains("/fcplus/choix/") && !url.ends_with("/laposte") && !url.contains("echec") {
+            url = format!("{url}/laposte");
+            continue;
+        }
+        let response = http.get(&url).send().await.unwrap();
+        if !response.status().is_redirection() {
+            panic!("stopped at {url} with {}", response.status());
+        }
+        url = absolute(base, &location(&response));
+    }
+    panic!("the login never left the world");
+}
+
+async fn exchange(base: &str, rp: &RelyingParty, code: &str, redirect_uri: &str) -> (u16, Value) {
+    let response = browser()
+        .post(format!("{base}/fcplus/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect_uri),
+            ("client_id", rp.client_id.as_str()),
+            ("client_secret", rp.secret.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn published_keys(base: &str) -> JwkSet {
+    let discovery: Value = browser()
+        .get(format!("{base}/fcplus/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(discovery["issuer"], format!("{base}/fcplus"));
+    let jwks: Value = browser()
+        .get(discovery["jwks_uri"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    JwkSet::from_map(jwks.as_object().unwrap().clone()).unwrap()
+}
+
+/// Decrypts with the relying party's key, verifies ES256 with the published JWKS.
+fn open(token: &str, rp: &RelyingParty, keys: &JwkSet) -> serde_json::Map<String, Value> {
+    let decrypter = josekit::jwe::ECDH_ES.decrypter_from_jwk(&rp.key).unwrap();
+    let (signed, header) =
+        josekit::jwe::deserialize_compact(token, &decrypter).expect("decrypts with the RP key");
+    assert_eq!(header.content_encryption(), Some("A256GCM"));
+    let signed = String::from_utf8(signed).unwrap();
+    let kid = josekit::jwt::decode_header(&signed)
+        .unwrap()
+        .claim("kid")
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let verifier = josekit::jws::ES256.verifier_from_jwk(keys.get(&kid)[0]).unwrap();
+    let (payload, _) = josekit::jwt::decode_with_verifier(&signed, &verifier).expect("signature verifies");
+    payload.claims_set().clone()
+}
+
+async fn setup(seed: u64) -> (TestWorld, Device, String) {
+    let world = spawn_world(seed).await;
+    let (_, device, _) =
+        activated_device(&world.client, world.dir.path(), "jean@exemple.fr", MOBILE, SECRET).await;
+    let base = world.running.base_url();
+    (world, device, base)
+}
+
+#[tokio::test]
+async fn a_registered_relying_party_gets_verified_encrypted_tokens_and_a_stable_pairwise_sub() {
+    let (world, mut device, base) = setup(71).await;
+    let rp = register(&world, "Service de test").await;
+    let other = register(&world, "Autre service").await;
+    let keys = published_keys(&base).await;
+
+    let back = log_in(&base, &authorize_url(&base, &rp, &[]), MOBILE, &mut device, true).await;
+    assert!(
+        back.starts_with(RP_CALLBACK),
+        "the code goes to the registered redirect URI"
+    );
+    assert_eq!(query_param(&back, "state").as_deref(), Some(STATE));
+    let code = query_param(&back, "code").expect("a code");
+    let (status, tokens) = exchange(&base, &rp, &code, RP_CALLBACK).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["expires_in"], 60);
+    let id_token = open(tokens["id_token"].as_str().unwrap(), &rp, &keys);
+    assert_eq!(id_token["iss"], format!("{base}/fcplus"));
+    assert_eq!(id_token["aud"], rp.client_id.as_str());
+    assert_eq!(id_token["nonce"], NONCE);
+    assert_eq!(id_token["acr"], "eidas2");
+    assert_eq!(
+        id_token["amr"],
+        json!(["pin", "pop", "mfa"]),
+        "secret code and device possession"
+    );
+
+    let userinfo = browser()
+        .get(format!("{base}/fcplus/userinfo"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(userinfo.headers()["content-type"], "application/jwt");
+    let claims = open(&userinfo.text().await.unwrap(), &rp, &keys);
+    assert_eq!(claims["sub"], id_token["sub"]);
+    assert_eq!(
+        claims["given_name"], "Jean Édouard",
+        "given names space-separated"
+    );
+    assert_eq!(claims["family_name"], "LEFÈVRE", "family name in upper case");
+    assert_eq!(claims["birthdate"], "1985-02-11");
+    assert_eq!(claims["gender"], "male");
+    assert_eq!(claims["birthplace"], "2B033");
+    assert_eq!(claims["birthcountry"], "99100");
+    assert_eq!(claims["email"], "jean@exemple.fr");
+
+    // Same person, same service: same sub. Another service: another sub.
+    let back = log_in(&base, &authorize_url(&base, &rp, &[]), MOBILE, &mut device, true).await;
+    let (_, again) = exchange(&base, &rp, &query_param(&back, "code").unwrap(), RP_CALLBACK).await;
+    assert_eq!(
+        open(again["id_token"].as_str().unwrap(), &rp, &keys)["sub"],
+        id_token["sub"]
+    );
+    let back = log_in(
+        &base,
+        &authorize_url(&base, &other, &[]),
+        MOBILE,
+        &mut device,
+        true,
+    )
+    .await;
+    let (_, elsewhere) = exchange(&base, &other, &query_param(&back, "code").unwrap(), RP_CALLBACK).await;
+    assert_ne!(
+        open(elsewhere["id_token"].as_str().unwrap(), &other, &keys)["sub"],
+        id_token["sub"],
+        "two services cannot join their records on sub"
+    );
+
+    // RP-initiated logout back to the registered address with the state.
+    let mut logout = reqwest::Url::parse(&format!("{base}/fcplus/session/end")).unwrap();
+    logout
+        .query_pairs_mut()
+        .append_pair("id_token_hint", tokens["id_token"].as_str().unwrap())
+        .append_pair("state", STATE)
+        .append_pair("post_logout_redirect_uri", RP_LOGOUT);
+    let response = browser().get(logout.as_str()).send().await.unwrap();
+    assert_eq!(location(&response), format!("{RP_LOGOUT}?state={STATE}"));
+    let mut wrong = logout.clone();
+    wrong.set_query(None);
+    wrong
+        .query_pairs_mut()
+        .append_pair("id_token_hint", again["id_token"].as_str().unwrap())
+        .append_pair("state", STATE)
+        .append_pair("post_logout_redirect_uri", "https://ailleurs.invalid/");
+    let response = browser().get(wrong.as_str()).send().await.unwrap();
+    assert_eq!(
+        response.status(),
+        400,
+        "an unregistered logout address is refused"
+    );
+}
+
+#[tokio::test]
+async fn codes_are_single_use_short_lived_and_bound_to_the_redirect_uri() {
+    let (world, mut device, base) = setup(72).await;
+    let rp = register(&world, "Service de test").await;
+
+    let back = log_in(&base, &authorize_url(&base, &rp, &[]), MOBILE, &mut device, true).await;
+    let code = query_param(&back, "code").unwrap();
+    let (status, body) = exchange(&base, &rp, &code, "https://service-de-test.invalid/autre").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "wrong redirect_uri"
+    );
+    let (status, body) = exchange(&base, &rp, &code, RP_CALLBACK).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "a code tried once is spent, even by a failed attempt"
+    );
+
+    let back = log_in(&base, &authorize_url(&base, &rp, &[]), MOBILE, &mut device, true).await;
+    let code = query_param(&back, "code").unwrap();
+    let (status, tokens) = exchange(&base, &rp, &code, RP_CALLBACK).await;
+    assert_eq!(status, 200);
+    let (status, body) = exchange(&base, &rp, &code, RP_CALLBACK).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "code reuse"
+    );
+
+    // Access tokens live 60 s of world time.
+    world.client.advance_clock(61).await.unwrap();
+    let response = browser()
+        .get(format!("{base}/fcplus/userinfo"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401, "expired access token");
+    assert!(response.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains("invalid_token"));
+
+    let back = log_in(&base, &authorize_url(&base, &rp, &[]), MOBILE, &mut device, true).await;
+    let code = query_param(&back, "code").unwrap();
+    world.client.advance_clock(31).await.unwrap();
+    let (status, body) = exchange(&base, &rp, &code, RP_CALLBACK).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "a code lives 30 s"
+    );
+
+    let wrong_secret = RelyingParty {
+        secret: "faux".into(),
+        ..rp
+    };
+    let (status, body) = exchange(&base, &wrong_secret, "x", RP_CALLBACK).await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")));
+}
+
+#[tokio::test]
+async fn authorization_requests_breaking_a_rule_go_back_with_a_standard_error() {
+    let (world, _device, base) = setup(73).await;
+    let rp = register(&world, "Service de test").await;
+    let http = browser();
+    for (extra, expected, why) in [
+        (vec![("state", "court")], "invalid_request", "short state"),
+        (vec![("nonce", "")], "invalid_request", "missing nonce"),
+        (vec![("nonce", "court")], "invalid_request", "short nonce"),
+        (vec![("acr_values", "eidas1")], "invalid_request", "eidas1"),
+        (
+            vec![("response_type", "token")],
+            "unsupported_response_type",
+            "implicit flow",
+        ),
+        (vec![("scope", "given_name")], "invalid_scope", "no openid scope"),
+    ] {
+        let response = http.get(authorize_url(&base, &rp, &extra)).send().await.unwrap();
+        let target = location(&response);
+        assert!(target.starts_with(RP_CALLBACK), "{why}: back to the client");
+        assert_eq!(query_param(&target, "error").as_deref(), Some(expected), "{why}");
+    }
+    let response = http
+        .get(authorize_url(&base, &rp, &[("acr_values", "inconnu eidas2")]))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        location(&response).starts_with("/fcplus/choix/"),
+        "unknown acr values are ignored"
+    );
+    let response = http
+        .get(authorize_url(
+            &base,
+            &rp,
+            &[("redirect_uri", "https://attaquant.invalid/cb")],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        400,
+        "never redirect to an unregistered address"
+    );
+    assert!(response.headers().get("location").is_none());
+}
+
+#[tokio::test]
+async fn the_person_logs_into_mon_compte_formation_and_buys_a_training() {
+    let (_world, mut device, base) = setup(74).await;
+    let http = browser();
+    let response = http.get(format!("{base}/mcf")).send().await.unwrap();
+    let page = response.text().await.unwrap();
+    assert!(page.contains("S'identifier avec") && page.contains("Simulation") || page.contains("SIMULATION"));
+    assert!(page.contains("Numéro de sécurité sociale"));
+
+    let response = http
+        .get(format!("{base}/mcf/franceconnect"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let start = absolute(&base, &location(&response));
+    let choice = browser().get(&start).send().await.unwrap();
+    let choice_page = browser()
+        .get(absolute(&base, &location(&choice)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(choice_page.contains("Je choisis un moyen pour me connecter sur : Mon Compte Formation"));
+    let back = log_in(&base, &start, MOBILE, &mut device, true).await;
+    // The callback is the world's own address here: follow it with the site's cookie.
+    assert!(back.contains("/mcf/callback"), "{back}");
+    let response = http.get(&back).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(location(&response), "/mcf/espace", "the site verified the answer");
+    let account = http
+        .get(format!("{base}/mcf/espace"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        account.contains("Jean Édouard") && account.contains("LEFÈVRE"),
+        "pivot identity shown"
+    );
+    assert!(account.contains("Acheter cette formation"));
+
+    // Buying asks for a fresh FranceConnect+ login.
+    let response = http
+        .post(format!("{base}/mcf/formation/acheter"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    let start = absolute(&base, &location(&response));
+    assert!(start.contains("/fcplus/authorize"));
+    let back = log_in(&base, &start, MOBILE, &mut device, true).await;
+    http.get(&back).header("cookie", &cookie).send().await.unwrap();
+    let account = http
+        .get(format!("{base}/mcf/espace"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        account.contains("est confirmée"),
+        "the purchase is confirmed after the login"
+    );
+
+    // A refusal on the phone ends on La Poste's page, with a way back.
+    let response = http
+        .get(format!("{base}/mcf/franceconnect"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    let start = absolute(&base, &location(&response));
+    let stopped = log_in(&base, &start, MOBILE, &mut device, false).await;
+    assert!(stopped.ends_with("/refusee"), "{stopped}");
+}
+
+#[tokio::test]
+async fn unknown_and_not_yet_activated_numbers_have_their_own_pages() {
+    let (world, _device, base) = setup(75).await;
+    idn_e2e::learner_with_confirmed_identity(&world.client, "paul@exemple.fr", "+33639980077").await;
+    let rp = register(&world, "Service de test").await;
+    for (mobile, page) in [
+        ("+33639980099", "numero-inconnu"),
+        ("+33639980077", "non-activee"),
+    ] {
+        let http = browser();
+        let mut url = absolute(
+            &base,
+            &location(&http.get(authorize_url(&base, &rp, &[])).send().await.unwrap()),
+        );
+        url = format!("{url}/laposte");
+        while !url.contains("/laposte/connexion/") {
+            url = absolute(&base, &location(&http.get(&url).send().await.unwrap()));
+        }
+        assert!(url.contains("/laposte/connexion/"), "{url}");
+        let response = http.post(&url).form(&[("mobile", mobile)]).send().await.unwrap();
+        let target = location(&response);
+        assert!(target.ends_with(page), "{mobile}: {target}");
+        let text = http
+            .get(absolute(&base, &target))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(text.contains("Réessayer") && text.contains("Revenir à FranceConnect+"));
+    }
+}
