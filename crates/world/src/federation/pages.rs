@@ -193,7 +193,7 @@ pub fn lp_wait(
         "Validez sur votre téléphone",
         &format!(
             r#"<div class="card"><h1>Validez la connexion dans votre application</h1>
-<div class="phone" aria-hidden="true">📱</div>
+<div class="phone" aria-hidden="true"><span></span></div>
 <p class="lead">Une demande de connexion à <b>{service}</b> a été envoyée à l'application « L'Identité Numérique ». Ouvrez-la et saisissez votre code secret pour l'accepter.</p>
 <p>Temps restant pour valider :</p>
 <div class="countdown" id="compte-a-rebours" data-seconds="{seconds_left}">{minutes}:{seconds:02}</div>

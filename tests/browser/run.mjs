@@ -1,0 +1,267 @@
+// Browser suite: a person logs into the Mon Compte Formation demo site through FranceConnect+
+// and L'Identité Numérique La Poste in Debian's Chromium, approving on the device through the
+// device core (the `idn` CLI), plus the refused, expired and wrong-number cases, and an
+// independent OpenID Connect client (the `jose` library) that verifies the tokens against the
+// published keys. Screenshots of every page go to tests/browser/artefacts/.
+//
+// Needs: the `idn` binary (IDN_BIN, default target/debug/idn), /usr/bin/chromium, a keyring
+// for the device key (scripts/test.d/browser.sh provides one with dbus-run-session).
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import * as jose from 'jose';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const idn = process.env.IDN_BIN ?? join(root, 'target', 'debug', 'idn');
+const artefacts = join(here, 'artefacts');
+rmSync(artefacts, { recursive: true, force: true });
+mkdirSync(artefacts, { recursive: true });
+const data = mkdtempSync(join(tmpdir(), 'idn-browser-'));
+const deviceDir = join(data, 'device');
+
+function cli(args, { json = true } = {}) {
+  const all = json ? ['--json', ...args] : args;
+  const out = execFileSync(idn, all, { encoding: 'utf8', env: { ...process.env, IDN_WORLD_URL: base } });
+  return json ? JSON.parse(out) : out;
+}
+
+// ----- a learner enrolled by `idn demo`, then a world serving its data -----
+console.log('==> idn demo (identité activée, clé dans le trousseau)');
+const demoLines = execFileSync(idn, ['demo', '--data-dir', data, '--seed', '7', '--json'], { encoding: 'utf8' })
+  .trim()
+  .split('\n');
+const summary = JSON.parse(demoLines.at(-1));
+assert.equal(summary.ok, true, 'the demo enrolled a learner');
+const secret = summary.secret_code;
+
+const world = spawn(idn, ['world', 'serve', '--listen', '127.0.0.1:0', '--data-dir', join(data, 'world')], {
+  stdio: ['ignore', 'ignore', 'pipe'],
+});
+let base = await new Promise((resolve, reject) => {
+  let seen = '';
+  world.stderr.on('data', (chunk) => {
+    seen += chunk;
+    const found = seen.match(/http:\/\/127\.0\.0\.1:\d+/);
+    if (found) resolve(found[0]);
+  });
+  world.on('exit', (code) => reject(new Error(`world exited (${code}): ${seen}`)));
+  setTimeout(() => reject(new Error(`world did not start: ${seen}`)), 20000);
+});
+console.log(`==> monde : ${base}`);
+cli(['clock', 'set', 'real']);
+const learner = cli(['learner', 'show', summary.learner_id]);
+const mobile = learner.mobile;
+
+function device(args) {
+  return cli(['device', '--device-dir', deviceDir, ...args]);
+}
+
+async function pendingRequest() {
+  for (let i = 0; i < 100; i++) {
+    const pending = device(['pending']);
+    if (pending.length > 0) return pending[0].request_id;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the login request never reached the device');
+}
+
+// ----- the browser -----
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  ],
+});
+
+let shot = 0;
+async function screenshot(page, name) {
+  shot += 1;
+  await page.screenshot({ path: join(artefacts, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+}
+
+async function expectText(page, text) {
+  await page.getByText(text, { exact: false }).first().waitFor({ timeout: 10000 });
+}
+
+/** From the service's button to the waiting page on La Poste, typing `number`. */
+async function toLaPoste(page, number, prefix = 'connexion') {
+  await expectText(page, 'Je choisis un moyen pour me connecter sur');
+  await screenshot(page, `${prefix}-franceconnect-choix`);
+  await page.click('#fournisseur-laposte');
+  await expectText(page, 'Identifiez-vous avec votre Identité Numérique');
+  await page.fill('#mobile', number);
+  await screenshot(page, `${prefix}-laposte-numero`);
+  await page.click('#s-identifier');
+}
+
+const results = [];
+async function scenario(name, body) {
+  const context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1100, height: 900 } });
+  const page = await context.newPage();
+  const started = Date.now();
+  try {
+    await body(page);
+    results.push({ name, ok: true, ms: Date.now() - started });
+    console.log(`✓ ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    results.push({ name, ok: false, error });
+    console.log(`✗ ${name}\n  ${error.stack ?? error}`);
+    await screenshot(page, `echec-${name.replace(/\W+/g, '-')}`).catch(() => {});
+  } finally {
+    await context.close();
+  }
+}
+
+await scenario('connexion à Mon Compte Formation, achat, déconnexion', async (page) => {
+  await page.goto(`${base}/mcf`);
+  await expectText(page, "S'identifier avec");
+  await expectText(page, 'SIMULATION');
+  await expectText(page, 'Numéro de sécurité sociale + Mot de passe');
+  await screenshot(page, 'mcf-connexion');
+  await page.click('#fc-plus');
+  await toLaPoste(page, mobile);
+  await expectText(page, 'Validez la connexion dans votre application');
+  const countdown = await page.textContent('#compte-a-rebours');
+  assert.match(countdown, /^[01]:\d\d$/, 'the one-minute countdown is shown');
+  await screenshot(page, 'laposte-attente');
+  const started = Date.now();
+  device(['approve', await pendingRequest(), '--secret', secret]);
+  await page.waitForURL(/\/mcf\/espace$/, { timeout: 15000 });
+  console.log(`  retour sur le site ${Date.now() - started} ms après l'approbation`);
+  await expectText(page, 'Mon identité (transmise par FranceConnect+)');
+  assert.match(await page.textContent('#birthdate'), /^\d{4}-\d{2}-\d{2}$/, 'birthdate as YYYY-MM-DD');
+  assert.match(await page.textContent('#family_name'), /^[A-ZÀ-ÖØ-Þ' -]+$/, 'family name in upper case');
+  await screenshot(page, 'mcf-espace');
+
+  await page.click('#acheter');
+  await toLaPoste(page, mobile, 'achat');
+  device(['approve', await pendingRequest(), '--secret', secret]);
+  await page.waitForURL(/\/mcf\/espace$/, { timeout: 15000 });
+  await page.locator('#achat-confirme').waitFor();
+  await screenshot(page, 'mcf-achat-confirme');
+
+  await page.click('#deconnexion');
+  await expectText(page, 'Vous êtes déconnecté');
+  await screenshot(page, 'mcf-deconnecte');
+});
+
+await scenario('« Ce n\'est pas moi » sur le téléphone', async (page) => {
+  await page.goto(`${base}/mcf/franceconnect`);
+  await toLaPoste(page, mobile, 'refus');
+  await expectText(page, 'Validez la connexion');
+  device(['decline', await pendingRequest()]);
+  await expectText(page, 'Connexion refusée depuis votre application');
+  await screenshot(page, 'laposte-refusee');
+  await page.click('#retour-fc');
+  await expectText(page, "La connexion avec L'Identité Numérique La Poste n'a pas abouti");
+  await screenshot(page, 'franceconnect-retour-apres-refus');
+});
+
+await scenario('délai d\'une minute dépassé', async (page) => {
+  await page.goto(`${base}/mcf/franceconnect`);
+  await toLaPoste(page, mobile, 'delai');
+  await expectText(page, 'Validez la connexion');
+  await pendingRequest();
+  cli(['clock', 'advance', '2m']);
+  await expectText(page, "Le délai d'une minute est dépassé");
+  await screenshot(page, 'laposte-delai-depasse');
+  await page.click('#reessayer');
+  await expectText(page, 'Identifiez-vous avec votre Identité Numérique');
+});
+
+await scenario('numéro de mobile inconnu', async (page) => {
+  await page.goto(`${base}/mcf/franceconnect`);
+  await toLaPoste(page, '+33639999999', 'inconnu');
+  await expectText(page, 'Numéro de mobile inconnu');
+  await screenshot(page, 'laposte-numero-inconnu');
+});
+
+await scenario('Mon Compte Élu, connexion classique refusée', async (page) => {
+  await page.goto(`${base}/mce`);
+  await page.fill('#nir', '1 85 02 2B 033 123 45');
+  await page.fill('#password', 'Simulation2026');
+  await page.click('button[type=submit]');
+  await expectText(page, 'connectez-vous avec FranceConnect+');
+  await screenshot(page, 'mce-connexion-classique-refusee');
+});
+
+// An independent client: `jose` (not the world's JOSE library) verifies what FranceConnect+ sends
+// to a relying party registered through the API, with the published JWKS and its own key.
+await scenario('client OpenID Connect indépendant (jose)', async (page) => {
+  const { publicKey, privateKey } = await jose.generateKeyPair('ECDH-ES', { crv: 'P-256', extractable: true });
+  const publicJwk = { ...(await jose.exportJWK(publicKey)), kid: 'rp-independant', use: 'enc', alg: 'ECDH-ES' };
+  let received;
+  const server = createServer((request, response) => {
+    const url = new URL(request.url, 'http://127.0.0.1');
+    if (url.pathname === '/retour') received = url;
+    response.setHeader('content-type', 'text/html; charset=utf-8');
+    response.end('<html lang="fr"><body><h1>Service indépendant : code reçu</h1></body></html>');
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const callback = `http://127.0.0.1:${server.address().port}/retour`;
+  try {
+    const registered = await (await fetch(`${base}/api/relying-parties`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Service indépendant', redirect_uris: [callback], encryption_jwk: publicJwk }),
+    })).json();
+    const discovery = await (await fetch(`${base}${registered.discovery_path}`)).json();
+    const state = jose.base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
+    const nonce = jose.base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
+    const authorize = new URL(discovery.authorization_endpoint);
+    Object.entries({
+      response_type: 'code', client_id: registered.client_id, redirect_uri: callback,
+      scope: 'openid identite_pivot email', state, nonce, acr_values: 'eidas2',
+    }).forEach(([k, v]) => authorize.searchParams.set(k, v));
+    await page.goto(authorize.toString());
+    await toLaPoste(page, mobile, 'independant');
+    device(['approve', await pendingRequest(), '--secret', secret]);
+    await expectText(page, 'code reçu');
+    assert.equal(received.searchParams.get('state'), state);
+    const tokens = await (await fetch(discovery.token_endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${btoa(`${registered.client_id}:${registered.client_secret}`)}`,
+      },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: received.searchParams.get('code'), redirect_uri: callback }),
+    })).json();
+    const keys = jose.createRemoteJWKSet(new URL(discovery.jwks_uri));
+    const open = async (token) => {
+      const { plaintext, protectedHeader } = await jose.compactDecrypt(token, privateKey);
+      assert.equal(protectedHeader.enc, 'A256GCM');
+      const { payload, protectedHeader: signed } = await jose.jwtVerify(new TextDecoder().decode(plaintext), keys, {
+        issuer: discovery.issuer, audience: registered.client_id, algorithms: ['ES256'],
+      });
+      assert.equal(signed.alg, 'ES256');
+      return payload;
+    };
+    const idToken = await open(tokens.id_token);
+    assert.equal(idToken.nonce, nonce);
+    assert.equal(idToken.acr, 'eidas2');
+    const info = await fetch(discovery.userinfo_endpoint, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    assert.equal(info.headers.get('content-type'), 'application/jwt');
+    const claims = await open(await info.text());
+    assert.equal(claims.sub, idToken.sub);
+    assert.equal(claims.birthcountry, '99100');
+    assert.ok(claims.given_name && claims.family_name === claims.family_name.toUpperCase());
+    await screenshot(page, 'independant-code-recu');
+  } finally {
+    server.close();
+  }
+});
+
+await browser.close();
+world.kill('SIGTERM');
+rmSync(data, { recursive: true, force: true });
+const failed = results.filter((result) => !result.ok);
+console.log(`\n${results.length - failed.length}/${results.length} scénarios réussis ; captures dans ${artefacts}`);
+process.exit(failed.length === 0 ? 0 : 1);
