@@ -104,29 +104,10 @@ fn demo_is_reproducible_with_a_seed() {
 }
 
 #[test]
-fn demo_online_without_media_explains_what_is_missing() {
-    let (code, lines) = demo(&["--vault", "memoire", "--mode", "en-ligne"]);
-    assert_eq!(code, 4, "a demo that cannot complete exits 4");
-    let message = lines
-        .last()
-        .and_then(|line| line["message"].as_str())
-        .unwrap_or_default()
-        .to_owned();
-    assert!(
-        message.contains("--photo-recto"),
-        "the French message names the missing files: {message}"
-    );
-}
-
-#[test]
 fn demo_online_with_files_is_refused_once_then_accepted() {
     let dir = tempfile::tempdir().unwrap();
-    // Photos taken by `idn capture document` (the reviewer checks them); the video is the
-    // smallest file of its type, since the automatic review does not judge videos.
-    let mp4 = [
-        0, 0, 0, 24, b'f', b't', b'y', b'p', b'i', b's', b'o', b'm', 0, 0, 2, 0, b'i', b's', b'o', b'm',
-        b'm', b'p', b'4', b'1',
-    ];
+    // Photos taken by `idn capture document` and a video recorded by `idn capture video`, as
+    // files chosen from the "Photothèque".
     let front = dir.path().join("recto.jpg");
     let back = dir.path().join("verso.jpg");
     let video = dir.path().join("video.mp4");
@@ -139,7 +120,13 @@ fn demo_online_with_files_is_refused_once_then_accepted() {
             .status;
         assert!(status.success(), "idn capture document {page}");
     }
-    std::fs::write(&video, mp4).unwrap();
+    let status = Command::new(idn_binary())
+        .args(["capture", "video", "--chiffres", "123", "--out"])
+        .arg(&video)
+        .output()
+        .unwrap()
+        .status;
+    assert!(status.success(), "idn capture video");
     let (code, lines) = demo(&[
         "--vault",
         "memoire",
@@ -192,33 +179,86 @@ fn demo_with_the_os_keyring() {
 }
 
 #[test]
-fn demo_online_takes_the_document_photos_with_the_synthetic_camera() {
-    let dir = tempfile::tempdir().unwrap();
-    let mp4 = [
-        0, 0, 0, 24, b'f', b't', b'y', b'p', b'i', b's', b'o', b'm', 0, 0, 2, 0, b'i', b's', b'o', b'm',
-        b'm', b'p', b'4', b'1',
-    ];
-    let video = dir.path().join("video.mp4");
-    std::fs::write(&video, mp4).unwrap();
+fn demo_online_with_only_one_photo_explains_what_is_missing() {
     let (code, lines) = demo(&[
         "--vault",
         "memoire",
-        "--seed",
-        "6",
         "--mode",
         "en-ligne",
-        "--video",
-        video.to_str().unwrap(),
+        "--photo-recto",
+        "recto.jpg",
     ]);
+    assert_ne!(code, 0, "{lines:#?}");
+    let message = lines
+        .last()
+        .and_then(|line| line["message"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains("--photo-verso"),
+        "the French message names the missing file: {message}"
+    );
+}
+
+#[test]
+fn demo_online_records_photos_and_video_with_the_synthetic_camera_and_voice() {
+    let (code, lines) = demo(&["--vault", "memoire", "--seed", "6", "--mode", "en-ligne"]);
     assert_eq!(code, 0, "{lines:#?}");
+    let submitted = lines
+        .iter()
+        .find(|line| line["step"] == "identification_submitted")
+        .expect("a submission");
+    let digits = submitted["details"]["spoken_digits"].as_str().unwrap();
+    assert_eq!(digits.len(), 3, "the world chose the digits to say");
+    assert_eq!(
+        submitted["details"]["video_checks"],
+        serde_json::json!([]),
+        "the device's checks all passed"
+    );
     let review = lines
         .iter()
         .find(|line| line["step"] == "review_done")
         .expect("a review");
     assert_eq!(
         review["details"]["step"], "activation",
-        "synthetic photos pass and are accepted"
+        "synthetic photos and video pass and are accepted"
     );
+}
+
+#[test]
+fn an_inaudible_video_is_refused_with_the_reason_a_reviewer_gives_then_redone() {
+    for fault in ["silence", "chuchote", "trop-court"] {
+        let (code, lines) = demo(&[
+            "--vault",
+            "memoire",
+            "--seed",
+            "9",
+            "--mode",
+            "en-ligne",
+            "--video-degradee",
+            fault,
+        ]);
+        assert_eq!(code, 0, "{fault}: {lines:#?}");
+        let submissions: Vec<&Value> = lines
+            .iter()
+            .filter(|line| line["step"] == "identification_submitted")
+            .collect();
+        assert_ne!(
+            submissions[0]["details"]["video_checks"],
+            serde_json::json!([]),
+            "{fault}: the device warned before sending"
+        );
+        let reviews: Vec<&Value> = lines
+            .iter()
+            .filter(|line| line["step"] == "review_done")
+            .collect();
+        assert_eq!(reviews.len(), 2, "{fault}: refused, recorded again, accepted");
+        assert_eq!(
+            reviews[0]["details"]["refusal_reason"], "chiffres inaudibles ou erronés",
+            "{fault}"
+        );
+        assert_eq!(reviews[1]["details"]["step"], "activation");
+    }
 }
 
 #[test]
@@ -264,13 +304,6 @@ fn capture_document_reports_the_guidance_of_a_degraded_photo() {
 
 #[test]
 fn a_glaring_photo_is_refused_with_the_reason_a_reviewer_gives_then_retaken() {
-    let dir = tempfile::tempdir().unwrap();
-    let mp4 = [
-        0, 0, 0, 24, b'f', b't', b'y', b'p', b'i', b's', b'o', b'm', 0, 0, 2, 0, b'i', b's', b'o', b'm',
-        b'm', b'p', b'4', b'1',
-    ];
-    let video = dir.path().join("video.mp4");
-    std::fs::write(&video, mp4).unwrap();
     for (degradation, reason) in [
         ("reflet", "reflet sur la pièce d'identité"),
         ("flou", "image floue"),
@@ -285,8 +318,6 @@ fn a_glaring_photo_is_refused_with_the_reason_a_reviewer_gives_then_retaken() {
             "en-ligne",
             "--photo-degradee",
             degradation,
-            "--video",
-            video.to_str().unwrap(),
         ]);
         assert_eq!(code, 0, "{lines:#?}");
         let reviews: Vec<&Value> = lines

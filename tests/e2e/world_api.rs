@@ -148,6 +148,23 @@ async fn truncated_or_mislabelled_upload_is_refused_and_nothing_is_stored() {
     assert_eq!(refusal_code(error), "content_mismatch");
     let http = reqwest_free_upload(&world.running.base_url(), &id).await;
     assert_eq!(http, "checksum_mismatch");
+    // A video cut short on the device's disk arrives with a matching checksum: the world reads
+    // it and refuses it rather than storing a file nobody can play.
+    let clip = small_video();
+    let error = client
+        .upload_media(
+            &id,
+            MediaKind::Video,
+            "video/mp4",
+            clip[..clip.len() * 2 / 3].to_vec(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refusal_code(error), "video_unreadable");
+    client
+        .upload_media(&id, MediaKind::Video, "video/mp4", clip)
+        .await
+        .expect("the whole video is accepted");
     // Nothing of the refused files was kept: submitting them finds no media.
     use sha2::Digest;
     let refused_id = format!(
@@ -184,6 +201,32 @@ async fn truncated_or_mislabelled_upload_is_refused_and_nothing_is_stored() {
         refusal_code(client.act(&id, &submit).await.unwrap_err()),
         "media_not_found"
     );
+}
+
+/// A short MP4 recorded from the synthetic scene and voice.
+fn small_video() -> Vec<u8> {
+    use idn_capture::{SceneConfig, Speech, SyntheticFaceScene, SyntheticVoice, VideoSettings};
+    let mut voice = SyntheticVoice::new("123".parse().unwrap(), Speech::Clear, 1);
+    let config = SceneConfig {
+        width: 320,
+        height: 240,
+        ..SceneConfig::default()
+    };
+    let mut scene = SyntheticFaceScene::new(
+        &idn_capture::SpecimenIdentity::example(),
+        config,
+        voice.spoken_intervals(),
+    )
+    .unwrap();
+    idn_capture::record_video(
+        &mut scene,
+        &mut voice,
+        std::time::Duration::from_secs(4),
+        VideoSettings::default(),
+    )
+    .unwrap()
+    .clip
+    .mp4
 }
 
 /// Sends a JPEG whose declared checksum is that of a longer file, as a cut-off upload would.

@@ -50,6 +50,18 @@ pub enum CaptureError {
     /// No microphone that can record: none present, or its configuration cannot be read.
     #[error("no usable microphone: {0}")]
     NoMicrophone(String),
+    /// The digits to say are not three digits 0-9.
+    #[error("not three digits: {0:?}")]
+    InvalidDigits(String),
+    /// A video size, frame rate or sample rate the encoder cannot take.
+    #[error("invalid video settings: {0}")]
+    InvalidVideoSettings(String),
+    /// The H.264 or Opus encoder or the MP4 muxer failed.
+    #[error("video encoding failed: {0}")]
+    VideoEncoding(String),
+    /// A video file that is not an MP4 with H.264 video and Opus sound this crate can read.
+    #[error("unreadable video: {0}")]
+    UnreadableVideo(String),
 }
 
 impl CaptureError {
@@ -67,6 +79,10 @@ impl CaptureError {
             Self::CameraUnavailable(_) => "camera_unavailable",
             Self::UnsupportedPixelFormat(_) => "unsupported_pixel_format",
             Self::NoMicrophone(_) => "no_microphone",
+            Self::InvalidDigits(_) => "invalid_digits",
+            Self::InvalidVideoSettings(_) => "invalid_video_settings",
+            Self::VideoEncoding(_) => "video_encoding_failed",
+            Self::UnreadableVideo(_) => "unreadable_video",
         }
     }
 
@@ -105,6 +121,10 @@ mod tests {
             CaptureError::CameraUnavailable("busy".to_owned()),
             CaptureError::UnsupportedPixelFormat("NV21".to_owned()),
             CaptureError::NoMicrophone("no default input config".to_owned()),
+            CaptureError::InvalidDigits("12".to_owned()),
+            CaptureError::InvalidVideoSettings("odd width".to_owned()),
+            CaptureError::VideoEncoding("no memory".to_owned()),
+            CaptureError::UnreadableVideo("no moov".to_owned()),
         ]
     }
 

@@ -1,7 +1,7 @@
 //! Every French sentence this crate shows to people, in one place: guidance hints and error
 //! messages. Logs stay in English (`Display`).
 
-use crate::{CaptureError, Hint};
+use crate::{CaptureError, Hint, VideoHint};
 
 /// The short instruction shown over the preview when a check fails.
 pub(crate) fn hint(hint: Hint) -> &'static str {
@@ -18,8 +18,33 @@ pub(crate) fn hint(hint: Hint) -> &'static str {
     }
 }
 
+/// What to do when a machine check of the video fails.
+pub(crate) fn video_hint(hint: VideoHint) -> String {
+    match hint {
+        VideoHint::TooShort => {
+            "Vidéo trop courte : enregistrez au moins 3 secondes, le temps de dire les 3 chiffres".to_owned()
+        }
+        VideoHint::TooLong => "Vidéo trop longue : 30 secondes au plus".to_owned(),
+        VideoHint::Choppy => "Vidéo saccadée : fermez les autres applications et recommencez".to_owned(),
+        VideoHint::NoSound => {
+            "Aucun son enregistré : vérifiez que le micro est branché et autorisé".to_owned()
+        }
+        VideoHint::TooQuiet => "Voix trop faible : parlez plus fort, face à l'appareil".to_owned(),
+        VideoHint::UtteranceCount(heard) => format!(
+            "{heard} prise(s) de parole entendue(s) : dites les 3 chiffres, un par un, en marquant une pause"
+        ),
+    }
+}
+
 pub(crate) fn error_message(error: &CaptureError) -> String {
     match error {
+        CaptureError::InvalidDigits(_) => "Il faut 3 chiffres, de 0 à 9.".to_owned(),
+        CaptureError::InvalidVideoSettings(_) | CaptureError::VideoEncoding(_) => {
+            "La vidéo n'a pas pu être enregistrée. Recommencez l'enregistrement.".to_owned()
+        }
+        CaptureError::UnreadableVideo(_) => {
+            "Cette vidéo est illisible : enregistrez-la à nouveau dans l'application.".to_owned()
+        }
         CaptureError::NoCamera(_) => {
             "Aucune caméra n'a été trouvée. Branchez une caméra, ou choisissez une photo dans la Photothèque.".to_owned()
         }

@@ -31,8 +31,11 @@ mod guidance;
 mod jpeg;
 #[cfg(target_os = "linux")]
 mod microphone;
+mod mp4file;
 mod photograph;
+pub mod speech;
 pub mod synthetic;
+mod video;
 
 pub use autocapture::{AutoCapture, Still, Trigger};
 #[cfg(target_os = "linux")]
@@ -47,7 +50,14 @@ pub use guidance::{
 pub use jpeg::{JpegQuality, StillEncoder};
 #[cfg(target_os = "linux")]
 pub use microphone::{list_microphones, MicrophoneDescription, MicrophoneSource};
+pub use mp4file::{inspect_video, VideoInspection};
 pub use photograph::{photograph, Photograph};
+pub use speech::{analyse_samples, AudioAnalysis, AudioMeter};
 pub use synthetic::{
-    Degradation, Degradations, SpecimenIdentity, SpecimenSex, SyntheticConfig, SyntheticDocumentSource,
+    Degradation, Degradations, Framing, SceneConfig, SpecimenIdentity, SpecimenSex, Speech, SpokenDigits,
+    SyntheticConfig, SyntheticDocumentSource, SyntheticFaceScene, SyntheticVoice,
+};
+pub use video::{
+    record_video, ClipEncoder, EncodedClip, Recording, VideoCheck, VideoCheckKind, VideoHint, VideoReport,
+    VideoSettings, AUDIO_SAMPLE_RATE, MAX_RECORDING, MIN_RECORDING,
 };

@@ -18,7 +18,8 @@ fn full_journey(c: &mut Criterion) {
             seed: Some(7),
             refuse_first: None,
             degraded_photos: Vec::new(),
-            media: None,
+            degraded_video: Vec::new(),
+            media: Default::default(),
             vault: Arc::new(MemoryVault::default()),
         };
         runtime

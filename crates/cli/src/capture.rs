@@ -205,3 +205,162 @@ pub fn devices() -> Devices {
         advice,
     }
 }
+
+/// What goes wrong in a synthetic video, as typed on the command line (French, like the UI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VideoFaultArg {
+    /// Nothing said: the microphone hears only the room.
+    Silence,
+    /// Three other digits said.
+    MauvaisChiffres,
+    /// Digits whispered.
+    Chuchote,
+    /// Stopped after 1.5 s.
+    TropCourt,
+    /// The person stands outside the picture.
+    VisageAbsent,
+    /// Too little light.
+    Sombre,
+}
+
+/// Default length of a recording: enough for the lead-in and three digits with pauses.
+pub const VIDEO_SECONDS: f64 = 6.0;
+
+/// A recorded (or imported) video and its checks.
+pub struct VideoTake {
+    pub mp4: Vec<u8>,
+    pub report: idn_capture::VideoReport,
+    pub digits: Option<idn_capture::SpokenDigits>,
+}
+
+/// Records the spoken-digit video from the synthetic scene and voice, from the first camera and
+/// microphone (`camera`), or reads an MP4 from disk (the "Photothèque").
+pub fn record(
+    source: &str,
+    digits: Option<idn_capture::SpokenDigits>,
+    faults: &[VideoFaultArg],
+    seconds: f64,
+    seed: u64,
+) -> Result<VideoTake> {
+    use idn_capture::{Framing, SceneConfig, Speech, SyntheticFaceScene, SyntheticVoice, VideoSettings};
+    if !(seconds.is_finite() && seconds > 0.0) {
+        anyhow::bail!("La durée de la vidéo doit être un nombre de secondes positif.");
+    }
+    let length = std::time::Duration::from_secs_f64(seconds.min(idn_capture::MAX_RECORDING.as_secs_f64()));
+    match source {
+        "synthetic" => {
+            let digits = digits.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "Indiquez les 3 chiffres à dire avec --chiffres (ils sont dans le courrier AR24)."
+                )
+            })?;
+            let has = |fault| faults.contains(&fault);
+            let speech = if has(VideoFaultArg::Silence) {
+                Speech::Silent
+            } else if has(VideoFaultArg::MauvaisChiffres) {
+                Speech::WrongDigits
+            } else if has(VideoFaultArg::Chuchote) {
+                Speech::Whispered
+            } else {
+                Speech::Clear
+            };
+            let framing = if has(VideoFaultArg::VisageAbsent) {
+                Framing::FaceOutOfView
+            } else if has(VideoFaultArg::Sombre) {
+                Framing::TooDark
+            } else {
+                Framing::Good
+            };
+            let length = if has(VideoFaultArg::TropCourt) {
+                std::time::Duration::from_millis(1500)
+            } else {
+                length
+            };
+            let mut voice = SyntheticVoice::new(digits, speech, seed);
+            let config = SceneConfig {
+                seed,
+                framing,
+                ..SceneConfig::default()
+            };
+            let mut scene = SyntheticFaceScene::new(&demo_specimen(), config, voice.spoken_intervals())?;
+            let recording =
+                idn_capture::record_video(&mut scene, &mut voice, length, VideoSettings::default())?;
+            Ok(VideoTake {
+                mp4: recording.clip.mp4,
+                report: recording.report,
+                digits: Some(digits),
+            })
+        }
+        "camera" => {
+            let mut camera = idn_capture::CameraSource::open(0)?;
+            let mut microphone = idn_capture::MicrophoneSource::open_default()?;
+            let recording =
+                idn_capture::record_video(&mut camera, &mut microphone, length, VideoSettings::default())?;
+            Ok(VideoTake {
+                mp4: recording.clip.mp4,
+                report: recording.report,
+                digits,
+            })
+        }
+        path => {
+            let mp4 = std::fs::read(path).with_context(|| format!("lecture de {path}"))?;
+            let inspection = idn_capture::inspect_video(&mp4)?;
+            Ok(VideoTake {
+                mp4,
+                report: inspection.report,
+                digits,
+            })
+        }
+    }
+}
+
+/// One machine check of the video as printed.
+#[derive(Debug, Clone, Serialize)]
+pub struct VideoCheckLine {
+    pub check: &'static str,
+    pub measured: String,
+    pub passed: bool,
+    pub hint: Option<&'static str>,
+    pub hint_fr: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VideoCaptureReport {
+    pub path: String,
+    pub bytes: usize,
+    pub digits: Option<String>,
+    pub duration_s: f64,
+    pub frames: u64,
+    pub frame_rate: f64,
+    pub utterances: usize,
+    pub all_checks_passed: bool,
+    pub checks: Vec<VideoCheckLine>,
+    /// What only the reviewer can judge.
+    pub left_to_review: Vec<&'static str>,
+}
+
+pub fn video_report(take: &VideoTake, path: &Path) -> VideoCaptureReport {
+    let report = &take.report;
+    VideoCaptureReport {
+        path: path.display().to_string(),
+        bytes: take.mp4.len(),
+        digits: take.digits.map(|digits| digits.to_string()),
+        duration_s: report.duration.as_secs_f64(),
+        frames: report.frames,
+        frame_rate: report.frame_rate,
+        utterances: report.audio.utterances.len(),
+        all_checks_passed: report.passed(),
+        checks: report
+            .checks
+            .iter()
+            .map(|check| VideoCheckLine {
+                check: check.kind.code(),
+                measured: check.measured.clone(),
+                passed: check.passed,
+                hint: check.hint.map(|hint| hint.code()),
+                hint_fr: check.hint.map(|hint| hint.message_fr()),
+            })
+            .collect(),
+        left_to_review: idn_capture::VideoReport::LEFT_TO_REVIEW.to_vec(),
+    }
+}

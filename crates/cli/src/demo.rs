@@ -21,19 +21,46 @@ use std::time::Instant;
 pub enum DemoMode {
     /// Verification at the post office; the demo plays the clerk.
     FaceAFace,
-    /// AR24 registered letter and visual identification, with photos and video from files.
+    /// AR24 registered letter and visual identification: photos and video from the synthetic
+    /// camera, microphone and voice, or from files.
     EnLigne,
     /// Paper letter after about 4 weeks, then the postman validates.
     Courrier,
 }
 
-/// Photos and video for the online mode. Photos come from files ("Photothèque") or, when none
-/// are given, from the synthetic camera through the same guidance and auto-capture as the app;
-/// the video comes from a file until the video pipeline lands.
-#[derive(Debug, Clone)]
+/// Files for the online mode ("Photothèque"). Whatever is not given is recorded as the app does:
+/// photos from the synthetic camera through guidance and auto-capture, the video from the
+/// synthetic scene and voice saying the digits of the letter, encoded to MP4.
+#[derive(Debug, Clone, Default)]
 pub struct MediaFiles {
     pub photos: Option<(PathBuf, PathBuf)>,
-    pub video: PathBuf,
+    pub video: Option<PathBuf>,
+}
+
+/// The video ready to upload: bytes, content type and the device's own checks (codes of the
+/// failed ones; empty when all passed or for a file).
+fn video_bytes(
+    file: Option<&PathBuf>,
+    digits: Option<&str>,
+    faults: &[crate::capture::VideoFaultArg],
+    seed: u64,
+) -> Result<(Vec<u8>, &'static str, Vec<&'static str>)> {
+    if let Some(path) = file {
+        let bytes = std::fs::read(path).with_context(|| format!("lecture de {}", path.display()))?;
+        return Ok((bytes, content_type(path), Vec::new()));
+    }
+    let digits = digits
+        .context("the letter shows no digits to say")?
+        .parse::<idn_capture::SpokenDigits>()?;
+    let take = crate::capture::record(
+        "synthetic",
+        Some(digits),
+        faults,
+        crate::capture::VIDEO_SECONDS,
+        seed,
+    )?;
+    let failed = take.report.hints().into_iter().map(|hint| hint.code()).collect();
+    Ok((take.mp4, "video/mp4", failed))
 }
 
 /// One photo ready to upload: bytes and content type.
@@ -63,7 +90,9 @@ pub struct DemoOptions {
     pub refuse_first: Option<String>,
     /// Degradations of the first synthetic photos (the person then retakes them cleanly).
     pub degraded_photos: Vec<crate::capture::DegradationArg>,
-    pub media: Option<MediaFiles>,
+    /// Faults of the first synthetic video (the person then records it again).
+    pub degraded_video: Vec<crate::capture::VideoFaultArg>,
+    pub media: MediaFiles,
     pub vault: Arc<dyn Vault>,
 }
 
@@ -213,13 +242,6 @@ pub struct DemoSummary {
 }
 
 pub async fn run(options: DemoOptions, observer: &mut dyn DemoObserver) -> Result<DemoSummary> {
-    if options.mode == DemoMode::EnLigne && options.media.is_none() {
-        bail!(
-            "Le mode en ligne envoie aussi une vidéo où vous dites les 3 chiffres : indiquez-la avec --video \
-             (sans --photo-recto ni --photo-verso, les photos de la pièce sont prises par la caméra synthétique ; \
-             la vidéo synthétique arrive avec le pipeline vidéo)."
-        );
-    }
     let started = Instant::now();
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed.unwrap_or_else(rand::random));
     let person = persona(&mut rng);
@@ -521,7 +543,7 @@ async fn clerk(run: &mut Run<'_>, client: &WorldClient, person: &Persona, code: 
 }
 
 async fn online(run: &mut Run<'_>, client: &WorldClient, id: &str, options: &DemoOptions) -> Result<()> {
-    let media = options.media.clone().expect("checked at start");
+    let media = options.media.clone();
     if let Some(reason) = &options.refuse_first {
         client
             .set_review_policy(
@@ -562,7 +584,10 @@ async fn online(run: &mut Run<'_>, client: &WorldClient, id: &str, options: &Dem
         },
     )
     .await?;
-    let attempts = if options.refuse_first.is_some() || !options.degraded_photos.is_empty() {
+    let attempts = if options.refuse_first.is_some()
+        || !options.degraded_photos.is_empty()
+        || !options.degraded_video.is_empty()
+    {
         2
     } else {
         1
@@ -574,9 +599,6 @@ async fn online(run: &mut Run<'_>, client: &WorldClient, id: &str, options: &Dem
             async {
                 let view = client.act(id, &LearnerAction::StartVisualIdentification).await?;
                 let digits = view.registered_letter.and_then(|letter| letter.spoken_digits);
-                let read = |path: &PathBuf| {
-                    std::fs::read(path).with_context(|| format!("lecture de {}", path.display()))
-                };
                 let seed = options.seed.unwrap_or(1);
                 let photos = media.photos.as_ref();
                 let degraded: &[crate::capture::DegradationArg] = if attempt == 1 {
@@ -602,13 +624,15 @@ async fn online(run: &mut Run<'_>, client: &WorldClient, id: &str, options: &Dem
                 let back = client
                     .upload_media(id, MediaKind::Photo, back_type, back_bytes)
                     .await?;
+                let faults: &[crate::capture::VideoFaultArg] = if attempt == 1 {
+                    &options.degraded_video
+                } else {
+                    &[]
+                };
+                let (video_bytes, video_type, video_checks) =
+                    video_bytes(media.video.as_ref(), digits.as_deref(), faults, seed)?;
                 let video = client
-                    .upload_media(
-                        id,
-                        MediaKind::Video,
-                        content_type(&media.video),
-                        read(&media.video)?,
-                    )
+                    .upload_media(id, MediaKind::Video, video_type, video_bytes)
                     .await?;
                 let view = client
                     .act(
@@ -631,7 +655,12 @@ async fn online(run: &mut Run<'_>, client: &WorldClient, id: &str, options: &Dem
                     .await?;
                 Ok((
                     (),
-                    json!({ "attempt": attempt, "spoken_digits": digits, "step": view.step }),
+                    json!({
+                        "attempt": attempt,
+                        "spoken_digits": digits,
+                        "video_checks": video_checks,
+                        "step": view.step,
+                    }),
                 ))
             },
         )

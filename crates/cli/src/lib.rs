@@ -3,3 +3,4 @@
 
 pub mod capture;
 pub mod demo;
+pub mod relying_party;

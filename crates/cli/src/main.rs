@@ -6,7 +6,7 @@
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
-use idn_cli::capture::{self, DegradationArg, PageArg};
+use idn_cli::capture::{self, DegradationArg, PageArg, VideoFaultArg};
 use idn_cli::demo::{self, DemoMode, DemoObserver, DemoOptions, MediaFiles, StepReport};
 use idn_device::{Device, DeviceError, KeyringVault, MemoryVault, Vault, WorldClient};
 use idn_world::api::{ClerkValidation, ClockMode, DocumentKind, LearnerAction, ReviewPolicy};
@@ -71,6 +71,11 @@ enum Command {
     LoginStatus { request_id: String },
     /// The device (the smartphone app's core).
     Device(DeviceArgs),
+    /// Relying parties of the sandbox's FranceConnect+: register your own service, list them.
+    Rp {
+        #[command(subcommand)]
+        command: idn_cli::relying_party::RelyingPartyCommand,
+    },
     /// Play the post-office clerk.
     Clerk {
         #[command(subcommand)]
@@ -101,6 +106,29 @@ enum CaptureCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Where to write the JPEG.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Record the video where the person says the 3 digits (MP4: H.264 + Opus) and print the
+    /// machine checks (duration, frame rate, sound, loudness, utterances).
+    Video {
+        /// `synthetic` (a drawn person and a French synthetic voice), `camera` (first camera and
+        /// default microphone), or the path of an MP4 video to check.
+        #[arg(long, default_value = "synthetic")]
+        source: String,
+        /// The 3 digits to say, as shown in the AR24 letter (required for `synthetic`).
+        #[arg(long)]
+        chiffres: Option<String>,
+        /// Degrade the synthetic video: silence, mauvais-chiffres, chuchote, trop-court,
+        /// visage-absent, sombre (comma-separated).
+        #[arg(long, value_enum, value_delimiter = ',')]
+        degrade: Vec<VideoFaultArg>,
+        /// Length of the recording in seconds (30 at most).
+        #[arg(long, default_value_t = capture::VIDEO_SECONDS)]
+        secondes: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where to write the MP4.
         #[arg(long)]
         out: PathBuf,
     },
@@ -140,8 +168,14 @@ struct DemoArgs {
     photo_recto: Option<PathBuf>,
     #[arg(long)]
     photo_verso: Option<PathBuf>,
+    /// An MP4 video to send instead of the synthetic one.
     #[arg(long)]
     video: Option<PathBuf>,
+    /// Degrade the first synthetic video (silence, mauvais-chiffres, chuchote, trop-court,
+    /// visage-absent, sombre): the automatic review refuses what a machine can hear, then the
+    /// video is redone.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    video_degradee: Vec<VideoFaultArg>,
     #[arg(long, value_enum, default_value = "keyring")]
     vault: VaultChoice,
 }
@@ -630,6 +664,55 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             });
             Ok(ExitCode::SUCCESS)
         }
+        Command::Capture {
+            command:
+                CaptureCommand::Video {
+                    source,
+                    chiffres,
+                    degrade,
+                    secondes,
+                    seed,
+                    out,
+                },
+        } => {
+            let digits = chiffres
+                .as_deref()
+                .map(str::parse::<idn_capture::SpokenDigits>)
+                .transpose()?;
+            let take = capture::record(&source, digits, &degrade, secondes, seed)?;
+            std::fs::write(&out, &take.mp4)?;
+            let report = capture::video_report(&take, &out);
+            print(json, &report, |r| {
+                let decimal = |value: f64| format!("{value:.1}").replace('.', ",");
+                let mut lines = vec![format!(
+                    "Vidéo enregistrée : {} ({} octets, {} s, {} images, {} i/s, {} prise(s) de parole)",
+                    r.path,
+                    r.bytes,
+                    decimal(r.duration_s),
+                    r.frames,
+                    decimal(r.frame_rate),
+                    r.utterances
+                )];
+                for check in &r.checks {
+                    let verdict = if check.passed {
+                        "✓".to_owned()
+                    } else {
+                        format!("✗ {}", check.hint_fr.clone().unwrap_or_default())
+                    };
+                    lines.push(format!("  {:<11} {:>22}  {verdict}", check.check, check.measured));
+                }
+                lines.push(format!(
+                    "À vérifier par l'examinateur : {}.",
+                    r.left_to_review.join(" ; ")
+                ));
+                lines.join("\n")
+            });
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rp { command } => {
+            idn_cli::relying_party::run(client.base_url(), command, json).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Clerk { command } => {
             match command {
                 ClerkCommand::Lookup { code } => {
@@ -739,7 +822,10 @@ async fn run_demo(args: DemoArgs, json: bool) -> Result<ExitCode> {
             .into())
         }
     };
-    let media = args.video.map(|video| MediaFiles { photos, video });
+    let media = MediaFiles {
+        photos,
+        video: args.video,
+    };
     let vault = open_vault(args.vault)?;
     let temporary = tempfile::tempdir()?;
     let data_dir = args
@@ -764,6 +850,7 @@ async fn run_demo(args: DemoArgs, json: bool) -> Result<ExitCode> {
         seed: args.seed,
         refuse_first: args.refus_au_premier_essai,
         degraded_photos: args.photo_degradee,
+        degraded_video: args.video_degradee,
         media,
         vault,
     };

@@ -4,9 +4,13 @@
 
 mod mrz;
 mod raster;
+mod scene;
 mod specimen;
+mod voice;
 
+pub use scene::{Framing, SceneConfig, SyntheticFaceScene};
 pub use specimen::{SpecimenIdentity, SpecimenSex};
+pub use voice::{Speech, SpokenDigits, SyntheticVoice, VOICE_SAMPLE_RATE};
 
 use crate::{CaptureError, DocumentPage, Frame, VideoSource};
 use rand::{Rng, SeedableRng};

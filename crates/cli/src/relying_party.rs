@@ -1,0 +1,135 @@
+//! `idn rp`: register a relying party with the sandbox's FranceConnect+ (so that a developer can
+//! point their own OpenID Connect client at it), list and show registrations.
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use idn_device::DeviceError;
+use idn_world::api::ApiError;
+use idn_world::federation::{NewRelyingParty, RegisteredRelyingParty, RelyingPartyView};
+use serde::de::DeserializeOwned;
+use std::path::PathBuf;
+
+#[derive(Subcommand)]
+pub enum RelyingPartyCommand {
+    /// Register a service; prints its client id and secret (shown only once).
+    Register {
+        /// The service's name, shown on FranceConnect+'s page.
+        #[arg(long)]
+        name: String,
+        /// Where codes are sent back (repeat for several).
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// Where the person lands after logout (repeat for several).
+        #[arg(long = "logout-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// A file holding the public encryption key as a JWK (RSA 2048+ or EC P-256).
+        #[arg(long, conflicts_with = "jwks_uri", required_unless_present = "jwks_uri")]
+        jwk_file: Option<PathBuf>,
+        /// Where the service publishes its encryption key (JWKS).
+        #[arg(long)]
+        jwks_uri: Option<String>,
+    },
+    /// Every registered service.
+    List,
+    /// One registered service.
+    Show { client_id: String },
+}
+
+async fn answer<T: DeserializeOwned>(world: &str, response: reqwest::Result<reqwest::Response>) -> Result<T> {
+    let response = response.map_err(|source| DeviceError::Unreachable {
+        url: world.to_owned(),
+        source,
+    })?;
+    let status = response.status();
+    let bytes = response.bytes().await.map_err(|source| DeviceError::Unreachable {
+        url: world.to_owned(),
+        source,
+    })?;
+    if status.is_success() {
+        return Ok(serde_json::from_slice(&bytes).context("réponse du monde illisible")?);
+    }
+    let error: ApiError =
+        serde_json::from_slice(&bytes).map_err(|_| DeviceError::Protocol(format!("status {status}")))?;
+    Err(DeviceError::World {
+        status: status.as_u16(),
+        code: error.code,
+        message: error.message,
+    }
+    .into())
+}
+
+fn describe(view: &RelyingPartyView, world: &str) -> String {
+    format!(
+        "{} — client_id {}\n  retour : {}\n  découverte : {world}{}",
+        view.name,
+        view.client_id,
+        view.redirect_uris.join(", "),
+        view.discovery_path
+    )
+}
+
+pub async fn run(world: &str, command: RelyingPartyCommand, json: bool) -> Result<()> {
+    let http = reqwest::Client::new();
+    let url = format!("{}/api/relying-parties", world.trim_end_matches('/'));
+    match command {
+        RelyingPartyCommand::Register {
+            name,
+            redirect_uris,
+            post_logout_redirect_uris,
+            jwk_file,
+            jwks_uri,
+        } => {
+            let encryption_jwk = match jwk_file {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("lecture de {}", path.display()))?;
+                    Some(serde_json::from_str(&text).map_err(|error| DeviceError::Invalid {
+                        code: "invalid_jwk",
+                        message: format!("{} n'est pas du JSON : {error}", path.display()),
+                    })?)
+                }
+                None => None,
+            };
+            let new = NewRelyingParty {
+                name,
+                redirect_uris,
+                post_logout_redirect_uris,
+                encryption_jwk,
+                jwks_uri,
+            };
+            let registered: RegisteredRelyingParty = answer(world, http.post(&url).json(&new).send().await).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&registered)?);
+            } else {
+                println!("Service enregistré auprès de FranceConnect+ (simulation).");
+                println!("{}", describe(&registered.relying_party, world));
+                println!(
+                    "  client_secret : {} (conservez-le : il n'est affiché qu'une fois)",
+                    registered.client_secret
+                );
+            }
+        }
+        RelyingPartyCommand::List => {
+            let views: Vec<RelyingPartyView> = answer(world, http.get(&url).send().await).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&views)?);
+            } else if views.is_empty() {
+                println!("Aucun service enregistré (les sites de démonstration sont intégrés).");
+            } else {
+                for view in &views {
+                    println!("{}", describe(view, world));
+                }
+            }
+        }
+        RelyingPartyCommand::Show { client_id } => {
+            let view: RelyingPartyView =
+                answer(world, http.get(format!("{url}/{client_id}")).send().await).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&view)?);
+            } else {
+                println!("{}", describe(&view, world));
+            }
+        }
+    }
+    Ok(())
+}
