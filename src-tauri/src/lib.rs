@@ -1,9 +1,15 @@
 //! The app shell of "L'Identité Numérique" (simulation): links to a simulated world and serves
 //! the screens' commands. It decides no rule: commands call the device core and render.
 
+/// Only the drift test builds the wire description; the running app has no use for it.
+#[cfg(test)]
+mod bindings;
 mod commands;
+mod preview;
+mod session;
 mod world_link;
 
+use session::Session;
 use tauri::Manager;
 use world_link::{WorldLink, WorldSource};
 
@@ -20,14 +26,38 @@ pub fn run() {
         };
 
     tauri::Builder::default()
+        .manage(world_link::DataRoot::from_args(std::env::args().skip(1)))
         .manage(WorldLink::default())
+        .manage(Session::new())
+        .manage(preview::Preview::default())
         .setup(move |app| {
-            world_link::connect(app.handle().clone(), source);
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                world_link::connect(handle.clone(), source).await;
+                session::follow_learner(&handle);
+                session::push_snapshot(&handle).await;
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::world::world_connection,
             commands::world::world_status,
+            commands::world::session,
+            commands::world::advance_clock,
+            commands::world::use_world,
+            commands::account::create_account,
+            commands::account::act,
+            commands::approval::activate,
+            commands::approval::approve_login,
+            commands::approval::decline_login,
+            commands::approval::simulate_login,
+            commands::approval::remove_identity,
+            commands::capture::start_preview,
+            commands::capture::stop_preview,
+            commands::capture::take_photo,
+            commands::capture::upload_photo,
+            commands::capture::import_photo,
+            commands::capture::import_video,
         ])
         .build(tauri::generate_context!())
         .expect("the Tauri context of this build is invalid")

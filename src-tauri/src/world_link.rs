@@ -1,9 +1,10 @@
 //! The app's link to a simulated world: an embedded one started in the app's data directory, or
-//! an external one named by `--world-url` / `IDN_WORLD_URL`. Commands wait for nothing: until the
-//! embedded world is up they answer `world_starting`, which the screens show and retry.
+//! an external one named by `--world-url` / `IDN_WORLD_URL` or chosen in the settings (joining a
+//! class). Commands wait for nothing: until the embedded world is up they answer
+//! `world_starting`, which the screens show and retry.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use idn_device::WorldClient;
 use idn_world::{RunningWorld, WorldConfig};
@@ -26,6 +27,15 @@ pub enum SourceError {
     NotHttp(String),
 }
 
+impl SourceError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SourceError::MissingUrl => "world_url_missing",
+            SourceError::NotHttp(_) => "world_url_invalid",
+        }
+    }
+}
+
 impl WorldSource {
     /// `--world-url URL` (or `--world-url=URL`) wins over `IDN_WORLD_URL`; neither means embedded.
     pub fn from_args_and_env(
@@ -45,19 +55,22 @@ impl WorldSource {
         let chosen = from_args.or(env_url.filter(|url| !url.trim().is_empty()));
         match chosen {
             None => Ok(WorldSource::Embedded),
-            Some(url) => {
-                let url = url.trim().trim_end_matches('/').to_owned();
-                if url.starts_with("http://") || url.starts_with("https://") {
-                    Ok(WorldSource::External(url))
-                } else {
-                    Err(SourceError::NotHttp(url))
-                }
-            }
+            Some(url) => WorldSource::from_address(&url),
+        }
+    }
+
+    /// A class server's address as typed in the settings (or read from its QR code).
+    pub fn from_address(url: &str) -> Result<WorldSource, SourceError> {
+        let url = url.trim().trim_end_matches('/').to_owned();
+        if url.starts_with("http://") || url.starts_with("https://") {
+            Ok(WorldSource::External(url))
+        } else {
+            Err(SourceError::NotHttp(url))
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Origin {
     Embedded,
@@ -92,6 +105,19 @@ impl Linked {
     pub fn client(&self) -> &WorldClient {
         &self.client
     }
+
+    /// The device folder of this world: learners of one world mean nothing in another, so each
+    /// world the app joins gets its own device profile.
+    pub fn device_folder(&self) -> String {
+        match self.origin {
+            Origin::Embedded => "embedded".into(),
+            Origin::External => self
+                .base_url
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect(),
+        }
+    }
 }
 
 /// Why no world can be reached (yet). Details of a failed start are logged, not sent.
@@ -112,65 +138,104 @@ impl LinkError {
     }
 }
 
-/// Managed state: set once when the world is reachable or has failed to start.
+/// Managed state: the world in use. It changes when the person joins a class (Réglages) and
+/// is `Starting` while the embedded world opens its database.
 #[derive(Default)]
 pub struct WorldLink {
-    linked: OnceLock<Result<Linked, LinkError>>,
-    /// Kept for the app's lifetime; stopped on exit.
+    linked: Mutex<Option<Result<Arc<Linked>, LinkError>>>,
+    /// Kept while in use; stopped on exit or when the person switches to a class server.
     embedded: Mutex<Option<RunningWorld>>,
 }
 
 impl WorldLink {
-    pub fn linked(&self) -> Result<&Linked, LinkError> {
-        match self.linked.get() {
+    pub fn linked(&self) -> Result<Arc<Linked>, LinkError> {
+        match &*lock(&self.linked) {
             None => Err(LinkError::Starting),
-            Some(Ok(linked)) => Ok(linked),
+            Some(Ok(linked)) => Ok(linked.clone()),
             Some(Err(error)) => Err(*error),
         }
     }
 
     fn settle(&self, outcome: Result<Linked, LinkError>) {
-        if self.linked.set(outcome).is_err() {
-            tracing::warn!("the world link was already settled; keeping the first outcome");
-        }
+        *lock(&self.linked) = Some(outcome.map(Arc::new));
     }
 
     pub fn shut_down(&self) {
-        let world = self.embedded.lock().map(|mut slot| slot.take());
-        if let Ok(Some(world)) = world {
+        let world = lock(&self.embedded).take();
+        if let Some(world) = world {
             tracing::info!(base_url = %world.base_url(), "stopping the embedded world");
             tauri::async_runtime::block_on(world.stop());
         }
     }
 }
 
-/// Links the app to its world: at once for an external one, in the background for an embedded one.
-pub fn connect(app: AppHandle, source: WorldSource) {
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A poisoned lock only means an earlier panic while holding it; the value is still whole.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Links the app to its world: at once for an external one, in the background for an embedded
+/// one. Switching away from the embedded world stops it (its data stays on disk).
+pub async fn connect(app: AppHandle, source: WorldSource) {
+    let link = app.state::<WorldLink>();
     match source {
         WorldSource::External(base_url) => {
             tracing::info!(%base_url, "using an external simulated world");
-            app.state::<WorldLink>()
-                .settle(Ok(Linked::new(base_url, Origin::External)));
+            let previous = lock(&link.embedded).take();
+            if let Some(world) = previous {
+                world.stop().await;
+            }
+            link.settle(Ok(Linked::new(base_url, Origin::External)));
         }
         WorldSource::Embedded => {
-            tauri::async_runtime::spawn(async move {
-                let outcome = start_embedded(&app).await;
-                app.state::<WorldLink>().settle(outcome);
-            });
+            let running = lock(&link.embedded).as_ref().map(|world| world.base_url());
+            let outcome = match running {
+                Some(base_url) => Ok(Linked::new(base_url, Origin::Embedded)),
+                None => {
+                    *lock(&link.linked) = None;
+                    start_embedded(&app).await
+                }
+            };
+            link.settle(outcome);
+        }
+    }
+}
+
+/// Where the app keeps its data: `--data-dir DIR` (a fresh practice, or a test), else the
+/// platform's app data directory.
+pub struct DataRoot(pub Option<std::path::PathBuf>);
+
+impl DataRoot {
+    pub fn from_args(args: impl IntoIterator<Item = String>) -> DataRoot {
+        let mut args = args.into_iter();
+        let mut chosen = None;
+        while let Some(arg) = args.next() {
+            if arg == "--data-dir" {
+                chosen = args.next().map(std::path::PathBuf::from);
+            } else if let Some(dir) = arg.strip_prefix("--data-dir=") {
+                chosen = Some(std::path::PathBuf::from(dir));
+            }
+        }
+        DataRoot(chosen)
+    }
+}
+
+pub fn data_root(app: &AppHandle) -> Option<std::path::PathBuf> {
+    if let Some(dir) = &app.state::<DataRoot>().0 {
+        return Some(dir.clone());
+    }
+    match app.path().app_data_dir() {
+        Ok(dir) => Some(dir),
+        Err(error) => {
+            tracing::error!(%error, "no app data directory");
+            None
         }
     }
 }
 
 async fn start_embedded(app: &AppHandle) -> Result<Linked, LinkError> {
     // A folder of its own: WebKit keeps its caches and storage in the app data directory too.
-    let data_dir = app
-        .path()
-        .app_data_dir()
-        .map_err(|error| {
-            tracing::error!(%error, "no app data directory for the embedded world");
-            LinkError::StartFailed
-        })?
-        .join("world");
+    let data_dir = data_root(app).ok_or(LinkError::StartFailed)?.join("world");
     if let Err(error) = std::fs::create_dir_all(&data_dir) {
         tracing::error!(%error, dir = %data_dir.display(), "cannot create the world's data directory");
         return Err(LinkError::StartFailed);
@@ -186,12 +251,7 @@ async fn start_embedded(app: &AppHandle) -> Result<Linked, LinkError> {
     })?;
     let base_url = world.base_url();
     tracing::info!(%base_url, dir = %data_dir.display(), "embedded simulated world started");
-    let app_state = app.state::<WorldLink>();
-    match app_state.embedded.lock() {
-        Ok(mut slot) => *slot = Some(world),
-        // A poisoned slot only means an earlier panic while holding it; the world still runs.
-        Err(poisoned) => *poisoned.into_inner() = Some(world),
-    }
+    *lock(&app.state::<WorldLink>().embedded) = Some(world);
     Ok(Linked::new(base_url, Origin::Embedded))
 }
 
@@ -231,6 +291,14 @@ mod tests {
     #[test]
     fn empty_env_url_means_embedded() {
         assert_eq!(source(&[], Some("  ")), Ok(WorldSource::Embedded));
+    }
+
+    #[test]
+    fn data_dir_flag_names_the_folder_in_both_spellings() {
+        let of = |args: &[&str]| DataRoot::from_args(args.iter().map(|arg| arg.to_string())).0;
+        assert_eq!(of(&["--data-dir", "/tmp/a"]), Some("/tmp/a".into()));
+        assert_eq!(of(&["--data-dir=/tmp/b"]), Some("/tmp/b".into()));
+        assert_eq!(of(&["--world-url", "http://a:1"]), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! HTTP client of the world's API. One method per endpoint; the world's refusals come back as
 //! `DeviceError::World` with their stable code and French message.
 
+use crate::events::LearnerEvents;
 use crate::DeviceError;
 use idn_world::api::{
     ActivationRequest, ApiError, ApprovalAnswer, ClerkLookup, ClerkValidation, ClockAdvance, ClockMode,
@@ -16,6 +17,8 @@ use serde::Serialize;
 pub struct WorldClient {
     base_url: String,
     http: reqwest::Client,
+    /// For event streams, which stay open for as long as a screen listens: no overall timeout.
+    streams: reqwest::Client,
 }
 
 impl WorldClient {
@@ -25,7 +28,15 @@ impl WorldClient {
             .timeout(std::time::Duration::from_secs(30))
             .build()
             .expect("a plain HTTP client builds");
-        Self { base_url, http }
+        let streams = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .build()
+            .expect("a plain HTTP client builds");
+        Self {
+            base_url,
+            http,
+            streams,
+        }
     }
 
     pub fn base_url(&self) -> &str {
@@ -167,6 +178,11 @@ impl WorldClient {
             .header("x-content-sha256", hex::encode(sha2::Sha256::digest(&bytes)))
             .body(bytes);
         self.send(request).await
+    }
+
+    /// The learner's live view: now, then after every change (see [`LearnerEvents`]).
+    pub async fn learner_events(&self, id: &str) -> Result<LearnerEvents, DeviceError> {
+        LearnerEvents::open(&self.streams, &self.base_url, id).await
     }
 
     pub async fn activate(&self, id: &str, request: &ActivationRequest) -> Result<LearnerView, DeviceError> {

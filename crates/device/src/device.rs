@@ -21,6 +21,10 @@ pub struct DeviceProfile {
     pub device_id: String,
     /// The learner whose identity is activated on this device.
     pub learner_id: Option<String>,
+    /// The La Poste account being enrolled from this device, before activation: the app
+    /// reopens on it. Absent in profiles written before the app had screens.
+    #[serde(default)]
+    pub account_id: Option<String>,
 }
 
 pub struct Device {
@@ -55,6 +59,7 @@ impl Device {
                 let profile = DeviceProfile {
                     device_id: uuid::Uuid::new_v4().to_string(),
                     learner_id: None,
+                    account_id: None,
                 };
                 write_atomically(
                     &profile_path,
@@ -152,11 +157,32 @@ impl Device {
             .set(&signing_key_name(&request.device_id), signing_key.as_bytes())?;
         self.vault.delete(&pending_name)?;
         self.profile.learner_id = Some(learner_id.to_owned());
+        self.profile.account_id = Some(learner_id.to_owned());
+        self.save_profile()?;
+        Ok(view)
+    }
+
+    /// Remembers the La Poste account this device enrols, so the app reopens on it.
+    pub fn remember_account(&mut self, learner_id: &str) -> Result<(), DeviceError> {
+        self.profile.account_id = Some(learner_id.to_owned());
+        self.save_profile()
+    }
+
+    /// "Supprimer cette identité de l'appareil": the signing key leaves the vault and the
+    /// profile forgets the account. The world keeps the learner; this device can no longer
+    /// answer for them, and a new activation is needed to use it again.
+    pub fn remove_identity(&mut self) -> Result<(), DeviceError> {
+        self.vault.delete(&signing_key_name(&self.profile.device_id))?;
+        self.profile.learner_id = None;
+        self.profile.account_id = None;
+        self.save_profile()
+    }
+
+    fn save_profile(&self) -> Result<(), DeviceError> {
         write_atomically(
             &self.profile_path,
             &serde_json::to_vec_pretty(&self.profile).expect("profile serialises"),
-        )?;
-        Ok(view)
+        )
     }
 
     /// Requests waiting for this device's answer.

@@ -4,10 +4,12 @@
 mod client;
 mod device;
 mod error;
+mod events;
 mod vault;
 
 pub use client::WorldClient;
 pub use device::{Device, DeviceProfile};
 pub use error::DeviceError;
+pub use events::LearnerEvents;
 pub use idn_world::api::WorldStatus;
 pub use vault::{KeyringVault, MemoryVault, Vault, KEYRING_SERVICE};

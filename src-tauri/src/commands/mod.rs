@@ -1,12 +1,15 @@
 //! Tauri commands, one module per area of the journey; each calls the device core and renders.
 
+pub mod account;
+pub mod approval;
+pub mod capture;
 pub mod world;
 
 use serde::Serialize;
 
 /// How every command error crosses IPC: a stable `code` the screens decide on, and a French
 /// `message` for people (never a bare string, never internal details).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CommandError {
     pub code: String,
     pub message: String,
@@ -25,6 +28,15 @@ impl From<idn_device::DeviceError> for CommandError {
 
 impl From<crate::world_link::LinkError> for CommandError {
     fn from(error: crate::world_link::LinkError) -> Self {
+        CommandError {
+            code: error.code().to_owned(),
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<crate::world_link::SourceError> for CommandError {
+    fn from(error: crate::world_link::SourceError) -> Self {
         CommandError {
             code: error.code().to_owned(),
             message: error.to_string(),

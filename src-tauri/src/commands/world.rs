@@ -1,17 +1,11 @@
-//! Commands about the simulated world the app is linked to.
+//! Commands about the simulated world the app is linked to: which one, its status, its clock,
+//! and switching to a class server (Réglages).
 
-use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, State};
 
 use super::CommandError;
-use crate::world_link::{Origin, WorldLink};
-
-/// Where the world lives, for the status screen (wire type of `world_connection`).
-#[derive(Debug, Serialize)]
-pub struct WorldConnection {
-    pub base_url: String,
-    pub origin: Origin,
-}
+use crate::session::{self, SessionView, WorldConnection};
+use crate::world_link::{self, WorldLink, WorldSource};
 
 #[tauri::command]
 pub fn world_connection(link: State<'_, WorldLink>) -> Result<WorldConnection, CommandError> {
@@ -26,4 +20,38 @@ pub fn world_connection(link: State<'_, WorldLink>) -> Result<WorldConnection, C
 pub async fn world_status(link: State<'_, WorldLink>) -> Result<idn_device::WorldStatus, CommandError> {
     let linked = link.linked()?;
     Ok(linked.client().status().await?)
+}
+
+/// The snapshot every screen starts from; the `session` event carries the next ones.
+#[tauri::command]
+pub async fn session(app: AppHandle) -> Result<SessionView, CommandError> {
+    session::snapshot(&app).await
+}
+
+/// "Passer 24 heures" and the like: the sandbox moves the world's clock so nobody waits.
+#[tauri::command]
+pub async fn advance_clock(
+    app: AppHandle,
+    link: State<'_, WorldLink>,
+    hours: u32,
+) -> Result<SessionView, CommandError> {
+    let linked = link.linked()?;
+    linked.client().advance_clock(i64::from(hours) * 3600).await?;
+    session::snapshot(&app).await
+}
+
+/// Joins a class (`address`: the world server's URL) or comes back to the embedded world (`None`).
+#[tauri::command]
+pub async fn use_world(app: AppHandle, address: Option<String>) -> Result<SessionView, CommandError> {
+    let source = match address {
+        None => WorldSource::Embedded,
+        Some(address) => WorldSource::from_address(&address)?,
+    };
+    if let WorldSource::External(url) = &source {
+        // Check before switching: a mistyped address must not leave the app without a world.
+        idn_device::WorldClient::new(url.clone()).status().await?;
+    }
+    world_link::connect(app.clone(), source).await;
+    session::follow_learner(&app);
+    session::snapshot(&app).await
 }

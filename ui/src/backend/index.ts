@@ -1,12 +1,51 @@
 // The one door from the screens to Rust; screens take a Backend so they run without Tauri too.
-import { invoke, isTauri } from "@tauri-apps/api/core";
-import type { CommandErrorBody, WorldConnection, WorldStatus } from "./types";
+import { Channel, invoke, isTauri } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import type {
+  CommandErrorBody,
+  DocumentKind,
+  LearnerAction,
+  LoginRequestView,
+  PhotoUploaded,
+  SessionView,
+  Side,
+  VideoUploaded,
+  WorldStatus,
+} from "./types";
 
-export type { ClockMode, CommandErrorBody, WorldConnection, WorldStatus } from "./types";
+export type * from "./types";
+
+/** The event the shell pushes after every change of the world (src-tauri/src/session.rs). */
+export const SESSION_EVENT = "session";
 
 export interface Backend {
-  worldConnection(): Promise<WorldConnection>;
+  session(): Promise<SessionView>;
+  onSession(handler: (view: SessionView) => void): Promise<() => void>;
   worldStatus(): Promise<WorldStatus>;
+  createAccount(email: string): Promise<SessionView>;
+  act(action: LearnerAction): Promise<SessionView>;
+  activate(activationCode: string, secretCode: string): Promise<SessionView>;
+  approveLogin(requestId: string, secretCode: string): Promise<LoginRequestView>;
+  declineLogin(requestId: string): Promise<LoginRequestView>;
+  simulateLogin(relyingParty: string): Promise<LoginRequestView>;
+  advanceClock(hours: number): Promise<SessionView>;
+  useWorld(address: string | null): Promise<SessionView>;
+  removeIdentity(): Promise<SessionView>;
+  startPreview(request: PreviewRequest, frames: (frame: ArrayBuffer) => void): Promise<void>;
+  stopPreview(): Promise<void>;
+  takePhoto(): Promise<void>;
+  uploadPhoto(side: Side): Promise<PhotoUploaded>;
+  importPhoto(document: DocumentKind, side: Side, file: ArrayBuffer): Promise<PhotoUploaded>;
+  importVideo(file: ArrayBuffer, mediaType: string): Promise<VideoUploaded>;
+}
+
+/** What the preview films: the sandbox's specimen camera (optionally with a classic mistake) or
+ * the device's camera. */
+export interface PreviewRequest {
+  document: DocumentKind;
+  side: Side;
+  source: "synthetic" | "camera";
+  degradation: string | null;
 }
 
 /** A failed command, with the stable code the screens decide on and Rust's French message. */
@@ -31,65 +70,87 @@ export class BackendError extends Error {
   }
 }
 
-class TauriBackend implements Backend {
-  worldConnection(): Promise<WorldConnection> {
-    return call<WorldConnection>("world_connection");
-  }
-
-  worldStatus(): Promise<WorldStatus> {
-    return call<WorldStatus>("world_status");
-  }
-}
-
-async function call<T>(command: string): Promise<T> {
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
-    return await invoke<T>(command);
+    return await invoke<T>(command, args);
   } catch (raw) {
     throw BackendError.from(raw);
   }
 }
 
-/** A world that only exists in memory, for screen tests and for previewing in a browser (`?backend=fake`). */
-export class FakeBackend implements Backend {
-  private readonly startedAt = Date.now();
+class TauriBackend implements Backend {
+  session = () => call<SessionView>("session");
+  worldStatus = () => call<WorldStatus>("world_status");
+  createAccount = (email: string) => call<SessionView>("create_account", { email });
+  act = (action: LearnerAction) => call<SessionView>("act", { action });
+  activate = (activationCode: string, secretCode: string) =>
+    call<SessionView>("activate", { activationCode, secretCode });
+  approveLogin = (requestId: string, secretCode: string) =>
+    call<LoginRequestView>("approve_login", { requestId, secretCode });
+  declineLogin = (requestId: string) => call<LoginRequestView>("decline_login", { requestId });
+  simulateLogin = (relyingParty: string) => call<LoginRequestView>("simulate_login", { relyingParty });
+  advanceClock = (hours: number) => call<SessionView>("advance_clock", { hours });
+  useWorld = (address: string | null) => call<SessionView>("use_world", { address });
+  removeIdentity = () => call<SessionView>("remove_identity");
+  stopPreview = () => call<void>("stop_preview");
+  takePhoto = () => call<void>("take_photo");
+  uploadPhoto = (side: Side) => call<PhotoUploaded>("upload_photo", { side });
 
-  constructor(private readonly learners = 3) {}
-
-  async worldConnection(): Promise<WorldConnection> {
-    return { base_url: "http://127.0.0.1:0", origin: "embedded" };
+  // Files cross IPC as raw bytes (never JSON arrays of numbers); what they are goes in headers.
+  async importPhoto(document: DocumentKind, side: Side, file: ArrayBuffer): Promise<PhotoUploaded> {
+    try {
+      return await invoke<PhotoUploaded>("import_photo", file, { headers: { side, document } });
+    } catch (raw) {
+      throw BackendError.from(raw);
+    }
   }
 
-  async worldStatus(): Promise<WorldStatus> {
-    const elapsed = Date.now() - this.startedAt;
-    const now = new Date(Date.UTC(2026, 0, 15, 9, 0, 0) + elapsed).toISOString();
-    return {
-      service: "IDN Sandbox (fake)",
-      version: "fake",
-      simulation: true,
-      now,
-      clock: { mode: "real", now },
-      learners: this.learners,
-    };
+  async importVideo(file: ArrayBuffer, mediaType: string): Promise<VideoUploaded> {
+    try {
+      return await invoke<VideoUploaded>("import_video", file, { headers: { "x-media-type": mediaType } });
+    } catch (raw) {
+      throw BackendError.from(raw);
+    }
+  }
+
+  async onSession(handler: (view: SessionView) => void): Promise<() => void> {
+    return listen<SessionView>(SESSION_EVENT, (event) => handler(event.payload));
+  }
+
+  startPreview(request: PreviewRequest, frames: (frame: ArrayBuffer) => void): Promise<void> {
+    const channel = new Channel<ArrayBuffer>();
+    channel.onmessage = frames;
+    return call<void>("start_preview", { ...request, frames: channel });
   }
 }
 
-/** Outside the app and without `?backend=fake`: say so instead of pretending. */
+/** Outside the app: say so instead of pretending. */
 class UnreachableBackend implements Backend {
-  worldConnection(): Promise<WorldConnection> {
-    return Promise.reject(unreachable());
+  private fail<T>(): Promise<T> {
+    return Promise.reject(
+      new BackendError({ code: "ipc_unavailable", message: "no Tauri IPC in this page" }),
+    );
   }
-
-  worldStatus(): Promise<WorldStatus> {
-    return Promise.reject(unreachable());
-  }
+  session = () => this.fail<SessionView>();
+  onSession = async () => () => {};
+  worldStatus = () => this.fail<WorldStatus>();
+  createAccount = () => this.fail<SessionView>();
+  act = () => this.fail<SessionView>();
+  activate = () => this.fail<SessionView>();
+  approveLogin = () => this.fail<LoginRequestView>();
+  declineLogin = () => this.fail<LoginRequestView>();
+  simulateLogin = () => this.fail<LoginRequestView>();
+  advanceClock = () => this.fail<SessionView>();
+  useWorld = () => this.fail<SessionView>();
+  removeIdentity = () => this.fail<SessionView>();
+  startPreview = () => this.fail<void>();
+  stopPreview = () => this.fail<void>();
+  takePhoto = () => this.fail<void>();
+  uploadPhoto = () => this.fail<PhotoUploaded>();
+  importPhoto = () => this.fail<PhotoUploaded>();
+  importVideo = () => this.fail<VideoUploaded>();
 }
 
-function unreachable(): BackendError {
-  return new BackendError({ code: "ipc_unavailable", message: "no Tauri IPC in this page" });
-}
-
-export function chooseBackend(location: Location): Backend {
-  if (isTauri()) return new TauriBackend();
-  if (new URLSearchParams(location.search).get("backend") === "fake") return new FakeBackend();
-  return new UnreachableBackend();
+export function chooseBackend(): Backend {
+  return isTauri() ? new TauriBackend() : new UnreachableBackend();
 }

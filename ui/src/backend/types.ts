@@ -1,32 +1,25 @@
-// Wire types of the app shell's commands (src-tauri/src/commands). Written by hand until the typed
-// IPC generation lands; keep in step with the Rust DTOs.
+// Names for the wire types generated from Rust (wire.ts, by openapi-typescript from
+// wire-schema.json, which `cargo test -p idn-sandbox` checks against the Rust types).
+import type { components } from "./wire";
 
-/** How the simulated clock runs (idn_world::api::ClockMode, tagged by `mode`). */
-export type ClockMode =
-  | { mode: "real" }
-  | { mode: "accelerated"; factor: number }
-  | { mode: "manual" };
+type Schemas = components["schemas"];
 
-/** What `world_status` returns: idn_world::api::WorldStatus, as serde serialises it. */
-export interface WorldStatus {
-  service: string;
-  version: string;
-  /** Always true: the world is a simulation. */
-  simulation: boolean;
-  /** RFC 3339 instant of the simulated world's clock. */
-  now: string;
-  clock: ClockMode & { now: string };
-  learners: number;
-}
-
-/** Where the world the app talks to lives (`world_connection`). */
-export interface WorldConnection {
-  base_url: string;
-  origin: "embedded" | "external";
-}
-
-/** Every command error crosses IPC as `{ code, message }`: the UI decides on `code`. */
-export interface CommandErrorBody {
-  code: string;
-  message: string;
-}
+export type SessionView = Schemas["SessionView"];
+export type WorldConnection = Schemas["WorldConnection"];
+export type WorldStatus = Schemas["WorldStatus"];
+export type CommandErrorBody = Schemas["CommandError"];
+export type LearnerAction = Schemas["LearnerAction"];
+export type LearnerView = Schemas["LearnerView"];
+export type InboxMessage = Schemas["InboxMessage"];
+export type LoginRequestView = Schemas["LoginRequestView"];
+export type IdentityForm = Schemas["IdentityForm"];
+export type IdentitySummary = Schemas["IdentitySummary"];
+export type RegisteredLetterView = Schemas["RegisteredLetterView"];
+export type DocumentKind = Schemas["DocumentKind"];
+export type VerificationMode = Schemas["VerificationMode"];
+export type Civility = Schemas["Civility"];
+export type SexField = Schemas["SexField"];
+export type Side = Schemas["Side"];
+export type PhotoUploaded = Schemas["PhotoUploaded"];
+export type VideoUploaded = Schemas["VideoUploaded"];
+export type SubmittedPhoto = Schemas["SubmittedPhoto"];

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# End-to-end tests of the app's real window: the screens built into the debug binary, driven by
+# tauri-driver and WebKitWebDriver under Xvfb, in a D-Bus session with an unlocked GNOME keyring
+# (the device keeps its key in the OS keyring). Screenshots of every screen and a report go to
+# tests/app/artifacts/ (gitignored). Arguments: scenario names (default: all).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+
+npm --prefix ui run build --silent
+# The custom-protocol feature embeds ui/dist (what `tauri build` does); without it the app would
+# look for the dev server.
+cargo build --quiet -p idn-sandbox --features tauri/custom-protocol
+BIN="$ROOT/target/debug/idn-sandbox"
+
+rm -rf tests/app/artifacts
+mkdir -p tests/app/artifacts
+PORT="${IDN_DRIVER_PORT:-4444}"
+NATIVE_PORT="${IDN_NATIVE_DRIVER_PORT:-4445}"
+
+export NO_AT_BRIDGE=1
+export BIN PORT NATIVE_PORT
+timeout --kill-after=10 "${IDN_APP_TEST_TIMEOUT:-900}" dbus-run-session -- xvfb-run -a -s "-screen 0 1280x1024x24" bash -c '
+  printf sandbox | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+  tauri-driver --port "$PORT" --native-port "$NATIVE_PORT" >tests/app/artifacts/tauri-driver.log 2>&1 &
+  DRIVER=$!
+  trap "kill $DRIVER 2>/dev/null || true" EXIT
+  for _ in $(seq 1 50); do
+    (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break
+    sleep 0.1
+  done
+  node tests/app/journey.mjs "$BIN" "$PORT" "$@"
+' app-tests "$@"
+echo "Captures d'écran : tests/app/artifacts/"

@@ -1,0 +1,69 @@
+//! Activation of this device, login approvals, and the sandbox's stand-in for FranceConnect+.
+
+use idn_world::api::LoginRequestView;
+use tauri::AppHandle;
+
+use super::account::no_account;
+use super::CommandError;
+use crate::session::{self, SessionView};
+
+/// The activation code, then the secret code chosen twice (the screens compare the two entries;
+/// the world checks the rule of 4 different digits).
+#[tauri::command]
+pub async fn activate(
+    app: AppHandle,
+    activation_code: String,
+    secret_code: String,
+) -> Result<SessionView, CommandError> {
+    session::with_device(&app, async |_, device| {
+        let id = device.profile().account_id.clone().ok_or_else(no_account)?;
+        device.activate(&id, activation_code.trim(), &secret_code).await?;
+        Ok(())
+    })
+    .await?;
+    session::follow_learner(&app);
+    session::snapshot(&app).await
+}
+
+/// "Valider" with the secret code.
+#[tauri::command]
+pub async fn approve_login(
+    app: AppHandle,
+    request_id: String,
+    secret_code: String,
+) -> Result<LoginRequestView, CommandError> {
+    session::with_device(&app, async |_, device| {
+        Ok(device.approve(&request_id, &secret_code).await?)
+    })
+    .await
+}
+
+/// "Ce n'est pas moi".
+#[tauri::command]
+pub async fn decline_login(app: AppHandle, request_id: String) -> Result<LoginRequestView, CommandError> {
+    session::with_device(&app, async |_, device| Ok(device.decline(&request_id).await?)).await
+}
+
+/// The sandbox plays FranceConnect+ for a learner without a browser at hand: a login to
+/// `relying_party` with the enrolled mobile number, as `idn login-request` does.
+#[tauri::command]
+pub async fn simulate_login(app: AppHandle, relying_party: String) -> Result<LoginRequestView, CommandError> {
+    session::with_device(&app, async |linked, device| {
+        let id = device.profile().account_id.clone().ok_or_else(no_account)?;
+        let learner = linked.client().learner(&id).await?;
+        let mobile = learner.mobile.ok_or_else(no_account)?;
+        Ok(linked
+            .client()
+            .open_login_request(&mobile, &relying_party)
+            .await?)
+    })
+    .await
+}
+
+/// "Supprimer cette identité de l'appareil".
+#[tauri::command]
+pub async fn remove_identity(app: AppHandle) -> Result<SessionView, CommandError> {
+    session::with_device(&app, async |_, device| Ok(device.remove_identity()?)).await?;
+    session::follow_learner(&app);
+    session::snapshot(&app).await
+}

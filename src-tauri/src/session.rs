@@ -1,0 +1,209 @@
+//! The device as the screens see it: the world in use, this device's profile and the learner it
+//! enrols, gathered into one [`SessionView`] snapshot. The same snapshot is pushed as the
+//! `session` event whenever the world reports a change (server-sent events), so screens never poll.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use idn_device::{Device, DeviceError, KeyringVault, MemoryVault, Vault};
+use idn_world::api::{InboxMessage, LearnerView, LoginRequestView};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager};
+
+use crate::commands::CommandError;
+use crate::world_link::{Linked, Origin, WorldLink};
+
+/// The event name the screens listen to; its payload is a [`SessionView`].
+pub const SESSION_EVENT: &str = "session";
+
+/// Where the world lives (wire type of `world_connection`, and part of every snapshot).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WorldConnection {
+    pub base_url: String,
+    pub origin: Origin,
+}
+
+/// Everything a screen needs to decide what to show: snapshot of `session` and payload of the
+/// `session` event.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SessionView {
+    pub world: WorldConnection,
+    pub device_id: String,
+    /// Where this device's key lives (OS keyring or memory), for the "À propos" section.
+    pub vault: String,
+    /// The La Poste account enrolled from this device, if one was created.
+    pub learner: Option<LearnerView>,
+    /// True once this device holds the activated key of `learner`.
+    pub activated_here: bool,
+    /// Emails, SMS and letters, newest last.
+    pub inbox: Vec<InboxMessage>,
+    /// Login requests waiting for this device's answer.
+    pub pending_requests: Vec<LoginRequestView>,
+}
+
+struct OpenDevice {
+    /// The world this device profile belongs to (see `Linked::device_folder`).
+    folder: String,
+    device: Device,
+}
+
+/// Managed state beside the [`WorldLink`]: the device opened for the world in use.
+pub struct Session {
+    device: tokio::sync::Mutex<Option<OpenDevice>>,
+    vault: Result<Arc<dyn Vault>, String>,
+    live: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+}
+
+impl Session {
+    /// The OS keyring, or memory when `IDN_VAULT=memoire` asks for a throw-away device (as the
+    /// CLI's `--vault memoire`). A keyring that cannot open is reported when the device is used.
+    pub fn new() -> Session {
+        let vault: Result<Arc<dyn Vault>, String> = match std::env::var("IDN_VAULT").as_deref() {
+            Ok("memoire") => Ok(Arc::new(MemoryVault::default())),
+            _ => KeyringVault::open()
+                .map(|vault| Arc::new(vault) as Arc<dyn Vault>)
+                .map_err(|error| error.to_string()),
+        };
+        if let Err(error) = &vault {
+            tracing::warn!(%error, "no OS keyring: activation will be refused until one is available");
+        }
+        Session {
+            device: tokio::sync::Mutex::new(None),
+            vault,
+            live: Mutex::new(None),
+        }
+    }
+}
+
+/// Runs `work` with the device of the world in use, opening it on first use.
+pub async fn with_device<T>(
+    app: &AppHandle,
+    work: impl AsyncFnOnce(&Linked, &mut Device) -> Result<T, CommandError>,
+) -> Result<T, CommandError> {
+    let linked = app.state::<WorldLink>().linked()?;
+    let session = app.state::<Session>();
+    let mut slot = session.device.lock().await;
+    let folder = linked.device_folder();
+    let reuse = slot.as_ref().is_some_and(|open| open.folder == folder);
+    if !reuse {
+        let vault = session
+            .vault
+            .clone()
+            .map_err(|error| CommandError::from(DeviceError::VaultUnavailable(error)))?;
+        let dir = device_dir(app)?.join(&folder);
+        let device = Device::open(&dir, linked.client().clone(), vault)?;
+        *slot = Some(OpenDevice { folder, device });
+    }
+    let open = slot.as_mut().expect("opened just above");
+    work(&linked, &mut open.device).await
+}
+
+fn device_dir(app: &AppHandle) -> Result<PathBuf, CommandError> {
+    crate::world_link::data_root(app)
+        .map(|dir| dir.join("device"))
+        .ok_or_else(|| CommandError::from(DeviceError::Io(std::io::Error::other("no app data directory"))))
+}
+
+/// The snapshot of everything the screens show.
+pub async fn snapshot(app: &AppHandle) -> Result<SessionView, CommandError> {
+    let vault = app
+        .state::<Session>()
+        .vault
+        .as_ref()
+        .map(|vault| vault.describe())
+        .unwrap_or_else(|_| "indisponible".into());
+    with_device(app, async |linked, device| {
+        let profile = device.profile().clone();
+        let client = linked.client();
+        let learner = match &profile.account_id {
+            None => None,
+            Some(id) => match client.learner(id).await {
+                Ok(view) => Some(view),
+                // The world was reset or is another one: the account no longer exists there.
+                Err(DeviceError::World { status: 404, .. }) => None,
+                Err(error) => return Err(error.into()),
+            },
+        };
+        let inbox = match &learner {
+            Some(view) => client.inbox(&view.id).await?,
+            None => Vec::new(),
+        };
+        let activated_here = learner
+            .as_ref()
+            .is_some_and(|view| profile.learner_id.as_deref() == Some(view.id.as_str()));
+        let pending_requests = if activated_here {
+            device.pending_requests().await?
+        } else {
+            Vec::new()
+        };
+        Ok(SessionView {
+            world: WorldConnection {
+                base_url: linked.base_url().to_owned(),
+                origin: linked.origin(),
+            },
+            device_id: profile.device_id,
+            vault,
+            learner,
+            activated_here,
+            inbox,
+            pending_requests,
+        })
+    })
+    .await
+}
+
+/// (Re)starts the forwarding of the world's learner events to the screens, for the account of
+/// the world in use. Called when the world or the account changes.
+pub fn follow_learner(app: &AppHandle) {
+    let task_app = app.clone();
+    let task = tauri::async_runtime::spawn(async move {
+        let Ok(linked) = task_app.state::<WorldLink>().linked() else {
+            return;
+        };
+        let account = with_device(&task_app, async |_, device| {
+            Ok(device.profile().account_id.clone())
+        })
+        .await;
+        let Ok(Some(learner_id)) = account else {
+            return;
+        };
+        loop {
+            match linked.client().learner_events(&learner_id).await {
+                Ok(mut events) => loop {
+                    match events.next().await {
+                        Ok(Some(_view)) => push_snapshot(&task_app).await,
+                        Ok(None) => break,
+                        Err(error) => {
+                            tracing::warn!(%error, "learner events interrupted; reconnecting");
+                            break;
+                        }
+                    }
+                },
+                Err(error) => tracing::warn!(%error, "learner events unavailable; retrying"),
+            }
+            // The stream ends when the world restarts: reconnect after a pause, not in a tight loop.
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    });
+    let previous = app
+        .state::<Session>()
+        .live
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .replace(task);
+    if let Some(previous) = previous {
+        previous.abort();
+    }
+}
+
+/// Sends the current snapshot to the screens; a failure is logged (the next event retries).
+pub async fn push_snapshot(app: &AppHandle) {
+    match snapshot(app).await {
+        Ok(view) => {
+            if let Err(error) = app.emit(SESSION_EVENT, &view) {
+                tracing::warn!(%error, "cannot send the session event to the screens");
+            }
+        }
+        Err(error) => tracing::warn!(code = %error.code, "snapshot for the session event failed"),
+    }
+}

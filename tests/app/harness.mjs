@@ -1,0 +1,211 @@
+// Drives the real app window through tauri-driver (WebKitWebDriver under Xvfb): start the app
+// with a fresh data directory, find elements by what a person sees, keep a screenshot of every
+// screen, run axe-core on it, and reach the app's embedded world over HTTP to play the people
+// around the learner (the clerk, FranceConnect+, the clock).
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { remote } from "webdriverio";
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+export const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
+mkdirSync(ARTIFACTS, { recursive: true });
+
+export function check(condition, why) {
+  if (!condition) throw new Error(`ÉCHEC : ${why}`);
+}
+
+export class App {
+  constructor(browser, scenario) {
+    this.browser = browser;
+    this.scenario = scenario;
+    this.shots = 0;
+    this.worldUrl = null;
+    this.axeFindings = [];
+  }
+
+  static async launch(scenario, { application, port }) {
+    const browser = await remote({
+      hostname: "127.0.0.1",
+      port,
+      logLevel: "warn",
+      connectionRetryTimeout: 60_000,
+      // A fresh data directory per scenario: its own embedded world and device profile.
+      capabilities: {
+        "tauri:options": { application, args: ["--data-dir", mkdtempSync(join(tmpdir(), `idn-app-${scenario}-`))] },
+      },
+    });
+    const app = new App(browser, scenario);
+    await app.waitFor(() => app.bodyText().then((text) => !text.includes("Connexion au monde simulé")), "the first screen");
+    return app;
+  }
+
+  async close() {
+    await this.browser.deleteSession();
+  }
+
+  async bodyText() {
+    return this.browser.execute(() => document.body.innerText);
+  }
+
+  /** Waits (up to `seconds`) for `predicate` to hold; screens update from live events. */
+  async waitFor(predicate, what, seconds = 20) {
+    const deadline = Date.now() + seconds * 1000;
+    for (;;) {
+      try {
+        if (await predicate()) return;
+      } catch {
+        // The page may be re-rendering: try again.
+      }
+      if (Date.now() > deadline) {
+        await this.shot(`timeout-${what.replace(/\W+/g, "-")}`);
+        throw new Error(`ÉCHEC : attendu en ${seconds} s : ${what}\n--- écran ---\n${await this.bodyText()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  }
+
+  async waitForText(text, seconds = 20) {
+    await this.waitFor(async () => (await this.bodyText()).includes(text), `text « ${text} »`, seconds);
+  }
+
+  async heading() {
+    return this.browser.execute(() => document.querySelector("h1")?.textContent ?? "");
+  }
+
+  async waitForHeading(text, seconds = 20) {
+    await this.waitFor(async () => (await this.heading()) === text, `screen « ${text} »`, seconds);
+  }
+
+  /** A button by its visible name (what a person clicks). */
+  async click(name) {
+    const button = await this.browser.$(`//button[normalize-space(.)=${xpathString(name)}] | //*[@data-testid=${xpathString(name)}]`);
+    await button.waitForClickable({ timeout: 10_000 });
+    await button.click();
+  }
+
+  async clickTestId(id) {
+    const element = await this.browser.$(`[data-testid="${id}"]`);
+    await element.waitForClickable({ timeout: 10_000 });
+    await element.click();
+  }
+
+  /** A field by its label's text. */
+  async type(label, value) {
+    const field = await this.field(label);
+    await field.clearValue();
+    await field.setValue(value);
+  }
+
+  async field(label) {
+    const id = await this.browser.execute((wanted) => {
+      const found = [...document.querySelectorAll("label")].find((node) => node.textContent?.trim() === wanted);
+      return found?.getAttribute("for") ?? null;
+    }, label);
+    check(id !== null, `a field labelled « ${label} »`);
+    return this.browser.$(`#${id}`);
+  }
+
+  async choose(label, optionText) {
+    const field = await this.field(label);
+    await field.selectByVisibleText(optionText);
+  }
+
+  async tick(label) {
+    const box = await this.browser.$(`//label[contains(normalize-space(.), ${xpathString(label)})]/input`);
+    await box.click();
+  }
+
+  async pin(code) {
+    for (const digit of code) await this.clickTestId(`pin-${digit}`);
+  }
+
+  /** Saves a screenshot of the screen and checks it with axe-core (serious and critical fail). */
+  async shot(name) {
+    this.shots += 1;
+    const file = join(ARTIFACTS, `${this.scenario}-${String(this.shots).padStart(2, "0")}-${name}.png`);
+    await this.browser.saveScreenshot(file);
+    return file;
+  }
+
+  async screen(name) {
+    await this.shot(name);
+    await this.axe(name);
+  }
+
+  async axe(name) {
+    // axe-core goes in as the body of a WebDriver script: the page's CSP forbids eval, and the
+    // driver's own scripts are not the page's.
+    await this.browser.execute(`${AXE_SOURCE}\n;return typeof window.axe;`);
+    const result = await this.browser.executeAsync((done) => {
+      window.axe
+        .run(document, { resultTypes: ["violations"] })
+        .then((outcome) =>
+          done(
+            outcome.violations
+              .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+              .map((violation) => ({
+                id: violation.id,
+                impact: violation.impact,
+                nodes: violation.nodes.map((node) => node.target.join(" ")).slice(0, 3),
+              })),
+          ),
+        )
+        .catch((error) => done([{ id: "axe-error", impact: "critical", nodes: [String(error)] }]));
+    });
+    if (result.length > 0) {
+      this.axeFindings.push({ screen: name, violations: result });
+      throw new Error(`ÉCHEC : axe-core sur « ${name} » : ${JSON.stringify(result)}`);
+    }
+  }
+
+  /** The embedded world's address, as the settings screen shows it. */
+  async discoverWorld() {
+    await this.clickTestId("open-settings");
+    await this.waitForText("Monde simulé utilisé");
+    const text = await this.bodyText();
+    const match = /Adresse : (http:\/\/[\d.:]+)/.exec(text);
+    check(match !== null, "the settings screen shows the world's address");
+    this.worldUrl = match[1];
+    await this.screen("reglages");
+    await this.clickTestId("close-settings");
+    return this.worldUrl;
+  }
+
+  async api(method, path, body) {
+    const response = await fetch(`${this.worldUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${text}`);
+    return text === "" ? null : JSON.parse(text);
+  }
+
+  async learnerByEmail(email) {
+    const learners = await this.api("GET", "/api/learners");
+    const learner = learners.find((candidate) => candidate.email === email);
+    check(learner !== undefined, `a learner with ${email} in the world`);
+    return learner;
+  }
+
+  /** The newest code the learner received (the phone's message a person would read). */
+  async latestCode(learnerId, predicate = () => true) {
+    const inbox = await this.api("GET", `/api/learners/${learnerId}/inbox`);
+    const withCode = inbox.filter((message) => message.code && predicate(message));
+    check(withCode.length > 0, "a message carrying a code");
+    return withCode[withCode.length - 1].code;
+  }
+}
+
+function xpathString(text) {
+  return text.includes('"') ? `concat("${text.split('"').join(`", '"', "`)}")` : `"${text}"`;
+}
+
+export function writeReport(name, data) {
+  writeFileSync(join(ARTIFACTS, name), `${JSON.stringify(data, null, 2)}\n`);
+}

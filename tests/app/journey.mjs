@@ -1,0 +1,228 @@
+// The learner's journey in the real window, from the welcome screen to an approved login, plus
+// the approvals that go wrong (wrong code, expiry, "Ce n'est pas moi", lock). The clerk,
+// FranceConnect+ and the clock are played over the embedded world's HTTP API, as a trainer would.
+//
+// Usage: node tests/app/journey.mjs <app binary> <tauri-driver port> [scenario…]
+// Scenarios: face-a-face (default: all).
+import { App, check, writeReport } from "./harness.mjs";
+
+const [application, portText, ...wanted] = process.argv.slice(2);
+const port = Number(portText);
+const SECRET = "2580";
+
+const person = {
+  email: "camille.exemple@exemple.fr",
+  password: "Formation2026",
+  mobile: "06 39 98 00 42",
+  mobileIntl: "+33639980042",
+  firstName: "Camille",
+  lastName: "Exemple",
+  givenNames: "Camille, Marie",
+  birthName: "EXEMPLE",
+  birthDate: "17/05/1990",
+  commune: "Nantes",
+  insee: "44109",
+  issueDate: "10/05/2023",
+  expiryDate: "09/05/2033",
+  numberEnding: "X4B2",
+};
+
+/** Account, identity and verification choice, through the screens. Returns the learner id. */
+async function enrol(app, who, { mode }) {
+  await app.waitForHeading("Bienvenue dans L'Identité Numérique");
+  check((await app.bodyText()).includes("SIMULATION"), "the welcome screen says SIMULATION");
+  await app.screen("bienvenue");
+  await app.click("Créer mon Identité Numérique");
+  await app.waitForHeading("Votre adresse e-mail");
+  await app.type("Adresse e-mail", who.email);
+  await app.screen("adresse-e-mail");
+  await app.click("Continuer");
+
+  await app.waitForHeading("Code reçu par e-mail");
+  // The email arrives live in the Messages panel, with a badge.
+  await app.waitFor(async () => (await app.browser.$('[data-testid="badge"]').isExisting()), "the Messages badge");
+  await app.screen("code-e-mail");
+  await app.clickTestId("open-messages");
+  await app.waitForHeading("Messages");
+  await app.waitForText("Votre code de vérification");
+  await app.screen("messages");
+  await app.clickTestId("close-messages");
+  const learner = await app.learnerByEmail(who.email);
+  await app.type("Code à 6 chiffres", "000000");
+  await app.click("Continuer");
+  await app.waitForText("incorrect");
+  await app.screen("code-e-mail-incorrect");
+  await app.type("Code à 6 chiffres", await app.latestCode(learner.id));
+  await app.click("Continuer");
+
+  await app.waitForHeading("Choisissez votre mot de passe");
+  await app.type("Mot de passe", "formation");
+  const upper = await app.browser.$('[data-testid="rule-upper"]').getAttribute("data-met");
+  check(upper === "false", "the password rule shows the missing uppercase letter as the person types");
+  await app.screen("mot-de-passe-regle");
+  await app.type("Mot de passe", who.password);
+  await app.click("Continuer");
+
+  await app.waitForHeading("Numéro de mobile");
+  await app.type("Numéro de mobile", who.mobile);
+  await app.screen("mobile");
+  await app.click("Recevoir le code par SMS");
+  await app.waitForHeading("Code reçu par SMS");
+  await app.type("Code SMS", await app.latestCode(learner.id, (message) => message.channel === "sms"));
+  await app.screen("code-sms");
+  await app.click("Continuer");
+
+  await app.waitForHeading("Civilité, prénom et nom");
+  await app.tick("Madame");
+  await app.type("Prénom", who.firstName);
+  await app.type("Nom", who.lastName);
+  const optIn = await app.browser.$('[data-testid="opt-in"]').isSelected();
+  check(!optIn, "the marketing opt-in is unticked by default");
+  await app.click("Créer mon compte");
+  await app.waitForText("conditions générales");
+  await app.screen("cgu-refusees");
+  await app.tick("J'accepte les conditions générales");
+  await app.click("Créer mon compte");
+
+  await app.waitForHeading("Vos informations personnelles");
+  check((await app.bodyText()).includes("01"), "the step indicator is shown");
+  await app.type("Prénoms", who.givenNames);
+  await app.type("Nom de naissance", who.birthName);
+  await app.type("Date de naissance", "31/02/1990");
+  await app.click("Vérifier mes informations");
+  await app.waitForText("Date invalide.");
+  await app.screen("identite-validation");
+  await app.type("Date de naissance", who.birthDate);
+  await app.type("Commune de naissance", who.commune);
+  await app.type("Code INSEE de la commune (ou code postal)", who.insee);
+  await app.type("Date de délivrance", who.issueDate);
+  await app.type("Date d'expiration", who.expiryDate);
+  await app.type("4 derniers caractères du numéro de la pièce", who.numberEnding);
+  await app.screen("identite-formulaire");
+  await app.click("Vérifier mes informations");
+
+  await app.waitForHeading("Confirmation de vos informations");
+  check((await app.bodyText()).includes("ne pourront plus être modifiées"), "the confirmation warns it is final");
+  await app.screen("identite-confirmation");
+  await app.click("Je confirme mes informations");
+
+  await app.waitForHeading("Vérification de votre identité");
+  await app.screen("choix-du-mode");
+  await app.clickTestId(`mode-${mode}`);
+  return learner.id;
+}
+
+/** Activation code, secret code twice on the PIN pad, services. */
+async function activate(app, learnerId) {
+  await app.waitForHeading("Code d'activation", 30);
+  await app.screen("code-activation");
+  const code = await app.latestCode(learnerId, (message) => /activation/i.test(message.subject + message.body));
+  await app.type("Code d'activation", code);
+  await app.click("Continuer");
+  await app.waitForHeading("Choisissez votre code secret");
+  await app.pin("1123");
+  await app.waitForText("4 chiffres tous différents");
+  await app.screen("code-secret-chiffres-repetes");
+  for (let index = 0; index < 4; index += 1) await app.click("Effacer");
+  await app.pin(SECRET);
+  await app.screen("code-secret");
+  await app.clickTestId("secret-next");
+  await app.waitForHeading("Confirmez votre code secret");
+  await app.pin(SECRET);
+  await app.screen("code-secret-confirmation");
+  await app.clickTestId("activate");
+  await app.waitForHeading("Votre Identité Numérique est active", 30);
+  await app.screen("services");
+}
+
+async function openLogin(app, service = "Mon Compte Formation") {
+  return app.api("POST", "/api/login-requests", { mobile: person.mobileIntl, relying_party: service });
+}
+
+/** The approvals: wrong code then right code, "Ce n'est pas moi", expiry, then the lock. */
+async function approvals(app) {
+  await openLogin(app);
+  await app.waitForHeading("Demande de connexion");
+  await app.waitForText("Temps restant");
+  await app.screen("demande-de-connexion");
+  await app.pin("1234");
+  await app.clickTestId("approve");
+  await app.waitForText("Il vous reste 2 essais");
+  await app.screen("code-secret-incorrect");
+  await app.pin(SECRET);
+  await app.clickTestId("approve");
+  await app.waitForHeading("Connexion validée");
+  await app.screen("connexion-validee");
+  await app.clickTestId("close-outcome");
+
+  await openLogin(app, "Mon Compte Élu");
+  await app.waitForHeading("Demande de connexion");
+  await app.clickTestId("decline");
+  await app.waitForHeading("Connexion refusée");
+  await app.screen("ce-n-est-pas-moi");
+  await app.clickTestId("close-outcome");
+
+  await openLogin(app);
+  await app.waitForHeading("Demande de connexion");
+  // A minute passes on the world's clock: the request expires and the screen says so, live.
+  await app.api("POST", "/api/clock/advance", { seconds: 120 });
+  await app.waitForHeading("Délai dépassé", 30);
+  await app.screen("delai-depasse");
+  await app.clickTestId("close-outcome");
+
+  await openLogin(app);
+  await app.waitForHeading("Demande de connexion");
+  const expected = ["Il vous reste 2 essais", "Il vous reste 1 essai", null];
+  for (const [index, wrong] of ["1234", "5678", "9012"].entries()) {
+    await app.pin(wrong);
+    await app.clickTestId("approve");
+    const text = expected[index];
+    if (text === null) break;
+    await app.waitForText(text);
+    if (index === 1) await app.screen("code-secret-dernier-essai");
+  }
+  await app.waitForHeading("Code secret bloqué", 30);
+  await app.screen("code-secret-bloque");
+}
+
+const scenarios = {
+  async "face-a-face"(app) {
+    await app.discoverWorld();
+    const learnerId = await enrol(app, person, { mode: "face_to_face" });
+    await app.waitForHeading("Vérification en face à face");
+    await app.screen("face-a-face");
+    // The clerk at the post office checks the document and types the code from the SMS.
+    const code = await app.latestCode(learnerId, (message) => message.channel === "sms");
+    await app.api("POST", "/api/clerk/validations", {
+      code,
+      document_type: "cni",
+      birth_name: person.birthName,
+      birth_date: "1990-05-17",
+      document_number_ending: person.numberEnding,
+    });
+    await activate(app, learnerId);
+    await approvals(app);
+  },
+};
+
+const chosen = wanted.length > 0 ? wanted : Object.keys(scenarios);
+const report = { scenarios: {} };
+let failed = false;
+for (const name of chosen) {
+  const started = Date.now();
+  const app = await App.launch(name, { application, port });
+  try {
+    await scenarios[name](app);
+    report.scenarios[name] = { ok: true, seconds: (Date.now() - started) / 1000, screenshots: app.shots };
+    console.log(`ok   ${name} (${app.shots} écrans, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (error) {
+    failed = true;
+    report.scenarios[name] = { ok: false, error: String(error.message ?? error) };
+    console.error(`FAIL ${name}: ${error.stack ?? error}`);
+    await app.shot("echec").catch(() => {});
+  } finally {
+    await app.close().catch(() => {});
+  }
+}
+writeReport("report.json", report);
+process.exit(failed ? 1 : 0);
