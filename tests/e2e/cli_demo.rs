@@ -354,3 +354,41 @@ fn a_missing_camera_is_explained_not_a_crash() {
         "the person is told what to do instead"
     );
 }
+
+#[test]
+fn capture_devices_lists_nothing_here_explains_why_and_refuses_to_remember_an_absent_camera() {
+    let dir = tempfile::tempdir().unwrap();
+    let choice = dir.path().join("devices.json");
+    let run = |args: &[&str]| {
+        Command::new(idn_binary())
+            .args(["capture", "devices", "--json"])
+            .args(args)
+            .env("IDN_DEVICES_FILE", &choice)
+            .output()
+            .unwrap()
+    };
+    let listed = run(&[]);
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let devices: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    if devices["cameras"].as_array().unwrap().is_empty() {
+        let advice = devices["advice"].to_string();
+        assert!(
+            advice.contains("Photothèque"),
+            "the person is told what to do: {advice}"
+        );
+        assert_eq!(devices["camera_in_use"], Value::Null);
+        let refused = run(&["--camera", "Webcam absente"]);
+        assert!(!refused.status.success());
+        let said =
+            String::from_utf8_lossy(&refused.stdout).to_string() + &String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            said.contains("Aucune caméra sur cet appareil : « Webcam absente »"),
+            "{said}"
+        );
+        assert!(!choice.exists(), "nothing was remembered");
+    }
+}

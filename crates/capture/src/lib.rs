@@ -22,6 +22,7 @@
 mod autocapture;
 #[cfg(target_os = "linux")]
 mod camera;
+mod choice;
 mod document;
 mod error;
 mod file;
@@ -40,6 +41,7 @@ mod video;
 pub use autocapture::{AutoCapture, Still, Trigger};
 #[cfg(target_os = "linux")]
 pub use camera::{list_cameras, to_rgb, CameraDescription, CameraSource};
+pub use choice::{pick, DeviceChoice, Pick};
 pub use document::{DocumentFormat, DocumentPage};
 pub use error::CaptureError;
 pub use file::{decode_still, read_still, StillSource};

@@ -56,10 +56,28 @@ pub struct MicrophoneSource {
 
 impl MicrophoneSource {
     pub fn open_default() -> Result<Self, CaptureError> {
-        let unusable = |error: &dyn std::fmt::Display| CaptureError::NoMicrophone(error.to_string());
         let device = cpal::default_host()
             .default_input_device()
             .ok_or_else(|| CaptureError::NoMicrophone("no default input device".into()))?;
+        Self::open_device(device)
+    }
+
+    /// Opens the microphone listed under `name` by [`list_microphones`].
+    pub fn open_named(name: &str) -> Result<Self, CaptureError> {
+        let device = cpal::default_host()
+            .input_devices()
+            .map_err(|error| CaptureError::NoMicrophone(error.to_string()))?
+            .find(|device| {
+                device
+                    .description()
+                    .is_ok_and(|description| description.name() == name)
+            })
+            .ok_or_else(|| CaptureError::NoMicrophone(format!("no microphone named {name:?}")))?;
+        Self::open_device(device)
+    }
+
+    fn open_device(device: cpal::Device) -> Result<Self, CaptureError> {
+        let unusable = |error: &dyn std::fmt::Display| CaptureError::NoMicrophone(error.to_string());
         let supported = device.default_input_config().map_err(|error| unusable(&error))?;
         let channels = usize::from(supported.channels().max(1));
         let sample_rate = NonZeroU32::new(supported.sample_rate())

@@ -88,7 +88,12 @@ impl ClipEncoder {
         audio_rate: u32,
         settings: VideoSettings,
     ) -> Result<Self, CaptureError> {
-        if width == 0 || height == 0 || !width.is_multiple_of(2) || !height.is_multiple_of(2) || audio_rate == 0 {
+        if width == 0
+            || height == 0
+            || !width.is_multiple_of(2)
+            || !height.is_multiple_of(2)
+            || audio_rate == 0
+        {
             return Err(CaptureError::InvalidVideoSettings(format!(
                 "{width}×{height} with sound at {audio_rate} Hz"
             )));
@@ -99,6 +104,8 @@ impl ClipEncoder {
             .rate_control_mode(RateControlMode::Bitrate)
             .usage_type(UsageType::CameraVideoRealTime)
             .skip_frames(true)
+            // One thread: the preview and the sound run beside it on a phone's other cores.
+            .num_threads(1)
             .intra_frame_period(IntraFramePeriod::from_num_frames(settings.keyframe_interval))
             .vui(VuiConfig::bt601());
         let h264 = Encoder::with_api_config(OpenH264API::from_source(), config).map_err(encoding)?;

@@ -112,7 +112,7 @@ pub fn take(
     seed: u64,
 ) -> Result<Photograph> {
     let mut source: Box<dyn VideoSource> = match file {
-        Some(path) if path == Path::new("camera") => Box::new(idn_capture::CameraSource::open(0)?),
+        Some(path) if path == Path::new("camera") => Box::new(open_camera()?),
         Some(path) => {
             Box::new(StillSource::open(path).with_context(|| format!("lecture de {}", path.display()))?)
         }
@@ -169,40 +169,151 @@ pub fn report(photo: &Photograph, path: &Path) -> CaptureReport {
     }
 }
 
-/// Cameras and microphones of this machine, as the app lists them.
+/// Where the chosen camera and microphone are remembered: `$IDN_DEVICES_FILE`, else
+/// `$XDG_CONFIG_HOME/idn-sandbox/devices.json`, else `~/.config/idn-sandbox/devices.json`.
+pub fn choice_path() -> std::path::PathBuf {
+    if let Some(path) = std::env::var_os("IDN_DEVICES_FILE") {
+        return path.into();
+    }
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".config")))
+        .unwrap_or_else(|| ".".into());
+    config.join("idn-sandbox").join("devices.json")
+}
+
+/// Cameras and microphones of this machine, as the app lists them, with the remembered choice.
 #[derive(Debug, Clone, Serialize)]
 pub struct Devices {
     pub cameras: Vec<String>,
     pub microphones: Vec<String>,
-    /// What the person is told when a list is empty.
+    /// The devices capture will use now.
+    pub camera_in_use: Option<String>,
+    pub microphone_in_use: Option<String>,
+    /// What the person is told: empty lists, a remembered device that is gone.
     pub advice: Vec<String>,
 }
 
-pub fn devices() -> Devices {
-    let cameras: Vec<String> = idn_capture::list_cameras()
-        .into_iter()
-        .map(|camera| format!("{} : {}", camera.index, camera.name))
-        .collect();
-    let microphones: Vec<String> = idn_capture::list_microphones()
-        .into_iter()
-        .map(|mic| {
-            format!(
-                "{} ({} Hz, {} canal/canaux)",
-                mic.name, mic.sample_rate, mic.channels
-            )
-        })
-        .collect();
+/// Lists the devices; with `camera` or `microphone`, remembers that choice first (it must be one
+/// of the devices present).
+pub fn devices(camera: Option<&str>, microphone: Option<&str>) -> Result<Devices> {
+    let cameras = idn_capture::list_cameras();
+    let microphones = idn_capture::list_microphones();
+    let path = choice_path();
+    let (mut choice, readable) = idn_capture::DeviceChoice::load(&path);
+    if !readable {
+        tracing::warn!(path = %path.display(), "device choice file damaged; starting afresh");
+    }
+    if let Some(wanted) = camera {
+        if !cameras.iter().any(|c| c.name == wanted) {
+            anyhow::bail!(unknown_device(
+                ("Aucune caméra", "Caméra inconnue"),
+                wanted,
+                cameras.iter().map(|c| c.name.as_str())
+            ));
+        }
+        choice.camera = Some(wanted.to_owned());
+    }
+    if let Some(wanted) = microphone {
+        if !microphones.iter().any(|m| m.name == wanted) {
+            anyhow::bail!(unknown_device(
+                ("Aucun micro", "Micro inconnu"),
+                wanted,
+                microphones.iter().map(|m| m.name.as_str())
+            ));
+        }
+        choice.microphone = Some(wanted.to_owned());
+    }
+    if camera.is_some() || microphone.is_some() {
+        choice.save(&path)?;
+    }
     let mut advice = Vec::new();
+    let camera_in_use = in_use(
+        idn_capture::pick(choice.camera.as_deref(), &cameras, |c| c.name.as_str()),
+        "La caméra choisie",
+        &mut advice,
+    )
+    .map(|c| c.name.clone());
+    let microphone_in_use = in_use(
+        idn_capture::pick(choice.microphone.as_deref(), &microphones, |m| m.name.as_str()),
+        "Le micro choisi",
+        &mut advice,
+    )
+    .map(|m| m.name.clone());
     if cameras.is_empty() {
         advice.push(idn_capture::CaptureError::NoCamera(String::new()).message_fr());
     }
     if microphones.is_empty() {
         advice.push(idn_capture::CaptureError::NoMicrophone(String::new()).message_fr());
     }
-    Devices {
-        cameras,
-        microphones,
+    Ok(Devices {
+        cameras: cameras
+            .iter()
+            .map(|c| format!("{} : {}", c.index, c.name))
+            .collect(),
+        microphones: microphones
+            .iter()
+            .map(|m| format!("{} ({} Hz, {} canal/canaux)", m.name, m.sample_rate, m.channels))
+            .collect(),
+        camera_in_use,
+        microphone_in_use,
         advice,
+    })
+}
+
+fn in_use<'a, T>(pick: idn_capture::Pick<'a, T>, what: &str, advice: &mut Vec<String>) -> Option<&'a T> {
+    match pick {
+        idn_capture::Pick::Remembered(device) => Some(device),
+        idn_capture::Pick::First { device, missing } => {
+            if let Some(name) = missing {
+                advice.push(format!(
+                    "{what} « {name} » n'est plus branché(e) : le premier appareil disponible est utilisé."
+                ));
+            }
+            Some(device)
+        }
+        idn_capture::Pick::Nothing => None,
+    }
+}
+
+/// `(none, unknown)`: the French phrases for "no such device here" and "unknown device".
+fn unknown_device<'a>(
+    (none, unknown): (&str, &str),
+    wanted: &str,
+    present: impl Iterator<Item = &'a str>,
+) -> String {
+    let present: Vec<&str> = present.collect();
+    if present.is_empty() {
+        format!("{none} sur cet appareil : « {wanted} » ne peut pas être choisi.")
+    } else {
+        format!(
+            "{unknown} « {wanted} » : choisissez parmi {}.",
+            present.join(", ")
+        )
+    }
+}
+
+/// The camera the person chose (or the first one), as capture opens it.
+pub fn open_camera() -> Result<idn_capture::CameraSource> {
+    let cameras = idn_capture::list_cameras();
+    let (choice, _) = idn_capture::DeviceChoice::load(&choice_path());
+    match idn_capture::pick(choice.camera.as_deref(), &cameras, |c| c.name.as_str()) {
+        idn_capture::Pick::Remembered(camera) | idn_capture::Pick::First { device: camera, .. } => {
+            Ok(idn_capture::CameraSource::open(camera.index)?)
+        }
+        idn_capture::Pick::Nothing => Err(idn_capture::CaptureError::NoCamera(String::new()).into()),
+    }
+}
+
+/// The microphone the person chose (or the system's default one).
+pub fn open_microphone() -> Result<idn_capture::MicrophoneSource> {
+    let (choice, _) = idn_capture::DeviceChoice::load(&choice_path());
+    let microphones = idn_capture::list_microphones();
+    match idn_capture::pick(choice.microphone.as_deref(), &microphones, |m| m.name.as_str()) {
+        idn_capture::Pick::Remembered(microphone) => {
+            Ok(idn_capture::MicrophoneSource::open_named(&microphone.name)?)
+        }
+        _ => Ok(idn_capture::MicrophoneSource::open_default()?),
     }
 }
 
@@ -292,8 +403,8 @@ pub fn record(
             })
         }
         "camera" => {
-            let mut camera = idn_capture::CameraSource::open(0)?;
-            let mut microphone = idn_capture::MicrophoneSource::open_default()?;
+            let mut camera = open_camera()?;
+            let mut microphone = open_microphone()?;
             let recording =
                 idn_capture::record_video(&mut camera, &mut microphone, length, VideoSettings::default())?;
             Ok(VideoTake {

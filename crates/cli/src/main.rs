@@ -90,8 +90,15 @@ enum Command {
 
 #[derive(Subcommand)]
 enum CaptureCommand {
-    /// List the cameras and microphones, as the app offers them.
-    Devices,
+    /// List the cameras and microphones, as the app offers them, and remember a choice.
+    Devices {
+        /// Remember this camera (its name as listed) for the next captures.
+        #[arg(long)]
+        camera: Option<String>,
+        /// Remember this microphone (its name as listed).
+        #[arg(long)]
+        micro: Option<String>,
+    },
     /// Photograph one page of the document and print what the guidance said.
     Document {
         #[arg(long, value_enum, default_value = "cni-recto")]
@@ -613,9 +620,9 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Capture {
-            command: CaptureCommand::Devices,
+            command: CaptureCommand::Devices { camera, micro },
         } => {
-            let devices = capture::devices();
+            let devices = capture::devices(camera.as_deref(), micro.as_deref())?;
             print(json, &devices, |d| {
                 let none = |list: &[String], word: &str| {
                     if list.is_empty() {
@@ -628,6 +635,12 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                     format!("Caméras : {}", none(&d.cameras, "aucune")),
                     format!("Micros : {}", none(&d.microphones, "aucun")),
                 ];
+                if let Some(camera) = &d.camera_in_use {
+                    lines.push(format!("Caméra utilisée : {camera}"));
+                }
+                if let Some(microphone) = &d.microphone_in_use {
+                    lines.push(format!("Micro utilisé : {microphone}"));
+                }
                 lines.extend(d.advice.iter().cloned());
                 lines.join("\n")
             });

@@ -34,6 +34,9 @@ pub struct SceneConfig {
     pub seed: u64,
     pub page: DocumentPage,
     pub framing: Framing,
+    /// Standard deviation of the camera's sensor noise, in 8-bit levels (a webcam in a lit room:
+    /// about 2). 0 draws a perfectly clean picture.
+    pub sensor_noise: f32,
 }
 
 impl Default for SceneConfig {
@@ -45,6 +48,7 @@ impl Default for SceneConfig {
             seed: 0,
             page: DocumentPage::CniFront,
             framing: Framing::Good,
+            sensor_noise: 2.0,
         }
     }
 }
@@ -68,7 +72,11 @@ pub struct SyntheticFaceScene {
     speaking: Vec<(Duration, Duration)>,
     next_index: u64,
     light: f32,
+    /// A tile of noise shifted on every frame: camera-like grain for the price of an addition.
+    noise: Vec<i8>,
 }
+
+const NOISE_TILE: usize = 256;
 
 impl SyntheticFaceScene {
     /// `speaking`: when the lips move (from [`super::SyntheticVoice::spoken_intervals`]).
@@ -78,7 +86,12 @@ impl SyntheticFaceScene {
         speaking: &[(Duration, Duration)],
     ) -> Result<Self, CaptureError> {
         let (width, height) = (config.width, config.height);
-        if width < 320 || height < 240 || !width.is_multiple_of(2) || !height.is_multiple_of(2) || config.frame_rate == 0 {
+        if width < 320
+            || height < 240
+            || !width.is_multiple_of(2)
+            || !height.is_multiple_of(2)
+            || config.frame_rate == 0
+        {
             return Err(CaptureError::InvalidVideoSettings(format!(
                 "scene {width}×{height} at {} fps",
                 config.frame_rate
@@ -109,6 +122,18 @@ impl SyntheticFaceScene {
         } else {
             1.0
         };
+        // Sum of three uniforms of half-width σ: standard deviation σ, close enough to Gaussian.
+        let spread = config.sensor_noise.max(0.0);
+        let noise = if spread > 0.0 {
+            (0..NOISE_TILE * NOISE_TILE)
+                .map(|_| {
+                    let sum: f32 = (0..3).map(|_| rng.gen_range(-spread..=spread)).sum();
+                    sum.round().clamp(-127.0, 127.0) as i8
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(Self {
             config,
             base: canvas.pixels,
@@ -116,6 +141,7 @@ impl SyntheticFaceScene {
             speaking: speaking.to_vec(),
             next_index: 0,
             light,
+            noise,
         })
     }
 
@@ -194,7 +220,26 @@ impl SyntheticFaceScene {
                 *value = (f32::from(*value) * self.light) as u8;
             }
         }
+        self.add_noise(&mut pixels, index);
         Frame::new(self.config.width, self.config.height, pixels, at).expect("scene size checked at creation")
+    }
+
+    fn add_noise(&self, pixels: &mut [u8], index: u64) {
+        if self.noise.is_empty() {
+            return;
+        }
+        let shift = index.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+        let (dx, dy) = (shift as usize % NOISE_TILE, (shift >> 16) as usize % NOISE_TILE);
+        let width = self.config.width as usize;
+        for (y, row) in pixels.chunks_exact_mut(width * 3).enumerate() {
+            let tile_row = &self.noise[((y + dy) % NOISE_TILE) * NOISE_TILE..][..NOISE_TILE];
+            for (x, pixel) in row.chunks_exact_mut(3).enumerate() {
+                let grain = tile_row[(x + dx) % NOISE_TILE];
+                for value in pixel {
+                    *value = value.saturating_add_signed(grain);
+                }
+            }
+        }
     }
 
     /// 0 (closed) to 1 (wide open): syllables at about 6 Hz while a digit is being said.
@@ -321,6 +366,7 @@ mod tests {
         let config = SceneConfig {
             framing,
             seed: 2,
+            sensor_noise: 0.0,
             ..SceneConfig::default()
         };
         SyntheticFaceScene::new(&SpecimenIdentity::example(), config, speaking).unwrap()
@@ -361,6 +407,21 @@ mod tests {
             mouth_region(&quiet[0]),
             "the lips move with the voice"
         );
+    }
+
+    #[test]
+    fn sensor_noise_varies_from_frame_to_frame_around_the_picture() {
+        let config = SceneConfig {
+            seed: 2,
+            ..SceneConfig::default()
+        };
+        let noisy = SyntheticFaceScene::new(&SpecimenIdentity::example(), config, &[]).unwrap();
+        let clean = scene(Framing::Good, &[]).frame_at(4);
+        let (a, b) = (noisy.frame_at(4), noisy.frame_at(5));
+        let psnr = a.psnr(&clean).unwrap();
+        assert!((35.0..50.0).contains(&psnr), "about 2 levels of grain: {psnr} dB");
+        assert!(a.pixels() != b.pixels(), "the grain moves between frames");
+        assert!(noisy.frame_at(4) == a, "and is still reproducible");
     }
 
     #[test]
