@@ -20,6 +20,7 @@ PORT="${IDN_DRIVER_PORT:-4444}"
 NATIVE_PORT="${IDN_NATIVE_DRIVER_PORT:-4445}"
 
 export NO_AT_BRIDGE=1
+export RUST_LOG="${RUST_LOG:-info,idn_sandbox_app=debug}"
 export BIN PORT NATIVE_PORT
 timeout --kill-after=10 "${IDN_APP_TEST_TIMEOUT:-900}" dbus-run-session -- xvfb-run -a -s "-screen 0 1280x1024x24" bash -c '
   printf sandbox | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1

@@ -17,6 +17,8 @@ use utoipa::OpenApi;
         crate::commands::CommandError,
         crate::commands::capture::PhotoUploaded,
         crate::commands::capture::VideoUploaded,
+        crate::commands::video::VideoRecorded,
+        crate::commands::services::ServiceSite,
         crate::preview::PreviewFrame,
         idn_world::api::WorldStatus,
         idn_world::api::LearnerAction,

@@ -26,10 +26,12 @@ pub fn run() {
         };
 
     tauri::Builder::default()
+        .plugin(tauri_plugin_opener::init())
         .manage(world_link::DataRoot::from_args(std::env::args().skip(1)))
         .manage(WorldLink::default())
         .manage(Session::new())
         .manage(preview::Preview::default())
+        .manage(commands::video::VideoTake::default())
         .setup(move |app| {
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
@@ -58,6 +60,10 @@ pub fn run() {
             commands::capture::upload_photo,
             commands::capture::import_photo,
             commands::capture::import_video,
+            commands::video::record_video,
+            commands::video::video_bytes,
+            commands::video::upload_video,
+            commands::services::open_service,
         ])
         .build(tauri::generate_context!())
         .expect("the Tauri context of this build is invalid")

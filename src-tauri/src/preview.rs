@@ -157,7 +157,9 @@ fn film(
     let mut auto = AutoCapture::new(AutoCapture::DEFAULT_STEADY_FRAMES);
     let mut next = Instant::now();
     let mut seq = 0u64;
+    let mut busy = Duration::ZERO;
     while !stop.load(Ordering::Relaxed) {
+        let started = Instant::now();
         let frame = source.next_frame().map_err(|error| error.to_string())?;
         let captured_at_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -197,7 +199,15 @@ fn film(
             *lock(still_slot) = Some(still);
             return Ok(());
         }
+        busy += started.elapsed();
         seq += 1;
+        if seq.is_multiple_of(100) {
+            tracing::debug!(
+                mean_ms = busy.as_secs_f64() * 10.0,
+                "preview: mean time to make a frame over 100 frames"
+            );
+            busy = Duration::ZERO;
+        }
         next += FRAME_INTERVAL;
         let now = Instant::now();
         if next > now {
@@ -209,3 +219,4 @@ fn film(
     }
     Ok(())
 }
+

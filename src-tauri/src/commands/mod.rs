@@ -3,6 +3,8 @@
 pub mod account;
 pub mod approval;
 pub mod capture;
+pub mod services;
+pub mod video;
 pub mod world;
 
 use serde::Serialize;

@@ -7,8 +7,10 @@ import type {
   LearnerAction,
   LoginRequestView,
   PhotoUploaded,
+  ServiceSite,
   SessionView,
   Side,
+  VideoRecorded,
   VideoUploaded,
   WorldStatus,
 } from "./types";
@@ -37,6 +39,10 @@ export interface Backend {
   uploadPhoto(side: Side): Promise<PhotoUploaded>;
   importPhoto(document: DocumentKind, side: Side, file: ArrayBuffer): Promise<PhotoUploaded>;
   importVideo(file: ArrayBuffer, mediaType: string): Promise<VideoUploaded>;
+  recordVideo(source: "synthetic" | "camera", mistake: string | null, seconds: number): Promise<VideoRecorded>;
+  videoBytes(): Promise<ArrayBuffer>;
+  uploadVideo(): Promise<VideoUploaded>;
+  openService(site: ServiceSite): Promise<string>;
 }
 
 /** What the preview films: the sandbox's specimen camera (optionally with a classic mistake) or
@@ -95,6 +101,11 @@ class TauriBackend implements Backend {
   stopPreview = () => call<void>("stop_preview");
   takePhoto = () => call<void>("take_photo");
   uploadPhoto = (side: Side) => call<PhotoUploaded>("upload_photo", { side });
+  recordVideo = (source: "synthetic" | "camera", mistake: string | null, seconds: number) =>
+    call<VideoRecorded>("record_video", { source, mistake, seconds });
+  videoBytes = () => call<ArrayBuffer>("video_bytes");
+  uploadVideo = () => call<VideoUploaded>("upload_video");
+  openService = (site: ServiceSite) => call<string>("open_service", { site });
 
   // Files cross IPC as raw bytes (never JSON arrays of numbers); what they are goes in headers.
   async importPhoto(document: DocumentKind, side: Side, file: ArrayBuffer): Promise<PhotoUploaded> {
@@ -149,6 +160,10 @@ class UnreachableBackend implements Backend {
   uploadPhoto = () => this.fail<PhotoUploaded>();
   importPhoto = () => this.fail<PhotoUploaded>();
   importVideo = () => this.fail<VideoUploaded>();
+  recordVideo = () => this.fail<VideoRecorded>();
+  videoBytes = () => this.fail<ArrayBuffer>();
+  uploadVideo = () => this.fail<VideoUploaded>();
+  openService = () => this.fail<string>();
 }
 
 export function chooseBackend(): Backend {

@@ -23,3 +23,5 @@ export type Side = Schemas["Side"];
 export type PhotoUploaded = Schemas["PhotoUploaded"];
 export type VideoUploaded = Schemas["VideoUploaded"];
 export type SubmittedPhoto = Schemas["SubmittedPhoto"];
+export type VideoRecorded = Schemas["VideoRecorded"];
+export type ServiceSite = Schemas["ServiceSite"];

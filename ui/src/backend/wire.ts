@@ -265,6 +265,12 @@ export interface components {
             review: "refuse_next";
         };
         /**
+         * @description The demo sites the world serves (wire type). Only these open: the screens cannot ask the
+         *     shell to open an arbitrary address.
+         * @enum {string}
+         */
+        ServiceSite: "mon_compte_formation" | "mon_compte_elu";
+        /**
          * @description Everything a screen needs to decide what to show: snapshot of `session` and payload of the
          *     `session` event.
          */
@@ -298,6 +304,17 @@ export interface components {
         };
         /** @enum {string} */
         VerificationMode: "face_to_face" | "online" | "by_post";
+        /** @description What the machine checked on a recording (wire type). */
+        VideoRecorded: {
+            /** Format: int64 */
+            duration_ms: number;
+            /** @description What to fix, in French, when a check failed. */
+            hints: string[];
+            /** @description All machine checks passed (the reviewer still judges the face and the digits). */
+            passed: boolean;
+            /** Format: int64 */
+            size: number;
+        };
         /** @description A video stored by the world, ready to be part of the submission. */
         VideoUploaded: {
             media_id: string;

@@ -21,6 +21,18 @@ export function parseFrame(message: ArrayBuffer): ParsedFrame {
 export class PreviewStats {
   private readonly drawnAt: number[] = [];
   private readonly delays: number[] = [];
+  private readonly receivedAt: number[] = [];
+
+  /** A message arrived from Rust (drawn or not: frames that arrive while one decodes are dropped). */
+  receive(atMs: number): void {
+    this.receivedAt.push(atMs);
+    while (this.receivedAt.length > 0 && (this.receivedAt[0] ?? 0) <= atMs - 1000) this.receivedAt.shift();
+  }
+
+  /** Messages received per second, over the last second. */
+  get receivedFps(): number {
+    return this.receivedAt.length;
+  }
 
   record(capturedAtMs: number, drawnAtMs: number): void {
     this.drawnAt.push(drawnAtMs);
