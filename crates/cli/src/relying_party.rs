@@ -41,10 +41,13 @@ async fn answer<T: DeserializeOwned>(world: &str, response: reqwest::Result<reqw
         source,
     })?;
     let status = response.status();
-    let bytes = response.bytes().await.map_err(|source| DeviceError::Unreachable {
-        url: world.to_owned(),
-        source,
-    })?;
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|source| DeviceError::Unreachable {
+            url: world.to_owned(),
+            source,
+        })?;
     if status.is_success() {
         return Ok(serde_json::from_slice(&bytes).context("réponse du monde illisible")?);
     }
@@ -97,7 +100,8 @@ pub async fn run(world: &str, command: RelyingPartyCommand, json: bool) -> Resul
                 encryption_jwk,
                 jwks_uri,
             };
-            let registered: RegisteredRelyingParty = answer(world, http.post(&url).json(&new).send().await).await?;
+            let registered: RegisteredRelyingParty =
+                answer(world, http.post(&url).json(&new).send().await).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&registered)?);
             } else {
