@@ -536,3 +536,120 @@ async fn unknown_and_not_yet_activated_numbers_have_their_own_pages() {
         assert!(text.contains("Réessayer") && text.contains("Revenir à FranceConnect+"));
     }
 }
+
+#[tokio::test]
+async fn a_developer_registers_a_service_from_the_cli_and_finds_it_in_the_list() {
+    let world = spawn_world(76).await;
+    let base = world.running.base_url();
+    let key = Jwk::generate_rsa_key(2048).unwrap().to_public_key().unwrap();
+    let key_file = world.dir.path().join("cle.jwk");
+    std::fs::write(&key_file, key.to_string()).unwrap();
+    let idn = |args: &[&str]| {
+        std::process::Command::new(idn_e2e::idn_binary())
+            .args(["--world", base.as_str(), "--json"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let key_path = key_file.to_str().unwrap();
+    let output = idn(&[
+        "rp",
+        "register",
+        "--name",
+        "Mon service",
+        "--redirect-uri",
+        RP_CALLBACK,
+        "--jwk-file",
+        key_path,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let registered: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(registered["client_secret"].as_str().unwrap().len(), 64);
+    let listed: Value = serde_json::from_slice(&idn(&["rp", "list"]).stdout).unwrap();
+    assert_eq!(listed[0]["client_id"], registered["client_id"]);
+    assert!(
+        listed[0].get("client_secret").is_none(),
+        "the secret is shown only once"
+    );
+    let refused = idn(&[
+        "rp",
+        "register",
+        "--name",
+        "Sans clé",
+        "--redirect-uri",
+        "/relatif",
+        "--jwks-uri",
+        "x",
+    ]);
+    assert_eq!(refused.status.code(), Some(1), "a refusal of the world exits 1");
+}
+
+/// Follows the chain until La Poste waits for the device; returns the waiting page's address.
+async fn reach_wait(base: &str, start: &str, mobile: &str) -> String {
+    let http = browser();
+    let mut url = start.to_owned();
+    while !url.contains("/laposte/attente/") {
+        url = if url.contains("/fcplus/choix/") && !url.ends_with("/laposte") {
+            format!("{url}/laposte")
+        } else if url.contains("/laposte/connexion/") {
+            absolute(
+                base,
+                &location(&http.post(&url).form(&[("mobile", mobile)]).send().await.unwrap()),
+            )
+        } else {
+            absolute(base, &location(&http.get(&url).send().await.unwrap()))
+        };
+    }
+    url
+}
+
+async fn outcome_after_wait(base: &str, wait: &str) -> String {
+    let next = wait.replace("/laposte/attente/", "/laposte/suite/");
+    absolute(base, &location(&browser().get(&next).send().await.unwrap()))
+}
+
+#[tokio::test]
+async fn an_unanswered_request_expires_after_one_minute_and_a_locked_identity_says_so() {
+    let (world, device, base) = setup(77).await;
+    let rp = register(&world, "Service de test").await;
+
+    let wait = reach_wait(&base, &authorize_url(&base, &rp, &[]), MOBILE).await;
+    let page = browser().get(&wait).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("compte-a-rebours") && page.contains("1:00"),
+        "the countdown starts at one minute"
+    );
+    world.client.advance_clock(61).await.unwrap();
+    assert!(outcome_after_wait(&base, &wait).await.ends_with("/delai-depasse"));
+
+    let wait = reach_wait(&base, &authorize_url(&base, &rp, &[]), MOBILE).await;
+    let request = device.pending_requests().await.unwrap()[0].request_id.clone();
+    for _ in 0..3 {
+        assert!(
+            device.approve(&request, "1379").await.is_err(),
+            "a wrong secret code is refused"
+        );
+    }
+    assert!(
+        outcome_after_wait(&base, &wait).await.ends_with("/bloquee"),
+        "three wrong codes lock"
+    );
+    let http = browser();
+    let mut url = absolute(
+        &base,
+        &location(&http.get(authorize_url(&base, &rp, &[])).send().await.unwrap()),
+    );
+    url = format!("{url}/laposte");
+    while !url.contains("/laposte/connexion/") {
+        url = absolute(&base, &location(&http.get(&url).send().await.unwrap()));
+    }
+    let response = http.post(&url).form(&[("mobile", MOBILE)]).send().await.unwrap();
+    assert!(
+        location(&response).ends_with("/bloquee"),
+        "a locked identity cannot start a login"
+    );
+}
