@@ -3,6 +3,8 @@
 # tauri-driver and WebKitWebDriver under Xvfb, in a D-Bus session with an unlocked GNOME keyring
 # (the device keeps its key in the OS keyring). Screenshots of every screen and a report go to
 # tests/app/artifacts/ (gitignored). Arguments: scenario names (default: all).
+# IDN_APP_RELEASE=1 runs the release build instead: report.json then holds the figures of the
+# issue's benchmark (launch to first interactive screen, memory on the services screen, preview).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -11,8 +13,13 @@ cd "$ROOT"
 npm --prefix ui run build --silent
 # The custom-protocol feature embeds ui/dist (what `tauri build` does); without it the app would
 # look for the dev server.
-cargo build --quiet -p idn-sandbox --features tauri/custom-protocol
-BIN="$ROOT/target/debug/idn-sandbox"
+if [ "${IDN_APP_RELEASE:-0}" = 1 ]; then
+  cargo build --quiet --release -p idn-sandbox --features tauri/custom-protocol
+  BIN="$ROOT/target/release/idn-sandbox"
+else
+  cargo build --quiet -p idn-sandbox --features tauri/custom-protocol
+  BIN="$ROOT/target/debug/idn-sandbox"
+fi
 
 rm -rf tests/app/artifacts
 mkdir -p tests/app/artifacts

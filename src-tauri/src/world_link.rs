@@ -23,7 +23,7 @@ pub enum WorldSource {
 pub enum SourceError {
     #[error("--world-url attend une adresse http(s), par exemple --world-url http://127.0.0.1:8080")]
     MissingUrl,
-    #[error("adresse du monde simulé invalide : « {0} » (attendu : http://hôte:port ou https://…)")]
+    #[error("Adresse du monde simulé invalide : « {0} » (attendu : http://hôte:port ou https://…)")]
     NotHttp(String),
 }
 

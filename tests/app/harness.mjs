@@ -2,7 +2,7 @@
 // with a fresh data directory, find elements by what a person sees, keep a screenshot of every
 // screen, run axe-core on it, and reach the app's embedded world over HTTP to play the people
 // around the learner (the clerk, FranceConnect+, the clock).
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -28,6 +28,7 @@ export class App {
   }
 
   static async launch(scenario, { application, port }) {
+    const dataDir = mkdtempSync(join(tmpdir(), `idn-app-${scenario}-`));
     const browser = await remote({
       hostname: "127.0.0.1",
       port,
@@ -35,12 +36,65 @@ export class App {
       connectionRetryTimeout: 60_000,
       // A fresh data directory per scenario: its own embedded world and device profile.
       capabilities: {
-        "tauri:options": { application, args: ["--data-dir", mkdtempSync(join(tmpdir(), `idn-app-${scenario}-`))] },
+        "tauri:options": { application, args: ["--data-dir", dataDir] },
       },
     });
     const app = new App(browser, scenario);
+    app.dataDir = dataDir;
     await app.waitFor(() => app.bodyText().then((text) => !text.includes("Connexion au monde simulé")), "the first screen");
     return app;
+  }
+
+  /** The app's process: the one started with this scenario's data directory. */
+  appPid() {
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+        if (args.includes(this.dataDir) && !args[0].includes("WebKit")) return Number(entry);
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+    return null;
+  }
+
+  /** Milliseconds from the app process's start to the first screen with the world's data. */
+  async launchMs() {
+    const interactive = await this.browser.execute(() => {
+      const mark = performance.getEntriesByName("idn-interactive")[0];
+      return mark ? performance.timeOrigin + mark.startTime : null;
+    });
+    const pid = this.appPid();
+    if (interactive === null || pid === null) return null;
+    const ticks = Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[19]);
+    const bootTime = Number(/btime (\d+)/.exec(readFileSync("/proc/stat", "utf8"))[1]);
+    const startedMs = (bootTime + ticks / 100) * 1000;
+    return Math.round(interactive - startedMs);
+  }
+
+  /** Resident memory of the app process (embedded world included) and of its WebKit helpers. */
+  memory() {
+    const pid = this.appPid();
+    if (pid === null) return null;
+    const kib = (file, field) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(file, "utf8"))?.[1] ?? 0);
+    const children = readdirSync("/proc").filter((entry) => {
+      if (!/^\d+$/.test(entry)) return false;
+      try {
+        return readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1].split(" ")[1] === String(pid);
+      } catch {
+        return false;
+      }
+    });
+    return {
+      appRssMiB: Math.round(kib(`/proc/${pid}/status`, "VmRSS") / 1024),
+      appPssMiB: Math.round(kib(`/proc/${pid}/smaps_rollup`, "Pss") / 1024),
+      helpers: children.map((child) => ({
+        name: readFileSync(`/proc/${child}/comm`, "utf8").trim(),
+        rssMiB: Math.round(kib(`/proc/${child}/status`, "VmRSS") / 1024),
+        pssMiB: Math.round(kib(`/proc/${child}/smaps_rollup`, "Pss") / 1024),
+      })),
+    };
   }
 
   async close() {

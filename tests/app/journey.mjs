@@ -257,6 +257,7 @@ const report = { scenarios: {} };
 
 const scenarios = {
   async "face-a-face"(app) {
+    report.launchMs = await app.launchMs();
     await app.discoverWorld();
     const learnerId = await enrol(app, person, { mode: "face_to_face" });
     await app.waitForHeading("Vérification en face à face");
@@ -271,8 +272,28 @@ const scenarios = {
       document_number_ending: person.numberEnding,
     });
     await activate(app, learnerId);
+    // Memory once the services screen shows (the measure), after a moment to settle.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    report.memoryAtServices = app.memory();
     await approvals(app);
   },
+};
+
+scenarios["reglages"] = async (app) => {
+  await app.waitForHeading("Bienvenue dans L'Identité Numérique");
+  await app.clickTestId("open-settings");
+  await app.waitForHeading("Réglages");
+  check((await app.browser.$('[data-testid="world-origin"]').getText()).startsWith("Intégré"), "the embedded world is in use");
+  // A mistyped address and an unreachable class: both explained, and the embedded world stays.
+  await app.type("Adresse du serveur", "192.168.1.20:8787");
+  await app.click("Rejoindre");
+  await app.waitForText("Adresse du monde simulé invalide");
+  await app.screen("rejoindre-adresse-invalide");
+  await app.type("Adresse du serveur", "http://127.0.0.1:9");
+  await app.click("Rejoindre");
+  await app.waitForText("ne répond pas");
+  await app.screen("rejoindre-injoignable");
+  check((await app.browser.$('[data-testid="world-origin"]').getText()).startsWith("Intégré"), "still on the embedded world");
 };
 
 scenarios["en-ligne"] = async (app) => {
