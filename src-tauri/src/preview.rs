@@ -14,6 +14,63 @@ use idn_capture::{AutoCapture, Guidance, JpegQuality, Still, StillEncoder, Trigg
 use serde::Serialize;
 use tauri::ipc::{Channel, InvokeResponseBody};
 
+/// Synthetic frames are drawn by this many threads at once: one frame of the specimen camera
+/// takes longer to draw than the 40 ms a frame may take on a slow machine (or a debug build).
+const RENDERERS: u64 = 2;
+
+/// Where preview frames come from.
+pub enum Frames {
+    /// A camera (or any source that must be read in order on one thread).
+    Source(Box<dyn VideoSource>),
+    /// The sandbox's specimen camera: each frame is a pure function of its index, so frames are
+    /// drawn ahead on [`RENDERERS`] threads and handed over in order.
+    Rendered(Arc<idn_capture::SyntheticDocumentSource>),
+}
+
+/// Frames in order, from one source or from the renderer threads.
+enum Feed {
+    Source(Box<dyn VideoSource>),
+    Rendered(Vec<std::sync::mpsc::Receiver<idn_capture::Frame>>, u64),
+}
+
+impl Feed {
+    fn start(frames: Frames) -> Feed {
+        match frames {
+            Frames::Source(source) => Feed::Source(source),
+            Frames::Rendered(source) => {
+                let receivers = (0..RENDERERS)
+                    .map(|lane| {
+                        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+                        let source = source.clone();
+                        std::thread::spawn(move || {
+                            let mut index = lane;
+                            // Ends when the preview stops: the receiver is gone and send fails.
+                            while sender.send(source.frame_at(index)).is_ok() {
+                                index += RENDERERS;
+                            }
+                        });
+                        receiver
+                    })
+                    .collect();
+                Feed::Rendered(receivers, 0)
+            }
+        }
+    }
+
+    fn next(&mut self) -> Result<idn_capture::Frame, String> {
+        match self {
+            Feed::Source(source) => source.next_frame().map_err(|error| error.to_string()),
+            Feed::Rendered(receivers, index) => {
+                let lane = (*index % RENDERERS) as usize;
+                *index += 1;
+                receivers[lane]
+                    .recv()
+                    .map_err(|_| "a renderer thread ended".to_owned())
+            }
+        }
+    }
+}
+
 /// The preview's pace: 25 frames per second, as the guidance's steady run assumes.
 const FRAME_INTERVAL: Duration = Duration::from_millis(40);
 /// Preview pictures only need to be recognisable: a lower quality keeps each frame small.
@@ -80,7 +137,7 @@ impl Preview {
     /// threads) and its failure to open is returned here.
     pub fn start(
         &self,
-        open: impl FnOnce() -> Result<Box<dyn VideoSource>, idn_capture::CaptureError> + Send + 'static,
+        open: impl FnOnce() -> Result<Frames, idn_capture::CaptureError> + Send + 'static,
         guidance: Guidance,
         frames: Channel,
     ) -> Result<(), idn_capture::CaptureError> {
@@ -96,10 +153,10 @@ impl Preview {
         *lock(&self.run) = Some(run);
         let (opened_tx, opened_rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let mut source = match open() {
-                Ok(source) => {
+            let mut feed = match open() {
+                Ok(frames) => {
                     let _ = opened_tx.send(Ok(()));
-                    source
+                    Feed::start(frames)
                 }
                 Err(error) => {
                     let _ = opened_tx.send(Err(error));
@@ -107,14 +164,7 @@ impl Preview {
                 }
             };
             let mut guidance = guidance;
-            if let Err(error) = film(
-                &mut *source,
-                &mut guidance,
-                &frames,
-                &stop,
-                &take_now,
-                &still_slot,
-            ) {
+            if let Err(error) = film(&mut feed, &mut guidance, &frames, &stop, &take_now, &still_slot) {
                 tracing::warn!(%error, "preview stopped");
             }
         });
@@ -145,7 +195,7 @@ impl Preview {
 }
 
 fn film(
-    source: &mut dyn VideoSource,
+    feed: &mut Feed,
     guidance: &mut Guidance,
     frames: &Channel,
     stop: &AtomicBool,
@@ -160,7 +210,7 @@ fn film(
     let mut busy = Duration::ZERO;
     while !stop.load(Ordering::Relaxed) {
         let started = Instant::now();
-        let frame = source.next_frame().map_err(|error| error.to_string())?;
+        let frame = feed.next()?;
         let captured_at_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|since| since.as_secs_f64() * 1000.0)
@@ -219,4 +269,3 @@ fn film(
     }
     Ok(())
 }
-

@@ -279,6 +279,18 @@ const scenarios = {
   },
 };
 
+scenarios["courrier"] = async (app) => {
+  await app.discoverWorld();
+  const who = { ...person, email: "alix.exemple@exemple.fr" };
+  await enrol(app, who, { mode: "by_post" });
+  await app.waitForHeading("Vérification par courrier");
+  await app.screen("courrier-en-route");
+  // Four weeks later the letter arrives and the postman checks the document, as face to face.
+  await app.api("POST", "/api/clock/advance", { seconds: 29 * 24 * 3600 });
+  await app.waitForHeading("Vérification en face à face", 30);
+  await app.screen("courrier-arrive");
+};
+
 scenarios["reglages"] = async (app) => {
   await app.waitForHeading("Bienvenue dans L'Identité Numérique");
   await app.clickTestId("open-settings");

@@ -12,7 +12,7 @@ use tauri::{AppHandle, State};
 
 use super::account::no_account;
 use super::CommandError;
-use crate::preview::{Preview, PreviewHint};
+use crate::preview::{Frames, Preview, PreviewHint};
 use crate::session;
 
 /// A photo now stored by the world, ready to be part of the submission.
@@ -98,16 +98,18 @@ pub async fn start_preview(
         .map(specimen_of)
         .unwrap_or_else(SpecimenIdentity::example);
     let use_camera = source == "camera";
-    let open = move || -> Result<Box<dyn VideoSource>, idn_capture::CaptureError> {
+    let open = move || -> Result<Frames, idn_capture::CaptureError> {
         if use_camera {
-            return open_camera();
+            return open_camera().map(Frames::Source);
         }
         let config = SyntheticConfig {
             seed: rand_seed(),
             degradations,
             ..SyntheticConfig::default()
         };
-        Ok(Box::new(SyntheticDocumentSource::new(page, &specimen, config)?))
+        Ok(Frames::Rendered(std::sync::Arc::new(
+            SyntheticDocumentSource::new(page, &specimen, config)?,
+        )))
     };
     preview
         .start(open, Guidance::new(page.format()), frames)
