@@ -1,6 +1,9 @@
-//! Capture for the identity check: where frames come from (synthetic specimen documents, a
-//! still from disk, cameras through nokhwa, microphones through cpal, behind the same traits), the guidance
-//! shown while photographing a document, auto-capture, and the JPEG encoding of stills.
+//! Capture for the identity check: where frames and sound come from (synthetic specimen
+//! documents, a synthetic person saying the digits in French, a still or a video from disk,
+//! cameras through nokhwa, microphones through cpal, behind the same traits), the guidance shown
+//! while photographing a document, auto-capture, the JPEG encoding of stills, and the recording of
+//! the spoken-digit video (H.264 + Opus in MP4, see `video.rs` for the choice of codecs) with the
+//! checks a machine can honestly make on it.
 //!
 //! Everything here runs without hardware. Specimen documents are fictitious and marked
 //! "SPECIMEN" and "SIMULATION": this is a practice sandbox.
