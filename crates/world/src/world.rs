@@ -4,11 +4,12 @@
 
 use crate::api::{
     self, protocol, ActivationRequest, ApprovalAnswer, ClerkLookup, ClerkValidation, ClockMode, ClockView,
-    DeclineAnswer, InboxMessage, JournalEntry, LearnerAction, LearnerView, LoginRequestView, MediaKind,
-    MediaView, MessageChannel, NewLoginRequest, ReviewPolicy, WorldKeys, WorldStatus,
+    DeclineAnswer, DeliveryFault, InboxMessage, JournalEntry, LearnerAction, LearnerView, LoginRequestView,
+    MediaKind, MediaView, MessageChannel, NewLoginRequest, ReviewPolicy, WorldKeys, WorldStatus,
 };
 use crate::catalogue::{self, Recipient};
 use crate::clock::{ClockState, WallClock};
+use crate::delivery;
 use crate::keys::WorldSecrets;
 use crate::views;
 use crate::WorldError;
@@ -85,6 +86,8 @@ struct Loaded {
     journey: Journey,
     seq: i64,
     review_policy: ReviewPolicy,
+    /// Delivery faults still to happen (spam, withheld), spent as messages are sent.
+    delivery: Vec<DeliveryFault>,
 }
 
 /// Who acted, for the journal.
@@ -95,6 +98,8 @@ pub enum Actor {
     Clerk,
     RelyingParty,
     Clock,
+    /// A trainer, a support agent or a scenario planning how the world behaves for one learner.
+    Trainer,
 }
 
 impl Actor {
@@ -105,6 +110,7 @@ impl Actor {
             Self::Clerk => "guichet",
             Self::RelyingParty => "fournisseur_de_service",
             Self::Clock => "horloge",
+            Self::Trainer => "formateur",
         }
     }
 }
@@ -339,7 +345,18 @@ impl World {
 
     /// Creates a La Poste account for `email`: the 6-digit code is emailed at once.
     pub async fn create_learner(&self, email: &str) -> Result<LearnerView, WorldError> {
+        self.create_planned_learner(email, Vec::new()).await
+    }
+
+    /// Creates an account whose messages follow `delivery` from the first one on (the emailed
+    /// code may land in spam or never arrive); the plan is journaled before the account starts.
+    pub async fn create_planned_learner(
+        &self,
+        email: &str,
+        delivery: Vec<DeliveryFault>,
+    ) -> Result<LearnerView, WorldError> {
         let email = Email::parse(email)?;
+        delivery::validate(&delivery)?;
         let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
         let count: i64 = sqlx::query_scalar("UPDATE world SET learners_created = learners_created + 1 WHERE id = 1 RETURNING learners_created")
@@ -366,7 +383,23 @@ impl World {
             journey: Journey::default(),
             seq: 0,
             review_policy: policy,
+            delivery: Vec::new(),
         };
+        if !delivery.is_empty() {
+            let note = delivery::describe(&delivery);
+            loaded.delivery = delivery;
+            self.record(
+                &mut tx,
+                &mut loaded,
+                now,
+                Actor::Trainer,
+                "plan_delivery",
+                idn_journey::Step::NotStarted,
+                &[],
+                Ok(Some(note)),
+            )
+            .await?;
+        }
         let result = self
             .step_in(
                 &mut tx,
@@ -412,17 +445,63 @@ impl World {
                 ));
             }
         }
+        let note = match &policy {
+            ReviewPolicy::Automatic => "Prochaine identification visuelle : examen automatique.".to_owned(),
+            ReviewPolicy::RefuseNext { reason } => format!(
+                "Prochaine identification visuelle : refusée ({}).",
+                RefusalReason::from_code(reason)
+                    .map_or_else(|| reason.clone(), |known| known.label_fr().to_owned())
+            ),
+        };
+        self.plan(id, "plan_review", note, move |loaded| {
+            loaded.review_policy = policy
+        })
+        .await
+    }
+
+    /// Plans what the mail and SMS providers do with this learner's next messages (spam,
+    /// withheld); replaces any plan not yet spent.
+    pub async fn set_delivery_plan(
+        &self,
+        id: &str,
+        faults: Vec<DeliveryFault>,
+    ) -> Result<LearnerView, WorldError> {
+        delivery::validate(&faults)?;
+        let note = delivery::describe(&faults);
+        self.plan(id, "plan_delivery", note, move |loaded| loaded.delivery = faults)
+            .await
+    }
+
+    /// A trainer's setting for one learner, in one transaction with its journal line, so that a
+    /// replay of the journal knows what was planned and when.
+    async fn plan(
+        &self,
+        id: &str,
+        action: &str,
+        note: String,
+        change: impl FnOnce(&mut Loaded),
+    ) -> Result<LearnerView, WorldError> {
         let _writer = self.writer.lock().await;
-        let updated = sqlx::query("UPDATE learners SET review_policy = ? WHERE id = ?")
-            .bind(to_json(&policy))
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        if updated.rows_affected() == 0 {
-            return Err(WorldError::NotFound { what: "apprenant" });
-        }
-        drop(_writer);
-        self.learner(id).await
+        let mut tx = self.pool.begin().await?;
+        let mut loaded = self.load(&mut tx, id).await?;
+        let now = self.now();
+        self.let_time_pass(&mut tx, &mut loaded, now).await?;
+        change(&mut loaded);
+        let step = loaded.journey.step();
+        self.record(
+            &mut tx,
+            &mut loaded,
+            now,
+            Actor::Trainer,
+            action,
+            step,
+            &[],
+            Ok(Some(note)),
+        )
+        .await?;
+        tx.commit().await?;
+        self.announce(id);
+        Ok(views::learner_view(id, &loaded.journey, &loaded.review_policy))
     }
 
     /// A person's action on the account or the letter.
@@ -479,7 +558,11 @@ impl World {
                         .bind(&learner_id)
                         .fetch_one(&pool)
                         .await?;
-                finding.or(video_refusal(&content_type, &video))
+                // Decoding the sound takes tens of milliseconds: off the async workers.
+                let video_finding = tokio::task::spawn_blocking(move || video_refusal(&content_type, &video))
+                    .await
+                    .map_err(|error| WorldError::Corrupt(format!("video check stopped: {error}")))?;
+                finding.or(video_finding)
             }
             _ => None,
         };
@@ -547,7 +630,11 @@ impl World {
             ));
         }
         if content_type == "video/mp4" {
-            if let Err(error) = idn_capture::inspect_video(bytes) {
+            let copy = bytes.to_vec();
+            let inspected = tokio::task::spawn_blocking(move || idn_capture::inspect_video(&copy))
+                .await
+                .map_err(|error| WorldError::Corrupt(format!("video check stopped: {error}")))?;
+            if let Err(error) = inspected {
                 tracing::info!(%error, "video upload refused");
                 return Err(WorldError::bad_request(
                     "video_unreadable",
@@ -866,7 +953,7 @@ impl World {
 
     pub async fn inbox(&self, id: &str) -> Result<Vec<InboxMessage>, WorldError> {
         self.catch_up(id).await?;
-        let rows = sqlx::query("SELECT id, at, channel, sender, recipient, subject, body, link, folder, code FROM inbox WHERE learner_id = ? ORDER BY id")
+        let rows = sqlx::query("SELECT id, at, channel, sender, recipient, subject, body, link, folder, code FROM inbox WHERE learner_id = ? AND folder <> 'withheld' ORDER BY id")
             .bind(id)
             .fetch_all(&self.pool)
             .await?;
@@ -984,7 +1071,7 @@ impl World {
             "time_passed",
             before,
             &effects,
-            Ok(()),
+            Ok(None),
         )
         .await?;
         Ok(true)
@@ -993,7 +1080,7 @@ impl World {
     // ----- the transaction core -----
 
     async fn load(&self, connection: &mut SqliteConnection, id: &str) -> Result<Loaded, WorldError> {
-        let row = sqlx::query("SELECT journey, seq, review_policy FROM learners WHERE id = ?")
+        let row = sqlx::query("SELECT journey, seq, review_policy, delivery_plan FROM learners WHERE id = ?")
             .bind(id)
             .fetch_optional(&mut *connection)
             .await?
@@ -1003,6 +1090,7 @@ impl World {
             journey: json(row.get("journey"), "journey")?,
             seq: row.get("seq"),
             review_policy: json(row.get("review_policy"), "review policy")?,
+            delivery: json(row.get("delivery_plan"), "delivery plan")?,
         })
     }
 
@@ -1070,7 +1158,7 @@ impl World {
             Err(other) => return Err(other),
         };
         let journaled = match &verdict {
-            Ok(()) => Ok(()),
+            Ok(()) => Ok(None),
             Err(error) => Err((error.code(), error.message_fr())),
         };
         self.record(tx, loaded, now, actor, action, before, &effects, journaled)
@@ -1089,7 +1177,7 @@ impl World {
         action: &str,
         before: idn_journey::Step,
         effects: &[Effect],
-        outcome: Result<(), (&'static str, String)>,
+        outcome: Result<Option<String>, (&'static str, String)>,
     ) -> Result<(), WorldError> {
         loaded.seq += 1;
         let after = loaded.journey.step();
@@ -1099,7 +1187,19 @@ impl World {
             .journey
             .person()
             .map(|person| person.account.mobile.to_string());
-        sqlx::query("UPDATE learners SET updated_at = ?, mobile = ?, step = ?, journey = ?, next_deadline = ?, face_to_face_code = ?, review_policy = ?, seq = ? WHERE id = ?")
+        // Messages are routed first: routing spends the delivery plan stored below.
+        let routed: Vec<(MessageChannel, delivery::Folder)> = effects
+            .iter()
+            .map(|Effect::Send { channel, notice }| {
+                let channel = match channel {
+                    Channel::Email => MessageChannel::Email,
+                    Channel::Sms => MessageChannel::Sms,
+                    Channel::Post => MessageChannel::Post,
+                };
+                (channel, delivery::route(&mut loaded.delivery, channel, notice))
+            })
+            .collect();
+        sqlx::query("UPDATE learners SET updated_at = ?, mobile = ?, step = ?, journey = ?, next_deadline = ?, face_to_face_code = ?, review_policy = ?, delivery_plan = ?, seq = ? WHERE id = ?")
             .bind(now.to_rfc3339())
             .bind(registered_mobile)
             .bind(after.code())
@@ -1107,12 +1207,13 @@ impl World {
             .bind(loaded.journey.next_deadline().map(|at| at.to_rfc3339()))
             .bind(loaded.journey.face_to_face_code())
             .bind(to_json(&loaded.review_policy))
+            .bind(to_json(&loaded.delivery))
             .bind(loaded.seq)
             .bind(&loaded.id)
             .execute(&mut *tx)
             .await?;
         let (outcome_code, message) = match outcome {
-            Ok(()) => ("ok", None),
+            Ok(note) => ("ok", note),
             Err((code, message)) => (code, Some(message)),
         };
         sqlx::query("INSERT INTO journal (learner_id, seq, at, recorded_at, actor, action, outcome, message, step_before, step_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
@@ -1134,14 +1235,9 @@ impl World {
             mobile: mobile.as_deref(),
             first_name: first_name.as_deref(),
         };
-        for Effect::Send { channel, notice } in effects {
+        for (Effect::Send { channel, notice }, (channel_code, folder)) in effects.iter().zip(routed) {
             let rendered = catalogue::render(*channel, notice, &recipient);
-            let channel_code = match channel {
-                Channel::Email => MessageChannel::Email,
-                Channel::Sms => MessageChannel::Sms,
-                Channel::Post => MessageChannel::Post,
-            };
-            sqlx::query("INSERT INTO inbox (learner_id, at, channel, sender, recipient, subject, body, link, folder, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'inbox', ?)")
+            sqlx::query("INSERT INTO inbox (learner_id, at, channel, sender, recipient, subject, body, link, folder, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 .bind(&loaded.id)
                 .bind(now.to_rfc3339())
                 .bind(to_json(&channel_code).trim_matches('"'))
@@ -1150,6 +1246,7 @@ impl World {
                 .bind(rendered.subject)
                 .bind(rendered.body)
                 .bind(rendered.link)
+                .bind(folder.code())
                 .bind(rendered.code)
                 .execute(&mut *tx)
                 .await?;
