@@ -6,7 +6,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use idn_device::{Device, DeviceError, Vault, WorldClient};
 use idn_world::api::{
     ClerkValidation, ClockMode, DocumentKind, IdentityForm, InboxMessage, LearnerAction, LearnerView,
-    MediaKind, MessageChannel, ReviewPolicy, SexField, Side, SubmittedPhoto, VerificationMode,
+    MediaKind, MessageChannel, ReviewPolicy, Side, SubmittedPhoto, VerificationMode,
 };
 use idn_world::{RunningWorld, WorldOptions};
 use rand::{Rng, SeedableRng};
@@ -195,28 +195,10 @@ fn persona(rng: &mut ChaCha8Rng) -> Persona {
 }
 
 /// The demo persona's identity document, as typed in "Vos informations personnelles"; the
-/// synthetic camera prints the same data on the specimen.
+/// synthetic camera prints the same data on the specimen. It is the catalogue's
+/// `camille-daubigne` (`scenarios/personas.toml`).
 pub fn demo_identity() -> IdentityForm {
-    IdentityForm {
-        document_type: Some(DocumentKind::Cni),
-        sex: Some(SexField::Female),
-        given_names: vec![
-            "Camille".into(),
-            "Marie-Noëlle".into(),
-            "Anaïs".into(),
-            "Zoé".into(),
-        ],
-        birth_name: "D'Aubigné".into(),
-        usage_name: Some("Martin".into()),
-        birth_date: "1990-05-17".into(),
-        birth_country: "99100".into(),
-        birth_commune: Some("Ajaccio".into()),
-        birth_insee_code: Some("2A004".into()),
-        nationality: "FRA".into(),
-        issue_date: "2021-06-01".into(),
-        expiry_date: "2031-05-31".into(),
-        document_number_ending: "X4B2".into(),
-    }
+    crate::persona::demo().identity.clone()
 }
 
 fn last_code(inbox: &[InboxMessage], channel: MessageChannel) -> Result<String> {

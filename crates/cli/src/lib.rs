@@ -3,4 +3,7 @@
 
 pub mod capture;
 pub mod demo;
+pub mod journal;
+pub mod persona;
 pub mod relying_party;
+pub mod scenario;

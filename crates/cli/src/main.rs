@@ -2,12 +2,14 @@
 //! arguments, calls the device core or the world's API, and prints French text or `--json`.
 //!
 //! Exit codes: 0 success; 1 the simulated service refused the action (its code and French
-//! message are printed); 2 bad usage; 3 the world is unreachable or failed; 4 a demo step failed.
+//! message are printed); 2 bad usage; 3 the world is unreachable or failed; 4 a demo step failed
+//! or a scenario did not land where it promised; 5 a replayed journal diverged from its recording.
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use idn_cli::capture::{self, DegradationArg, PageArg, VideoFaultArg};
 use idn_cli::demo::{self, DemoMode, DemoObserver, DemoOptions, MediaFiles, StepReport};
+use idn_cli::{journal, scenario};
 use idn_device::{Device, DeviceError, KeyringVault, MemoryVault, Vault, WorldClient};
 use idn_world::api::{ClerkValidation, ClockMode, DocumentKind, LearnerAction, ReviewPolicy};
 use idn_world::{RunningWorld, WorldOptions};
@@ -53,8 +55,27 @@ enum Command {
     },
     /// Emails, SMS and letters a learner received.
     Inbox { learner: String },
-    /// A learner's journal: every action, refused ones included.
-    Journal { learner: String },
+    /// A learner's journal: every action, refused ones included (`journal export` writes it in
+    /// the stable text form that `idn replay` re-runs).
+    #[command(args_conflicts_with_subcommands = true)]
+    Journal {
+        learner: Option<String>,
+        #[command(subcommand)]
+        command: Option<JournalCommand>,
+    },
+    /// Scenarios: put a persona in any situation of the journey in one command.
+    Scenario {
+        #[command(subcommand)]
+        command: ScenarioCommand,
+    },
+    /// Re-run an exported journal against a fresh world with the same seed and show where it diverges.
+    Replay {
+        /// A file written by `idn journal export`.
+        journal: PathBuf,
+        /// Keep the fresh world here (a temporary directory otherwise).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// The world's clock.
     Clock {
         #[command(subcommand)]
@@ -214,6 +235,50 @@ enum LearnerCommand {
     Review {
         learner: String,
         policy: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum JournalCommand {
+    /// Write the journal in a stable text form (one line per entry, relative times) with the
+    /// scenario that re-creates the learner.
+    Export {
+        learner: String,
+        /// The scenario (catalogue name or file) that created the learner; derived from the
+        /// learner's situation (`idn scenario export`) when absent.
+        #[arg(long)]
+        scenario: Option<String>,
+        /// Write here instead of the standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScenarioCommand {
+    /// The catalogue: names, titles, the step reached, the explanation for the user.
+    List,
+    /// Print a scenario file (catalogue name or path).
+    Show { scenario: String },
+    /// Create the scenario's learner and bring them to its situation, as a person would.
+    Apply {
+        /// A catalogue name (`idn scenario list`) or a scenario file.
+        scenario: String,
+        /// Use an embedded world kept in this directory (created with the scenario's seed and a
+        /// manual clock) instead of the world at --world.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Where the simulated phones keep their profile (a temporary directory otherwise).
+        #[arg(long)]
+        device_dir: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "memoire")]
+        vault: VaultChoice,
+    },
+    /// Write a learner's current situation as a scenario file to apply on another machine.
+    Export {
+        learner: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -481,7 +546,29 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             });
             Ok(ExitCode::SUCCESS)
         }
-        Command::Journal { learner } => {
+        Command::Journal {
+            command: Some(JournalCommand::Export { learner, scenario, out }),
+            ..
+        } => {
+            let scenario = match scenario {
+                Some(name_or_path) => scenario::load(&name_or_path)?,
+                None => scenario::export(&client, &learner).await?,
+            };
+            let entries = client.journal(&learner).await?;
+            write_out(out.as_deref(), &journal::render(&entries, &scenario))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Journal { learner: None, .. } => Err(DeviceError::Invalid {
+            code: "usage",
+            message: "Indiquez un apprenant : idn journal APPRENANT, ou idn journal export APPRENANT.".into(),
+        }
+        .into()),
+        Command::Scenario { command } => run_scenario(command, &client, json).await,
+        Command::Replay { journal, data_dir } => run_replay(&journal, data_dir, json).await,
+        Command::Journal {
+            learner: Some(learner),
+            command: None,
+        } => {
             let entries = client.journal(&learner).await?;
             print(json, &entries, |entries| {
                 entries
@@ -890,4 +977,147 @@ async fn run_demo(args: DemoArgs, json: bool) -> Result<ExitCode> {
             Ok(ExitCode::from(4))
         }
     }
+}
+
+/// Writes `text` to `out`, or to the standard output.
+fn write_out(out: Option<&std::path::Path>, text: &str) -> Result<()> {
+    match out {
+        Some(path) => std::fs::write(path, text)?,
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+async fn run_scenario(command: ScenarioCommand, client: &WorldClient, json: bool) -> Result<ExitCode> {
+    match command {
+        ScenarioCommand::List => {
+            let listed = scenario::list();
+            print(json, &listed, |listed| {
+                listed
+                    .iter()
+                    .map(|s| format!("{:<45} {:<28} {}", s.name, s.reach_label, s.title))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+            Ok(ExitCode::SUCCESS)
+        }
+        ScenarioCommand::Show { scenario } => {
+            print!("{}", scenario::load(&scenario)?.to_toml());
+            Ok(ExitCode::SUCCESS)
+        }
+        ScenarioCommand::Export { learner, out } => {
+            let exported = scenario::export(client, &learner).await?;
+            write_out(out.as_deref(), &exported.to_toml())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ScenarioCommand::Apply {
+            scenario: name,
+            data_dir,
+            device_dir,
+            vault,
+        } => {
+            let scenario = scenario::load(&name)?;
+            let temporary = tempfile::tempdir()?;
+            let devices_dir = device_dir
+                .or_else(|| data_dir.as_ref().map(|dir| dir.join("devices")))
+                .unwrap_or_else(|| temporary.path().join("devices"));
+            let options = scenario::ApplyOptions {
+                devices_dir,
+                vault: open_vault(vault)?,
+            };
+            let embedded = match &data_dir {
+                Some(dir) => Some(scenario::embedded_world(&dir.join("world"), scenario.seed).await?),
+                None => None,
+            };
+            let client = match &embedded {
+                Some(world) => WorldClient::new(world.base_url()),
+                None => client.clone(),
+            };
+            let outcome = scenario::apply(&client, &scenario, &options).await;
+            if let Some(world) = embedded {
+                world.stop().await;
+            }
+            let applied = match outcome {
+                Ok(applied) => applied,
+                Err(error) => {
+                    let message = demo::french(&error);
+                    if json {
+                        println!("{}", serde_json::json!({ "ok": false, "code": "scenario_failed", "message": message }));
+                    } else {
+                        eprintln!("Le scénario n'a pas abouti : {message}");
+                    }
+                    return Ok(ExitCode::from(4));
+                }
+            };
+            print(json, &applied, |a| {
+                let mut lines = vec![
+                    format!("Scénario « {} » — {}", a.scenario, a.title),
+                    format!("Apprenant {} ({}, {})", a.learner_id, a.email, a.mobile),
+                    format!("Étape atteinte : {} ({})", a.step_label, a.step),
+                ];
+                for refusal in &a.refusals {
+                    lines.push(format!("Refus ({}) : {} [{}]", refusal.action, refusal.message, refusal.code));
+                }
+                for failure in &a.device_failures {
+                    lines.push(format!("Appareil : {} [{}]", failure.message, failure.code));
+                }
+                if let Some(request) = &a.login_request {
+                    lines.push(format!("Demande de connexion : {request}"));
+                }
+                lines.push(String::new());
+                lines.push(format!("À dire à l'utilisateur : {}", a.explanation.trim()));
+                lines.join("\n")
+            });
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `idn replay`: the journal's scenario in a fresh world with its seed, then line by line.
+async fn run_replay(path: &std::path::Path, data_dir: Option<PathBuf>, json: bool) -> Result<ExitCode> {
+    let recorded = journal::parse(&std::fs::read_to_string(path)?)?;
+    let temporary = tempfile::tempdir()?;
+    let dir = data_dir.unwrap_or_else(|| temporary.path().to_owned());
+    let world = scenario::embedded_world(&dir.join("world"), recorded.scenario.seed).await?;
+    let client = WorldClient::new(world.base_url());
+    let options = scenario::ApplyOptions::in_memory(dir.join("devices"));
+    let replayed = match scenario::apply(&client, &recorded.scenario, &options).await {
+        Ok(applied) => client.journal(&applied.learner_id).await.map_err(anyhow::Error::from),
+        Err(error) => Err(error),
+    };
+    world.stop().await;
+    let replayed = journal::entry_lines(&replayed?);
+    let divergence = journal::first_divergence(&recorded.lines, &replayed);
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "ok": divergence.is_none(),
+                "scenario": recorded.scenario.name,
+                "recorded_entries": recorded.lines.len(),
+                "replayed_entries": replayed.len(),
+                "divergence": divergence,
+            })
+        );
+    } else {
+        match &divergence {
+            None => println!(
+                "Rejeu identique : les {} événements du journal se reproduisent à l'octet près (scénario « {} », graine {}).",
+                replayed.len(),
+                recorded.scenario.name,
+                recorded.scenario.seed
+            ),
+            Some(divergence) => {
+                let show = |line: &Option<String>| line.clone().unwrap_or_else(|| "(fin du journal)".into());
+                println!("Le rejeu diverge à l'événement {} :", divergence.entry);
+                println!("  enregistré : {}", show(&divergence.recorded));
+                println!("  rejoué     : {}", show(&divergence.replayed));
+            }
+        }
+    }
+    Ok(if divergence.is_none() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(5)
+    })
 }

@@ -49,7 +49,7 @@ async fn answer<T: DeserializeOwned>(world: &str, response: reqwest::Result<reqw
             source,
         })?;
     if status.is_success() {
-        return Ok(serde_json::from_slice(&bytes).context("réponse du monde illisible")?);
+        return serde_json::from_slice(&bytes).context("réponse du monde illisible");
     }
     let error: ApiError =
         serde_json::from_slice(&bytes).map_err(|_| DeviceError::Protocol(format!("status {status}")))?;

@@ -332,6 +332,44 @@ pub enum Notice {
     },
 }
 
+impl Notice {
+    /// Every message kind's stable code, as scenario files and delivery plans name them.
+    pub const CODES: [&'static str; 13] = [
+        "email_code",
+        "mobile_code",
+        "account_created",
+        "face_to_face_code",
+        "postal_letter_sent",
+        "postal_letter_delivered",
+        "registered_letter_available",
+        "identification_recorded",
+        "identification_accepted",
+        "identification_refused",
+        "activation_code",
+        "identity_activated",
+        "login_approved",
+    ];
+
+    /// Stable code of this kind of message (one of [`Notice::CODES`]).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::EmailCode { .. } => "email_code",
+            Self::MobileCode { .. } => "mobile_code",
+            Self::AccountCreated => "account_created",
+            Self::FaceToFaceCode { .. } => "face_to_face_code",
+            Self::PostalLetterSent { .. } => "postal_letter_sent",
+            Self::PostalLetterDelivered { .. } => "postal_letter_delivered",
+            Self::RegisteredLetterAvailable { .. } => "registered_letter_available",
+            Self::IdentificationRecorded { .. } => "identification_recorded",
+            Self::IdentificationAccepted => "identification_accepted",
+            Self::IdentificationRefused { .. } => "identification_refused",
+            Self::ActivationCode { .. } => "activation_code",
+            Self::IdentityActivated => "identity_activated",
+            Self::LoginApproved { .. } => "login_approved",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Effect {
     Send { channel: Channel, notice: Notice },

@@ -3,8 +3,9 @@
 
 use crate::api::{
     ActivationRequest, ApiError, ApprovalAnswer, ClerkLookup, ClerkValidation, ClockAdvance, ClockSetting,
-    ClockView, DeclineAnswer, InboxMessage, JournalEntry, LearnerAction, LearnerSettings, LearnerView,
-    LoginRequestView, MediaKind, MediaView, NewLearner, NewLoginRequest, WorldKeys, WorldStatus,
+    ClockView, DeclineAnswer, DeliveryPlan, InboxMessage, JournalEntry, LearnerAction, LearnerSettings,
+    LearnerView, LoginRequestView, MediaKind, MediaView, NewLearner, NewLoginRequest, PlannedLearner,
+    WorldKeys, WorldStatus,
 };
 use crate::world::{World, MAX_MEDIA_BYTES};
 use crate::WorldError;
@@ -129,6 +130,8 @@ pub fn app(world: Arc<World>) -> Router {
         .routes(routes!(learner))
         .routes(routes!(act))
         .routes(routes!(settings))
+        .routes(routes!(delivery_plan))
+        .routes(routes!(create_planned_learner))
         .routes(routes!(inbox))
         .routes(routes!(journal))
         .routes(routes!(learner_events))
@@ -243,6 +246,29 @@ async fn settings(
     Body(settings): Body<LearnerSettings>,
 ) -> ApiResult<LearnerView> {
     Ok(Json(world.set_review_policy(&id, settings.review).await?))
+}
+
+/// Trainer setting: what the mail and SMS providers do with the learner's next messages (spam,
+/// never delivered). Journaled, like every change of a learner.
+#[utoipa::path(put, path = "/api/learners/{id}/delivery", params(("id" = String, Path)), request_body = DeliveryPlan, responses((status = 200, body = LearnerView), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+async fn delivery_plan(
+    State(world): Shared,
+    Path(id): Path<String>,
+    Body(plan): Body<DeliveryPlan>,
+) -> ApiResult<LearnerView> {
+    Ok(Json(world.set_delivery_plan(&id, plan.faults).await?))
+}
+
+/// A trainer or a scenario creates a learner whose messages follow a delivery plan from the
+/// first one (the emailed code is sent as the account starts).
+#[utoipa::path(post, path = "/api/trainer/learners", request_body = PlannedLearner, responses((status = 200, body = LearnerView), (status = 400, body = ApiError), (status = 422, body = ApiError)))]
+async fn create_planned_learner(
+    State(world): Shared,
+    Body(new): Body<PlannedLearner>,
+) -> ApiResult<LearnerView> {
+    Ok(Json(
+        world.create_planned_learner(&new.email, new.delivery).await?,
+    ))
 }
 
 /// Emails, SMS and letters the person received.

@@ -5,6 +5,7 @@
 pub mod api;
 mod catalogue;
 pub mod clock;
+mod delivery;
 mod error;
 pub mod federation;
 pub mod http;

@@ -424,3 +424,48 @@ pub struct DeclineAnswer {
     /// Ed25519 signature (hex) of `protocol::decline_message`.
     pub signature: String,
 }
+
+/// What the simulated mail and SMS providers do with one kind of message, as a trainer or a
+/// scenario plans it: guides warn that AR24's email may land in spam, and a code may never
+/// arrive. The journey still sends the message; only its delivery changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeliveryFault {
+    /// Kind of message: `email_code`, `mobile_code`, `face_to_face_code`,
+    /// `registered_letter_available`, `activation_code`… (`Notice::CODES` in the journey).
+    pub message: String,
+    /// Only on this channel (the activation code goes by email and by SMS); any when absent.
+    #[serde(default)]
+    pub channel: Option<MessageChannel>,
+    pub fate: DeliveryFate,
+    /// How many of the next such messages it affects; later ones arrive normally.
+    #[serde(default = "one_time")]
+    pub times: u32,
+}
+
+fn one_time() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryFate {
+    /// Delivered to the spam folder (`folder: "spam"` in the inbox).
+    Spam,
+    /// Never delivered: the person's inbox does not show it (the world keeps it, withheld).
+    Withheld,
+}
+
+/// The delivery faults still to happen for one learner.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeliveryPlan {
+    pub faults: Vec<DeliveryFault>,
+}
+
+/// A learner created by a trainer or a scenario, with the delivery faults planned from the very
+/// first message (the emailed code is sent as the account is created).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PlannedLearner {
+    pub email: String,
+    #[serde(default)]
+    pub delivery: Vec<DeliveryFault>,
+}

@@ -1,0 +1,1575 @@
+//! Scenario files (`scenarios/*.toml`, format in `scenarios/README.md`): a persona, a seed, the
+//! step to reach and the faults met on the way, with the French explanation an agent gives the
+//! user. Applying one drives the world exactly as a person would — the device core, the public
+//! API, the manual clock for expiries — and never writes its database.
+
+use crate::persona::{self, Persona};
+use anyhow::{anyhow, bail, Context, Result};
+use idn_capture::{
+    photograph, Degradation, Degradations, DocumentPage, Framing, JpegQuality, SceneConfig, Speech,
+    SyntheticConfig, SyntheticDocumentSource, SyntheticFaceScene, SyntheticVoice, VideoSettings,
+};
+use idn_device::{Device, DeviceError, MemoryVault, Vault, WorldClient};
+use idn_journey::rules;
+use idn_world::api::{
+    ApiError, ClerkValidation, DeliveryFate, DeliveryFault, DocumentKind, LearnerAction, LearnerView,
+    MediaKind, MessageChannel, PlannedLearner, ReviewPolicy, Side, SubmittedPhoto, VerificationMode,
+};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The format version this build reads and writes.
+pub const SCENARIO_VERSION: u32 = 1;
+
+/// The relying party the scenarios log in to.
+pub const RELYING_PARTY: &str = "Mon Compte Formation";
+
+/// One scenario file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub version: u32,
+    /// Catalogue name; the file's stem when absent.
+    #[serde(default)]
+    pub name: String,
+    /// Short French title.
+    pub title: String,
+    /// What the agent sees, in one French sentence.
+    #[serde(default)]
+    pub situation: String,
+    /// What the agent tells the user, in French.
+    pub explanation: String,
+    /// A catalogue persona's name, or a whole persona.
+    pub persona: PersonaRef,
+    /// Seed of a fresh world: the same seed and scenario give the same journal, byte for byte.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// How the identity is verified when the path goes through verification.
+    #[serde(default)]
+    pub verification: Verification,
+    /// Step code where the learner lands (`email_code`, `review`, `locked`…).
+    pub reach: String,
+    /// Faults, each applied at its step (see the README).
+    #[serde(default, rename = "fault", skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<Fault>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PersonaRef {
+    Named(String),
+    Inline(Box<Persona>),
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verification {
+    #[default]
+    FaceToFace,
+    Online,
+    ByPost,
+}
+
+impl Verification {
+    fn wire(self) -> VerificationMode {
+        match self {
+            Self::FaceToFace => VerificationMode::FaceToFace,
+            Self::Online => VerificationMode::Online,
+            Self::ByPost => VerificationMode::ByPost,
+        }
+    }
+}
+
+/// The codes a person types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeName {
+    Email,
+    Sms,
+    FaceToFace,
+    Activation,
+}
+
+/// Fields of the identity form a typo can hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TypoField {
+    FirstGivenName,
+    BirthName,
+    BirthDate,
+    BirthCommune,
+    DocumentNumberEnding,
+}
+
+/// Something that goes wrong on the way, applied at its step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Fault {
+    /// The message lands in the spam folder (planned from the account's creation).
+    MessageInSpam {
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        channel: Option<MessageChannel>,
+    },
+    /// The message never arrives (planned from the account's creation).
+    MessageWithheld {
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        channel: Option<MessageChannel>,
+    },
+    /// A wrong code typed `times` times at the code's step.
+    WrongCode {
+        code: CodeName,
+        #[serde(default = "once")]
+        times: u8,
+    },
+    /// The code's validity passes (the manual clock moves forward by it).
+    CodeExpired { code: CodeName },
+    /// The identity form is typed with this field wrong, then confirmed.
+    IdentityTypo { field: TypoField, typed: String },
+    /// The persona's identity is typed and refused (under 18, document expired…).
+    IdentityRefused,
+    /// The visual identification is refused with this reason (`RefusalReason` code).
+    IdentificationRefused { reason: String },
+    /// "J'ai oublié mon code secret" in the app.
+    SecretCodeForgotten,
+    /// A wrong secret code typed `times` times to approve a login.
+    WrongSecretCode {
+        #[serde(default = "once")]
+        times: u8,
+    },
+    /// A login request left unanswered past its minute.
+    ApprovalExpired,
+    /// The identity was moved to a new phone; the old one answers a login request.
+    ApprovalFromOtherDevice,
+    /// Another mobile number typed on FranceConnect+.
+    WrongMobileTyped { typed: String },
+    /// The phone has no camera.
+    CameraMissing,
+    /// The person refused the camera permission.
+    CameraDenied,
+    /// The phone has no usable microphone.
+    MicrophoneMissing,
+    /// The person refused the microphone permission.
+    MicrophoneDenied,
+    /// The network drops while a photo is sent: the world receives a truncated file.
+    UploadInterrupted,
+}
+
+fn once() -> u8 {
+    1
+}
+
+impl Fault {
+    /// The step where this fault happens; `None` when it changes an action of the normal path
+    /// (delivery plans, a typo, a refused identification) rather than adding one.
+    fn step(&self) -> Option<&'static str> {
+        match self {
+            Self::MessageInSpam { .. }
+            | Self::MessageWithheld { .. }
+            | Self::IdentityTypo { .. }
+            | Self::IdentificationRefused { .. } => None,
+            Self::WrongCode { code, .. } | Self::CodeExpired { code } => Some(code_step(*code)),
+            Self::IdentityRefused => Some("identity_data"),
+            Self::SecretCodeForgotten
+            | Self::WrongSecretCode { .. }
+            | Self::ApprovalExpired
+            | Self::ApprovalFromOtherDevice
+            | Self::WrongMobileTyped { .. } => Some("enrolled"),
+            Self::CameraMissing
+            | Self::CameraDenied
+            | Self::MicrophoneMissing
+            | Self::MicrophoneDenied
+            | Self::UploadInterrupted => Some("visual_identification"),
+        }
+    }
+
+    /// The device's own failure this fault simulates, as the app reports it.
+    fn device_failure(&self) -> Option<idn_capture::CaptureError> {
+        use idn_capture::CaptureError;
+        match self {
+            Self::CameraMissing => Some(CaptureError::NoCamera(String::new())),
+            Self::CameraDenied => Some(CaptureError::CameraUnavailable(
+                "permission refusée par le système".into(),
+            )),
+            Self::MicrophoneMissing => Some(CaptureError::NoMicrophone("aucun micro".into())),
+            Self::MicrophoneDenied => Some(CaptureError::NoMicrophone(
+                "permission refusée par le système".into(),
+            )),
+            _ => None,
+        }
+    }
+}
+
+fn code_step(code: CodeName) -> &'static str {
+    match code {
+        CodeName::Email => "email_code",
+        CodeName::Sms => "mobile_code",
+        CodeName::FaceToFace => "face_to_face",
+        CodeName::Activation => "activation",
+    }
+}
+
+/// Every step a scenario can reach, in the order of the journey.
+pub const STEPS: [&str; 17] = [
+    "email_code",
+    "password",
+    "mobile",
+    "mobile_code",
+    "profile",
+    "identity_data",
+    "identity_confirmation",
+    "verification_choice",
+    "face_to_face",
+    "postal_letter",
+    "registered_letter",
+    "visual_identification",
+    "review",
+    "identification_refused",
+    "activation",
+    "enrolled",
+    "locked",
+];
+
+impl Scenario {
+    /// Reads a scenario file; `fallback_name` (the file's stem) names it when the file does not.
+    pub fn parse(text: &str, fallback_name: &str) -> Result<Self> {
+        let mut scenario: Scenario = toml::from_str(text).context("scénario illisible")?;
+        if scenario.version != SCENARIO_VERSION {
+            bail!(
+                "scénario en version {} : cette version d'idn lit la version {SCENARIO_VERSION}",
+                scenario.version
+            );
+        }
+        if scenario.name.is_empty() {
+            scenario.name = fallback_name.to_owned();
+        }
+        scenario.check()?;
+        Ok(scenario)
+    }
+
+    /// What can be checked before the world is touched.
+    pub fn check(&self) -> Result<()> {
+        if !STEPS.contains(&self.reach.as_str()) {
+            bail!(
+                "{} : étape « {} » inconnue (attendues : {})",
+                self.name,
+                self.reach,
+                STEPS.join(", ")
+            );
+        }
+        let persona = self.persona()?;
+        persona.check()?;
+        for fault in &self.faults {
+            match fault {
+                Fault::MessageInSpam { message, .. } | Fault::MessageWithheld { message, .. }
+                    if !idn_journey::Notice::CODES.contains(&message.as_str()) =>
+                {
+                    bail!("{} : message « {message} » inconnu", self.name)
+                }
+                Fault::WrongCode {
+                    code: CodeName::FaceToFace,
+                    ..
+                } => bail!(
+                    "{} : le code de face à face est tapé par le guichetier ; un code faux ne trouve personne",
+                    self.name
+                ),
+                Fault::IdentificationRefused { reason }
+                    if idn_journey::verification::RefusalReason::from_code(reason).is_none() =>
+                {
+                    bail!("{} : motif de refus « {reason} » inconnu", self.name)
+                }
+                Fault::WrongCode { times, .. } | Fault::WrongSecretCode { times } if *times == 0 => {
+                    bail!("{} : `times` vaut au moins 1", self.name)
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    pub fn persona(&self) -> Result<&Persona> {
+        match &self.persona {
+            PersonaRef::Named(name) => persona::named(name),
+            PersonaRef::Inline(persona) => Ok(persona),
+        }
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("a scenario serialises")
+    }
+}
+
+macro_rules! catalogue {
+    ($($name:literal),* $(,)?) => {
+        /// The shipped scenarios, embedded: (name, file text).
+        pub const CATALOGUE: &[(&str, &str)] = &[
+            $(($name, include_str!(concat!("../../../scenarios/", $name, ".toml"))),)*
+        ];
+    };
+}
+
+catalogue!(
+    "code-email-non-recu",
+    "code-email-expire",
+    "code-email-errone",
+    "code-email-trop-d-essais",
+    "code-email-dans-les-spams",
+    "code-sms-non-recu",
+    "code-sms-expire",
+    "code-sms-errone",
+    "courrier-ar24-dans-les-spams",
+    "identite-confirmee-avec-une-faute",
+    "piece-expiree",
+    "mineur",
+    "code-face-a-face-expire",
+    "identification-refusee-lunettes",
+    "identification-refusee-flou",
+    "identification-refusee-reflet",
+    "identification-refusee-etui",
+    "identification-refusee-chiffres",
+    "identification-refusee-visage-non-visible",
+    "identification-en-cours-d-examen",
+    "code-activation-errone",
+    "code-activation-expire",
+    "code-secret-oublie",
+    "code-secret-bloque",
+    "validation-hors-delai",
+    "validation-depuis-un-autre-telephone",
+    "mauvais-numero-sur-franceconnect",
+    "camera-absente",
+    "camera-refusee",
+    "micro-absent",
+    "micro-refuse",
+    "envoi-interrompu",
+    "parcours-complet-titre-de-sejour",
+    "parcours-complet-passeport-par-courrier",
+);
+
+/// The shipped scenarios, parsed. They are checked by this crate's tests.
+pub fn catalogue() -> Vec<Scenario> {
+    CATALOGUE
+        .iter()
+        .map(|(name, text)| Scenario::parse(text, name).expect("shipped scenarios are valid (tested)"))
+        .collect()
+}
+
+/// A catalogue name or the path of a scenario file.
+pub fn load(name_or_path: &str) -> Result<Scenario> {
+    if let Some((name, text)) = CATALOGUE.iter().find(|(name, _)| *name == name_or_path) {
+        return Scenario::parse(text, name);
+    }
+    let path = Path::new(name_or_path);
+    if path.exists() {
+        let text = std::fs::read_to_string(path).with_context(|| format!("lecture de {}", path.display()))?;
+        let stem = path
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .unwrap_or("scenario");
+        return Scenario::parse(&text, stem).with_context(|| path.display().to_string());
+    }
+    bail!(
+        "scénario « {name_or_path} » introuvable : ni un fichier, ni un nom du catalogue (idn scenario list)"
+    )
+}
+
+/// One line of `idn scenario list --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListedScenario {
+    pub name: String,
+    pub title: String,
+    pub situation: String,
+    pub reach: String,
+    pub reach_label: String,
+    pub persona: String,
+    pub verification: Verification,
+    pub faults: Vec<String>,
+    pub explanation: String,
+}
+
+pub fn list() -> Vec<ListedScenario> {
+    catalogue()
+        .into_iter()
+        .map(|scenario| ListedScenario {
+            persona: scenario.persona().map(|p| p.name.clone()).unwrap_or_default(),
+            reach_label: step_label(&scenario.reach).to_owned(),
+            faults: scenario.faults.iter().map(fault_kind).collect(),
+            name: scenario.name,
+            title: scenario.title,
+            situation: scenario.situation,
+            reach: scenario.reach,
+            verification: scenario.verification,
+            explanation: scenario.explanation,
+        })
+        .collect()
+}
+
+fn fault_kind(fault: &Fault) -> String {
+    serde_json::to_value(fault)
+        .ok()
+        .and_then(|value| {
+            value
+                .get("kind")
+                .and_then(|kind| kind.as_str())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default()
+}
+
+/// The French name of a step code.
+pub fn step_label(code: &str) -> &'static str {
+    use idn_journey::Step;
+    const ALL: [Step; 18] = [
+        Step::NotStarted,
+        Step::EmailCode,
+        Step::Password,
+        Step::Mobile,
+        Step::MobileCode,
+        Step::Profile,
+        Step::IdentityData,
+        Step::IdentityConfirmation,
+        Step::VerificationChoice,
+        Step::FaceToFace,
+        Step::PostalLetter,
+        Step::RegisteredLetter,
+        Step::VisualIdentification,
+        Step::Review,
+        Step::IdentificationRefused,
+        Step::Activation,
+        Step::Enrolled,
+        Step::Locked,
+    ];
+    ALL.into_iter()
+        .find(|step| step.code() == code)
+        .map_or("étape inconnue", Step::label_fr)
+}
+
+/// Something the scenario did on purpose that the service refused, as the person saw it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Refusal {
+    pub action: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// A failure of the phone itself, as the app reports it; the world never hears of it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DeviceFailure {
+    pub fault: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// Where a scenario left the learner.
+#[derive(Debug, Clone, Serialize)]
+pub struct Applied {
+    pub scenario: String,
+    pub title: String,
+    pub learner_id: String,
+    pub email: String,
+    pub mobile: String,
+    pub step: String,
+    pub step_label: String,
+    pub explanation: String,
+    /// Refusals met on purpose (wrong codes, refused identity, FranceConnect+…).
+    pub refusals: Vec<Refusal>,
+    /// The phone's own failures, for the app to show (the world knows nothing of them).
+    pub device_failures: Vec<DeviceFailure>,
+    /// The last login request opened, if any.
+    pub login_request: Option<String>,
+    /// Where the simulated phones keep their profile.
+    pub devices_dir: PathBuf,
+}
+
+/// How a scenario is applied.
+pub struct ApplyOptions {
+    /// Phones are kept here (`telephone-1`, `telephone-2`).
+    pub devices_dir: PathBuf,
+    pub vault: Arc<dyn Vault>,
+}
+
+impl ApplyOptions {
+    /// Phones in `devices_dir` with their keys in memory (gone when `idn` exits).
+    pub fn in_memory(devices_dir: PathBuf) -> Self {
+        Self {
+            devices_dir,
+            vault: Arc::new(MemoryVault::default()),
+        }
+    }
+}
+
+/// The world's refusal carried by `error`, if it is one.
+fn refusal_of(error: &DeviceError) -> Option<(String, String)> {
+    match error {
+        DeviceError::World {
+            status,
+            code,
+            message,
+        } if *status < 500 => Some((code.clone(), message.clone())),
+        DeviceError::Invalid { code, message } => Some(((*code).to_owned(), message.clone())),
+        _ => None,
+    }
+}
+
+/// Calls of the world's trainer API, which the device core has no use for.
+struct TrainerApi {
+    base_url: String,
+    http: reqwest::Client,
+}
+
+impl TrainerApi {
+    fn new(base_url: &str) -> Self {
+        Self {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn answer<T: serde::de::DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, DeviceError> {
+        let unreachable = |source| DeviceError::Unreachable {
+            url: self.base_url.clone(),
+            source,
+        };
+        let response = request.send().await.map_err(unreachable)?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(unreachable)?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|error| DeviceError::Protocol(error.to_string()));
+        }
+        let error: ApiError = serde_json::from_slice(&bytes).map_err(|_| {
+            DeviceError::Protocol(format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes)))
+        })?;
+        Err(DeviceError::World {
+            status: status.as_u16(),
+            code: error.code,
+            message: error.message,
+        })
+    }
+
+    async fn create_planned_learner(&self, planned: &PlannedLearner) -> Result<LearnerView, DeviceError> {
+        self.answer(
+            self.http
+                .post(format!("{}/api/trainer/learners", self.base_url))
+                .json(planned),
+        )
+        .await
+    }
+
+    /// Sends `bytes` cut short, with the checksum of the whole file, as an interrupted upload
+    /// reaches the server.
+    async fn interrupted_upload(&self, id: &str, bytes: &[u8]) -> Result<(), DeviceError> {
+        use sha2::Digest;
+        let whole = hex::encode(sha2::Sha256::digest(bytes));
+        let cut = bytes[..bytes.len() / 3].to_vec();
+        self.answer::<serde_json::Value>(
+            self.http
+                .post(format!("{}/api/learners/{id}/media?kind=photo", self.base_url))
+                .header("content-type", "image/jpeg")
+                .header("x-content-sha256", whole)
+                .body(cut),
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
+/// A scenario being applied: the learner, the phones, what happened.
+struct Run<'a> {
+    client: &'a WorldClient,
+    trainer: TrainerApi,
+    scenario: &'a Scenario,
+    persona: Persona,
+    options: &'a ApplyOptions,
+    id: String,
+    /// Phones in the order the person used them; the last one holds the identity.
+    devices: Vec<Device>,
+    refusals: Vec<Refusal>,
+    device_failures: Vec<DeviceFailure>,
+    login_request: Option<String>,
+    /// The refusal reason still to produce at the next visual identification.
+    refusal_to_produce: Option<String>,
+}
+
+/// Applies `scenario` through `client`'s world and checks that the learner landed on its step.
+pub async fn apply(client: &WorldClient, scenario: &Scenario, options: &ApplyOptions) -> Result<Applied> {
+    scenario.check()?;
+    let mut persona = scenario.persona()?.clone();
+    // On a world that already has learners, the persona gets contacts of its own: two learners
+    // sharing a mobile number would receive each other's login requests.
+    let existing = client.status().await?.learners;
+    if existing > 0 {
+        distinguish(&mut persona, existing);
+    }
+    let delivery: Vec<DeliveryFault> = scenario
+        .faults
+        .iter()
+        .filter_map(|fault| match fault {
+            Fault::MessageInSpam { message, channel } => Some((message, channel, DeliveryFate::Spam)),
+            Fault::MessageWithheld { message, channel } => Some((message, channel, DeliveryFate::Withheld)),
+            _ => None,
+        })
+        .map(|(message, channel, fate)| DeliveryFault {
+            message: message.clone(),
+            channel: *channel,
+            fate,
+            times: 1,
+        })
+        .collect();
+    let trainer = TrainerApi::new(client.base_url());
+    let learner = trainer
+        .create_planned_learner(&PlannedLearner {
+            email: persona.email.clone(),
+            delivery,
+        })
+        .await?;
+    let mut run = Run {
+        client,
+        trainer,
+        scenario,
+        persona,
+        options,
+        id: learner.id,
+        devices: Vec::new(),
+        refusals: Vec::new(),
+        device_failures: Vec::new(),
+        login_request: None,
+        refusal_to_produce: scenario.faults.iter().find_map(|fault| match fault {
+            Fault::IdentificationRefused { reason } => Some(reason.clone()),
+            _ => None,
+        }),
+    };
+    let view = run.walk().await?;
+    Ok(Applied {
+        scenario: scenario.name.clone(),
+        title: scenario.title.clone(),
+        learner_id: run.id,
+        email: run.persona.email,
+        mobile: run.persona.mobile,
+        step: view.step,
+        step_label: view.step_label,
+        explanation: scenario.explanation.clone(),
+        refusals: run.refusals,
+        device_failures: run.device_failures,
+        login_request: run.login_request,
+        devices_dir: options.devices_dir.clone(),
+    })
+}
+
+/// Email `local+sN@domain` and a mobile number moved by `10 × N` in its last four digits.
+fn distinguish(persona: &mut Persona, n: u64) {
+    if let Some((local, domain)) = persona.email.split_once('@') {
+        persona.email = format!("{local}+s{n}@{domain}");
+    }
+    let digits = persona.mobile.len().saturating_sub(4);
+    if let Ok(last) = persona.mobile[digits..].parse::<u64>() {
+        persona.mobile = format!("{}{:04}", &persona.mobile[..digits], (last + 10 * n) % 10_000);
+    }
+}
+
+impl Run<'_> {
+    /// Walks the journey until the learner stands on the scenario's step with every fault
+    /// applied; each iteration does one thing a person (or time) does.
+    async fn walk(&mut self) -> Result<LearnerView> {
+        let mut done = vec![false; self.scenario.faults.len()];
+        for (index, fault) in self.scenario.faults.iter().enumerate() {
+            // Applied as the account starts (delivery), or inside the normal path's actions.
+            if fault.step().is_none() {
+                done[index] = true;
+            }
+        }
+        for _ in 0..80 {
+            let view = self.client.learner(&self.id).await?;
+            let due = self
+                .scenario
+                .faults
+                .iter()
+                .enumerate()
+                .find(|(index, fault)| !done[*index] && fault.step() == Some(view.step.as_str()));
+            if let Some((index, fault)) = due {
+                let fault = fault.clone();
+                self.apply_fault(&fault, &view).await?;
+                done[index] = true;
+                continue;
+            }
+            if view.step == self.scenario.reach {
+                if let Some(reason) = &self.refusal_to_produce {
+                    bail!("{} : le refus « {reason} » n'a pas eu lieu", self.scenario.name);
+                }
+                if let Some((_, fault)) = self
+                    .scenario
+                    .faults
+                    .iter()
+                    .enumerate()
+                    .find(|(index, _)| !done[*index])
+                {
+                    bail!(
+                        "{} : l'incident {} n'a pas pu se produire avant l'étape « {} »",
+                        self.scenario.name,
+                        fault_kind(fault),
+                        view.step_label
+                    );
+                }
+                return Ok(view);
+            }
+            self.progress(&view)
+                .await
+                .with_context(|| format!("{} : à l'étape « {} »", self.scenario.name, view.step_label))?;
+        }
+        bail!(
+            "{} : l'étape « {} » n'a pas été atteinte",
+            self.scenario.name,
+            step_label(&self.scenario.reach)
+        )
+    }
+
+    async fn act(&self, action: LearnerAction) -> Result<LearnerView> {
+        Ok(self.client.act(&self.id, &action).await?)
+    }
+
+    /// Runs `call`, which must be refused by the world; the refusal is kept for the report.
+    fn expect_refusal<T>(
+        &mut self,
+        action: &str,
+        outcome: Result<T, DeviceError>,
+        accepted: &[&str],
+    ) -> Result<()> {
+        match outcome {
+            Ok(_) => bail!("« {action} » devait être refusé et a été accepté"),
+            Err(error) => match refusal_of(&error) {
+                Some((code, message)) if accepted.contains(&code.as_str()) => {
+                    self.refusals.push(Refusal {
+                        action: action.to_owned(),
+                        code,
+                        message,
+                    });
+                    Ok(())
+                }
+                _ => Err(error.into()),
+            },
+        }
+    }
+
+    async fn last_code(&self, channels: &[MessageChannel]) -> Result<Option<String>> {
+        Ok(self
+            .client
+            .inbox(&self.id)
+            .await?
+            .iter()
+            .rev()
+            .filter(|message| channels.contains(&message.channel))
+            .find_map(|message| message.code.clone()))
+    }
+
+    async fn advance(&self, delta: chrono::TimeDelta) -> Result<()> {
+        self.client.advance_clock(delta.num_seconds()).await?;
+        Ok(())
+    }
+
+    fn identity(&self) -> idn_world::api::IdentityForm {
+        let mut form = self.persona.identity.clone();
+        for fault in &self.scenario.faults {
+            if let Fault::IdentityTypo { field, typed } = fault {
+                let typed = typed.clone();
+                match field {
+                    TypoField::FirstGivenName => match form.given_names.first_mut() {
+                        Some(first) => *first = typed,
+                        None => form.given_names.push(typed),
+                    },
+                    TypoField::BirthName => form.birth_name = typed,
+                    TypoField::BirthDate => form.birth_date = typed,
+                    TypoField::BirthCommune => form.birth_commune = Some(typed),
+                    TypoField::DocumentNumberEnding => form.document_number_ending = typed,
+                }
+            }
+        }
+        form
+    }
+
+    fn document(&self) -> DocumentKind {
+        self.persona.identity.document_type.unwrap_or(DocumentKind::Cni)
+    }
+
+    /// The phone holding the identity, opened on first use.
+    fn phone(&mut self, index: usize) -> Result<&mut Device> {
+        while self.devices.len() <= index {
+            let dir = self
+                .options
+                .devices_dir
+                .join(format!("telephone-{}", self.devices.len() + 1));
+            self.devices.push(Device::open(
+                &dir,
+                self.client.clone(),
+                self.options.vault.clone(),
+            )?);
+        }
+        Ok(&mut self.devices[index])
+    }
+
+    /// One step of the normal path.
+    async fn progress(&mut self, view: &LearnerView) -> Result<()> {
+        match view.step.as_str() {
+            "email_code" => match self.last_code(&[MessageChannel::Email]).await? {
+                Some(code) => drop(self.act(LearnerAction::ConfirmEmail { code }).await?),
+                // Nothing arrived: the person asks for a new code, as the screen offers.
+                None => drop(self.act(LearnerAction::ResendEmailCode).await?),
+            },
+            "password" => drop(
+                self.act(LearnerAction::ChoosePassword {
+                    password: self.persona.password.clone(),
+                })
+                .await?,
+            ),
+            "mobile" => drop(
+                self.act(LearnerAction::RegisterMobile {
+                    mobile: self.persona.mobile.clone(),
+                })
+                .await?,
+            ),
+            "mobile_code" => match self.last_code(&[MessageChannel::Sms]).await? {
+                Some(code) => drop(self.act(LearnerAction::ConfirmMobile { code }).await?),
+                None => drop(self.act(LearnerAction::ResendMobileCode).await?),
+            },
+            "profile" => drop(
+                self.act(LearnerAction::CompleteProfile {
+                    civility: self.persona.civility,
+                    first_name: self.persona.account_first_name(),
+                    last_name: self.persona.account_last_name(),
+                    terms_accepted: true,
+                    marketing_opt_in: false,
+                })
+                .await?,
+            ),
+            "identity_data" => drop(
+                self.act(LearnerAction::EnterIdentity(Box::new(self.identity())))
+                    .await?,
+            ),
+            "identity_confirmation" => drop(self.act(LearnerAction::ConfirmIdentity).await?),
+            "verification_choice" | "locked" => drop(
+                self.act(LearnerAction::ChooseVerification {
+                    mode: self.scenario.verification.wire(),
+                })
+                .await?,
+            ),
+            "face_to_face" => self.clerk().await?,
+            "postal_letter" => self.advance(rules::POSTAL_LETTER_DELAY).await?,
+            "registered_letter" => {
+                let letter = view.registered_letter.as_ref();
+                if !letter.is_some_and(|letter| letter.opened) {
+                    self.act(LearnerAction::ReadLetter).await?;
+                }
+                if !letter.is_some_and(|letter| letter.identity_confirmed) {
+                    self.act(LearnerAction::ConfirmLetterIdentity).await?;
+                }
+                self.act(LearnerAction::StartVisualIdentification).await?;
+            }
+            "visual_identification" => self.submit_identification(view).await?,
+            "review" => self.wait_for_review(view).await?,
+            "identification_refused" => drop(self.act(LearnerAction::StartVisualIdentification).await?),
+            "activation" => {
+                let code = self
+                    .last_code(&[MessageChannel::Sms, MessageChannel::Email])
+                    .await?
+                    .context("aucun code d'activation reçu")?;
+                let secret = self.persona.secret_code.clone();
+                let id = self.id.clone();
+                let phone = self.devices.len().max(1) - 1;
+                self.phone(phone)?.activate(&id, &code, &secret).await?;
+            }
+            other => bail!("rien ne mène plus loin depuis l'étape « {} »", step_label(other)),
+        }
+        Ok(())
+    }
+
+    /// Time passes until the automatic review decides.
+    async fn wait_for_review(&self, view: &LearnerView) -> Result<()> {
+        let now = self.client.clock().await?.now;
+        let due = view
+            .next_deadline
+            .context("l'examen n'a pas d'échéance (examen au guichet)")?;
+        self.advance((due - now).max(chrono::TimeDelta::zero())).await
+    }
+
+    /// The post-office clerk reads the code and the document the person shows (the real one:
+    /// a typo in the confirmed data is caught here).
+    async fn clerk(&mut self) -> Result<()> {
+        let code = self
+            .last_code(&[MessageChannel::Sms, MessageChannel::Post])
+            .await?
+            .context("aucun code de face à face reçu")?;
+        let identity = &self.persona.identity;
+        self.client
+            .clerk_validate(&ClerkValidation {
+                code,
+                document_type: self.document(),
+                birth_name: identity.birth_name.clone(),
+                birth_date: identity.birth_date.parse().context("date de naissance")?,
+                document_number_ending: identity.document_number_ending.clone(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Photos and video of the visual identification, from the synthetic camera and voice with
+    /// this persona's specimen, degraded when the scenario wants a refusal the world's
+    /// automatic review can see; a refusal only a person can judge is planned for the reviewer.
+    async fn submit_identification(&mut self, view: &LearnerView) -> Result<()> {
+        let reason = self.refusal_to_produce.take();
+        let mut photo_fault = Degradations::NONE;
+        let mut speech = Speech::Clear;
+        let mut framing = Framing::Good;
+        match reason.as_deref() {
+            None => {}
+            Some("flou") => photo_fault = photo_fault.with(Degradation::Blur),
+            Some("reflet") => photo_fault = photo_fault.with(Degradation::Glare),
+            Some("piece_dans_un_etui") => photo_fault = photo_fault.with(Degradation::Sleeve),
+            Some("document_illisible") => photo_fault = photo_fault.with(Degradation::OutOfFrame),
+            Some("chiffres_inaudibles_ou_errones") => speech = Speech::Silent,
+            Some(other) => {
+                if other == "visage_non_visible" {
+                    framing = Framing::FaceOutOfView;
+                }
+                // Glasses, a face out of view, an expired document, different data: a
+                // machine does not judge them; the trainer's planned refusal plays the reviewer.
+                self.client
+                    .set_review_policy(
+                        &self.id,
+                        ReviewPolicy::RefuseNext {
+                            reason: other.to_owned(),
+                        },
+                    )
+                    .await?;
+            }
+        }
+        let digits = view
+            .registered_letter
+            .as_ref()
+            .and_then(|letter| letter.spoken_digits.clone())
+            .context("la lettre n'indique pas les 3 chiffres à dire")?;
+        let specimen = self.persona.specimen()?;
+        let seed = self.scenario.seed;
+        let document = self.document();
+        let mut photos = Vec::new();
+        for (index, (side, page)) in pages(document).iter().enumerate() {
+            let degradations = if index == 0 {
+                photo_fault
+            } else {
+                Degradations::NONE
+            };
+            let jpeg = photo(*page, &specimen, degradations, seed)?;
+            let stored = self
+                .client
+                .upload_media(&self.id, MediaKind::Photo, "image/jpeg", jpeg)
+                .await?;
+            photos.push(SubmittedPhoto {
+                side: *side,
+                media_id: stored.media_id,
+            });
+        }
+        let mp4 = video(&specimen, pages(document)[0].1, &digits, speech, framing, seed)?;
+        let video = self
+            .client
+            .upload_media(&self.id, MediaKind::Video, "video/mp4", mp4)
+            .await?;
+        self.act(LearnerAction::SubmitVisualIdentification {
+            document_type: document,
+            photos,
+            video_media_id: video.media_id,
+        })
+        .await?;
+        if let Some(reason) = reason {
+            // The review happens after its delay; then the refusal must carry the reason.
+            let review = self.client.learner(&self.id).await?;
+            self.wait_for_review(&review).await?;
+            let refused = self.client.learner(&self.id).await?;
+            let got = refused
+                .registered_letter
+                .as_ref()
+                .and_then(|letter| letter.refusal_reason.clone());
+            if got.as_deref() != Some(reason.as_str()) {
+                bail!(
+                    "l'identification devait être refusée pour « {reason} », résultat : {} ({})",
+                    refused.step_label,
+                    got.unwrap_or_else(|| "aucun motif".into())
+                );
+            }
+        }
+        Ok(())
+    }
+
+    async fn open_login_request(&mut self, mobile: &str) -> Result<String, DeviceError> {
+        let request = self.client.open_login_request(mobile, RELYING_PARTY).await?;
+        self.login_request = Some(request.request_id.clone());
+        Ok(request.request_id)
+    }
+
+    async fn apply_fault(&mut self, fault: &Fault, view: &LearnerView) -> Result<()> {
+        let kind = fault_kind(fault);
+        if let Some(failure) = fault.device_failure() {
+            self.device_failures.push(DeviceFailure {
+                fault: kind,
+                code: failure.code().to_owned(),
+                message: failure.message_fr(),
+            });
+            return Ok(());
+        }
+        match fault {
+            Fault::WrongCode { code, times } => {
+                for _ in 0..*times {
+                    self.type_wrong_code(*code).await?;
+                }
+            }
+            Fault::CodeExpired { code } => {
+                let validity = match code {
+                    CodeName::Email => rules::EMAIL_CODE_VALIDITY,
+                    CodeName::Sms => rules::MOBILE_CODE_VALIDITY,
+                    CodeName::FaceToFace => rules::FACE_TO_FACE_VALIDITY,
+                    CodeName::Activation => rules::ACTIVATION_CODE_VALIDITY,
+                };
+                self.advance(validity).await?;
+            }
+            Fault::IdentityRefused => {
+                let outcome = self
+                    .client
+                    .act(&self.id, &LearnerAction::EnterIdentity(Box::new(self.identity())))
+                    .await;
+                let expected = self.persona.refused_with.clone().unwrap_or_default();
+                self.expect_refusal(
+                    "enter_identity",
+                    outcome,
+                    &[
+                        expected.as_str(),
+                        "underage",
+                        "document_expired",
+                        "residence_permit_too_short",
+                    ],
+                )?;
+            }
+            Fault::SecretCodeForgotten => drop(self.act(LearnerAction::ForgetSecretCode).await?),
+            Fault::WrongSecretCode { times } => {
+                let mobile = self.persona.mobile.clone();
+                let request = self.open_login_request(&mobile).await?;
+                let wrong = shifted(&self.persona.secret_code);
+                let phone = self.devices.len().max(1) - 1;
+                for _ in 0..*times {
+                    let outcome = self.phone(phone)?.approve(&request, &wrong).await;
+                    self.expect_refusal(
+                        "answer_login_request",
+                        outcome,
+                        &["wrong_secret_code", "secret_code_locked"],
+                    )?;
+                }
+            }
+            Fault::ApprovalExpired => {
+                let mobile = self.persona.mobile.clone();
+                let request = self.open_login_request(&mobile).await?;
+                let deadline = self.client.login_request(&request).await?.deadline;
+                let now = self.client.clock().await?.now;
+                self.advance(deadline - now + chrono::TimeDelta::seconds(1))
+                    .await?;
+            }
+            Fault::ApprovalFromOtherDevice => self.move_to_new_phone_then_answer_from_old().await?,
+            Fault::WrongMobileTyped { typed } => {
+                let outcome = self.client.open_login_request(typed, RELYING_PARTY).await;
+                self.expect_refusal("open_login_request", outcome, &["mobile_mismatch"])?;
+            }
+            Fault::UploadInterrupted => {
+                let specimen = self.persona.specimen()?;
+                let page = pages(self.document())[0].1;
+                let jpeg = photo(page, &specimen, Degradations::NONE, self.scenario.seed)?;
+                let outcome = self.trainer.interrupted_upload(&self.id, &jpeg).await;
+                self.expect_refusal("upload_media", outcome, &["checksum_mismatch"])?;
+            }
+            Fault::MessageInSpam { .. }
+            | Fault::MessageWithheld { .. }
+            | Fault::IdentityTypo { .. }
+            | Fault::IdentificationRefused { .. }
+            | Fault::CameraMissing
+            | Fault::CameraDenied
+            | Fault::MicrophoneMissing
+            | Fault::MicrophoneDenied => {
+                bail!("incident {kind} appliqué hors de son étape ({})", view.step)
+            }
+        }
+        Ok(())
+    }
+
+    async fn type_wrong_code(&mut self, code: CodeName) -> Result<()> {
+        let accepted = ["code_wrong", "code_attempts_exhausted"];
+        match code {
+            CodeName::Email => {
+                let right = self.last_code(&[MessageChannel::Email]).await?;
+                let wrong = right.as_deref().map_or_else(|| "000000".to_owned(), shifted);
+                let outcome = self
+                    .client
+                    .act(&self.id, &LearnerAction::ConfirmEmail { code: wrong })
+                    .await;
+                self.expect_refusal("confirm_email", outcome, &accepted)
+            }
+            CodeName::Sms => {
+                // The SMS alphabet has no 0: "0000" is never the right code.
+                let outcome = self
+                    .client
+                    .act(&self.id, &LearnerAction::ConfirmMobile { code: "0000".into() })
+                    .await;
+                self.expect_refusal("confirm_mobile", outcome, &accepted)
+            }
+            CodeName::Activation => {
+                let right = self
+                    .last_code(&[MessageChannel::Sms, MessageChannel::Email])
+                    .await?;
+                let wrong = right.as_deref().map_or_else(|| "000000".to_owned(), shifted);
+                let secret = self.persona.secret_code.clone();
+                let id = self.id.clone();
+                let outcome = self.phone(0)?.activate(&id, &wrong, &secret).await;
+                self.expect_refusal("activate", outcome, &accepted)
+            }
+            CodeName::FaceToFace => bail!("le code de face à face est tapé par le guichetier"),
+        }
+    }
+
+    /// The person re-verified their identity to move it to a new phone (after "code secret
+    /// oublié"); the old phone still shows login requests and answers one: refused.
+    async fn move_to_new_phone_then_answer_from_old(&mut self) -> Result<()> {
+        self.act(LearnerAction::ForgetSecretCode).await?;
+        self.act(LearnerAction::ChooseVerification {
+            mode: VerificationMode::FaceToFace,
+        })
+        .await?;
+        self.clerk().await?;
+        let code = self
+            .last_code(&[MessageChannel::Sms])
+            .await?
+            .context("aucun code d'activation reçu")?;
+        let secret = self.persona.secret_code.clone();
+        let id = self.id.clone();
+        let new_phone = self.devices.len();
+        self.phone(new_phone)?.activate(&id, &code, &secret).await?;
+        let mobile = self.persona.mobile.clone();
+        let request = self.open_login_request(&mobile).await?;
+        let outcome = self.phone(new_phone - 1)?.approve(&request, &secret).await;
+        self.expect_refusal("answer_login_request", outcome, &["not_the_enrolled_device"])
+    }
+}
+
+/// A world in `data_dir` on a loopback port. A new one takes `seed` and a manual clock, so that
+/// expiries happen only when a scenario moves time; an existing one keeps its own.
+pub async fn embedded_world(data_dir: &Path, seed: u64) -> Result<idn_world::RunningWorld> {
+    let mut options = idn_world::WorldOptions::new(data_dir);
+    options.seed = Some(seed);
+    options.initial_clock = Some(idn_world::api::ClockMode::Manual);
+    Ok(
+        idn_world::RunningWorld::start_with(options, "127.0.0.1:0".parse().expect("loopback address"))
+            .await?,
+    )
+}
+
+/// The learner's current situation as a scenario file a support agent applies on their own
+/// machine: the persona as the world knows it, the step reached, and the faults the journal and
+/// the views show. What the world never stores is replaced by stated placeholders: the password
+/// and the secret code (never kept in clear), the sex and the date of issue (not in the views).
+pub async fn export(client: &WorldClient, learner_id: &str) -> Result<Scenario> {
+    let view = client.learner(learner_id).await?;
+    let journal = client.journal(learner_id).await?;
+    let now = client.clock().await?.now;
+    let identity = view.identity.as_ref();
+    let form = match identity {
+        Some(summary) => identity_form(summary),
+        None => persona::demo().identity.clone(),
+    };
+    let persona = Persona {
+        name: format!("apprenant-{}", &learner_id[..learner_id.len().min(8)]),
+        title: "Persona exportée d'un apprenant (mot de passe, code secret, sexe et date de délivrance remplacés)"
+            .into(),
+        email: view.email.clone().unwrap_or_else(|| persona::demo().email.clone()),
+        mobile: view.mobile.clone().unwrap_or_else(|| persona::demo().mobile.clone()),
+        password: persona::demo().password.clone(),
+        secret_code: persona::demo().secret_code.clone(),
+        civility: idn_world::api::Civility::Madame,
+        first_name: form.given_names.first().cloned(),
+        last_name: Some(form.usage_name.clone().unwrap_or_else(|| form.birth_name.clone())),
+        birth_date_presumed: false,
+        printed_birthplace: None,
+        refused_with: None,
+        identity: form,
+    };
+    let verification = match (
+        &view.activation,
+        &view.registered_letter,
+        &view.face_to_face,
+        &view.postal_letter,
+    ) {
+        (Some(activation), _, _, _) => match activation.verified_by {
+            VerificationMode::FaceToFace => Verification::FaceToFace,
+            VerificationMode::Online => Verification::Online,
+            VerificationMode::ByPost => Verification::ByPost,
+        },
+        (None, Some(_), _, _) => Verification::Online,
+        (None, None, Some(face), _) if face.by_post => Verification::ByPost,
+        (None, None, _, Some(_)) => Verification::ByPost,
+        _ => Verification::FaceToFace,
+    };
+    let faults = faults_seen(&view, &journal, now);
+    Ok(Scenario {
+        version: SCENARIO_VERSION,
+        name: format!("situation-{}", &learner_id[..learner_id.len().min(8)]),
+        title: format!("Situation de l'apprenant {learner_id}"),
+        situation: format!(
+            "Exportée à l'étape « {} » ({} événements au journal).",
+            view.step_label,
+            journal.len()
+        ),
+        explanation: "Situation reproduite depuis le monde d'un utilisateur : voir son journal (idn journal export) pour le détail de ce qui s'est passé.".into(),
+        persona: PersonaRef::Inline(Box::new(persona)),
+        seed: default_seed(),
+        verification,
+        reach: view.step.clone(),
+        faults,
+    })
+}
+
+fn identity_form(summary: &idn_world::api::IdentitySummary) -> idn_world::api::IdentityForm {
+    let document_type = [
+        DocumentKind::Cni,
+        DocumentKind::Passeport,
+        DocumentKind::TitreDeSejour,
+    ]
+    .into_iter()
+    .find(|kind| idn_journey::identity::DocumentType::from(*kind).label_fr() == summary.document_type);
+    // "Ajaccio (2A004)": the commune, then its INSEE code in brackets.
+    let (commune, insee) = match summary.birthplace.rsplit_once(" (") {
+        Some((commune, code)) => (
+            Some(commune.to_owned()),
+            Some(code.trim_end_matches(')').to_owned()),
+        ),
+        None => (None, None),
+    };
+    // Not in the views: a date of issue ten years before expiry (at most the birth date).
+    let issue = summary
+        .expiry_date
+        .checked_sub_months(chrono::Months::new(120))
+        .map_or(summary.birth_date, |date| date.max(summary.birth_date));
+    idn_world::api::IdentityForm {
+        document_type,
+        sex: Some(idn_world::api::SexField::Female),
+        given_names: summary.given_names.clone(),
+        birth_name: summary.birth_name.clone(),
+        usage_name: summary.usage_name.clone(),
+        birth_date: summary.birth_date.to_string(),
+        birth_country: summary.birth_country.clone(),
+        birth_commune: commune,
+        birth_insee_code: insee,
+        nationality: summary.nationality.clone(),
+        issue_date: issue.to_string(),
+        expiry_date: summary.expiry_date.to_string(),
+        document_number_ending: summary.document_number_ending.clone(),
+    }
+}
+
+/// The faults a learner met, read from the views and the journal (refused actions, time that
+/// passed, planned deliveries). The world does not hear of a phone's own failures nor of a
+/// number typed on FranceConnect+ that matched nobody: those cannot be exported.
+fn faults_seen(
+    view: &LearnerView,
+    journal: &[idn_world::api::JournalEntry],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<Fault> {
+    let mut faults = Vec::new();
+    for entry in journal.iter().filter(|entry| entry.action == "plan_delivery") {
+        let note = entry.message.as_deref().unwrap_or_default();
+        for part in note.split(" ; ") {
+            let Some(message) = part.split('«').nth(1).and_then(|rest| rest.split('»').next()) else {
+                continue;
+            };
+            let message = message.trim().to_owned();
+            let channel = if part.contains("par SMS") {
+                Some(MessageChannel::Sms)
+            } else if part.contains("par e-mail") {
+                Some(MessageChannel::Email)
+            } else {
+                None
+            };
+            faults.push(if part.contains("jamais remis") {
+                Fault::MessageWithheld { message, channel }
+            } else {
+                Fault::MessageInSpam { message, channel }
+            });
+        }
+    }
+    // Refusals of the current code, counted since it was last (re)issued.
+    let wrong_since = |action: &str, reissued: &[&str]| {
+        journal
+            .iter()
+            .rev()
+            .take_while(|entry| !(reissued.contains(&entry.action.as_str()) && entry.outcome == "ok"))
+            .filter(|entry| {
+                entry.action == action
+                    && matches!(entry.outcome.as_str(), "code_wrong" | "code_attempts_exhausted")
+            })
+            .count()
+    };
+    let times = |count: usize| u8::try_from(count).unwrap_or(u8::MAX);
+    let last_refused = |action: &str, code: &str| {
+        journal
+            .iter()
+            .rev()
+            .find(|entry| entry.action == action)
+            .is_some_and(|entry| entry.outcome == code)
+    };
+    match view.step.as_str() {
+        "email_code" => {
+            let wrong = wrong_since("confirm_email", &["start_account", "resend_email_code"]);
+            if wrong > 0 {
+                faults.push(Fault::WrongCode {
+                    code: CodeName::Email,
+                    times: times(wrong),
+                });
+            }
+            if last_refused("confirm_email", "code_expired") {
+                faults.push(Fault::CodeExpired {
+                    code: CodeName::Email,
+                });
+            }
+        }
+        "mobile_code" => {
+            let wrong = wrong_since("confirm_mobile", &["register_mobile", "resend_mobile_code"]);
+            if wrong > 0 {
+                faults.push(Fault::WrongCode {
+                    code: CodeName::Sms,
+                    times: times(wrong),
+                });
+            }
+            if last_refused("confirm_mobile", "code_expired") {
+                faults.push(Fault::CodeExpired { code: CodeName::Sms });
+            }
+        }
+        "face_to_face"
+            if view
+                .face_to_face
+                .as_ref()
+                .is_some_and(|face| face.valid_until <= now) =>
+        {
+            faults.push(Fault::CodeExpired {
+                code: CodeName::FaceToFace,
+            });
+        }
+        "identification_refused" => {
+            let reason = view
+                .registered_letter
+                .as_ref()
+                .and_then(|letter| letter.refusal_reason.clone());
+            faults.extend(reason.map(|reason| Fault::IdentificationRefused { reason }));
+        }
+        "activation" => {
+            let wrong = wrong_since("activate", &["resend_activation_code"]);
+            if wrong > 0 {
+                faults.push(Fault::WrongCode {
+                    code: CodeName::Activation,
+                    times: times(wrong),
+                });
+            }
+            if view
+                .activation
+                .as_ref()
+                .is_some_and(|activation| activation.valid_until <= now)
+            {
+                faults.push(Fault::CodeExpired {
+                    code: CodeName::Activation,
+                });
+            }
+        }
+        "locked" => match view.lock_reason.as_deref() {
+            Some("secret_code_forgotten") => faults.push(Fault::SecretCodeForgotten),
+            _ => faults.push(Fault::WrongSecretCode {
+                times: times(usize::from(rules::MAX_SECRET_CODE_FAILURES)),
+            }),
+        },
+        "enrolled" => {
+            let answers: Vec<_> = journal
+                .iter()
+                .filter(|entry| entry.action == "answer_login_request")
+                .collect();
+            if answers
+                .iter()
+                .any(|entry| entry.outcome == "not_the_enrolled_device")
+            {
+                faults.push(Fault::ApprovalFromOtherDevice);
+            } else {
+                let wrong = answers
+                    .iter()
+                    .rev()
+                    .take_while(|entry| entry.outcome != "ok")
+                    .filter(|entry| entry.outcome == "wrong_secret_code")
+                    .count();
+                if wrong > 0 {
+                    faults.push(Fault::WrongSecretCode { times: times(wrong) });
+                }
+            }
+            let expired = journal
+                .iter()
+                .any(|entry| entry.action == "time_passed" && entry.step_before == "enrolled");
+            if expired {
+                faults.push(Fault::ApprovalExpired);
+            }
+        }
+        _ => {}
+    }
+    faults
+}
+
+/// Each digit moved by one: a code of the same shape that is never the right one (and keeps
+/// a secret code's digits all different).
+fn shifted(code: &str) -> String {
+    code.chars()
+        .map(|c| match c.to_digit(10) {
+            Some(digit) => char::from_digit((digit + 1) % 10, 10).unwrap_or(c),
+            None => c,
+        })
+        .collect()
+}
+
+/// The photos a document needs, in the order the app takes them.
+fn pages(document: DocumentKind) -> &'static [(Side, DocumentPage)] {
+    match document {
+        DocumentKind::Cni => &[
+            (Side::Front, DocumentPage::CniFront),
+            (Side::Back, DocumentPage::CniBack),
+        ],
+        DocumentKind::Passeport => &[(Side::PhotoPage, DocumentPage::PassportPhotoPage)],
+        DocumentKind::TitreDeSejour => &[
+            (Side::Front, DocumentPage::TitreDeSejourFront),
+            (Side::Back, DocumentPage::TitreDeSejourBack),
+        ],
+    }
+}
+
+fn photo(
+    page: DocumentPage,
+    specimen: &idn_capture::SpecimenIdentity,
+    degradations: Degradations,
+    seed: u64,
+) -> Result<Vec<u8>> {
+    let config = SyntheticConfig {
+        seed,
+        degradations,
+        ..SyntheticConfig::default()
+    };
+    let mut source = SyntheticDocumentSource::new(page, specimen, config)?;
+    Ok(photograph(
+        &mut source,
+        page.format(),
+        crate::capture::MAX_PREVIEW_FRAMES,
+        JpegQuality::DOCUMENT,
+    )?
+    .jpeg)
+}
+
+fn video(
+    specimen: &idn_capture::SpecimenIdentity,
+    page: DocumentPage,
+    digits: &str,
+    speech: Speech,
+    framing: Framing,
+    seed: u64,
+) -> Result<Vec<u8>> {
+    let digits: idn_capture::SpokenDigits = digits.parse().map_err(|error| anyhow!("{error}"))?;
+    let mut voice = SyntheticVoice::new(digits, speech, seed);
+    let config = SceneConfig {
+        seed,
+        page,
+        framing,
+        ..SceneConfig::default()
+    };
+    let mut scene = SyntheticFaceScene::new(specimen, config, voice.spoken_intervals())?;
+    let recording = idn_capture::record_video(
+        &mut scene,
+        &mut voice,
+        std::time::Duration::from_secs_f64(crate::capture::VIDEO_SECONDS),
+        VideoSettings::default(),
+    )?;
+    Ok(recording.clip.mp4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_scenario_reads_and_names_a_known_persona() {
+        let scenarios = catalogue();
+        assert_eq!(scenarios.len(), CATALOGUE.len());
+        for scenario in &scenarios {
+            assert!(
+                !scenario.explanation.trim().is_empty(),
+                "{}: explanation for the agent",
+                scenario.name
+            );
+            assert!(
+                !scenario.situation.trim().is_empty(),
+                "{}: one-line situation",
+                scenario.name
+            );
+            scenario.persona().expect("known persona");
+        }
+    }
+
+    #[test]
+    fn every_file_in_scenarios_is_in_the_embedded_catalogue() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+        for entry in std::fs::read_dir(&dir).expect("scenarios directory") {
+            let path = entry.unwrap().path();
+            let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
+            if path.extension().is_some_and(|ext| ext == "toml") && stem != "personas" {
+                assert!(
+                    CATALOGUE.iter().any(|(name, _)| *name == stem),
+                    "{stem}.toml is missing from the catalogue! macro"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_scenario_survives_its_own_toml() {
+        for scenario in catalogue() {
+            let again = Scenario::parse(&scenario.to_toml(), "x").expect("written scenario reads");
+            assert_eq!(again.faults, scenario.faults, "{}", scenario.name);
+            assert_eq!(again.reach, scenario.reach);
+        }
+    }
+
+    #[test]
+    fn scenarios_of_another_version_or_with_unknown_steps_are_refused() {
+        let text = |version: u32, reach: &str| {
+            format!("version = {version}\ntitle = \"t\"\nexplanation = \"e\"\npersona = \"camille-daubigne\"\nreach = \"{reach}\"\n")
+        };
+        assert!(Scenario::parse(&text(1, "review"), "ok").is_ok());
+        let newer = Scenario::parse(&text(2, "review"), "v2").unwrap_err();
+        assert!(format!("{newer:#}").contains("version 2"));
+        let unknown = Scenario::parse(&text(1, "nowhere"), "x").unwrap_err();
+        assert!(format!("{unknown:#}").contains("nowhere"));
+    }
+
+    #[test]
+    fn a_shifted_code_is_wrong_and_keeps_its_shape() {
+        assert_eq!(shifted("123459"), "234560");
+        assert_eq!(shifted("2580"), "3691");
+        let secret = shifted("9024");
+        let bytes = secret.as_bytes();
+        assert!(bytes.iter().enumerate().all(|(i, c)| !bytes[..i].contains(c)));
+    }
+
+    #[test]
+    fn a_second_learner_of_a_persona_gets_contacts_of_its_own() {
+        let mut persona = persona::demo().clone();
+        distinguish(&mut persona, 3);
+        assert_eq!(persona.email, "camille.daubigne+s3@simulation.example");
+        assert_eq!(persona.mobile, "+33639980131");
+    }
+}

@@ -1,0 +1,876 @@
+//! Every scenario of the catalogue applied as a support agent does (`idn scenario apply NAME
+//! --data-dir DIR`, a real process and a fresh world per scenario), then the world reopened and
+//! read through its public API: the learner must stand exactly in the promised situation — the
+//! step, and what the person notices (the code refused as expired, the message in spam, the
+//! refusal's reason, the attempts left, the lock…). Then: the same seed and scenario give the
+//! same exported journal byte for byte, `idn replay` finds no divergence in it and points at the
+//! first line of a tampered one, and an exported situation re-applies elsewhere.
+
+use idn_device::{DeviceError, WorldClient};
+use idn_e2e::idn_binary;
+use idn_world::api::{
+    ClerkValidation, DocumentKind, InboxMessage, JournalEntry, LearnerAction, LearnerView, MessageChannel,
+};
+use idn_world::{RunningWorld, WorldOptions};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+/// Every scenario this file checks; `every_catalogued_scenario_is_checked_here` keeps it equal
+/// to the catalogue.
+const CHECKED: [&str; 34] = [
+    "code-email-non-recu",
+    "code-email-expire",
+    "code-email-errone",
+    "code-email-trop-d-essais",
+    "code-email-dans-les-spams",
+    "code-sms-non-recu",
+    "code-sms-expire",
+    "code-sms-errone",
+    "courrier-ar24-dans-les-spams",
+    "identite-confirmee-avec-une-faute",
+    "piece-expiree",
+    "mineur",
+    "code-face-a-face-expire",
+    "identification-refusee-lunettes",
+    "identification-refusee-flou",
+    "identification-refusee-reflet",
+    "identification-refusee-etui",
+    "identification-refusee-chiffres",
+    "identification-refusee-visage-non-visible",
+    "identification-en-cours-d-examen",
+    "code-activation-errone",
+    "code-activation-expire",
+    "code-secret-oublie",
+    "code-secret-bloque",
+    "validation-hors-delai",
+    "validation-depuis-un-autre-telephone",
+    "mauvais-numero-sur-franceconnect",
+    "camera-absente",
+    "camera-refusee",
+    "micro-absent",
+    "micro-refuse",
+    "envoi-interrompu",
+    "parcours-complet-titre-de-sejour",
+    "parcours-complet-passeport-par-courrier",
+];
+
+fn idn(args: &[&str]) -> std::process::Output {
+    Command::new(idn_binary()).args(args).output().expect("idn runs")
+}
+
+/// A learner brought to a scenario's situation, with the world reopened to look at them.
+struct Landed {
+    applied: Value,
+    world: RunningWorld,
+    client: WorldClient,
+    id: String,
+    view: LearnerView,
+    inbox: Vec<InboxMessage>,
+    journal: Vec<JournalEntry>,
+    dir: tempfile::TempDir,
+}
+
+impl Landed {
+    /// The refusal the world gives when `action` is tried now: what the person would see.
+    async fn refusal_of(&self, action: LearnerAction) -> String {
+        match self.client.act(&self.id, &action).await {
+            Ok(view) => panic!("{action:?} should be refused, the learner went to {}", view.step),
+            Err(error) => code(error),
+        }
+    }
+
+    fn last_code(&self, channel: MessageChannel) -> Option<String> {
+        self.inbox
+            .iter()
+            .rev()
+            .filter(|message| message.channel == channel)
+            .find_map(|message| message.code.clone())
+    }
+
+    fn last_outcome(&self, action: &str) -> &JournalEntry {
+        self.journal
+            .iter()
+            .rev()
+            .find(|entry| entry.action == action)
+            .unwrap_or_else(|| panic!("no {action} in the journal: {:#?}", self.journal))
+    }
+
+    fn refusals(&self) -> Vec<&str> {
+        self.applied["refusals"]
+            .as_array()
+            .expect("refusals listed")
+            .iter()
+            .map(|refusal| refusal["code"].as_str().unwrap())
+            .collect()
+    }
+
+    async fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.client.clock().await.unwrap().now
+    }
+
+    async fn close(self) {
+        self.world.stop().await;
+        drop(self.dir);
+    }
+}
+
+fn code(error: DeviceError) -> String {
+    match error {
+        DeviceError::World { code, message, .. } => {
+            assert!(!message.is_empty(), "a refusal carries a French message");
+            code
+        }
+        other => panic!("expected a refusal from the world, got {other:?}"),
+    }
+}
+
+async fn reopen(dir: &Path) -> (RunningWorld, WorldClient) {
+    let world = RunningWorld::start_with(
+        WorldOptions::new(dir.join("world")),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .expect("the scenario's world reopens");
+    let client = WorldClient::new(world.base_url());
+    (world, client)
+}
+
+/// `idn scenario apply NAME` in a fresh world; fails the test unless the learner is on `reach`.
+async fn apply(name: &str, reach: &str) -> Landed {
+    let dir = tempfile::tempdir().unwrap();
+    let output = idn(&[
+        "scenario",
+        "apply",
+        name,
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--json",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{name}: idn scenario apply failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let applied: Value = serde_json::from_str(&stdout).expect("JSON report");
+    let id = applied["learner_id"].as_str().expect("learner id").to_owned();
+    let (world, client) = reopen(dir.path()).await;
+    let view = client.learner(&id).await.unwrap();
+    assert_eq!(
+        view.step, reach,
+        "{name}: the learner stands on the promised step"
+    );
+    assert_eq!(
+        applied["step"], reach,
+        "{name}: the report says where the learner is"
+    );
+    assert!(
+        applied["explanation"]
+            .as_str()
+            .is_some_and(|text| text.len() > 40),
+        "{name}: the agent gets an explanation to give"
+    );
+    let inbox = client.inbox(&id).await.unwrap();
+    let journal = client.journal(&id).await.unwrap();
+    Landed {
+        applied,
+        world,
+        client,
+        id,
+        view,
+        inbox,
+        journal,
+        dir,
+    }
+}
+
+#[test]
+fn every_catalogued_scenario_is_checked_here() {
+    let output = idn(&["scenario", "list", "--json"]);
+    assert!(output.status.success());
+    let listed: Vec<Value> = serde_json::from_slice(&output.stdout).expect("JSON list");
+    let mut names: Vec<&str> = listed.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    for scenario in &listed {
+        for field in [
+            "title",
+            "situation",
+            "reach",
+            "reach_label",
+            "persona",
+            "explanation",
+        ] {
+            assert!(
+                scenario[field].as_str().is_some_and(|text| !text.is_empty()),
+                "{} lists its {field}",
+                scenario["name"]
+            );
+        }
+    }
+    names.sort_unstable();
+    let mut checked = CHECKED.to_vec();
+    checked.sort_unstable();
+    assert_eq!(
+        names, checked,
+        "each scenario of the catalogue has its landing test below"
+    );
+}
+
+// ----- account codes and messages -----
+
+#[tokio::test(flavor = "multi_thread")]
+async fn email_code_not_received_leaves_the_inbox_empty_until_a_resend() {
+    let landed = apply("code-email-non-recu", "email_code").await;
+    assert!(
+        landed.inbox.is_empty(),
+        "the person received nothing: {:#?}",
+        landed.inbox
+    );
+    assert_eq!(
+        landed.journal[0].actor, "formateur",
+        "the planned loss is journaled"
+    );
+    landed
+        .client
+        .act(&landed.id, &LearnerAction::ResendEmailCode)
+        .await
+        .unwrap();
+    let inbox = landed.client.inbox(&landed.id).await.unwrap();
+    assert!(
+        inbox.iter().any(|m| m.code.is_some()),
+        "« Renvoyer le code » brings a code"
+    );
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_email_code_is_refused_as_expired() {
+    let landed = apply("code-email-expire", "email_code").await;
+    let code = landed.last_code(MessageChannel::Email).expect("the code arrived");
+    assert_eq!(
+        landed.refusal_of(LearnerAction::ConfirmEmail { code }).await,
+        "code_expired"
+    );
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mistyped_email_code_leaves_two_attempts_and_the_right_code_still_works() {
+    let landed = apply("code-email-errone", "email_code").await;
+    let wrong = landed.last_outcome("confirm_email");
+    assert_eq!(wrong.outcome, "code_wrong");
+    assert!(
+        wrong.message.as_deref().unwrap_or_default().contains("2 essais"),
+        "the person read how many tries are left: {:?}",
+        wrong.message
+    );
+    let code = landed.last_code(MessageChannel::Email).unwrap();
+    let view = landed
+        .client
+        .act(&landed.id, &LearnerAction::ConfirmEmail { code })
+        .await
+        .unwrap();
+    assert_eq!(view.step, "password");
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_wrong_email_codes_burn_the_code() {
+    let landed = apply("code-email-trop-d-essais", "email_code").await;
+    assert_eq!(
+        landed.refusals(),
+        ["code_wrong", "code_wrong", "code_attempts_exhausted"]
+    );
+    let code = landed.last_code(MessageChannel::Email).unwrap();
+    assert_eq!(
+        landed.refusal_of(LearnerAction::ConfirmEmail { code }).await,
+        "code_attempts_exhausted",
+        "even the right code is refused now"
+    );
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn email_code_in_spam_is_in_the_spam_folder_and_still_valid() {
+    let landed = apply("code-email-dans-les-spams", "email_code").await;
+    let message = landed
+        .inbox
+        .iter()
+        .find(|m| m.code.is_some())
+        .expect("the code was sent");
+    assert_eq!(message.folder, "spam");
+    let code = message.code.clone().unwrap();
+    let view = landed
+        .client
+        .act(&landed.id, &LearnerAction::ConfirmEmail { code })
+        .await
+        .unwrap();
+    assert_eq!(view.step, "password", "the code found in spam works");
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sms_code_not_received_leaves_no_sms() {
+    let landed = apply("code-sms-non-recu", "mobile_code").await;
+    assert!(
+        landed.inbox.iter().all(|m| m.channel != MessageChannel::Sms),
+        "no SMS reached the phone: {:#?}",
+        landed.inbox
+    );
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_sms_code_is_refused_as_expired() {
+    let landed = apply("code-sms-expire", "mobile_code").await;
+    let code = landed.last_code(MessageChannel::Sms).expect("the SMS arrived");
+    assert_eq!(
+        landed.refusal_of(LearnerAction::ConfirmMobile { code }).await,
+        "code_expired"
+    );
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mistyped_sms_code_leaves_two_attempts() {
+    let landed = apply("code-sms-errone", "mobile_code").await;
+    let wrong = landed.last_outcome("confirm_mobile");
+    assert_eq!(wrong.outcome, "code_wrong");
+    assert!(wrong.message.as_deref().unwrap_or_default().contains("2 essais"));
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ar24_email_in_spam_leaves_the_letter_unopened() {
+    let landed = apply("courrier-ar24-dans-les-spams", "registered_letter").await;
+    let ar24 = landed
+        .inbox
+        .iter()
+        .find(|m| m.sender.contains("AR24"))
+        .expect("AR24's notification was sent");
+    assert_eq!(ar24.folder, "spam");
+    assert!(ar24.link.is_some(), "« Lire mon courrier » is in the email");
+    let letter = landed.view.registered_letter.as_ref().unwrap();
+    assert!(!letter.opened, "the person has not found the letter yet");
+    landed.close().await;
+}
+
+// ----- identity -----
+
+#[tokio::test(flavor = "multi_thread")]
+async fn identity_confirmed_with_a_typo_cannot_be_changed_and_the_clerk_refuses_it() {
+    let landed = apply("identite-confirmee-avec-une-faute", "verification_choice").await;
+    let identity = landed.view.identity.as_ref().unwrap();
+    assert_eq!(identity.birth_name, "Lefevre", "the typo is what was confirmed");
+    assert!(landed.view.identity_confirmed);
+    let mut corrected = idn_e2e::identity();
+    corrected.birth_name = "Lefèvre".into();
+    assert_eq!(
+        landed
+            .refusal_of(LearnerAction::EnterIdentity(Box::new(corrected)))
+            .await,
+        "identity_already_confirmed"
+    );
+    landed
+        .client
+        .act(
+            &landed.id,
+            &LearnerAction::ChooseVerification {
+                mode: idn_world::api::VerificationMode::FaceToFace,
+            },
+        )
+        .await
+        .unwrap();
+    let code = landed.client.inbox(&landed.id).await.unwrap();
+    let code = code.iter().rev().find_map(|m| m.code.clone()).unwrap();
+    let refused = landed
+        .client
+        .clerk_validate(&ClerkValidation {
+            code,
+            document_type: DocumentKind::Cni,
+            birth_name: "Lefèvre".into(),
+            birth_date: "1985-02-11".parse().unwrap(),
+            document_number_ending: "7K2P".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code_of(refused),
+        "document_mismatch",
+        "the real document does not match"
+    );
+    landed.close().await;
+}
+
+fn code_of(error: DeviceError) -> String {
+    code(error)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_document_is_refused_at_the_identity_form() {
+    let landed = apply("piece-expiree", "identity_data").await;
+    assert_eq!(landed.last_outcome("enter_identity").outcome, "document_expired");
+    assert!(landed.view.identity.is_none(), "nothing was kept");
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_minor_is_refused_at_the_identity_form() {
+    let landed = apply("mineur", "identity_data").await;
+    let refused = landed.last_outcome("enter_identity");
+    assert_eq!(refused.outcome, "underage");
+    assert!(refused.message.as_deref().unwrap_or_default().contains("18 ans"));
+    landed.close().await;
+}
+
+// ----- verification -----
+
+#[tokio::test(flavor = "multi_thread")]
+async fn face_to_face_code_after_fifteen_days_is_refused_at_the_counter() {
+    let landed = apply("code-face-a-face-expire", "face_to_face").await;
+    let valid_until = landed.view.face_to_face.as_ref().unwrap().valid_until;
+    assert!(valid_until <= landed.now().await, "the 15 days are over");
+    let code = landed.last_code(MessageChannel::Sms).unwrap();
+    let refused = landed
+        .client
+        .clerk_validate(&ClerkValidation {
+            code,
+            document_type: DocumentKind::Cni,
+            birth_name: "El Amrani".into(),
+            birth_date: "1983-06-30".parse().unwrap(),
+            document_number_ending: "9H3D".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(refused), "code_expired");
+    landed.close().await;
+}
+
+/// The letter shows the refusal's reason, one refusal, and the identification can be redone.
+async fn refused_for(name: &str, reason: &str) {
+    let landed = apply(name, "identification_refused").await;
+    let letter = landed.view.registered_letter.as_ref().unwrap();
+    assert_eq!(letter.refusal_reason.as_deref(), Some(reason), "{name}");
+    assert!(letter.refusal_reason_label.is_some());
+    assert_eq!(letter.refusals, 1);
+    assert!(
+        landed
+            .inbox
+            .iter()
+            .any(|m| m.body.contains(letter.refusal_reason_label.as_deref().unwrap())),
+        "{name}: the refusal email states the reason"
+    );
+    let redo = landed
+        .client
+        .act(&landed.id, &LearnerAction::StartVisualIdentification)
+        .await
+        .unwrap();
+    assert_eq!(redo.step, "visual_identification", "{name}: ready to redo");
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn identification_refused_for_glasses() {
+    refused_for("identification-refusee-lunettes", "lunettes").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn identification_refused_for_blur() {
+    refused_for("identification-refusee-flou", "flou").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn identification_refused_for_glare() {
+    refused_for("identification-refusee-reflet", "reflet").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn identification_refused_for_a_sleeve() {
+    refused_for("identification-refusee-etui", "piece_dans_un_etui").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn identification_refused_for_inaudible_digits() {
+    refused_for(
+        "identification-refusee-chiffres",
+        "chiffres_inaudibles_ou_errones",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn identification_refused_for_a_face_out_of_view() {
+    refused_for("identification-refusee-visage-non-visible", "visage_non_visible").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn review_still_pending_has_a_deadline_ahead() {
+    let landed = apply("identification-en-cours-d-examen", "review").await;
+    let letter = landed.view.registered_letter.as_ref().unwrap();
+    let deadline = letter.review_deadline.expect("the 24 weekday hours are shown");
+    let now = landed.now().await;
+    assert!(deadline > now, "the review is still within its time");
+    assert!(
+        landed.view.next_deadline.is_some_and(|decision| decision > now),
+        "no decision yet"
+    );
+    landed.close().await;
+}
+
+// ----- activation and secret code -----
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mistyped_activation_code_leaves_two_attempts() {
+    let landed = apply("code-activation-errone", "activation").await;
+    let wrong = landed.last_outcome("activate");
+    assert_eq!(wrong.outcome, "code_wrong");
+    assert!(wrong.message.as_deref().unwrap_or_default().contains("2 essais"));
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn activation_code_after_seven_days_is_expired() {
+    let landed = apply("code-activation-expire", "activation").await;
+    let valid_until = landed.view.activation.as_ref().unwrap().valid_until;
+    assert!(valid_until <= landed.now().await);
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forgotten_secret_code_locks_the_identity() {
+    let landed = apply("code-secret-oublie", "locked").await;
+    assert_eq!(landed.view.lock_reason.as_deref(), Some("secret_code_forgotten"));
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_wrong_secret_codes_lock_the_identity() {
+    let landed = apply("code-secret-bloque", "locked").await;
+    assert_eq!(
+        landed.view.lock_reason.as_deref(),
+        Some("too_many_secret_code_failures")
+    );
+    let outcomes: Vec<&str> = landed
+        .journal
+        .iter()
+        .filter(|e| e.action == "answer_login_request")
+        .map(|e| e.outcome.as_str())
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["wrong_secret_code", "wrong_secret_code", "secret_code_locked"]
+    );
+    let request = landed.applied["login_request"].as_str().unwrap();
+    assert_eq!(
+        landed.client.login_request(request).await.unwrap().status,
+        "blocked",
+        "FranceConnect+ reads the request as blocked"
+    );
+    landed.close().await;
+}
+
+// ----- logging in with FranceConnect+ -----
+
+#[tokio::test(flavor = "multi_thread")]
+async fn approval_not_given_within_a_minute_expires() {
+    let landed = apply("validation-hors-delai", "enrolled").await;
+    let request = landed.applied["login_request"].as_str().unwrap();
+    assert_eq!(
+        landed.client.login_request(request).await.unwrap().status,
+        "expired"
+    );
+    assert!(landed
+        .client
+        .pending_login_requests(&landed.id)
+        .await
+        .unwrap()
+        .is_empty());
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn approval_from_the_old_phone_is_refused_and_the_request_waits_on_the_new_one() {
+    let landed = apply("validation-depuis-un-autre-telephone", "enrolled").await;
+    assert_eq!(
+        landed.last_outcome("answer_login_request").outcome,
+        "not_the_enrolled_device"
+    );
+    let request = landed.applied["login_request"].as_str().unwrap();
+    assert_eq!(
+        landed.client.login_request(request).await.unwrap().status,
+        "pending"
+    );
+    let device_id = |phone: &str| -> String {
+        let profile =
+            std::fs::read(landed.dir.path().join("devices").join(phone).join("device.json")).unwrap();
+        serde_json::from_slice::<Value>(&profile).unwrap()["device_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        landed.view.device_id.as_deref(),
+        Some(device_id("telephone-2").as_str())
+    );
+    assert_ne!(device_id("telephone-1"), device_id("telephone-2"));
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_number_on_franceconnect_reaches_no_one() {
+    let landed = apply("mauvais-numero-sur-franceconnect", "enrolled").await;
+    assert_eq!(landed.refusals(), ["mobile_mismatch"]);
+    assert!(landed
+        .client
+        .pending_login_requests(&landed.id)
+        .await
+        .unwrap()
+        .is_empty());
+    landed.close().await;
+}
+
+// ----- the phone's own failures -----
+
+/// The identification is started (digits shown), nothing was sent, and the app has the failure.
+async fn device_failure(name: &str, failure: &str) {
+    let landed = apply(name, "visual_identification").await;
+    let letter = landed.view.registered_letter.as_ref().unwrap();
+    assert!(letter.spoken_digits.is_some(), "{name}: the digits are shown");
+    assert!(letter.review_deadline.is_none(), "{name}: nothing was submitted");
+    let failures = landed.applied["device_failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0]["code"], failure, "{name}");
+    assert!(failures[0]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_camera_stops_before_any_photo() {
+    device_failure("camera-absente", "no_camera").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn camera_permission_refused_stops_before_any_photo() {
+    device_failure("camera-refusee", "camera_unavailable").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_microphone_stops_before_the_video() {
+    device_failure("micro-absent", "no_microphone").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn microphone_permission_refused_stops_before_the_video() {
+    device_failure("micro-refuse", "no_microphone").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn interrupted_upload_is_refused_and_nothing_is_submitted() {
+    let landed = apply("envoi-interrompu", "visual_identification").await;
+    assert_eq!(landed.refusals(), ["checksum_mismatch"]);
+    assert!(landed
+        .view
+        .registered_letter
+        .as_ref()
+        .unwrap()
+        .review_deadline
+        .is_none());
+    landed.close().await;
+}
+
+// ----- whole journeys with the edge-case personas -----
+
+#[tokio::test(flavor = "multi_thread")]
+async fn residence_permit_born_abroad_enrols_online() {
+    let landed = apply("parcours-complet-titre-de-sejour", "enrolled").await;
+    let identity = landed.view.identity.as_ref().unwrap();
+    assert_eq!(identity.document_type, "Titre de séjour");
+    assert_eq!(identity.birthplace, "", "born abroad: no commune");
+    assert_eq!(identity.birth_country, "99341");
+    assert_eq!(
+        identity.birth_date.to_string(),
+        "1988-01-01",
+        "presumed birth date"
+    );
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn passport_by_post_enrols_after_four_weeks() {
+    let landed = apply("parcours-complet-passeport-par-courrier", "enrolled").await;
+    assert!(
+        landed.journal.iter().any(|e| e.action == "time_passed"
+            && e.step_before == "postal_letter"
+            && e.step_after == "face_to_face"),
+        "the letter arrived with time"
+    );
+    assert!(landed.inbox.iter().any(|m| m.channel == MessageChannel::Post));
+    assert_eq!(
+        landed.view.identity.as_ref().unwrap().given_names,
+        ["Thị Minh Anh"]
+    );
+    landed.close().await;
+}
+
+// ----- journal export, replay, situation export -----
+
+/// `idn journal export` of a scenario applied in a fresh data directory.
+async fn exported_journal(name: &str) -> String {
+    let landed = apply_anywhere(name).await;
+    let (world, client) = reopen(landed.0.path()).await;
+    drop(client);
+    let output = idn(&[
+        "--world",
+        &world.base_url(),
+        "journal",
+        "export",
+        &landed.1,
+        "--scenario",
+        name,
+    ]);
+    world.stop().await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+async fn apply_anywhere(name: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let output = idn(&[
+        "scenario",
+        "apply",
+        name,
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let applied: Value = serde_json::from_slice(&output.stdout).unwrap();
+    (dir, applied["learner_id"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_scenario_and_seed_give_the_same_journal_byte_for_byte() {
+    for name in [
+        "validation-depuis-un-autre-telephone",
+        "identification-refusee-reflet",
+    ] {
+        let first = exported_journal(name).await;
+        let second = exported_journal(name).await;
+        assert!(
+            first.lines().count() > 10,
+            "{name}: a journal worth comparing:\n{first}"
+        );
+        assert_eq!(first, second, "{name}: two runs, one journal");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replay_finds_no_divergence_and_points_at_a_tampered_line() {
+    let text = exported_journal("code-secret-bloque").await;
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = dir.path().join("journal.txt");
+    std::fs::write(&recorded, &text).unwrap();
+    let output = idn(&["replay", recorded.to_str().unwrap(), "--json"]);
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["recorded_entries"], report["replayed_entries"]);
+
+    // A user's journal where the second wrong secret code was in fact accepted.
+    let entries: Vec<&str> = text.lines().filter(|line| !line.starts_with('#')).collect();
+    let (index, tampered_line) = entries
+        .iter()
+        .enumerate()
+        .filter(|(_, line)| line.contains("wrong_secret_code"))
+        .nth(1)
+        .map(|(index, line)| (index, line.replacen("wrong_secret_code", "ok", 1)))
+        .expect("two wrong secret codes in the journal");
+    let tampered = text.replacen(entries[index], &tampered_line, 1);
+    let changed = dir.path().join("tampered.txt");
+    std::fs::write(&changed, tampered).unwrap();
+    let output = idn(&["replay", changed.to_str().unwrap(), "--json"]);
+    assert_eq!(output.status.code(), Some(5), "a divergence exits 5");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report["divergence"]["entry"],
+        index + 1,
+        "the first differing line"
+    );
+    assert_eq!(report["divergence"]["recorded"], tampered_line.as_str());
+    assert_eq!(report["divergence"]["replayed"], entries[index]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_exported_situation_reapplies_on_another_machine() {
+    for (name, reach) in [
+        ("code-sms-errone", "mobile_code"),
+        ("identification-refusee-lunettes", "identification_refused"),
+        ("code-secret-oublie", "locked"),
+    ] {
+        let (dir, id) = apply_anywhere(name).await;
+        let (world, _) = reopen(dir.path()).await;
+        let exported = dir.path().join("situation.toml");
+        let output = idn(&[
+            "--world",
+            &world.base_url(),
+            "scenario",
+            "export",
+            &id,
+            "--out",
+            exported.to_str().unwrap(),
+        ]);
+        world.stop().await;
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = std::fs::read_to_string(&exported).unwrap();
+        assert!(text.contains(&format!("reach = \"{reach}\"")), "{name}:\n{text}");
+
+        let elsewhere = tempfile::tempdir().unwrap();
+        let output = idn(&[
+            "scenario",
+            "apply",
+            exported.to_str().unwrap(),
+            "--data-dir",
+            elsewhere.path().to_str().unwrap(),
+            "--json",
+        ]);
+        assert!(
+            output.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        let applied: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(
+            applied["step"], reach,
+            "{name}: the agent's machine shows the same step"
+        );
+        let (world, client) = reopen(elsewhere.path()).await;
+        let view = client
+            .learner(applied["learner_id"].as_str().unwrap())
+            .await
+            .unwrap();
+        match name {
+            "code-sms-errone" => {
+                let journal = client.journal(&view.id).await.unwrap();
+                assert!(journal.iter().any(|e| e.outcome == "code_wrong"));
+            }
+            "identification-refusee-lunettes" => assert_eq!(
+                view.registered_letter.unwrap().refusal_reason.as_deref(),
+                Some("lunettes")
+            ),
+            _ => assert_eq!(view.lock_reason.as_deref(), Some("secret_code_forgotten")),
+        }
+        world.stop().await;
+    }
+}
