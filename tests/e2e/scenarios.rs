@@ -874,3 +874,41 @@ async fn an_exported_situation_reapplies_on_another_machine() {
         world.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_learners_of_one_persona_in_a_class_world_keep_their_own_logins() {
+    let world = idn_e2e::spawn_world(21).await;
+    let url = world.running.base_url();
+    let mut learners = Vec::new();
+    for _ in 0..2 {
+        let output = idn(&[
+            "--world",
+            &url,
+            "scenario",
+            "apply",
+            "code-secret-oublie",
+            "--json",
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        learners.push(serde_json::from_slice::<Value>(&output.stdout).unwrap());
+    }
+    assert_ne!(
+        learners[0]["mobile"], learners[1]["mobile"],
+        "one mobile number per learner"
+    );
+    assert_ne!(learners[0]["email"], learners[1]["email"]);
+    for learner in &learners {
+        let view = world
+            .client
+            .learner(learner["learner_id"].as_str().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(view.step, "locked");
+        assert_eq!(view.mobile.as_deref(), learner["mobile"].as_str());
+    }
+    world.running.stop().await;
+}

@@ -1450,25 +1450,30 @@ fn pages(document: DocumentKind) -> &'static [(Side, DocumentPage)] {
     }
 }
 
+/// Preview frames a person waits, with a degraded picture that auto-capture will never take,
+/// before pressing the shutter by hand (half a second at 25 images per second).
+const PATIENCE_WITH_A_BAD_PICTURE: u32 = 12;
+
+/// A photo from the synthetic camera as the app takes it: auto-capture when the guidance
+/// passes, by hand otherwise.
 fn photo(
     page: DocumentPage,
     specimen: &idn_capture::SpecimenIdentity,
     degradations: Degradations,
     seed: u64,
 ) -> Result<Vec<u8>> {
+    let preview_frames = if degradations.is_empty() {
+        crate::capture::MAX_PREVIEW_FRAMES
+    } else {
+        PATIENCE_WITH_A_BAD_PICTURE
+    };
     let config = SyntheticConfig {
         seed,
         degradations,
         ..SyntheticConfig::default()
     };
     let mut source = SyntheticDocumentSource::new(page, specimen, config)?;
-    Ok(photograph(
-        &mut source,
-        page.format(),
-        crate::capture::MAX_PREVIEW_FRAMES,
-        JpegQuality::DOCUMENT,
-    )?
-    .jpeg)
+    Ok(photograph(&mut source, page.format(), preview_frames, JpegQuality::DOCUMENT)?.jpeg)
 }
 
 fn video(
