@@ -52,6 +52,7 @@ pub fn run() {
             commands::approval::activate,
             commands::approval::approve_login,
             commands::approval::decline_login,
+            commands::approval::login_request,
             commands::approval::simulate_login,
             commands::approval::remove_identity,
             commands::capture::start_preview,

@@ -38,6 +38,16 @@ pub async fn approve_login(
     .await
 }
 
+/// What became of a request (the screen asks when one leaves the pending list: answered here,
+/// expired, or blocked by a lock).
+#[tauri::command]
+pub async fn login_request(app: AppHandle, request_id: String) -> Result<LoginRequestView, CommandError> {
+    session::with_device(&app, async |linked, _| {
+        Ok(linked.client().login_request(&request_id).await?)
+    })
+    .await
+}
+
 /// "Ce n'est pas moi".
 #[tauri::command]
 pub async fn decline_login(app: AppHandle, request_id: String) -> Result<LoginRequestView, CommandError> {

@@ -29,6 +29,7 @@ export interface Backend {
   activate(activationCode: string, secretCode: string): Promise<SessionView>;
   approveLogin(requestId: string, secretCode: string): Promise<LoginRequestView>;
   declineLogin(requestId: string): Promise<LoginRequestView>;
+  loginRequest(requestId: string): Promise<LoginRequestView>;
   simulateLogin(relyingParty: string): Promise<LoginRequestView>;
   advanceClock(hours: number): Promise<SessionView>;
   useWorld(address: string | null): Promise<SessionView>;
@@ -94,6 +95,7 @@ class TauriBackend implements Backend {
   approveLogin = (requestId: string, secretCode: string) =>
     call<LoginRequestView>("approve_login", { requestId, secretCode });
   declineLogin = (requestId: string) => call<LoginRequestView>("decline_login", { requestId });
+  loginRequest = (requestId: string) => call<LoginRequestView>("login_request", { requestId });
   simulateLogin = (relyingParty: string) => call<LoginRequestView>("simulate_login", { relyingParty });
   advanceClock = (hours: number) => call<SessionView>("advance_clock", { hours });
   useWorld = (address: string | null) => call<SessionView>("use_world", { address });
@@ -150,6 +152,7 @@ class UnreachableBackend implements Backend {
   activate = () => this.fail<SessionView>();
   approveLogin = () => this.fail<LoginRequestView>();
   declineLogin = () => this.fail<LoginRequestView>();
+  loginRequest = () => this.fail<LoginRequestView>();
   simulateLogin = () => this.fail<LoginRequestView>();
   advanceClock = () => this.fail<SessionView>();
   useWorld = () => this.fail<SessionView>();
