@@ -96,6 +96,36 @@ impl Landed {
             .unwrap_or_else(|| panic!("no {action} in the journal: {:#?}", self.journal))
     }
 
+    /// The blockers the report gives, as the world's situation reads them.
+    fn blockers(&self) -> Vec<&str> {
+        self.applied["blockers"]
+            .as_array()
+            .expect("blockers listed")
+            .iter()
+            .map(|blocker| blocker["code"].as_str().unwrap())
+            .collect()
+    }
+
+    fn attempts_left(&self) -> u64 {
+        self.applied["pending_code"]["attempts_left"]
+            .as_u64()
+            .expect("a code is awaited")
+    }
+
+    /// `GET /api/learners/{id}/situation`, the support agent's reading.
+    async fn situation(&self) -> Value {
+        reqwest::get(format!(
+            "{}/api/learners/{}/situation",
+            self.world.base_url(),
+            self.id
+        ))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+    }
+
     fn refusals(&self) -> Vec<&str> {
         self.applied["refusals"]
             .as_array()
@@ -230,6 +260,11 @@ async fn email_code_not_received_leaves_the_inbox_empty_until_a_resend() {
         landed.journal[0].actor, "formateur",
         "the planned loss is journaled"
     );
+    assert_eq!(
+        landed.situation().await["withheld_messages"],
+        1,
+        "the agent sees one lost email"
+    );
     landed
         .client
         .act(&landed.id, &LearnerAction::ResendEmailCode)
@@ -246,6 +281,7 @@ async fn email_code_not_received_leaves_the_inbox_empty_until_a_resend() {
 #[tokio::test(flavor = "multi_thread")]
 async fn expired_email_code_is_refused_as_expired() {
     let landed = apply("code-email-expire", "email_code").await;
+    assert_eq!(landed.blockers(), ["code_expired:email"]);
     let code = landed.last_code(MessageChannel::Email).expect("the code arrived");
     assert_eq!(
         landed.refusal_of(LearnerAction::ConfirmEmail { code }).await,
@@ -257,6 +293,8 @@ async fn expired_email_code_is_refused_as_expired() {
 #[tokio::test(flavor = "multi_thread")]
 async fn mistyped_email_code_leaves_two_attempts_and_the_right_code_still_works() {
     let landed = apply("code-email-errone", "email_code").await;
+    assert_eq!(landed.attempts_left(), 2);
+    assert!(landed.blockers().is_empty(), "the code still works");
     let wrong = landed.last_outcome("confirm_email");
     assert_eq!(wrong.outcome, "code_wrong");
     assert!(
@@ -281,6 +319,8 @@ async fn three_wrong_email_codes_burn_the_code() {
         landed.refusals(),
         ["code_wrong", "code_wrong", "code_attempts_exhausted"]
     );
+    assert_eq!(landed.blockers(), ["code_attempts_exhausted:email"]);
+    assert_eq!(landed.attempts_left(), 0);
     let code = landed.last_code(MessageChannel::Email).unwrap();
     assert_eq!(
         landed.refusal_of(LearnerAction::ConfirmEmail { code }).await,
@@ -312,6 +352,7 @@ async fn email_code_in_spam_is_in_the_spam_folder_and_still_valid() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sms_code_not_received_leaves_no_sms() {
     let landed = apply("code-sms-non-recu", "mobile_code").await;
+    assert_eq!(landed.situation().await["withheld_messages"], 1);
     assert!(
         landed.inbox.iter().all(|m| m.channel != MessageChannel::Sms),
         "no SMS reached the phone: {:#?}",
@@ -323,6 +364,7 @@ async fn sms_code_not_received_leaves_no_sms() {
 #[tokio::test(flavor = "multi_thread")]
 async fn expired_sms_code_is_refused_as_expired() {
     let landed = apply("code-sms-expire", "mobile_code").await;
+    assert_eq!(landed.blockers(), ["code_expired:sms"]);
     let code = landed.last_code(MessageChannel::Sms).expect("the SMS arrived");
     assert_eq!(
         landed.refusal_of(LearnerAction::ConfirmMobile { code }).await,
@@ -334,6 +376,7 @@ async fn expired_sms_code_is_refused_as_expired() {
 #[tokio::test(flavor = "multi_thread")]
 async fn mistyped_sms_code_leaves_two_attempts() {
     let landed = apply("code-sms-errone", "mobile_code").await;
+    assert_eq!(landed.attempts_left(), 2);
     let wrong = landed.last_outcome("confirm_mobile");
     assert_eq!(wrong.outcome, "code_wrong");
     assert!(wrong.message.as_deref().unwrap_or_default().contains("2 essais"));
@@ -362,6 +405,12 @@ async fn identity_confirmed_with_a_typo_cannot_be_changed_and_the_clerk_refuses_
     let landed = apply("identite-confirmee-avec-une-faute", "verification_choice").await;
     let identity = landed.view.identity.as_ref().unwrap();
     assert_eq!(identity.birth_name, "Lefevre", "the typo is what was confirmed");
+    let situation = landed.situation().await;
+    assert_eq!(situation["identity"]["birth_name"], "Lefevre");
+    assert_eq!(
+        situation["identity"]["birth_insee_code"], "2B033",
+        "the rest as typed"
+    );
     assert!(landed.view.identity_confirmed);
     let mut corrected = idn_e2e::identity();
     corrected.birth_name = "Lefèvre".into();
@@ -428,6 +477,7 @@ async fn a_minor_is_refused_at_the_identity_form() {
 #[tokio::test(flavor = "multi_thread")]
 async fn face_to_face_code_after_fifteen_days_is_refused_at_the_counter() {
     let landed = apply("code-face-a-face-expire", "face_to_face").await;
+    assert_eq!(landed.blockers(), ["code_expired:face_to_face"]);
     let valid_until = landed.view.face_to_face.as_ref().unwrap().valid_until;
     assert!(valid_until <= landed.now().await, "the 15 days are over");
     let code = landed.last_code(MessageChannel::Sms).unwrap();
@@ -451,6 +501,11 @@ async fn refused_for(name: &str, reason: &str) {
     let landed = apply(name, "identification_refused").await;
     let letter = landed.view.registered_letter.as_ref().unwrap();
     assert_eq!(letter.refusal_reason.as_deref(), Some(reason), "{name}");
+    assert_eq!(
+        landed.blockers(),
+        [format!("identification_refused:{reason}")],
+        "{name}"
+    );
     assert!(letter.refusal_reason_label.is_some());
     assert_eq!(letter.refusals, 1);
     assert!(
@@ -506,6 +561,7 @@ async fn identification_refused_for_a_face_out_of_view() {
 #[tokio::test(flavor = "multi_thread")]
 async fn review_still_pending_has_a_deadline_ahead() {
     let landed = apply("identification-en-cours-d-examen", "review").await;
+    assert_eq!(landed.blockers(), ["review_pending"]);
     let letter = landed.view.registered_letter.as_ref().unwrap();
     let deadline = letter.review_deadline.expect("the 24 weekday hours are shown");
     let now = landed.now().await;
@@ -522,6 +578,7 @@ async fn review_still_pending_has_a_deadline_ahead() {
 #[tokio::test(flavor = "multi_thread")]
 async fn mistyped_activation_code_leaves_two_attempts() {
     let landed = apply("code-activation-errone", "activation").await;
+    assert_eq!(landed.attempts_left(), 2);
     let wrong = landed.last_outcome("activate");
     assert_eq!(wrong.outcome, "code_wrong");
     assert!(wrong.message.as_deref().unwrap_or_default().contains("2 essais"));
@@ -531,6 +588,7 @@ async fn mistyped_activation_code_leaves_two_attempts() {
 #[tokio::test(flavor = "multi_thread")]
 async fn activation_code_after_seven_days_is_expired() {
     let landed = apply("code-activation-expire", "activation").await;
+    assert_eq!(landed.blockers(), ["code_expired:activation"]);
     let valid_until = landed.view.activation.as_ref().unwrap().valid_until;
     assert!(valid_until <= landed.now().await);
     landed.close().await;
@@ -540,6 +598,7 @@ async fn activation_code_after_seven_days_is_expired() {
 async fn forgotten_secret_code_locks_the_identity() {
     let landed = apply("code-secret-oublie", "locked").await;
     assert_eq!(landed.view.lock_reason.as_deref(), Some("secret_code_forgotten"));
+    assert_eq!(landed.blockers(), ["locked:secret_code_forgotten"]);
     landed.close().await;
 }
 
@@ -550,6 +609,8 @@ async fn three_wrong_secret_codes_lock_the_identity() {
         landed.view.lock_reason.as_deref(),
         Some("too_many_secret_code_failures")
     );
+    assert_eq!(landed.blockers(), ["locked:too_many_secret_code_failures"]);
+    assert_eq!(landed.situation().await["secret_code_attempts_left"], 0);
     let outcomes: Vec<&str> = landed
         .journal
         .iter()
@@ -574,6 +635,7 @@ async fn three_wrong_secret_codes_lock_the_identity() {
 #[tokio::test(flavor = "multi_thread")]
 async fn approval_not_given_within_a_minute_expires() {
     let landed = apply("validation-hors-delai", "enrolled").await;
+    assert_eq!(landed.blockers(), ["login_request_expired"]);
     let request = landed.applied["login_request"].as_str().unwrap();
     assert_eq!(
         landed.client.login_request(request).await.unwrap().status,

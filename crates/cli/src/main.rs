@@ -63,6 +63,8 @@ enum Command {
         #[command(subcommand)]
         command: Option<JournalCommand>,
     },
+    /// Where a learner is stuck: the code awaited (attempts and resends left) and the blockers.
+    Situation { learner: String },
     /// Scenarios: put a persona in any situation of the journey in one command.
     Scenario {
         #[command(subcommand)]
@@ -547,7 +549,12 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Journal {
-            command: Some(JournalCommand::Export { learner, scenario, out }),
+            command:
+                Some(JournalCommand::Export {
+                    learner,
+                    scenario,
+                    out,
+                }),
             ..
         } => {
             let scenario = match scenario {
@@ -564,6 +571,33 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         .into()),
         Command::Scenario { command } => run_scenario(command, &client, json).await,
+        Command::Situation { learner } => {
+            let situation = scenario::situation(&client, &learner).await?;
+            print(json, &situation, |s| {
+                let mut lines = vec![format!("Étape : {} ({})", s.step_label, s.step)];
+                if let Some(code) = &s.pending_code {
+                    lines.push(format!(
+                        "Code attendu ({}) : valable jusqu'au {}{}, {} essai(s) et {} nouvel(s) envoi(s) restant(s)",
+                        code.kind,
+                        code.valid_until.format("%d/%m/%Y %H:%M UTC"),
+                        if code.expired { " — expiré" } else { "" },
+                        code.attempts_left,
+                        code.resends_left
+                    ));
+                }
+                if let Some(left) = s.secret_code_attempts_left {
+                    lines.push(format!("Code secret : {left} essai(s) restant(s)"));
+                }
+                for blocker in &s.blockers {
+                    lines.push(format!("Blocage : {} [{}]", blocker.label, blocker.code));
+                }
+                if s.withheld_messages > 0 {
+                    lines.push(format!("Messages jamais remis : {}", s.withheld_messages));
+                }
+                lines.join("\n")
+            });
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Replay { journal, data_dir } => run_replay(&journal, data_dir, json).await,
         Command::Journal {
             learner: Some(learner),
@@ -1042,7 +1076,10 @@ async fn run_scenario(command: ScenarioCommand, client: &WorldClient, json: bool
                 Err(error) => {
                     let message = demo::french(&error);
                     if json {
-                        println!("{}", serde_json::json!({ "ok": false, "code": "scenario_failed", "message": message }));
+                        println!(
+                            "{}",
+                            serde_json::json!({ "ok": false, "code": "scenario_failed", "message": message })
+                        );
                     } else {
                         eprintln!("Le scénario n'a pas abouti : {message}");
                     }
@@ -1056,10 +1093,16 @@ async fn run_scenario(command: ScenarioCommand, client: &WorldClient, json: bool
                     format!("Étape atteinte : {} ({})", a.step_label, a.step),
                 ];
                 for refusal in &a.refusals {
-                    lines.push(format!("Refus ({}) : {} [{}]", refusal.action, refusal.message, refusal.code));
+                    lines.push(format!(
+                        "Refus ({}) : {} [{}]",
+                        refusal.action, refusal.message, refusal.code
+                    ));
                 }
                 for failure in &a.device_failures {
                     lines.push(format!("Appareil : {} [{}]", failure.message, failure.code));
+                }
+                for blocker in &a.blockers {
+                    lines.push(format!("Blocage : {} [{}]", blocker.label, blocker.code));
                 }
                 if let Some(request) = &a.login_request {
                     lines.push(format!("Demande de connexion : {request}"));
@@ -1082,7 +1125,10 @@ async fn run_replay(path: &std::path::Path, data_dir: Option<PathBuf>, json: boo
     let client = WorldClient::new(world.base_url());
     let options = scenario::ApplyOptions::in_memory(dir.join("devices"));
     let replayed = match scenario::apply(&client, &recorded.scenario, &options).await {
-        Ok(applied) => client.journal(&applied.learner_id).await.map_err(anyhow::Error::from),
+        Ok(applied) => client
+            .journal(&applied.learner_id)
+            .await
+            .map_err(anyhow::Error::from),
         Err(error) => Err(error),
     };
     world.stop().await;

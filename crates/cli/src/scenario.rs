@@ -12,8 +12,9 @@ use idn_capture::{
 use idn_device::{Device, DeviceError, MemoryVault, Vault, WorldClient};
 use idn_journey::rules;
 use idn_world::api::{
-    ApiError, ClerkValidation, DeliveryFate, DeliveryFault, DocumentKind, LearnerAction, LearnerView,
-    MediaKind, MessageChannel, PlannedLearner, ReviewPolicy, Side, SubmittedPhoto, VerificationMode,
+    ApiError, BlockerView, ClerkValidation, DeliveryFate, DeliveryFault, DocumentKind, LearnerAction,
+    LearnerSituation, LearnerView, MediaKind, MessageChannel, PendingCodeView, PlannedLearner, ReviewPolicy,
+    Side, SubmittedPhoto, VerificationMode,
 };
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -482,6 +483,10 @@ pub struct Applied {
     pub device_failures: Vec<DeviceFailure>,
     /// The last login request opened, if any.
     pub login_request: Option<String>,
+    /// The code awaited now and what is left of it, as the world reads it.
+    pub pending_code: Option<PendingCodeView>,
+    /// What keeps the person from going on ("code reçu par SMS expiré"…), as the world reads it.
+    pub blockers: Vec<BlockerView>,
     /// Where the simulated phones keep their profile.
     pub devices_dir: PathBuf,
 }
@@ -559,6 +564,14 @@ impl TrainerApi {
             self.http
                 .post(format!("{}/api/trainer/learners", self.base_url))
                 .json(planned),
+        )
+        .await
+    }
+
+    async fn situation(&self, id: &str) -> Result<LearnerSituation, DeviceError> {
+        self.answer(
+            self.http
+                .get(format!("{}/api/learners/{id}/situation", self.base_url)),
         )
         .await
     }
@@ -647,7 +660,10 @@ pub async fn apply(client: &WorldClient, scenario: &Scenario, options: &ApplyOpt
         }),
     };
     let view = run.walk().await?;
+    let situation = run.trainer.situation(&run.id).await?;
     Ok(Applied {
+        pending_code: situation.pending_code,
+        blockers: situation.blockers,
         scenario: scenario.name.clone(),
         title: scenario.title.clone(),
         learner_id: run.id,
@@ -1159,6 +1175,11 @@ impl Run<'_> {
     }
 }
 
+/// The support agent's reading of a learner (`GET /api/learners/{id}/situation`).
+pub async fn situation(client: &WorldClient, learner_id: &str) -> Result<LearnerSituation> {
+    Ok(TrainerApi::new(client.base_url()).situation(learner_id).await?)
+}
+
 /// A world in `data_dir` on a loopback port. A new one takes `seed` and a manual clock, so that
 /// expiries happen only when a scenario moves time; an existing one keeps its own.
 pub async fn embedded_world(data_dir: &Path, seed: u64) -> Result<idn_world::RunningWorld> {
@@ -1172,29 +1193,36 @@ pub async fn embedded_world(data_dir: &Path, seed: u64) -> Result<idn_world::Run
 }
 
 /// The learner's current situation as a scenario file a support agent applies on their own
-/// machine: the persona as the world knows it, the step reached, and the faults the journal and
-/// the views show. What the world never stores is replaced by stated placeholders: the password
-/// and the secret code (never kept in clear), the sex and the date of issue (not in the views).
+/// machine: the persona as the world knows it (account and identity as typed), the step reached,
+/// and the faults the journal and the views show. The password and the secret code, which the
+/// world never keeps in clear, are replaced by the demo persona's.
 pub async fn export(client: &WorldClient, learner_id: &str) -> Result<Scenario> {
     let view = client.learner(learner_id).await?;
     let journal = client.journal(learner_id).await?;
     let now = client.clock().await?.now;
-    let identity = view.identity.as_ref();
-    let form = match identity {
-        Some(summary) => identity_form(summary),
-        None => persona::demo().identity.clone(),
-    };
+    let situation = situation(client, learner_id).await?;
+    let form = situation
+        .identity
+        .clone()
+        .unwrap_or_else(|| persona::demo().identity.clone());
+    let profile = situation.profile.as_ref();
     let persona = Persona {
         name: format!("apprenant-{}", &learner_id[..learner_id.len().min(8)]),
-        title: "Persona exportée d'un apprenant (mot de passe, code secret, sexe et date de délivrance remplacés)"
+        title: "Persona exportée d'un apprenant (mot de passe et code secret remplacés : le monde ne les garde pas en clair)"
             .into(),
         email: view.email.clone().unwrap_or_else(|| persona::demo().email.clone()),
         mobile: view.mobile.clone().unwrap_or_else(|| persona::demo().mobile.clone()),
         password: persona::demo().password.clone(),
         secret_code: persona::demo().secret_code.clone(),
-        civility: idn_world::api::Civility::Madame,
-        first_name: form.given_names.first().cloned(),
-        last_name: Some(form.usage_name.clone().unwrap_or_else(|| form.birth_name.clone())),
+        civility: profile.map_or(idn_world::api::Civility::Madame, |profile| profile.civility),
+        first_name: profile
+            .map(|profile| profile.first_name.clone())
+            .or_else(|| form.given_names.first().cloned()),
+        last_name: Some(
+            profile
+                .map(|profile| profile.last_name.clone())
+                .unwrap_or_else(|| form.usage_name.clone().unwrap_or_else(|| form.birth_name.clone())),
+        ),
         birth_date_presumed: false,
         printed_birthplace: None,
         refused_with: None,
@@ -1233,44 +1261,6 @@ pub async fn export(client: &WorldClient, learner_id: &str) -> Result<Scenario> 
         reach: view.step.clone(),
         faults,
     })
-}
-
-fn identity_form(summary: &idn_world::api::IdentitySummary) -> idn_world::api::IdentityForm {
-    let document_type = [
-        DocumentKind::Cni,
-        DocumentKind::Passeport,
-        DocumentKind::TitreDeSejour,
-    ]
-    .into_iter()
-    .find(|kind| idn_journey::identity::DocumentType::from(*kind).label_fr() == summary.document_type);
-    // "Ajaccio (2A004)": the commune, then its INSEE code in brackets.
-    let (commune, insee) = match summary.birthplace.rsplit_once(" (") {
-        Some((commune, code)) => (
-            Some(commune.to_owned()),
-            Some(code.trim_end_matches(')').to_owned()),
-        ),
-        None => (None, None),
-    };
-    // Not in the views: a date of issue ten years before expiry (at most the birth date).
-    let issue = summary
-        .expiry_date
-        .checked_sub_months(chrono::Months::new(120))
-        .map_or(summary.birth_date, |date| date.max(summary.birth_date));
-    idn_world::api::IdentityForm {
-        document_type,
-        sex: Some(idn_world::api::SexField::Female),
-        given_names: summary.given_names.clone(),
-        birth_name: summary.birth_name.clone(),
-        usage_name: summary.usage_name.clone(),
-        birth_date: summary.birth_date.to_string(),
-        birth_country: summary.birth_country.clone(),
-        birth_commune: commune,
-        birth_insee_code: insee,
-        nationality: summary.nationality.clone(),
-        issue_date: issue.to_string(),
-        expiry_date: summary.expiry_date.to_string(),
-        document_number_ending: summary.document_number_ending.clone(),
-    }
 }
 
 /// The faults a learner met, read from the views and the journal (refused actions, time that

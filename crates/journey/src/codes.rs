@@ -122,6 +122,16 @@ impl IssuedCode {
         now >= self.expires_at
     }
 
+    /// Wrong entries this code still tolerates.
+    pub fn attempts_left(&self) -> u8 {
+        rules::MAX_CODE_ATTEMPTS.saturating_sub(self.failed_attempts)
+    }
+
+    /// New codes the person may still ask for at this step.
+    pub fn resends_left(&self) -> u8 {
+        rules::MAX_CODE_RESENDS.saturating_sub(self.resends)
+    }
+
     /// Checks a typed code. A wrong code is counted even though the call fails, so the caller
     /// must keep this value whatever the result.
     pub fn check(&mut self, typed: &str, now: DateTime<Utc>) -> Result<(), JourneyError> {

@@ -12,6 +12,7 @@ mod error;
 pub mod identity;
 mod journey;
 pub mod rules;
+pub mod situation;
 pub mod verification;
 
 pub use codes::CodeKind;

@@ -4,8 +4,8 @@
 use crate::api::{
     ActivationRequest, ApiError, ApprovalAnswer, ClerkLookup, ClerkValidation, ClockAdvance, ClockSetting,
     ClockView, DeclineAnswer, DeliveryPlan, InboxMessage, JournalEntry, LearnerAction, LearnerSettings,
-    LearnerView, LoginRequestView, MediaKind, MediaView, NewLearner, NewLoginRequest, PlannedLearner,
-    WorldKeys, WorldStatus,
+    LearnerSituation, LearnerView, LoginRequestView, MediaKind, MediaView, NewLearner, NewLoginRequest,
+    PlannedLearner, WorldKeys, WorldStatus,
 };
 use crate::world::{World, MAX_MEDIA_BYTES};
 use crate::WorldError;
@@ -134,6 +134,7 @@ pub fn app(world: Arc<World>) -> Router {
         .routes(routes!(create_planned_learner))
         .routes(routes!(inbox))
         .routes(routes!(journal))
+        .routes(routes!(situation))
         .routes(routes!(learner_events))
         .routes(routes!(activate))
         .routes(routes!(pending_login_requests))
@@ -275,6 +276,13 @@ async fn create_planned_learner(
 #[utoipa::path(get, path = "/api/learners/{id}/inbox", params(("id" = String, Path)), responses((status = 200, body = Vec<InboxMessage>)))]
 async fn inbox(State(world): Shared, Path(id): Path<String>) -> ApiResult<Vec<InboxMessage>> {
     Ok(Json(world.inbox(&id).await?))
+}
+
+/// Where the learner is stuck, as a support agent reads it: the code awaited (attempts and
+/// resends left), the blockers, the identity as typed, the delivery still planned.
+#[utoipa::path(get, path = "/api/learners/{id}/situation", params(("id" = String, Path)), responses((status = 200, body = LearnerSituation), (status = 404, body = ApiError)))]
+async fn situation(State(world): Shared, Path(id): Path<String>) -> ApiResult<LearnerSituation> {
+    Ok(Json(world.situation(&id).await?))
 }
 
 /// Everything that happened to the learner, refused actions included.

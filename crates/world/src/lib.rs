@@ -10,6 +10,7 @@ mod error;
 pub mod federation;
 pub mod http;
 mod keys;
+mod situation;
 mod views;
 mod world;
 

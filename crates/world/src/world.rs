@@ -975,6 +975,25 @@ impl World {
             .collect()
     }
 
+    /// The support agent's reading: the code awaited, the blockers, the identity as typed.
+    pub async fn situation(&self, id: &str) -> Result<api::LearnerSituation, WorldError> {
+        self.catch_up(id).await?;
+        let mut connection = self.pool.acquire().await?;
+        let loaded = self.load(&mut connection, id).await?;
+        let withheld: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM inbox WHERE learner_id = ? AND folder = 'withheld'")
+                .bind(id)
+                .fetch_one(&mut *connection)
+                .await?;
+        Ok(crate::situation::view(
+            id,
+            &loaded.journey,
+            &loaded.delivery,
+            u32::try_from(withheld).unwrap_or(u32::MAX),
+            self.now(),
+        ))
+    }
+
     pub async fn journal(&self, id: &str) -> Result<Vec<JournalEntry>, WorldError> {
         self.catch_up(id).await?;
         let rows = sqlx::query("SELECT seq, at, actor, action, outcome, message, step_before, step_after FROM journal WHERE learner_id = ? ORDER BY seq")

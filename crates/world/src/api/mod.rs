@@ -469,3 +469,49 @@ pub struct PlannedLearner {
     #[serde(default)]
     pub delivery: Vec<DeliveryFault>,
 }
+
+/// Where a learner is stuck, as a support agent reads it: the code awaited and what is left of
+/// it, the blockers, the account and the identity exactly as typed, what delivery still plans.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LearnerSituation {
+    pub learner_id: String,
+    pub step: String,
+    pub step_label: String,
+    /// The world's time the situation was read at.
+    pub now: DateTime<Utc>,
+    pub pending_code: Option<PendingCodeView>,
+    pub blockers: Vec<BlockerView>,
+    /// Wrong secret codes still tolerated, once enrolled (0 when locked).
+    pub secret_code_attempts_left: Option<u8>,
+    pub profile: Option<ProfileView>,
+    /// The identity form as typed (awaiting confirmation, or confirmed).
+    pub identity: Option<IdentityForm>,
+    pub delivery_plan: Vec<DeliveryFault>,
+    /// Messages sent but never delivered to the person (planned losses).
+    pub withheld_messages: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PendingCodeView {
+    /// `email`, `sms`, `face_to_face` or `activation`.
+    pub kind: String,
+    pub valid_until: DateTime<Utc>,
+    pub expired: bool,
+    pub attempts_left: u8,
+    pub resends_left: u8,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BlockerView {
+    /// Stable code, e.g. `code_expired:sms`, `identification_refused:reflet`, `locked:secret_code_forgotten`.
+    pub code: String,
+    /// As a support agent names it, in French.
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ProfileView {
+    pub civility: Civility,
+    pub first_name: String,
+    pub last_name: String,
+}
