@@ -974,3 +974,68 @@ async fn two_learners_of_one_persona_in_a_class_world_keep_their_own_logins() {
     }
     world.running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_journal_made_by_hand_replays_from_the_situation_it_exports() {
+    // A user who got somewhere by hand (no scenario): one wrong SMS code.
+    let world = idn_e2e::spawn_world(33).await;
+    let client = &world.client;
+    let id = client
+        .create_learner("manuel@simulation.example")
+        .await
+        .unwrap()
+        .id;
+    let code = idn_e2e::last_code(client, &id, MessageChannel::Email).await;
+    client
+        .act(&id, &LearnerAction::ConfirmEmail { code })
+        .await
+        .unwrap();
+    client
+        .act(
+            &id,
+            &LearnerAction::ChoosePassword {
+                password: "Simulation2026".into(),
+            },
+        )
+        .await
+        .unwrap();
+    client
+        .act(
+            &id,
+            &LearnerAction::RegisterMobile {
+                mobile: idn_e2e::MOBILE.into(),
+            },
+        )
+        .await
+        .unwrap();
+    let refused = client
+        .act(&id, &LearnerAction::ConfirmMobile { code: "0000".into() })
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(refused), "code_wrong");
+
+    let url = world.running.base_url();
+    let output = idn(&["--world", &url, "journal", "export", &id]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("#| reach = \"mobile_code\""),
+        "the derived scenario:\n{text}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("journal.txt");
+    std::fs::write(&file, &text).unwrap();
+    world.running.stop().await;
+    let output = idn(&["replay", file.to_str().unwrap(), "--json"]);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "the user's path is reproduced: {report:#}"
+    );
+    assert_eq!(report["replayed_entries"], 5);
+}

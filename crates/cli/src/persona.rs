@@ -50,7 +50,47 @@ pub struct Persona {
     /// `document_expired`); absent for an identity the service accepts.
     #[serde(default)]
     pub refused_with: Option<String>,
+    #[serde(deserialize_with = "strict_identity")]
     pub identity: IdentityForm,
+}
+
+/// `IdentityForm` as a file spells it: the API's form accepts unknown fields, a file must not
+/// (a misspelt `usage_nam` would silently drop the usage name).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdentityFields {
+    document_type: Option<idn_world::api::DocumentKind>,
+    sex: Option<SexField>,
+    given_names: Vec<String>,
+    birth_name: String,
+    usage_name: Option<String>,
+    birth_date: String,
+    birth_country: String,
+    birth_commune: Option<String>,
+    birth_insee_code: Option<String>,
+    nationality: String,
+    issue_date: String,
+    expiry_date: String,
+    document_number_ending: String,
+}
+
+fn strict_identity<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<IdentityForm, D::Error> {
+    let fields = IdentityFields::deserialize(deserializer)?;
+    Ok(IdentityForm {
+        document_type: fields.document_type,
+        sex: fields.sex,
+        given_names: fields.given_names,
+        birth_name: fields.birth_name,
+        usage_name: fields.usage_name,
+        birth_date: fields.birth_date,
+        birth_country: fields.birth_country,
+        birth_commune: fields.birth_commune,
+        birth_insee_code: fields.birth_insee_code,
+        nationality: fields.nationality,
+        issue_date: fields.issue_date,
+        expiry_date: fields.expiry_date,
+        document_number_ending: fields.document_number_ending,
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -312,6 +352,13 @@ mod tests {
     fn a_catalogue_of_another_version_is_refused_with_a_reason() {
         let error = parse_catalogue("version = 2\npersona = []\n").unwrap_err();
         assert!(format!("{error:#}").contains("version 2"), "{error:#}");
+    }
+
+    #[test]
+    fn a_misspelt_identity_field_is_an_error_not_a_silent_default() {
+        let text = PERSONAS_TOML.replacen("usage_name = \"Martin\"", "usage_nam = \"Martin\"", 1);
+        let error = parse_catalogue(&text).unwrap_err();
+        assert!(format!("{error:#}").contains("usage_nam"), "{error:#}");
     }
 
     #[test]

@@ -60,11 +60,24 @@ fn default_seed() -> u64 {
     1
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum PersonaRef {
     Named(String),
     Inline(Box<Persona>),
+}
+
+/// A name, or a whole persona whose errors (a misspelt field) are reported as they are, which
+/// serde's untagged enums would hide.
+impl<'de> Deserialize<'de> for PersonaRef {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match toml::Value::deserialize(deserializer)? {
+            toml::Value::String(name) => Ok(Self::Named(name)),
+            table => Persona::deserialize(table)
+                .map(|persona| Self::Inline(Box::new(persona)))
+                .map_err(serde::de::Error::custom),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -1549,6 +1562,22 @@ mod tests {
         assert!(format!("{newer:#}").contains("version 2"));
         let unknown = Scenario::parse(&text(1, "nowhere"), "x").unwrap_err();
         assert!(format!("{unknown:#}").contains("nowhere"));
+    }
+
+    #[test]
+    fn an_inline_persona_with_a_misspelt_field_says_which() {
+        let mut persona = toml::Value::try_from(persona::demo()).unwrap();
+        let identity = persona.get_mut("identity").unwrap().as_table_mut().unwrap();
+        let birth = identity.remove("birth_name").unwrap();
+        identity.insert("birth_nme".into(), birth);
+        let mut scenario = toml::Table::new();
+        scenario.insert("version".into(), 1.into());
+        scenario.insert("title".into(), "t".into());
+        scenario.insert("explanation".into(), "e".into());
+        scenario.insert("reach".into(), "email_code".into());
+        scenario.insert("persona".into(), persona);
+        let error = Scenario::parse(&toml::to_string(&scenario).unwrap(), "x").unwrap_err();
+        assert!(format!("{error:#}").contains("birth_nme"), "{error:#}");
     }
 
     #[test]
