@@ -1039,3 +1039,50 @@ async fn a_journal_made_by_hand_replays_from_the_situation_it_exports() {
     );
     assert_eq!(report["replayed_entries"], 5);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_trainers_delivery_plan_refuses_unknown_messages_and_is_journaled() {
+    let world = idn_e2e::spawn_world(34).await;
+    let base = world.running.base_url();
+    let id = world
+        .client
+        .create_learner("plan@simulation.example")
+        .await
+        .unwrap()
+        .id;
+    let http = reqwest::Client::new();
+    let put = |body: Value| {
+        http.put(format!("{base}/api/learners/{id}/delivery"))
+            .json(&body)
+            .send()
+    };
+    let refused = put(serde_json::json!({ "faults": [{ "message": "carte_postale", "fate": "spam" }] }))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let error: Value = refused.json().await.unwrap();
+    assert_eq!(error["code"], "unknown_message_kind");
+    let planned = put(serde_json::json!({ "faults": [{ "message": "email_code", "fate": "spam" }] }))
+        .await
+        .unwrap();
+    assert_eq!(planned.status(), 200);
+    let journal = world.client.journal(&id).await.unwrap();
+    let last = journal.last().unwrap();
+    assert_eq!(
+        (last.actor.as_str(), last.action.as_str()),
+        ("formateur", "plan_delivery")
+    );
+    assert!(last
+        .message
+        .as_deref()
+        .unwrap_or_default()
+        .contains("indésirables"));
+    world
+        .client
+        .act(&id, &LearnerAction::ResendEmailCode)
+        .await
+        .unwrap();
+    let inbox = world.client.inbox(&id).await.unwrap();
+    assert_eq!(inbox.last().unwrap().folder, "spam");
+    world.running.stop().await;
+}

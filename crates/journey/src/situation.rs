@@ -172,7 +172,18 @@ impl Journey {
                 situation.secret_code_attempts_left = Some(0);
                 situation.blockers.push(Blocker::Locked(*reason));
             }
-            _ => {}
+            Stage::NotStarted
+            | Stage::EmailCode { .. }
+            | Stage::Password { .. }
+            | Stage::Mobile { .. }
+            | Stage::MobileCode { .. }
+            | Stage::Profile { .. }
+            | Stage::IdentityData { .. }
+            | Stage::IdentityConfirmation { .. }
+            | Stage::VerificationChoice { .. }
+            | Stage::FaceToFace { .. }
+            | Stage::PostalLetter { .. }
+            | Stage::Activation { .. } => {}
         }
         situation
     }

@@ -101,3 +101,46 @@ fn form(identity: &IdentityDocument) -> IdentityForm {
         document_number_ending: identity.document_number_ending.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use idn_journey::identity::IdentityInput;
+
+    #[test]
+    fn the_identity_reads_back_as_it_was_typed() {
+        let typed = IdentityInput {
+            document_type: Some(DocumentType::TitreDeSejour),
+            sex: Some(Sex::Female),
+            given_names: vec!["Aminata".into(), "Fatou".into()],
+            birth_name: "Diallo".into(),
+            usage_name: None,
+            birth_date: "1988-01-01".into(),
+            birth_country: "99341".into(),
+            birth_commune: None,
+            birth_insee_code: None,
+            nationality: "SEN".into(),
+            issue_date: "2022-02-10".into(),
+            expiry_date: "2032-02-09".into(),
+            document_number_ending: "4Z81".into(),
+        };
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let read = form(&IdentityDocument::parse(&typed, today).unwrap());
+        assert_eq!(read.document_type, Some(DocumentKind::TitreDeSejour));
+        assert!(matches!(read.sex, Some(SexField::Female)));
+        assert_eq!(read.given_names, typed.given_names);
+        assert_eq!(
+            (
+                read.birth_country.as_str(),
+                read.birth_commune,
+                read.birth_insee_code
+            ),
+            ("99341", None, None),
+            "born abroad: a country, no commune"
+        );
+        assert_eq!(
+            (read.issue_date.as_str(), read.expiry_date.as_str()),
+            ("2022-02-10", "2032-02-09")
+        );
+    }
+}
