@@ -565,11 +565,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             write_out(out.as_deref(), &journal::render(&entries, &scenario))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Journal { learner: None, .. } => Err(DeviceError::Invalid {
-            code: "usage",
-            message: "Indiquez un apprenant : idn journal APPRENANT, ou idn journal export APPRENANT.".into(),
+        Command::Journal { learner: None, .. } => {
+            eprintln!("Indiquez un apprenant : idn journal APPRENANT, ou idn journal export APPRENANT.");
+            Ok(ExitCode::from(2))
         }
-        .into()),
         Command::Scenario { command } => run_scenario(command, &client, json).await,
         Command::Situation { learner } => {
             let situation = scenario::situation(&client, &learner).await?;
