@@ -222,7 +222,7 @@ export class App {
     await this.clickTestId("open-settings");
     await this.waitForText("Monde simulé utilisé");
     const text = await this.bodyText();
-    const match = /Adresse : (http:\/\/[\d.:]+)/.exec(text);
+    const match = /Adresse\s:\s(http:\/\/[\d.:]+)/.exec(text);
     check(match !== null, "the settings screen shows the world's address");
     this.worldUrl = match[1];
     await this.screen("reglages");
