@@ -7,3 +7,4 @@ pub mod journal;
 pub mod persona;
 pub mod relying_party;
 pub mod scenario;
+pub mod staff;

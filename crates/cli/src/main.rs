@@ -99,6 +99,11 @@ enum Command {
         #[command(subcommand)]
         command: idn_cli::relying_party::RelyingPartyCommand,
     },
+    /// Staff accounts of the trainers' console (run where the world's data directory is).
+    Staff {
+        #[command(subcommand)]
+        command: idn_cli::staff::StaffCommand,
+    },
     /// Play the post-office clerk.
     Clerk {
         #[command(subcommand)]
@@ -844,6 +849,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Rp { command } => {
             idn_cli::relying_party::run(client.base_url(), command, json).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Staff { command } => {
+            idn_cli::staff::run(command, json).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Clerk { command } => {

@@ -155,13 +155,15 @@ pub fn app(world: Arc<World>) -> Router {
         .split_for_parts();
     let openapi = Arc::new(openapi);
     // FranceConnect+, La Poste's identity provider and the demo services (pages and OIDC).
-    let router = match crate::federation::router(world) {
+    let router = match crate::federation::router(world.clone()) {
         Ok(federation) => router.merge(federation),
         Err(error) => {
             tracing::error!(%error, "FranceConnect+ simulation unavailable: its keys could not be read");
             router
         }
     };
+    // The trainers' and support agents' console (staff sessions only; see `console`).
+    let router = router.merge(crate::console::router(world.clone()));
     router
         .route(
             "/api/openapi.json",

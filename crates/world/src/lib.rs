@@ -5,6 +5,7 @@
 pub mod api;
 mod catalogue;
 pub mod clock;
+pub mod console;
 mod delivery;
 mod error;
 pub mod federation;

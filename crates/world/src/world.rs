@@ -88,6 +88,8 @@ struct Loaded {
     review_policy: ReviewPolicy,
     /// Delivery faults still to happen (spam, withheld), spent as messages are sent.
     delivery: Vec<DeliveryFault>,
+    /// "Revue manuelle": submissions wait at the console's review desk (`ReviewPlan::Desk`).
+    review_desk: bool,
 }
 
 /// Who acted, for the journal.
@@ -100,6 +102,8 @@ pub enum Actor {
     Clock,
     /// A trainer, a support agent or a scenario planning how the world behaves for one learner.
     Trainer,
+    /// AR24's reviewer deciding a visual identification at the console's review desk.
+    Reviewer,
 }
 
 impl Actor {
@@ -111,6 +115,7 @@ impl Actor {
             Self::RelyingParty => "fournisseur_de_service",
             Self::Clock => "horloge",
             Self::Trainer => "formateur",
+            Self::Reviewer => "relecteur",
         }
     }
 }
@@ -359,7 +364,7 @@ impl World {
         delivery::validate(&delivery)?;
         let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
-        let count: i64 = sqlx::query_scalar("UPDATE world SET learners_created = learners_created + 1 WHERE id = 1 RETURNING learners_created")
+        let (count, review_desk): (i64, bool) = sqlx::query_as("UPDATE world SET learners_created = learners_created + 1 WHERE id = 1 RETURNING learners_created, review_desk")
             .fetch_one(&mut *tx)
             .await?;
         let mut id_rng = self.rng_for("learner-ids", count);
@@ -368,7 +373,7 @@ impl World {
         let id = uuid::Builder::from_random_bytes(id_bytes).into_uuid().to_string();
         let now = self.now();
         let policy = ReviewPolicy::Automatic;
-        sqlx::query("INSERT INTO learners (id, created_at, updated_at, email, step, journey, review_policy, seq) VALUES (?, ?, ?, ?, ?, ?, ?, 0)")
+        sqlx::query("INSERT INTO learners (id, created_at, updated_at, email, step, journey, review_policy, review_desk, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)")
             .bind(&id)
             .bind(now.to_rfc3339())
             .bind(now.to_rfc3339())
@@ -376,6 +381,7 @@ impl World {
             .bind(idn_journey::Step::NotStarted.code())
             .bind(to_json(&Journey::default()))
             .bind(to_json(&policy))
+            .bind(review_desk)
             .execute(&mut *tx)
             .await?;
         let mut loaded = Loaded {
@@ -384,6 +390,7 @@ impl World {
             seq: 0,
             review_policy: policy,
             delivery: Vec::new(),
+            review_desk,
         };
         if !delivery.is_empty() {
             let note = delivery::describe(&delivery);
@@ -470,6 +477,79 @@ impl World {
         let note = delivery::describe(&faults);
         self.plan(id, "plan_delivery", note, move |loaded| loaded.delivery = faults)
             .await
+    }
+
+    /// "Revue manuelle" for one learner: their next online identifications wait at the review
+    /// desk (`ReviewPlan::Desk`) instead of the automatic review. Journaled like every setting.
+    pub async fn set_review_desk(&self, id: &str, desk: bool) -> Result<LearnerView, WorldError> {
+        let note = if desk {
+            "Identifications visuelles : revue manuelle au guichet de revue."
+        } else {
+            "Identifications visuelles : examen automatique."
+        };
+        self.plan(id, "plan_review", note.to_owned(), move |loaded| {
+            loaded.review_desk = desk
+        })
+        .await
+    }
+
+    /// Whether a learner's identifications go to the review desk.
+    pub async fn review_desk(&self, id: &str) -> Result<bool, WorldError> {
+        sqlx::query_scalar("SELECT review_desk FROM learners WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(WorldError::NotFound { what: "apprenant" })
+    }
+
+    /// The class's default (this world is one class): given to learners created from now on.
+    pub async fn class_review_desk(&self) -> Result<bool, WorldError> {
+        Ok(sqlx::query_scalar("SELECT review_desk FROM world WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Sets the class's default and applies it to every learner (each change journaled).
+    pub async fn set_class_review_desk(&self, desk: bool) -> Result<(), WorldError> {
+        {
+            let _writer = self.writer.lock().await;
+            sqlx::query("UPDATE world SET review_desk = ? WHERE id = 1")
+                .bind(desk)
+                .execute(&self.pool)
+                .await?;
+        }
+        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM learners WHERE review_desk <> ?")
+            .bind(desk)
+            .fetch_all(&self.pool)
+            .await?;
+        for id in ids {
+            self.set_review_desk(&id, desk).await?;
+        }
+        Ok(())
+    }
+
+    /// AR24's reviewer decides a visual identification at the review desk; the outcome reaches
+    /// the learner (letter timeline, email) through the journey like every other change.
+    pub async fn review_identification(
+        &self,
+        id: &str,
+        decision: ReviewDecision,
+    ) -> Result<LearnerView, WorldError> {
+        self.transition(id, Actor::Reviewer, "review_identification", move |_, _| {
+            Ok(Command::ReviewIdentification { decision })
+        })
+        .await
+    }
+
+    /// The wall-clock time (console sessions expire in real time, whatever the simulated clock).
+    pub(crate) fn wall_now(&self) -> DateTime<Utc> {
+        self.wall.now()
+    }
+
+    /// The stored journey of a learner, for the console's reading (review queue, media).
+    pub(crate) async fn journey_of(&self, id: &str) -> Result<Journey, WorldError> {
+        self.catch_up(id).await?;
+        Ok(self.load(&mut *self.pool.acquire().await?, id).await?.journey)
     }
 
     /// A trainer's setting for one learner, in one transaction with its journal line, so that a
@@ -1099,17 +1179,20 @@ impl World {
     // ----- the transaction core -----
 
     async fn load(&self, connection: &mut SqliteConnection, id: &str) -> Result<Loaded, WorldError> {
-        let row = sqlx::query("SELECT journey, seq, review_policy, delivery_plan FROM learners WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *connection)
-            .await?
-            .ok_or(WorldError::NotFound { what: "apprenant" })?;
+        let row = sqlx::query(
+            "SELECT journey, seq, review_policy, delivery_plan, review_desk FROM learners WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&mut *connection)
+        .await?
+        .ok_or(WorldError::NotFound { what: "apprenant" })?;
         Ok(Loaded {
             id: id.to_owned(),
             journey: json(row.get("journey"), "journey")?,
             seq: row.get("seq"),
             review_policy: json(row.get("review_policy"), "review policy")?,
             delivery: json(row.get("delivery_plan"), "delivery plan")?,
+            review_desk: row.get("review_desk"),
         })
     }
 
@@ -1218,7 +1301,7 @@ impl World {
                 (channel, delivery::route(&mut loaded.delivery, channel, notice))
             })
             .collect();
-        sqlx::query("UPDATE learners SET updated_at = ?, mobile = ?, step = ?, journey = ?, next_deadline = ?, face_to_face_code = ?, review_policy = ?, delivery_plan = ?, seq = ? WHERE id = ?")
+        sqlx::query("UPDATE learners SET updated_at = ?, mobile = ?, step = ?, journey = ?, next_deadline = ?, face_to_face_code = ?, review_policy = ?, delivery_plan = ?, review_desk = ?, seq = ? WHERE id = ?")
             .bind(now.to_rfc3339())
             .bind(registered_mobile)
             .bind(after.code())
@@ -1227,6 +1310,7 @@ impl World {
             .bind(loaded.journey.face_to_face_code())
             .bind(to_json(&loaded.review_policy))
             .bind(to_json(&loaded.delivery))
+            .bind(loaded.review_desk)
             .bind(loaded.seq)
             .bind(&loaded.id)
             .execute(&mut *tx)
@@ -1534,6 +1618,8 @@ fn automatic_review(
         ReviewPolicy::RefuseNext { reason } => ReviewDecision::Refused(
             RefusalReason::from_code(reason).unwrap_or(RefusalReason::DocumentUnreadable),
         ),
+        // "Revue manuelle": a person decides at the console's review desk.
+        ReviewPolicy::Automatic if loaded.review_desk => return ReviewPlan::Desk,
         ReviewPolicy::Automatic => match identity {
             Some(identity) if identity.document_type != submission.document_type => {
                 ReviewDecision::Refused(RefusalReason::DataDiffersFromDocument)

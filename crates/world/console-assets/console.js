@@ -1,0 +1,32 @@
+// The console's one script: live updates from the world's change feed (server-sent events),
+// without polling. Served from the world itself so that the CSP allows 'self' scripts only.
+(function () {
+  'use strict';
+  var live = document.querySelector('[data-live-rows]');
+  var notices = document.querySelectorAll('[data-live-notice]');
+  if (!live && notices.length === 0) return;
+  var source = new EventSource('/console/apprenants/flux');
+  var waiting = false;
+  function refreshRows() {
+    if (waiting) return;
+    waiting = true;
+    setTimeout(function () {
+      waiting = false;
+      fetch(live.getAttribute('data-live-rows'), { credentials: 'same-origin' })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (html === null) return;
+          document.getElementById('lignes').innerHTML = html;
+          var stamp = document.getElementById('mis-a-jour');
+          if (stamp) stamp.textContent = 'Liste mise à jour à ' + new Date().toLocaleTimeString('fr-FR');
+        });
+    }, 150);
+  }
+  source.addEventListener('change', function (event) {
+    if (live) refreshRows();
+    notices.forEach(function (notice) {
+      var only = notice.getAttribute('data-learner');
+      if (!only || only === event.data) notice.hidden = false;
+    });
+  });
+})();

@@ -1,0 +1,421 @@
+//! Access control of the console, enumerated from its route table: an anonymous request, a
+//! learner (who has no staff session, whatever they send), an expired session and a session of
+//! the wrong role are refused on every route; forms without the session's CSRF token are
+//! refused; sign-in checks the password and sign-out ends the session.
+
+use super::*;
+use crate::clock::SystemWallClock;
+use crate::WorldOptions;
+use axum::http::Request as HttpRequest;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "mot de passe du personnel";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    world: Arc<World>,
+    app: Router,
+    learner: String,
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let world = Arc::new(
+        World::open(WorldOptions::new(dir.path()), Arc::new(SystemWallClock))
+            .await
+            .unwrap(),
+    );
+    for role in Role::ALL {
+        add_staff(&world, &format!("{}@classe.example", role.code()), role, PASSWORD)
+            .await
+            .unwrap();
+    }
+    let learner = world.create_learner("camille@exemple.fr").await.unwrap().id;
+    let app = crate::http::app(world.clone());
+    Fixture {
+        _dir: dir,
+        world,
+        app,
+        learner,
+    }
+}
+
+/// A concrete path for a route (parameters filled with the fixture's learner).
+fn concrete(path: &str, learner: &str) -> String {
+    path.replace("{id}", learner)
+        .replace("{media_id}", "photo-inconnue")
+}
+
+async fn send(app: &Router, method: &Method, path: &str, cookie: Option<&str>, body: &str) -> Response {
+    let mut request = HttpRequest::builder().method(method.clone()).uri(path);
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    if *method == Method::POST {
+        request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    }
+    app.clone()
+        .oneshot(request.body(Body::from(body.to_owned())).unwrap())
+        .await
+        .unwrap()
+}
+
+async fn text(response: Response) -> String {
+    String::from_utf8_lossy(&response.into_body().collect().await.unwrap().to_bytes()).into_owned()
+}
+
+/// Signs in through the form, as a browser does; returns the session cookie and CSRF token.
+async fn sign_in_as(app: &Router, world: &World, role: Role) -> (String, String) {
+    let page = send(app, &Method::GET, "/console/connexion", None, "").await;
+    let login_cookie = page
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .find(|value| value.starts_with(&format!("{LOGIN_COOKIE}=")))
+        .unwrap();
+    let token = login_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned();
+    let body = format!(
+        "csrf={token}&email={}%40classe.example&password={}",
+        role.code(),
+        PASSWORD.replace(' ', "+")
+    );
+    let response = send(
+        app,
+        &Method::POST,
+        "/console/connexion",
+        Some(&format!("{LOGIN_COOKIE}={token}")),
+        &body,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "sign-in succeeds");
+    let set = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .find(|value| value.starts_with(&format!("{SESSION_COOKIE}=")))
+        .unwrap();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/console"),
+        "session cookie is HttpOnly, SameSite=Strict, scoped to the console: {set}"
+    );
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let csrf: String = sqlx::query_scalar(
+        "SELECT s.csrf_token FROM staff_sessions s JOIN staff ON staff.id = s.staff_id WHERE staff.role = ? ORDER BY s.created_at DESC LIMIT 1",
+    )
+    .bind(role.code())
+    .fetch_one(world.pool())
+    .await
+    .unwrap();
+    (cookie, csrf)
+}
+
+/// Refused: a sign-in redirect for pages, 401 otherwise — and never the page's content.
+fn assert_signed_out(response: &Response, what: &str) {
+    let status = response.status();
+    let to_login = status == StatusCode::SEE_OTHER
+        && response
+            .headers()
+            .get(header::LOCATION)
+            .map(|value| value.to_str().unwrap())
+            == Some("/console/connexion");
+    assert!(
+        to_login || status == StatusCode::UNAUTHORIZED,
+        "{what}: expected a refusal, got {status}"
+    );
+}
+
+fn staff_routes() -> Vec<ConsoleRoute> {
+    routes()
+        .into_iter()
+        .filter(|route| matches!(route.access, Access::Staff(_)))
+        .collect()
+}
+
+#[tokio::test]
+async fn only_the_sign_in_page_and_static_files_are_public() {
+    let public: Vec<(Method, &str)> = routes()
+        .into_iter()
+        .filter(|route| matches!(route.access, Access::Public))
+        .map(|route| (route.method, route.path))
+        .collect();
+    assert_eq!(
+        public,
+        vec![
+            (Method::GET, "/console/connexion"),
+            (Method::POST, "/console/connexion"),
+            (Method::GET, "/console/static/style.css"),
+            (Method::GET, "/console/static/console.js"),
+        ],
+        "a new public route must be a deliberate choice"
+    );
+}
+
+#[tokio::test]
+async fn anonymous_requests_and_learners_are_refused_on_every_console_route() {
+    let fx = fixture().await;
+    for route in staff_routes() {
+        let path = concrete(route.path, &fx.learner);
+        let anonymous = send(&fx.app, &route.method, &path, None, "csrf=x").await;
+        assert_signed_out(&anonymous, &format!("anonymous {} {path}", route.method));
+        // A learner has no staff session: whatever they put in the cookie (their id, a made-up
+        // token) or send as a bearer token, they are refused.
+        for cookie in [
+            format!("{SESSION_COOKIE}={}", fx.learner),
+            format!("{SESSION_COOKIE}={}", "ab".repeat(32)),
+        ] {
+            let response = send(&fx.app, &route.method, &path, Some(&cookie), "csrf=x").await;
+            assert_signed_out(&response, &format!("learner {} {path}", route.method));
+        }
+        let mut request = HttpRequest::builder()
+            .method(route.method.clone())
+            .uri(&path)
+            .header(header::AUTHORIZATION, format!("Bearer {}", fx.learner));
+        if route.method == Method::POST {
+            request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        }
+        let response = fx
+            .app
+            .clone()
+            .oneshot(request.body(Body::from("csrf=x")).unwrap())
+            .await
+            .unwrap();
+        assert_signed_out(&response, &format!("learner bearer {} {path}", route.method));
+    }
+}
+
+#[tokio::test]
+async fn expired_and_signed_out_sessions_are_refused_on_every_console_route() {
+    let fx = fixture().await;
+    let (cookie, csrf) = sign_in_as(&fx.app, &fx.world, Role::Trainer).await;
+    let response = send(&fx.app, &Method::GET, "/console/apprenants", Some(&cookie), "").await;
+    assert_eq!(response.status(), StatusCode::OK, "a live session reads the list");
+    sqlx::query("UPDATE staff_sessions SET expires_at = ?")
+        .bind((fx.world.wall_now() - chrono::TimeDelta::seconds(1)).to_rfc3339())
+        .execute(fx.world.pool())
+        .await
+        .unwrap();
+    for route in staff_routes() {
+        let path = concrete(route.path, &fx.learner);
+        let response = send(
+            &fx.app,
+            &route.method,
+            &path,
+            Some(&cookie),
+            &format!("csrf={csrf}"),
+        )
+        .await;
+        assert_signed_out(&response, &format!("expired session {} {path}", route.method));
+    }
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM staff_sessions")
+        .fetch_one(fx.world.pool())
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "an expired session is deleted when it is presented");
+
+    let (cookie, csrf) = sign_in_as(&fx.app, &fx.world, Role::Trainer).await;
+    let out = send(
+        &fx.app,
+        &Method::POST,
+        "/console/deconnexion",
+        Some(&cookie),
+        &format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    let after = send(&fx.app, &Method::GET, "/console/apprenants", Some(&cookie), "").await;
+    assert_signed_out(&after, "after sign-out");
+}
+
+#[tokio::test]
+async fn a_session_of_the_wrong_role_is_refused_on_every_route_it_may_not_reach() {
+    let fx = fixture().await;
+    let mut checked = 0;
+    for role in Role::ALL {
+        let (cookie, csrf) = sign_in_as(&fx.app, &fx.world, role).await;
+        // Signing out is open to every role; it would end the session the loop goes on with.
+        for route in staff_routes()
+            .into_iter()
+            .filter(|route| route.path != "/console/deconnexion")
+        {
+            let Access::Staff(allowed) = route.access else {
+                unreachable!()
+            };
+            let path = concrete(route.path, &fx.learner);
+            let response = send(
+                &fx.app,
+                &route.method,
+                &path,
+                Some(&cookie),
+                &format!("csrf={csrf}"),
+            )
+            .await;
+            if allowed.contains(&role) {
+                assert!(
+                    !matches!(
+                        response.status(),
+                        StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED
+                    ) && !response.status().is_server_error(),
+                    "{} may reach {} {path}, got {}",
+                    role.code(),
+                    route.method,
+                    response.status()
+                );
+            } else {
+                checked += 1;
+                assert_eq!(
+                    response.status(),
+                    StatusCode::FORBIDDEN,
+                    "{} may not reach {} {path}",
+                    role.code(),
+                    route.method
+                );
+            }
+        }
+    }
+    assert!(
+        checked > 20,
+        "every role is refused somewhere ({checked} refusals checked)"
+    );
+}
+
+#[tokio::test]
+async fn forms_without_the_sessions_csrf_token_are_refused_and_change_nothing() {
+    let fx = fixture().await;
+    let (cookie, csrf) = sign_in_as(&fx.app, &fx.world, Role::Trainer).await;
+    let (_, other_csrf) = sign_in_as(&fx.app, &fx.world, Role::Reviewer).await;
+    let before = fx.world.clock_view().now;
+    for route in routes().into_iter().filter(|route| route.method == Method::POST) {
+        if matches!(route.access, Access::Public) {
+            continue;
+        }
+        let path = concrete(route.path, &fx.learner);
+        for body in [
+            String::new(),
+            "csrf=".to_owned(),
+            format!("csrf={other_csrf}"),
+            format!("csrf={}", &csrf[..63]),
+        ] {
+            let response = send(&fx.app, &route.method, &path, Some(&cookie), &body).await;
+            assert_eq!(
+                response.status(),
+                StatusCode::FORBIDDEN,
+                "POST {path} with {body:?} must be refused"
+            );
+        }
+    }
+    let advance = send(
+        &fx.app,
+        &Method::POST,
+        "/console/horloge/avancer",
+        Some(&cookie),
+        "amount=2&unit=heures",
+    )
+    .await;
+    assert_eq!(advance.status(), StatusCode::FORBIDDEN);
+    assert!(
+        fx.world.clock_view().now - before < chrono::TimeDelta::hours(1),
+        "the clock did not move"
+    );
+    let advance = send(
+        &fx.app,
+        &Method::POST,
+        "/console/horloge/avancer",
+        Some(&cookie),
+        &format!("csrf={csrf}&amount=2&unit=heures"),
+    )
+    .await;
+    assert_eq!(
+        advance.status(),
+        StatusCode::SEE_OTHER,
+        "with its token the same form goes through"
+    );
+    assert!(fx.world.clock_view().now - before >= chrono::TimeDelta::hours(2));
+}
+
+#[tokio::test]
+async fn sign_in_refuses_a_wrong_password_a_missing_form_token_and_repeated_guesses() {
+    let fx = fixture().await;
+    let page = send(&fx.app, &Method::GET, "/console/connexion", None, "").await;
+    let html = text(page).await;
+    assert!(html.contains("SIMULATION"), "every page says it is a simulation");
+    let token = "cd".repeat(32);
+    let cookie = format!("{LOGIN_COOKIE}={token}");
+    let attempt = |password: &'static str, with_token: bool| {
+        let app = fx.app.clone();
+        let cookie = cookie.clone();
+        let token = token.clone();
+        async move {
+            let body = format!(
+                "csrf={}&email=formateur%40classe.example&password={password}",
+                if with_token { token.as_str() } else { "" }
+            );
+            send(&app, &Method::POST, "/console/connexion", Some(&cookie), &body).await
+        }
+    };
+    assert_eq!(
+        attempt("mauvais", false).await.status(),
+        StatusCode::FORBIDDEN,
+        "no form token"
+    );
+    for _ in 0..5 {
+        let response = attempt("mauvais", true).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(
+            response
+                .headers()
+                .get_all(header::SET_COOKIE)
+                .iter()
+                .all(|value| !value.to_str().unwrap().starts_with(&format!("{SESSION_COOKIE}="))),
+            "a refused sign-in opens no session"
+        );
+    }
+    let throttled = attempt("mot+de+passe+du+personnel", true).await;
+    assert_eq!(
+        throttled.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "after 5 failures even the right password waits"
+    );
+    let stored: String = sqlx::query_scalar("SELECT password_hash FROM staff WHERE role = 'formateur'")
+        .fetch_one(fx.world.pool())
+        .await
+        .unwrap();
+    assert!(stored.starts_with("$argon2id$") && !stored.contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn staff_accounts_need_a_long_password_and_a_unique_address() {
+    let fx = fixture().await;
+    assert!(add_staff(&fx.world, "court@classe.example", Role::Clerk, "court")
+        .await
+        .is_err());
+    assert!(
+        add_staff(&fx.world, "formateur@classe.example", Role::Clerk, PASSWORD)
+            .await
+            .is_err(),
+        "the address is taken"
+    );
+}
+
+#[tokio::test]
+async fn console_pages_carry_a_strict_content_security_policy() {
+    let fx = fixture().await;
+    let response = send(&fx.app, &Method::GET, "/console/connexion", None, "").await;
+    let csp = response
+        .headers()
+        .get(header::CONTENT_SECURITY_POLICY)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    assert!(!csp.contains("unsafe-inline"));
+}
