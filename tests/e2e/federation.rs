@@ -537,7 +537,9 @@ async fn unknown_and_not_yet_activated_numbers_have_their_own_pages() {
     }
 }
 
-#[tokio::test]
+// Multi-threaded: the test blocks on the `idn` process while the world it talks to runs on the
+// same runtime; with one thread the world could never answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_developer_registers_a_service_from_the_cli_and_finds_it_in_the_list() {
     let world = spawn_world(76).await;
     let base = world.running.base_url();
@@ -569,6 +571,18 @@ async fn a_developer_registers_a_service_from_the_cli_and_finds_it_in_the_list()
     );
     let registered: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(registered["client_secret"].as_str().unwrap().len(), 64);
+    let openapi: Value = browser()
+        .get(format!("{base}/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        openapi["paths"]["/api/relying-parties"]["post"].is_object(),
+        "registration is documented"
+    );
     let listed: Value = serde_json::from_slice(&idn(&["rp", "list"]).stdout).unwrap();
     assert_eq!(listed[0]["client_id"], registered["client_id"]);
     assert!(

@@ -232,12 +232,27 @@ async fn wait_page(State(federation): Shared, Path(flow): Path<String>) -> Resul
     let (_, cancel) = flow_urls(&flow);
     Ok(pages::lp_wait(
         &login.service,
-        view.seconds_left,
+        countdown_seconds(&view, countdown_factor(&federation)),
         &format!("/laposte/attente/{flow}/evenements"),
         &format!("/laposte/suite/{flow}"),
         &cancel,
     )
     .into_response())
+}
+
+/// How many simulated seconds make one second on the countdown: the journey gives one minute of
+/// the person's own time even when a trainer runs the clock faster, so the page shows real seconds.
+fn countdown_factor(federation: &Federation) -> f64 {
+    match federation.world.clock_view().mode {
+        crate::api::ClockMode::Accelerated { factor } if factor > 1.0 => factor,
+        crate::api::ClockMode::Accelerated { .. }
+        | crate::api::ClockMode::Real
+        | crate::api::ClockMode::Manual => 1.0,
+    }
+}
+
+fn countdown_seconds(view: &LoginRequestView, factor: f64) -> i64 {
+    (view.seconds_left as f64 / factor).ceil() as i64
 }
 
 async fn learner_of_request(federation: &Federation, request_id: &str) -> Result<String, WorldError> {
@@ -258,10 +273,11 @@ async fn wait_events(State(federation): Shared, Path(flow): Path<String>) -> Res
     };
     let request_id = login.login_request.clone().unwrap_or_default();
     let learner_id = learner_of_request(&federation, &request_id).await?;
-    let event = |view: &LoginRequestView| {
+    let factor = countdown_factor(&federation);
+    let event = move |view: &LoginRequestView| {
         Event::default().event("statut").json_data(serde_json::json!({
             "status": view.status,
-            "seconds_left": view.seconds_left,
+            "seconds_left": countdown_seconds(view, factor),
         }))
     };
     let initial = futures_util::stream::once(std::future::ready(event(&first)));

@@ -1,0 +1,543 @@
+//! Speed of the OpenID Connect chain on this machine, with real storage and real approvals
+//! signed by the device core (Ed25519 + HPKE-sealed code, one SQLite transaction with fsync):
+//! - La Poste's identity provider alone: authorize → mobile → approval → code → token → userinfo;
+//! - the full chain: relying party → FranceConnect+ → La Poste → approval → back, then the
+//!   relying party's token and userinfo, every token decrypted and verified;
+//! - the delay from "S'identifier" to the request being readable by the device.
+//!
+//! - beside them, node `oidc-provider` (what FranceConnect's own mocks are built on), installed from
+//!   npm by this benchmark, ES256, automatic login: authorize → login → code → token → userinfo.
+//!
+//! 32 concurrent clients, one identity each (an identity accepts 10 login requests per 10
+//! minutes, so the clock is moved on between rounds). Run: `cargo bench -p idn-e2e --bench federation`.
+
+use idn_device::Device;
+use idn_e2e::{activated_device, spawn_world};
+use josekit::jwk::{alg::ec::EcCurve, Jwk, JwkSet};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+const CLIENTS: usize = 32;
+const LOGINS_PER_ROUND: usize = 10;
+const ROUNDS: usize = 2;
+const CALLBACK: &str = "https://banc.invalid/callback";
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(4)
+        .build()
+        .unwrap()
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+fn param(url: &str, name: &str) -> String {
+    reqwest::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_else(|| panic!("no {name} in {url}"))
+}
+
+#[derive(Default)]
+struct Timings {
+    token: Vec<Duration>,
+    appear: Vec<Duration>,
+}
+
+fn percentile(values: &mut [Duration], p: f64) -> f64 {
+    values.sort();
+    let index = ((values.len() as f64 - 1.0) * p).round() as usize;
+    values.get(index).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+struct Rp {
+    client_id: String,
+    secret: String,
+    key: Jwk,
+}
+
+/// From an authorize URL at `issuer_path` to the code sent to `stop_at`, approving on `device`.
+async fn through_laposte(
+    client: &reqwest::Client,
+    base: &str,
+    start: String,
+    mobile: &str,
+    device: &mut Device,
+    stop_at: &str,
+    timings: &mut Timings,
+) -> String {
+    let mut url = start;
+    loop {
+        if url.starts_with(stop_at) {
+            return url;
+        }
+        if url.contains("/fcplus/choix/") && !url.ends_with("/laposte") {
+            url = format!("{url}/laposte");
+            continue;
+        }
+        if url.contains("/laposte/connexion/") {
+            let typed = Instant::now();
+            let response = client
+                .post(&url)
+                .form(&[("mobile", mobile)])
+                .send()
+                .await
+                .unwrap();
+            let wait = location(&response);
+            let pending = device.pending_requests().await.unwrap();
+            timings.appear.push(typed.elapsed());
+            let request = pending.first().expect("request on the device").request_id.clone();
+            device.approve(&request, "2580").await.expect("approval");
+            url = format!("{base}{}", wait.replace("/laposte/attente/", "/laposte/suite/"));
+            continue;
+        }
+        let response = client.get(&url).send().await.unwrap();
+        assert!(response.status().is_redirection(), "{url}: {}", response.status());
+        let next = location(&response);
+        url = if next.starts_with("http") {
+            next
+        } else {
+            format!("{base}{next}")
+        };
+    }
+}
+
+fn open(token: &str, key: &Jwk, keys: &JwkSet) -> serde_json::Map<String, Value> {
+    let decrypter: Box<dyn josekit::jwe::JweDecrypter> = match key.key_type() {
+        "RSA" => Box::new(josekit::jwe::RSA_OAEP.decrypter_from_jwk(key).unwrap()),
+        _ => Box::new(josekit::jwe::ECDH_ES.decrypter_from_jwk(key).unwrap()),
+    };
+    let (signed, _) = josekit::jwe::deserialize_compact(token, decrypter.as_ref()).unwrap();
+    let verifier = josekit::jws::ES256.verifier_from_jwk(keys.keys()[0]).unwrap();
+    let (payload, _) = josekit::jwt::decode_with_verifier(&signed, &verifier).unwrap();
+    payload.claims_set().clone()
+}
+
+// One call site per provider; a struct would only rename these nine values.
+#[allow(clippy::too_many_arguments)]
+async fn exchange(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    code: &str,
+    redirect_uri: &str,
+    credentials: (&str, &str),
+    key: &Jwk,
+    keys: &JwkSet,
+    timings: &mut Timings,
+) {
+    let started = Instant::now();
+    let tokens: Value = client
+        .post(format!("{base}{path}/token"))
+        .basic_auth(credentials.0, Some(credentials.1))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect_uri),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    timings.token.push(started.elapsed());
+    let id_token = open(tokens["id_token"].as_str().expect("id_token"), key, keys);
+    let info = client
+        .get(format!("{base}{path}/userinfo"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(open(&info, key, keys)["sub"], id_token["sub"]);
+}
+
+/// Cookies as a browser keeps them, enough for oidc-provider's interaction and session cookies.
+#[derive(Default)]
+struct Jar(std::collections::BTreeMap<String, String>);
+
+impl Jar {
+    fn keep(&mut self, response: &reqwest::Response) {
+        for value in response.headers().get_all("set-cookie") {
+            if let Some((name, rest)) = value.to_str().unwrap_or_default().split_once('=') {
+                let value = rest.split(';').next().unwrap_or_default();
+                self.0.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    fn header(&self) -> String {
+        self.0
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// Starts node oidc-provider (npm install on first use) and returns its process and issuer.
+fn start_oidc_provider() -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/oidc-provider");
+    if !dir.join("node_modules/oidc-provider").exists() {
+        let status = std::process::Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dir)
+            .status()
+            .expect("npm runs");
+        assert!(status.success(), "npm install oidc-provider failed");
+    }
+    let mut child = std::process::Command::new("node")
+        .arg("server.mjs")
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("node runs");
+    let mut line = String::new();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut line).unwrap();
+    // Keep reading, so that node never writes into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    (child, line.trim().to_owned())
+}
+
+async fn oidc_provider_login(client: &reqwest::Client, issuer: &str, keys: &JwkSet, timings: &mut Timings) {
+    let mut jar = Jar::default();
+    let state = format!("{:064}", rand::random::<u64>());
+    let nonce = format!("{:064}", rand::random::<u64>());
+    let mut url = reqwest::Url::parse(&format!("{issuer}/auth")).unwrap();
+    url.query_pairs_mut().extend_pairs([
+        ("response_type", "code"),
+        ("client_id", "bench"),
+        ("redirect_uri", CALLBACK),
+        ("scope", "openid profile"),
+        ("state", state.as_str()),
+        ("nonce", nonce.as_str()),
+    ]);
+    let mut url = url.to_string();
+    while !url.starts_with(CALLBACK) {
+        let response = client
+            .get(&url)
+            .header("cookie", jar.header())
+            .send()
+            .await
+            .unwrap();
+        jar.keep(&response);
+        assert!(response.status().is_redirection(), "{url}: {}", response.status());
+        let next = location(&response);
+        url = if next.starts_with("http") {
+            next
+        } else {
+            format!("{issuer}{next}")
+        };
+    }
+    let started = Instant::now();
+    let tokens: Value = client
+        .post(format!("{issuer}/token"))
+        .basic_auth("bench", Some("bench-secret-0123456789abcdef0123456789abcdef"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &param(&url, "code")),
+            ("redirect_uri", CALLBACK),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    timings.token.push(started.elapsed());
+    let verifier = josekit::jws::ES256.verifier_from_jwk(keys.keys()[0]).unwrap();
+    let (id_token, _) =
+        josekit::jwt::decode_with_verifier(tokens["id_token"].as_str().expect("id_token"), &verifier)
+            .unwrap();
+    assert_eq!(
+        id_token.claim("nonce").and_then(Value::as_str),
+        Some(nonce.as_str())
+    );
+    let info: Value = client
+        .get(format!("{issuer}/me"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["sub"], "bench-user");
+}
+
+async fn run_oidc_provider() {
+    let (mut child, issuer) = start_oidc_provider();
+    let value: Value = http()
+        .get(format!("{issuer}/jwks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let keys = JwkSet::from_map(value.as_object().unwrap().clone()).unwrap();
+    let mut all = Timings::default();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CLIENTS {
+        let (issuer, keys) = (issuer.clone(), keys.clone());
+        tasks.push(tokio::spawn(async move {
+            let client = http();
+            let mut timings = Timings::default();
+            for _ in 0..LOGINS_PER_ROUND * ROUNDS {
+                oidc_provider_login(&client, &issuer, &keys, &mut timings).await;
+            }
+            timings
+        }));
+    }
+    for task in tasks {
+        all.token.extend(task.await.unwrap().token);
+    }
+    let elapsed = started.elapsed();
+    report(
+        "node oidc-provider 9 (ES256, connexion auto)",
+        CLIENTS * LOGINS_PER_ROUND * ROUNDS,
+        elapsed,
+        &mut all,
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn report(name: &str, logins: usize, elapsed: Duration, timings: &mut Timings) {
+    let appear = if timings.appear.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " | request on device p50 {:>6.2} ms p95 {:>6.2} ms",
+            percentile(&mut timings.appear, 0.5),
+            percentile(&mut timings.appear, 0.95)
+        )
+    };
+    println!(
+        "{name:<44} {logins:>5} logins in {:>6.2} s = {:>7.1} logins/s | token p50 {:>6.2} ms p99 {:>6.2} ms{appear}",
+        elapsed.as_secs_f64(),
+        logins as f64 / elapsed.as_secs_f64(),
+        percentile(&mut timings.token, 0.5),
+        percentile(&mut timings.token, 0.99),
+    );
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    // `IDN_BENCH_ONLY=oidc-provider` measures the peer alone (to check the harness).
+    if std::env::var("IDN_BENCH_ONLY").as_deref() == Ok("oidc-provider") {
+        run_oidc_provider().await;
+        return;
+    }
+    let world = spawn_world(5).await;
+    let base = world.running.base_url();
+    println!("Identités : activation de {CLIENTS} appareils…");
+    let mut devices = Vec::new();
+    for i in 0..CLIENTS {
+        let mobile = format!("+3363998{i:04}");
+        let (_, device, _) = activated_device(
+            &world.client,
+            world.dir.path(),
+            &format!("banc{i}@exemple.fr"),
+            &mobile,
+            "2580",
+        )
+        .await;
+        devices.push((mobile, device));
+    }
+    let stored: Value =
+        serde_json::from_slice(&std::fs::read(world.dir.path().join("world/federation-keys.json")).unwrap())
+            .unwrap();
+    let fc_secret = stored["fcplus_client_secret"].as_str().unwrap().to_owned();
+    let fc_key = Jwk::from_map(stored["fcplus_decryption"].as_object().unwrap().clone()).unwrap();
+    let jwks = |path: &'static str| {
+        let base = base.clone();
+        async move {
+            let value: Value = http()
+                .get(format!("{base}{path}/jwks"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            JwkSet::from_map(value.as_object().unwrap().clone()).unwrap()
+        }
+    };
+    let laposte_keys = jwks("/laposte").await;
+    let fcplus_keys = jwks("/fcplus").await;
+    let mut key = Jwk::generate_ec_key(EcCurve::P256).unwrap();
+    key.set_key_id("banc");
+    let mut public = key.to_public_key().unwrap();
+    public.set_key_id("banc");
+    let registered: Value = http()
+        .post(format!("{base}/api/relying-parties"))
+        .json(&json!({ "name": "Banc d'essai", "redirect_uris": [CALLBACK], "encryption_jwk": serde_json::to_value(public.as_ref()).unwrap() }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rp = std::sync::Arc::new(Rp {
+        client_id: registered["client_id"].as_str().unwrap().to_owned(),
+        secret: registered["client_secret"].as_str().unwrap().to_owned(),
+        key,
+    });
+
+    for full_chain in [false, true] {
+        let mut all = Timings::default();
+        let mut logins = 0;
+        let mut elapsed = Duration::ZERO;
+        for _ in 0..ROUNDS {
+            // A new rate window for every identity.
+            world.client.advance_clock(11 * 60).await.unwrap();
+            let started = Instant::now();
+            let mut tasks = Vec::new();
+            for (mobile, mut device) in devices.drain(..) {
+                let (base, rp, fc_secret, fc_key) =
+                    (base.clone(), rp.clone(), fc_secret.clone(), fc_key.clone());
+                let (laposte_keys, fcplus_keys) = (laposte_keys.clone(), fcplus_keys.clone());
+                tasks.push(tokio::spawn(async move {
+                    let client = http();
+                    let mut timings = Timings::default();
+                    for _ in 0..LOGINS_PER_ROUND {
+                        let state = format!("{:064}", rand::random::<u64>());
+                        let nonce = format!("{:064}", rand::random::<u64>());
+                        if full_chain {
+                            let mut url = reqwest::Url::parse(&format!("{base}/fcplus/authorize")).unwrap();
+                            url.query_pairs_mut().extend_pairs([
+                                ("response_type", "code"),
+                                ("client_id", rp.client_id.as_str()),
+                                ("redirect_uri", CALLBACK),
+                                ("scope", "openid identite_pivot email"),
+                                ("state", &state),
+                                ("nonce", &nonce),
+                                ("acr_values", "eidas2"),
+                            ]);
+                            let back = through_laposte(
+                                &client,
+                                &base,
+                                url.to_string(),
+                                &mobile,
+                                &mut device,
+                                CALLBACK,
+                                &mut timings,
+                            )
+                            .await;
+                            let credentials = (rp.client_id.as_str(), rp.secret.as_str());
+                            exchange(
+                                &client,
+                                &base,
+                                "/fcplus",
+                                &param(&back, "code"),
+                                CALLBACK,
+                                credentials,
+                                &rp.key,
+                                &fcplus_keys,
+                                &mut timings,
+                            )
+                            .await;
+                        } else {
+                            let callback = format!("{base}/fcplus/callback");
+                            let mut url = reqwest::Url::parse(&format!("{base}/laposte/authorize")).unwrap();
+                            url.query_pairs_mut().extend_pairs([
+                                ("response_type", "code"),
+                                ("client_id", "franceconnect-plus"),
+                                ("redirect_uri", callback.as_str()),
+                                ("scope", "openid identite_pivot email"),
+                                ("state", &state),
+                                ("nonce", &nonce),
+                                ("acr_values", "eidas2"),
+                            ]);
+                            let back = through_laposte(
+                                &client,
+                                &base,
+                                url.to_string(),
+                                &mobile,
+                                &mut device,
+                                &callback,
+                                &mut timings,
+                            )
+                            .await;
+                            let credentials = ("franceconnect-plus", fc_secret.as_str());
+                            exchange(
+                                &client,
+                                &base,
+                                "/laposte",
+                                &param(&back, "code"),
+                                &callback,
+                                credentials,
+                                &fc_key,
+                                &laposte_keys,
+                                &mut timings,
+                            )
+                            .await;
+                        }
+                    }
+                    (mobile, device, timings)
+                }));
+            }
+            for task in tasks {
+                let (mobile, device, timings) = task.await.unwrap();
+                all.token.extend(timings.token);
+                all.appear.extend(timings.appear);
+                devices.push((mobile, device));
+                logins += LOGINS_PER_ROUND;
+            }
+            elapsed += started.elapsed();
+        }
+        let name = if full_chain {
+            "chaîne complète (RP → FC+ → La Poste → RP)"
+        } else {
+            "fournisseur La Poste seul"
+        };
+        report(name, logins, elapsed, &mut all);
+    }
+    // The delay a person sees: one client alone, from "S'identifier" to the request on the device.
+    world.client.advance_clock(11 * 60).await.unwrap();
+    let (mobile, device) = &mut devices[0];
+    let client = http();
+    let mut alone = Timings::default();
+    let callback = format!("{base}/fcplus/callback");
+    for _ in 0..LOGINS_PER_ROUND {
+        let mut url = reqwest::Url::parse(&format!("{base}/laposte/authorize")).unwrap();
+        url.query_pairs_mut().extend_pairs([
+            ("response_type", "code"),
+            ("client_id", "franceconnect-plus"),
+            ("redirect_uri", callback.as_str()),
+            ("scope", "openid"),
+            ("state", &format!("{:064}", rand::random::<u64>())),
+            ("nonce", &format!("{:064}", rand::random::<u64>())),
+        ]);
+        through_laposte(
+            &client,
+            &base,
+            url.to_string(),
+            mobile,
+            device,
+            &callback,
+            &mut alone,
+        )
+        .await;
+    }
+    println!(
+        "délai « S'identifier » → demande sur l'appareil, 1 client : p50 {:.2} ms p95 {:.2} ms",
+        percentile(&mut alone.appear, 0.5),
+        percentile(&mut alone.appear, 0.95)
+    );
+    world.running.stop().await;
+    run_oidc_provider().await;
+}
