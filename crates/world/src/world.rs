@@ -33,6 +33,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use tokio::sync::{broadcast, Mutex};
 
+/// The journal's note when a learner's identifications go to the review desk.
+const REVIEW_DESK_NOTE: &str = "Identifications visuelles : revue manuelle au guichet de revue.";
+
 /// Largest upload accepted (a photo or the identification video).
 pub const MAX_MEDIA_BYTES: usize = 64 * 1024 * 1024;
 
@@ -407,6 +410,21 @@ impl World {
             )
             .await?;
         }
+        if review_desk {
+            // The class's "revue manuelle" is this learner's setting from the start: journaled,
+            // so that the journal says how their identifications were to be reviewed.
+            self.record(
+                &mut tx,
+                &mut loaded,
+                now,
+                Actor::Trainer,
+                "plan_review",
+                idn_journey::Step::NotStarted,
+                &[],
+                Ok(Some(REVIEW_DESK_NOTE.to_owned())),
+            )
+            .await?;
+        }
         let result = self
             .step_in(
                 &mut tx,
@@ -483,7 +501,7 @@ impl World {
     /// desk (`ReviewPlan::Desk`) instead of the automatic review. Journaled like every setting.
     pub async fn set_review_desk(&self, id: &str, desk: bool) -> Result<LearnerView, WorldError> {
         let note = if desk {
-            "Identifications visuelles : revue manuelle au guichet de revue."
+            REVIEW_DESK_NOTE
         } else {
             "Identifications visuelles : examen automatique."
         };

@@ -1147,7 +1147,11 @@ pub async fn clerk_decide(
     let result = result.replacen("role=\"status\"", "role=\"status\" id=\"resultat-guichet\"", 1);
     (
         status,
-        pages::layout(&session, "Guichet face à face", &clerk_body("", &found, &result)),
+        pages::layout(
+            &session,
+            "Guichet face à face",
+            &clerk_body(&form.code, &found, &result),
+        ),
     )
         .into_response()
 }

@@ -1,0 +1,298 @@
+// Console suite: the trainers' and support agents' console in Debian's Chromium. Staff accounts
+// are created with `idn staff add`; learners are put in their situation with
+// `idn scenario apply` against the running world; what reaches the learner is checked through
+// the world's API with `idn`, as the device reads it.
+//
+// Covers: staff sign-in (wrong password refused), the live learners list (a learner appears
+// without reloading), a learner's page, the review desk in "revue manuelle" (video and digits
+// shown, refusal with a real reason reaching the learner's state and inbox), the clerk desk
+// (a different document refused, then validated), the clock advanced and its speed set, a role
+// refused where it has no business, sign-out. Screenshots: tests/browser/artefacts-console/.
+//
+// Needs: the `idn` binary (IDN_BIN, default target/debug/idn) and /usr/bin/chromium.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const idn = process.env.IDN_BIN ?? join(root, 'target', 'debug', 'idn');
+const artefacts = join(here, 'artefacts-console');
+rmSync(artefacts, { recursive: true, force: true });
+mkdirSync(artefacts, { recursive: true });
+writeFileSync(join(artefacts, '.gitignore'), '*\n');
+const data = mkdtempSync(join(tmpdir(), 'idn-console-'));
+const worldDir = join(data, 'world');
+const PASSWORD = 'formation-sandbox-2026';
+const staff = {
+  formateur: 'formatrice@classe.example',
+  relecteur: 'relecteur@classe.example',
+  guichetier: 'guichet@classe.example',
+};
+
+for (const [role, email] of Object.entries(staff)) {
+  execFileSync(idn, ['staff', 'add', '--data-dir', worldDir, '--role', role, '--email', email, '--password-stdin'], {
+    input: `${PASSWORD}\n`,
+    encoding: 'utf8',
+  });
+}
+
+const world = spawn(idn, ['world', 'serve', '--listen', '127.0.0.1:0', '--data-dir', worldDir], {
+  stdio: ['ignore', 'ignore', 'pipe'],
+});
+const base = await new Promise((resolve, reject) => {
+  let seen = '';
+  world.stderr.on('data', (chunk) => {
+    seen += chunk;
+    const found = seen.match(/http:\/\/127\.0\.0\.1:\d+/);
+    if (found) resolve(found[0]);
+  });
+  world.on('exit', (code) => reject(new Error(`world exited (${code}): ${seen}`)));
+  setTimeout(() => reject(new Error(`world did not start: ${seen}`)), 20000);
+});
+console.log(`==> monde : ${base}`);
+
+function cli(args) {
+  const out = execFileSync(idn, ['--json', '--world', base, ...args], { encoding: 'utf8' });
+  return JSON.parse(out);
+}
+
+function scenarioFile(name, body) {
+  const path = join(data, `${name}.toml`);
+  writeFileSync(path, body);
+  return path;
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--autoplay-policy=no-user-gesture-required',
+  ],
+});
+
+let shot = 0;
+async function screenshot(page, name) {
+  shot += 1;
+  await page.screenshot({ path: join(artefacts, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+}
+
+async function expectText(page, text) {
+  await page.getByText(text, { exact: false }).first().waitFor({ timeout: 15000 });
+}
+
+async function signIn(page, email, password = PASSWORD) {
+  await page.goto(`${base}/console/connexion`);
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await page.click('#se-connecter');
+}
+
+const results = [];
+async function scenario(name, body) {
+  const context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const started = Date.now();
+  try {
+    await body(page, context);
+    results.push({ name, ok: true });
+    console.log(`✓ ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    results.push({ name, ok: false, error });
+    console.log(`✗ ${name}\n  ${error.stack ?? error}`);
+    await screenshot(page, `echec-${name.replace(/\W+/g, '-')}`).catch(() => {});
+  } finally {
+    await context.close();
+  }
+}
+
+// ----- sign-in, live list, review mode -----
+let reviewLearner;
+await scenario('connexion du personnel et liste en direct', async (page) => {
+  await signIn(page, staff.formateur, 'mauvais mot de passe');
+  await expectText(page, 'Adresse ou mot de passe incorrect');
+  await expectText(page, 'SIMULATION');
+  await screenshot(page, 'connexion-refusee');
+  await signIn(page, staff.formateur);
+  await expectText(page, 'Apprenants');
+  assert.match(page.url(), /\/console\/apprenants$/);
+  const cookies = await page.context().cookies();
+  const session = cookies.find((cookie) => cookie.name === 'idn_console');
+  assert.ok(session?.httpOnly, 'the session cookie is HttpOnly');
+  assert.equal(session.sameSite, 'Strict');
+
+  // The class goes to manual review before the learner submits.
+  await page.goto(`${base}/console/revue`);
+  await page.selectOption('#mode-classe', 'manuelle');
+  await page.click('#appliquer-mode');
+  await expectText(page, 'revue manuelle');
+  assert.equal(await page.textContent('#mode-actuel'), 'revue manuelle');
+
+  // A learner appears in the open list without a reload (change feed over SSE).
+  await page.goto(`${base}/console/apprenants`);
+  await screenshot(page, 'liste-vide');
+  const applied = cli(['scenario', 'apply', 'identification-en-cours-d-examen']);
+  reviewLearner = applied.learner_id;
+  // The row follows the learner's steps as they happen, up to the review.
+  await page.locator(`tr[data-learner="${reviewLearner}"][data-step="review"]`).waitFor({ timeout: 15000 });
+  await expectText(page, 'Liste mise à jour');
+  await screenshot(page, 'liste-en-direct');
+
+  await page.fill('#q', 'aminata');
+  await page.click('#rechercher');
+  await page.locator(`tr[data-learner="${reviewLearner}"]`).waitFor();
+  await page.fill('#q', 'personne-inconnue');
+  await page.click('#rechercher');
+  await expectText(page, 'Aucun apprenant');
+
+  await page.goto(`${base}/console/apprenants/${reviewLearner}`);
+  await expectText(page, 'Journal');
+  await expectText(page, 'revue manuelle (guichet de revue)');
+  assert.ok((await page.locator('#journal tbody tr').count()) > 5, 'the journal is shown');
+  assert.equal(await page.locator('video').count(), 1, 'the submitted video');
+  await screenshot(page, 'fiche-apprenant');
+});
+
+// ----- review desk: refusal reaching the learner -----
+await scenario('guichet de revue : refus qui parvient à l\'apprenant', async (page) => {
+  assert.ok(reviewLearner, 'the previous step created the learner');
+  const before = cli(['learner', 'show', reviewLearner]);
+  assert.equal(before.step, 'review');
+  assert.equal(before.next_deadline, null, 'no automatic decision is scheduled');
+  const digits = before.registered_letter.spoken_digits;
+
+  await signIn(page, staff.relecteur);
+  await expectText(page, 'Guichet de revue AR24');
+  await page.locator(`#file-revue tr[data-learner="${reviewLearner}"]`).waitFor();
+  await screenshot(page, 'file-de-revue');
+  await page.click(`#file-revue tr[data-learner="${reviewLearner}"] a`);
+  await expectText(page, 'Examen de l\'identification visuelle');
+  assert.equal((await page.textContent('#chiffres')).trim(), digits, 'the digits asked are shown');
+  const video = page.locator('video');
+  await video.waitFor();
+  const playable = await video.evaluate(
+    (element) =>
+      new Promise((resolve) => {
+        if (element.readyState >= 1) return resolve({ duration: element.duration, error: null });
+        element.addEventListener('loadedmetadata', () => resolve({ duration: element.duration, error: null }));
+        element.addEventListener('error', () => resolve({ duration: 0, error: element.error?.code ?? 'error' }));
+        element.load();
+      }),
+  );
+  assert.equal(playable.error, null, 'Chromium reads the video');
+  assert.ok(playable.duration > 1, `the video has a duration (${playable.duration})`);
+  const played = await video.evaluate(async (element) => {
+    element.muted = true;
+    await element.play();
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    element.pause();
+    return element.currentTime;
+  });
+  assert.ok(played > 0, 'the video plays');
+  await screenshot(page, 'examen-video');
+  await page.selectOption('#motif', 'lunettes');
+  await page.click('#refuser');
+  await expectText(page, 'Identification refusée');
+  await screenshot(page, 'refus-enregistre');
+
+  const after = cli(['learner', 'show', reviewLearner]);
+  assert.equal(after.step, 'identification_refused');
+  assert.equal(after.registered_letter.refusal_reason, 'lunettes');
+  const inbox = cli(['inbox', reviewLearner]);
+  const last = inbox.at(-1);
+  assert.match(last.body, /lunettes/, 'the refusal email states the reason');
+
+  // The reviewer has no business with the learners' files or the clock's controls.
+  const response = await page.goto(`${base}/console/apprenants`);
+  assert.equal(response.status(), 403);
+  await expectText(page, 'Accès refusé');
+  await screenshot(page, 'role-refuse');
+});
+
+// ----- clerk desk -----
+await scenario('guichet face à face : pièce différente refusée puis validation', async (page) => {
+  const file = scenarioFile(
+    'au-guichet',
+    `version = 1
+title = "Au guichet"
+situation = "Le code de face à face est reçu."
+explanation = "Présentez-vous au guichet avec votre pièce et le code."
+persona = "youssef-el-amrani"
+seed = 31
+reach = "face_to_face"
+`,
+  );
+  const applied = cli(['scenario', 'apply', file]);
+  const learner = applied.learner_id;
+  const inbox = cli(['inbox', learner]);
+  const code = inbox.filter((message) => message.code).at(-1).code;
+
+  await signIn(page, staff.guichetier);
+  await expectText(page, 'Guichet face à face');
+  await page.fill('#code', code);
+  await page.click('#rechercher-code');
+  await expectText(page, 'Données confirmées dans l\'application');
+  await expectText(page, 'El Amrani');
+  await screenshot(page, 'guichet-fiche');
+  await page.selectOption('#type', 'cni');
+  await page.fill('#nom', 'El Amrani');
+  await page.fill('#naissance', '1983-06-30');
+  await page.fill('#fin', '0000');
+  await page.click('#valider');
+  await page.locator('#resultat-guichet').waitFor();
+  await screenshot(page, 'guichet-piece-differente');
+  assert.equal(cli(['learner', 'show', learner]).step, 'face_to_face', 'a different document validates nothing');
+  await page.selectOption('#type', 'cni');
+  await page.fill('#nom', 'El Amrani');
+  await page.fill('#naissance', '1983-06-30');
+  await page.fill('#fin', '9H3D');
+  await page.click('#valider');
+  await expectText(page, 'Identité validée au guichet');
+  await screenshot(page, 'guichet-valide');
+  const after = cli(['learner', 'show', learner]);
+  assert.equal(after.step, 'activation');
+  assert.ok(cli(['inbox', learner]).some((message) => message.code && message.code.length === 6));
+});
+
+// ----- clock -----
+await scenario('horloge : avancer et régler la vitesse', async (page) => {
+  const before = new Date(cli(['clock', 'show']).now);
+  await signIn(page, staff.formateur);
+  await page.goto(`${base}/console/horloge`);
+  await expectText(page, 'Horloge du monde');
+  await screenshot(page, 'horloge');
+  await page.fill('#quantite', '3');
+  await page.selectOption('#unite', 'jours');
+  await page.click('#avancer');
+  await expectText(page, 'Horloge du monde');
+  const after = new Date(cli(['clock', 'show']).now);
+  assert.ok(after - before >= 3 * 86400 * 1000, `the clock moved 3 days (${before} → ${after})`);
+  await page.selectOption('#vitesse', 'manuel');
+  await page.click('#regler-vitesse');
+  await expectText(page, 'manuel (arrêté)');
+  assert.equal(cli(['clock', 'show']).mode, 'manual');
+  await screenshot(page, 'horloge-avancee');
+
+  await page.goto(`${base}/console/scenarios`);
+  await expectText(page, 'scenario apply identification-refusee-reflet');
+  await screenshot(page, 'scenarios');
+
+  await page.click('#deconnexion');
+  await expectText(page, 'Connexion du personnel');
+  const response = await page.goto(`${base}/console/apprenants`);
+  assert.match(page.url(), /\/console\/connexion$/, 'signed out: back to the sign-in page');
+  assert.equal(response.status(), 200);
+});
+
+await browser.close();
+world.kill();
+rmSync(data, { recursive: true, force: true });
+const failed = results.filter((result) => !result.ok);
+console.log(`${results.length - failed.length}/${results.length} scénarios réussis ; captures dans ${artefacts}`);
+process.exit(failed.length === 0 ? 0 : 1);

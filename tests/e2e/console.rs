@@ -1,0 +1,397 @@
+//! The trainers' console end to end over HTTP: with "revue manuelle" an online identification
+//! waits at the review desk (no automatic decision however long the clock runs); a reviewer
+//! refuses it with a real reason and the learner's view and inbox show it; a clerk validates a
+//! face-to-face identity from the desk; a learner's id is no key to the console.
+
+use idn_e2e::{last_code, learner_with_confirmed_identity, spawn_world, MOBILE};
+use idn_world::api::{
+    DocumentKind, LearnerAction, MediaKind, MessageChannel, Side, SubmittedPhoto, VerificationMode,
+};
+use idn_world::console::{add_staff, Role};
+
+const PASSWORD: &str = "un mot de passe de formation";
+
+struct Console {
+    http: reqwest::Client,
+    base: String,
+    cookie: String,
+    csrf: String,
+}
+
+fn field<'a>(html: &'a str, before: &str) -> Option<&'a str> {
+    let start = html.find(before)? + before.len();
+    let end = html[start..].find('"')? + start;
+    Some(&html[start..end])
+}
+
+impl Console {
+    async fn sign_in(base: &str, email: &str) -> Console {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let page = http
+            .get(format!("{base}/console/connexion"))
+            .send()
+            .await
+            .unwrap();
+        let login_cookie = page
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|value| value.to_str().unwrap().split(';').next().unwrap().to_owned())
+            .find(|value| value.starts_with("idn_console_login="))
+            .expect("the sign-in form sets its token cookie");
+        let token = login_cookie.split_once('=').unwrap().1.to_owned();
+        let response = http
+            .post(format!("{base}/console/connexion"))
+            .header("cookie", &login_cookie)
+            .form(&[("csrf", token.as_str()), ("email", email), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303, "{email} signs in");
+        let cookie = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|value| value.to_str().unwrap().split(';').next().unwrap().to_owned())
+            .find(|value| value.starts_with("idn_console="))
+            .expect("a session cookie");
+        let html = http
+            .get(format!("{base}/console/horloge"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = field(&html, r#"name="csrf" value=""#)
+            .expect("forms carry the CSRF token")
+            .to_owned();
+        Console {
+            http,
+            base: base.to_owned(),
+            cookie,
+            csrf,
+        }
+    }
+
+    async fn get(&self, path: &str) -> (u16, String) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let mut fields = vec![("csrf", self.csrf.as_str())];
+        fields.extend_from_slice(form);
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+}
+
+fn synthetic_photo(page: idn_capture::DocumentPage) -> Vec<u8> {
+    let config = idn_capture::SyntheticConfig {
+        seed: 4,
+        ..idn_capture::SyntheticConfig::default()
+    };
+    let mut source =
+        idn_capture::SyntheticDocumentSource::new(page, &idn_capture::SpecimenIdentity::example(), config)
+            .unwrap();
+    idn_capture::photograph(&mut source, page.format(), 50, idn_capture::JpegQuality::DOCUMENT)
+        .unwrap()
+        .jpeg
+}
+
+#[tokio::test]
+async fn a_refusal_at_the_review_desk_reaches_the_learner_with_its_reason() {
+    let world = spawn_world(81).await;
+    let client = &world.client;
+    let base = world.running.base_url();
+    for (email, role) in [
+        ("formatrice@classe.example", Role::Trainer),
+        ("relecteur@classe.example", Role::Reviewer),
+    ] {
+        add_staff(world.running.world(), email, role, PASSWORD)
+            .await
+            .unwrap();
+    }
+    let trainer = Console::sign_in(&base, "formatrice@classe.example").await;
+    let (status, _) = trainer.post("/console/revue/mode", &[("mode", "manuelle")]).await;
+    assert_eq!(status, 303, "the trainer puts the class in manual review");
+
+    let id = learner_with_confirmed_identity(client, "revue@simulation.example", MOBILE)
+        .await
+        .id;
+    for action in [
+        LearnerAction::ChooseVerification {
+            mode: VerificationMode::Online,
+        },
+        LearnerAction::ReadLetter,
+        LearnerAction::ConfirmLetterIdentity,
+    ] {
+        client.act(&id, &action).await.unwrap();
+    }
+    let started = client
+        .act(&id, &LearnerAction::StartVisualIdentification)
+        .await
+        .unwrap();
+    let digits = started.registered_letter.unwrap().spoken_digits.unwrap();
+    let mut photos = Vec::new();
+    for (side, page) in [
+        (Side::Front, idn_capture::DocumentPage::CniFront),
+        (Side::Back, idn_capture::DocumentPage::CniBack),
+    ] {
+        let media = client
+            .upload_media(&id, MediaKind::Photo, "image/jpeg", synthetic_photo(page))
+            .await
+            .unwrap();
+        photos.push(SubmittedPhoto {
+            side,
+            media_id: media.media_id,
+        });
+    }
+    let video = client
+        .upload_media(
+            &id,
+            MediaKind::Video,
+            "video/webm",
+            vec![0x1A, 0x45, 0xDF, 0xA3, 1, 2],
+        )
+        .await
+        .unwrap();
+    let submitted = client
+        .act(
+            &id,
+            &LearnerAction::SubmitVisualIdentification {
+                document_type: DocumentKind::Cni,
+                photos,
+                video_media_id: video.media_id.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(submitted.step, "review");
+    let planned = client.journal(&id).await.unwrap();
+    assert!(
+        planned
+            .iter()
+            .any(|entry| entry.actor == "formateur" && entry.action == "plan_review"),
+        "the class's manual review is journaled as the learner's setting"
+    );
+    assert_eq!(
+        submitted.next_deadline, None,
+        "at the desk no automatic decision is scheduled"
+    );
+    client.advance_clock(7 * 86_400).await.unwrap();
+    assert_eq!(
+        client.learner(&id).await.unwrap().step,
+        "review",
+        "a week later it still waits for a person"
+    );
+
+    let reviewer = Console::sign_in(&base, "relecteur@classe.example").await;
+    let (status, queue) = reviewer.get("/console/revue").await;
+    assert_eq!(status, 200);
+    assert!(
+        queue.contains(&id) && queue.contains("revue manuelle"),
+        "the submission is queued"
+    );
+    let (_, page) = reviewer.get(&format!("/console/revue/{id}")).await;
+    assert!(
+        page.contains(&digits),
+        "the reviewer sees the digits that were asked"
+    );
+    assert!(
+        page.contains("<video") && page.contains(&video.media_id),
+        "and can play the video"
+    );
+    let media = reviewer
+        .http
+        .get(format!(
+            "{base}/console/apprenants/{id}/medias/{}",
+            video.media_id
+        ))
+        .header("cookie", &reviewer.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        media.headers()["content-type"],
+        "video/webm",
+        "served with its own content type"
+    );
+    assert!(
+        page.contains("lunettes portées pendant la vidéo"),
+        "the real reasons are offered"
+    );
+
+    // The device follows the learner's event stream, as the app does.
+    let mut device_events = client.learner_events(&id).await.unwrap();
+    let first = device_events.next().await.unwrap().unwrap();
+    assert_eq!(first.step, "review");
+    let (status, _) = reviewer
+        .post(
+            &format!("/console/revue/{id}"),
+            &[("decision", "refuser"), ("reason", "lunettes")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let pushed = tokio::time::timeout(std::time::Duration::from_secs(10), device_events.next())
+        .await
+        .expect("the device hears of the decision")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            pushed.step.as_str(),
+            pushed
+                .registered_letter
+                .and_then(|letter| letter.refusal_reason_label)
+        ),
+        (
+            "identification_refused",
+            Some("lunettes portées pendant la vidéo".to_owned())
+        ),
+        "the device shows the refusal and its reason"
+    );
+    let view = client.learner(&id).await.unwrap();
+    assert_eq!(view.step, "identification_refused");
+    let letter = view.registered_letter.unwrap();
+    assert_eq!(letter.refusal_reason.as_deref(), Some("lunettes"));
+    let inbox = client.inbox(&id).await.unwrap();
+    let last = inbox.last().unwrap();
+    assert_eq!(last.channel, MessageChannel::Email);
+    assert!(
+        last.body.contains("lunettes"),
+        "the refusal email states the reason: {}",
+        last.body
+    );
+    let journal = client.journal(&id).await.unwrap();
+    let decided = journal.last().unwrap();
+    assert_eq!(
+        (
+            decided.actor.as_str(),
+            decided.action.as_str(),
+            decided.step_after.as_str()
+        ),
+        ("relecteur", "review_identification", "identification_refused"),
+        "journaled like every change"
+    );
+    let (status, _) = reviewer
+        .post(&format!("/console/revue/{id}"), &[("decision", "accepter")])
+        .await;
+    assert_eq!(status, 422, "a decided identification cannot be decided again");
+}
+
+#[tokio::test]
+async fn the_clerk_desk_validates_a_face_to_face_identity_and_refuses_a_different_document() {
+    let world = spawn_world(82).await;
+    let client = &world.client;
+    let base = world.running.base_url();
+    add_staff(
+        world.running.world(),
+        "guichet@classe.example",
+        Role::Clerk,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let id = learner_with_confirmed_identity(client, "guichet@simulation.example", MOBILE)
+        .await
+        .id;
+    client
+        .act(
+            &id,
+            &LearnerAction::ChooseVerification {
+                mode: VerificationMode::FaceToFace,
+            },
+        )
+        .await
+        .unwrap();
+    let code = last_code(client, &id, MessageChannel::Sms).await;
+    let clerk = Console::sign_in(&base, "guichet@classe.example").await;
+    let (status, page) = clerk.get(&format!("/console/guichet?code={code}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Lefèvre") && page.contains("7K2P"),
+        "the confirmed data to compare"
+    );
+    let (status, _) = clerk.get("/console/apprenants").await;
+    assert_eq!(status, 403, "a clerk does not read the learners' files");
+
+    let form = |ending: &'static str| {
+        vec![
+            ("code", code.clone()),
+            ("decision", "valider".to_owned()),
+            ("document_type", "cni".to_owned()),
+            ("birth_name", "Lefèvre".to_owned()),
+            ("birth_date", "1985-02-11".to_owned()),
+            ("document_number_ending", ending.to_owned()),
+        ]
+    };
+    let wrong = form("0000");
+    let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, page) = clerk.post("/console/guichet", &wrong).await;
+    assert_eq!(status, 422, "a different document is refused");
+    assert!(page.contains("resultat-guichet"));
+    assert_eq!(client.learner(&id).await.unwrap().step, "face_to_face");
+    let right = form("7K2P");
+    let right: Vec<(&str, &str)> = right.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, page) = clerk.post("/console/guichet", &right).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Identité validée au guichet"));
+    assert_eq!(client.learner(&id).await.unwrap().step, "activation");
+    let activation = last_code(client, &id, MessageChannel::Sms).await;
+    assert_eq!(activation.len(), 6, "the activation code reached the learner");
+}
+
+#[tokio::test]
+async fn a_learners_own_api_access_opens_nothing_in_the_console() {
+    let world = spawn_world(83).await;
+    let base = world.running.base_url();
+    let id = world
+        .client
+        .create_learner("curieux@simulation.example")
+        .await
+        .unwrap()
+        .id;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for path in [
+        "/console",
+        "/console/apprenants",
+        &format!("/console/apprenants/{id}"),
+        "/console/revue",
+    ] {
+        let response = http
+            .get(format!("{base}{path}"))
+            .header("cookie", format!("idn_console={id}"))
+            .header("authorization", format!("Bearer {id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            303,
+            "{path} sends a learner to the staff sign-in"
+        );
+        assert_eq!(response.headers()["location"], "/console/connexion");
+    }
+}
