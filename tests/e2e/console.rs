@@ -395,3 +395,51 @@ async fn a_learners_own_api_access_opens_nothing_in_the_console() {
         assert_eq!(response.headers()["location"], "/console/connexion");
     }
 }
+
+#[tokio::test]
+async fn the_first_trainer_is_created_from_the_command_line_and_signs_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("monde");
+    let add = |password: &str| {
+        use std::io::Write;
+        let mut child = std::process::Command::new(idn_e2e::idn_binary())
+            .args(["staff", "add", "--data-dir"])
+            .arg(&data)
+            .args([
+                "--role",
+                "formateur",
+                "--email",
+                "premiere@classe.example",
+                "--password-stdin",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let short = add("court");
+    assert_eq!(short.status.code(), Some(1), "a short password is refused");
+    assert!(String::from_utf8_lossy(&short.stderr).contains("12 caractères"));
+    let created = add(PASSWORD);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert_eq!(add(PASSWORD).status.code(), Some(1), "the address is taken");
+
+    let running = idn_world::RunningWorld::start_with(
+        idn_world::WorldOptions::new(&data),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let trainer = Console::sign_in(&running.base_url(), "premiere@classe.example").await;
+    let (status, page) = trainer.get("/console/apprenants").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("premiere@classe.example"));
+    running.stop().await;
+}

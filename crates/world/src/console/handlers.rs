@@ -1218,8 +1218,9 @@ pub async fn clock_page(State(world): Shared, Extension(session): Session) -> Re
     let controls = if session.role == Role::Trainer {
         format!(
             r#"<div class="columns"><div class="card"><h2>Avancer</h2><form method="post" action="/console/horloge/avancer" class="row">{csrf}<div><label for="quantite">Durée</label><input type="number" id="quantite" name="amount" min="1" value="24" required></div><div><label for="unite">Unité</label><select id="unite" name="unit"><option value="minutes">minutes</option><option value="heures" selected>heures</option><option value="jours">jours</option><option value="semaines">semaines</option></select></div><div><button class="btn primary" type="submit" id="avancer">Avancer l'horloge</button></div></form><p class="hint">Les lettres, examens et expirations dus ont lieu aussitôt, pour toute la classe.</p></div>
-<div class="card"><h2>Vitesse</h2><form method="post" action="/console/horloge/vitesse" class="row">{csrf}<div><label for="vitesse">Mode</label><select id="vitesse" name="mode"><option value="reel">Temps réel</option><option value="x60">×60 (une minute par seconde)</option><option value="x3600">×3600 (une heure par seconde)</option><option value="manuel">Manuel (arrêté)</option></select></div><div><button class="btn secondary" type="submit" id="regler-vitesse">Régler la vitesse</button></div></form></div></div>"#,
+<div class="card"><h2>Vitesse</h2><form method="post" action="/console/horloge/vitesse" class="row">{csrf}<div><label for="vitesse">Mode</label><select id="vitesse" name="mode">{speeds}</select></div><div><button class="btn secondary" type="submit" id="regler-vitesse">Régler la vitesse</button></div></form></div></div>"#,
             csrf = csrf(&session),
+            speeds = speed_options(view.mode),
         )
     } else {
         r#"<p class="hint">Seul un formateur peut avancer l'horloge ou changer sa vitesse.</p>"#.to_owned()
@@ -1230,6 +1231,29 @@ pub async fn clock_page(State(world): Shared, Extension(session): Session) -> Re
         mode = esc(&mode),
     );
     pages::layout(&session, "Horloge", &body).into_response()
+}
+
+/// The speed choices, the current one selected (another factor leaves the first selected).
+fn speed_options(current: ClockMode) -> String {
+    let current = match current {
+        ClockMode::Real => "reel",
+        ClockMode::Accelerated { factor: 60.0 } => "x60",
+        ClockMode::Accelerated { factor: 3600.0 } => "x3600",
+        ClockMode::Accelerated { .. } => "",
+        ClockMode::Manual => "manuel",
+    };
+    [
+        ("reel", "Temps réel"),
+        ("x60", "×60 (une minute par seconde)"),
+        ("x3600", "×3600 (une heure par seconde)"),
+        ("manuel", "Manuel (arrêté)"),
+    ]
+    .iter()
+    .map(|(value, label)| {
+        let selected = if *value == current { " selected" } else { "" };
+        format!(r#"<option value="{value}"{selected}>{label}</option>"#)
+    })
+    .collect()
 }
 
 #[derive(Deserialize)]
