@@ -1151,6 +1151,19 @@ impl World {
 
     /// Applies what time has done to one learner (letter delivered, review decided, request expired).
     async fn catch_up(&self, id: &str) -> Result<(), WorldError> {
+        // Most reads find nothing due: answer them without the writer lock or a transaction, so
+        // that screens and login pages polling many learners do not queue behind each other.
+        let deadline: Option<Option<String>> =
+            sqlx::query_scalar("SELECT next_deadline FROM learners WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        match deadline {
+            None => return Err(WorldError::NotFound { what: "apprenant" }),
+            Some(None) => return Ok(()),
+            Some(Some(at)) if parse_time(&at)? > self.now() => return Ok(()),
+            Some(Some(_)) => {}
+        }
         let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
         let mut loaded = self.load(&mut tx, id).await?;
