@@ -283,6 +283,11 @@ await scenario('horloge : avancer et régler la vitesse', async (page) => {
   await expectText(page, 'scenario apply identification-refusee-reflet');
   await screenshot(page, 'scenarios');
 
+  await page.goto(`${base}/console/personnel`);
+  await expectText(page, 'refuse:lunettes');
+  await expectText(page, 'clerk_validate');
+  await screenshot(page, 'actions-du-personnel');
+
   await page.click('#deconnexion');
   await expectText(page, 'Connexion du personnel');
   const response = await page.goto(`${base}/console/apprenants`);

@@ -1391,3 +1391,42 @@ pub async fn scenarios(Extension(session): Session, headers: HeaderMap) -> Respo
     );
     pages::layout(&session, "Scénarios", &body).into_response()
 }
+
+// ----- staff audit -----
+
+/// The last staff actions (sign-ins and failures, reviews, clerk decisions, clock, review mode).
+pub async fn staff_audit(State(world): Shared, Extension(session): Session) -> Response {
+    let rows = match sqlx::query(
+        "SELECT at, staff_email, action, learner_id, detail FROM staff_audit ORDER BY id DESC LIMIT 300",
+    )
+    .fetch_all(world.pool())
+    .await
+    {
+        Ok(rows) => rows,
+        Err(error) => return failure(&session, error.into()),
+    };
+    let lines: String = rows
+        .iter()
+        .map(|row| {
+            let (at, email, action): (String, String, String) =
+                (row.get("at"), row.get("staff_email"), row.get("action"));
+            let (learner, detail): (Option<String>, Option<String>) = (row.get("learner_id"), row.get("detail"));
+            let learner = learner
+                .as_deref()
+                .map(|id| format!(r#"<a href="/console/apprenants/{}">{}</a>"#, form_encode(id), esc(id)))
+                .unwrap_or_default();
+            format!(
+                r#"<tr><td>{}</td><td>{}</td><td class="mono">{}</td><td class="mono">{learner}</td><td>{}</td></tr>"#,
+                esc(at.get(..19).unwrap_or(&at).replace('T', " ").as_str()),
+                esc(&email),
+                esc(&action),
+                esc(detail.as_deref().unwrap_or("")),
+            )
+        })
+        .collect();
+    let body = format!(
+        r#"<div class="card"><h1>Actions du personnel</h1><p class="hint">Les 300 dernières, heure réelle (UTC). Les décisions de revue figurent aussi dans le journal de l'apprenant.</p>
+<table id="actions-personnel"><thead><tr><th>Quand</th><th>Qui</th><th>Action</th><th>Apprenant</th><th>Détail</th></tr></thead><tbody>{lines}</tbody></table></div>"#
+    );
+    pages::layout(&session, "Actions du personnel", &body).into_response()
+}

@@ -176,6 +176,12 @@ pub fn routes() -> Vec<ConsoleRoute> {
             Staff(READERS),
             get(h::scenarios),
         ),
+        route(
+            Method::GET,
+            "/console/personnel",
+            Staff(TRAINERS),
+            get(h::staff_audit),
+        ),
     ]
 }
 

@@ -64,6 +64,9 @@ pub fn layout(session: &StaffSession, title: &str, body: &str) -> Html<String> {
     if may(super::READERS) {
         links.push(("/console/scenarios", "Scénarios"));
     }
+    if may(super::TRAINERS) {
+        links.push(("/console/personnel", "Actions du personnel"));
+    }
     let links: String = links
         .iter()
         .map(|(href, label)| format!(r#"<a href="{href}">{label}</a>"#))
