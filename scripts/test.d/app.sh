@@ -15,10 +15,10 @@ npm --prefix ui run build --silent
 # look for the dev server.
 if [ "${IDN_APP_RELEASE:-0}" = 1 ]; then
   cargo build --quiet --release -p idn-sandbox --features tauri/custom-protocol
-  BIN="$ROOT/target/release/idn-sandbox"
+  BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/idn-sandbox"
 else
   cargo build --quiet -p idn-sandbox --features tauri/custom-protocol
-  BIN="$ROOT/target/debug/idn-sandbox"
+  BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/idn-sandbox"
 fi
 
 rm -rf tests/app/artifacts

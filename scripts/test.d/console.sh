@@ -7,5 +7,5 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 [[ -d tests/browser/node_modules/playwright-core ]] || bash scripts/setup.d/browser.sh
 cargo build --quiet -p idn-cli --bin idn
-export IDN_BIN="$ROOT/target/debug/idn"
+export IDN_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/idn"
 timeout 300 node tests/browser/console.mjs
