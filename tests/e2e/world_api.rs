@@ -645,3 +645,30 @@ async fn screens_follow_a_learner_live_through_server_sent_events() {
         );
     }
 }
+
+/// A trainer projects the world's welcome page; the class scans its « Rejoindre la classe » QR
+/// code. Read back from the PNG the page links to, it is the world's address as served.
+#[tokio::test]
+async fn the_welcome_page_qr_code_decodes_to_the_world_address() {
+    let world = spawn_world(31).await;
+    let base = world.running.base_url();
+    let http = reqwest::Client::new();
+    let page = http.get(format!("{base}/")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("SIMULATION"), "the welcome page says it is a simulation");
+    assert!(page.contains("Continuer sur votre smartphone"), "the guides' smartphone step is shown");
+    let src = page
+        .split(r#"data-qr="rejoindre""#)
+        .next()
+        .and_then(|before| before.rsplit(r#"src=""#).next())
+        .and_then(|rest| rest.split('"').next())
+        .expect("the join QR code is an image on the page");
+    let response = http.get(format!("{base}{src}")).send().await.unwrap();
+    assert_eq!(response.headers()["content-type"], "image/png");
+    let png = response.bytes().await.unwrap();
+    let frame = idn_capture::decode_still(&png).expect("the QR code is a readable PNG");
+    assert_eq!(
+        idn_capture::QrReading::of_frame(&frame),
+        idn_capture::QrReading::WorldAddress(base.clone()),
+        "scanning the welcome page's QR code gives this world's address"
+    );
+}

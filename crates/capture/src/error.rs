@@ -62,6 +62,9 @@ pub enum CaptureError {
     /// A video file that is not an MP4 with H.264 video and Opus sound this crate can read.
     #[error("unreadable video: {0}")]
     UnreadableVideo(String),
+    /// A text of this many bytes does not fit in any QR code (the synthetic camera's sheet).
+    #[error("{0} bytes do not fit in a QR code")]
+    QrTextTooLong(usize),
 }
 
 impl CaptureError {
@@ -83,6 +86,7 @@ impl CaptureError {
             Self::InvalidVideoSettings(_) => "invalid_video_settings",
             Self::VideoEncoding(_) => "video_encoding_failed",
             Self::UnreadableVideo(_) => "unreadable_video",
+            Self::QrTextTooLong(_) => "qr_text_too_long",
         }
     }
 

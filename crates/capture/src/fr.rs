@@ -69,6 +69,9 @@ pub(crate) fn error_message(error: &CaptureError) -> String {
         CaptureError::InvalidJpegQuality(_) | CaptureError::JpegEncoding(_) => {
             "La photo n'a pas pu être enregistrée. Réessayez.".to_owned()
         }
+        CaptureError::QrTextTooLong(_) => {
+            "Ce texte est trop long pour tenir dans un QR code.".to_owned()
+        }
         CaptureError::UnknownDegradation(name) => {
             let known: Vec<&str> = crate::Degradation::ALL.iter().map(|d| d.name()).collect();
             format!(
@@ -76,5 +79,18 @@ pub(crate) fn error_message(error: &CaptureError) -> String {
                 known.join(", ")
             )
         }
+    }
+}
+
+/// What the QR scanner says over the preview while it looks for a world's address.
+pub(crate) fn qr_reading(reading: &crate::QrReading) -> String {
+    match reading {
+        crate::QrReading::NoCode => {
+            "Aucun QR code lisible : cadrez le QR code affiché par votre formateur, en entier et bien net".to_owned()
+        }
+        crate::QrReading::NotAWorldAddress(_) => {
+            "Ce QR code n'est pas celui d'une classe : scannez le QR code « Rejoindre la classe » de la page d'accueil du monde simulé".to_owned()
+        }
+        crate::QrReading::WorldAddress(address) => format!("QR code lu : {address}"),
     }
 }

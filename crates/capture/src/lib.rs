@@ -37,6 +37,7 @@ mod jpeg;
 mod microphone;
 mod mp4file;
 mod photograph;
+mod qr;
 pub mod speech;
 pub mod synthetic;
 mod video;
@@ -57,10 +58,11 @@ pub use jpeg::{JpegQuality, StillEncoder};
 pub use microphone::{list_microphones, MicrophoneDescription, MicrophoneSource};
 pub use mp4file::{inspect_video, VideoInspection};
 pub use photograph::{photograph, Photograph};
+pub use qr::{read_qr_codes, world_address, QrReading};
 pub use speech::{analyse_samples, AudioAnalysis, AudioMeter};
 pub use synthetic::{
     Degradation, Degradations, Framing, SceneConfig, SpecimenIdentity, SpecimenSex, Speech, SpokenDigits,
-    SyntheticConfig, SyntheticDocumentSource, SyntheticFaceScene, SyntheticVoice,
+    SyntheticConfig, SyntheticDocumentSource, SyntheticFaceScene, SyntheticQrScene, SyntheticVoice,
 };
 pub use video::{
     record_video, ClipEncoder, EncodedClip, Recording, VideoCheck, VideoCheckKind, VideoHint, VideoReport,

@@ -164,6 +164,8 @@ pub fn app(world: Arc<World>) -> Router {
     };
     // The trainers' and support agents' console (staff sessions only; see `console`).
     let router = router.merge(crate::console::router(world.clone()));
+    // The welcome page a trainer projects: the QR codes to join the class and to continue on a phone.
+    let router = router.merge(crate::welcome::router(world.clone()));
     router
         .route(
             "/api/openapi.json",

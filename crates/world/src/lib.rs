@@ -13,6 +13,7 @@ pub mod http;
 mod keys;
 mod situation;
 mod views;
+mod welcome;
 mod world;
 
 pub use error::WorldError;

@@ -3,11 +3,13 @@
 //! degradations that make a real identification fail (blur, glare, darkness, framing, sleeve).
 
 mod mrz;
+mod qr;
 mod raster;
 mod scene;
 mod specimen;
 mod voice;
 
+pub use qr::SyntheticQrScene;
 pub use scene::{Framing, SceneConfig, SyntheticFaceScene};
 pub use specimen::{SpecimenIdentity, SpecimenSex};
 pub use voice::{Speech, SpokenDigits, SyntheticVoice, VOICE_SAMPLE_RATE};
