@@ -117,26 +117,14 @@ fn synthetic_photo(page: idn_capture::DocumentPage) -> Vec<u8> {
         .jpeg
 }
 
-#[tokio::test]
-async fn a_refusal_at_the_review_desk_reaches_the_learner_with_its_reason() {
-    let world = spawn_world(81).await;
-    let client = &world.client;
-    let base = world.running.base_url();
-    for (email, role) in [
-        ("formatrice@classe.example", Role::Trainer),
-        ("relecteur@classe.example", Role::Reviewer),
-    ] {
-        add_staff(world.running.world(), email, role, PASSWORD)
-            .await
-            .unwrap();
-    }
-    let trainer = Console::sign_in(&base, "formatrice@classe.example").await;
-    let (status, _) = trainer.post("/console/revue/mode", &[("mode", "manuelle")]).await;
-    assert_eq!(status, 303, "the trainer puts the class in manual review");
-
-    let id = learner_with_confirmed_identity(client, "revue@simulation.example", MOBILE)
-        .await
-        .id;
+/// An online identification submitted (synthetic photos, a short video): the learner stands in
+/// review. Returns the learner, the digits asked and the video's media.
+async fn submitted_online(
+    client: &idn_device::WorldClient,
+    email: &str,
+    mobile: &str,
+) -> (String, String, idn_world::api::MediaView) {
+    let id = learner_with_confirmed_identity(client, email, mobile).await.id;
     for action in [
         LearnerAction::ChooseVerification {
             mode: VerificationMode::Online,
@@ -174,7 +162,7 @@ async fn a_refusal_at_the_review_desk_reaches_the_learner_with_its_reason() {
         )
         .await
         .unwrap();
-    let submitted = client
+    client
         .act(
             &id,
             &LearnerAction::SubmitVisualIdentification {
@@ -185,6 +173,28 @@ async fn a_refusal_at_the_review_desk_reaches_the_learner_with_its_reason() {
         )
         .await
         .unwrap();
+    (id, digits, video)
+}
+
+#[tokio::test]
+async fn a_refusal_at_the_review_desk_reaches_the_learner_with_its_reason() {
+    let world = spawn_world(81).await;
+    let client = &world.client;
+    let base = world.running.base_url();
+    for (email, role) in [
+        ("formatrice@classe.example", Role::Trainer),
+        ("relecteur@classe.example", Role::Reviewer),
+    ] {
+        add_staff(world.running.world(), email, role, PASSWORD)
+            .await
+            .unwrap();
+    }
+    let trainer = Console::sign_in(&base, "formatrice@classe.example").await;
+    let (status, _) = trainer.post("/console/revue/mode", &[("mode", "manuelle")]).await;
+    assert_eq!(status, 303, "the trainer puts the class in manual review");
+
+    let (id, digits, video) = submitted_online(client, "revue@simulation.example", MOBILE).await;
+    let submitted = client.learner(&id).await.unwrap();
     assert_eq!(submitted.step, "review");
     let planned = client.journal(&id).await.unwrap();
     assert!(
@@ -442,4 +452,94 @@ async fn the_first_trainer_is_created_from_the_command_line_and_signs_in() {
     assert_eq!(status, 200);
     assert!(page.contains("premiere@classe.example"));
     running.stop().await;
+}
+
+#[tokio::test]
+async fn advancing_one_learners_clock_completes_their_review_and_not_the_others() {
+    let world = spawn_world(83).await;
+    let client = &world.client;
+    let base = world.running.base_url();
+    add_staff(
+        world.running.world(),
+        "support@classe.example",
+        Role::SupportAgent,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let (ahead, _, _) = submitted_online(client, "en-avance@simulation.example", "+33639980011").await;
+    let (behind, _, _) = submitted_online(client, "a-l-heure@simulation.example", "+33639980012").await;
+    for id in [&ahead, &behind] {
+        assert_eq!(client.learner(id).await.unwrap().step, "review");
+    }
+    let class_before = client.clock().await.unwrap().now;
+
+    // Through the API, then through the console as a support agent.
+    let http = reqwest::Client::new();
+    let clock: serde_json::Value = http
+        .post(format!("{base}/api/learners/{ahead}/clock/advance"))
+        .json(&serde_json::json!({ "seconds": 300 }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(clock["offset_seconds"], 300, "{clock}");
+    assert_eq!(
+        client.learner(&ahead).await.unwrap().step,
+        "review",
+        "five minutes are not the 15 minutes of the automatic review"
+    );
+    let support = Console::sign_in(&base, "support@classe.example").await;
+    let (status, _) = support
+        .post(
+            &format!("/console/apprenants/{ahead}/horloge"),
+            &[("amount", "24"), ("unit", "heures")],
+        )
+        .await;
+    assert_eq!(status, 303, "the support agent moves this learner's time");
+
+    let decided = client.learner(&ahead).await.unwrap().step;
+    assert_ne!(
+        decided, "review",
+        "24 hours later in their own time, the review is decided"
+    );
+    assert_eq!(
+        client.learner(&behind).await.unwrap().step,
+        "review",
+        "the other learner still waits: their time did not move"
+    );
+    assert!(
+        client.clock().await.unwrap().now - class_before < chrono::TimeDelta::hours(1),
+        "the class clock did not move"
+    );
+    let clock: serde_json::Value = http
+        .get(format!("{base}/api/learners/{ahead}/clock"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(clock["offset_seconds"], 300 + 86_400, "{clock}");
+    let journal = client.journal(&ahead).await.unwrap();
+    let advance = journal
+        .iter()
+        .position(|entry| {
+            entry.action == "advance_learner_clock"
+                && entry.message.as_deref().unwrap_or_default().contains("de 1 j")
+        })
+        .expect("the console's advance is journaled");
+    assert!(
+        journal[advance..]
+            .iter()
+            .any(|entry| entry.action == "time_passed" && entry.step_before == "review"),
+        "then time decided the review, in the same learner's journal: {journal:#?}"
+    );
+    let (_, page) = support.get(&format!("/console/apprenants/{ahead}")).await;
+    assert!(
+        page.contains("1 j 0 h d&#39;avance sur la classe"),
+        "the page shows how far ahead"
+    );
 }

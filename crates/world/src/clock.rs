@@ -78,6 +78,17 @@ impl ClockState {
     }
 }
 
+/// One learner's time: the class clock's time moved forward by the learner's own advance
+/// (`offset`, never negative). A learner has no speed of their own: the offset is a jump, so
+/// their time runs at the class clock's speed and a person keeps a real minute to approve a
+/// login.
+pub fn learner_time(class_now: DateTime<Utc>, offset: TimeDelta) -> DateTime<Utc> {
+    class_now
+        .checked_add_signed(offset)
+        .unwrap_or_else(latest_simulated_time)
+        .min(latest_simulated_time())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +111,22 @@ mod tests {
         assert_eq!(manual.now(at(500)), at(70), "manual time stands still");
         let later = manual.advanced(at(500), TimeDelta::days(15));
         assert_eq!(later.now(at(900)), at(70) + TimeDelta::days(15));
+    }
+
+    #[test]
+    fn a_learners_time_is_the_class_time_moved_by_their_advance_at_the_same_speed() {
+        let fast = ClockState::real(at(0)).with_mode(at(0), ClockMode::Accelerated { factor: 60.0 }, None);
+        let ahead = TimeDelta::days(15);
+        assert_eq!(learner_time(fast.now(at(0)), ahead), at(0) + ahead);
+        assert_eq!(
+            learner_time(fast.now(at(1)), ahead) - learner_time(fast.now(at(0)), ahead),
+            TimeDelta::minutes(1),
+            "the learner's time runs at the class speed: the advance is a jump, not a speed"
+        );
+        assert_eq!(
+            learner_time(latest_simulated_time(), ahead),
+            latest_simulated_time(),
+            "an advance never carries a learner past the end of simulated time"
+        );
     }
 }

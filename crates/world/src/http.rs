@@ -135,6 +135,8 @@ pub fn app(world: Arc<World>) -> Router {
         .routes(routes!(inbox))
         .routes(routes!(journal))
         .routes(routes!(situation))
+        .routes(routes!(learner_clock))
+        .routes(routes!(advance_learner_clock))
         .routes(routes!(learner_events))
         .routes(routes!(activate))
         .routes(routes!(pending_login_requests))
@@ -287,6 +289,28 @@ async fn inbox(State(world): Shared, Path(id): Path<String>) -> ApiResult<Vec<In
 #[utoipa::path(get, path = "/api/learners/{id}/situation", params(("id" = String, Path)), responses((status = 200, body = LearnerSituation), (status = 404, body = ApiError)))]
 async fn situation(State(world): Shared, Path(id): Path<String>) -> ApiResult<LearnerSituation> {
     Ok(Json(world.situation(&id).await?))
+}
+
+/// One learner's clock: the class clock plus the learner's own advance.
+#[utoipa::path(get, path = "/api/learners/{id}/clock", params(("id" = String, Path)), responses((status = 200, body = crate::api::LearnerClockView), (status = 404, body = ApiError)))]
+async fn learner_clock(
+    State(world): Shared,
+    Path(id): Path<String>,
+) -> ApiResult<crate::api::LearnerClockView> {
+    Ok(Json(world.learner_clock(&id).await?))
+}
+
+/// Moves one learner's time forward, the rest of the class keeping the class clock: their due
+/// codes expire, their review is decided, their 15 days pass. Journaled.
+#[utoipa::path(post, path = "/api/learners/{id}/clock/advance", params(("id" = String, Path)), request_body = ClockAdvance, responses((status = 200, body = crate::api::LearnerClockView), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+async fn advance_learner_clock(
+    State(world): Shared,
+    Path(id): Path<String>,
+    Body(advance): Body<ClockAdvance>,
+) -> ApiResult<crate::api::LearnerClockView> {
+    let delta = TimeDelta::try_seconds(advance.seconds)
+        .ok_or_else(|| WorldError::bad_request("invalid_duration", "Durée invalide."))?;
+    Ok(Json(world.advance_learner_clock(&id, delta).await?))
 }
 
 /// Everything that happened to the learner, refused actions included.

@@ -93,7 +93,12 @@ struct Loaded {
     delivery: Vec<DeliveryFault>,
     /// "Revue manuelle": submissions wait at the console's review desk (`ReviewPlan::Desk`).
     review_desk: bool,
+    /// How far this learner's time is ahead of the class clock (never negative): every time of
+    /// the journey, its deadlines and its journal are in the learner's time.
+    clock_offset: TimeDelta,
 }
+
+use crate::clock::learner_time;
 
 /// Who acted, for the journal.
 #[derive(Debug, Clone, Copy)]
@@ -349,6 +354,81 @@ impl World {
         Ok(self.clock_view())
     }
 
+    // ----- one learner's clock -----
+
+    /// One learner's clock: the class clock plus their own advance.
+    pub async fn learner_clock(&self, id: &str) -> Result<api::LearnerClockView, WorldError> {
+        self.catch_up(id).await?;
+        let loaded = self.load(&mut *self.pool.acquire().await?, id).await?;
+        Ok(self.learner_clock_view(&loaded))
+    }
+
+    fn learner_clock_view(&self, loaded: &Loaded) -> api::LearnerClockView {
+        let class = self.clock_view();
+        api::LearnerClockView {
+            learner_id: loaded.id.clone(),
+            now: learner_time(class.now, loaded.clock_offset),
+            offset_seconds: loaded.clock_offset.num_seconds(),
+            class,
+        }
+    }
+
+    /// Moves one learner's time forward by `delta` without touching the rest of the class: what
+    /// falls due in between happens at once (codes expire, the review is decided, the 15 days
+    /// pass). The advance is journaled (actor `formateur`) before what time did. A learner has
+    /// no speed of their own: their time runs at the class clock's speed.
+    pub async fn advance_learner_clock(
+        &self,
+        id: &str,
+        delta: TimeDelta,
+    ) -> Result<api::LearnerClockView, WorldError> {
+        if delta <= TimeDelta::zero() {
+            return Err(WorldError::bad_request(
+                "clock_backwards",
+                "Le temps simulé ne peut pas reculer : indiquez une durée positive.",
+            ));
+        }
+        let _writer = self.writer.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let mut loaded = self.load(&mut tx, id).await?;
+        let class_now = self.now();
+        let offset = loaded
+            .clock_offset
+            .checked_add(&delta)
+            .filter(|offset| {
+                class_now
+                    .checked_add_signed(*offset)
+                    .is_some_and(|at| at <= crate::clock::latest_simulated_time())
+            })
+            .ok_or_else(|| {
+                WorldError::bad_request("clock_too_far", "Le temps simulé ne peut pas dépasser l'an 2200.")
+            })?;
+        // What was already due happens at the learner's old time, then the jump.
+        self.let_time_pass(&mut tx, &mut loaded, class_now).await?;
+        loaded.clock_offset = offset;
+        let step = loaded.journey.step();
+        let note = format!(
+            "Horloge de l'apprenant avancée de {} (avance sur la classe : {}).",
+            duration_fr(delta),
+            duration_fr(offset)
+        );
+        self.record(
+            &mut tx,
+            &mut loaded,
+            learner_time(class_now, offset),
+            Actor::Trainer,
+            "advance_learner_clock",
+            step,
+            &[],
+            Ok(Some(note)),
+        )
+        .await?;
+        self.let_time_pass(&mut tx, &mut loaded, class_now).await?;
+        tx.commit().await?;
+        self.announce(id);
+        Ok(self.learner_clock_view(&loaded))
+    }
+
     // ----- learners -----
 
     /// Creates a La Poste account for `email`: the 6-digit code is emailed at once.
@@ -394,6 +474,7 @@ impl World {
             review_policy: policy,
             delivery: Vec::new(),
             review_desk,
+            clock_offset: TimeDelta::zero(),
         };
         if !delivery.is_empty() {
             let note = delivery::describe(&delivery);
@@ -586,10 +667,11 @@ impl World {
         self.let_time_pass(&mut tx, &mut loaded, now).await?;
         change(&mut loaded);
         let step = loaded.journey.step();
+        let learner_now = learner_time(now, loaded.clock_offset);
         self.record(
             &mut tx,
             &mut loaded,
-            now,
+            learner_now,
             Actor::Trainer,
             action,
             step,
@@ -803,16 +885,16 @@ impl World {
                 })?;
         let code = SecretCode::parse(&code)?;
         let verifier = SecretVerifier(self.secrets.secret_verifier(&learner_id, code.expose()));
-        let device = EnrolledDevice {
-            device_id: DeviceId(request.device_id.clone()),
-            public_key: DevicePublicKey(request.device_public_key.clone()),
-            verifier,
-            enrolled_at: self.now(),
-        };
-        self.transition(id, Actor::Device, "activate", move |_, _| {
+        self.transition(id, Actor::Device, "activate", move |_, now| {
             Ok(Command::Activate {
                 code: request.activation_code,
-                device,
+                device: EnrolledDevice {
+                    device_id: DeviceId(request.device_id.clone()),
+                    public_key: DevicePublicKey(request.device_public_key.clone()),
+                    verifier,
+                    // The learner's time, like every other time of their journey.
+                    enrolled_at: now,
+                },
             })
         })
         .await
@@ -889,7 +971,7 @@ impl World {
                 .ok_or(JourneyError::UnknownLoginRequest)?;
         self.catch_up(&learner_id).await?;
         let loaded = self.load(&mut *self.pool.acquire().await?, &learner_id).await?;
-        let now = self.now();
+        let now = learner_time(self.now(), loaded.clock_offset);
         loaded
             .journey
             .login_approval(request_id)
@@ -901,7 +983,7 @@ impl World {
     pub async fn pending_login_requests(&self, id: &str) -> Result<Vec<LoginRequestView>, WorldError> {
         self.catch_up(id).await?;
         let loaded = self.load(&mut *self.pool.acquire().await?, id).await?;
-        let now = self.now();
+        let now = learner_time(self.now(), loaded.clock_offset);
         Ok(loaded
             .journey
             .login_approvals()
@@ -1088,7 +1170,7 @@ impl World {
             &loaded.journey,
             &loaded.delivery,
             u32::try_from(withheld).unwrap_or(u32::MAX),
-            self.now(),
+            learner_time(self.now(), loaded.clock_offset),
         ))
     }
 
@@ -1134,15 +1216,23 @@ impl World {
 
     // ----- time passing -----
 
-    /// Lets every learner whose deadline has come catch up with the clock.
+    /// Lets every learner whose deadline has come (in their own time) catch up with the clock.
     pub async fn sweep(&self) -> Result<usize, WorldError> {
         let now = self.now();
-        let due: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM learners WHERE next_deadline IS NOT NULL AND next_deadline <= ?",
+        // Learners on the class clock are selected by SQL; those ahead of it are few and compared
+        // here, in their own time.
+        let candidates: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT id, next_deadline, clock_offset_seconds FROM learners WHERE next_deadline IS NOT NULL AND (clock_offset_seconds <> 0 OR next_deadline <= ?)",
         )
         .bind(now.to_rfc3339())
         .fetch_all(&self.pool)
         .await?;
+        let mut due = Vec::new();
+        for (id, deadline, offset) in candidates {
+            if parse_time(&deadline)? <= learner_time(now, TimeDelta::seconds(offset)) {
+                due.push(id);
+            }
+        }
         for id in &due {
             self.catch_up(id).await?;
         }
@@ -1153,16 +1243,20 @@ impl World {
     async fn catch_up(&self, id: &str) -> Result<(), WorldError> {
         // Most reads find nothing due: answer them without the writer lock or a transaction, so
         // that screens and login pages polling many learners do not queue behind each other.
-        let deadline: Option<Option<String>> =
-            sqlx::query_scalar("SELECT next_deadline FROM learners WHERE id = ?")
+        let deadline: Option<(Option<String>, i64)> =
+            sqlx::query_as("SELECT next_deadline, clock_offset_seconds FROM learners WHERE id = ?")
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
         match deadline {
             None => return Err(WorldError::NotFound { what: "apprenant" }),
-            Some(None) => return Ok(()),
-            Some(Some(at)) if parse_time(&at)? > self.now() => return Ok(()),
-            Some(Some(_)) => {}
+            Some((None, _)) => return Ok(()),
+            Some((Some(at), offset))
+                if parse_time(&at)? > learner_time(self.now(), TimeDelta::seconds(offset)) =>
+            {
+                return Ok(())
+            }
+            Some((Some(_), _)) => {}
         }
         let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
@@ -1176,13 +1270,14 @@ impl World {
     }
 
     /// Inside a transaction: when the learner's next deadline has come, advances the journey
-    /// and journals what time did.
+    /// and journals what time did. `class_now` is the class clock's time; the learner's is used.
     async fn let_time_pass(
         &self,
         tx: &mut SqliteConnection,
         loaded: &mut Loaded,
-        now: DateTime<Utc>,
+        class_now: DateTime<Utc>,
     ) -> Result<bool, WorldError> {
+        let now = learner_time(class_now, loaded.clock_offset);
         if loaded
             .journey
             .next_deadline()
@@ -1211,7 +1306,7 @@ impl World {
 
     async fn load(&self, connection: &mut SqliteConnection, id: &str) -> Result<Loaded, WorldError> {
         let row = sqlx::query(
-            "SELECT journey, seq, review_policy, delivery_plan, review_desk FROM learners WHERE id = ?",
+            "SELECT journey, seq, review_policy, delivery_plan, review_desk, clock_offset_seconds FROM learners WHERE id = ?",
         )
         .bind(id)
         .fetch_optional(&mut *connection)
@@ -1224,6 +1319,7 @@ impl World {
             review_policy: json(row.get("review_policy"), "review policy")?,
             delivery: json(row.get("delivery_plan"), "delivery plan")?,
             review_desk: row.get("review_desk"),
+            clock_offset: TimeDelta::seconds(row.get("clock_offset_seconds")),
         })
     }
 
@@ -1251,15 +1347,17 @@ impl World {
 
     /// Runs one command inside the caller's transaction. The outer result is a storage
     /// failure (roll back); the inner one is the journey's verdict (journaled, then returned).
+    /// `class_now` is the class clock's time; the command sees the learner's.
     async fn step_in(
         &self,
         tx: &mut SqliteConnection,
         loaded: &mut Loaded,
-        now: DateTime<Utc>,
+        class_now: DateTime<Utc>,
         actor: Actor,
         action: &str,
         build: impl FnOnce(&Loaded, DateTime<Utc>) -> Result<Command, WorldError>,
     ) -> Result<Result<(), WorldError>, WorldError> {
+        let now = learner_time(class_now, loaded.clock_offset);
         let before = loaded.journey.step();
         let mut rng = self.rng_for(&loaded.id, loaded.seq + 1);
         let (effects, verdict) = match build(loaded, now) {
@@ -1332,7 +1430,7 @@ impl World {
                 (channel, delivery::route(&mut loaded.delivery, channel, notice))
             })
             .collect();
-        sqlx::query("UPDATE learners SET updated_at = ?, mobile = ?, step = ?, journey = ?, next_deadline = ?, face_to_face_code = ?, review_policy = ?, delivery_plan = ?, review_desk = ?, seq = ? WHERE id = ?")
+        sqlx::query("UPDATE learners SET updated_at = ?, mobile = ?, step = ?, journey = ?, next_deadline = ?, face_to_face_code = ?, review_policy = ?, delivery_plan = ?, review_desk = ?, clock_offset_seconds = ?, seq = ? WHERE id = ?")
             .bind(now.to_rfc3339())
             .bind(registered_mobile)
             .bind(after.code())
@@ -1342,6 +1440,7 @@ impl World {
             .bind(to_json(&loaded.review_policy))
             .bind(to_json(&loaded.delivery))
             .bind(loaded.review_desk)
+            .bind(loaded.clock_offset.num_seconds())
             .bind(loaded.seq)
             .bind(&loaded.id)
             .execute(&mut *tx)
@@ -1402,6 +1501,27 @@ fn request_terms<'a>(
         challenge: &approval.challenge,
         deadline: approval.deadline,
         device_id,
+    }
+}
+
+/// A duration in French for the journal: "15 j", "1 j 2 h", "24 h 30 min", "90 s".
+fn duration_fr(delta: TimeDelta) -> String {
+    let seconds = delta.num_seconds().max(0);
+    let (days, hours, minutes, rest) = (
+        seconds / 86_400,
+        seconds % 86_400 / 3600,
+        seconds % 3600 / 60,
+        seconds % 60,
+    );
+    let parts: Vec<String> = [(days, "j"), (hours, "h"), (minutes, "min"), (rest, "s")]
+        .iter()
+        .filter(|(value, _)| *value > 0)
+        .map(|(value, unit)| format!("{value} {unit}"))
+        .collect();
+    if parts.is_empty() {
+        "0 s".to_owned()
+    } else {
+        parts.join(" ")
     }
 }
 

@@ -50,6 +50,20 @@ pub struct ClockAdvance {
     pub seconds: i64,
 }
 
+/// One learner's clock: the class clock plus the learner's own advance. A learner has no speed
+/// of their own (their time runs at the class clock's), so a person still has a real minute to
+/// approve a login.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LearnerClockView {
+    pub learner_id: String,
+    /// The learner's time: the class clock's time plus `offset_seconds`.
+    pub now: DateTime<Utc>,
+    /// How far the learner is ahead of the class (seconds, never negative).
+    pub offset_seconds: i64,
+    /// The class clock.
+    pub class: ClockView,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ClockSetting {
     #[serde(flatten)]

@@ -5,7 +5,8 @@ use super::auth::{self, Role, StaffSession};
 use super::pages::{self, csrf, esc, facts, notice};
 use super::{cookie, LOGIN_COOKIE, SESSION_COOKIE};
 use crate::api::{
-    ClerkValidation, ClockMode, DocumentKind, InboxMessage, LearnerSituation, LearnerView, ReviewPolicy,
+    ClerkValidation, ClockMode, DocumentKind, InboxMessage, LearnerClockView, LearnerSituation, LearnerView,
+    ReviewPolicy,
 };
 use crate::{World, WorldError};
 use axum::extract::{Path, Query, State};
@@ -248,6 +249,14 @@ async fn learner_rows_data(world: &World, query: &str) -> Result<Vec<Row_>, Worl
     .iter()
     .map(|row| (row.get("learner_id"), row.get("since")))
     .collect();
+    // "Since" is read in each learner's time; shown against the class clock, it is moved back by
+    // the learner's own advance.
+    let offsets: HashMap<String, i64> =
+        sqlx::query_as("SELECT id, clock_offset_seconds FROM learners WHERE clock_offset_seconds <> 0")
+            .fetch_all(world.pool())
+            .await?
+            .into_iter()
+            .collect();
     let needle = query.trim().to_lowercase();
     let mut rows = Vec::new();
     for view in views {
@@ -279,7 +288,7 @@ async fn learner_rows_data(world: &World, query: &str) -> Result<Vec<Row_>, Worl
         let since = since
             .get(&view.id)
             .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
-            .map(|at| at.to_utc());
+            .map(|at| at.to_utc() - TimeDelta::seconds(offsets.get(&view.id).copied().unwrap_or(0)));
         rows.push(Row_ {
             view,
             situation,
@@ -541,6 +550,7 @@ async fn learner_page(world: &World, session: &StaffSession, id: &str) -> Result
     let inbox = world.inbox(id).await?;
     let journey = world.journey_of(id).await?;
     let desk = world.review_desk(id).await?;
+    let clock = world.learner_clock(id).await?;
     let withheld: Vec<(String, String)> = sqlx::query_as(
         "SELECT at, subject FROM inbox WHERE learner_id = ? AND folder = 'withheld' ORDER BY id",
     )
@@ -708,6 +718,7 @@ async fn learner_page(world: &World, session: &StaffSession, id: &str) -> Result
         r#"<div class="notice" data-live-notice data-learner="{id}" hidden>Cet apprenant a changé : <a href="/console/apprenants/{id}">recharger la page</a>.</div>
 <div class="card"><h1>{title}</h1><p class="hint mono">{id}</p>
 <div class="columns"><div><h2>État</h2>{state}{review_form}{review_link}</div><div><h2>Blocages</h2>{pending_code}{blockers}<h2>Identité saisie</h2>{identity}</div></div></div>
+{clock}
 <div class="card"><h2>Fichiers envoyés</h2><div class="media">{media}</div></div>
 <div class="card"><h2>Messages reçus</h2><div class="columns"><div><h3>Boîte de réception</h3>{inbox}</div><div><h3>Courrier indésirable</h3>{spam}</div></div>{withheld}</div>
 <div class="card"><h2>Journal</h2><table id="journal"><thead><tr><th>N°</th><th>Quand (simulé)</th><th>Qui</th><th>Action</th><th>Résultat</th><th>Message</th><th>Étape avant → après</th></tr></thead><tbody>{journal}</tbody></table></div>"#,
@@ -725,6 +736,7 @@ async fn learner_page(world: &World, session: &StaffSession, id: &str) -> Result
         spam = inbox_html(&inbox, "spam"),
         withheld = withheld_html,
         journal = journal_rows,
+        clock = learner_clock_card(session, &clock),
     );
     Ok(pages::layout(session, "Apprenant", &body).into_response())
 }
@@ -1217,16 +1229,17 @@ pub async fn clock_page(State(world): Shared, Extension(session): Session) -> Re
     };
     let controls = if session.role == Role::Trainer {
         format!(
-            r#"<div class="columns"><div class="card"><h2>Avancer</h2><form method="post" action="/console/horloge/avancer" class="row">{csrf}<div><label for="quantite">Durée</label><input type="number" id="quantite" name="amount" min="1" value="24" required></div><div><label for="unite">Unité</label><select id="unite" name="unit"><option value="minutes">minutes</option><option value="heures" selected>heures</option><option value="jours">jours</option><option value="semaines">semaines</option></select></div><div><button class="btn primary" type="submit" id="avancer">Avancer l'horloge</button></div></form><p class="hint">Les lettres, examens et expirations dus ont lieu aussitôt, pour toute la classe.</p></div>
+            r#"<div class="columns"><div class="card"><h2>Avancer</h2><form method="post" action="/console/horloge/avancer" class="row">{csrf}{fields}<div><button class="btn primary" type="submit" id="avancer">Avancer l'horloge</button></div></form><p class="hint">Les lettres, examens et expirations dus ont lieu aussitôt, pour toute la classe.</p></div>
 <div class="card"><h2>Vitesse</h2><form method="post" action="/console/horloge/vitesse" class="row">{csrf}<div><label for="vitesse">Mode</label><select id="vitesse" name="mode">{speeds}</select></div><div><button class="btn secondary" type="submit" id="regler-vitesse">Régler la vitesse</button></div></form></div></div>"#,
             csrf = csrf(&session),
             speeds = speed_options(view.mode),
+            fields = duration_fields(""),
         )
     } else {
         r#"<p class="hint">Seul un formateur peut avancer l'horloge ou changer sa vitesse.</p>"#.to_owned()
     };
     let body = format!(
-        r#"<div class="card"><h1>Horloge du monde</h1><p>Heure simulée (UTC) :</p><p class="clock" id="heure">{now}</p><p>Mode : <strong id="mode-horloge">{mode}</strong></p><p class="hint">Le monde est une classe : son horloge est commune à tous ses apprenants.</p></div>{controls}"#,
+        r#"<div class="card"><h1>Horloge du monde</h1><p>Heure simulée (UTC) :</p><p class="clock" id="heure">{now}</p><p>Mode : <strong id="mode-horloge">{mode}</strong></p><p class="hint">Le monde est une classe : son horloge est commune à tous ses apprenants. Pour avancer le temps d'un seul apprenant, ouvrez sa page (« Horloge de l'apprenant »).</p></div>{controls}"#,
         now = view.now.format("%d/%m/%Y %H:%M:%S"),
         mode = esc(&mode),
     );
@@ -1262,24 +1275,96 @@ pub struct AdvanceForm {
     unit: String,
 }
 
+impl AdvanceForm {
+    /// The duration asked, when it is a positive number of a known unit.
+    fn duration(&self) -> Option<TimeDelta> {
+        let unit = match self.unit.as_str() {
+            "minutes" => 60,
+            "heures" => 3600,
+            "jours" => 86_400,
+            "semaines" => 604_800,
+            _ => 0,
+        };
+        self.amount
+            .checked_mul(unit)
+            .filter(|seconds| *seconds > 0)
+            .and_then(TimeDelta::try_seconds)
+    }
+}
+
+/// The duration fields of an "advance" form, 24 hours proposed.
+fn duration_fields(prefix: &str) -> String {
+    format!(
+        r#"<div><label for="{prefix}quantite">Durée</label><input type="number" id="{prefix}quantite" name="amount" min="1" value="24" required></div><div><label for="{prefix}unite">Unité</label><select id="{prefix}unite" name="unit"><option value="minutes">minutes</option><option value="heures" selected>heures</option><option value="jours">jours</option><option value="semaines">semaines</option></select></div>"#
+    )
+}
+
+/// The learner page's clock: the learner's time, how far ahead of the class, and (trainers and
+/// support agents) a form to move this learner's time only.
+fn learner_clock_card(session: &StaffSession, clock: &LearnerClockView) -> String {
+    let ahead = if clock.offset_seconds > 0 {
+        format!(
+            "{} d'avance sur la classe",
+            how_long(TimeDelta::seconds(clock.offset_seconds))
+        )
+    } else {
+        "à l'heure de la classe".to_owned()
+    };
+    let form = if super::READERS.contains(&session.role) {
+        format!(
+            r#"<form method="post" action="/console/apprenants/{id}/horloge" class="row">{csrf}{fields}<div><button class="btn secondary" type="submit" id="avancer-apprenant">Avancer l'horloge de cet apprenant</button></div></form>"#,
+            id = esc(&clock.learner_id),
+            csrf = csrf(session),
+            fields = duration_fields("apprenant-"),
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        r#"<div class="card"><h2>Horloge de l'apprenant</h2>{facts}{form}<p class="hint">Seul le temps de cet apprenant avance : ses codes expirent, son examen se termine, ses 15 jours passent ; les autres apprenants gardent l'horloge de la classe. Sa vitesse est celle de la classe (une personne garde une vraie minute pour valider une connexion). Le temps ne recule pas.</p></div>"#,
+        facts = facts(&[
+            ("Heure de l'apprenant (simulée)", when(clock.now)),
+            ("Avance", ahead),
+            ("Heure de la classe", when(clock.class.now)),
+        ]),
+    )
+}
+
+pub async fn learner_clock_advance(
+    State(world): Shared,
+    Extension(session): Session,
+    Path(id): Path<String>,
+    Form(form): Form<AdvanceForm>,
+) -> Response {
+    let Some(delta) = form.duration() else {
+        return failure(
+            &session,
+            WorldError::bad_request("invalid_duration", "Durée invalide."),
+        );
+    };
+    match world.advance_learner_clock(&id, delta).await {
+        Ok(_) => {
+            let detail = format!("{} {}", form.amount, form.unit);
+            let _ = auth::audit(
+                &world,
+                &session,
+                "learner_clock_advance",
+                Some(&id),
+                Some(&detail),
+            )
+            .await;
+            see_other(&format!("/console/apprenants/{}", form_encode(&id)))
+        }
+        Err(error) => failure(&session, error),
+    }
+}
+
 pub async fn clock_advance(
     State(world): Shared,
     Extension(session): Session,
     Form(form): Form<AdvanceForm>,
 ) -> Response {
-    let unit = match form.unit.as_str() {
-        "minutes" => 60,
-        "heures" => 3600,
-        "jours" => 86_400,
-        "semaines" => 604_800,
-        _ => 0,
-    };
-    let Some(delta) = form
-        .amount
-        .checked_mul(unit)
-        .filter(|seconds| *seconds > 0)
-        .and_then(TimeDelta::try_seconds)
-    else {
+    let Some(delta) = form.duration() else {
         return failure(
             &session,
             WorldError::bad_request("invalid_duration", "Durée invalide."),

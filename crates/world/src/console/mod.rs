@@ -117,6 +117,12 @@ pub fn routes() -> Vec<ConsoleRoute> {
         ),
         route(
             Method::POST,
+            "/console/apprenants/{id}/horloge",
+            Staff(READERS),
+            post(h::learner_clock_advance),
+        ),
+        route(
+            Method::POST,
             "/console/apprenants/{id}/revue",
             Staff(TRAINERS),
             post(h::set_learner_review),

@@ -419,3 +419,98 @@ async fn console_pages_carry_a_strict_content_security_policy() {
     assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
     assert!(!csp.contains("unsafe-inline"));
 }
+
+#[tokio::test]
+async fn a_support_agent_moves_one_learners_time_and_only_their_code_expires() {
+    let fx = fixture().await;
+    let other = fx.world.create_learner("dominique@exemple.fr").await.unwrap().id;
+    let class_before = fx.world.clock_view().now;
+    let (cookie, csrf) = sign_in_as(&fx.app, &fx.world, Role::SupportAgent).await;
+    let path = format!("/console/apprenants/{}/horloge", fx.learner);
+    let response = send(
+        &fx.app,
+        &Method::POST,
+        &path,
+        Some(&cookie),
+        &format!("csrf={csrf}&amount=20&unit=minutes"),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "the form goes through");
+
+    let moved = fx.world.situation(&fx.learner).await.unwrap();
+    assert!(
+        moved
+            .blockers
+            .iter()
+            .any(|blocker| blocker.code == "code_expired:email"),
+        "20 minutes later in their time, the 15-minute email code has expired: {:?}",
+        moved.blockers
+    );
+    let untouched = fx.world.situation(&other).await.unwrap();
+    assert!(
+        untouched.blockers.is_empty(),
+        "the other learner's code is still valid: {:?}",
+        untouched.blockers
+    );
+    assert!(
+        fx.world.clock_view().now - class_before < chrono::TimeDelta::minutes(10),
+        "the class clock did not move"
+    );
+    let clock = fx.world.learner_clock(&fx.learner).await.unwrap();
+    assert_eq!(clock.offset_seconds, 20 * 60);
+    assert_eq!(fx.world.learner_clock(&other).await.unwrap().offset_seconds, 0);
+
+    let journal = fx.world.journal(&fx.learner).await.unwrap();
+    let line = journal
+        .iter()
+        .find(|entry| entry.action == "advance_learner_clock")
+        .expect("the advance is journaled");
+    assert_eq!(line.actor, "formateur");
+    assert!(
+        line.message.as_deref().unwrap_or_default().contains("20 min"),
+        "the journal says by how much: {:?}",
+        line.message
+    );
+    let audit: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM staff_audit WHERE action = 'learner_clock_advance' AND learner_id = ?",
+    )
+    .bind(&fx.learner)
+    .fetch_one(fx.world.pool())
+    .await
+    .unwrap();
+    assert_eq!(audit, 1, "the staff audit names who moved whose time");
+
+    let page = text(
+        send(
+            &fx.app,
+            &Method::GET,
+            &format!("/console/apprenants/{}", fx.learner),
+            Some(&cookie),
+            "",
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        page.contains("Horloge de l'apprenant") && page.contains("20 min d&#39;avance sur la classe"),
+        "the learner's page shows their clock"
+    );
+
+    let backwards = send(
+        &fx.app,
+        &Method::POST,
+        &path,
+        Some(&cookie),
+        &format!("csrf={csrf}&amount=-5&unit=heures"),
+    )
+    .await;
+    assert_eq!(
+        backwards.status(),
+        StatusCode::BAD_REQUEST,
+        "time does not go back"
+    );
+    assert_eq!(
+        fx.world.learner_clock(&fx.learner).await.unwrap().offset_seconds,
+        20 * 60
+    );
+}
