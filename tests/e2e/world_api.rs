@@ -653,9 +653,22 @@ async fn the_welcome_page_qr_code_decodes_to_the_world_address() {
     let world = spawn_world(31).await;
     let base = world.running.base_url();
     let http = reqwest::Client::new();
-    let page = http.get(format!("{base}/")).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("SIMULATION"), "the welcome page says it is a simulation");
-    assert!(page.contains("Continuer sur votre smartphone"), "the guides' smartphone step is shown");
+    let page = http
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("SIMULATION"),
+        "the welcome page says it is a simulation"
+    );
+    assert!(
+        page.contains("Continuer sur votre smartphone"),
+        "the guides' smartphone step is shown"
+    );
     let src = page
         .split(r#"data-qr="rejoindre""#)
         .next()
@@ -671,4 +684,171 @@ async fn the_welcome_page_qr_code_decodes_to_the_world_address() {
         idn_capture::QrReading::WorldAddress(base.clone()),
         "scanning the welcome page's QR code gives this world's address"
     );
+}
+
+fn refusal(error: DeviceError) -> (String, String) {
+    match error {
+        DeviceError::World { code, message, .. } => (code, message),
+        other => panic!("expected a refusal from the world, got {other}"),
+    }
+}
+
+/// « Se connecter avec un compte La Poste existant » (journey.md §1.5): the password, the
+/// confirmation code sent by SMS, typed back, and the account continues where it stands.
+#[tokio::test]
+async fn logging_in_with_an_existing_account_confirms_by_code_and_keeps_its_step() {
+    let world = spawn_world(32).await;
+    let client = &world.client;
+    let learner = learner_with_confirmed_identity(client, "sign.in@simulation.example", MOBILE).await;
+
+    let wrong = refusal(
+        client
+            .start_account_login("sign.in@simulation.example", "Mauvais2026")
+            .await
+            .unwrap_err(),
+    );
+    let unknown = refusal(
+        client
+            .start_account_login("personne@simulation.example", "Simulation2026")
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(wrong.0, "wrong_credentials");
+    assert_eq!(
+        wrong, unknown,
+        "an unknown email and a wrong password are refused alike"
+    );
+
+    let challenge = client
+        .start_account_login(" Sign.In@simulation.example ", "Simulation2026")
+        .await
+        .expect("right password");
+    assert_eq!(
+        challenge.channel,
+        MessageChannel::Sms,
+        "a confirmed mobile gets the code by SMS"
+    );
+    assert!(
+        challenge.destination.ends_with("**") && !challenge.destination.contains(&MOBILE[MOBILE.len() - 2..]),
+        "the number is half hidden: {}",
+        challenge.destination
+    );
+    let code = last_code(client, &learner.id, MessageChannel::Sms).await;
+    let inbox = client.inbox(&learner.id).await.unwrap();
+    assert!(
+        inbox
+            .last()
+            .is_some_and(|message| message.body.contains("code de confirmation")),
+        "the SMS says what the code is for"
+    );
+    let wrong_code = if code == "AAAA" { "BBBB" } else { "AAAA" };
+    let refused = refusal(
+        client
+            .confirm_account_login("sign.in@simulation.example", wrong_code)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(refused.0, "code_wrong");
+    let view = client
+        .confirm_account_login("sign.in@simulation.example", &code)
+        .await
+        .expect("right code");
+    assert_eq!(view.id, learner.id, "the app learns which account it is");
+    assert_eq!(view.step, learner.step, "the account continues where it stood");
+    let replayed = refusal(
+        client
+            .confirm_account_login("sign.in@simulation.example", &code)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(replayed.0, "no_sign_in_pending", "a code confirms one login only");
+
+    let journal = client.journal(&learner.id).await.unwrap();
+    let logins: Vec<(&str, &str)> = journal
+        .iter()
+        .filter(|entry| entry.action.contains("sign_in"))
+        .map(|entry| (entry.action.as_str(), entry.outcome.as_str()))
+        .collect();
+    assert_eq!(
+        logins,
+        [
+            ("sign_in", "wrong_credentials"),
+            ("sign_in", "ok"),
+            ("confirm_sign_in", "code_wrong"),
+            ("confirm_sign_in", "ok"),
+            ("confirm_sign_in", "no_sign_in_pending"),
+        ],
+        "every login attempt is journaled"
+    );
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_account_login_for_fifteen_minutes() {
+    let world = spawn_world(33).await;
+    let client = &world.client;
+    let id = client
+        .create_learner("verrou@simulation.example")
+        .await
+        .unwrap()
+        .id;
+    let code = last_code(client, &id, MessageChannel::Email).await;
+    client
+        .act(&id, &LearnerAction::ConfirmEmail { code })
+        .await
+        .unwrap();
+    client
+        .act(
+            &id,
+            &LearnerAction::ChoosePassword {
+                password: "Simulation2026".into(),
+            },
+        )
+        .await
+        .unwrap();
+    for attempt in 1..=4 {
+        let (code, _) = refusal(
+            client
+                .start_account_login("verrou@simulation.example", "Faux2026x")
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(code, "wrong_credentials", "attempt {attempt}");
+    }
+    let (code, message) = refusal(
+        client
+            .start_account_login("verrou@simulation.example", "Faux2026x")
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, "account_locked");
+    assert!(message.contains("bloquée"), "the person reads why: {message}");
+    let (code, _) = refusal(
+        client
+            .start_account_login("verrou@simulation.example", "Simulation2026")
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        code, "account_locked",
+        "even the right password waits for the end of the lock"
+    );
+    client.advance_clock(15 * 60).await.unwrap();
+    let challenge = client
+        .start_account_login("verrou@simulation.example", "Simulation2026")
+        .await
+        .expect("the lock is over");
+    assert_eq!(
+        challenge.channel,
+        MessageChannel::Email,
+        "without a confirmed mobile the code goes by email"
+    );
+    client.advance_clock(16 * 60).await.unwrap();
+    let code = last_code(client, &id, MessageChannel::Email).await;
+    let (refused, _) = refusal(
+        client
+            .confirm_account_login("verrou@simulation.example", &code)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(refused, "code_expired", "the emailed code lives 15 minutes");
 }

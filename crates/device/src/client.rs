@@ -246,4 +246,32 @@ impl WorldClient {
     pub async fn clerk_validate(&self, validation: &ClerkValidation) -> Result<LearnerView, DeviceError> {
         self.post("/api/clerk/validations", validation).await
     }
+
+    /// « Se connecter avec un compte La Poste existant »: the password, then a code is sent.
+    pub async fn start_account_login(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<idn_world::api::AccountLoginChallenge, DeviceError> {
+        self.post(
+            "/api/account-logins",
+            &idn_world::api::AccountLogin {
+                email: email.to_owned(),
+                password: password.to_owned(),
+            },
+        )
+        .await
+    }
+
+    /// The login's confirmation code typed back: the account's view once right.
+    pub async fn confirm_account_login(&self, email: &str, code: &str) -> Result<LearnerView, DeviceError> {
+        self.post(
+            "/api/account-logins/confirmation",
+            &idn_world::api::AccountLoginConfirmation {
+                email: email.to_owned(),
+                code: code.to_owned(),
+            },
+        )
+        .await
+    }
 }

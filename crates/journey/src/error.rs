@@ -72,6 +72,13 @@ pub enum JourneyError {
     TooManyPendingLoginRequests,
     #[error("too many login requests for this identity in the rate window")]
     LoginRequestRateLimited,
+    /// Wrong password, unknown email or unfinished account alike: nothing tells them apart.
+    #[error("wrong email or password")]
+    WrongCredentials,
+    #[error("account login locked until {until} after too many wrong passwords")]
+    AccountLocked { until: chrono::DateTime<chrono::Utc> },
+    #[error("no account login waiting for a confirmation code")]
+    NoSignInPending,
 }
 
 impl JourneyError {
@@ -110,6 +117,9 @@ impl JourneyError {
             Self::AnswerReplayed => "answer_replayed",
             Self::TooManyPendingLoginRequests => "too_many_pending_login_requests",
             Self::LoginRequestRateLimited => "login_request_rate_limited",
+            Self::WrongCredentials => "wrong_credentials",
+            Self::AccountLocked { .. } => "account_locked",
+            Self::NoSignInPending => "no_sign_in_pending",
         }
     }
 
@@ -164,6 +174,12 @@ impl JourneyError {
             Self::AnswerReplayed => "Cette réponse a déjà été reçue : saisissez à nouveau votre code secret dans l'application.".into(),
             Self::TooManyPendingLoginRequests => "Des demandes de connexion attendent déjà votre réponse dans l'application : répondez-y ou attendez une minute.".into(),
             Self::LoginRequestRateLimited => "Trop de demandes de connexion en peu de temps : réessayez dans quelques minutes.".into(),
+            Self::WrongCredentials => "Adresse e-mail ou mot de passe incorrect.".into(),
+            Self::AccountLocked { until } => format!(
+                "Trop de mots de passe incorrects : par sécurité, la connexion à votre compte est bloquée jusqu'au {} (UTC).",
+                until.format("%d/%m/%Y à %H:%M")
+            ),
+            Self::NoSignInPending => "Aucune connexion n'attend de code de confirmation : saisissez à nouveau votre adresse e-mail et votre mot de passe.".into(),
         }
     }
 }

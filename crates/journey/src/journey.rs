@@ -5,6 +5,7 @@ use crate::account::{Account, Email, MobileNumber, PasswordDigest, Profile};
 use crate::codes::{CodeKind, IssuedCode};
 use crate::enrolment::{ApprovalStatus, DeviceId, EnrolledDevice, LoginApproval, ProofCheck};
 use crate::identity::{IdentityDocument, IdentityInput, PresentedDocument};
+use crate::sign_in::{PasswordCheck, SignIn};
 use crate::verification::{
     Identification, LetterStatus, RefusalReason, RegisteredLetter, ReviewDecision, ReviewPlan, SpokenDigits,
     Submission, VerificationMode,
@@ -247,6 +248,14 @@ pub enum Command {
         device_id: DeviceId,
     },
     ForgetSecretCode,
+    /// Logging in to the app with the account: the world's verdict on the typed password.
+    SignIn {
+        password: PasswordCheck,
+    },
+    /// The confirmation code of that login, typed back.
+    ConfirmSignIn {
+        code: String,
+    },
 }
 
 impl Command {
@@ -277,6 +286,8 @@ impl Command {
             Self::AnswerLoginRequest { .. } => "answer_login_request",
             Self::DeclineLoginRequest { .. } => "decline_login_request",
             Self::ForgetSecretCode => "forget_secret_code",
+            Self::SignIn { .. } => "sign_in",
+            Self::ConfirmSignIn { .. } => "confirm_sign_in",
         }
     }
 }
@@ -330,11 +341,16 @@ pub enum Notice {
     LoginApproved {
         relying_party: String,
     },
+    /// The confirmation code of a login to the app with the account.
+    SignInCode {
+        code: String,
+        valid_until: DateTime<Utc>,
+    },
 }
 
 impl Notice {
     /// Every message kind's stable code, as scenario files and delivery plans name them.
-    pub const CODES: [&'static str; 13] = [
+    pub const CODES: [&'static str; 14] = [
         "email_code",
         "mobile_code",
         "account_created",
@@ -348,6 +364,7 @@ impl Notice {
         "activation_code",
         "identity_activated",
         "login_approved",
+        "sign_in_code",
     ];
 
     /// Stable code of this kind of message (one of [`Notice::CODES`]).
@@ -366,6 +383,7 @@ impl Notice {
             Self::ActivationCode { .. } => "activation_code",
             Self::IdentityActivated => "identity_activated",
             Self::LoginApproved { .. } => "login_approved",
+            Self::SignInCode { .. } => "sign_in_code",
         }
     }
 }
@@ -383,11 +401,89 @@ fn send(channel: Channel, notice: Notice) -> Effect {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Journey {
     stage: Stage,
+    /// Logging in to the app with the account; absent from the stored form while idle, so
+    /// journeys stored before it read back unchanged.
+    #[serde(default, skip_serializing_if = "SignIn::is_idle")]
+    sign_in: SignIn,
 }
 
 impl Journey {
     pub fn stage(&self) -> &Stage {
         &self.stage
+    }
+
+    /// The account's login state (wrong passwords, lock, confirmation code awaited).
+    pub fn sign_in_state(&self) -> &SignIn {
+        &self.sign_in
+    }
+
+    /// The account's password digest, once a password was chosen: the world checks a login's
+    /// password against it. `None` before: such an account cannot be logged into yet.
+    pub fn password_digest(&self) -> Option<&PasswordDigest> {
+        match &self.stage {
+            Stage::NotStarted | Stage::EmailCode { .. } | Stage::Password { .. } => None,
+            Stage::Mobile { password, .. }
+            | Stage::MobileCode { password, .. }
+            | Stage::Profile { password, .. } => Some(password),
+            Stage::IdentityData { account } | Stage::IdentityConfirmation { account, .. } => {
+                Some(&account.password)
+            }
+            Stage::VerificationChoice { person }
+            | Stage::FaceToFace { person, .. }
+            | Stage::PostalLetter { person, .. }
+            | Stage::Online { person, .. }
+            | Stage::Activation { person, .. }
+            | Stage::Enrolled { person, .. }
+            | Stage::Locked { person, .. } => Some(&person.account.password),
+        }
+    }
+
+    /// The mobile number once the person proved it (SMS code typed back).
+    fn confirmed_mobile(&self) -> Option<&MobileNumber> {
+        match &self.stage {
+            Stage::NotStarted
+            | Stage::EmailCode { .. }
+            | Stage::Password { .. }
+            | Stage::Mobile { .. }
+            | Stage::MobileCode { .. } => None,
+            Stage::Profile { mobile, .. } => Some(mobile),
+            Stage::IdentityData { account } | Stage::IdentityConfirmation { account, .. } => {
+                Some(&account.mobile)
+            }
+            Stage::VerificationChoice { person }
+            | Stage::FaceToFace { person, .. }
+            | Stage::PostalLetter { person, .. }
+            | Stage::Online { person, .. }
+            | Stage::Activation { person, .. }
+            | Stage::Enrolled { person, .. }
+            | Stage::Locked { person, .. } => Some(&person.account.mobile),
+        }
+    }
+
+    /// A login with the account: refused as wrong credentials while it has no password; else the
+    /// password's verdict counts, and a match sends the confirmation code by SMS to a confirmed
+    /// mobile number, by email otherwise.
+    fn sign_in(
+        &mut self,
+        password: PasswordCheck,
+        now: DateTime<Utc>,
+        rng: &mut dyn RngCore,
+    ) -> Result<Vec<Effect>, JourneyError> {
+        if self.password_digest().is_none() {
+            return Err(JourneyError::WrongCredentials);
+        }
+        let (channel, kind) = match self.confirmed_mobile() {
+            Some(_) => (Channel::Sms, CodeKind::Mobile),
+            None => (Channel::Email, CodeKind::Email),
+        };
+        let code = self.sign_in.check_password(password, kind, now, rng)?;
+        Ok(vec![send(
+            channel,
+            Notice::SignInCode {
+                code: code.value().into(),
+                valid_until: code.expires_at(),
+            },
+        )])
     }
 
     pub fn step(&self) -> Step {
@@ -556,6 +652,12 @@ impl Journey {
         now: DateTime<Utc>,
         rng: &mut dyn RngCore,
     ) -> Result<Vec<Effect>, JourneyError> {
+        // Logging in leaves the stage where it is, whatever it is.
+        let command = match command {
+            Command::SignIn { password } => return self.sign_in(password, now, rng),
+            Command::ConfirmSignIn { code } => return self.sign_in.confirm(&code, now).map(|()| Vec::new()),
+            other => other,
+        };
         let today = now.date_naive();
         let wrong_step = self.wrong_step(&command);
         match (&mut self.stage, command) {

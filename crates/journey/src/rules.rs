@@ -54,3 +54,7 @@ pub const MAX_LOGIN_REQUESTS_PER_WINDOW: usize = 10;
 pub const LOGIN_REQUEST_RATE_WINDOW: TimeDelta = TimeDelta::minutes(10);
 /// Answered or expired requests kept in the identity's history.
 pub const KEPT_LOGIN_REQUESTS: usize = 50;
+/// Wrong passwords in a row, when logging in to the app with the account, that lock the login.
+pub const MAX_SIGN_IN_PASSWORD_FAILURES: u8 = 5;
+/// How long the login stays locked after [`MAX_SIGN_IN_PASSWORD_FAILURES`].
+pub const SIGN_IN_LOCK: TimeDelta = TimeDelta::minutes(15);

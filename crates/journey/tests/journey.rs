@@ -802,3 +802,186 @@ fn approval_window_is_one_real_minute_even_on_an_accelerated_clock() {
     sim.answer("fast", "device-1", true)
         .expect("still within the person's minute");
 }
+
+// ----- Logging in to the app with an existing La Poste account (journey.md §1.5) -----
+
+use idn_journey::sign_in::PasswordCheck;
+
+impl Sim {
+    fn sign_in(&mut self, password: PasswordCheck) -> Result<(), JourneyError> {
+        self.run(Command::SignIn { password })
+    }
+
+    fn last_sign_in_code(&self) -> (Channel, String) {
+        self.inbox
+            .iter()
+            .rev()
+            .find_map(|(channel, notice)| match notice {
+                Notice::SignInCode { code, .. } => Some((*channel, code.clone())),
+                _ => None,
+            })
+            .expect("a login confirmation code in the inbox")
+    }
+
+    fn until_password_chosen(&mut self) {
+        self.ok(Command::StartAccount {
+            email: Email::parse("camille.martin@exemple.fr").unwrap(),
+        });
+        let code = self.last_code(CodeKind::Email);
+        self.ok(Command::ConfirmEmail { code });
+        self.ok(Command::ChoosePassword {
+            digest: PasswordDigest("$argon2id$test".into()),
+        });
+    }
+}
+
+#[test]
+fn login_with_the_account_sends_a_code_by_sms_once_the_mobile_is_confirmed_and_leaves_the_step() {
+    let mut sim = Sim::new(40);
+    sim.until_identity_confirmed();
+    let step = sim.journey.step();
+    sim.sign_in(PasswordCheck::Matches).expect("right password");
+    let (channel, code) = sim.last_sign_in_code();
+    assert_eq!(channel, Channel::Sms, "a confirmed mobile gets the code by SMS");
+    assert_eq!(code.len(), 4, "the SMS code has the app's SMS shape");
+    sim.ok(Command::ConfirmSignIn { code });
+    assert_eq!(
+        sim.journey.step(),
+        step,
+        "the person continues where the account stands"
+    );
+    assert!(
+        sim.journey.sign_in_state().is_idle(),
+        "nothing is left to remember"
+    );
+}
+
+#[test]
+fn login_before_the_mobile_is_confirmed_sends_the_code_by_email() {
+    let mut sim = Sim::new(41);
+    sim.until_password_chosen();
+    sim.sign_in(PasswordCheck::Matches).unwrap();
+    let (channel, code) = sim.last_sign_in_code();
+    assert_eq!(channel, Channel::Email);
+    sim.ok(Command::ConfirmSignIn { code });
+    assert_eq!(
+        sim.journey.step(),
+        Step::Mobile,
+        "the mobile number is the next thing to give"
+    );
+}
+
+#[test]
+fn an_account_without_a_password_is_refused_as_wrong_credentials() {
+    let mut sim = Sim::new(42);
+    sim.ok(Command::StartAccount {
+        email: Email::parse("camille.martin@exemple.fr").unwrap(),
+    });
+    assert_eq!(
+        sim.sign_in(PasswordCheck::Matches),
+        Err(JourneyError::WrongCredentials),
+        "an unfinished account says the same as a wrong password"
+    );
+}
+
+#[test]
+fn the_fifth_wrong_password_locks_the_login_for_fifteen_minutes_even_for_the_right_one() {
+    let mut sim = Sim::new(43);
+    sim.until_password_chosen();
+    for _ in 1..rules::MAX_SIGN_IN_PASSWORD_FAILURES {
+        assert_eq!(
+            sim.sign_in(PasswordCheck::DoesNotMatch),
+            Err(JourneyError::WrongCredentials)
+        );
+    }
+    let until = sim.now + rules::SIGN_IN_LOCK;
+    assert_eq!(
+        sim.sign_in(PasswordCheck::DoesNotMatch),
+        Err(JourneyError::AccountLocked { until })
+    );
+    assert_eq!(
+        sim.sign_in(PasswordCheck::Matches),
+        Err(JourneyError::AccountLocked { until }),
+        "the right password does not open a locked login"
+    );
+    assert!(
+        !sim.inbox
+            .iter()
+            .any(|(_, notice)| matches!(notice, Notice::SignInCode { .. })),
+        "no code is sent while locked"
+    );
+    sim.wait(rules::SIGN_IN_LOCK);
+    sim.sign_in(PasswordCheck::Matches)
+        .expect("the lock ends after 15 minutes");
+}
+
+#[test]
+fn a_right_password_resets_the_count_of_wrong_ones() {
+    let mut sim = Sim::new(44);
+    sim.until_password_chosen();
+    for _ in 1..rules::MAX_SIGN_IN_PASSWORD_FAILURES {
+        let _ = sim.sign_in(PasswordCheck::DoesNotMatch);
+    }
+    sim.sign_in(PasswordCheck::Matches).unwrap();
+    assert_eq!(
+        sim.sign_in(PasswordCheck::DoesNotMatch),
+        Err(JourneyError::WrongCredentials),
+        "the count started again after the right password"
+    );
+}
+
+#[test]
+fn the_login_code_is_counted_expires_and_burns_like_the_other_codes() {
+    let mut sim = Sim::new(45);
+    sim.until_password_chosen();
+    assert_eq!(
+        sim.run(Command::ConfirmSignIn {
+            code: "123456".into()
+        }),
+        Err(JourneyError::NoSignInPending),
+        "no code is awaited before the password"
+    );
+    sim.sign_in(PasswordCheck::Matches).unwrap();
+    let (_, right) = sim.last_sign_in_code();
+    let wrong = if right == "000000" { "111111" } else { "000000" };
+    assert_eq!(
+        sim.run(Command::ConfirmSignIn { code: wrong.into() }),
+        Err(JourneyError::CodeWrong {
+            kind: CodeKind::Email,
+            remaining: 2
+        })
+    );
+    sim.wait(rules::EMAIL_CODE_VALIDITY);
+    assert_eq!(
+        sim.run(Command::ConfirmSignIn { code: right }),
+        Err(JourneyError::CodeExpired(CodeKind::Email)),
+        "an expired code is refused even when right"
+    );
+    sim.sign_in(PasswordCheck::Matches).unwrap();
+    let (_, right) = sim.last_sign_in_code();
+    for _ in 0..rules::MAX_CODE_ATTEMPTS {
+        let _ = sim.run(Command::ConfirmSignIn { code: wrong.into() });
+    }
+    assert_eq!(
+        sim.run(Command::ConfirmSignIn { code: right }),
+        Err(JourneyError::CodeAttemptsExhausted(CodeKind::Email)),
+        "three wrong codes burn it"
+    );
+}
+
+#[test]
+fn an_idle_login_state_is_not_stored_so_older_journeys_read_back_unchanged() {
+    let mut sim = Sim::new(46);
+    sim.until_password_chosen();
+    let stored = serde_json::to_string(&sim.journey).unwrap();
+    assert!(
+        !stored.contains("sign_in"),
+        "idle: absent from the stored form: {stored}"
+    );
+    let read: Journey = serde_json::from_str(&stored).unwrap();
+    assert_eq!(read, sim.journey);
+    sim.sign_in(PasswordCheck::Matches).unwrap();
+    let stored = serde_json::to_string(&sim.journey).unwrap();
+    let read: Journey = serde_json::from_str(&stored).unwrap();
+    assert_eq!(read, sim.journey, "a pending login survives storage");
+}

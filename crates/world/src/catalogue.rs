@@ -134,6 +134,20 @@ pub fn render(channel: Channel, notice: &Notice, to: &Recipient<'_>) -> Rendered
             None,
             None,
         ),
+        Notice::SignInCode { code, valid_until } => match channel {
+            Channel::Sms => (
+                "Code de confirmation".into(),
+                format!("La Poste : votre code de confirmation pour vous connecter à l'application L'Identité Numérique est {code}. Ne le communiquez à personne."),
+                None,
+                Some(code.clone()),
+            ),
+            Channel::Email | Channel::Post => (
+                "Votre code de confirmation de connexion".into(),
+                format!("{hello}\n\nPour vous connecter à l'application L'Identité Numérique avec votre compte La Poste, saisissez ce code de confirmation : {code}\nIl est valable jusqu'au {}.\nSi vous n'êtes pas à l'origine de cette connexion, changez votre mot de passe.", date(*valid_until)),
+                None,
+                Some(code.clone()),
+            ),
+        },
     };
     RenderedMessage {
         sender,
@@ -233,6 +247,20 @@ mod tests {
                 Channel::Email,
                 Notice::LoginApproved {
                     relying_party: "Mon Compte Formation".into(),
+                },
+            ),
+            (
+                Channel::Email,
+                Notice::SignInCode {
+                    code: "246810".into(),
+                    valid_until: at,
+                },
+            ),
+            (
+                Channel::Sms,
+                Notice::SignInCode {
+                    code: "K7P2".into(),
+                    valid_until: at,
                 },
             ),
         ]

@@ -146,6 +146,8 @@ pub fn app(world: Arc<World>) -> Router {
         .routes(routes!(login_request))
         .routes(routes!(clerk_lookup))
         .routes(routes!(clerk_validate))
+        .routes(routes!(start_account_login))
+        .routes(routes!(confirm_account_login))
         .merge(crate::federation::api_routes())
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .merge(
@@ -450,4 +452,30 @@ async fn clerk_validate(
     Body(validation): Body<ClerkValidation>,
 ) -> ApiResult<LearnerView> {
     Ok(Json(world.clerk_validate(validation).await?))
+}
+
+/// « Se connecter avec un compte La Poste existant »: a right password sends a confirmation code
+/// (by SMS to a confirmed mobile, else by email). A wrong password and an unknown email get the
+/// same refusal; five wrong passwords in a row lock the login for 15 minutes.
+#[utoipa::path(post, path = "/api/account-logins", request_body = crate::api::AccountLogin, responses((status = 200, body = crate::api::AccountLoginChallenge), (status = 422, body = ApiError, description = "wrong_credentials, account_locked, invalid_email")))]
+async fn start_account_login(
+    State(world): Shared,
+    Body(login): Body<crate::api::AccountLogin>,
+) -> ApiResult<crate::api::AccountLoginChallenge> {
+    Ok(Json(
+        world.start_account_login(&login.email, &login.password).await?,
+    ))
+}
+
+/// The confirmation code typed back; the account's view (its id and step) once right.
+#[utoipa::path(post, path = "/api/account-logins/confirmation", request_body = crate::api::AccountLoginConfirmation, responses((status = 200, body = LearnerView), (status = 422, body = ApiError, description = "code_wrong, code_expired, code_attempts_exhausted, no_sign_in_pending")))]
+async fn confirm_account_login(
+    State(world): Shared,
+    Body(confirmation): Body<crate::api::AccountLoginConfirmation>,
+) -> ApiResult<LearnerView> {
+    Ok(Json(
+        world
+            .confirm_account_login(&confirmation.email, &confirmation.code)
+            .await?,
+    ))
 }

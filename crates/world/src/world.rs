@@ -1486,6 +1486,124 @@ impl World {
         }
         Ok(())
     }
+
+    // ----- logging in to the app with an existing La Poste account -----
+
+    /// « Se connecter avec un compte La Poste existant »: checks the password against the
+    /// account's Argon2 digest (an unknown email costs the same check against a decoy and gets
+    /// the same refusal), lets the journey count it, and on a match the confirmation code goes
+    /// out by SMS or email. Says where it went, the destination half hidden.
+    pub async fn start_account_login(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<api::AccountLoginChallenge, WorldError> {
+        let email = Email::parse(email)?;
+        let account = self.account_with_password(&email).await?;
+        let digest = match &account {
+            Some((_, digest)) => digest.0.clone(),
+            None => sign_in_decoy_digest()?.to_owned(),
+        };
+        let typed = password.to_owned();
+        let matches = tokio::task::spawn_blocking(move || password_matches(&typed, &digest))
+            .await
+            .map_err(|error| WorldError::Corrupt(format!("password check stopped: {error}")))?;
+        let Some((id, _)) = account else {
+            return Err(JourneyError::WrongCredentials.into());
+        };
+        let password = if matches {
+            idn_journey::sign_in::PasswordCheck::Matches
+        } else {
+            idn_journey::sign_in::PasswordCheck::DoesNotMatch
+        };
+        self.transition(&id, Actor::Learner, "sign_in", move |_, _| {
+            Ok(Command::SignIn { password })
+        })
+        .await?;
+        let mut connection = self.pool.acquire().await?;
+        let loaded = self.load(&mut connection, &id).await?;
+        let code = loaded
+            .journey
+            .sign_in_state()
+            .pending_code()
+            .ok_or_else(|| WorldError::Corrupt("login accepted without a code".into()))?;
+        let (_, mobile) = views::contact(&loaded.journey);
+        let (channel, destination) = match (code.kind(), mobile) {
+            (idn_journey::CodeKind::Mobile, Some(mobile)) => (
+                MessageChannel::Sms,
+                MobileNumber::parse(&mobile).map(|m| m.masked()).unwrap_or(mobile),
+            ),
+            _ => (MessageChannel::Email, masked_email(&email)),
+        };
+        Ok(api::AccountLoginChallenge {
+            channel,
+            destination,
+            expires_at: code.expires_at(),
+        })
+    }
+
+    /// The confirmation code typed back: the learner's view once right (the app then follows
+    /// this account from where it stands). Without a login waiting, whatever the email, the
+    /// same refusal.
+    pub async fn confirm_account_login(&self, email: &str, code: &str) -> Result<LearnerView, WorldError> {
+        let email = Email::parse(email)?;
+        let Some((id, _)) = self.account_with_password(&email).await? else {
+            return Err(JourneyError::NoSignInPending.into());
+        };
+        let code = code.to_owned();
+        self.transition(&id, Actor::Learner, "confirm_sign_in", move |_, _| {
+            Ok(Command::ConfirmSignIn { code })
+        })
+        .await
+    }
+
+    /// The newest account of this email that has a password (only those can be logged into).
+    async fn account_with_password(
+        &self,
+        email: &Email,
+    ) -> Result<Option<(String, PasswordDigest)>, WorldError> {
+        let rows = sqlx::query("SELECT id, journey FROM learners WHERE email = ? ORDER BY created_at DESC")
+            .bind(email.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        for row in rows {
+            let journey: Journey = json(row.get("journey"), "journey")?;
+            if let Some(digest) = journey.password_digest() {
+                return Ok(Some((row.get("id"), digest.clone())));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Checks a typed password against an account's digest (Argon2id, as `hash_password` made it).
+fn password_matches(password: &str, digest: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(digest).is_ok_and(|hash| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
+}
+
+/// A digest to check an unknown email's password against, so that it takes as long as a real one.
+fn sign_in_decoy_digest() -> Result<&'static str, WorldError> {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(decoy) = DECOY.get() {
+        return Ok(decoy);
+    }
+    let digest = hash_password("Leurre2026 jamais utilisé")?;
+    Ok(DECOY.get_or_init(|| digest.0))
+}
+
+/// "c*****@exemple.fr": enough for the person to recognise the address, not to read it.
+fn masked_email(email: &Email) -> String {
+    let (local, domain) = email.as_str().split_once('@').unwrap_or((email.as_str(), ""));
+    let first: String = local.chars().take(1).collect();
+    format!(
+        "{first}{}@{domain}",
+        "*".repeat(local.chars().count().saturating_sub(1).max(3))
+    )
 }
 
 /// What an answer to `approval` must have signed.

@@ -529,3 +529,37 @@ pub struct ProfileView {
     pub first_name: String,
     pub last_name: String,
 }
+
+/// « Se connecter avec un compte La Poste existant »: the account's email and password.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct AccountLogin {
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for AccountLogin {
+    // A password never reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountLogin")
+            .field("email", &self.email)
+            .field("password", &"***")
+            .finish()
+    }
+}
+
+/// The password was right: a confirmation code went to the person, by SMS to a confirmed mobile
+/// number, else by email.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AccountLoginChallenge {
+    pub channel: MessageChannel,
+    /// Where it went, half hidden ("+336399800**", "c****@exemple.fr").
+    pub destination: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The confirmation code typed back, for the account of this email.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AccountLoginConfirmation {
+    pub email: String,
+    pub code: String,
+}
