@@ -21,6 +21,9 @@ else
   BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/idn-sandbox"
 fi
 
+# The class's world server that the QR scenario joins (`idn world serve`).
+cargo build --quiet -p idn-cli --bin idn
+
 rm -rf tests/app/artifacts
 mkdir -p tests/app/artifacts
 PORT="${IDN_DRIVER_PORT:-4444}"

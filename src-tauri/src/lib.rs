@@ -32,6 +32,7 @@ pub fn run() {
         .manage(Session::new())
         .manage(preview::Preview::default())
         .manage(commands::video::VideoTake::default())
+        .manage(commands::scan::QrScan::default())
         .setup(move |app| {
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
@@ -65,6 +66,8 @@ pub fn run() {
             commands::video::video_bytes,
             commands::video::upload_video,
             commands::services::open_service,
+            commands::scan::scan_world_qr,
+            commands::scan::stop_qr_scan,
         ])
         .build(tauri::generate_context!())
         .expect("the Tauri context of this build is invalid")

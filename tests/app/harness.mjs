@@ -27,7 +27,7 @@ export class App {
     this.axeFindings = [];
   }
 
-  static async launch(scenario, { application, port }) {
+  static async launch(scenario, { application, port, args = [] }) {
     const dataDir = mkdtempSync(join(tmpdir(), `idn-app-${scenario}-`));
     const browser = await remote({
       hostname: "127.0.0.1",
@@ -36,7 +36,7 @@ export class App {
       connectionRetryTimeout: 60_000,
       // A fresh data directory per scenario: its own embedded world and device profile.
       capabilities: {
-        "tauri:options": { application, args: ["--data-dir", dataDir] },
+        "tauri:options": { application, args: ["--data-dir", dataDir, ...args] },
       },
     });
     const app = new App(browser, scenario);

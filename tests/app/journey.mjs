@@ -3,8 +3,14 @@
 // FranceConnect+ and the clock are played over the embedded world's HTTP API, as a trainer would.
 //
 // Usage: node tests/app/journey.mjs <app binary> <tauri-driver port> [scenario…]
-// Scenarios: face-a-face (default: all).
+// Scenarios: face-a-face (default: all). « lancement » is the launch benchmark (launch.mjs), run
+// first, and always with the release build (IDN_APP_RELEASE=1).
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { App, check, writeReport } from "./harness.mjs";
+import { measureLaunches } from "./launch.mjs";
 
 const [application, portText, ...wanted] = process.argv.slice(2);
 const port = Number(portText);
@@ -359,13 +365,89 @@ scenarios["en-ligne"] = async (app) => {
   report.playback = playback;
 };
 
-const chosen = wanted.length > 0 ? wanted : Object.keys(scenarios);
+/** A class's world server (`idn world serve`, built beside the app), on a free port. */
+async function startClassWorld() {
+  const idn = join(dirname(application), "idn");
+  const dataDir = mkdtempSync(join(tmpdir(), "idn-classe-"));
+  const server = spawn(idn, ["world", "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--seed", "5"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let said = "";
+    const timer = setTimeout(() => reject(new Error(`ÉCHEC : le monde de la classe ne démarre pas : ${said}`)), 20_000);
+    server.stderr.on("data", (chunk) => {
+      said += chunk;
+      const match = /à l'écoute sur (http:\/\/[\d.:]+)/.exec(said);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    server.on("exit", (code) => reject(new Error(`ÉCHEC : idn world serve s'est arrêté (${code}) : ${said}`)));
+  });
+  return { url, stop: () => server.kill("SIGINT") };
+}
+
+// Scenarios that need something before the app starts: its extra launch options and the cleanup.
+const setups = {
+  async "rejoindre-qr"(context) {
+    context.classWorld = await startClassWorld();
+    // The training camera films the QR code the class world's welcome page shows: its address.
+    return { args: ["--synthetic-qr", context.classWorld.url], cleanup: () => context.classWorld.stop() };
+  },
+};
+
+scenarios["rejoindre-qr"] = async (app, context) => {
+  const classUrl = context.classWorld.url;
+  const welcome = await (await fetch(`${classUrl}/`)).text();
+  check(welcome.includes("Rejoindre la classe") && welcome.includes("/qr/rejoindre.png"), "the class world's welcome page shows its QR code");
+  await app.waitForHeading("Bienvenue dans L'Identité Numérique");
+  await app.clickTestId("open-settings");
+  await app.waitForHeading("Réglages");
+  check((await app.browser.$('[data-testid="world-origin"]').getText()).startsWith("Intégré"), "the embedded world is in use before scanning");
+  // This machine has no camera: the device's camera is explained, the embedded world stays.
+  await app.choose("Caméra", "Caméra de cet appareil");
+  await app.click("Scanner le QR code");
+  await app.waitForText("Aucune caméra n'a été trouvée");
+  await app.screen("scanner-sans-camera");
+  await app.choose("Caméra", "Caméra d'entraînement (QR code simulé)");
+  await app.click("Scanner le QR code");
+  await app.waitFor(async () => (await app.browser.$('[data-testid="world-origin"]').getText()).startsWith("Serveur de la formation"), "the class world in use after scanning", 30);
+  check(new RegExp(`Adresse\\s:\\s${classUrl.replace(/\./g, "\\.")}`).test(await app.bodyText()), "the class world's address is shown as the one in use");
+  check((await app.bodyText()).includes("SIMULATION"), "the settings screen says SIMULATION");
+  await app.screen("rejoint-par-qr-code");
+  // The app now talks to the class world: creating the account lands there.
+  await app.clickTestId("close-settings");
+  await app.waitForHeading("Bienvenue dans L'Identité Numérique");
+  await app.click("Créer mon Identité Numérique");
+  await app.waitForHeading("Votre adresse e-mail");
+  await app.type("Adresse e-mail", "sacha.exemple@exemple.fr");
+  await app.click("Continuer");
+  await app.waitForHeading("Code reçu par e-mail");
+  const learners = await (await fetch(`${classUrl}/api/learners`)).json();
+  check(learners.some((learner) => learner.email === "sacha.exemple@exemple.fr"), "the account was created in the class world");
+};
+
+const chosen = (wanted.length > 0 ? wanted : Object.keys(scenarios)).filter((name) => name !== "lancement");
 let failed = false;
+if (wanted.includes("lancement") || process.env.IDN_APP_RELEASE === "1") {
+  try {
+    report.launch = await measureLaunches({ application, port, rounds: Number(process.env.IDN_LAUNCH_ROUNDS ?? 5) });
+    const { medianAppMs, medianBaselineMs, ratio } = report.launch;
+    console.log(`ok   lancement (médianes : application ${medianAppMs} ms, référence ${medianBaselineMs} ms, ×${ratio})`);
+  } catch (error) {
+    failed = true;
+    report.launch = { ok: false, error: String(error.message ?? error) };
+    console.error(`FAIL lancement: ${error.stack ?? error}`);
+  }
+}
 for (const name of chosen) {
   const started = Date.now();
-  const app = await App.launch(name, { application, port });
+  const context = {};
+  const setup = setups[name] ? await setups[name](context) : { args: [], cleanup: () => {} };
+  const app = await App.launch(name, { application, port, args: setup.args });
   try {
-    await scenarios[name](app);
+    await scenarios[name](app, context);
     report.scenarios[name] = { ok: true, seconds: (Date.now() - started) / 1000, screenshots: app.shots };
     console.log(`ok   ${name} (${app.shots} écrans, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   } catch (error) {
@@ -375,6 +457,7 @@ for (const name of chosen) {
     await app.shot("echec").catch(() => {});
   } finally {
     await app.close().catch(() => {});
+    setup.cleanup();
   }
 }
 writeReport("report.json", report);

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod approval;
 pub mod capture;
+pub mod scan;
 pub mod services;
 pub mod video;
 pub mod world;

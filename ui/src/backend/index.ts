@@ -44,6 +44,9 @@ export interface Backend {
   videoBytes(): Promise<ArrayBuffer>;
   uploadVideo(): Promise<VideoUploaded>;
   openService(site: ServiceSite): Promise<string>;
+  /** Films until a QR code holds a world's address, then joins it (the frames as the preview's). */
+  scanWorldQr(source: "synthetic" | "camera", frames: (frame: ArrayBuffer) => void): Promise<SessionView>;
+  stopQrScan(): Promise<void>;
 }
 
 /** What the preview films: the sandbox's specimen camera (optionally with a classic mistake) or
@@ -135,6 +138,14 @@ class TauriBackend implements Backend {
     channel.onmessage = frames;
     return call<void>("start_preview", { ...request, frames: channel });
   }
+
+  scanWorldQr(source: "synthetic" | "camera", frames: (frame: ArrayBuffer) => void): Promise<SessionView> {
+    const channel = new Channel<ArrayBuffer>();
+    channel.onmessage = frames;
+    return call<SessionView>("scan_world_qr", { source, frames: channel });
+  }
+
+  stopQrScan = () => call<void>("stop_qr_scan");
 }
 
 /** Outside the app: say so instead of pretending. */
@@ -167,6 +178,8 @@ class UnreachableBackend implements Backend {
   videoBytes = () => this.fail<ArrayBuffer>();
   uploadVideo = () => this.fail<VideoUploaded>();
   openService = () => this.fail<string>();
+  scanWorldQr = () => this.fail<SessionView>();
+  stopQrScan = () => this.fail<void>();
 }
 
 export function chooseBackend(): Backend {
