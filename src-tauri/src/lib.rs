@@ -6,6 +6,7 @@
 mod bindings;
 mod commands;
 mod preview;
+mod scenario_start;
 mod session;
 mod world_link;
 
@@ -25,6 +26,11 @@ pub fn run() {
             }
         };
 
+    let start = scenario_start::ScenarioStart::from_args_and_env(
+        std::env::args().skip(1),
+        std::env::var("IDN_SCENARIO").ok(),
+    );
+
     tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
         .manage(world_link::DataRoot::from_args(std::env::args().skip(1)))
@@ -39,6 +45,8 @@ pub fn run() {
                 world_link::connect(handle.clone(), source).await;
                 session::follow_learner(&handle);
                 session::push_snapshot(&handle).await;
+                // After the first screens: a trainer's `--scenario` never slows the launch.
+                scenario_start::spawn(&handle, start);
             });
             Ok(())
         })

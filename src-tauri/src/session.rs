@@ -207,3 +207,18 @@ pub async fn push_snapshot(app: &AppHandle) {
         Err(error) => tracing::warn!(code = %error.code, "snapshot for the session event failed"),
     }
 }
+
+/// Closes the device of the world in use, so that its next use reopens it from disk, and gives
+/// its profile folder and vault: a scenario at start (`scenario_start`) enrols this device
+/// through a `Device` of the scenario engine's own.
+pub async fn release_device(app: &AppHandle) -> Result<(Arc<Linked>, PathBuf, Arc<dyn Vault>), CommandError> {
+    let linked = app.state::<WorldLink>().linked()?;
+    let session = app.state::<Session>();
+    *session.device.lock().await = None;
+    let vault = session
+        .vault
+        .clone()
+        .map_err(|error| CommandError::from(DeviceError::VaultUnavailable(error)))?;
+    let folder = device_dir(app)?.join(linked.device_folder());
+    Ok((linked, folder, vault))
+}

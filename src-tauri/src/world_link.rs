@@ -250,6 +250,10 @@ async fn start_embedded(app: &AppHandle) -> Result<Linked, LinkError> {
         LinkError::StartFailed
     })?;
     let base_url = world.base_url();
+    // The console of the embedded world applies scenarios through its own address.
+    world
+        .world()
+        .install_scenario_runner(Arc::new(idn_scenario::WorldScenarios::new(base_url.clone())));
     tracing::info!(%base_url, dir = %data_dir.display(), "embedded simulated world started");
     *lock(&app.state::<WorldLink>().embedded) = Some(world);
     Ok(Linked::new(base_url, Origin::Embedded))

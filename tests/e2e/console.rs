@@ -543,3 +543,179 @@ async fn advancing_one_learners_clock_completes_their_review_and_not_the_others(
         "the page shows how far ahead"
     );
 }
+
+/// Follows an application's page until it sends on to the learner's page; returns that address.
+async fn landed(console: &Console, follow: &str) -> String {
+    for _ in 0..600 {
+        let response = console
+            .http
+            .get(format!("{}{follow}", console.base))
+            .header("cookie", &console.cookie)
+            .send()
+            .await
+            .unwrap();
+        match response.status().as_u16() {
+            303 => return response.headers()["location"].to_str().unwrap().to_owned(),
+            200 => {
+                let page = response.text().await.unwrap();
+                assert!(page.contains("en cours"), "a running application says so");
+                assert!(page.contains(r#"http-equiv="refresh""#), "and reloads itself");
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+            other => panic!("{follow} answered {other}: {}", response.text().await.unwrap()),
+        }
+    }
+    panic!("{follow} never landed");
+}
+
+#[tokio::test]
+async fn a_support_agent_applies_a_scenario_from_the_console_and_lands_on_the_learners_page() {
+    let world = spawn_world(85).await;
+    let base = world.running.base_url();
+    add_staff(
+        world.running.world(),
+        "support@classe.example",
+        Role::SupportAgent,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let support = Console::sign_in(&base, "support@classe.example").await;
+    let (status, page) = support.get("/console/scenarios").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Code SMS expiré") && page.contains(r#"value="code-sms-expire""#),
+        "the catalogue is listed"
+    );
+    assert!(
+        page.contains("Appliquer") && page.contains(r#"name="toml""#),
+        "with its buttons and the file form"
+    );
+    let class_before = world.client.clock().await.unwrap().now;
+
+    let response = support
+        .http
+        .post(format!("{base}/console/scenarios/appliquer"))
+        .header("cookie", &support.cookie)
+        .form(&[("csrf", support.csrf.as_str()), ("name", "code-sms-expire")])
+        .send()
+        .await
+        .unwrap();
+    let follow = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(follow.starts_with("/console/scenarios/suivi/"), "{follow}");
+    let learner_page = landed(&support, &follow).await;
+    assert!(learner_page.starts_with("/console/apprenants/"), "{learner_page}");
+    let id = learner_page["/console/apprenants/".len()..]
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (_, page) = support.get(&learner_page).await;
+    assert!(
+        page.contains("Scénario appliqué"),
+        "the learner's page says what was applied"
+    );
+    assert!(
+        page.contains("À dire à l'utilisateur"),
+        "with the explanation to give"
+    );
+    let situation: serde_json::Value = reqwest::get(format!("{base}/api/learners/{id}/situation"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        situation["blockers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|blocker| blocker["code"] == "code_expired:sms"),
+        "the learner is where the scenario promised: {situation}"
+    );
+    assert_eq!(
+        world.client.clock().await.unwrap().now,
+        class_before,
+        "the scenario moved its learner's time, not the class's"
+    );
+
+    // A file, as exported from a user's case.
+    let file = include_str!("../../scenarios/mineur.toml");
+    let (status, _) = support
+        .post("/console/scenarios/fichier", &[("toml", file)])
+        .await;
+    assert_eq!(status, 303);
+    let (_, scenarios) = support.get("/console/scenarios").await;
+    let follow = scenarios
+        .split("/console/scenarios/suivi/")
+        .nth(1)
+        .map(|rest| format!("/console/scenarios/suivi/{}", &rest[..32]))
+        .expect("the application is listed");
+    let learner_page = landed(&support, &follow).await;
+    let (_, page) = support.get(&learner_page).await;
+    assert!(
+        page.contains("identity_data"),
+        "the minor stays at the identity form"
+    );
+
+    // A broken file is refused in French, and nothing is created.
+    let learners = world.client.status().await.unwrap().learners;
+    let (status, _) = support
+        .post(
+            "/console/scenarios/fichier",
+            &[("toml", "version = 1\ntitle = \"incomplet\"")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, scenarios) = support.get("/console/scenarios").await;
+    assert!(scenarios.contains("échec"), "the failure is listed");
+    assert_eq!(world.client.status().await.unwrap().learners, learners);
+
+    // The staff audit (a trainer's page) names who applied what and the learner created.
+    add_staff(
+        world.running.world(),
+        "formatrice@classe.example",
+        Role::Trainer,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let trainer = Console::sign_in(&base, "formatrice@classe.example").await;
+    let (_, audit) = trainer.get("/console/personnel").await;
+    let applied = audit
+        .split("<tr>")
+        .find(|line| line.contains("scenario_applied") && line.contains("code-sms-expire"))
+        .expect("the application is audited");
+    assert!(applied.contains("support@classe.example") && applied.contains(&id));
+    assert!(audit.contains("scenario_failed"), "and so is the failure");
+}
+
+#[tokio::test]
+async fn without_an_engine_the_scenarios_page_says_so_and_applies_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = idn_world::RunningWorld::start_with(
+        idn_world::WorldOptions::new(dir.path()),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    add_staff(
+        running.world(),
+        "formatrice@classe.example",
+        Role::Trainer,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let trainer = Console::sign_in(&running.base_url(), "formatrice@classe.example").await;
+    let (status, page) = trainer.get("/console/scenarios").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("sans moteur de scénarios"), "the page says why");
+    assert!(!page.contains(">Appliquer<"), "and shows no dead button");
+    let (status, _) = trainer
+        .post("/console/scenarios/appliquer", &[("name", "mineur")])
+        .await;
+    assert_eq!(status, 503);
+    assert_eq!(running.world().status().await.unwrap().learners, 0);
+    running.stop().await;
+}

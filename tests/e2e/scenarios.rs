@@ -135,8 +135,23 @@ impl Landed {
             .collect()
     }
 
+    /// The learner's own time: scenarios move their learner's clock, not the class's.
     async fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.client.clock().await.unwrap().now
+        let clock: Value = reqwest::get(format!(
+            "{}/api/learners/{}/clock",
+            self.world.base_url(),
+            self.id
+        ))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        clock["now"]
+            .as_str()
+            .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+            .map(|at| at.to_utc())
+            .unwrap_or_else(|| panic!("the learner's clock: {clock}"))
     }
 
     async fn close(self) {

@@ -53,6 +53,10 @@ pub async fn spawn_world(seed: u64) -> TestWorld {
     let running = RunningWorld::start_with(options, "127.0.0.1:0".parse().unwrap())
         .await
         .expect("world starts");
+    // As `idn world serve` does: the console applies scenarios through the world's address.
+    running
+        .world()
+        .install_scenario_runner(Arc::new(idn_scenario::WorldScenarios::new(running.base_url())));
     let client = WorldClient::new(running.base_url());
     TestWorld { running, client, dir }
 }

@@ -3,8 +3,8 @@
 
 pub mod capture;
 pub mod demo;
-pub mod journal;
-pub mod persona;
 pub mod relying_party;
-pub mod scenario;
 pub mod staff;
+
+/// Scenarios, personas and journals live in `idn-scenario`; `idn` is a shell over them.
+pub use idn_scenario::{journal, persona, scenario};

@@ -381,11 +381,19 @@ fn main() -> ExitCode {
     match runtime.block_on(dispatch(cli)) {
         Ok(code) => code,
         Err(error) => {
-            let (code, exit) = match error.downcast_ref::<DeviceError>() {
+            // The world's or the phone's error, also when a scenario carries it.
+            let scenario = error.downcast_ref::<idn_scenario::ScenarioError>();
+            let device = error
+                .downcast_ref::<DeviceError>()
+                .or_else(|| scenario.and_then(|scenario| scenario.device()));
+            let capture = error
+                .downcast_ref::<idn_capture::CaptureError>()
+                .or_else(|| scenario.and_then(|scenario| scenario.capture()));
+            let (code, exit) = match device {
                 Some(DeviceError::World { code, status, .. }) if *status < 500 => (code.clone(), 1),
                 Some(DeviceError::Invalid { code, .. }) => (code.to_string(), 1),
                 Some(other) => (other.code().to_owned(), 3),
-                None => match error.downcast_ref::<idn_capture::CaptureError>() {
+                None => match capture {
                     Some(capture) => (capture.code().to_owned(), 1),
                     None => ("failure".to_owned(), 3),
                 },
@@ -464,6 +472,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let mut options = WorldOptions::new(&data_dir);
             options.seed = seed;
             let world = RunningWorld::start_with(options, listen).await?;
+            // The console applies scenarios through this world's own address.
+            world
+                .world()
+                .install_scenario_runner(Arc::new(idn_scenario::WorldScenarios::new(world.base_url())));
             eprintln!(
                 "Monde simulé IDN Sandbox (simulation) à l'écoute sur {} — données dans {}",
                 world.base_url(),
@@ -1066,6 +1078,7 @@ async fn run_scenario(command: ScenarioCommand, client: &WorldClient, json: bool
             let options = scenario::ApplyOptions {
                 devices_dir,
                 vault: open_vault(vault)?,
+                identity_phone: None,
             };
             let embedded = match &data_dir {
                 Some(dir) => Some(scenario::embedded_world(&dir.join("world"), scenario.seed).await?),
@@ -1082,7 +1095,7 @@ async fn run_scenario(command: ScenarioCommand, client: &WorldClient, json: bool
             let applied = match outcome {
                 Ok(applied) => applied,
                 Err(error) => {
-                    let message = demo::french(&error);
+                    let message = error.to_string();
                     if json {
                         println!(
                             "{}",
@@ -1137,7 +1150,7 @@ async fn run_replay(path: &std::path::Path, data_dir: Option<PathBuf>, json: boo
             .journal(&applied.learner_id)
             .await
             .map_err(anyhow::Error::from),
-        Err(error) => Err(error),
+        Err(error) => Err(error.into()),
     };
     world.stop().await;
     let replayed = journal::entry_lines(&replayed?);

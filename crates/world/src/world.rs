@@ -75,6 +75,8 @@ pub struct World {
     writer: Mutex<()>,
     /// Told after every committed change of a learner, so that screens and pages update live.
     changes: broadcast::Sender<LearnerChanged>,
+    /// The scenario engine the composition root installed for the console, if any.
+    pub(crate) scenario_desk: std::sync::OnceLock<Arc<crate::console::ScenarioDesk>>,
 }
 
 /// A learner's state, journal or inbox changed (sent after the transaction committed).
@@ -215,6 +217,7 @@ impl World {
             review_delay,
             writer: Mutex::new(()),
             changes: broadcast::channel(256).0,
+            scenario_desk: std::sync::OnceLock::new(),
         })
     }
 

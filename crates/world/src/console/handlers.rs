@@ -53,7 +53,7 @@ fn set_cookie(response: &mut Response, value: String) {
 }
 
 /// A refused or failed action, on a page of the console (never JSON, never a 5xx detail).
-fn failure(session: &StaffSession, error: WorldError) -> Response {
+pub(super) fn failure(session: &StaffSession, error: WorldError) -> Response {
     let status = match &error {
         WorldError::Journey(_) => StatusCode::UNPROCESSABLE_ENTITY,
         WorldError::NotFound { .. } => StatusCode::NOT_FOUND,
@@ -361,7 +361,7 @@ pub async fn learners(
     pages::layout(&session, "Apprenants", &body).into_response()
 }
 
-fn form_encode(text: &str) -> String {
+pub(super) fn form_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
@@ -536,14 +536,35 @@ fn media_html(learner_id: &str, media_id: &str, content_type: &str, caption: &st
     )
 }
 
-pub async fn learner(State(world): Shared, Extension(session): Session, Path(id): Path<String>) -> Response {
-    match learner_page(&world, &session, &id).await {
+#[derive(Deserialize)]
+pub struct LearnerQuery {
+    /// The scenario application that just put this learner here (its notice is shown).
+    #[serde(default)]
+    scenario: Option<String>,
+}
+
+pub async fn learner(
+    State(world): Shared,
+    Extension(session): Session,
+    Path(id): Path<String>,
+    Query(query): Query<LearnerQuery>,
+) -> Response {
+    let landed = query
+        .scenario
+        .map(|job| super::scenarios::landed_notice(&world, &id, &job))
+        .unwrap_or_default();
+    match learner_page(&world, &session, &id, &landed).await {
         Ok(page) => page,
         Err(error) => failure(&session, error),
     }
 }
 
-async fn learner_page(world: &World, session: &StaffSession, id: &str) -> Result<Response, WorldError> {
+async fn learner_page(
+    world: &World,
+    session: &StaffSession,
+    id: &str,
+    landed: &str,
+) -> Result<Response, WorldError> {
     let view = world.learner(id).await?;
     let situation = world.situation(id).await?;
     let journal = world.journal(id).await?;
@@ -716,7 +737,7 @@ async fn learner_page(world: &World, session: &StaffSession, id: &str) -> Result
     };
     let body = format!(
         r#"<div class="notice" data-live-notice data-learner="{id}" hidden>Cet apprenant a changé : <a href="/console/apprenants/{id}">recharger la page</a>.</div>
-<div class="card"><h1>{title}</h1><p class="hint mono">{id}</p>
+{landed}<div class="card"><h1>{title}</h1><p class="hint mono">{id}</p>
 <div class="columns"><div><h2>État</h2>{state}{review_form}{review_link}</div><div><h2>Blocages</h2>{pending_code}{blockers}<h2>Identité saisie</h2>{identity}</div></div></div>
 {clock}
 <div class="card"><h2>Fichiers envoyés</h2><div class="media">{media}</div></div>
@@ -1409,72 +1430,6 @@ pub async fn clock_speed(
         }
         Err(error) => failure(&session, error),
     }
-}
-
-// ----- scenarios -----
-
-/// The catalogue's files as shipped beside the sources (titles read from each file's header).
-fn catalogue() -> Vec<(String, String, String)> {
-    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios"));
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut found: Vec<(String, String, String)> = entries
-        .filter_map(Result::ok)
-        .filter_map(|entry| {
-            let path = entry.path();
-            let name = path.file_stem()?.to_str()?.to_owned();
-            if path.extension()? != "toml" || name == "personas" {
-                return None;
-            }
-            let text = std::fs::read_to_string(&path).ok()?;
-            let field = |key: &str| {
-                text.lines()
-                    .find_map(|line| line.strip_prefix(key))
-                    .map(|rest| {
-                        rest.trim()
-                            .trim_start_matches('=')
-                            .trim()
-                            .trim_matches('"')
-                            .to_owned()
-                    })
-                    .unwrap_or_default()
-            };
-            let title = field("title");
-            (!title.is_empty()).then(|| (name, title, field("situation")))
-        })
-        .collect();
-    found.sort();
-    found
-}
-
-pub async fn scenarios(Extension(session): Session, headers: HeaderMap) -> Response {
-    let base = crate::federation::base_url(&headers);
-    let rows: String = catalogue()
-        .iter()
-        .map(|(name, title, situation)| {
-            format!(
-                r#"<tr><td><strong>{title}</strong><br><span class="hint">{situation}</span></td><td class="mono">idn --world {base} scenario apply {name}</td></tr>"#,
-                title = esc(title),
-                situation = esc(situation),
-                base = esc(&base),
-                name = esc(name),
-            )
-        })
-        .collect();
-    let rows = if rows.is_empty() {
-        r#"<tr><td colspan="2" class="hint">Catalogue introuvable sur cette machine : <code>idn scenario list</code> l'affiche.</td></tr>"#.to_owned()
-    } else {
-        rows
-    };
-    let body = format!(
-        r#"<div class="card"><h1>Scénarios</h1>
-<p>Un scénario crée une personne fictive et l'amène dans une situation du parcours en une étape. Il joue le parcours comme une personne le ferait (cœur de l'appareil, API publique, horloge), ce que fait la commande <code>idn</code> ; la console ne l'exécute pas elle-même. Copiez la commande sur une machine qui joint ce monde : l'apprenant apparaît aussitôt dans la liste.</p>
-<p class="hint">Exporter la situation d'un apprenant : <code>idn --world {base} scenario export IDENTIFIANT --out cas.toml</code>.</p>
-<table id="catalogue"><thead><tr><th>Situation</th><th>Commande</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
-        base = esc(&base),
-    );
-    pages::layout(&session, "Scénarios", &body).into_response()
 }
 
 // ----- staff audit -----

@@ -1,6 +1,6 @@
 //! The trainers' and support agents' console, served by the world under `/console`: staff
 //! sign-in (separate from learners), the live list of learners, a learner's page, the review
-//! desk, the clerk desk, the clock and the scenario catalogue. Server-rendered French pages (the
+//! desk, the clerk desk, the clock and the scenarios (applied through an installed engine). Server-rendered French pages (the
 //! federation's approach: `format!` templates with escaping, one stylesheet), one small script
 //! for live updates, a strict CSP.
 //!
@@ -11,8 +11,13 @@
 mod auth;
 mod handlers;
 mod pages;
+mod scenarios;
 
 pub use auth::{add_staff, Role, StaffSession, MIN_PASSWORD_CHARS, SESSION_LIFETIME};
+pub use scenarios::{
+    Application, AppliedScenario, CatalogueEntry, ScenarioDesk, ScenarioFailure, ScenarioRunner,
+    ScenarioSource,
+};
 
 use crate::{World, WorldError};
 use axum::body::Body;
@@ -180,7 +185,25 @@ pub fn routes() -> Vec<ConsoleRoute> {
             Method::GET,
             "/console/scenarios",
             Staff(READERS),
-            get(h::scenarios),
+            get(scenarios::page),
+        ),
+        route(
+            Method::POST,
+            "/console/scenarios/appliquer",
+            Staff(READERS),
+            post(scenarios::apply_catalogue),
+        ),
+        route(
+            Method::POST,
+            "/console/scenarios/fichier",
+            Staff(READERS),
+            post(scenarios::apply_file),
+        ),
+        route(
+            Method::GET,
+            "/console/scenarios/suivi/{job}",
+            Staff(READERS),
+            get(scenarios::follow),
         ),
         route(
             Method::GET,

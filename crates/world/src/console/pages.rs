@@ -32,9 +32,13 @@ pub fn csrf(session: &StaffSession) -> String {
 }
 
 fn document(title: &str, nav: &str, body: &str) -> Html<String> {
+    document_with(title, nav, body, "")
+}
+
+fn document_with(title: &str, nav: &str, body: &str, head: &str) -> Html<String> {
     Html(format!(
         r#"<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">{head}
 <title>{title} — Console (simulation)</title><link rel="stylesheet" href="/console/static/style.css">
 <script src="/console/static/console.js" defer></script></head>
 <body><div class="simulation" role="note">{SIMULATION_BANNER}</div>
@@ -48,6 +52,20 @@ fn document(title: &str, nav: &str, body: &str) -> Html<String> {
 
 /// The page layout of a signed-in staff member, with the links their role may follow.
 pub fn layout(session: &StaffSession, title: &str, body: &str) -> Html<String> {
+    layout_with(session, title, body, "")
+}
+
+/// A page that reloads itself every `seconds` (a scenario being applied), without script.
+pub fn layout_refreshing(session: &StaffSession, title: &str, body: &str, seconds: u32) -> Html<String> {
+    layout_with(
+        session,
+        title,
+        body,
+        &format!(r#"<meta http-equiv="refresh" content="{seconds}">"#),
+    )
+}
+
+fn layout_with(session: &StaffSession, title: &str, body: &str, head: &str) -> Html<String> {
     let mut links = Vec::new();
     let role = session.role;
     let may = |roles: &[Role]| roles.contains(&role);
@@ -78,7 +96,7 @@ pub fn layout(session: &StaffSession, title: &str, body: &str) -> Html<String> {
         role = esc(role.label_fr()),
         csrf = csrf(session),
     );
-    document(title, &nav, body)
+    document_with(title, &nav, body, head)
 }
 
 /// A refusal page (not signed in, wrong role, CSRF): says why, links to the sign-in.

@@ -45,6 +45,7 @@ async fn fixture() -> Fixture {
 fn concrete(path: &str, learner: &str) -> String {
     path.replace("{id}", learner)
         .replace("{media_id}", "photo-inconnue")
+        .replace("{job}", "application-inconnue")
 }
 
 async fn send(app: &Router, method: &Method, path: &str, cookie: Option<&str>, body: &str) -> Response {

@@ -1,10 +1,10 @@
 //! Scenario files (`scenarios/*.toml`, format in `scenarios/README.md`): a persona, a seed, the
 //! step to reach and the faults met on the way, with the French explanation an agent gives the
 //! user. Applying one drives the world exactly as a person would — the device core, the public
-//! API, the manual clock for expiries — and never writes its database.
+//! API, the learner's own clock for expiries (a class's other learners keep theirs) — and never writes its database.
 
+use crate::error::{bail, invalid, Context, Result, ScenarioError};
 use crate::persona::{self, Persona};
-use anyhow::{anyhow, bail, Context, Result};
 use idn_capture::{
     photograph, Degradation, Degradations, DocumentPage, Framing, JpegQuality, SceneConfig, Speech,
     SyntheticConfig, SyntheticDocumentSource, SyntheticFaceScene, SyntheticVoice, VideoSettings,
@@ -12,9 +12,9 @@ use idn_capture::{
 use idn_device::{Device, DeviceError, MemoryVault, Vault, WorldClient};
 use idn_journey::rules;
 use idn_world::api::{
-    ApiError, BlockerView, ClerkValidation, DeliveryFate, DeliveryFault, DocumentKind, LearnerAction,
-    LearnerSituation, LearnerView, MediaKind, MessageChannel, PendingCodeView, PlannedLearner, ReviewPolicy,
-    Side, SubmittedPhoto, VerificationMode,
+    ApiError, BlockerView, ClerkValidation, ClockAdvance, DeliveryFate, DeliveryFault, DocumentKind,
+    LearnerAction, LearnerClockView, LearnerSituation, LearnerView, MediaKind, MessageChannel,
+    PendingCodeView, PlannedLearner, ReviewPolicy, Side, SubmittedPhoto, VerificationMode,
 };
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -25,6 +25,13 @@ pub const SCENARIO_VERSION: u32 = 1;
 
 /// The relying party the scenarios log in to.
 pub const RELYING_PARTY: &str = "Mon Compte Formation";
+
+/// Preview frames before a photo is taken by hand when auto-capture never fires (as `idn
+/// capture`: a degraded photo is never auto-captured).
+const PHOTO_PREVIEW_FRAMES: u32 = 50;
+
+/// Length of a recording: the lead-in and three digits with pauses (as `idn capture video`).
+const VIDEO_SECONDS: f64 = 6.0;
 
 /// One scenario file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -142,7 +149,7 @@ pub enum Fault {
         #[serde(default = "once")]
         times: u8,
     },
-    /// The code's validity passes (the manual clock moves forward by it).
+    /// The code's validity passes (the learner's clock moves forward by it).
     CodeExpired { code: CodeName },
     /// The identity form is typed with this field wrong, then confirmed.
     IdentityTypo { field: TypoField, typed: String },
@@ -255,7 +262,7 @@ impl Scenario {
     pub fn parse(text: &str, fallback_name: &str) -> Result<Self> {
         let mut scenario: Scenario = toml::from_str(text).context("scénario illisible")?;
         if scenario.version != SCENARIO_VERSION {
-            bail!(
+            invalid!(
                 "scénario en version {} : cette version d'idn lit la version {SCENARIO_VERSION}",
                 scenario.version
             );
@@ -270,7 +277,7 @@ impl Scenario {
     /// What can be checked before the world is touched.
     pub fn check(&self) -> Result<()> {
         if !STEPS.contains(&self.reach.as_str()) {
-            bail!(
+            invalid!(
                 "{} : étape « {} » inconnue (attendues : {})",
                 self.name,
                 self.reach,
@@ -284,22 +291,22 @@ impl Scenario {
                 Fault::MessageInSpam { message, .. } | Fault::MessageWithheld { message, .. }
                     if !idn_journey::Notice::CODES.contains(&message.as_str()) =>
                 {
-                    bail!("{} : message « {message} » inconnu", self.name)
+                    invalid!("{} : message « {message} » inconnu", self.name)
                 }
                 Fault::WrongCode {
                     code: CodeName::FaceToFace,
                     ..
-                } => bail!(
+                } => invalid!(
                     "{} : le code de face à face est tapé par le guichetier ; un code faux ne trouve personne",
                     self.name
                 ),
                 Fault::IdentificationRefused { reason }
                     if idn_journey::verification::RefusalReason::from_code(reason).is_none() =>
                 {
-                    bail!("{} : motif de refus « {reason} » inconnu", self.name)
+                    invalid!("{} : motif de refus « {reason} » inconnu", self.name)
                 }
                 Fault::WrongCode { times, .. } | Fault::WrongSecretCode { times } if *times == 0 => {
-                    bail!("{} : `times` vaut au moins 1", self.name)
+                    invalid!("{} : `times` vaut au moins 1", self.name)
                 }
                 _ => {}
             }
@@ -373,6 +380,14 @@ pub fn catalogue() -> Vec<Scenario> {
         .collect()
 }
 
+/// A catalogue scenario by name (never a path: the console applies only these and uploads).
+pub fn from_catalogue(name: &str) -> Result<Scenario> {
+    match CATALOGUE.iter().find(|(known, _)| *known == name) {
+        Some((name, text)) => Scenario::parse(text, name),
+        None => invalid!("scénario « {name} » absent du catalogue"),
+    }
+}
+
 /// A catalogue name or the path of a scenario file.
 pub fn load(name_or_path: &str) -> Result<Scenario> {
     if let Some((name, text)) = CATALOGUE.iter().find(|(name, _)| *name == name_or_path) {
@@ -387,7 +402,7 @@ pub fn load(name_or_path: &str) -> Result<Scenario> {
             .unwrap_or("scenario");
         return Scenario::parse(&text, stem).with_context(|| path.display().to_string());
     }
-    bail!(
+    invalid!(
         "scénario « {name_or_path} » introuvable : ni un fichier, ni un nom du catalogue (idn scenario list)"
     )
 }
@@ -509,6 +524,10 @@ pub struct ApplyOptions {
     /// Phones are kept here (`telephone-1`, `telephone-2`).
     pub devices_dir: PathBuf,
     pub vault: Arc<dyn Vault>,
+    /// The profile folder of a phone that must end up holding the identity (the app's own
+    /// device, at start): the last phone of the scenario is this one, and it remembers the
+    /// account even when the scenario stops before activation, so the app opens on the learner.
+    pub identity_phone: Option<PathBuf>,
 }
 
 impl ApplyOptions {
@@ -517,6 +536,7 @@ impl ApplyOptions {
         Self {
             devices_dir,
             vault: Arc::new(MemoryVault::default()),
+            identity_phone: None,
         }
     }
 }
@@ -579,6 +599,30 @@ impl TrainerApi {
                 .json(planned),
         )
         .await
+    }
+
+    /// The learner's own time (the class clock plus their advance).
+    async fn learner_now(&self, id: &str) -> Result<chrono::DateTime<chrono::Utc>, DeviceError> {
+        let clock: LearnerClockView = self
+            .answer(
+                self.http
+                    .get(format!("{}/api/learners/{id}/clock", self.base_url)),
+            )
+            .await?;
+        Ok(clock.now)
+    }
+
+    /// Moves this learner's time only: on a class's world the others keep the class clock.
+    async fn advance_learner_clock(&self, id: &str, delta: chrono::TimeDelta) -> Result<(), DeviceError> {
+        self.answer::<LearnerClockView>(
+            self.http
+                .post(format!("{}/api/learners/{id}/clock/advance", self.base_url))
+                .json(&ClockAdvance {
+                    seconds: delta.num_seconds(),
+                }),
+        )
+        .await
+        .map(|_| ())
     }
 
     async fn situation(&self, id: &str) -> Result<LearnerSituation, DeviceError> {
@@ -673,6 +717,11 @@ pub async fn apply(client: &WorldClient, scenario: &Scenario, options: &ApplyOpt
         }),
     };
     let view = run.walk().await?;
+    if run.options.identity_phone.is_some() {
+        let id = run.id.clone();
+        let holder = run.holder();
+        run.phone(holder)?.remember_account(&id)?;
+    }
     let situation = run.trainer.situation(&run.id).await?;
     Ok(Applied {
         pending_code: situation.pending_code,
@@ -797,8 +846,11 @@ impl Run<'_> {
             .find_map(|message| message.code.clone()))
     }
 
+    /// Time passes for this learner only (the class clock is left alone).
     async fn advance(&self, delta: chrono::TimeDelta) -> Result<()> {
-        self.client.advance_clock(delta.num_seconds()).await?;
+        if delta > chrono::TimeDelta::zero() {
+            self.trainer.advance_learner_clock(&self.id, delta).await?;
+        }
         Ok(())
     }
 
@@ -826,13 +878,28 @@ impl Run<'_> {
         self.persona.identity.document_type.unwrap_or(DocumentKind::Cni)
     }
 
+    /// The index of the phone that holds the identity at the end: the second one when the
+    /// identity moves to a new phone, the first otherwise.
+    fn holder(&self) -> usize {
+        let moves = self
+            .scenario
+            .faults
+            .iter()
+            .any(|fault| matches!(fault, Fault::ApprovalFromOtherDevice));
+        usize::from(moves)
+    }
+
     /// The phone holding the identity, opened on first use.
     fn phone(&mut self, index: usize) -> Result<&mut Device> {
         while self.devices.len() <= index {
-            let dir = self
-                .options
-                .devices_dir
-                .join(format!("telephone-{}", self.devices.len() + 1));
+            let opening = self.devices.len();
+            let dir = match &self.options.identity_phone {
+                Some(own) if opening == self.holder() => own.clone(),
+                _ => self
+                    .options
+                    .devices_dir
+                    .join(format!("telephone-{}", opening + 1)),
+            };
             self.devices.push(Device::open(
                 &dir,
                 self.client.clone(),
@@ -919,7 +986,7 @@ impl Run<'_> {
 
     /// Time passes until the automatic review decides.
     async fn wait_for_review(&self, view: &LearnerView) -> Result<()> {
-        let now = self.client.clock().await?.now;
+        let now = self.trainer.learner_now(&self.id).await?;
         let due = view
             .next_deadline
             .context("l'examen n'a pas d'échéance (examen au guichet)")?;
@@ -1100,7 +1167,7 @@ impl Run<'_> {
                 let mobile = self.persona.mobile.clone();
                 let request = self.open_login_request(&mobile).await?;
                 let deadline = self.client.login_request(&request).await?.deadline;
-                let now = self.client.clock().await?.now;
+                let now = self.trainer.learner_now(&self.id).await?;
                 self.advance(deadline - now + chrono::TimeDelta::seconds(1))
                     .await?;
             }
@@ -1212,8 +1279,9 @@ pub async fn embedded_world(data_dir: &Path, seed: u64) -> Result<idn_world::Run
 pub async fn export(client: &WorldClient, learner_id: &str) -> Result<Scenario> {
     let view = client.learner(learner_id).await?;
     let journal = client.journal(learner_id).await?;
-    let now = client.clock().await?.now;
-    let situation = situation(client, learner_id).await?;
+    let trainer = TrainerApi::new(client.base_url());
+    let now = trainer.learner_now(learner_id).await?;
+    let situation = trainer.situation(learner_id).await?;
     let form = situation
         .identity
         .clone()
@@ -1466,7 +1534,7 @@ fn photo(
     seed: u64,
 ) -> Result<Vec<u8>> {
     let preview_frames = if degradations.is_empty() {
-        crate::capture::MAX_PREVIEW_FRAMES
+        PHOTO_PREVIEW_FRAMES
     } else {
         PATIENCE_WITH_A_BAD_PICTURE
     };
@@ -1487,7 +1555,9 @@ fn video(
     framing: Framing,
     seed: u64,
 ) -> Result<Vec<u8>> {
-    let digits: idn_capture::SpokenDigits = digits.parse().map_err(|error| anyhow!("{error}"))?;
+    let digits: idn_capture::SpokenDigits = digits
+        .parse()
+        .map_err(|error| ScenarioError::Invalid(format!("{error}")))?;
     let mut voice = SyntheticVoice::new(digits, speech, seed);
     let config = SceneConfig {
         seed,
@@ -1499,7 +1569,7 @@ fn video(
     let recording = idn_capture::record_video(
         &mut scene,
         &mut voice,
-        std::time::Duration::from_secs_f64(crate::capture::VIDEO_SECONDS),
+        std::time::Duration::from_secs_f64(VIDEO_SECONDS),
         VideoSettings::default(),
     )?;
     Ok(recording.clip.mp4)

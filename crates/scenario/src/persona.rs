@@ -1,7 +1,7 @@
 //! The persona catalogue (`scenarios/personas.toml`, embedded): fictitious French identities
 //! that exercise what real services stumble on. Scenario files name one, or carry their own.
 
-use anyhow::{bail, Context, Result};
+use crate::error::{invalid, Context, Result};
 use chrono::NaiveDate;
 use idn_capture::{SpecimenIdentity, SpecimenSex};
 use idn_world::api::{Civility, IdentityForm, SexField};
@@ -160,13 +160,13 @@ impl Persona {
         let code = self.secret_code.as_bytes();
         let distinct = code.iter().enumerate().all(|(i, c)| !code[..i].contains(c));
         if code.len() != 4 || !code.iter().all(u8::is_ascii_digit) || !distinct {
-            bail!(
+            invalid!(
                 "persona {} : le code secret doit comporter 4 chiffres tous différents",
                 self.name
             );
         }
         if self.identity.document_type.is_none() || self.identity.sex.is_none() {
-            bail!("persona {} : type de pièce et sexe sont obligatoires", self.name);
+            invalid!("persona {} : type de pièce et sexe sont obligatoires", self.name);
         }
         Ok(())
     }
@@ -176,7 +176,7 @@ impl Persona {
 pub fn parse_catalogue(text: &str) -> Result<Vec<Persona>> {
     let file: CatalogueFile = toml::from_str(text).context("catalogue de personas illisible")?;
     if file.version != PERSONAS_VERSION {
-        bail!(
+        invalid!(
             "catalogue de personas en version {} : cette version d'idn lit la version {PERSONAS_VERSION}",
             file.version
         );
@@ -187,7 +187,7 @@ pub fn parse_catalogue(text: &str) -> Result<Vec<Persona>> {
             .iter()
             .any(|other| other.name == persona.name)
         {
-            bail!("persona {} : nom en double dans le catalogue", persona.name);
+            invalid!("persona {} : nom en double dans le catalogue", persona.name);
         }
     }
     Ok(file.persona)

@@ -3,8 +3,8 @@
 //! runs of the same scenario and seed give the same file byte for byte), carrying the scenario
 //! that re-creates the learner, and the comparison of a recorded journal with its replay.
 
+use crate::error::{invalid, Result};
 use crate::scenario::Scenario;
-use anyhow::{bail, Result};
 use idn_world::api::JournalEntry;
 use serde::Serialize;
 
@@ -96,7 +96,7 @@ pub struct RecordedJournal {
 pub fn parse(text: &str) -> Result<RecordedJournal> {
     let mut lines = text.lines();
     if lines.next().map(str::trim_end) != Some(JOURNAL_HEADER) {
-        bail!("ce fichier n'est pas un journal exporté par `idn journal export` (en-tête « {JOURNAL_HEADER} » attendu)");
+        invalid!("ce fichier n'est pas un journal exporté par `idn journal export` (en-tête « {JOURNAL_HEADER} » attendu)");
     }
     let mut scenario = String::new();
     let mut entries = Vec::new();
@@ -109,7 +109,7 @@ pub fn parse(text: &str) -> Result<RecordedJournal> {
         }
     }
     if scenario.trim().is_empty() {
-        bail!("ce journal ne contient pas de scénario (lignes « #| ») : il ne peut pas être rejoué");
+        invalid!("ce journal ne contient pas de scénario (lignes « #| ») : il ne peut pas être rejoué");
     }
     Ok(RecordedJournal {
         scenario: Scenario::parse(&scenario, "journal")?,

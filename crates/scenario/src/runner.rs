@@ -1,0 +1,81 @@
+//! The console's scenario engine: the catalogue and its application to one world, reached over
+//! HTTP at its own address (the composition root installs it once the world serves).
+
+use crate::scenario::{self, ApplyOptions, Scenario, Verification};
+use crate::ScenarioError;
+use idn_device::WorldClient;
+use idn_world::console::{
+    Application, AppliedScenario, CatalogueEntry, ScenarioFailure, ScenarioRunner, ScenarioSource,
+};
+
+/// Name given to a scenario file that does not name itself.
+const UPLOADED: &str = "fichier-importe";
+
+/// Applies scenarios to the world at `world_url`, each with throw-away phones (profiles in a
+/// temporary directory, keys in memory): the console wants the learner's situation, not a phone.
+pub struct WorldScenarios {
+    world_url: String,
+}
+
+impl WorldScenarios {
+    pub fn new(world_url: impl Into<String>) -> Self {
+        Self {
+            world_url: world_url.into(),
+        }
+    }
+}
+
+/// An online path past the visual identification: photos and a video are made (about a minute).
+fn slow(scenario: &Scenario) -> bool {
+    let reach = scenario::STEPS
+        .iter()
+        .position(|step| *step == scenario.reach)
+        .unwrap_or(0);
+    let review = scenario::STEPS
+        .iter()
+        .position(|step| *step == "review")
+        .unwrap_or(usize::MAX);
+    scenario.verification == Verification::Online && reach >= review
+}
+
+impl ScenarioRunner for WorldScenarios {
+    fn catalogue(&self) -> Vec<CatalogueEntry> {
+        scenario::catalogue()
+            .into_iter()
+            .map(|scenario| CatalogueEntry {
+                slow: slow(&scenario),
+                reach_label: scenario::step_label(&scenario.reach).to_owned(),
+                name: scenario.name,
+                title: scenario.title,
+                situation: scenario.situation,
+                explanation: scenario.explanation,
+            })
+            .collect()
+    }
+
+    fn apply(&self, source: ScenarioSource) -> Application {
+        let client = WorldClient::new(self.world_url.clone());
+        Box::pin(async move {
+            let failure = |error: ScenarioError| ScenarioFailure {
+                message_fr: error.to_string(),
+            };
+            let scenario = match source {
+                ScenarioSource::Catalogue(name) => scenario::from_catalogue(&name),
+                ScenarioSource::File(text) => Scenario::parse(&text, UPLOADED),
+            }
+            .map_err(failure)?;
+            let phones = tempfile::tempdir().map_err(|error| failure(error.into()))?;
+            let options = ApplyOptions::in_memory(phones.path().join("telephones"));
+            let applied = scenario::apply(&client, &scenario, &options)
+                .await
+                .map_err(failure)?;
+            Ok(AppliedScenario {
+                learner_id: applied.learner_id,
+                scenario: applied.scenario,
+                title: applied.title,
+                step_label: applied.step_label,
+                explanation: applied.explanation,
+            })
+        })
+    }
+}
