@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Console suite: the trainers' and support agents' console in headless Chromium (Playwright):
 # staff sign-in, live learners list, review desk with a refusal reaching the learner, clerk desk,
-# clock. Screenshots: tests/browser/artefacts-console/ (ignored by git).
+# clock, scenarios applied from the console (catalogue and a chosen file), one learner's clock.
+# Screenshots: tests/browser/artefacts-console/ (ignored by git).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"

@@ -7,7 +7,8 @@
 // without reloading), a learner's page, the review desk in "revue manuelle" (video and digits
 // shown, refusal with a real reason reaching the learner's state and inbox), the clerk desk
 // (a different document refused, then validated), the clock advanced and its speed set, a role
-// refused where it has no business, sign-out. Screenshots: tests/browser/artefacts-console/.
+// refused where it has no business, sign-out; a scenario applied from the catalogue and from a
+// chosen file, landing on the learner's page; one learner's clock moved, the class's untouched. Screenshots: tests/browser/artefacts-console/.
 //
 // Needs: the `idn` binary (IDN_BIN, default target/debug/idn) and /usr/bin/chromium.
 
@@ -279,10 +280,6 @@ await scenario('horloge : avancer et régler la vitesse', async (page) => {
   assert.equal(cli(['clock', 'show']).mode, 'manual');
   await screenshot(page, 'horloge-avancee');
 
-  await page.goto(`${base}/console/scenarios`);
-  await expectText(page, 'scenario apply identification-refusee-reflet');
-  await screenshot(page, 'scenarios');
-
   await page.goto(`${base}/console/personnel`);
   await expectText(page, 'refuse:lunettes');
   await expectText(page, 'clerk_validate');
@@ -293,6 +290,47 @@ await scenario('horloge : avancer et régler la vitesse', async (page) => {
   const response = await page.goto(`${base}/console/apprenants`);
   assert.match(page.url(), /\/console\/connexion$/, 'signed out: back to the sign-in page');
   assert.equal(response.status(), 200);
+});
+
+// ----- scenarios applied from the console, and one learner's clock -----
+await scenario('scénarios : appliquer depuis la console, puis avancer le temps d\'un apprenant', async (page) => {
+  await signIn(page, staff.formateur);
+  await page.goto(`${base}/console/scenarios`);
+  await expectText(page, 'Code SMS expiré');
+  await screenshot(page, 'scenarios');
+  const classBefore = cli(['clock', 'show']).now;
+  await page.click('#scenario-code-email-expire button[type=submit]');
+  await page.waitForURL(/\/console\/apprenants\/[^/?]+\?scenario=/, { timeout: 30000 });
+  await expectText(page, 'Scénario appliqué');
+  await expectText(page, 'Code e-mail expiré');
+  await expectText(page, 'code_expired:email');
+  await screenshot(page, 'scenario-applique');
+  assert.equal(cli(['clock', 'show']).now, classBefore, 'the class clock did not move');
+
+  // A file chosen on the computer (as exported from a user's case) fills the form.
+  await page.goto(`${base}/console/scenarios`);
+  await page.setInputFiles('#fichier-choisi', join(root, 'scenarios', 'mineur.toml'));
+  await page.waitForFunction(() => document.getElementById('fichier').value.includes('lucas-morel'));
+  await screenshot(page, 'scenario-fichier-choisi');
+  await page.click('#appliquer-fichier');
+  await page.waitForURL(/\/console\/apprenants\/[^/?]+\?scenario=/, { timeout: 30000 });
+  await expectText(page, 'Scénario appliqué');
+  const learner = page.url().match(/apprenants\/([^/?]+)/)[1];
+
+  // This learner's time only.
+  await expectText(page, 'Horloge de l\'apprenant');
+  await page.fill('#apprenant-quantite', '2');
+  await page.selectOption('#apprenant-unite', 'jours');
+  await page.click('#avancer-apprenant');
+  await expectText(page, '2 j 0 h d\'avance sur la classe');
+  await screenshot(page, 'horloge-apprenant');
+  assert.equal(cli(['clock', 'show']).now, classBefore, 'still the class clock untouched');
+  const journal = cli(['journal', learner]);
+  assert.ok(journal.some((entry) => entry.action === 'advance_learner_clock'), 'the advance is journaled');
+
+  await page.goto(`${base}/console/personnel`);
+  await expectText(page, 'scenario_applied');
+  await expectText(page, 'learner_clock_advance');
 });
 
 await browser.close();

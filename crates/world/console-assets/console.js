@@ -30,3 +30,17 @@
     });
   });
 })();
+
+// « Appliquer un fichier de scénario »: a chosen file fills the text area that the form sends
+// (the form works without script too: the file's text can be pasted).
+(function () {
+  'use strict';
+  document.querySelectorAll('input[type=file][data-fills]').forEach(function (input) {
+    input.addEventListener('change', function () {
+      var file = input.files && input.files[0];
+      var target = document.getElementById(input.getAttribute('data-fills'));
+      if (!file || !target) return;
+      file.text().then(function (text) { target.value = text; });
+    });
+  });
+})();
