@@ -27,6 +27,7 @@ use utoipa::OpenApi;
         idn_world::api::LoginRequestView,
         idn_world::api::ClockView,
         idn_world::api::IdentityForm,
+        idn_world::api::AccountLoginChallenge,
     ))
 )]
 pub struct AppWire;

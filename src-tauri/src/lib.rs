@@ -76,6 +76,9 @@ pub fn run() {
             commands::services::open_service,
             commands::scan::scan_world_qr,
             commands::scan::stop_qr_scan,
+            commands::account_login::start_account_login,
+            commands::account_login::confirm_account_login,
+            commands::account_login::account_login_messages,
         ])
         .build(tauri::generate_context!())
         .expect("the Tauri context of this build is invalid")

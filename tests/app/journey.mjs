@@ -428,6 +428,66 @@ scenarios["rejoindre-qr"] = async (app, context) => {
   check(learners.some((learner) => learner.email === "sacha.exemple@exemple.fr"), "the account was created in the class world");
 };
 
+// An account made elsewhere (on the website, say) up to its profile, then a fresh app logs in
+// with it: wrong password, then the code from the Messages panel (wrong, then right), and the
+// app continues at the identity form where the account stands.
+scenarios["compte-existant"] = async (app) => {
+  await app.discoverWorld();
+  const email = "noa.exemple@exemple.fr";
+  const { id } = await app.api("POST", "/api/learners", { email });
+  await app.api("POST", `/api/learners/${id}/actions`, { action: "confirm_email", code: await app.latestCode(id) });
+  await app.api("POST", `/api/learners/${id}/actions`, { action: "choose_password", password: person.password });
+  await app.api("POST", `/api/learners/${id}/actions`, { action: "register_mobile", mobile: "+33639980077" });
+  const smsCode = await app.latestCode(id, (message) => message.channel === "sms");
+  await app.api("POST", `/api/learners/${id}/actions`, { action: "confirm_mobile", code: smsCode });
+  await app.api("POST", `/api/learners/${id}/actions`, {
+    action: "complete_profile",
+    civility: "madame",
+    first_name: "Noa",
+    last_name: "Exemple",
+    terms_accepted: true,
+    marketing_opt_in: false,
+  });
+
+  await app.waitForHeading("Bienvenue dans L'Identité Numérique");
+  await app.click("Se connecter avec un compte La Poste existant");
+  await app.waitForHeading("Se connecter avec votre compte La Poste");
+  check((await app.bodyText()).includes("SIMULATION"), "the login screen says SIMULATION");
+  await app.type("Adresse e-mail du compte", email);
+  await app.type("Mot de passe du compte", "Mauvais2026");
+  await app.click("Se connecter");
+  await app.waitForText("Adresse e-mail ou mot de passe incorrect.");
+  await app.screen("connexion-mot-de-passe-incorrect");
+  await app.type("Mot de passe du compte", person.password);
+  await app.click("Se connecter");
+  await app.waitForHeading("Code de confirmation");
+  check((await app.browser.$('[data-testid="sign-in-sent"]').getText()).includes("+336399800**"), "the screen says where the code went, half hidden");
+  await app.waitFor(() => app.browser.$('[data-testid="badge"]').isExisting(), "the Messages badge for the SMS");
+  await app.screen("connexion-code-envoye");
+
+  // The code is read where a person reads it: the SMS in the Messages panel.
+  await app.clickTestId("open-messages");
+  await app.waitForHeading("Messages");
+  await app.waitForText("code de confirmation");
+  await app.screen("connexion-messages");
+  const body = await app.browser.$('[data-testid="message"]').getText();
+  const code = /code de confirmation pour vous connecter[^]*? est ([A-Z0-9]{4})\./.exec(body)?.[1];
+  check(code !== undefined, `the SMS carries the code: ${body}`);
+  await app.clickTestId("close-messages");
+  await app.waitForHeading("Code de confirmation");
+  await app.type("Code de confirmation", code === "ZZZZ" ? "YYYY" : "ZZZZ");
+  await app.click("Valider");
+  await app.waitForText("Il vous reste 2 essais");
+  await app.screen("connexion-code-incorrect");
+  await app.type("Code de confirmation", code);
+  await app.click("Valider");
+  await app.waitForHeading("Vos informations personnelles");
+  check((await app.bodyText()).includes("01"), "the step indicator shows where the account stands");
+  await app.screen("connexion-reprise-identite");
+  const journal = await app.api("GET", `/api/learners/${id}/journal`);
+  check(journal.some((entry) => entry.action === "confirm_sign_in" && entry.outcome === "ok"), "the world journaled the confirmed login");
+};
+
 const chosen = (wanted.length > 0 ? wanted : Object.keys(scenarios)).filter((name) => name !== "lancement");
 let failed = false;
 if (wanted.includes("lancement") || process.env.IDN_APP_RELEASE === "1") {

@@ -1539,6 +1539,7 @@ impl World {
             _ => (MessageChannel::Email, masked_email(&email)),
         };
         Ok(api::AccountLoginChallenge {
+            account_id: id,
             channel,
             destination,
             expires_at: code.expires_at(),

@@ -1,6 +1,7 @@
 //! Tauri commands, one module per area of the journey; each calls the device core and renders.
 
 pub mod account;
+pub mod account_login;
 pub mod approval;
 pub mod capture;
 pub mod scan;

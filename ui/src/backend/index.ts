@@ -2,7 +2,9 @@
 import { Channel, invoke, isTauri } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
+  AccountLoginChallenge,
   CommandErrorBody,
+  InboxMessage,
   DocumentKind,
   LearnerAction,
   LoginRequestView,
@@ -47,6 +49,12 @@ export interface Backend {
   /** Films until a QR code holds a world's address, then joins it (the frames as the preview's). */
   scanWorldQr(source: "synthetic" | "camera", frames: (frame: ArrayBuffer) => void): Promise<SessionView>;
   stopQrScan(): Promise<void>;
+  /** « Se connecter avec un compte La Poste existant »: the password; a code is then sent. */
+  startAccountLogin(email: string, password: string): Promise<AccountLoginChallenge>;
+  /** The confirmation code typed back: this device then follows the account. */
+  confirmAccountLogin(email: string, code: string): Promise<SessionView>;
+  /** The account's messages while its confirmation code is awaited (this phone's inbox). */
+  accountLoginMessages(accountId: string): Promise<InboxMessage[]>;
 }
 
 /** What the preview films: the sandbox's specimen camera (optionally with a classic mistake) or
@@ -146,6 +154,11 @@ class TauriBackend implements Backend {
   }
 
   stopQrScan = () => call<void>("stop_qr_scan");
+  startAccountLogin = (email: string, password: string) =>
+    call<AccountLoginChallenge>("start_account_login", { email, password });
+  confirmAccountLogin = (email: string, code: string) =>
+    call<SessionView>("confirm_account_login", { email, code });
+  accountLoginMessages = (accountId: string) => call<InboxMessage[]>("account_login_messages", { accountId });
 }
 
 /** Outside the app: say so instead of pretending. */
@@ -180,6 +193,9 @@ class UnreachableBackend implements Backend {
   openService = () => this.fail<string>();
   scanWorldQr = () => this.fail<SessionView>();
   stopQrScan = () => this.fail<void>();
+  startAccountLogin = () => this.fail<AccountLoginChallenge>();
+  confirmAccountLogin = () => this.fail<SessionView>();
+  accountLoginMessages = () => this.fail<InboxMessage[]>();
 }
 
 export function chooseBackend(): Backend {

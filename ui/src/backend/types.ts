@@ -25,3 +25,4 @@ export type VideoUploaded = Schemas["VideoUploaded"];
 export type SubmittedPhoto = Schemas["SubmittedPhoto"];
 export type VideoRecorded = Schemas["VideoRecorded"];
 export type ServiceSite = Schemas["ServiceSite"];
+export type AccountLoginChallenge = Schemas["AccountLoginChallenge"];

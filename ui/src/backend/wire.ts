@@ -7,6 +7,23 @@ export type paths = Record<string, never>;
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description The password was right: a confirmation code went to the person, by SMS to a confirmed mobile
+         *     number, else by email.
+         */
+        AccountLoginChallenge: {
+            /**
+             * @description The account's id, told once the password is right: the device shows this account's
+             *     messages (the person's own SMS and mailbox, where the code arrives) while the code is
+             *     awaited, and follows the account only once the code is confirmed.
+             */
+            account_id: string;
+            channel: components["schemas"]["MessageChannel"];
+            /** @description Where it went, half hidden ("+336399800**", "c****@exemple.fr"). */
+            destination: string;
+            /** Format: date-time */
+            expires_at: string;
+        };
         ActivationView: {
             /** Format: date-time */
             valid_until: string;

@@ -1,5 +1,5 @@
 // The session the screens show: the snapshot from Rust, replaced by each `session` event.
-import { BackendError, type Backend, type SessionView } from "../backend";
+import { BackendError, type Backend, type InboxMessage, type SessionView } from "../backend";
 
 export type Panel = "messages" | "settings" | null;
 
@@ -9,7 +9,14 @@ class SessionStore {
   panel = $state<Panel>(null);
   /** Id of the newest message the person has seen in the Messages panel. */
   lastSeenMessage = $state(0);
+  /** While logging in with an existing account, that account's messages (where its code arrives). */
+  signInInbox = $state<InboxMessage[]>([]);
   #backend: Backend | null = null;
+
+  /** This phone's messages: the followed account's, or the one being logged into. */
+  get inbox(): InboxMessage[] {
+    return this.view?.learner ? this.view.inbox : this.signInInbox;
+  }
 
   get backend(): Backend {
     if (this.#backend === null) throw new Error("session store used before start()");

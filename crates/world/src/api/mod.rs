@@ -551,6 +551,10 @@ impl std::fmt::Debug for AccountLogin {
 /// number, else by email.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AccountLoginChallenge {
+    /// The account's id, told once the password is right: the device shows this account's
+    /// messages (the person's own SMS and mailbox, where the code arrives) while the code is
+    /// awaited, and follows the account only once the code is confirmed.
+    pub account_id: String,
     pub channel: MessageChannel,
     /// Where it went, half hidden ("+336399800**", "c****@exemple.fr").
     pub destination: String,
