@@ -59,7 +59,13 @@ export class App {
     return null;
   }
 
-  /** Milliseconds from the app process's start to the first screen with the world's data. */
+  /**
+   * Milliseconds from the app process's start (its exec, as the kernel records it) to the first
+   * interactive screen (the page's `idn-interactive` mark). Both ends are on the wall clock: the
+   * mark through `performance.timeOrigin`, the start through the process's age, read from
+   * /proc/uptime (10 ms resolution) at the moment of `Date.now()`. The boot time of /proc/stat
+   * is rounded down to the second and would add up to a second to the figure.
+   */
   async launchMs() {
     const interactive = await this.browser.execute(() => {
       const mark = performance.getEntriesByName("idn-interactive")[0];
@@ -67,10 +73,7 @@ export class App {
     });
     const pid = this.appPid();
     if (interactive === null || pid === null) return null;
-    const ticks = Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[19]);
-    const bootTime = Number(/btime (\d+)/.exec(readFileSync("/proc/stat", "utf8"))[1]);
-    const startedMs = (bootTime + ticks / 100) * 1000;
-    return Math.round(interactive - startedMs);
+    return Math.round(interactive - processStartMs(pid));
   }
 
   /** Resident memory of the app process (embedded world included) and of its WebKit helpers. */
@@ -255,6 +258,15 @@ export class App {
     check(withCode.length > 0, "a message carrying a code");
     return withCode[withCode.length - 1].code;
   }
+}
+
+/** Wall-clock time (ms) at which process `pid` started. */
+function processStartMs(pid) {
+  const ticks = Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[19]);
+  const now = Date.now();
+  const uptimeSeconds = Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]);
+  // Clock ticks are 1/100 s on Linux (USER_HZ).
+  return now - (uptimeSeconds - ticks / 100) * 1000;
 }
 
 function xpathString(text) {
