@@ -25,7 +25,8 @@ impl WorldScenarios {
     }
 }
 
-/// An online path past the visual identification: photos and a video are made (about a minute).
+/// An online path past the visual identification: photos and a video are made, which takes a
+/// few seconds more than the others.
 fn slow(scenario: &Scenario) -> bool {
     let reach = scenario::STEPS
         .iter()

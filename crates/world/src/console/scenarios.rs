@@ -33,7 +33,7 @@ pub struct CatalogueEntry {
     pub explanation: String,
     /// The French name of the step where the learner lands.
     pub reach_label: String,
-    /// Takes about a minute (an online identification: photos and a video are made).
+    /// Takes longer: an online identification makes photos and a video (seconds, not instant).
     pub slow: bool,
 }
 
@@ -235,7 +235,7 @@ pub async fn page(State(world): Shared, Extension(session): Session) -> Response
                 reach = esc(&entry.reach_label),
                 csrf = csrf(&session),
                 slow = if entry.slow {
-                    r#"<p class="hint">Environ une minute : photos et vidéo fabriquées.</p>"#
+                    r#"<p class="hint">Plus long : photos et vidéo fabriquées (quelques secondes).</p>"#
                 } else {
                     ""
                 },
