@@ -719,3 +719,37 @@ async fn without_an_engine_the_scenarios_page_says_so_and_applies_nothing() {
     assert_eq!(running.world().status().await.unwrap().learners, 0);
     running.stop().await;
 }
+
+#[tokio::test]
+async fn a_learner_ahead_is_swept_when_their_own_review_falls_due() {
+    let world = spawn_world(87).await;
+    let client = &world.client;
+    let (ahead, _, _) = submitted_online(client, "balaye@simulation.example", "+33639980021").await;
+    let (on_time, _, _) = submitted_online(client, "pas-encore@simulation.example", "+33639980022").await;
+    // Ten minutes ahead: the 15-minute automatic review has 5 minutes left in their time.
+    let advanced = reqwest::Client::new()
+        .post(format!(
+            "{}/api/learners/{ahead}/clock/advance",
+            client.base_url()
+        ))
+        .json(&serde_json::json!({ "seconds": 600 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(advanced.status(), 200);
+    let mut events = client.learner_events(&ahead).await.unwrap();
+    assert_eq!(events.next().await.unwrap().unwrap().step, "review");
+    // Six class minutes: nobody reads the learner; the sweep alone lets their time pass.
+    client.advance_clock(6 * 60).await.unwrap();
+    let pushed = tokio::time::timeout(std::time::Duration::from_secs(10), events.next())
+        .await
+        .expect("the learner's screens hear of the decision without asking")
+        .unwrap()
+        .unwrap();
+    assert_ne!(pushed.step, "review", "16 minutes in their time: decided");
+    assert_eq!(
+        client.learner(&on_time).await.unwrap().step,
+        "review",
+        "9 minutes still to wait on the class clock"
+    );
+}
