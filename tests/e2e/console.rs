@@ -639,6 +639,26 @@ async fn a_support_agent_applies_a_scenario_from_the_console_and_lands_on_the_le
         "the scenario moved its learner's time, not the class's"
     );
 
+    // An online one makes photos and a video on its own thread: the follow-up page waits for it.
+    let response = support
+        .http
+        .post(format!("{base}/console/scenarios/appliquer"))
+        .header("cookie", &support.cookie)
+        .form(&[
+            ("csrf", support.csrf.as_str()),
+            ("name", "identification-en-cours-d-examen"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let follow = response.headers()["location"].to_str().unwrap().to_owned();
+    let learner_page = landed(&support, &follow).await;
+    let (_, page) = support.get(&learner_page).await;
+    assert!(
+        page.contains("Identification en cours de traitement") && page.contains("video/mp4"),
+        "the learner waits for the review, their video among the media"
+    );
+
     // A file, as exported from a user's case.
     let file = include_str!("../../scenarios/mineur.toml");
     let (status, _) = support
