@@ -100,8 +100,23 @@ async fn qr_png_route(headers: HeaderMap, Path(file): Path<String>) -> Response 
     }
 }
 
+/// True when the page was reached on this machine's loopback address: a code of that address
+/// would send the class's devices to themselves.
+fn is_loopback(base: &str) -> bool {
+    let authority = base.split_once("://").map_or(base, |(_, rest)| rest);
+    authority == "localhost"
+        || authority.starts_with("localhost:")
+        || authority.starts_with("127.")
+        || authority.starts_with("[::1]")
+}
+
 async fn welcome(headers: HeaderMap) -> Html<String> {
     let base = base_url(&headers);
+    let loopback = if is_loopback(&base) {
+        r#"<p class="notice" role="note" data-testid="adresse-locale">Cette adresse n'est joignable que depuis cet ordinateur. Pour que les appareils de la classe puissent scanner le QR code, ouvrez cette page avec l'adresse réseau du serveur (par exemple http://192.168.1.20:8787, lancé avec <code>idn world serve --listen 0.0.0.0:8787</code>).</p>"#
+    } else {
+        ""
+    };
     page(
         "Monde simulé de la classe",
         &format!(
@@ -110,7 +125,7 @@ async fn welcome(headers: HeaderMap) -> Html<String> {
 <div class="card" id="rejoindre"><h2>Rejoindre la classe</h2>
 <p>Dans l'application L'Identité Numérique (simulation), ouvrez <b>Réglages</b>, puis <b>Rejoindre une classe</b> et <b>Scanner le QR code</b> :</p>
 <p class="qr"><img src="/qr/rejoindre.png" width="264" height="264" alt="QR code pour rejoindre la classe : {base}" data-qr="rejoindre"></p>
-<p>Ou saisissez l'adresse : <b data-testid="adresse">{base}</b></p></div>
+<p>Ou saisissez l'adresse : <b data-testid="adresse">{base}</b></p>{loopback}</div>
 <div class="card" id="smartphone"><h2>Continuer sur votre smartphone</h2>
 <p>Vous avez commencé sur un ordinateur ? Scannez ce QR code avec votre smartphone pour installer l'application L'Identité Numérique et poursuivre votre parcours.</p>
 <p class="qr"><img src="/qr/smartphone.png" width="264" height="264" alt="QR code pour continuer sur votre smartphone : {base}/application" data-qr="smartphone"></p></div>
@@ -205,6 +220,15 @@ mod tests {
             "the guides' step is on the page"
         );
         assert!(html.contains(r#"src="/qr/rejoindre.png""#) && html.contains(r#"src="/qr/smartphone.png""#));
+        assert!(
+            !html.contains("adresse-locale"),
+            "a network address needs no warning"
+        );
+        let (_, local) = get(&app, "/", "127.0.0.1:8787").await;
+        assert!(
+            String::from_utf8(local).unwrap().contains("adresse-locale"),
+            "a page reached on 127.0.0.1 warns that the class cannot use its code"
+        );
 
         let (status, png) = get(&app, "/qr/rejoindre.png", "192.168.1.20:8787").await;
         assert_eq!(status, StatusCode::OK);
