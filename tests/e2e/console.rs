@@ -384,26 +384,66 @@ async fn a_learners_own_api_access_opens_nothing_in_the_console() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    for path in [
-        "/console",
-        "/console/apprenants",
-        &format!("/console/apprenants/{id}"),
-        "/console/revue",
-    ] {
-        let response = http
-            .get(format!("{base}{path}"))
-            .header("cookie", format!("idn_console={id}"))
-            .header("authorization", format!("Bearer {id}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status(),
-            303,
-            "{path} sends a learner to the staff sign-in"
-        );
-        assert_eq!(response.headers()["location"], "/console/connexion");
+    // Every staff route of the table, over HTTP, with the scenario engine installed: a learner's
+    // id as a cookie or a bearer token, or nothing at all, opens and changes nothing.
+    let mut checked = 0;
+    for route in idn_world::console::routes() {
+        if matches!(route.access, idn_world::console::Access::Public) {
+            continue;
+        }
+        let path = route
+            .path
+            .replace("{id}", &id)
+            .replace("{media_id}", "inconnu")
+            .replace("{job}", "inconnu");
+        for learner_credentials in [true, false] {
+            let mut request = http.request(route.method.clone(), format!("{base}{path}"));
+            if learner_credentials {
+                request = request
+                    .header("cookie", format!("idn_console={id}"))
+                    .header("authorization", format!("Bearer {id}"));
+            }
+            let response = request
+                .form(&[("name", "mineur"), ("amount", "15"), ("unit", "jours")])
+                .send()
+                .await
+                .unwrap();
+            let who = if learner_credentials {
+                "a learner"
+            } else {
+                "anonymous"
+            };
+            if route.method == reqwest::Method::GET {
+                assert_eq!(
+                    response.status(),
+                    303,
+                    "GET {path} sends {who} to the staff sign-in"
+                );
+                assert_eq!(response.headers()["location"], "/console/connexion");
+            } else {
+                assert_eq!(
+                    response.status(),
+                    401,
+                    "{} {path} is refused to {who}",
+                    route.method
+                );
+            }
+            checked += 1;
+        }
     }
+    assert!(checked >= 2 * 20, "every staff route was tried ({checked})");
+    assert_eq!(
+        world.client.status().await.unwrap().learners,
+        1,
+        "no scenario was applied"
+    );
+    let clock: serde_json::Value = reqwest::get(format!("{base}/api/learners/{id}/clock"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(clock["offset_seconds"], 0, "and no learner's time moved");
 }
 
 #[tokio::test]
