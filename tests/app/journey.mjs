@@ -397,6 +397,29 @@ const setups = {
   },
 };
 
+// A QR code that is not a class's (a Wi-Fi code on the wall): the preview says so live, the
+// person stops, and the embedded world stays in use.
+setups["qr-autre"] = async () => ({ args: ["--synthetic-qr", "WIFI:T:WPA;S:salle-de-formation;P:secret;;"], cleanup: () => {} });
+
+scenarios["qr-autre"] = async (app) => {
+  await app.waitForHeading("Bienvenue dans L'Identité Numérique");
+  await app.clickTestId("open-settings");
+  await app.waitForHeading("Réglages");
+  await app.click("Scanner le QR code");
+  await app.waitFor(
+    async () => (await app.browser.$('[data-testid="qr-hint"]').getAttribute("data-hint")) === "qr_not_a_world",
+    "the live hint naming a code that is not a class's",
+  );
+  await app.waitFor(async () => Number(await app.browser.$('[data-testid="qr-preview"]').getAttribute("data-seq")) > 3, "preview frames");
+  check((await app.bodyText()).includes("n'est pas celui d'une classe"), "the person reads why nothing happens");
+  await app.browser.execute(() => document.querySelector('[data-testid="qr-hint"]')?.scrollIntoView({ block: "end" }));
+  await app.screen("qr-pas-une-classe");
+  await app.click("Arrêter");
+  await app.waitFor(() => app.browser.$('[data-testid="scan-qr"]').isExisting(), "the scan stopped");
+  check(!(await app.browser.$('[role="alert"]').isExisting()), "stopping is not reported as a failure");
+  check((await app.browser.$('[data-testid="world-origin"]').getText()).startsWith("Intégré"), "still on the embedded world");
+};
+
 scenarios["rejoindre-qr"] = async (app, context) => {
   const classUrl = context.classWorld.url;
   const welcome = await (await fetch(`${classUrl}/`)).text();
