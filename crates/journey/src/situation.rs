@@ -34,6 +34,8 @@ pub enum Blocker {
     Locked(LockReason),
     /// The latest login request was not approved within its minute.
     LoginRequestExpired,
+    /// Logging in to the app with the account is locked for a while after wrong passwords.
+    AccountLoginLocked,
 }
 
 impl Blocker {
@@ -57,6 +59,7 @@ impl Blocker {
                 "locked:too_many_secret_code_failures".into()
             }
             Self::LoginRequestExpired => "login_request_expired".into(),
+            Self::AccountLoginLocked => "account_login_locked".into(),
         }
     }
 
@@ -74,6 +77,9 @@ impl Blocker {
                 "code secret bloqué après trop d'erreurs".into()
             }
             Self::LoginRequestExpired => "demande de connexion non validée dans la minute".into(),
+            Self::AccountLoginLocked => {
+                "connexion au compte bloquée pour 15 minutes après trop de mots de passe incorrects".into()
+            }
         }
     }
 }
@@ -185,6 +191,9 @@ impl Journey {
             | Stage::PostalLetter { .. }
             | Stage::Activation { .. } => {}
         }
+        if self.sign_in_state().locked_until(now).is_some() {
+            situation.blockers.push(Blocker::AccountLoginLocked);
+        }
         situation
     }
 }
@@ -256,5 +265,43 @@ mod tests {
         assert_eq!(situation.code.unwrap().attempts_left, 0);
         assert_eq!(situation.blockers, [Blocker::CodeBurned(CodeKind::Email)]);
         assert_eq!(situation.blockers[0].code(), "code_attempts_exhausted:email");
+    }
+
+    #[test]
+    fn a_locked_account_login_is_a_blocker_until_its_fifteen_minutes_pass() {
+        let mut journey = at_email_code();
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let Stage::EmailCode { code: issued, .. } = journey.stage() else {
+            panic!("at the emailed code");
+        };
+        let value = issued.value().to_owned();
+        journey
+            .handle(Command::ConfirmEmail { code: value }, now(), &mut rng)
+            .unwrap();
+        journey
+            .handle(
+                Command::ChoosePassword {
+                    digest: crate::account::PasswordDigest("$argon2id$test".into()),
+                },
+                now(),
+                &mut rng,
+            )
+            .unwrap();
+        for _ in 0..rules::MAX_SIGN_IN_PASSWORD_FAILURES {
+            let _ = journey.handle(
+                Command::SignIn {
+                    password: crate::sign_in::PasswordCheck::DoesNotMatch,
+                },
+                now(),
+                &mut rng,
+            );
+        }
+        let blockers = journey.situation(now()).blockers;
+        assert_eq!(blockers, [Blocker::AccountLoginLocked]);
+        assert_eq!(blockers[0].code(), "account_login_locked");
+        assert!(
+            journey.situation(now() + rules::SIGN_IN_LOCK).blockers.is_empty(),
+            "the lock ends by itself"
+        );
     }
 }
