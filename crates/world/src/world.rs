@@ -1363,8 +1363,10 @@ impl World {
         let now = learner_time(class_now, loaded.clock_offset);
         let before = loaded.journey.step();
         let mut rng = self.rng_for(&loaded.id, loaded.seq + 1);
+        let mut note = None;
         let (effects, verdict) = match build(loaded, now) {
             Ok(command) => {
+                note = decision_note(&command);
                 let consumes_refusal = matches!(
                     &command,
                     Command::SubmitVisualIdentification {
@@ -1392,7 +1394,7 @@ impl World {
             Err(other) => return Err(other),
         };
         let journaled = match &verdict {
-            Ok(()) => Ok(None),
+            Ok(()) => Ok(note),
             Err(error) => Err((error.code(), error.message_fr())),
         };
         self.record(tx, loaded, now, actor, action, before, &effects, journaled)
@@ -1623,6 +1625,23 @@ fn request_terms<'a>(
         challenge: &approval.challenge,
         deadline: approval.deadline,
         device_id,
+    }
+}
+
+/// What a journal line says beside its outcome when the command is a person's decision at a
+/// desk: the reviewer's verdict and reason, so that the journal alone tells what they decided.
+fn decision_note(command: &Command) -> Option<String> {
+    match command {
+        Command::ReviewIdentification { decision } => Some(match decision {
+            ReviewDecision::Accepted => "Décision du relecteur : identification acceptée.".to_owned(),
+            ReviewDecision::Refused(reason) => format!(
+                "Décision du relecteur : identification refusée ({} — {}).",
+                reason.code(),
+                reason.label_fr()
+            ),
+        }),
+        // Every other command's line says nothing beyond its outcome and steps.
+        _ => None,
     }
 }
 
