@@ -367,6 +367,35 @@ async fn the_clerk_desk_validates_a_face_to_face_identity_and_refuses_a_differen
     assert_eq!(status, 422, "a different document is refused");
     assert!(page.contains("resultat-guichet"));
     assert_eq!(client.learner(&id).await.unwrap().step, "face_to_face");
+    // Sent away without validation: the code stays valid, the learner's journal says why.
+    let (status, page) = clerk
+        .post(
+            "/console/guichet",
+            &[
+                ("code", code.as_str()),
+                ("decision", "refuser"),
+                ("reason", "piece_expiree"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Le code reste valable"));
+    assert_eq!(client.learner(&id).await.unwrap().step, "face_to_face");
+    let journal = client.journal(&id).await.unwrap();
+    let refused = journal.last().unwrap();
+    assert_eq!(
+        (
+            refused.actor.as_str(),
+            refused.action.as_str(),
+            refused.message.as_deref()
+        ),
+        (
+            "guichet",
+            "clerk_refuse",
+            Some("Validation refusée au guichet (piece_expiree) : pièce expirée. Le code reste valable.")
+        ),
+        "the clerk's refusal is in the learner's journal for the support agent"
+    );
     let right = form("7K2P");
     let right: Vec<(&str, &str)> = right.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (status, page) = clerk.post("/console/guichet", &right).await;

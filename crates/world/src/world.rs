@@ -663,6 +663,31 @@ impl World {
         note: String,
         change: impl FnOnce(&mut Loaded),
     ) -> Result<LearnerView, WorldError> {
+        self.annotate(id, Actor::Trainer, action, note, change).await
+    }
+
+    /// A desk's decision that leaves the journey where it is (the clerk sends the person away
+    /// without validating; the code stays valid): journaled all the same, so that the learner's
+    /// journal tells the support agent, and a replay, what happened at the desk.
+    pub(crate) async fn journal_desk_decision(
+        &self,
+        id: &str,
+        actor: Actor,
+        action: &str,
+        note: String,
+    ) -> Result<LearnerView, WorldError> {
+        self.annotate(id, actor, action, note, |_| {}).await
+    }
+
+    /// One journal line for `id` by `actor`, with `change` applied to the stored settings.
+    async fn annotate(
+        &self,
+        id: &str,
+        actor: Actor,
+        action: &str,
+        note: String,
+        change: impl FnOnce(&mut Loaded),
+    ) -> Result<LearnerView, WorldError> {
         let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
         let mut loaded = self.load(&mut tx, id).await?;
@@ -675,7 +700,7 @@ impl World {
             &mut tx,
             &mut loaded,
             learner_now,
-            Actor::Trainer,
+            actor,
             action,
             step,
             &[],
