@@ -5,6 +5,7 @@
 #[cfg(test)]
 mod bindings;
 mod commands;
+mod launch;
 mod preview;
 mod scenario_start;
 mod session;
@@ -16,7 +17,13 @@ use world_link::{WorldLink, WorldSource};
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
+    launch::start_clock();
     init_tracing();
+    let context = tauri::generate_context!();
+    if launch::wants_baseline(std::env::args().skip(1)) {
+        launch::run_baseline(context);
+        return;
+    }
     let source =
         match WorldSource::from_args_and_env(std::env::args().skip(1), std::env::var("IDN_WORLD_URL").ok()) {
             Ok(source) => source,
@@ -31,23 +38,49 @@ pub fn run() {
         std::env::var("IDN_SCENARIO").ok(),
     );
 
+    let session = Session::new();
+    launch::milestone("keyring opened");
+
     tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
         .manage(world_link::DataRoot::from_args(std::env::args().skip(1)))
         .manage(WorldLink::default())
-        .manage(Session::new())
+        .manage(session)
         .manage(preview::Preview::default())
         .manage(commands::video::VideoTake::default())
         .manage(commands::scan::QrScan::default())
+        .manage(launch::HeldWorldStart::default())
+        .on_page_load(|webview, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                launch::milestone("page loaded");
+                webview.state::<launch::HeldWorldStart>().release();
+            }
+        })
         .setup(move |app| {
+            launch::milestone("window created");
             let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                world_link::connect(handle.clone(), source).await;
-                session::follow_learner(&handle);
-                session::push_snapshot(&handle).await;
-                // After the first screens: a trainer's `--scenario` never slows the launch.
-                scenario_start::spawn(&handle, start);
-            });
+            // A new device's first screen needs no world: its start (SQLite, keys) waits until
+            // the page has loaded instead of taking the CPU from WebKit's start. A device with
+            // an account, or a scenario, needs the world at once.
+            let can_wait = source == WorldSource::Embedded
+                && start.0.is_none()
+                && !world_link::enrolment_begun_in(&handle, &source);
+            app.state::<WorldLink>().awaiting(source.clone());
+            let begin = move || {
+                tauri::async_runtime::spawn(async move {
+                    world_link::connect(handle.clone(), source).await;
+                    launch::milestone("world linked");
+                    session::follow_learner(&handle);
+                    session::push_snapshot(&handle).await;
+                    // After the first screens: a trainer's `--scenario` never slows the launch.
+                    scenario_start::spawn(&handle, start);
+                });
+            };
+            if can_wait {
+                launch::hold_world_start(app.handle(), begin);
+            } else {
+                begin();
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -56,6 +89,7 @@ pub fn run() {
             commands::world::session,
             commands::world::advance_clock,
             commands::world::use_world,
+            commands::launch::enrolment_begun,
             commands::account::create_account,
             commands::account::act,
             commands::approval::activate,
@@ -80,7 +114,7 @@ pub fn run() {
             commands::account_login::confirm_account_login,
             commands::account_login::account_login_messages,
         ])
-        .build(tauri::generate_context!())
+        .build(context)
         .expect("the Tauri context of this build is invalid")
         .run(|app, event| {
             if let tauri::RunEvent::Exit = event {

@@ -98,7 +98,7 @@ pub async fn with_device<T>(
     work(&linked, &mut open.device).await
 }
 
-fn device_dir(app: &AppHandle) -> Result<PathBuf, CommandError> {
+pub(crate) fn device_dir(app: &AppHandle) -> Result<PathBuf, CommandError> {
     crate::world_link::data_root(app)
         .map(|dir| dir.join("device"))
         .ok_or_else(|| CommandError::from(DeviceError::Io(std::io::Error::other("no app data directory"))))

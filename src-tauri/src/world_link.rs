@@ -109,13 +109,27 @@ impl Linked {
     /// The device folder of this world: learners of one world mean nothing in another, so each
     /// world the app joins gets its own device profile.
     pub fn device_folder(&self) -> String {
-        match self.origin {
-            Origin::Embedded => "embedded".into(),
-            Origin::External => self
-                .base_url
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-                .collect(),
+        device_folder(self.origin, &self.base_url)
+    }
+}
+
+fn device_folder(origin: Origin, base_url: &str) -> String {
+    match origin {
+        Origin::Embedded => "embedded".into(),
+        Origin::External => base_url
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect(),
+    }
+}
+
+impl WorldSource {
+    /// The device folder of the world this source links to (see [`Linked::device_folder`]),
+    /// known before that world is up.
+    pub fn device_folder(&self) -> String {
+        match self {
+            WorldSource::Embedded => device_folder(Origin::Embedded, ""),
+            WorldSource::External(base_url) => device_folder(Origin::External, base_url),
         }
     }
 }
@@ -145,6 +159,9 @@ pub struct WorldLink {
     linked: Mutex<Option<Result<Arc<Linked>, LinkError>>>,
     /// Kept while in use; stopped on exit or when the person switches to a class server.
     embedded: Mutex<Option<RunningWorld>>,
+    /// The world being linked while `linked` is not settled: the first screen reads this
+    /// device's profile for it before that world is up.
+    awaited: Mutex<Option<WorldSource>>,
 }
 
 impl WorldLink {
@@ -154,6 +171,11 @@ impl WorldLink {
             Some(Ok(linked)) => Ok(linked.clone()),
             Some(Err(error)) => Err(*error),
         }
+    }
+
+    /// Names the world that the app is about to link (before [`connect`] runs).
+    pub fn awaiting(&self, source: WorldSource) {
+        *lock(&self.awaited) = Some(source);
     }
 
     fn settle(&self, outcome: Result<Linked, LinkError>) {
@@ -178,6 +200,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// one. Switching away from the embedded world stops it (its data stays on disk).
 pub async fn connect(app: AppHandle, source: WorldSource) {
     let link = app.state::<WorldLink>();
+    link.awaiting(source.clone());
     match source {
         WorldSource::External(base_url) => {
             tracing::info!(%base_url, "using an external simulated world");
@@ -231,6 +254,38 @@ pub fn data_root(app: &AppHandle) -> Option<std::path::PathBuf> {
             None
         }
     }
+}
+
+/// Whether this device has begun an enrolment (an account, or an identity) in the world that
+/// `source` links to, read from its profile on disk: no world is needed to know it.
+pub fn enrolment_begun_in(app: &AppHandle, source: &WorldSource) -> bool {
+    let Ok(dir) = crate::session::device_dir(app) else {
+        return false;
+    };
+    match idn_device::DeviceProfile::read(&dir.join(source.device_folder())) {
+        Ok(profile) => {
+            profile.is_some_and(|profile| profile.account_id.is_some() || profile.learner_id.is_some())
+        }
+        Err(error) => {
+            // The device opens it again with the world and reports it then.
+            tracing::warn!(%error, "unreadable device profile");
+            true
+        }
+    }
+}
+
+/// [`enrolment_begun_in`] for the world in use, or the one being linked.
+pub fn enrolment_begun(app: &AppHandle) -> Result<bool, LinkError> {
+    let link = app.state::<WorldLink>();
+    let source = match link.linked() {
+        Ok(linked) => match linked.origin() {
+            Origin::Embedded => WorldSource::Embedded,
+            Origin::External => WorldSource::External(linked.base_url().to_owned()),
+        },
+        Err(LinkError::Starting) => lock(&link.awaited).clone().unwrap_or(WorldSource::Embedded),
+        Err(error) => return Err(error),
+    };
+    Ok(enrolment_begun_in(app, &source))
 }
 
 async fn start_embedded(app: &AppHandle) -> Result<Linked, LinkError> {
@@ -303,6 +358,21 @@ mod tests {
         assert_eq!(of(&["--data-dir", "/tmp/a"]), Some("/tmp/a".into()));
         assert_eq!(of(&["--data-dir=/tmp/b"]), Some("/tmp/b".into()));
         assert_eq!(of(&["--world-url", "http://a:1"]), None);
+    }
+
+    #[test]
+    fn a_source_names_the_same_device_folder_as_its_linked_world() {
+        let external = "http://192.168.1.20:8787";
+        assert_eq!(
+            WorldSource::External(external.into()).device_folder(),
+            Linked::new(external.into(), Origin::External).device_folder(),
+            "the first screen must read the profile the device will open"
+        );
+        assert_eq!(
+            WorldSource::Embedded.device_folder(),
+            Linked::new("http://127.0.0.1:40000".into(), Origin::Embedded).device_folder(),
+            "the embedded world's profile does not depend on its port"
+        );
     }
 
     #[test]

@@ -27,6 +27,20 @@ pub struct DeviceProfile {
     pub account_id: Option<String>,
 }
 
+impl DeviceProfile {
+    /// The profile kept in `data_dir`, read without opening the device (no world, no vault): the
+    /// app's first screen decides from it while the embedded world starts. `None`: a new device.
+    pub fn read(data_dir: &Path) -> Result<Option<DeviceProfile>, DeviceError> {
+        match std::fs::read(data_dir.join(PROFILE_FILE)) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|error| DeviceError::Protocol(format!("{PROFILE_FILE}: {error}"))),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
 pub struct Device {
     client: WorldClient,
     vault: Arc<dyn Vault>,
@@ -52,10 +66,9 @@ impl Device {
     pub fn open(data_dir: &Path, client: WorldClient, vault: Arc<dyn Vault>) -> Result<Self, DeviceError> {
         std::fs::create_dir_all(data_dir)?;
         let profile_path = data_dir.join(PROFILE_FILE);
-        let profile = match std::fs::read(&profile_path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|error| DeviceError::Protocol(format!("{PROFILE_FILE}: {error}")))?,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+        let profile = match DeviceProfile::read(data_dir)? {
+            Some(profile) => profile,
+            None => {
                 let profile = DeviceProfile {
                     device_id: uuid::Uuid::new_v4().to_string(),
                     learner_id: None,
@@ -67,7 +80,6 @@ impl Device {
                 )?;
                 profile
             }
-            Err(error) => return Err(error.into()),
         };
         Ok(Self {
             client,
@@ -265,4 +277,28 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DeviceError> {
     file.sync_all()?;
     std::fs::rename(&temporary, path)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemoryVault;
+
+    #[test]
+    fn the_profile_reads_without_the_world_as_the_device_wrote_it() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            DeviceProfile::read(dir.path()).unwrap(),
+            None,
+            "a folder where no device ever opened is a new device"
+        );
+        // No world listens there: opening a device reaches no server.
+        let client = WorldClient::new("http://127.0.0.1:9");
+        let device = Device::open(dir.path(), client, Arc::new(MemoryVault::default())).unwrap();
+        assert_eq!(
+            DeviceProfile::read(dir.path()).unwrap().as_ref(),
+            Some(device.profile()),
+            "the app's first screen must see the profile the device keeps"
+        );
+    }
 }

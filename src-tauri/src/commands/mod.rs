@@ -4,6 +4,7 @@ pub mod account;
 pub mod account_login;
 pub mod approval;
 pub mod capture;
+pub mod launch;
 pub mod scan;
 pub mod services;
 pub mod video;

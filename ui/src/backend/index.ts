@@ -24,6 +24,8 @@ export const SESSION_EVENT = "session";
 
 export interface Backend {
   session(): Promise<SessionView>;
+  /** Whether this device has begun an enrolment in the world in use, known without that world. */
+  enrolmentBegun(): Promise<boolean>;
   onSession(handler: (view: SessionView) => void): Promise<() => void>;
   worldStatus(): Promise<WorldStatus>;
   createAccount(email: string): Promise<SessionView>;
@@ -98,6 +100,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 class TauriBackend implements Backend {
   session = () => call<SessionView>("session");
+  enrolmentBegun = () => call<boolean>("enrolment_begun");
   worldStatus = () => call<WorldStatus>("world_status");
   createAccount = (email: string) => call<SessionView>("create_account", { email });
   act = (action: LearnerAction) => call<SessionView>("act", { action });
@@ -169,6 +172,7 @@ class UnreachableBackend implements Backend {
     );
   }
   session = () => this.fail<SessionView>();
+  enrolmentBegun = () => this.fail<boolean>();
   onSession = async () => () => {};
   worldStatus = () => this.fail<WorldStatus>();
   createAccount = () => this.fail<SessionView>();

@@ -3,15 +3,20 @@ import { BackendError, type Backend, type InboxMessage, type SessionView } from 
 
 export type Panel = "messages" | "settings" | null;
 
-class SessionStore {
+export class SessionStore {
   view = $state<SessionView | null>(null);
   loadError = $state<BackendError | null>(null);
   panel = $state<Panel>(null);
+  /** A new device while the embedded world starts: the welcome screen needs no world. */
+  welcomeBeforeWorld = $state(false);
   /** Id of the newest message the person has seen in the Messages panel. */
   lastSeenMessage = $state(0);
   /** While logging in with an existing account, that account's messages (where its code arrives). */
   signInInbox = $state<InboxMessage[]>([]);
   #backend: Backend | null = null;
+  /** Resolved by the first snapshot: actions tried while the world starts wait for it. */
+  #markWorldUp: () => void = () => {};
+  #worldUp = new Promise<void>((resolve) => (this.#markWorldUp = resolve));
 
   /** This phone's messages: the followed account's, or the one being logged into. */
   get inbox(): InboxMessage[] {
@@ -27,6 +32,8 @@ class SessionStore {
   async start(backend: Backend): Promise<void> {
     this.#backend = backend;
     await backend.onSession((view) => this.set(view));
+    // Asked at once beside the snapshot: no second round trip before the first screen.
+    const enrolmentBegun = backend.enrolmentBegun().catch(() => true);
     for (;;) {
       try {
         this.set(await backend.session());
@@ -35,18 +42,37 @@ class SessionStore {
         const error = BackendError.from(raw);
         this.loadError = error;
         // The embedded world takes a moment to open its database: retry only while it starts.
-        if (error.code !== "world_starting") return;
+        if (error.code !== "world_starting") {
+          // Actions waiting for the world try again and show this failure.
+          this.#markWorldUp();
+          return;
+        }
+        // Meanwhile a device that has begun no enrolment shows the welcome screen (its buttons
+        // wait for the world, see Runner); one with an account waits for the world's step.
+        if (!this.welcomeBeforeWorld && !(await enrolmentBegun)) {
+          this.welcomeBeforeWorld = true;
+          this.#interactive();
+        }
         await new Promise((resolve) => setTimeout(resolve, 300));
       }
     }
   }
 
   set(view: SessionView): void {
-    // The first screen with the world's data (from the snapshot or an earlier event): what the
-    // launch benchmark measures.
-    if (this.view === null) performance.mark("idn-interactive");
+    if (this.view === null) this.#interactive();
     this.view = view;
     this.loadError = null;
+    this.#markWorldUp();
+  }
+
+  /** Resolves once the world in use has answered, or failed to start (see `start`). */
+  worldUp(): Promise<void> {
+    return this.#worldUp;
+  }
+
+  /** The first interactive screen is up: what the launch benchmark measures (tests/app). */
+  #interactive(): void {
+    if (performance.getEntriesByName("idn-interactive").length === 0) performance.mark("idn-interactive");
   }
 }
 
@@ -61,7 +87,14 @@ export class Runner {
     this.busy = true;
     this.error = null;
     try {
-      await work();
+      try {
+        await work();
+      } catch (raw) {
+        // Tried on the welcome screen before the embedded world was up: once, when it is.
+        if (BackendError.from(raw).code !== "world_starting") throw raw;
+        await session.worldUp();
+        await work();
+      }
       return true;
     } catch (raw) {
       this.error = BackendError.from(raw);
