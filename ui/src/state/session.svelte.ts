@@ -7,7 +7,7 @@ export class SessionStore {
   view = $state<SessionView | null>(null);
   loadError = $state<BackendError | null>(null);
   panel = $state<Panel>(null);
-  /** A new device while the embedded world starts: the welcome screen needs no world. */
+  /** A device that has begun no enrolment, before the world answers: the welcome screen. */
   welcomeBeforeWorld = $state(false);
   /** Id of the newest message the person has seen in the Messages panel. */
   lastSeenMessage = $state(0);
@@ -31,9 +31,19 @@ export class SessionStore {
   /** Snapshot, then subscribe: the world's changes arrive as events (no polling loop). */
   async start(backend: Backend): Promise<void> {
     this.#backend = backend;
+    // A device that has begun no enrolment opens on the welcome screen whatever the world's
+    // state: shown at once, without waiting for the subscription and the snapshot (the world
+    // may still be starting; the welcome screen's actions wait for it, see Runner).
+    void backend.enrolmentBegun().then(
+      (begun) => {
+        if (begun || this.view !== null) return;
+        this.welcomeBeforeWorld = true;
+        this.#interactive();
+      },
+      // Unknown: the snapshot decides.
+      () => {},
+    );
     await backend.onSession((view) => this.set(view));
-    // Asked at once beside the snapshot: no second round trip before the first screen.
-    const enrolmentBegun = backend.enrolmentBegun().catch(() => true);
     for (;;) {
       try {
         this.set(await backend.session());
@@ -47,12 +57,7 @@ export class SessionStore {
           this.#markWorldUp();
           return;
         }
-        // Meanwhile a device that has begun no enrolment shows the welcome screen (its buttons
-        // wait for the world, see Runner); one with an account waits for the world's step.
-        if (!this.welcomeBeforeWorld && !(await enrolmentBegun)) {
-          this.welcomeBeforeWorld = true;
-          this.#interactive();
-        }
+        // A device with an account shows « Connexion au monde simulé » until the world's step.
         await new Promise((resolve) => setTimeout(resolve, 300));
       }
     }
