@@ -1,7 +1,9 @@
 //! The trainers' console end to end over HTTP: with "revue manuelle" an online identification
 //! waits at the review desk (no automatic decision however long the clock runs); a reviewer
 //! refuses it with a real reason and the learner's view and inbox show it; a clerk validates a
-//! face-to-face identity from the desk; a learner's id is no key to the console.
+//! face-to-face identity from the desk; a learner's id is no key to the console; a refusal decided
+//! by a signed-in reviewer exports, re-applies and replays (the engine deciding under its own
+//! account).
 
 use idn_e2e::{last_code, learner_with_confirmed_identity, spawn_world, MOBILE};
 use idn_world::api::{
@@ -847,5 +849,148 @@ async fn a_learner_ahead_is_swept_when_their_own_review_falls_due() {
         client.learner(&on_time).await.unwrap().step,
         "review",
         "9 minutes still to wait on the class clock"
+    );
+}
+
+/// `idn` with these arguments; its standard output.
+fn idn(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(idn_e2e::idn_binary())
+        .args(args)
+        .output()
+        .expect("idn runs")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refusal_by_a_signed_in_reviewer_exports_reapplies_and_replays() {
+    let world = spawn_world(87).await;
+    let base = world.running.base_url();
+    for (email, role) in [
+        ("formatrice@classe.example", Role::Trainer),
+        ("relectrice@classe.example", Role::Reviewer),
+    ] {
+        add_staff(world.running.world(), email, role, PASSWORD)
+            .await
+            .unwrap();
+    }
+    // The trainer brings a learner to the review desk from the console's catalogue: the engine
+    // puts them on « revue manuelle » and submits, under its own console account.
+    let trainer = Console::sign_in(&base, "formatrice@classe.example").await;
+    let response = trainer
+        .http
+        .post(format!("{base}/console/scenarios/appliquer"))
+        .header("cookie", &trainer.cookie)
+        .form(&[
+            ("csrf", trainer.csrf.as_str()),
+            ("name", "identification-en-attente-au-bureau-d-examen"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let follow = response.headers()["location"].to_str().unwrap().to_owned();
+    let learner_page = landed(&trainer, &follow).await;
+    let id = learner_page["/console/apprenants/".len()..]
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(world.client.learner(&id).await.unwrap().step, "review");
+
+    // A real reviewer signs in, finds the identification in the queue and refuses it.
+    let reviewer = Console::sign_in(&base, "relectrice@classe.example").await;
+    let (_, queue) = reviewer.get("/console/revue").await;
+    assert!(queue.contains(&id), "the identification waits in the queue");
+    let (status, _) = reviewer
+        .post(
+            &format!("/console/revue/{id}"),
+            &[("decision", "refuser"), ("reason", "piece_dans_un_etui")],
+        )
+        .await;
+    assert_eq!(status, 303, "the reviewer's refusal is taken");
+    let refused = world.client.learner(&id).await.unwrap();
+    assert_eq!(refused.step, "identification_refused");
+
+    // The staff audit tells the engine's part from the person's.
+    let (_, audit) = trainer.get("/console/personnel").await;
+    let row = |email: &str, action: &str| {
+        audit
+            .split("<tr>")
+            .any(|line| line.contains(email) && line.contains(action) && line.contains(&id))
+    };
+    assert!(
+        row(idn_world::console::SCENARIO_ENGINE_EMAIL, "set_review_mode"),
+        "the engine put the learner on the desk under its own account:\n{audit}"
+    );
+    assert!(row("relectrice@classe.example", "refuse:piece_dans_un_etui"));
+    assert!(
+        !row(idn_world::console::SCENARIO_ENGINE_EMAIL, "refuse:"),
+        "the engine did not decide: the reviewer did"
+    );
+
+    // The support agent's export of the case, and the journal.
+    let dir = tempfile::tempdir().unwrap();
+    let exported = dir.path().join("cas.toml");
+    let journal = dir.path().join("journal.txt");
+    for (args, out) in [
+        (["scenario", "export"], &exported),
+        (["journal", "export"], &journal),
+    ] {
+        let output = idn(&[
+            "--world",
+            &base,
+            args[0],
+            args[1],
+            &id,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    world.running.stop().await;
+    let case = std::fs::read_to_string(&exported).unwrap();
+    let scenario = idn_scenario::scenario::Scenario::parse(&case, "cas").expect("the export reads back");
+    assert_eq!(
+        scenario.faults,
+        [idn_scenario::scenario::Fault::ReviewDesk {
+            decision: Some(idn_scenario::scenario::DeskDecision::Refused),
+            reason: Some("piece_dans_un_etui".into()),
+        }],
+        "exported as the desk's decision, not an automatic refusal:\n{case}"
+    );
+
+    // Applied on the agent's machine, in a fresh world: the same situation.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let output = idn(&[
+        "scenario",
+        "apply",
+        exported.to_str().unwrap(),
+        "--data-dir",
+        elsewhere.path().to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let applied: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(applied["step"], "identification_refused");
+    assert_eq!(
+        applied["blockers"][0]["code"], "identification_refused:piece_dans_un_etui",
+        "the same reason on the agent's machine"
+    );
+
+    // The journal replays in a fresh world without divergence.
+    let output = idn(&["replay", journal.to_str().unwrap(), "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["recorded_entries"], report["replayed_entries"]);
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(
+        text.contains("\trelecteur\treview_identification\tok\treview\tidentification_refused\t"),
+        "the reviewer's line is among the lines replayed:\n{text}"
     );
 }

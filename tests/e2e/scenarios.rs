@@ -18,7 +18,7 @@ use std::process::Command;
 
 /// Every scenario this file checks; `every_catalogued_scenario_is_checked_here` keeps it equal
 /// to the catalogue.
-const CHECKED: [&str; 34] = [
+const CHECKED: [&str; 38] = [
     "code-email-non-recu",
     "code-email-expire",
     "code-email-errone",
@@ -53,6 +53,10 @@ const CHECKED: [&str; 34] = [
     "envoi-interrompu",
     "parcours-complet-titre-de-sejour",
     "parcours-complet-passeport-par-courrier",
+    "identification-refusee-au-bureau-d-examen-etui",
+    "identification-en-attente-au-bureau-d-examen",
+    "refus-au-guichet",
+    "validation-au-guichet-apres-un-refus",
 ];
 
 fn idn(args: &[&str]) -> std::process::Output {
@@ -588,6 +592,131 @@ async fn review_still_pending_has_a_deadline_ahead() {
     landed.close().await;
 }
 
+// ----- decisions at the console's desks -----
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_at_the_review_desk_for_a_sleeve_is_the_reviewers_decision() {
+    let landed = apply(
+        "identification-refusee-au-bureau-d-examen-etui",
+        "identification_refused",
+    )
+    .await;
+    let letter = landed.view.registered_letter.as_ref().unwrap();
+    assert_eq!(letter.refusal_reason.as_deref(), Some("piece_dans_un_etui"));
+    assert_eq!(landed.blockers(), ["identification_refused:piece_dans_un_etui"]);
+    let label = letter.refusal_reason_label.as_deref().unwrap();
+    assert!(
+        landed.inbox.iter().any(|m| m.body.contains(label)),
+        "the refusal email states the reason"
+    );
+    let decision = landed.last_outcome("review_identification");
+    assert_eq!(decision.actor, "relecteur", "decided at the review desk");
+    assert!(
+        decision
+            .message
+            .as_deref()
+            .is_some_and(|text| text.contains("piece_dans_un_etui")),
+        "the journal says the reviewer's reason: {decision:?}"
+    );
+    let desk = landed.last_outcome("plan_review");
+    assert!(
+        desk.message
+            .as_deref()
+            .is_some_and(|text| text.contains("revue manuelle")),
+        "put on the review desk before submitting: {desk:?}"
+    );
+    assert_eq!(desk.step_before, "visual_identification");
+    assert!(
+        !landed
+            .journal
+            .iter()
+            .any(|entry| entry.action == "advance_learner_clock" || entry.action == "time_passed"),
+        "nobody waited for an automatic review"
+    );
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn waiting_at_the_review_desk_is_never_decided_by_the_clock() {
+    let landed = apply("identification-en-attente-au-bureau-d-examen", "review").await;
+    assert_eq!(landed.blockers(), ["review_pending"]);
+    assert_eq!(
+        landed.view.next_deadline, None,
+        "no automatic decision is scheduled"
+    );
+    let advanced = reqwest::Client::new()
+        .post(format!(
+            "{}/api/learners/{}/clock/advance",
+            landed.world.base_url(),
+            landed.id
+        ))
+        .json(&serde_json::json!({ "seconds": 30 * 86_400 }))
+        .send()
+        .await
+        .unwrap();
+    assert!(advanced.status().is_success());
+    let view = landed.client.learner(&landed.id).await.unwrap();
+    assert_eq!(view.step, "review", "30 days later it still waits for a reviewer");
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_at_the_clerks_desk_the_code_stays_valid() {
+    let landed = apply("refus-au-guichet", "face_to_face").await;
+    assert_eq!(landed.refusals(), ["piece_differente"]);
+    let refusal = landed.last_outcome("clerk_refuse");
+    assert_eq!(refusal.actor, "guichet");
+    assert!(refusal
+        .message
+        .as_deref()
+        .is_some_and(|text| text.contains("piece_differente") && text.contains("reste valable")));
+    assert!(
+        !landed
+            .journal
+            .iter()
+            .any(|entry| entry.action == "clerk_validate"),
+        "sent away, not validated"
+    );
+    // The person comes back with the declared document: the same code validates.
+    let persona = idn_scenario::persona::named("jean-edouard-lefevre").unwrap();
+    let code = landed.last_code(MessageChannel::Sms).unwrap();
+    let view = landed
+        .client
+        .clerk_validate(&ClerkValidation {
+            code,
+            document_type: DocumentKind::Cni,
+            birth_name: persona.identity.birth_name.clone(),
+            birth_date: persona.identity.birth_date.parse().unwrap(),
+            document_number_ending: persona.identity.document_number_ending.clone(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(view.step, "activation");
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn validated_at_the_clerks_desk_after_a_first_refusal() {
+    let landed = apply("validation-au-guichet-apres-un-refus", "activation").await;
+    assert_eq!(landed.refusals(), ["piece_expiree"]);
+    let desk: Vec<(&str, &str)> = landed
+        .journal
+        .iter()
+        .filter(|entry| entry.actor == "guichet")
+        .map(|entry| (entry.action.as_str(), entry.outcome.as_str()))
+        .collect();
+    assert_eq!(
+        desk,
+        [("clerk_refuse", "ok"), ("clerk_validate", "ok")],
+        "sent away once, validated on the second visit"
+    );
+    assert!(
+        landed.last_code(MessageChannel::Sms).is_some(),
+        "the activation code arrived"
+    );
+    landed.close().await;
+}
+
 // ----- activation and secret code -----
 
 #[tokio::test(flavor = "multi_thread")]
@@ -838,6 +967,8 @@ async fn the_same_scenario_and_seed_give_the_same_journal_byte_for_byte() {
     for name in [
         "validation-depuis-un-autre-telephone",
         "identification-refusee-reflet",
+        "identification-refusee-au-bureau-d-examen-etui",
+        "validation-au-guichet-apres-un-refus",
     ] {
         let first = exported_journal(name).await;
         let second = exported_journal(name).await;
@@ -883,6 +1014,28 @@ async fn replay_finds_no_divergence_and_points_at_a_tampered_line() {
     );
     assert_eq!(report["divergence"]["recorded"], tampered_line.as_str());
     assert_eq!(report["divergence"]["replayed"], entries[index]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn desk_decisions_replay_without_divergence() {
+    for name in [
+        "identification-refusee-au-bureau-d-examen-etui",
+        "validation-au-guichet-apres-un-refus",
+    ] {
+        let text = exported_journal(name).await;
+        assert!(
+            text.contains("\trelecteur\treview_identification\t")
+                || text.contains("\tguichet\tclerk_refuse\t"),
+            "{name}: the desk's decision is in the journal:\n{text}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let recorded = dir.path().join("journal.txt");
+        std::fs::write(&recorded, &text).unwrap();
+        let output = idn(&["replay", recorded.to_str().unwrap(), "--json"]);
+        let report: Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+        assert_eq!(output.status.code(), Some(0), "{name}: {report:#}");
+        assert_eq!(report["recorded_entries"], report["replayed_entries"]);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -43,6 +43,8 @@ pub struct TestWorld {
     pub running: RunningWorld,
     pub client: WorldClient,
     pub dir: tempfile::TempDir,
+    /// The scenario engine's console account in this world (what `idn world serve` gives it).
+    pub engine: idn_world::console::EngineAccount,
 }
 
 pub async fn spawn_world(seed: u64) -> TestWorld {
@@ -53,12 +55,21 @@ pub async fn spawn_world(seed: u64) -> TestWorld {
     let running = RunningWorld::start_with(options, "127.0.0.1:0".parse().unwrap())
         .await
         .expect("world starts");
-    // As `idn world serve` does: the console applies scenarios through the world's address.
-    running
-        .world()
-        .install_scenario_runner(Arc::new(idn_scenario::WorldScenarios::new(running.base_url())));
+    // As `idn world serve` does: the console applies scenarios through the world's address,
+    // deciding at the desks under the engine's own console account.
+    let engine = idn_scenario::scenario::engine_account(&running)
+        .await
+        .expect("the scenario engine's console account");
+    running.world().install_scenario_runner(Arc::new(
+        idn_scenario::WorldScenarios::new(running.base_url()).with_engine_account(engine.clone()),
+    ));
     let client = WorldClient::new(running.base_url());
-    TestWorld { running, client, dir }
+    TestWorld {
+        running,
+        client,
+        dir,
+        engine,
+    }
 }
 
 pub const MOBILE: &str = "+33639980001";

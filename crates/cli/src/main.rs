@@ -472,10 +472,12 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let mut options = WorldOptions::new(&data_dir);
             options.seed = seed;
             let world = RunningWorld::start_with(options, listen).await?;
-            // The console applies scenarios through this world's own address.
-            world
-                .world()
-                .install_scenario_runner(Arc::new(idn_scenario::WorldScenarios::new(world.base_url())));
+            // The console applies scenarios through this world's own address, and the engine
+            // decides at the desks under its own console account (never a person's).
+            let engine = idn_scenario::scenario::engine_account(&world).await?;
+            world.world().install_scenario_runner(Arc::new(
+                idn_scenario::WorldScenarios::new(world.base_url()).with_engine_account(engine),
+            ));
             eprintln!(
                 "Monde simulé IDN Sandbox (simulation) à l'écoute sur {} — données dans {}",
                 world.base_url(),
@@ -1088,7 +1090,13 @@ async fn run_scenario(command: ScenarioCommand, client: &WorldClient, json: bool
                 Some(world) => WorldClient::new(world.base_url()),
                 None => client.clone(),
             };
-            let outcome = scenario::apply(&client, &scenario, &options).await;
+            // The embedded world is this process's: the engine decides at its desks under its
+            // own account. A remote world's desks are not the command line's to play.
+            let staff = match &embedded {
+                Some(world) => Some(scenario::engine_account(world).await?),
+                None => None,
+            };
+            let outcome = scenario::apply_as(&client, &scenario, &options, staff.as_ref()).await;
             if let Some(world) = embedded {
                 world.stop().await;
             }
@@ -1145,7 +1153,8 @@ async fn run_replay(path: &std::path::Path, data_dir: Option<PathBuf>, json: boo
     let world = scenario::embedded_world(&dir.join("world"), recorded.scenario.seed).await?;
     let client = WorldClient::new(world.base_url());
     let options = scenario::ApplyOptions::in_memory(dir.join("devices"));
-    let replayed = match scenario::apply(&client, &recorded.scenario, &options).await {
+    let staff = scenario::engine_account(&world).await?;
+    let replayed = match scenario::apply_as(&client, &recorded.scenario, &options, Some(&staff)).await {
         Ok(applied) => client
             .journal(&applied.learner_id)
             .await

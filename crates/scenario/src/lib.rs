@@ -4,6 +4,7 @@
 //! (a thin shell over it), by the console through [`WorldScenarios`] (installed by the
 //! composition roots), and by the app at start.
 
+mod desk;
 mod error;
 pub mod journal;
 pub mod persona;

@@ -5,7 +5,8 @@ use crate::scenario::{self, ApplyOptions, Scenario, Verification};
 use crate::ScenarioError;
 use idn_device::WorldClient;
 use idn_world::console::{
-    Application, AppliedScenario, CatalogueEntry, ScenarioFailure, ScenarioRunner, ScenarioSource,
+    Application, AppliedScenario, CatalogueEntry, EngineAccount, ScenarioFailure, ScenarioRunner,
+    ScenarioSource,
 };
 
 /// Name given to a scenario file that does not name itself.
@@ -15,13 +16,23 @@ const UPLOADED: &str = "fichier-importe";
 /// temporary directory, keys in memory): the console wants the learner's situation, not a phone.
 pub struct WorldScenarios {
     world_url: String,
+    /// The engine's own console account, for scenarios that decide at the desks.
+    staff: Option<EngineAccount>,
 }
 
 impl WorldScenarios {
     pub fn new(world_url: impl Into<String>) -> Self {
         Self {
             world_url: world_url.into(),
+            staff: None,
         }
+    }
+
+    /// Scenarios with a decision at the review desk or the clerk's desk are decided under this
+    /// account (see [`crate::scenario::engine_account`]); without one they are refused in French.
+    pub fn with_engine_account(mut self, account: EngineAccount) -> Self {
+        self.staff = Some(account);
+        self
     }
 }
 
@@ -56,6 +67,7 @@ impl ScenarioRunner for WorldScenarios {
 
     fn apply(&self, source: ScenarioSource) -> Application {
         let client = WorldClient::new(self.world_url.clone());
+        let staff = self.staff.clone();
         Box::pin(async move {
             let failure = |error: ScenarioError| ScenarioFailure {
                 message_fr: error.to_string(),
@@ -67,7 +79,7 @@ impl ScenarioRunner for WorldScenarios {
             .map_err(failure)?;
             let phones = tempfile::tempdir().map_err(|error| failure(error.into()))?;
             let options = ApplyOptions::in_memory(phones.path().join("telephones"));
-            let applied = scenario::apply(&client, &scenario, &options)
+            let applied = scenario::apply_as(&client, &scenario, &options, staff.as_ref())
                 .await
                 .map_err(failure)?;
             Ok(AppliedScenario {

@@ -3,6 +3,7 @@
 //! user. Applying one drives the world exactly as a person would — the device core, the public
 //! API, the learner's own clock for expiries (a class's other learners keep theirs) — and never writes its database.
 
+use crate::desk::{ConsoleDesk, Presented, Review};
 use crate::error::{bail, invalid, Context, Result, ScenarioError};
 use crate::persona::{self, Persona};
 use idn_capture::{
@@ -16,6 +17,7 @@ use idn_world::api::{
     LearnerAction, LearnerClockView, LearnerSituation, LearnerView, MediaKind, MessageChannel,
     PendingCodeView, PlannedLearner, ReviewPolicy, Side, SubmittedPhoto, VerificationMode,
 };
+use idn_world::console::EngineAccount;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -180,7 +182,44 @@ pub enum Fault {
     MicrophoneDenied,
     /// The network drops while a photo is sent: the world receives a truncated file.
     UploadInterrupted,
+    /// The online identification goes to the console's review desk (the learner is put on
+    /// « revue manuelle » just before submitting) and the engine decides there as the reviewer
+    /// would; without a decision it waits at the desk.
+    ReviewDesk {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        decision: Option<DeskDecision>,
+        /// A `RefusalReason` code, with `decision = "refused"`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// The post-office clerk decides at the console's face-to-face desk: validates the document
+    /// shown, or sends the person away with a reason (the code stays valid).
+    ClerkDesk {
+        decision: ClerkDecision,
+        /// One of [`CLERK_REFUSAL_REASONS`], with `decision = "refused"`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
 }
+
+/// The review desk's decisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeskDecision {
+    Accepted,
+    Refused,
+}
+
+/// The clerk's decisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClerkDecision {
+    Validated,
+    Refused,
+}
+
+/// The reasons a clerk sends a person away, as the console's face-to-face desk offers them.
+pub use idn_world::console::CLERK_REFUSAL_REASONS;
 
 fn once() -> u8 {
     1
@@ -194,7 +233,12 @@ impl Fault {
             Self::MessageInSpam { .. }
             | Self::MessageWithheld { .. }
             | Self::IdentityTypo { .. }
-            | Self::IdentificationRefused { .. } => None,
+            | Self::IdentificationRefused { .. }
+            | Self::ReviewDesk { decision: None, .. } => None,
+            Self::ReviewDesk {
+                decision: Some(_), ..
+            } => Some("review"),
+            Self::ClerkDesk { .. } => Some("face_to_face"),
             Self::WrongCode { code, .. } | Self::CodeExpired { code } => Some(code_step(*code)),
             Self::IdentityRefused => Some("identity_data"),
             Self::SecretCodeForgotten
@@ -308,8 +352,62 @@ impl Scenario {
                 Fault::WrongCode { times, .. } | Fault::WrongSecretCode { times } if *times == 0 => {
                     invalid!("{} : `times` vaut au moins 1", self.name)
                 }
+                Fault::ReviewDesk { decision, reason } => match (decision, reason.as_deref()) {
+                    (Some(DeskDecision::Refused), Some(reason))
+                        if idn_journey::verification::RefusalReason::from_code(reason).is_some() => {}
+                    (Some(DeskDecision::Refused), reason) => invalid!(
+                        "{} : un refus au bureau d'examen donne un motif connu (`reason`), reçu « {} »",
+                        self.name,
+                        reason.unwrap_or("")
+                    ),
+                    (_, Some(_)) => invalid!(
+                        "{} : `reason` ne va qu'avec `decision = \"refused\"`",
+                        self.name
+                    ),
+                    (_, None) => {}
+                },
+                Fault::ClerkDesk { decision, reason } => match (decision, reason.as_deref()) {
+                    (ClerkDecision::Refused, Some(reason))
+                        if CLERK_REFUSAL_REASONS.iter().any(|(code, _)| *code == reason) => {}
+                    (ClerkDecision::Refused, reason) => invalid!(
+                        "{} : un refus du guichetier donne un motif parmi {} (reçu « {} »)",
+                        self.name,
+                        CLERK_REFUSAL_REASONS
+                            .iter()
+                            .map(|(code, _)| *code)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        reason.unwrap_or("")
+                    ),
+                    (ClerkDecision::Validated, Some(_)) => invalid!(
+                        "{} : `reason` ne va qu'avec `decision = \"refused\"`",
+                        self.name
+                    ),
+                    (ClerkDecision::Validated, None) => {}
+                },
                 _ => {}
             }
+        }
+        let desks = self
+            .faults
+            .iter()
+            .filter(|fault| matches!(fault, Fault::ReviewDesk { .. }))
+            .count();
+        let automatic = self
+            .faults
+            .iter()
+            .any(|fault| matches!(fault, Fault::IdentificationRefused { .. }));
+        if desks > 1 || (desks == 1 && automatic) {
+            invalid!(
+                "{} : une seule identification passe par le bureau d'examen (`review_desk`), sans `identification_refused`",
+                self.name
+            );
+        }
+        if desks == 1 && self.verification != Verification::Online {
+            invalid!(
+                "{} : le bureau d'examen examine les identifications en ligne (`verification = \"online\"`)",
+                self.name
+            );
         }
         Ok(())
     }
@@ -370,6 +468,10 @@ catalogue!(
     "envoi-interrompu",
     "parcours-complet-titre-de-sejour",
     "parcours-complet-passeport-par-courrier",
+    "identification-refusee-au-bureau-d-examen-etui",
+    "identification-en-attente-au-bureau-d-examen",
+    "refus-au-guichet",
+    "validation-au-guichet-apres-un-refus",
 );
 
 /// The shipped scenarios, parsed. They are checked by this crate's tests.
@@ -666,10 +768,29 @@ struct Run<'a> {
     login_request: Option<String>,
     /// The refusal reason still to produce at the next visual identification.
     refusal_to_produce: Option<String>,
+    /// The console account the engine decides under at the desks, when its world gave it one.
+    staff: Option<&'a EngineAccount>,
+    /// The engine's console session, opened at the first desk decision.
+    desk: Option<ConsoleDesk>,
+    /// The learner is still to be put on the review desk before the next submission.
+    review_desk_to_plan: bool,
 }
 
 /// Applies `scenario` through `client`'s world and checks that the learner landed on its step.
+/// A scenario whose faults decide at the console's desks needs [`apply_as`].
 pub async fn apply(client: &WorldClient, scenario: &Scenario, options: &ApplyOptions) -> Result<Applied> {
+    apply_as(client, scenario, options, None).await
+}
+
+/// As [`apply`], with the console account the world gave the engine: decisions at the review
+/// desk and the clerk's desk (`review_desk`, `clerk_desk`) are taken with it, through the
+/// console's sign-in and forms, and show in the staff audit under its address.
+pub async fn apply_as(
+    client: &WorldClient,
+    scenario: &Scenario,
+    options: &ApplyOptions,
+    staff: Option<&EngineAccount>,
+) -> Result<Applied> {
     scenario.check()?;
     let mut persona = scenario.persona()?.clone();
     // On a world that already has learners, the persona gets contacts of its own: two learners
@@ -715,6 +836,12 @@ pub async fn apply(client: &WorldClient, scenario: &Scenario, options: &ApplyOpt
             Fault::IdentificationRefused { reason } => Some(reason.clone()),
             _ => None,
         }),
+        staff,
+        desk: None,
+        review_desk_to_plan: scenario
+            .faults
+            .iter()
+            .any(|fault| matches!(fault, Fault::ReviewDesk { .. })),
     };
     let view = run.walk().await?;
     if run.options.identity_phone.is_some() {
@@ -753,6 +880,20 @@ fn distinguish(persona: &mut Persona, n: u64) {
 }
 
 impl Run<'_> {
+    /// The engine's console session, signed in on first use.
+    async fn desk(&mut self) -> Result<&ConsoleDesk> {
+        if self.desk.is_none() {
+            let Some(account) = self.staff else {
+                invalid!(
+                    "{} : ce scénario fait décider un bureau de la console (examen AR24 ou guichet) : seul le monde lancé avec le moteur de scénarios lui donne un compte — appliquez-le depuis la page « Scénarios » de la console, ou dans un monde neuf (idn scenario apply --data-dir, idn replay)",
+                    self.scenario.name
+                );
+            };
+            self.desk = Some(ConsoleDesk::sign_in(self.client.base_url(), account).await?);
+        }
+        Ok(self.desk.as_ref().expect("signed in just above"))
+    }
+
     /// Walks the journey until the learner stands on the scenario's step with every fault
     /// applied; each iteration does one thing a person (or time) does.
     async fn walk(&mut self) -> Result<LearnerView> {
@@ -1017,6 +1158,12 @@ impl Run<'_> {
     /// this persona's specimen, degraded when the scenario wants a refusal the world's
     /// automatic review can see; a refusal only a person can judge is planned for the reviewer.
     async fn submit_identification(&mut self, view: &LearnerView) -> Result<()> {
+        if self.review_desk_to_plan {
+            // « Revue manuelle » for this learner, as a trainer sets it on their page.
+            self.review_desk_to_plan = false;
+            let id = self.id.clone();
+            self.desk().await?.put_on_review_desk(&id).await?;
+        }
         let reason = self.refusal_to_produce.take();
         let mut photo_fault = Degradations::NONE;
         let mut speech = Speech::Clear;
@@ -1183,10 +1330,18 @@ impl Run<'_> {
                 let outcome = self.trainer.interrupted_upload(&self.id, &jpeg).await;
                 self.expect_refusal("upload_media", outcome, &["checksum_mismatch"])?;
             }
+            Fault::ReviewDesk {
+                decision: Some(decision),
+                reason,
+            } => self.decide_at_review_desk(*decision, reason.as_deref()).await?,
+            Fault::ClerkDesk { decision, reason } => {
+                self.decide_at_clerk_desk(*decision, reason.as_deref()).await?
+            }
             Fault::MessageInSpam { .. }
             | Fault::MessageWithheld { .. }
             | Fault::IdentityTypo { .. }
             | Fault::IdentificationRefused { .. }
+            | Fault::ReviewDesk { decision: None, .. }
             | Fault::CameraMissing
             | Fault::CameraDenied
             | Fault::MicrophoneMissing
@@ -1195,6 +1350,74 @@ impl Run<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The reviewer opens the identification waiting at the desk and decides; a refusal must
+    /// reach the learner with its reason.
+    async fn decide_at_review_desk(&mut self, decision: DeskDecision, reason: Option<&str>) -> Result<()> {
+        let id = self.id.clone();
+        let review = match (decision, reason) {
+            (DeskDecision::Accepted, _) => Review::Accept,
+            (DeskDecision::Refused, Some(reason)) => Review::Refuse { reason },
+            (DeskDecision::Refused, None) => invalid!("un refus au bureau d'examen donne un motif"),
+        };
+        self.desk().await?.review(&id, review).await?;
+        if decision == DeskDecision::Refused {
+            let refused = self.client.learner(&self.id).await?;
+            let got = refused
+                .registered_letter
+                .as_ref()
+                .and_then(|letter| letter.refusal_reason.clone());
+            if got.as_deref() != reason {
+                bail!(
+                    "le refus du bureau d'examen devait porter le motif « {} », résultat : {} ({})",
+                    reason.unwrap_or_default(),
+                    refused.step_label,
+                    got.unwrap_or_else(|| "aucun motif".into())
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The clerk looks up the code the person brings and validates the document shown (the
+    /// persona's real one), or sends the person away with a reason.
+    async fn decide_at_clerk_desk(&mut self, decision: ClerkDecision, reason: Option<&str>) -> Result<()> {
+        let code = self
+            .last_code(&[MessageChannel::Sms, MessageChannel::Post])
+            .await?
+            .context("aucun code de face à face reçu")?;
+        match (decision, reason) {
+            (ClerkDecision::Validated, _) => {
+                let identity = self.persona.identity.clone();
+                let document_type = match self.document() {
+                    DocumentKind::Cni => "cni",
+                    DocumentKind::Passeport => "passeport",
+                    DocumentKind::TitreDeSejour => "titre_de_sejour",
+                };
+                let presented = Presented {
+                    document_type,
+                    birth_name: &identity.birth_name,
+                    birth_date: &identity.birth_date,
+                    document_number_ending: &identity.document_number_ending,
+                };
+                self.desk().await?.clerk_validate(&code, &presented).await
+            }
+            (ClerkDecision::Refused, Some(reason)) => {
+                self.desk().await?.clerk_refuse(&code, reason).await?;
+                let label = CLERK_REFUSAL_REASONS
+                    .iter()
+                    .find(|(known, _)| *known == reason)
+                    .map_or(reason, |(_, label)| label);
+                self.refusals.push(Refusal {
+                    action: "clerk_refuse".into(),
+                    code: reason.to_owned(),
+                    message: format!("Validation refusée au guichet : {label}. Le code reste valable."),
+                });
+                Ok(())
+            }
+            (ClerkDecision::Refused, None) => invalid!("un refus du guichetier donne un motif"),
+        }
     }
 
     async fn type_wrong_code(&mut self, code: CodeName) -> Result<()> {
@@ -1270,6 +1493,12 @@ pub async fn embedded_world(data_dir: &Path, seed: u64) -> Result<idn_world::Run
         idn_world::RunningWorld::start_with(options, "127.0.0.1:0".parse().expect("loopback address"))
             .await?,
     )
+}
+
+/// The scenario engine's console account in a world this process runs (created, or given a
+/// fresh password): what `apply_as` decides under at the desks.
+pub async fn engine_account(world: &idn_world::RunningWorld) -> Result<EngineAccount> {
+    Ok(idn_world::console::scenario_engine_account(world.world()).await?)
 }
 
 /// The learner's current situation as a scenario file a support agent applies on their own
@@ -1394,6 +1623,29 @@ fn faults_seen(
             .find(|entry| entry.action == action)
             .is_some_and(|entry| entry.outcome == code)
     };
+    // The clerk's refusals at the console's desk since the verification was last chosen (the
+    // code stays valid: the person came back, or has still to).
+    let round = journal
+        .iter()
+        .rposition(|entry| entry.action == "choose_verification" && entry.outcome == "ok")
+        .unwrap_or(0);
+    faults.extend(
+        journal[round..]
+            .iter()
+            .filter(|entry| entry.action == "clerk_refuse" && entry.outcome == "ok")
+            .filter_map(|entry| clerk_refusal_reason(entry.message.as_deref().unwrap_or_default()))
+            .map(|reason| Fault::ClerkDesk {
+                decision: ClerkDecision::Refused,
+                reason: Some(reason.to_owned()),
+            }),
+    );
+    // Whether the last decision on an online identification was the reviewer's at the desk
+    // (the automatic review's is the clock's `time_passed`).
+    let decided_at_desk = journal
+        .iter()
+        .rev()
+        .find(|entry| entry.outcome == "ok" && entry.step_before == "review" && entry.step_after != "review")
+        .is_some_and(|entry| entry.action == "review_identification");
     match view.step.as_str() {
         "email_code" => {
             let wrong = wrong_since("confirm_email", &["start_account", "resend_email_code"]);
@@ -1436,9 +1688,33 @@ fn faults_seen(
                 .registered_letter
                 .as_ref()
                 .and_then(|letter| letter.refusal_reason.clone());
-            faults.extend(reason.map(|reason| Fault::IdentificationRefused { reason }));
+            faults.extend(reason.map(|reason| {
+                if decided_at_desk {
+                    Fault::ReviewDesk {
+                        decision: Some(DeskDecision::Refused),
+                        reason: Some(reason),
+                    }
+                } else {
+                    Fault::IdentificationRefused { reason }
+                }
+            }));
         }
+        // Waiting at the desk: no automatic decision is scheduled.
+        "review" if view.next_deadline.is_none() => faults.push(Fault::ReviewDesk {
+            decision: None,
+            reason: None,
+        }),
         "activation" => {
+            let online = view
+                .activation
+                .as_ref()
+                .is_some_and(|activation| activation.verified_by == VerificationMode::Online);
+            if online && decided_at_desk {
+                faults.push(Fault::ReviewDesk {
+                    decision: Some(DeskDecision::Accepted),
+                    reason: None,
+                });
+            }
             let wrong = wrong_since("activate", &["resend_activation_code"]);
             if wrong > 0 {
                 faults.push(Fault::WrongCode {
@@ -1493,6 +1769,16 @@ fn faults_seen(
         _ => {}
     }
     faults
+}
+
+/// The reason code of a clerk's refusal journaled by the console's desk (« Validation refusée au
+/// guichet (piece_expiree) : … »).
+fn clerk_refusal_reason(message: &str) -> Option<&'static str> {
+    let inside = message.split_once('(')?.1.split_once(')')?.0;
+    CLERK_REFUSAL_REASONS
+        .iter()
+        .map(|(code, _)| *code)
+        .find(|code| *code == inside)
 }
 
 /// Each digit moved by one: a code of the same shape that is never the right one (and keeps
@@ -1648,6 +1934,69 @@ mod tests {
         scenario.insert("persona".into(), persona);
         let error = Scenario::parse(&toml::to_string(&scenario).unwrap(), "x").unwrap_err();
         assert!(format!("{error:#}").contains("birth_nme"), "{error:#}");
+    }
+
+    #[test]
+    fn desk_decisions_need_a_known_reason_only_when_refused() {
+        let text = |verification: &str, faults: &str| {
+            format!("version = 1\ntitle = \"t\"\nexplanation = \"e\"\npersona = \"camille-daubigne\"\nverification = \"{verification}\"\nreach = \"identification_refused\"\n{faults}")
+        };
+        let desk = |decision: &str, reason: &str| {
+            format!("[[fault]]\nkind = \"review_desk\"\ndecision = \"{decision}\"\n{reason}")
+        };
+        let read = |verification: &str, faults: &str| Scenario::parse(&text(verification, faults), "x");
+        let refused = read("online", &desk("refused", "reason = \"lunettes\"\n")).expect("a real reason");
+        assert_eq!(
+            refused.faults,
+            vec![Fault::ReviewDesk {
+                decision: Some(DeskDecision::Refused),
+                reason: Some("lunettes".into())
+            }]
+        );
+        let unknown = read("online", &desk("refused", "reason = \"chapeau\"\n")).unwrap_err();
+        assert!(format!("{unknown:#}").contains("chapeau"), "{unknown:#}");
+        assert!(
+            read("online", &desk("refused", "")).is_err(),
+            "a refusal names its reason"
+        );
+        assert!(read("online", &desk("accepted", "reason = \"lunettes\"\n")).is_err());
+        assert!(
+            read("face_to_face", &desk("accepted", "")).is_err(),
+            "the desk examines online identifications"
+        );
+        let both = format!(
+            "{}[[fault]]\nkind = \"identification_refused\"\nreason = \"flou\"\n",
+            desk("accepted", "")
+        );
+        assert!(
+            read("online", &both).is_err(),
+            "one identification, one way to decide it"
+        );
+
+        let clerk = |decision: &str, reason: &str| {
+            text(
+                "face_to_face",
+                &format!("[[fault]]\nkind = \"clerk_desk\"\ndecision = \"{decision}\"\n{reason}"),
+            )
+        };
+        assert!(Scenario::parse(&clerk("refused", "reason = \"piece_expiree\"\n"), "x").is_ok());
+        assert!(Scenario::parse(&clerk("refused", "reason = \"lunettes\"\n"), "x").is_err());
+        assert!(Scenario::parse(&clerk("validated", ""), "x").is_ok());
+    }
+
+    #[test]
+    fn a_clerks_refusal_is_read_back_from_its_journal_line() {
+        assert_eq!(
+            clerk_refusal_reason(
+                "Validation refusée au guichet (piece_expiree) : pièce expirée. Le code reste valable."
+            ),
+            Some("piece_expiree")
+        );
+        assert_eq!(
+            clerk_refusal_reason("Validation refusée au guichet (autre) : …"),
+            None
+        );
+        assert_eq!(clerk_refusal_reason("sans motif"), None);
     }
 
     #[test]

@@ -130,6 +130,50 @@ pub async fn add_staff(world: &World, email: &str, role: Role, password: &str) -
     Ok(id)
 }
 
+/// The console account of the scenario engine: the address under which its desk decisions (a
+/// review, a clerk's decision, a learner put on the review desk) show in the staff audit, so that
+/// they are never mistaken for a person's.
+pub const SCENARIO_ENGINE_EMAIL: &str = "moteur-de-scenarios@simulation.example";
+
+/// How the scenario engine signs in to the console, as a person would (sign-in form, cookie,
+/// CSRF token). The password lives only in the process that started the world.
+#[derive(Clone)]
+pub struct EngineAccount {
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for EngineAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineAccount")
+            .field("email", &self.email)
+            .field("password", &"***")
+            .finish()
+    }
+}
+
+/// Creates the scenario engine's account (a trainer: it puts a learner on the review desk,
+/// reviews and plays the clerk), or gives it a new password when it exists: each start of a
+/// world's composition root gets a fresh password that nobody else knows.
+pub async fn scenario_engine_account(world: &World) -> Result<EngineAccount, WorldError> {
+    let password = random_hex();
+    let hash = hash_password(&password)?;
+    sqlx::query(
+        "INSERT INTO staff (id, email, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(SCENARIO_ENGINE_EMAIL)
+    .bind(Role::Trainer.code())
+    .bind(hash)
+    .bind(world.wall_now().to_rfc3339())
+    .execute(world.pool())
+    .await?;
+    Ok(EngineAccount {
+        email: SCENARIO_ENGINE_EMAIL.to_owned(),
+        password,
+    })
+}
+
 /// A hash to check against when the email is unknown, so that a wrong email and a wrong
 /// password take the same time.
 fn decoy_hash() -> &'static str {

@@ -1225,16 +1225,14 @@ async fn clerk_validate(
 
 async fn clerk_refuse(world: &World, session: &StaffSession, form: &ClerkForm) -> Result<String, WorldError> {
     let lookup = world.clerk_lookup(&form.code).await?;
-    let reason = match form.reason.as_str() {
-        "piece_differente" => "la pièce ne correspond pas",
-        "piece_expiree" => "pièce expirée",
-        "personne_differente" => "la personne n'est pas celle de la pièce",
-        _ => {
-            return Err(WorldError::bad_request(
-                "invalid_reason",
-                "Motif de refus inconnu.",
-            ))
-        }
+    let Some((_, reason)) = super::CLERK_REFUSAL_REASONS
+        .iter()
+        .find(|(code, _)| *code == form.reason)
+    else {
+        return Err(WorldError::bad_request(
+            "invalid_reason",
+            "Motif de refus inconnu.",
+        ));
     };
     world
         .journal_desk_decision(

@@ -13,7 +13,10 @@ mod handlers;
 mod pages;
 mod scenarios;
 
-pub use auth::{add_staff, Role, StaffSession, MIN_PASSWORD_CHARS, SESSION_LIFETIME};
+pub use auth::{
+    add_staff, scenario_engine_account, EngineAccount, Role, StaffSession, MIN_PASSWORD_CHARS,
+    SCENARIO_ENGINE_EMAIL, SESSION_LIFETIME,
+};
 pub use scenarios::{
     Application, AppliedScenario, CatalogueEntry, ScenarioDesk, ScenarioFailure, ScenarioRunner,
     ScenarioSource,
@@ -28,6 +31,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use std::sync::Arc;
+
+/// The reasons a clerk sends a person away at the face-to-face desk (the code stays valid):
+/// the form's code and its French wording in the learner's journal.
+pub const CLERK_REFUSAL_REASONS: [(&str, &str); 3] = [
+    ("piece_differente", "la pièce ne correspond pas"),
+    ("piece_expiree", "pièce expirée"),
+    ("personne_differente", "la personne n'est pas celle de la pièce"),
+];
 
 /// Name of the session cookie (HttpOnly, SameSite=Strict, Path=/console).
 pub const SESSION_COOKIE: &str = "idn_console";
