@@ -1017,6 +1017,30 @@ async fn replay_finds_no_divergence_and_points_at_a_tampered_line() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn desk_decisions_are_refused_on_a_world_that_gave_the_command_line_no_account() {
+    let world = idn_e2e::spawn_world(36).await;
+    let output = idn(&[
+        "--world",
+        &world.running.base_url(),
+        "scenario",
+        "apply",
+        "refus-au-guichet",
+    ]);
+    assert_eq!(output.status.code(), Some(4), "the scenario cannot land here");
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("bureau de la console") && said.contains("« Scénarios »"),
+        "the agent is told why and where to apply it: {said}"
+    );
+    assert_eq!(
+        world.client.status().await.unwrap().learners,
+        0,
+        "refused before any learner was created"
+    );
+    world.running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn desk_decisions_replay_without_divergence() {
     for name in [
         "identification-refusee-au-bureau-d-examen-etui",

@@ -35,6 +35,9 @@ const PHOTO_PREVIEW_FRAMES: u32 = 50;
 /// Length of a recording: the lead-in and three digits with pauses (as `idn capture video`).
 const VIDEO_SECONDS: f64 = 6.0;
 
+/// Why a scenario with desk decisions cannot be applied here, in French.
+const NO_DESK_ACCOUNT: &str = "ce scénario fait décider un bureau de la console (examen AR24 ou guichet) : seul le monde lancé avec le moteur de scénarios lui donne un compte — appliquez-le depuis la page « Scénarios » de la console de ce monde, ou dans un monde neuf (idn scenario apply --data-dir, idn replay)";
+
 /// One scenario file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -410,6 +413,14 @@ impl Scenario {
             );
         }
         Ok(())
+    }
+
+    /// Whether a fault decides at one of the console's desks (review or clerk), which the
+    /// engine does only under the console account its world gave it.
+    pub fn decides_at_a_desk(&self) -> bool {
+        self.faults
+            .iter()
+            .any(|fault| matches!(fault, Fault::ReviewDesk { .. } | Fault::ClerkDesk { .. }))
     }
 
     pub fn persona(&self) -> Result<&Persona> {
@@ -792,6 +803,10 @@ pub async fn apply_as(
     staff: Option<&EngineAccount>,
 ) -> Result<Applied> {
     scenario.check()?;
+    if staff.is_none() && scenario.decides_at_a_desk() {
+        // Refused before the world is touched: no learner left half-way.
+        invalid!("{} : {NO_DESK_ACCOUNT}", scenario.name);
+    }
     let mut persona = scenario.persona()?.clone();
     // On a world that already has learners, the persona gets contacts of its own: two learners
     // sharing a mobile number would receive each other's login requests.
@@ -884,10 +899,7 @@ impl Run<'_> {
     async fn desk(&mut self) -> Result<&ConsoleDesk> {
         if self.desk.is_none() {
             let Some(account) = self.staff else {
-                invalid!(
-                    "{} : ce scénario fait décider un bureau de la console (examen AR24 ou guichet) : seul le monde lancé avec le moteur de scénarios lui donne un compte — appliquez-le depuis la page « Scénarios » de la console, ou dans un monde neuf (idn scenario apply --data-dir, idn replay)",
-                    self.scenario.name
-                );
+                invalid!("{} : {NO_DESK_ACCOUNT}", self.scenario.name);
             };
             self.desk = Some(ConsoleDesk::sign_in(self.client.base_url(), account).await?);
         }
