@@ -1,5 +1,6 @@
 //! Speed of the OpenID Connect chain on this machine, with real storage and real approvals
-//! signed by the device core (Ed25519 + HPKE-sealed code, one SQLite transaction with fsync):
+//! signed by the device core (Ed25519 + HPKE-sealed code, one SQLite transaction each, WAL with
+//! `synchronous=NORMAL`):
 //! - La Poste's identity provider alone: authorize → mobile → approval → code → token → userinfo;
 //! - the full chain: relying party → FranceConnect+ → La Poste → approval → back, then the
 //!   relying party's token and userinfo, every token decrypted and verified;
@@ -9,11 +10,17 @@
 //!   npm by this benchmark, ES256, automatic login: authorize → login → code → token → userinfo.
 //!
 //! 32 concurrent clients, one identity each (an identity accepts 10 login requests per 10
-//! minutes, so the clock is moved on between rounds). Run: `cargo bench -p idn-e2e --bench federation`.
+//! minutes, so the clock is moved on between rounds). Each line gives the CPU time per login of
+//! the processes taking part (this one, which holds the world and the clients, plus node for
+//! the peer): on a machine shared with builds it says more than logins/s alone.
+//! Run: `cargo bench -p idn-e2e --bench federation` (`IDN_BENCH_ONLY=laposte|chaine|oidc-provider`
+//! for one measurement, to profile it).
 
 use idn_device::Device;
 use idn_e2e::{activated_device, spawn_world};
+use josekit::jwe::JweDecrypter;
 use josekit::jwk::{alg::ec::EcCurve, Jwk, JwkSet};
+use josekit::jws::alg::ecdsa::EcdsaJwsVerifier;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -58,7 +65,6 @@ fn percentile(values: &mut [Duration], p: f64) -> f64 {
 struct Rp {
     client_id: String,
     secret: String,
-    key: Jwk,
 }
 
 /// From an authorize URL at `issuer_path` to the code sent to `stop_at`, approving on `device`.
@@ -107,18 +113,33 @@ async fn through_laposte(
     }
 }
 
-fn open(token: &str, key: &Jwk, keys: &JwkSet) -> serde_json::Map<String, Value> {
-    let decrypter: Box<dyn josekit::jwe::JweDecrypter> = match key.key_type() {
-        "RSA" => Box::new(josekit::jwe::RSA_OAEP.decrypter_from_jwk(key).unwrap()),
-        _ => Box::new(josekit::jwe::ECDH_ES.decrypter_from_jwk(key).unwrap()),
-    };
-    let (signed, _) = josekit::jwe::deserialize_compact(token, decrypter.as_ref()).unwrap();
-    let verifier = josekit::jws::ES256.verifier_from_jwk(keys.keys()[0]).unwrap();
-    let (payload, _) = josekit::jwt::decode_with_verifier(&signed, &verifier).unwrap();
-    payload.claims_set().clone()
+/// What a client needs to read a provider's tokens, made once (OpenSSL 3 turns keys into objects
+/// slowly, and a real client keeps them too): its decrypter and the provider's verifier.
+struct Reader {
+    decrypter: Box<dyn JweDecrypter>,
+    verifier: EcdsaJwsVerifier,
 }
 
-// One call site per provider; a struct would only rename these nine values.
+impl Reader {
+    fn new(key: &Jwk, keys: &JwkSet) -> Self {
+        let decrypter: Box<dyn JweDecrypter> = match key.key_type() {
+            "RSA" => Box::new(josekit::jwe::RSA_OAEP.decrypter_from_jwk(key).unwrap()),
+            _ => Box::new(josekit::jwe::ECDH_ES.decrypter_from_jwk(key).unwrap()),
+        };
+        Self {
+            decrypter,
+            verifier: josekit::jws::ES256.verifier_from_jwk(keys.keys()[0]).unwrap(),
+        }
+    }
+
+    fn open(&self, token: &str) -> serde_json::Map<String, Value> {
+        let (signed, _) = josekit::jwe::deserialize_compact(token, self.decrypter.as_ref()).unwrap();
+        let (payload, _) = josekit::jwt::decode_with_verifier(&signed, &self.verifier).unwrap();
+        payload.claims_set().clone()
+    }
+}
+
+// One call site per provider; a struct would only rename these values.
 #[allow(clippy::too_many_arguments)]
 async fn exchange(
     client: &reqwest::Client,
@@ -127,8 +148,7 @@ async fn exchange(
     code: &str,
     redirect_uri: &str,
     credentials: (&str, &str),
-    key: &Jwk,
-    keys: &JwkSet,
+    reader: &Reader,
     timings: &mut Timings,
 ) {
     let started = Instant::now();
@@ -147,7 +167,7 @@ async fn exchange(
         .await
         .unwrap();
     timings.token.push(started.elapsed());
-    let id_token = open(tokens["id_token"].as_str().expect("id_token"), key, keys);
+    let id_token = reader.open(tokens["id_token"].as_str().expect("id_token"));
     let info = client
         .get(format!("{base}{path}/userinfo"))
         .bearer_auth(tokens["access_token"].as_str().unwrap())
@@ -157,7 +177,7 @@ async fn exchange(
         .text()
         .await
         .unwrap();
-    assert_eq!(open(&info, key, keys)["sub"], id_token["sub"]);
+    assert_eq!(reader.open(&info)["sub"], id_token["sub"]);
 }
 
 /// Cookies as a browser keeps them, enough for oidc-provider's interaction and session cookies.
@@ -210,7 +230,12 @@ fn start_oidc_provider() -> (std::process::Child, String) {
     (child, line.trim().to_owned())
 }
 
-async fn oidc_provider_login(client: &reqwest::Client, issuer: &str, keys: &JwkSet, timings: &mut Timings) {
+async fn oidc_provider_login(
+    client: &reqwest::Client,
+    issuer: &str,
+    verifier: &EcdsaJwsVerifier,
+    timings: &mut Timings,
+) {
     let mut jar = Jar::default();
     let state = format!("{:064}", rand::random::<u64>());
     let nonce = format!("{:064}", rand::random::<u64>());
@@ -256,10 +281,8 @@ async fn oidc_provider_login(client: &reqwest::Client, issuer: &str, keys: &JwkS
         .await
         .unwrap();
     timings.token.push(started.elapsed());
-    let verifier = josekit::jws::ES256.verifier_from_jwk(keys.keys()[0]).unwrap();
     let (id_token, _) =
-        josekit::jwt::decode_with_verifier(tokens["id_token"].as_str().expect("id_token"), &verifier)
-            .unwrap();
+        josekit::jwt::decode_with_verifier(tokens["id_token"].as_str().expect("id_token"), verifier).unwrap();
     assert_eq!(
         id_token.claim("nonce").and_then(Value::as_str),
         Some(nonce.as_str())
@@ -287,16 +310,18 @@ async fn run_oidc_provider() {
         .await
         .unwrap();
     let keys = JwkSet::from_map(value.as_object().unwrap().clone()).unwrap();
+    let verifier = std::sync::Arc::new(josekit::jws::ES256.verifier_from_jwk(keys.keys()[0]).unwrap());
     let mut all = Timings::default();
+    let cpu = Cpu::start(vec![std::process::id(), child.id()]);
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..CLIENTS {
-        let (issuer, keys) = (issuer.clone(), keys.clone());
+        let (issuer, verifier) = (issuer.clone(), verifier.clone());
         tasks.push(tokio::spawn(async move {
             let client = http();
             let mut timings = Timings::default();
             for _ in 0..LOGINS_PER_ROUND * ROUNDS {
-                oidc_provider_login(&client, &issuer, &keys, &mut timings).await;
+                oidc_provider_login(&client, &issuer, &verifier, &mut timings).await;
             }
             timings
         }));
@@ -309,13 +334,44 @@ async fn run_oidc_provider() {
         "node oidc-provider 9 (ES256, connexion auto)",
         CLIENTS * LOGINS_PER_ROUND * ROUNDS,
         elapsed,
+        cpu.used(),
         &mut all,
     );
     let _ = child.kill();
     let _ = child.wait();
 }
 
-fn report(name: &str, logins: usize, elapsed: Duration, timings: &mut Timings) {
+/// CPU time (user + system) a process has used so far, from `/proc/PID/stat` (Linux).
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime are the 14th and 15th fields, in clock ticks (100 per second on Linux).
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&index| fields.get(index)?.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
+/// CPU of the processes taking part in one measurement, from its start.
+struct Cpu {
+    pids: Vec<u32>,
+    at_start: Duration,
+}
+
+impl Cpu {
+    fn start(pids: Vec<u32>) -> Self {
+        let at_start = pids.iter().map(|&pid| cpu_time(pid)).sum();
+        Self { pids, at_start }
+    }
+
+    fn used(&self) -> Duration {
+        self.pids.iter().map(|&pid| cpu_time(pid)).sum::<Duration>() - self.at_start
+    }
+}
+
+fn report(name: &str, logins: usize, elapsed: Duration, cpu: Duration, timings: &mut Timings) {
     let appear = if timings.appear.is_empty() {
         String::new()
     } else {
@@ -326,9 +382,10 @@ fn report(name: &str, logins: usize, elapsed: Duration, timings: &mut Timings) {
         )
     };
     println!(
-        "{name:<44} {logins:>5} logins in {:>6.2} s = {:>7.1} logins/s | token p50 {:>6.2} ms p99 {:>6.2} ms{appear}",
+        "{name:<44} {logins:>5} logins in {:>6.2} s = {:>7.1} logins/s | CPU {:>5.2} ms/login | token p50 {:>6.2} ms p99 {:>6.2} ms{appear}",
         elapsed.as_secs_f64(),
         logins as f64 / elapsed.as_secs_f64(),
+        cpu.as_secs_f64() * 1000.0 / logins as f64,
         percentile(&mut timings.token, 0.5),
         percentile(&mut timings.token, 0.99),
     );
@@ -357,6 +414,7 @@ async fn main() {
         .await;
         devices.push((mobile, device));
     }
+    println!("Identités activées ; mesures…");
     let stored: Value =
         serde_json::from_slice(&std::fs::read(world.dir.path().join("world/federation-keys.json")).unwrap())
             .unwrap();
@@ -394,22 +452,31 @@ async fn main() {
     let rp = std::sync::Arc::new(Rp {
         client_id: registered["client_id"].as_str().unwrap().to_owned(),
         secret: registered["client_secret"].as_str().unwrap().to_owned(),
-        key,
     });
+    // Each side's reader is made once, as a real client keeps its keys.
+    let rp_reader = std::sync::Arc::new(Reader::new(&key, &fcplus_keys));
+    let fc_reader = std::sync::Arc::new(Reader::new(&fc_key, &laposte_keys));
 
-    for full_chain in [false, true] {
+    // `IDN_BENCH_ONLY=laposte` or `=chaine` measures one of them alone (to profile it).
+    let only = std::env::var("IDN_BENCH_ONLY").unwrap_or_default();
+    let phases: &[bool] = match only.as_str() {
+        "laposte" => &[false],
+        "chaine" => &[true],
+        _ => &[false, true],
+    };
+    for &full_chain in phases {
         let mut all = Timings::default();
         let mut logins = 0;
         let mut elapsed = Duration::ZERO;
+        let cpu = Cpu::start(vec![std::process::id()]);
         for _ in 0..ROUNDS {
             // A new rate window for every identity.
             world.client.advance_clock(11 * 60).await.unwrap();
             let started = Instant::now();
             let mut tasks = Vec::new();
             for (mobile, mut device) in devices.drain(..) {
-                let (base, rp, fc_secret, fc_key) =
-                    (base.clone(), rp.clone(), fc_secret.clone(), fc_key.clone());
-                let (laposte_keys, fcplus_keys) = (laposte_keys.clone(), fcplus_keys.clone());
+                let (base, rp, fc_secret) = (base.clone(), rp.clone(), fc_secret.clone());
+                let (rp_reader, fc_reader) = (rp_reader.clone(), fc_reader.clone());
                 tasks.push(tokio::spawn(async move {
                     let client = http();
                     let mut timings = Timings::default();
@@ -445,8 +512,7 @@ async fn main() {
                                 &param(&back, "code"),
                                 CALLBACK,
                                 credentials,
-                                &rp.key,
-                                &fcplus_keys,
+                                &rp_reader,
                                 &mut timings,
                             )
                             .await;
@@ -480,8 +546,7 @@ async fn main() {
                                 &param(&back, "code"),
                                 &callback,
                                 credentials,
-                                &fc_key,
-                                &laposte_keys,
+                                &fc_reader,
                                 &mut timings,
                             )
                             .await;
@@ -504,7 +569,11 @@ async fn main() {
         } else {
             "fournisseur La Poste seul"
         };
-        report(name, logins, elapsed, &mut all);
+        report(name, logins, elapsed, cpu.used(), &mut all);
+    }
+    if !only.is_empty() {
+        world.running.stop().await;
+        return;
     }
     // The delay a person sees: one client alone, from "S'identifier" to the request on the device.
     world.client.advance_clock(11 * 60).await.unwrap();

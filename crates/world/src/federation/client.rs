@@ -3,22 +3,23 @@
 //! checks (iss, aud, exp, nonce, acr), userinfo as `application/jwt`. Nothing is trusted
 //! because it comes from the same process: everything goes over HTTP and is verified.
 
-use super::jose;
+use super::jose::{self, DecryptionKey, IssuerKeys};
 use super::rules::IdentityClaims;
 use chrono::{DateTime, Utc};
-use josekit::jwk::{Jwk, JwkSet};
+use josekit::jwk::JwkSet;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long fetched discovery documents and key sets are reused (real time: a cache, not a rule).
 const CACHE_TTL: Duration = Duration::from_secs(300);
 
-/// Discovery documents and JWKS by URL.
+/// Discovery documents and JWKS by URL, and issuers' keys ready to verify with.
 #[derive(Default)]
 pub struct JwksCache {
     documents: Mutex<HashMap<String, (Value, Instant)>>,
+    issuers: Mutex<HashMap<String, (Arc<IssuerKeys>, Instant)>>,
 }
 
 impl JwksCache {
@@ -52,6 +53,21 @@ impl JwksCache {
         let map = value.as_object().cloned().ok_or("JWKS is not an object")?;
         JwkSet::from_map(map).map_err(|error| format!("JWKS {url}: {error}"))
     }
+
+    /// An issuer's signing keys from its JWKS URL, turned into verifiers once per fetch.
+    pub async fn issuer_keys(&self, http: &reqwest::Client, url: &str) -> Result<Arc<IssuerKeys>, String> {
+        if let Some((keys, at)) = self.issuers.lock().expect("cache lock").get(url) {
+            if at.elapsed() < CACHE_TTL {
+                return Ok(keys.clone());
+            }
+        }
+        let keys = Arc::new(IssuerKeys::of(&self.fetch(http, url).await?));
+        self.issuers
+            .lock()
+            .expect("cache lock")
+            .insert(url.to_owned(), (keys.clone(), Instant::now()));
+        Ok(keys)
+    }
 }
 
 /// A client's registration at a provider.
@@ -59,7 +75,7 @@ pub struct RelyingClient<'a> {
     pub issuer: String,
     pub client_id: &'a str,
     pub client_secret: &'a str,
-    pub decryption: &'a Jwk,
+    pub decryption: &'a DecryptionKey,
     pub redirect_uri: String,
 }
 
@@ -138,7 +154,7 @@ impl RelyingClient<'_> {
                 .map(str::to_owned)
                 .ok_or_else(|| format!("discovery has no {name}"))
         };
-        let keys = cache.fetch(http, &endpoint("jwks_uri")?).await?;
+        let keys = cache.issuer_keys(http, &endpoint("jwks_uri")?).await?;
         let response = http
             .post(endpoint("token_endpoint")?)
             .basic_auth(self.client_id, Some(self.client_secret))

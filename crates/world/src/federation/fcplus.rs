@@ -157,7 +157,7 @@ async fn callback(
         issuer: ProviderKind::LaPoste.issuer(&base),
         client_id: FCPLUS_CLIENT_ID,
         client_secret: &federation.keys.fcplus_client_secret,
-        decryption: federation.keys.fcplus_decryption.private(),
+        decryption: &federation.keys.fcplus_decryption,
         redirect_uri: format!("{base}/fcplus/callback"),
     };
     let verified = match laposte

@@ -2,18 +2,25 @@
 //! recipient's key (RSA-OAEP for RSA keys, ECDH-ES for P-256 keys, content always A256GCM).
 //! The cryptography is josekit's (over OpenSSL); nothing here is hand-written crypto. The
 //! providers' keys live in `federation-keys.json` next to the database, never in it.
+//!
+//! Keys are turned into OpenSSL objects once (signers, decrypters, verifiers, recipients'
+//! encrypters), not per token: OpenSSL 3's key decoders cost more than the signature itself
+//! (a quarter of the CPU of a login in the federation benchmark before this was done).
 
 use crate::WorldError;
 use josekit::jwe::{self, JweDecrypter, JweEncrypter, JweHeader};
 use josekit::jwk::{alg::ec::EcCurve, Jwk, JwkSet};
+use josekit::jws::alg::ecdsa::EcdsaJwsSigner;
 use josekit::jws::{JwsHeader, JwsVerifier, ES256};
 use josekit::jwt::{self, JwtPayload};
 use josekit::JoseError;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 const KEYS_FILE: &str = "federation-keys.json";
 /// The only content encryption FranceConnect+ uses.
@@ -49,10 +56,11 @@ fn public_of(private: &Jwk) -> Result<Jwk, JoseError> {
     Ok(public)
 }
 
-/// A provider's ES256 key pair.
+/// A provider's ES256 key pair, with its signer made once.
 pub struct SigningKey {
     private: Jwk,
     public: Jwk,
+    signer: EcdsaJwsSigner,
 }
 
 impl SigningKey {
@@ -66,7 +74,12 @@ impl SigningKey {
 
     fn from_private(private: Jwk) -> Result<Self, JoseError> {
         let public = public_of(&private)?;
-        Ok(Self { private, public })
+        let signer = ES256.signer_from_jwk(&private)?;
+        Ok(Self {
+            private,
+            public,
+            signer,
+        })
     }
 
     pub fn public(&self) -> &Jwk {
@@ -80,10 +93,11 @@ impl SigningKey {
     }
 }
 
-/// A decryption key pair (ours, or a demo relying party's).
+/// A decryption key pair (ours, or a demo relying party's), with its decrypter made once.
 pub struct DecryptionKey {
     private: Jwk,
     public: Jwk,
+    decrypter: Box<dyn JweDecrypter>,
 }
 
 impl DecryptionKey {
@@ -104,8 +118,17 @@ impl DecryptionKey {
     fn finish(mut private: Jwk, kid: &str) -> Result<Self, JoseError> {
         private.set_key_id(kid);
         private.set_key_use("enc");
+        Self::from_private(private)
+    }
+
+    fn from_private(private: Jwk) -> Result<Self, JoseError> {
         let public = public_of(&private)?;
-        Ok(Self { private, public })
+        let decrypter = decrypter_for(&private)?;
+        Ok(Self {
+            private,
+            public,
+            decrypter,
+        })
     }
 
     pub fn public(&self) -> &Jwk {
@@ -156,56 +179,115 @@ pub fn check_recipient_key(jwk: &Jwk) -> Result<(), &'static str> {
         .map_err(|_| "the key cannot encrypt")
 }
 
+/// A recipient's public key, ready to encrypt to.
+pub struct Recipient {
+    kid: Option<String>,
+    encrypter: Box<dyn JweEncrypter>,
+}
+
+impl Recipient {
+    pub fn of(jwk: &Jwk) -> Result<Self, TokenError> {
+        Ok(Self {
+            kid: jwk.key_id().map(str::to_owned),
+            encrypter: encrypter_for(jwk).map_err(failed("recipient key"))?,
+        })
+    }
+}
+
+/// Recipients' encrypters by key (the JWK's JSON): relying parties' keys are read from storage
+/// or their JWKS URL at every token, and turned into an encrypter once.
+#[derive(Default)]
+pub struct Recipients {
+    ready: Mutex<HashMap<String, Arc<Recipient>>>,
+}
+
+/// Enough for every registered relying party of a class; beyond it, the cache starts afresh.
+const MAX_CACHED_RECIPIENTS: usize = 1024;
+
+impl Recipients {
+    pub fn get(&self, jwk: &Jwk) -> Result<Arc<Recipient>, TokenError> {
+        let key = jwk.to_string();
+        if let Some(ready) = self.ready.lock().expect("recipients lock").get(&key) {
+            return Ok(ready.clone());
+        }
+        let recipient = Arc::new(Recipient::of(jwk)?);
+        let mut ready = self.ready.lock().expect("recipients lock");
+        if ready.len() >= MAX_CACHED_RECIPIENTS {
+            ready.clear();
+        }
+        ready.insert(key, recipient.clone());
+        Ok(recipient)
+    }
+}
+
+/// An issuer's published ES256 keys, ready to verify with.
+pub struct IssuerKeys {
+    verifiers: Vec<(Option<String>, Box<dyn JwsVerifier>)>,
+}
+
+impl IssuerKeys {
+    /// The usable keys of `set` (others are skipped: a JWKS may hold keys of other kinds).
+    pub fn of(set: &JwkSet) -> Self {
+        Self {
+            verifiers: set
+                .keys()
+                .into_iter()
+                .filter_map(|jwk| {
+                    let verifier = ES256.verifier_from_jwk(jwk).ok()?;
+                    Some((
+                        jwk.key_id().map(str::to_owned),
+                        Box::new(verifier) as Box<dyn JwsVerifier>,
+                    ))
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Signs `claims` with ES256 and encrypts the result to `recipient`.
-pub fn seal(claims: &Map<String, Value>, signer: &SigningKey, recipient: &Jwk) -> Result<String, TokenError> {
+pub fn seal(
+    claims: &Map<String, Value>,
+    signer: &SigningKey,
+    recipient: &Recipient,
+) -> Result<String, TokenError> {
     let mut header = JwsHeader::new();
     header.set_token_type("JWT");
     if let Some(kid) = signer.private.key_id() {
         header.set_key_id(kid);
     }
     let payload = JwtPayload::from_map(claims.clone()).map_err(failed("claims"))?;
-    let es256 = ES256
-        .signer_from_jwk(&signer.private)
-        .map_err(failed("signing key"))?;
-    let signed = jwt::encode_with_signer(&payload, &header, &es256).map_err(failed("signature"))?;
-    let encrypter = encrypter_for(recipient).map_err(failed("recipient key"))?;
+    let signed = jwt::encode_with_signer(&payload, &header, &signer.signer).map_err(failed("signature"))?;
     let mut header = JweHeader::new();
     header.set_content_encryption(CONTENT_ENCRYPTION);
     header.set_content_type("JWT");
-    if let Some(kid) = recipient.key_id() {
+    if let Some(kid) = &recipient.kid {
         header.set_key_id(kid);
     }
-    jwe::serialize_compact(signed.as_bytes(), &header, encrypter.as_ref()).map_err(failed("encryption"))
+    jwe::serialize_compact(signed.as_bytes(), &header, recipient.encrypter.as_ref())
+        .map_err(failed("encryption"))
 }
 
 /// Decrypts `token` with `key`, then checks its ES256 signature against `issuer_keys`.
 /// Returns the claims; the caller checks `iss`, `aud`, `exp` and `nonce`.
-pub fn open(token: &str, key: &Jwk, issuer_keys: &JwkSet) -> Result<Map<String, Value>, TokenError> {
-    let decrypter = decrypter_for(key).map_err(failed("decryption key"))?;
+pub fn open(
+    token: &str,
+    key: &DecryptionKey,
+    issuer_keys: &IssuerKeys,
+) -> Result<Map<String, Value>, TokenError> {
     let (signed, header) =
-        jwe::deserialize_compact(token, decrypter.as_ref()).map_err(failed("decryption"))?;
+        jwe::deserialize_compact(token, key.decrypter.as_ref()).map_err(failed("decryption"))?;
     if header.content_encryption() != Some(CONTENT_ENCRYPTION) {
         return Err(TokenError::Rule("content encryption must be A256GCM"));
     }
     let signed =
         String::from_utf8(signed).map_err(|_| TokenError::Rule("the decrypted token is not text"))?;
-    let verifiers: Vec<(Option<String>, Box<dyn JwsVerifier>)> = issuer_keys
-        .keys()
-        .into_iter()
-        .filter_map(|jwk| {
-            let verifier = ES256.verifier_from_jwk(jwk).ok()?;
-            Some((
-                jwk.key_id().map(str::to_owned),
-                Box::new(verifier) as Box<dyn JwsVerifier>,
-            ))
-        })
-        .collect();
     let (payload, _) = jwt::decode_with_verifier_selector(&signed, |header| {
         // Only ES256, and only the issuer's key named by `kid` (any of them when unnamed).
         if header.algorithm() != Some(SIGNING_ALG) {
             return Ok(None);
         }
-        Ok(verifiers
+        Ok(issuer_keys
+            .verifiers
             .iter()
             .find(|(kid, _)| header.key_id().is_none() || kid.as_deref() == header.key_id())
             .map(|(_, verifier)| verifier.as_ref()))
@@ -283,16 +365,13 @@ impl FederationKeys {
                 .and_then(|bytes| bytes.try_into().ok())
                 .ok_or_else(|| corrupt("bad pairwise key"))
         };
-        let decryption = jwk(stored.fcplus_decryption)?;
         Ok(Self {
             fcplus_signing: SigningKey::from_private(jwk(stored.fcplus_signing)?)
                 .map_err(|_| corrupt("bad key"))?,
             laposte_signing: SigningKey::from_private(jwk(stored.laposte_signing)?)
                 .map_err(|_| corrupt("bad key"))?,
-            fcplus_decryption: DecryptionKey {
-                public: public_of(&decryption).map_err(|_| corrupt("bad key"))?,
-                private: decryption,
-            },
+            fcplus_decryption: DecryptionKey::from_private(jwk(stored.fcplus_decryption)?)
+                .map_err(|_| corrupt("bad key"))?,
             fcplus_pairwise: pairwise(&stored.fcplus_pairwise)?,
             laposte_pairwise: pairwise(&stored.laposte_pairwise)?,
             fcplus_client_secret: stored.fcplus_client_secret,
@@ -336,9 +415,9 @@ mod tests {
             DecryptionKey::generate_rsa("rp-rsa").unwrap(),
             DecryptionKey::generate_ec("rp-ec").unwrap(),
         ] {
-            let token = seal(&claims(), &issuer, recipient.public()).unwrap();
+            let token = seal(&claims(), &issuer, &Recipient::of(recipient.public()).unwrap()).unwrap();
             assert_eq!(token.split('.').count(), 5, "a compact JWE has five parts");
-            let opened = open(&token, recipient.private(), &issuer.jwks()).unwrap();
+            let opened = open(&token, &recipient, &IssuerKeys::of(&issuer.jwks())).unwrap();
             assert_eq!(opened["given_name"], "Jean Édouard");
         }
     }
@@ -349,13 +428,15 @@ mod tests {
         let impostor = SigningKey::generate("issuer").unwrap();
         let recipient = DecryptionKey::generate_ec("rp").unwrap();
         let other = DecryptionKey::generate_ec("rp").unwrap();
-        let forged = seal(&claims(), &impostor, recipient.public()).unwrap();
+        let to_recipient = Recipient::of(recipient.public()).unwrap();
+        let issuer_keys = IssuerKeys::of(&issuer.jwks());
+        let forged = seal(&claims(), &impostor, &to_recipient).unwrap();
         assert!(
-            open(&forged, recipient.private(), &issuer.jwks()).is_err(),
+            open(&forged, &recipient, &issuer_keys).is_err(),
             "a signature by another key is refused even with the same kid"
         );
-        let token = seal(&claims(), &issuer, recipient.public()).unwrap();
-        assert!(open(&token, other.private(), &issuer.jwks()).is_err());
+        let token = seal(&claims(), &issuer, &to_recipient).unwrap();
+        assert!(open(&token, &other, &issuer_keys).is_err());
     }
 
     #[test]

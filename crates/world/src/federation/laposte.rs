@@ -15,9 +15,8 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use idn_journey::{Journey, JourneyError};
+use idn_journey::JourneyError;
 use serde::Deserialize;
-use sqlx::Row;
 use std::sync::Arc;
 
 type Shared = State<Arc<Federation>>;
@@ -316,9 +315,15 @@ async fn wait_events(State(federation): Shared, Path(flow): Path<String>) -> Res
 
 /// After the device answered: a code for FranceConnect+, or the page that says why not.
 async fn next(State(federation): Shared, Path(flow): Path<String>) -> Result<Response, WorldError> {
-    let Some((login, view)) = current_request(&federation, &flow).await? else {
+    let login = federation
+        .laposte_flows
+        .get(&flow, federation.world.now())
+        .filter(|login| login.login_request.is_some());
+    let Some(login) = login else {
         return Ok(Redirect::to(&format!("/laposte/connexion/{flow}")).into_response());
     };
+    let request_id = login.login_request.as_deref().unwrap_or_default();
+    let (view, learner_id, journey) = federation.world.login_request_of(request_id).await?;
     let outcome = match view.status.as_str() {
         "pending" => return Ok(Redirect::to(&format!("/laposte/attente/{flow}")).into_response()),
         "approved" => None,
@@ -333,14 +338,6 @@ async fn next(State(federation): Shared, Path(flow): Path<String>) -> Result<Res
     if federation.laposte_flows.take(&flow).is_none() {
         return Ok(unknown_flow());
     }
-    let learner_id = learner_of_request(&federation, &view.request_id).await?;
-    let journey: String = sqlx::query("SELECT journey FROM learners WHERE id = ?")
-        .bind(&learner_id)
-        .fetch_one(federation.world.pool())
-        .await?
-        .get("journey");
-    let journey: Journey =
-        serde_json::from_str(&journey).map_err(|error| WorldError::Corrupt(format!("journey: {error}")))?;
     let person = journey
         .person()
         .ok_or_else(|| WorldError::Corrupt("approved login of a learner without identity".into()))?;

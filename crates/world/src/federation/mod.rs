@@ -85,6 +85,7 @@ pub struct Federation {
     pub issued_id_tokens: Expiring<String>,
     pub sites: sites::Sites,
     pub jwks_cache: client::JwksCache,
+    pub recipients: jose::Recipients,
 }
 
 impl Federation {
@@ -112,6 +113,7 @@ impl Federation {
             issued_id_tokens: Expiring::default(),
             sites: sites::Sites::generate()?,
             jwks_cache: client::JwksCache::default(),
+            recipients: jose::Recipients::default(),
         })
     }
 

@@ -2,7 +2,7 @@
 //! (`application/jwt`), discovery and JWKS. Errors answer in the standard OAuth form
 //! (`{"error", "error_description"}`, `WWW-Authenticate` at userinfo).
 
-use super::jose::{self, SigningKey};
+use super::jose::{self, Recipient, SigningKey};
 use super::registry::{Client, Encryption};
 use super::rules::{self, OAuthError, Refusal};
 use super::store::random_token;
@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Json, Router};
 use base64::Engine;
-use josekit::jwk::Jwk;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -150,9 +149,9 @@ fn client_credentials(headers: &HeaderMap, form: &TokenForm) -> Option<(String, 
 }
 
 /// The key a client's tokens are encrypted to: registered inline, or read from its JWKS URL.
-pub async fn recipient_key(federation: &Federation, client: &Client) -> Result<Jwk, String> {
-    match &client.encryption {
-        Encryption::Jwk(jwk) => Ok(jwk.as_ref().clone()),
+pub async fn recipient_key(federation: &Federation, client: &Client) -> Result<Arc<Recipient>, String> {
+    let jwk = match &client.encryption {
+        Encryption::Jwk(jwk) => jwk.as_ref().clone(),
         Encryption::JwksUri(uri) => {
             let set = federation
                 .jwks_cache
@@ -163,9 +162,13 @@ pub async fn recipient_key(federation: &Federation, client: &Client) -> Result<J
                 .into_iter()
                 .find(|jwk| jwk.key_use() != Some("sig") && jose::check_recipient_key(jwk).is_ok())
                 .cloned()
-                .ok_or_else(|| format!("no encryption key in the JWKS of {}", client.client_id))
+                .ok_or_else(|| format!("no encryption key in the JWKS of {}", client.client_id))?
         }
-    }
+    };
+    federation
+        .recipients
+        .get(&jwk)
+        .map_err(|error| format!("encryption key of {}: {error}", client.client_id))
 }
 
 async fn token(

@@ -298,7 +298,7 @@ async fn callback(
         issuer: ProviderKind::FranceConnectPlus.issuer(&base),
         client_id: site.client_id,
         client_secret: &site.client_secret,
-        decryption: site.key.private(),
+        decryption: &site.key,
         redirect_uri: format!("{base}{}/callback", site.text.prefix),
     };
     let now = federation.world.now();
