@@ -4,7 +4,9 @@
 # (the device keeps its key in the OS keyring). Screenshots of every screen and a report go to
 # tests/app/artifacts/ (gitignored). Arguments: scenario names (default: all).
 # IDN_APP_RELEASE=1 runs the release build instead: report.json then holds the figures of the
-# issue's benchmark (launch to first interactive screen, memory on the services screen, preview).
+# issue's benchmark (launch to first interactive screen against the same binary's static-page
+# baseline, tests/app/launch.mjs, run first; memory on the services screen; preview).
+# `lancement` alone runs the launch benchmark.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
