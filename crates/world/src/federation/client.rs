@@ -14,6 +14,34 @@ use std::time::{Duration, Instant};
 
 /// How long fetched discovery documents and key sets are reused (real time: a cache, not a rule).
 const CACHE_TTL: Duration = Duration::from_secs(300);
+/// A discovery document or a key set is a few kilobytes: a relying party's `jwks_uri` that
+/// answers more is refused, so that a registration cannot make the world read without end.
+const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
+/// A key set slower than this is unreachable (the token request waiting for it has a person behind).
+const FETCH_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The body of `response`, refused beyond `MAX_DOCUMENT_BYTES` without reading further.
+async fn limited_body(mut response: reqwest::Response, url: &str) -> Result<Vec<u8>, String> {
+    let too_big = || format!("GET {url}: more than {MAX_DOCUMENT_BYTES} bytes");
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_DOCUMENT_BYTES as u64)
+    {
+        return Err(too_big());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|error| format!("GET {url}: {error}"))?
+    {
+        if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+            return Err(too_big());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
 
 /// Discovery documents and JWKS by URL, and issuers' keys ready to verify with.
 #[derive(Default)]
@@ -29,18 +57,20 @@ impl JwksCache {
                 return Ok(value.clone());
             }
         }
+        // The client follows no redirect (a 3xx is refused here), and the whole exchange, body
+        // included, must end within FETCH_TIMEOUT.
         let response = http
             .get(url)
+            .timeout(FETCH_TIMEOUT)
             .send()
             .await
             .map_err(|error| format!("GET {url}: {error}"))?;
         if !response.status().is_success() {
             return Err(format!("GET {url}: status {}", response.status()));
         }
-        let value: Value = response
-            .json()
-            .await
-            .map_err(|error| format!("GET {url}: {error}"))?;
+        let body = limited_body(response, url).await?;
+        let value: Value =
+            serde_json::from_slice(&body).map_err(|error| format!("GET {url}: not JSON: {error}"))?;
         self.documents
             .lock()
             .expect("cache lock")
@@ -244,6 +274,60 @@ impl RelyingClient<'_> {
 mod tests {
     use super::*;
     use serde_json::json;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A one-shot HTTP server answering `response` (raw bytes) to the first request.
+    async fn answering(response: Vec<u8>) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 2048];
+            let _ = socket.read(&mut request).await;
+            let _ = socket.write_all(&response).await;
+            let _ = socket.shutdown().await;
+        });
+        format!("http://{address}/jwks")
+    }
+
+    fn plain_http() -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_jwks_uri_that_redirects_or_answers_too_much_is_refused() {
+        let redirect = answering(
+            b"HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/\r\nContent-Length: 0\r\n\r\n".to_vec(),
+        )
+        .await;
+        let refused = JwksCache::default().fetch(&plain_http(), &redirect).await;
+        assert!(
+            refused.is_err(),
+            "a redirect must not be followed to another address"
+        );
+
+        let mut huge = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"keys\":[".to_vec();
+        huge.extend(std::iter::repeat_n(b' ', MAX_DOCUMENT_BYTES + 1));
+        let endless = answering(huge).await;
+        let refused = JwksCache::default().fetch(&plain_http(), &endless).await;
+        assert!(
+            refused.as_ref().is_err_and(|error| error.contains("more than")),
+            "a body beyond the limit is refused, not read to the end: {refused:?}"
+        );
+
+        let small = answering(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"keys\":[]}"
+                .to_vec(),
+        )
+        .await;
+        assert!(
+            JwksCache::default().fetch(&plain_http(), &small).await.is_ok(),
+            "a small key set is read"
+        );
+    }
 
     #[test]
     fn id_tokens_are_checked_for_issuer_audience_expiry_nonce_and_level() {
