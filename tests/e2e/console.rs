@@ -922,6 +922,12 @@ async fn a_refusal_by_a_signed_in_reviewer_exports_reapplies_and_replays() {
     );
     assert!(row("relectrice@classe.example", "refuse:piece_dans_un_etui"));
     assert!(
+        audit.split("<tr>").any(|line| {
+            line.contains(idn_world::console::SCENARIO_ENGINE_EMAIL) && line.contains(">logout<")
+        }),
+        "the engine signs out when its scenario is done"
+    );
+    assert!(
         !row(idn_world::console::SCENARIO_ENGINE_EMAIL, "refuse:"),
         "the engine did not decide: the reviewer did"
     );

@@ -105,6 +105,14 @@ impl ConsoleDesk {
         Ok(desk)
     }
 
+    /// « Se déconnecter »: the session ends at once instead of lasting its 8 hours. A failure
+    /// leaves a session that expires by itself, which is no reason to fail the scenario.
+    pub(crate) async fn sign_out(self) {
+        if let Err(error) = self.post("/console/deconnexion", &[]).await {
+            tracing::warn!(%error, "the scenario engine could not sign out of the console");
+        }
+    }
+
     async fn get(&self, path: &str) -> Result<(u16, String)> {
         let response = self
             .http

@@ -406,6 +406,22 @@ impl Scenario {
                 self.name
             );
         }
+        let desk_reach = self.faults.iter().find_map(|fault| match fault {
+            Fault::ReviewDesk { decision, .. } => Some(match decision {
+                None => &["review"][..],
+                Some(DeskDecision::Refused) => &["identification_refused"][..],
+                Some(DeskDecision::Accepted) => &["activation", "enrolled", "locked"][..],
+            }),
+            _ => None,
+        });
+        if let Some(reaches) = desk_reach.filter(|reaches| !reaches.contains(&self.reach.as_str())) {
+            invalid!(
+                "{} : avec cette décision du bureau d'examen, l'apprenant s'arrête à l'étape « {} », pas « {} »",
+                self.name,
+                reaches.join(" », « "),
+                self.reach
+            );
+        }
         if desks == 1 && self.verification != Verification::Online {
             invalid!(
                 "{} : le bureau d'examen examine les identifications en ligne (`verification = \"online\"`)",
@@ -858,7 +874,12 @@ pub async fn apply_as(
             .iter()
             .any(|fault| matches!(fault, Fault::ReviewDesk { .. })),
     };
-    let view = run.walk().await?;
+    let walked = run.walk().await;
+    if let Some(desk) = run.desk.take() {
+        // The engine's session ends with the scenario, as a person signs out.
+        desk.sign_out().await;
+    }
+    let view = walked?;
     if run.options.identity_phone.is_some() {
         let id = run.id.clone();
         let holder = run.holder();
@@ -1972,6 +1993,11 @@ mod tests {
             "a refusal names its reason"
         );
         assert!(read("online", &desk("accepted", "reason = \"lunettes\"\n")).is_err());
+        let too_far = read("online", &desk("accepted", "")).unwrap_err();
+        assert!(
+            format!("{too_far:#}").contains("« activation »"),
+            "an accepted identification does not stop at a refusal: {too_far:#}"
+        );
         assert!(
             read("face_to_face", &desk("accepted", "")).is_err(),
             "the desk examines online identifications"
