@@ -9,10 +9,11 @@
 use idn_device::{Device, DeviceError};
 use idn_scenario::scenario::{self, Applied, ApplyOptions};
 use idn_scenario::ScenarioError;
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
 
 use crate::commands::CommandError;
 use crate::session;
+use crate::world_link::WorldLink;
 
 /// The scenario asked for at launch, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,7 +103,10 @@ async fn run(app: &AppHandle, choice: &str) -> Result<Applied, StartError> {
         vault,
         identity_phone: Some(own_phone),
     };
-    let applied = scenario::apply(linked.client(), &scenario, &options).await?;
+    // In the embedded world the engine decides at the desks under its own staff account; a
+    // class's world gives it none, and a desk scenario is refused there in French.
+    let staff = app.state::<WorldLink>().engine_account();
+    let applied = scenario::apply_as(linked.client(), &scenario, &options, staff.as_ref()).await?;
     // Reopened from disk at its next use, with the identity the scenario gave it.
     session::release_device(app).await?;
     Ok(applied)

@@ -159,6 +159,8 @@ pub struct WorldLink {
     linked: Mutex<Option<Result<Arc<Linked>, LinkError>>>,
     /// Kept while in use; stopped on exit or when the person switches to a class server.
     embedded: Mutex<Option<RunningWorld>>,
+    /// The scenario engine's console account in the embedded world (desk decisions).
+    engine_account: Mutex<Option<idn_world::console::EngineAccount>>,
     /// The world being linked while `linked` is not settled: the first screen reads this
     /// device's profile for it before that world is up.
     awaited: Mutex<Option<WorldSource>>,
@@ -180,6 +182,13 @@ impl WorldLink {
 
     fn settle(&self, outcome: Result<Linked, LinkError>) {
         *lock(&self.linked) = Some(outcome.map(Arc::new));
+    }
+
+    /// The scenario engine's staff account, while the embedded world is the one running.
+    pub fn engine_account(&self) -> Option<idn_world::console::EngineAccount> {
+        lock(&self.embedded)
+            .as_ref()
+            .and(lock(&self.engine_account).clone())
     }
 
     pub fn shut_down(&self) {
@@ -305,10 +314,21 @@ async fn start_embedded(app: &AppHandle) -> Result<Linked, LinkError> {
         LinkError::StartFailed
     })?;
     let base_url = world.base_url();
-    // The console of the embedded world applies scenarios through its own address.
-    world
-        .world()
-        .install_scenario_runner(Arc::new(idn_scenario::WorldScenarios::new(base_url.clone())));
+    // The console of the embedded world applies scenarios through its own address, deciding at
+    // the desks (review, clerk) under the engine's own staff account when a scenario says so.
+    let mut scenarios = idn_scenario::WorldScenarios::new(base_url.clone());
+    let engine = match idn_scenario::scenario::engine_account(&world).await {
+        Ok(engine) => Some(engine),
+        Err(error) => {
+            tracing::warn!(%error, "no staff account for the scenario engine: desk scenarios will be refused");
+            None
+        }
+    };
+    if let Some(engine) = engine.clone() {
+        scenarios = scenarios.with_engine_account(engine);
+    }
+    world.world().install_scenario_runner(Arc::new(scenarios));
+    *lock(&app.state::<WorldLink>().engine_account) = engine;
     tracing::info!(%base_url, dir = %data_dir.display(), "embedded simulated world started");
     *lock(&app.state::<WorldLink>().embedded) = Some(world);
     Ok(Linked::new(base_url, Origin::Embedded))
