@@ -10,9 +10,10 @@
 //!   npm by this benchmark, ES256, automatic login: authorize → login → code → token → userinfo.
 //!
 //! 32 concurrent clients, one identity each (an identity accepts 10 login requests per 10
-//! minutes, so the clock is moved on between rounds). Each line gives the CPU time per login of
-//! the processes taking part (this one, which holds the world and the clients, plus node for
-//! the peer): on a machine shared with builds it says more than logins/s alone.
+//! minutes, so the clock is moved on between rounds; one warm-up round on each side is not
+//! counted). Each line gives the CPU time per login of the processes taking part (this one,
+//! which holds the world and the clients, plus node for the peer): on a machine shared with
+//! builds it says more than logins/s alone.
 //! Run: `cargo bench -p idn-e2e --bench federation` (`IDN_BENCH_ONLY=laposte|chaine|oidc-provider`
 //! for one measurement, to profile it).
 
@@ -26,7 +27,9 @@ use std::time::{Duration, Instant};
 
 const CLIENTS: usize = 32;
 const LOGINS_PER_ROUND: usize = 10;
-const ROUNDS: usize = 2;
+const ROUNDS: usize = 3;
+/// Rounds run before measuring, on both sides alike (connections opened, node's JIT warm).
+const WARMUP_ROUNDS: usize = 1;
 const CALLBACK: &str = "https://banc.invalid/callback";
 
 fn http() -> reqwest::Client {
@@ -311,32 +314,36 @@ async fn run_oidc_provider() {
         .unwrap();
     let keys = JwkSet::from_map(value.as_object().unwrap().clone()).unwrap();
     let verifier = std::sync::Arc::new(josekit::jws::ES256.verifier_from_jwk(keys.keys()[0]).unwrap());
-    let mut all = Timings::default();
-    let cpu = Cpu::start(vec![std::process::id(), child.id()]);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..CLIENTS {
-        let (issuer, verifier) = (issuer.clone(), verifier.clone());
-        tasks.push(tokio::spawn(async move {
-            let client = http();
-            let mut timings = Timings::default();
-            for _ in 0..LOGINS_PER_ROUND * ROUNDS {
-                oidc_provider_login(&client, &issuer, &verifier, &mut timings).await;
-            }
-            timings
-        }));
+    for rounds in [WARMUP_ROUNDS, ROUNDS] {
+        let mut all = Timings::default();
+        let cpu = Cpu::start(vec![std::process::id(), child.id()]);
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..CLIENTS {
+            let (issuer, verifier) = (issuer.clone(), verifier.clone());
+            tasks.push(tokio::spawn(async move {
+                let client = http();
+                let mut timings = Timings::default();
+                for _ in 0..LOGINS_PER_ROUND * rounds {
+                    oidc_provider_login(&client, &issuer, &verifier, &mut timings).await;
+                }
+                timings
+            }));
+        }
+        for task in tasks {
+            all.token.extend(task.await.unwrap().token);
+        }
+        let elapsed = started.elapsed();
+        if rounds == ROUNDS {
+            report(
+                "node oidc-provider 9 (ES256, connexion auto)",
+                CLIENTS * LOGINS_PER_ROUND * rounds,
+                elapsed,
+                cpu.used(),
+                &mut all,
+            );
+        }
     }
-    for task in tasks {
-        all.token.extend(task.await.unwrap().token);
-    }
-    let elapsed = started.elapsed();
-    report(
-        "node oidc-provider 9 (ES256, connexion auto)",
-        CLIENTS * LOGINS_PER_ROUND * ROUNDS,
-        elapsed,
-        cpu.used(),
-        &mut all,
-    );
     let _ = child.kill();
     let _ = child.wait();
 }
@@ -468,10 +475,14 @@ async fn main() {
         let mut all = Timings::default();
         let mut logins = 0;
         let mut elapsed = Duration::ZERO;
-        let cpu = Cpu::start(vec![std::process::id()]);
-        for _ in 0..ROUNDS {
+        let mut cpu = None;
+        for round in 0..WARMUP_ROUNDS + ROUNDS {
+            let measured = round >= WARMUP_ROUNDS;
             // A new rate window for every identity.
             world.client.advance_clock(11 * 60).await.unwrap();
+            if measured && cpu.is_none() {
+                cpu = Some(Cpu::start(vec![std::process::id()]));
+            }
             let started = Instant::now();
             let mut tasks = Vec::new();
             for (mobile, mut device) in devices.drain(..) {
@@ -557,19 +568,24 @@ async fn main() {
             }
             for task in tasks {
                 let (mobile, device, timings) = task.await.unwrap();
-                all.token.extend(timings.token);
-                all.appear.extend(timings.appear);
                 devices.push((mobile, device));
-                logins += LOGINS_PER_ROUND;
+                if measured {
+                    all.token.extend(timings.token);
+                    all.appear.extend(timings.appear);
+                    logins += LOGINS_PER_ROUND;
+                }
             }
-            elapsed += started.elapsed();
+            if measured {
+                elapsed += started.elapsed();
+            }
         }
         let name = if full_chain {
             "chaîne complète (RP → FC+ → La Poste → RP)"
         } else {
             "fournisseur La Poste seul"
         };
-        report(name, logins, elapsed, cpu.used(), &mut all);
+        let cpu = cpu.expect("at least one measured round").used();
+        report(name, logins, elapsed, cpu, &mut all);
     }
     if !only.is_empty() {
         world.running.stop().await;
