@@ -440,6 +440,26 @@ mod tests {
     }
 
     #[test]
+    fn a_relying_party_that_changes_its_key_gets_tokens_for_the_new_one() {
+        let issuer = SigningKey::generate("issuer").unwrap();
+        let issuer_keys = IssuerKeys::of(&issuer.jwks());
+        let recipients = Recipients::default();
+        let old = DecryptionKey::generate_ec("rp").unwrap();
+        let new = DecryptionKey::generate_ec("rp").unwrap();
+        let to_old = recipients.get(old.public()).unwrap();
+        assert!(
+            Arc::ptr_eq(&to_old, &recipients.get(old.public()).unwrap()),
+            "the same key is made into an encrypter once"
+        );
+        let token = seal(&claims(), &issuer, &recipients.get(new.public()).unwrap()).unwrap();
+        assert!(
+            open(&token, &new, &issuer_keys).is_ok(),
+            "a new key with the same kid is not mistaken for the cached one"
+        );
+        assert!(open(&token, &old, &issuer_keys).is_err());
+    }
+
+    #[test]
     fn only_public_rsa_2048_or_p256_keys_are_accepted_as_recipients() {
         let rsa = DecryptionKey::generate_rsa("k").unwrap();
         assert!(check_recipient_key(rsa.public()).is_ok());
