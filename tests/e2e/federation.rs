@@ -103,9 +103,47 @@ fn authorize_url(base: &str, rp: &RelyingParty, extra: &[(&str, &str)]) -> Strin
     url.to_string()
 }
 
+/// The cookies a browser would keep (name → value), sent back on every request.
+#[derive(Default)]
+struct Jar(std::collections::BTreeMap<String, String>);
+
+impl Jar {
+    fn keep(&mut self, response: &reqwest::Response) {
+        for value in response.headers().get_all("set-cookie") {
+            if let Some((name, rest)) = value.to_str().unwrap_or_default().split_once('=') {
+                self.0.insert(
+                    name.to_owned(),
+                    rest.split(';').next().unwrap_or_default().to_owned(),
+                );
+            }
+        }
+    }
+
+    fn header(&self) -> String {
+        let pairs: Vec<String> = self
+            .0
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        pairs.join("; ")
+    }
+}
+
 /// Follows the chain from an authorization URL until a redirect leaves the world (to the
 /// relying party), typing `mobile` at La Poste and approving on `device`. Returns that URL.
 async fn log_in(base: &str, start: &str, mobile: &str, device: &mut Device, approve: bool) -> String {
+    log_in_keeping(base, start, mobile, device, approve, &mut Jar::default()).await
+}
+
+/// `log_in` in a browser that keeps its cookies in `jar` from one login to the next.
+async fn log_in_keeping(
+    base: &str,
+    start: &str,
+    mobile: &str,
+    device: &mut Device,
+    approve: bool,
+    jar: &mut Jar,
+) -> String {
     let http = browser();
     let mut url = start.to_owned();
     for _ in 0..20 {
@@ -113,7 +151,14 @@ async fn log_in(base: &str, start: &str, mobile: &str, device: &mut Device, appr
             return url;
         }
         if url.contains("/laposte/connexion/") {
-            let response = http.post(&url).form(&[("mobile", mobile)]).send().await.unwrap();
+            let response = http
+                .post(&url)
+                .header("cookie", jar.header())
+                .form(&[("mobile", mobile)])
+                .send()
+                .await
+                .unwrap();
+            jar.keep(&response);
             url = absolute(base, &location(&response));
             continue;
         }
@@ -135,7 +180,13 @@ async fn log_in(base: &str, start: &str, mobile: &str, device: &mut Device, appr
             url = format!("{url}/laposte");
             continue;
         }
-        let response = http.get(&url).send().await.unwrap();
+        let response = http
+            .get(&url)
+            .header("cookie", jar.header())
+            .send()
+            .await
+            .unwrap();
+        jar.keep(&response);
         if !response.status().is_redirection() {
             panic!("stopped at {url} with {}", response.status());
         }
@@ -301,6 +352,74 @@ async fn a_registered_relying_party_gets_verified_encrypted_tokens_and_a_stable_
         400,
         "an unregistered logout address is refused"
     );
+}
+
+/// FranceConnect+ keeps no session from one service to the next (its own suite: « Connexion
+/// Usager - session fcp-high (sans SSO) »): someone who just logged into one service, in the same
+/// browser, chooses La Poste, types the number and approves on the device again for the next.
+#[tokio::test]
+async fn each_service_asks_again_as_franceconnect_plus_has_no_single_sign_on() {
+    let world = spawn_world(77).await;
+    let (learner, mut device, _) =
+        activated_device(&world.client, world.dir.path(), "jean@exemple.fr", MOBILE, SECRET).await;
+    let base = world.running.base_url();
+    let first = register(&world, "Premier service").await;
+    let second = register(&world, "Second service").await;
+    let mut jar = Jar::default();
+    let back = log_in_keeping(
+        &base,
+        &authorize_url(&base, &first, &[]),
+        MOBILE,
+        &mut device,
+        true,
+        &mut jar,
+    )
+    .await;
+    assert!(back.starts_with(RP_CALLBACK), "the first service gets its code");
+
+    let http = browser();
+    let response = http
+        .get(authorize_url(&base, &second, &[]))
+        .header("cookie", jar.header())
+        .send()
+        .await
+        .unwrap();
+    let choice = absolute(&base, &location(&response));
+    assert!(
+        choice.contains("/fcplus/choix/"),
+        "the second service's request shows the choice of provider, not a code: {choice}"
+    );
+    let response = http
+        .get(format!("{choice}/laposte"))
+        .header("cookie", jar.header())
+        .send()
+        .await
+        .unwrap();
+    let response = http
+        .get(location(&response))
+        .header("cookie", jar.header())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        location(&response).contains("/laposte/connexion/"),
+        "La Poste asks for the mobile number again"
+    );
+    assert!(
+        device.pending_requests().await.unwrap().is_empty(),
+        "nothing reaches the device before the number is typed"
+    );
+    let back = log_in_keeping(&base, &choice, MOBILE, &mut device, true, &mut jar).await;
+    assert!(
+        back.starts_with(RP_CALLBACK) && query_param(&back, "code").is_some(),
+        "the second login ends with its own approval on the device"
+    );
+    let journal = world.client.journal(&learner).await.unwrap();
+    let approvals = journal
+        .iter()
+        .filter(|entry| entry.action == "answer_login_request")
+        .count();
+    assert_eq!(approvals, 2, "one approval per service");
 }
 
 #[tokio::test]
