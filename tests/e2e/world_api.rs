@@ -728,7 +728,10 @@ async fn logging_in_with_an_existing_account_confirms_by_code_and_keeps_its_step
         MessageChannel::Sms,
         "a confirmed mobile gets the code by SMS"
     );
-    assert_eq!(challenge.account_id, learner.id, "the device may show this account's messages");
+    assert_eq!(
+        challenge.account_id, learner.id,
+        "the device may show this account's messages"
+    );
     assert!(
         challenge.destination.ends_with("**") && !challenge.destination.contains(&MOBILE[MOBILE.len() - 2..]),
         "the number is half hidden: {}",
