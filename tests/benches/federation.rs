@@ -405,15 +405,7 @@ async fn main() {
         run_oidc_provider().await;
         return;
     }
-    // The world serves from its own runtime, as node serves from its own process: the clients'
-    // work (token decryption, the devices' signatures) does not hold the server's threads.
-    let world_runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("monde")
-        .enable_all()
-        .build()
-        .unwrap();
-    let world = world_runtime.spawn(spawn_world(5)).await.unwrap();
+    let world = spawn_world(5).await;
     let base = world.running.base_url();
     println!("Identités : activation de {CLIENTS} appareils…");
     let mut devices = Vec::new();
@@ -597,7 +589,6 @@ async fn main() {
     }
     if !only.is_empty() {
         world.running.stop().await;
-        world_runtime.shutdown_background();
         return;
     }
     // The delay a person sees: one client alone, from "S'identifier" to the request on the device.
@@ -633,6 +624,5 @@ async fn main() {
         percentile(&mut alone.appear, 0.95)
     );
     world.running.stop().await;
-    world_runtime.shutdown_background();
     run_oidc_provider().await;
 }
