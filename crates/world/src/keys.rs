@@ -98,7 +98,8 @@ impl WorldSecrets {
     }
 }
 
-fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), WorldError> {
+/// Written whole then renamed, readable by the owner only: the world's secrets and keys.
+pub(crate) fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), WorldError> {
     let temporary = path.with_extension("tmp");
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);

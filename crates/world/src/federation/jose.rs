@@ -7,6 +7,7 @@
 //! encrypters), not per token: OpenSSL 3's key decoders cost more than the signature itself
 //! (a quarter of the CPU of a login in the federation benchmark before this was done).
 
+use crate::keys::write_private_file;
 use crate::WorldError;
 use josekit::jwe::{self, JweDecrypter, JweEncrypter, JweHeader};
 use josekit::jwk::{alg::ec::EcCurve, Jwk, JwkSet};
@@ -18,7 +19,6 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -308,6 +308,14 @@ pub struct FederationKeys {
     pub fcplus_client_secret: String,
 }
 
+/// The demo sites' own decryption keys (Mon Compte Formation: RSA-OAEP; Mon Compte Élu:
+/// ECDH-ES), stored with the providers' keys so that a restart does not spend a fresh RSA key
+/// generation (0.2–0.5 s here) before the world answers.
+pub struct SiteKeys {
+    pub mcf: DecryptionKey,
+    pub elu: DecryptionKey,
+}
+
 #[derive(Serialize, Deserialize)]
 struct StoredKeys {
     fcplus_signing: Map<String, Value>,
@@ -316,6 +324,11 @@ struct StoredKeys {
     fcplus_pairwise: String,
     laposte_pairwise: String,
     fcplus_client_secret: String,
+    /// Absent from files written before the demo sites' keys were kept: made and added then.
+    #[serde(default)]
+    mcf_decryption: Option<Map<String, Value>>,
+    #[serde(default)]
+    elu_decryption: Option<Map<String, Value>>,
 }
 
 fn random_hex() -> String {
@@ -329,11 +342,16 @@ fn corrupt(what: &str) -> WorldError {
 }
 
 impl FederationKeys {
-    /// Reads `federation-keys.json` from `data_dir`, creating it (mode 0600) on first start.
-    pub fn load_or_create(data_dir: &Path) -> Result<Self, WorldError> {
+    /// Reads `federation-keys.json` from `data_dir`, creating it (mode 0600) on first start and
+    /// adding the keys an older file lacks.
+    pub fn load_or_create(data_dir: &Path) -> Result<(Self, SiteKeys), WorldError> {
         let path = data_dir.join(KEYS_FILE);
-        let stored = match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|_| corrupt("unreadable"))?,
+        let generation_failed = |error: JoseError| WorldError::Corrupt(format!("key generation: {error}"));
+        let (mut stored, mut changed) = match std::fs::read(&path) {
+            Ok(bytes) => (
+                serde_json::from_slice::<StoredKeys>(&bytes).map_err(|_| corrupt("unreadable"))?,
+                false,
+            ),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 let generated = (|| -> Result<StoredKeys, JoseError> {
                     Ok(StoredKeys {
@@ -346,26 +364,48 @@ impl FederationKeys {
                         fcplus_pairwise: random_hex(),
                         laposte_pairwise: random_hex(),
                         fcplus_client_secret: random_hex(),
+                        mcf_decryption: None,
+                        elu_decryption: None,
                     })
                 })()
-                .map_err(|error| WorldError::Corrupt(format!("key generation: {error}")))?;
-                write_private_file(&path, &serde_json::to_vec(&generated).expect("keys serialise"))?;
-                generated
+                .map_err(generation_failed)?;
+                (generated, true)
             }
             Err(error) => return Err(error.into()),
         };
+        if stored.mcf_decryption.is_none() {
+            let key = DecryptionKey::generate_rsa("mcf-rsa-oaep").map_err(generation_failed)?;
+            stored.mcf_decryption = Some(key.private.as_ref().clone());
+            changed = true;
+        }
+        if stored.elu_decryption.is_none() {
+            let key = DecryptionKey::generate_ec("elu-ecdh-es").map_err(generation_failed)?;
+            stored.elu_decryption = Some(key.private.as_ref().clone());
+            changed = true;
+        }
+        if changed {
+            write_private_file(&path, &serde_json::to_vec(&stored).expect("keys serialise"))?;
+        }
         Self::decode(stored)
     }
 
-    fn decode(stored: StoredKeys) -> Result<Self, WorldError> {
+    fn decode(stored: StoredKeys) -> Result<(Self, SiteKeys), WorldError> {
         let jwk = |map: Map<String, Value>| Jwk::from_map(map).map_err(|_| corrupt("bad key"));
+        let decryption = |map: Option<Map<String, Value>>| {
+            DecryptionKey::from_private(jwk(map.ok_or_else(|| corrupt("missing key"))?)?)
+                .map_err(|_| corrupt("bad key"))
+        };
         let pairwise = |text: &str| -> Result<[u8; 32], WorldError> {
             hex::decode(text)
                 .ok()
                 .and_then(|bytes| bytes.try_into().ok())
                 .ok_or_else(|| corrupt("bad pairwise key"))
         };
-        Ok(Self {
+        let sites = SiteKeys {
+            mcf: decryption(stored.mcf_decryption)?,
+            elu: decryption(stored.elu_decryption)?,
+        };
+        let keys = Self {
             fcplus_signing: SigningKey::from_private(jwk(stored.fcplus_signing)?)
                 .map_err(|_| corrupt("bad key"))?,
             laposte_signing: SigningKey::from_private(jwk(stored.laposte_signing)?)
@@ -375,25 +415,9 @@ impl FederationKeys {
             fcplus_pairwise: pairwise(&stored.fcplus_pairwise)?,
             laposte_pairwise: pairwise(&stored.laposte_pairwise)?,
             fcplus_client_secret: stored.fcplus_client_secret,
-        })
+        };
+        Ok((keys, sites))
     }
-}
-
-/// Written whole then renamed, readable by the owner only: these keys sign identities.
-fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), WorldError> {
-    let temporary = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&temporary)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    std::fs::rename(&temporary, path)?;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -476,10 +500,30 @@ mod tests {
     #[test]
     fn keys_survive_a_restart() {
         let dir = tempfile::tempdir().unwrap();
-        let first = FederationKeys::load_or_create(dir.path()).unwrap();
-        let again = FederationKeys::load_or_create(dir.path()).unwrap();
+        let (first, first_sites) = FederationKeys::load_or_create(dir.path()).unwrap();
+        let (again, again_sites) = FederationKeys::load_or_create(dir.path()).unwrap();
         assert_eq!(first.fcplus_signing.public(), again.fcplus_signing.public());
         assert_eq!(first.fcplus_pairwise, again.fcplus_pairwise);
         assert_eq!(first.fcplus_client_secret, again.fcplus_client_secret);
+        assert_eq!(first_sites.mcf.public(), again_sites.mcf.public());
+        assert_eq!(first_sites.elu.public(), again_sites.elu.public());
+    }
+
+    #[test]
+    fn a_file_without_the_demo_sites_keys_gets_them_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, _) = FederationKeys::load_or_create(dir.path()).unwrap();
+        let path = dir.path().join(KEYS_FILE);
+        let mut older: Map<String, Value> = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        older.remove("mcf_decryption");
+        older.remove("elu_decryption");
+        std::fs::write(&path, serde_json::to_vec(&older).unwrap()).unwrap();
+
+        let (upgraded, sites) = FederationKeys::load_or_create(dir.path()).unwrap();
+        assert_eq!(first.laposte_signing.public(), upgraded.laposte_signing.public());
+        assert_eq!(sites.mcf.public().key_type(), "RSA");
+        assert_eq!(sites.elu.public().key_type(), "EC");
+        let (_, again) = FederationKeys::load_or_create(dir.path()).unwrap();
+        assert_eq!(sites.mcf.public(), again.mcf.public());
     }
 }

@@ -96,7 +96,7 @@ impl Federation {
             .parent()
             .map(std::path::Path::to_path_buf)
             .unwrap_or_default();
-        let keys = FederationKeys::load_or_create(&data_dir)?;
+        let (keys, site_keys) = FederationKeys::load_or_create(&data_dir)?;
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())
@@ -111,7 +111,7 @@ impl Federation {
             laposte_flows: Expiring::default(),
             fcplus_flows: Expiring::default(),
             issued_id_tokens: Expiring::default(),
-            sites: sites::Sites::generate()?,
+            sites: sites::Sites::new(site_keys),
             jwks_cache: client::JwksCache::default(),
             recipients: jose::Recipients::default(),
         })

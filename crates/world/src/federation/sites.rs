@@ -4,12 +4,11 @@
 //! training asks for a fresh FranceConnect+ login, as the real service has since 25 Oct 2022.
 
 use super::client::{RelyingClient, VerifiedLogin};
-use super::jose::DecryptionKey;
+use super::jose::{DecryptionKey, SiteKeys};
 use super::pages::{self, SiteText, ELU, MCF};
 use super::registry::{Client, Encryption};
 use super::store::{random_token, Expiring};
 use super::{base_url, Federation, ProviderKind};
-use crate::WorldError;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -54,25 +53,25 @@ pub struct Sites {
 }
 
 impl Sites {
-    /// Fresh secrets and keys at each start: the demo sites' sessions do not outlive the world.
-    pub fn generate() -> Result<Self, WorldError> {
-        let key_failed = |error: josekit::JoseError| WorldError::Corrupt(format!("demo site key: {error}"));
-        Ok(Self {
+    /// Fresh client secrets at each start (the demo sites' sessions do not outlive the world);
+    /// their decryption keys are the world's stored ones.
+    pub fn new(keys: SiteKeys) -> Self {
+        Self {
             mcf: Site {
                 text: MCF,
                 client_id: "mon-compte-formation",
                 client_secret: random_token(),
-                key: DecryptionKey::generate_rsa("mcf-rsa-oaep").map_err(key_failed)?,
+                key: keys.mcf,
                 sessions: Expiring::default(),
             },
             elu: Site {
                 text: ELU,
                 client_id: "mon-compte-elu",
                 client_secret: random_token(),
-                key: DecryptionKey::generate_ec("elu-ecdh-es").map_err(key_failed)?,
+                key: keys.elu,
                 sessions: Expiring::default(),
             },
-        })
+        }
     }
 
     fn site(&self, elu: bool) -> &Site {
