@@ -119,13 +119,13 @@ pub async fn start_preview(
 
 /// The first camera; with none, `idn-capture` explains what to do (a normal situation here).
 #[cfg(target_os = "linux")]
-fn open_camera() -> Result<Box<dyn VideoSource>, idn_capture::CaptureError> {
+pub(crate) fn open_camera() -> Result<Box<dyn VideoSource>, idn_capture::CaptureError> {
     Ok(Box::new(idn_capture::CameraSource::open(0)?))
 }
 
 /// Elsewhere the camera goes through the webview's getUserMedia (not wired yet; see README).
 #[cfg(not(target_os = "linux"))]
-fn open_camera() -> Result<Box<dyn VideoSource>, idn_capture::CaptureError> {
+pub(crate) fn open_camera() -> Result<Box<dyn VideoSource>, idn_capture::CaptureError> {
     Err(idn_capture::CaptureError::NoCamera(String::new()))
 }
 

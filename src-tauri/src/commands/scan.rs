@@ -14,6 +14,7 @@ use idn_capture::{JpegQuality, QrReading, StillEncoder, SyntheticQrScene, VideoS
 use tauri::ipc::{Channel, InvokeResponseBody};
 use tauri::{AppHandle, State};
 
+use super::capture::open_camera;
 use super::CommandError;
 use crate::preview::{PreviewFrame, PreviewHint};
 use crate::session::SessionView;
@@ -133,17 +134,6 @@ pub async fn scan_world_qr(
 #[tauri::command]
 pub fn stop_qr_scan(scan: State<'_, QrScan>) {
     scan.stop();
-}
-
-#[cfg(target_os = "linux")]
-fn open_camera() -> Result<Box<dyn VideoSource>, idn_capture::CaptureError> {
-    Ok(Box::new(idn_capture::CameraSource::open(0)?))
-}
-
-/// Elsewhere the camera goes through the webview's getUserMedia (not wired yet; see README).
-#[cfg(not(target_os = "linux"))]
-fn open_camera() -> Result<Box<dyn VideoSource>, idn_capture::CaptureError> {
-    Err(idn_capture::CaptureError::NoCamera(String::new()))
 }
 
 /// Reads frames until one shows a world's address (returned) or `stop` is set.
