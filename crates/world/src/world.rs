@@ -236,6 +236,15 @@ impl World {
     }
 
     /// The world's current simulated time.
+    /// A write transaction, begun under the writer lock. SQLite takes its write lock at the
+    /// BEGIN (IMMEDIATE): a write made outside the writer lock meanwhile (console sessions and
+    /// audit, the scenario engine's account, relying-party registrations) then makes it wait
+    /// (busy timeout) instead of failing with SQLITE_BUSY_SNAPSHOT when a deferred transaction
+    /// upgrades its older read to a write.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, WorldError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.read().expect("clock lock").now(self.wall.now())
     }
@@ -400,7 +409,7 @@ impl World {
             ));
         }
         let _writer = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut loaded = self.load(&mut tx, id).await?;
         let class_now = self.now();
         let offset = loaded
@@ -457,7 +466,7 @@ impl World {
         let email = Email::parse(email)?;
         delivery::validate(&delivery)?;
         let _writer = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (count, review_desk): (i64, bool) = sqlx::query_as("UPDATE world SET learners_created = learners_created + 1 WHERE id = 1 RETURNING learners_created, review_desk")
             .fetch_one(&mut *tx)
             .await?;
@@ -697,7 +706,7 @@ impl World {
         change: impl FnOnce(&mut Loaded),
     ) -> Result<LearnerView, WorldError> {
         let _writer = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut loaded = self.load(&mut tx, id).await?;
         let now = self.now();
         self.let_time_pass(&mut tx, &mut loaded, now).await?;
@@ -957,7 +966,7 @@ impl World {
         };
         // One transaction: the request in the journey and its lookup row, or neither.
         let writer = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut loaded = self.load(&mut tx, &learner_id).await?;
         let now = self.now();
         self.let_time_pass(&mut tx, &mut loaded, now).await?;
@@ -1022,7 +1031,7 @@ impl World {
         build: impl FnOnce(&Loaded, DateTime<Utc>) -> Result<Command, WorldError>,
     ) -> Result<(Loaded, DateTime<Utc>), WorldError> {
         let writer = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut loaded = self.load(&mut tx, id).await?;
         let now = self.now();
         self.let_time_pass(&mut tx, &mut loaded, now).await?;
@@ -1353,7 +1362,7 @@ impl World {
             Some((Some(_), _)) => {}
         }
         let _writer = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut loaded = self.load(&mut tx, id).await?;
         let changed = self.let_time_pass(&mut tx, &mut loaded, self.now()).await?;
         tx.commit().await?;
@@ -1426,7 +1435,7 @@ impl World {
         build: impl FnOnce(&Loaded, DateTime<Utc>) -> Result<Command, WorldError>,
     ) -> Result<LearnerView, WorldError> {
         let _writer = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut loaded = self.load(&mut tx, id).await?;
         let now = self.now();
         self.let_time_pass(&mut tx, &mut loaded, now).await?;
@@ -2017,4 +2026,55 @@ fn automatic_review(
         },
     };
     ReviewPlan::Automatic { decision, decide_at }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SystemWallClock;
+
+    /// A write made outside the writer lock (here: the staff audit, as the console writes it)
+    /// while a learner's transaction is between its read and its write must wait for that
+    /// transaction, not make it fail (SQLITE_BUSY_SNAPSHOT, seen as a 500 on an approval).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_outside_the_writer_lock_waits_for_a_transaction_in_progress() {
+        let dir = tempfile::tempdir().unwrap();
+        let world = Arc::new(
+            World::open(WorldOptions::new(dir.path()), Arc::new(SystemWallClock))
+                .await
+                .unwrap(),
+        );
+        let learner = world.create_learner("course@simulation.example").await.unwrap();
+
+        let mut tx = world.begin_write().await.unwrap();
+        let step: String = sqlx::query_scalar("SELECT step FROM learners WHERE id = ?")
+            .bind(&learner.id)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        let outside = {
+            let pool = world.pool().clone();
+            tokio::spawn(async move {
+                sqlx::query("INSERT INTO staff_audit (at, staff_email, action) VALUES ('2026-01-01T00:00:00Z', 'x@simulation.example', 'login_failed')")
+                    .execute(&pool)
+                    .await
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(
+            !outside.is_finished(),
+            "the outside write waits for the transaction"
+        );
+        sqlx::query("UPDATE learners SET step = ? WHERE id = ?")
+            .bind(&step)
+            .bind(&learner.id)
+            .execute(&mut *tx)
+            .await
+            .expect("the transaction's write goes through");
+        tx.commit().await.unwrap();
+        outside
+            .await
+            .unwrap()
+            .expect("then the outside write goes through");
+    }
 }
