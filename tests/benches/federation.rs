@@ -18,7 +18,7 @@
 //! for one measurement, to profile it).
 
 use idn_device::Device;
-use idn_e2e::{activated_device, spawn_world};
+use idn_e2e::{activated_device, get_json, spawn_world};
 use josekit::jwe::JweDecrypter;
 use josekit::jwk::{alg::ec::EcCurve, Jwk, JwkSet};
 use josekit::jws::alg::ecdsa::EcdsaJwsVerifier;
@@ -304,14 +304,7 @@ async fn oidc_provider_login(
 
 async fn run_oidc_provider() {
     let (mut child, issuer) = start_oidc_provider();
-    let value: Value = http()
-        .get(format!("{issuer}/jwks"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let value: Value = get_json(&http(), format!("{issuer}/jwks")).await;
     let keys = JwkSet::from_map(value.as_object().unwrap().clone()).unwrap();
     let verifier = std::sync::Arc::new(josekit::jws::ES256.verifier_from_jwk(keys.keys()[0]).unwrap());
     for rounds in [WARMUP_ROUNDS, ROUNDS] {
@@ -430,14 +423,7 @@ async fn main() {
     let jwks = |path: &'static str| {
         let base = base.clone();
         async move {
-            let value: Value = http()
-                .get(format!("{base}{path}/jwks"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let value: Value = get_json(&http(), format!("{base}{path}/jwks")).await;
             JwkSet::from_map(value.as_object().unwrap().clone()).unwrap()
         }
     };

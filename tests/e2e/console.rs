@@ -5,7 +5,7 @@
 //! by a signed-in reviewer exports, re-applies and replays (the engine deciding under its own
 //! account).
 
-use idn_e2e::{last_code, learner_with_confirmed_identity, spawn_world, MOBILE};
+use idn_e2e::{get_json, last_code, learner_with_confirmed_identity, spawn_world, MOBILE};
 use idn_world::api::{
     DocumentKind, LearnerAction, MediaKind, MessageChannel, Side, SubmittedPhoto, VerificationMode,
 };
@@ -592,14 +592,7 @@ async fn advancing_one_learners_clock_completes_their_review_and_not_the_others(
         client.clock().await.unwrap().now - class_before < chrono::TimeDelta::hours(1),
         "the class clock did not move"
     );
-    let clock: serde_json::Value = http
-        .get(format!("{base}/api/learners/{ahead}/clock"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let clock: serde_json::Value = get_json(&http, format!("{base}/api/learners/{ahead}/clock")).await;
     assert_eq!(clock["offset_seconds"], 300 + 86_400, "{clock}");
     let journal = client.journal(&ahead).await.unwrap();
     let advance = journal

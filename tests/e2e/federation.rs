@@ -4,7 +4,7 @@
 //! the rule is broken.
 
 use idn_device::Device;
-use idn_e2e::{activated_device, spawn_world, TestWorld, MOBILE};
+use idn_e2e::{activated_device, get_json, spawn_world, TestWorld, MOBILE};
 use josekit::jwk::{alg::ec::EcCurve, Jwk, JwkSet};
 use serde_json::{json, Value};
 
@@ -212,23 +212,13 @@ async fn exchange(base: &str, rp: &RelyingParty, code: &str, redirect_uri: &str)
 }
 
 async fn published_keys(base: &str) -> JwkSet {
-    let discovery: Value = browser()
-        .get(format!("{base}/fcplus/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let discovery: Value = get_json(
+        &browser(),
+        format!("{base}/fcplus/.well-known/openid-configuration"),
+    )
+    .await;
     assert_eq!(discovery["issuer"], format!("{base}/fcplus"));
-    let jwks: Value = browser()
-        .get(discovery["jwks_uri"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value = get_json(&browser(), discovery["jwks_uri"].as_str().unwrap()).await;
     JwkSet::from_map(jwks.as_object().unwrap().clone()).unwrap()
 }
 
@@ -690,14 +680,7 @@ async fn a_developer_registers_a_service_from_the_cli_and_finds_it_in_the_list()
     );
     let registered: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(registered["client_secret"].as_str().unwrap().len(), 64);
-    let openapi: Value = browser()
-        .get(format!("{base}/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let openapi: Value = get_json(&browser(), format!("{base}/api/openapi.json")).await;
     assert!(
         openapi["paths"]["/api/relying-parties"]["post"].is_object(),
         "registration is documented"

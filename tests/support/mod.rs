@@ -211,3 +211,8 @@ pub async fn activated_device(
     assert_eq!(view.step, "enrolled");
     (id, device, vault)
 }
+
+/// GETs `url` and reads its JSON body; a transport or decoding error fails the test.
+pub async fn get_json(client: &reqwest::Client, url: impl reqwest::IntoUrl) -> serde_json::Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
