@@ -80,9 +80,23 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 
 /// Argon2id with the crate's default parameters and a salt from the OS (a PHC string).
 pub fn hash_password(password: &str) -> Result<String, WorldError> {
+    hash_with(&argon2::Argon2::default(), password)
+}
+
+/// Argon2id at its lowest cost, for a secret that is already 256 random bits (the scenario
+/// engine's): stretching protects nothing there, and this hash is made at every world start.
+/// [`verify_password`] reads the cost from the PHC string, so the check is as cheap.
+fn hash_random_secret(secret: &str) -> Result<String, WorldError> {
+    let params = argon2::Params::new(argon2::Params::MIN_M_COST, 1, 1, None)
+        .map_err(|error| WorldError::Corrupt(format!("password hashing: {error}")))?;
+    let argon2 = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    hash_with(&argon2, secret)
+}
+
+fn hash_with(argon2: &argon2::Argon2<'_>, password: &str) -> Result<String, WorldError> {
     use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
     let salt = SaltString::generate(&mut OsRng);
-    argon2::Argon2::default()
+    argon2
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
         .map_err(|error| WorldError::Corrupt(format!("password hashing: {error}")))
@@ -157,7 +171,7 @@ impl std::fmt::Debug for EngineAccount {
 /// world's composition root gets a fresh password that nobody else knows.
 pub async fn scenario_engine_account(world: &World) -> Result<EngineAccount, WorldError> {
     let password = random_hex();
-    let hash = hash_password(&password)?;
+    let hash = hash_random_secret(&password)?;
     sqlx::query(
         "INSERT INTO staff (id, email, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role",
     )
@@ -313,6 +327,16 @@ mod tests {
         assert!(verify_password("correct horse battery", &first));
         assert!(!verify_password("correct horse batterY", &first));
         assert!(!verify_password("correct horse battery", "not a hash"));
+    }
+
+    #[test]
+    fn the_engines_random_secret_is_hashed_cheaply_and_still_only_it_verifies() {
+        let secret = random_hex();
+        let hash = hash_random_secret(&secret).unwrap();
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(hash.contains("m=8,t=1,p=1"), "the lowest cost: {hash}");
+        assert!(verify_password(&secret, &hash));
+        assert!(!verify_password(&random_hex(), &hash));
     }
 
     #[test]
