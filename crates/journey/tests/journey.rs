@@ -515,6 +515,33 @@ fn login_requests_are_rate_limited_even_when_answered() {
 }
 
 #[test]
+fn a_long_login_history_is_trimmed_without_losing_the_rate_limit() {
+    let mut sim = Sim::new(18);
+    sim.until_enrolled();
+    for n in 0..2 * rules::KEPT_LOGIN_REQUESTS {
+        sim.wait(TimeDelta::minutes(2));
+        let id = format!("old{n}");
+        sim.open_request(&id);
+        sim.answer(&id, "device-1", true).unwrap();
+    }
+    assert_eq!(sim.journey.login_approvals().len(), rules::KEPT_LOGIN_REQUESTS);
+    assert!(
+        sim.journey.login_approval("old0").is_none(),
+        "the oldest answered go first"
+    );
+    let last = format!("old{}", 2 * rules::KEPT_LOGIN_REQUESTS - 1);
+    assert!(sim.journey.login_approval(&last).is_some());
+    // The last 10 minutes held five requests (one every 2 minutes): five more reach the limit.
+    for n in 0..rules::MAX_LOGIN_REQUESTS_PER_WINDOW - 5 {
+        let id = format!("burst{n}");
+        sim.open_request(&id);
+        sim.answer(&id, "device-1", true).unwrap();
+    }
+    let next = sim.run(login_request("one-too-many"));
+    assert_eq!(next, Err(JourneyError::LoginRequestRateLimited));
+}
+
+#[test]
 fn an_unsigned_answer_spends_no_secret_code_attempt() {
     let mut sim = Sim::new(17);
     sim.until_enrolled();

@@ -28,7 +28,7 @@ use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use sha2::{Digest, Sha256};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{Connection, Row, SqliteConnection, SqlitePool};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use tokio::sync::{broadcast, Mutex};
@@ -71,8 +71,10 @@ pub struct World {
     /// Otherwise each transaction draws from the OS's secure generator.
     seed: Option<[u8; 32]>,
     review_delay: TimeDelta,
-    /// One writer at a time: SQLite allows one, and taking it here avoids busy retries.
-    writer: Mutex<()>,
+    /// One writer at a time: SQLite allows one, and taking it here avoids busy retries. The
+    /// writer has its own connection, outside the pool: a pooled connection is pinged on its
+    /// worker thread each time it goes back (sqlx), a round trip per write for nothing here.
+    writer: Mutex<SqliteConnection>,
     /// Told after every committed change of a learner, so that screens and pages update live.
     changes: broadcast::Sender<LearnerChanged>,
     /// The scenario engine the composition root installed for the console, if any.
@@ -148,6 +150,17 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("plain data serialises")
 }
 
+/// A write transaction on the writer's connection (held through the writer lock). SQLite takes
+/// its write lock at the BEGIN (IMMEDIATE): a write made outside the writer lock meanwhile
+/// (console sessions and audit, the scenario engine's account, relying-party registrations)
+/// then makes it wait (busy timeout) instead of failing with SQLITE_BUSY_SNAPSHOT when a
+/// deferred transaction upgrades its older read to a write.
+async fn begin_write(
+    writer: &mut SqliteConnection,
+) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>, WorldError> {
+    Ok(writer.begin_with("BEGIN IMMEDIATE").await?)
+}
+
 impl World {
     /// Opens (or creates) the world in `options.data_dir`.
     pub async fn open(options: WorldOptions, wall: Arc<dyn WallClock>) -> Result<Self, WorldError> {
@@ -171,9 +184,10 @@ impl World {
             // sqlx pings a connection before lending it by default; SQLite is in the process, so
             // the ping only adds a round trip to the connection's thread before every query.
             .test_before_acquire(false)
-            .connect_with(connect)
+            .connect_with(connect.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        let writer = sqlx::ConnectOptions::connect(&connect).await?;
         let wall_now = wall.now();
         let existing = sqlx::query("SELECT seed, review_delay_seconds, clock_mode, clock_anchor_real, clock_anchor_virtual FROM world WHERE id = 1")
             .fetch_optional(&pool)
@@ -223,7 +237,7 @@ impl World {
             clock: RwLock::new(clock),
             seed,
             review_delay,
-            writer: Mutex::new(()),
+            writer: Mutex::new(writer),
             changes: broadcast::channel(256).0,
             scenario_desk: std::sync::OnceLock::new(),
         })
@@ -236,15 +250,6 @@ impl World {
     }
 
     /// The world's current simulated time.
-    /// A write transaction, begun under the writer lock. SQLite takes its write lock at the
-    /// BEGIN (IMMEDIATE): a write made outside the writer lock meanwhile (console sessions and
-    /// audit, the scenario engine's account, relying-party registrations) then makes it wait
-    /// (busy timeout) instead of failing with SQLITE_BUSY_SNAPSHOT when a deferred transaction
-    /// upgrades its older read to a write.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, WorldError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
-    }
-
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.read().expect("clock lock").now(self.wall.now())
     }
@@ -296,14 +301,14 @@ impl World {
     }
 
     async fn store_clock(&self, state: ClockState) -> Result<(), WorldError> {
-        let _writer = self.writer.lock().await;
+        let mut writer = self.writer.lock().await;
         sqlx::query(
             "UPDATE world SET clock_mode = ?, clock_anchor_real = ?, clock_anchor_virtual = ? WHERE id = 1",
         )
         .bind(mode_to_text(state.mode))
         .bind(state.anchor_real.to_rfc3339())
         .bind(state.anchor_virtual.to_rfc3339())
-        .execute(&self.pool)
+        .execute(&mut *writer)
         .await?;
         *self.clock.write().expect("clock lock") = state;
         Ok(())
@@ -408,8 +413,8 @@ impl World {
                 "Le temps simulé ne peut pas reculer : indiquez une durée positive.",
             ));
         }
-        let _writer = self.writer.lock().await;
-        let mut tx = self.begin_write().await?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = begin_write(&mut writer).await?;
         let mut loaded = self.load(&mut tx, id).await?;
         let class_now = self.now();
         let offset = loaded
@@ -465,8 +470,8 @@ impl World {
     ) -> Result<LearnerView, WorldError> {
         let email = Email::parse(email)?;
         delivery::validate(&delivery)?;
-        let _writer = self.writer.lock().await;
-        let mut tx = self.begin_write().await?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = begin_write(&mut writer).await?;
         let (count, review_desk): (i64, bool) = sqlx::query_as("UPDATE world SET learners_created = learners_created + 1 WHERE id = 1 RETURNING learners_created, review_desk")
             .fetch_one(&mut *tx)
             .await?;
@@ -631,10 +636,10 @@ impl World {
     /// Sets the class's default and applies it to every learner (each change journaled).
     pub async fn set_class_review_desk(&self, desk: bool) -> Result<(), WorldError> {
         {
-            let _writer = self.writer.lock().await;
+            let mut writer = self.writer.lock().await;
             sqlx::query("UPDATE world SET review_desk = ? WHERE id = 1")
                 .bind(desk)
-                .execute(&self.pool)
+                .execute(&mut *writer)
                 .await?;
         }
         let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM learners WHERE review_desk <> ?")
@@ -705,8 +710,8 @@ impl World {
         note: String,
         change: impl FnOnce(&mut Loaded),
     ) -> Result<LearnerView, WorldError> {
-        let _writer = self.writer.lock().await;
-        let mut tx = self.begin_write().await?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = begin_write(&mut writer).await?;
         let mut loaded = self.load(&mut tx, id).await?;
         let now = self.now();
         self.let_time_pass(&mut tx, &mut loaded, now).await?;
@@ -878,10 +883,10 @@ impl World {
             },
             &scoped[..24]
         );
-        let _writer = self.writer.lock().await;
+        let mut writer = self.writer.lock().await;
         let exists: Option<String> = sqlx::query_scalar("SELECT id FROM learners WHERE id = ?")
             .bind(learner_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *writer)
             .await?;
         if exists.is_none() {
             return Err(WorldError::NotFound { what: "apprenant" });
@@ -895,7 +900,7 @@ impl World {
             .bind(bytes.len() as i64)
             .bind(bytes)
             .bind(self.now().to_rfc3339())
-            .execute(&self.pool)
+            .execute(&mut *writer)
             .await?;
         Ok(MediaView {
             media_id,
@@ -948,11 +953,6 @@ impl World {
     /// FranceConnect+'s side: the person typed their mobile number; a request awaits approval.
     pub async fn open_login_request(&self, request: NewLoginRequest) -> Result<LoginRequestView, WorldError> {
         let mobile = MobileNumber::parse(&request.mobile)?;
-        let learner_id: Option<String> = sqlx::query_scalar("SELECT id FROM learners WHERE mobile = ? AND step IN ('enrolled', 'locked') ORDER BY updated_at DESC LIMIT 1")
-            .bind(mobile.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        let learner_id = learner_id.ok_or(JourneyError::MobileMismatch)?;
         let relying_party = request.relying_party.trim().to_owned();
         if relying_party.is_empty() || relying_party.len() > 200 {
             return Err(WorldError::bad_request(
@@ -965,9 +965,16 @@ impl World {
             ClockMode::Real | ClockMode::Manual => 1.0,
         };
         // One transaction: the request in the journey and its lookup row, or neither.
-        let writer = self.writer.lock().await;
-        let mut tx = self.begin_write().await?;
-        let mut loaded = self.load(&mut tx, &learner_id).await?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = begin_write(&mut writer).await?;
+        let mut loaded = Self::load_where(
+            &mut tx,
+            "mobile = ? AND step IN ('enrolled', 'locked') ORDER BY updated_at DESC LIMIT 1",
+            mobile.as_str(),
+        )
+        .await?
+        .ok_or(JourneyError::MobileMismatch)?;
+        let learner_id = loaded.id.clone();
         let now = self.now();
         self.let_time_pass(&mut tx, &mut loaded, now).await?;
         let mut rng = self.rng_for(&format!("{learner_id}/login-request"), loaded.seq);
@@ -1030,8 +1037,8 @@ impl World {
         action: &str,
         build: impl FnOnce(&Loaded, DateTime<Utc>) -> Result<Command, WorldError>,
     ) -> Result<(Loaded, DateTime<Utc>), WorldError> {
-        let writer = self.writer.lock().await;
-        let mut tx = self.begin_write().await?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = begin_write(&mut writer).await?;
         let mut loaded = self.load(&mut tx, id).await?;
         let now = self.now();
         self.let_time_pass(&mut tx, &mut loaded, now).await?;
@@ -1050,26 +1057,32 @@ impl World {
     }
 
     /// A login request with its learner's id and journey, as La Poste's provider needs them
-    /// once the device approved (whose identity to send), in the same two reads.
+    /// once the device approved (whose identity to send), in one read.
     pub(crate) async fn login_request_of(
         &self,
         request_id: &str,
     ) -> Result<(LoginRequestView, String, Journey), WorldError> {
-        let learner_id: String =
-            sqlx::query_scalar("SELECT learner_id FROM login_requests WHERE request_id = ?")
-                .bind(request_id)
-                .fetch_optional(&self.pool)
-                .await?
-                .ok_or(JourneyError::UnknownLoginRequest)?;
-        let (loaded, now) = self.load_caught_up(&learner_id).await?;
+        let loaded = Self::load_where(
+            &mut *self.pool.acquire().await?,
+            "id = (SELECT learner_id FROM login_requests WHERE request_id = ?)",
+            request_id,
+        )
+        .await?
+        .ok_or(JourneyError::UnknownLoginRequest)?;
+        let (loaded, now) = self.caught_up(loaded).await?;
         let view = Self::login_request_in(&loaded, request_id, now)?;
-        Ok((view, learner_id, loaded.journey))
+        Ok((view, loaded.id, loaded.journey))
     }
 
     /// A learner as time has left them, read in one query when nothing is due (the login pages
-    /// and the device read often); when a deadline has come, it is applied first.
+    /// and the device read often).
     async fn load_caught_up(&self, id: &str) -> Result<(Loaded, DateTime<Utc>), WorldError> {
         let loaded = self.load(&mut *self.pool.acquire().await?, id).await?;
+        self.caught_up(loaded).await
+    }
+
+    /// `loaded` as it is now: when a deadline has come, it is applied first and read back.
+    async fn caught_up(&self, loaded: Loaded) -> Result<(Loaded, DateTime<Utc>), WorldError> {
         let now = self.now();
         let due = loaded
             .journey
@@ -1078,8 +1091,8 @@ impl World {
         if !due {
             return Ok((loaded, now));
         }
-        self.catch_up(id).await?;
-        let loaded = self.load(&mut *self.pool.acquire().await?, id).await?;
+        self.catch_up(&loaded.id).await?;
+        let loaded = self.load(&mut *self.pool.acquire().await?, &loaded.id).await?;
         Ok((loaded, self.now()))
     }
 
@@ -1361,8 +1374,8 @@ impl World {
             }
             Some((Some(_), _)) => {}
         }
-        let _writer = self.writer.lock().await;
-        let mut tx = self.begin_write().await?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = begin_write(&mut writer).await?;
         let mut loaded = self.load(&mut tx, id).await?;
         let changed = self.let_time_pass(&mut tx, &mut loaded, self.now()).await?;
         tx.commit().await?;
@@ -1408,22 +1421,37 @@ impl World {
     // ----- the transaction core -----
 
     async fn load(&self, connection: &mut SqliteConnection, id: &str) -> Result<Loaded, WorldError> {
-        let row = sqlx::query(
-            "SELECT journey, seq, review_policy, delivery_plan, review_desk, clock_offset_seconds FROM learners WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&mut *connection)
-        .await?
-        .ok_or(WorldError::NotFound { what: "apprenant" })?;
-        Ok(Loaded {
-            id: id.to_owned(),
+        Self::load_where(connection, "id = ?", id)
+            .await?
+            .ok_or(WorldError::NotFound { what: "apprenant" })
+    }
+
+    /// The learner that `condition` (with one `?`, bound to `value`) selects, in one query: a
+    /// lookup and its load are one round trip to SQLite's thread, not two.
+    async fn load_where(
+        connection: &mut SqliteConnection,
+        condition: &str,
+        value: &str,
+    ) -> Result<Option<Loaded>, WorldError> {
+        let sql = format!(
+            "SELECT id, journey, seq, review_policy, delivery_plan, review_desk, clock_offset_seconds FROM learners WHERE {condition}"
+        );
+        let Some(row) = sqlx::query(&sql)
+            .bind(value)
+            .fetch_optional(&mut *connection)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Loaded {
+            id: row.get("id"),
             journey: json(row.get("journey"), "journey")?,
             seq: row.get("seq"),
             review_policy: json(row.get("review_policy"), "review policy")?,
             delivery: json(row.get("delivery_plan"), "delivery plan")?,
             review_desk: row.get("review_desk"),
             clock_offset: TimeDelta::seconds(row.get("clock_offset_seconds")),
-        })
+        }))
     }
 
     /// Loads a learner, lets time pass, builds and applies one command, stores everything.
@@ -1434,8 +1462,8 @@ impl World {
         action: &str,
         build: impl FnOnce(&Loaded, DateTime<Utc>) -> Result<Command, WorldError>,
     ) -> Result<LearnerView, WorldError> {
-        let _writer = self.writer.lock().await;
-        let mut tx = self.begin_write().await?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = begin_write(&mut writer).await?;
         let mut loaded = self.load(&mut tx, id).await?;
         let now = self.now();
         self.let_time_pass(&mut tx, &mut loaded, now).await?;
@@ -1535,38 +1563,40 @@ impl World {
                 (channel, delivery::route(&mut loaded.delivery, channel, notice))
             })
             .collect();
-        sqlx::query("UPDATE learners SET updated_at = ?, mobile = ?, step = ?, journey = ?, next_deadline = ?, face_to_face_code = ?, review_policy = ?, delivery_plan = ?, review_desk = ?, clock_offset_seconds = ?, seq = ? WHERE id = ?")
-            .bind(now.to_rfc3339())
-            .bind(registered_mobile)
-            .bind(after.code())
-            .bind(to_json(&loaded.journey))
-            .bind(loaded.journey.next_deadline().map(|at| at.to_rfc3339()))
-            .bind(loaded.journey.face_to_face_code())
-            .bind(to_json(&loaded.review_policy))
-            .bind(to_json(&loaded.delivery))
-            .bind(loaded.review_desk)
-            .bind(loaded.clock_offset.num_seconds())
-            .bind(loaded.seq)
-            .bind(&loaded.id)
-            .execute(&mut *tx)
-            .await?;
         let (outcome_code, message) = match outcome {
             Ok(note) => ("ok", note),
             Err((code, message)) => (code, Some(message)),
         };
-        sqlx::query("INSERT INTO journal (learner_id, seq, at, recorded_at, actor, action, outcome, message, step_before, step_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            .bind(&loaded.id)
-            .bind(loaded.seq)
-            .bind(now.to_rfc3339())
-            .bind(self.wall.now().to_rfc3339())
-            .bind(actor.code())
-            .bind(action)
-            .bind(outcome_code)
-            .bind(message)
-            .bind(before.code())
-            .bind(after.code())
-            .execute(&mut *tx)
-            .await?;
+        // The row and its journal line go to SQLite's thread as one command (its statements
+        // run in order, the binds follow them): one round trip instead of two on every step.
+        sqlx::query(concat!(
+            "UPDATE learners SET updated_at = ?, mobile = ?, step = ?, journey = ?, next_deadline = ?, face_to_face_code = ?, review_policy = ?, delivery_plan = ?, review_desk = ?, clock_offset_seconds = ?, seq = ? WHERE id = ?;\n",
+            "INSERT INTO journal (learner_id, seq, at, recorded_at, actor, action, outcome, message, step_before, step_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(now.to_rfc3339())
+        .bind(registered_mobile)
+        .bind(after.code())
+        .bind(to_json(&loaded.journey))
+        .bind(loaded.journey.next_deadline().map(|at| at.to_rfc3339()))
+        .bind(loaded.journey.face_to_face_code())
+        .bind(to_json(&loaded.review_policy))
+        .bind(to_json(&loaded.delivery))
+        .bind(loaded.review_desk)
+        .bind(loaded.clock_offset.num_seconds())
+        .bind(loaded.seq)
+        .bind(&loaded.id)
+        .bind(&loaded.id)
+        .bind(loaded.seq)
+        .bind(now.to_rfc3339())
+        .bind(self.wall.now().to_rfc3339())
+        .bind(actor.code())
+        .bind(action)
+        .bind(outcome_code)
+        .bind(message)
+        .bind(before.code())
+        .bind(after.code())
+        .execute(&mut *tx)
+        .await?;
         let email = email.unwrap_or_default();
         let recipient = Recipient {
             email: &email,
@@ -2046,7 +2076,8 @@ mod tests {
         );
         let learner = world.create_learner("course@simulation.example").await.unwrap();
 
-        let mut tx = world.begin_write().await.unwrap();
+        let mut writer = world.writer.lock().await;
+        let mut tx = begin_write(&mut writer).await.unwrap();
         let step: String = sqlx::query_scalar("SELECT step FROM learners WHERE id = ?")
             .bind(&learner.id)
             .fetch_one(&mut *tx)
