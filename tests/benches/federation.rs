@@ -14,6 +14,10 @@
 //! counted). Each line gives the CPU time per login of the processes taking part (this one,
 //! which holds the world and the clients, plus node for the peer): on a machine shared with
 //! builds it says more than logins/s alone.
+//!
+//! The sides take turns, `TRIALS` times (La Poste, chain, node, La Poste, …), and the ratio is
+//! the median of each trial's: on a shared virtual machine the speed drifts within a minute,
+//! and measuring one side after the other would put the drift into the ratio.
 //! Run: `cargo bench -p idn-e2e --bench federation` (`IDN_BENCH_ONLY=laposte|chaine|oidc-provider`
 //! for one measurement, to profile it).
 
@@ -28,8 +32,11 @@ use std::time::{Duration, Instant};
 const CLIENTS: usize = 32;
 const LOGINS_PER_ROUND: usize = 10;
 const ROUNDS: usize = 3;
-/// Rounds run before measuring, on both sides alike (connections opened, node's JIT warm).
-const WARMUP_ROUNDS: usize = 1;
+/// Turns of each side, after the warm-up; the medians are reported.
+const TRIALS: usize = 5;
+/// Rounds run before measuring, on both sides alike: connections opened, and node's JIT warm
+/// (after one round node still ran 20–30% below its pace of the following minutes).
+const WARMUP_ROUNDS: usize = 3;
 const CALLBACK: &str = "https://banc.invalid/callback";
 
 fn http() -> reqwest::Client {
@@ -302,18 +309,33 @@ async fn oidc_provider_login(
     assert_eq!(info["sub"], "bench-user");
 }
 
-async fn run_oidc_provider() {
-    let (mut child, issuer) = start_oidc_provider();
-    let value: Value = get_json(&http(), format!("{issuer}/jwks")).await;
-    let keys = JwkSet::from_map(value.as_object().unwrap().clone()).unwrap();
-    let verifier = std::sync::Arc::new(josekit::jws::ES256.verifier_from_jwk(keys.keys()[0]).unwrap());
-    for rounds in [WARMUP_ROUNDS, ROUNDS] {
-        let mut all = Timings::default();
-        let cpu = Cpu::start(vec![std::process::id(), child.id()]);
+/// Node oidc-provider, started once and measured at each of its turns.
+struct OidcProvider {
+    child: std::process::Child,
+    issuer: String,
+    verifier: std::sync::Arc<EcdsaJwsVerifier>,
+}
+
+impl OidcProvider {
+    async fn start() -> Self {
+        let (child, issuer) = start_oidc_provider();
+        let value: Value = get_json(&http(), format!("{issuer}/jwks")).await;
+        let keys = JwkSet::from_map(value.as_object().unwrap().clone()).unwrap();
+        let verifier = std::sync::Arc::new(josekit::jws::ES256.verifier_from_jwk(keys.keys()[0]).unwrap());
+        Self {
+            child,
+            issuer,
+            verifier,
+        }
+    }
+
+    /// `rounds` rounds of `LOGINS_PER_ROUND` logins by each of the `CLIENTS`.
+    async fn measure(&self, rounds: usize) -> Measured {
+        let cpu = Cpu::start(vec![std::process::id(), self.child.id()]);
         let started = Instant::now();
         let mut tasks = Vec::new();
         for _ in 0..CLIENTS {
-            let (issuer, verifier) = (issuer.clone(), verifier.clone());
+            let (issuer, verifier) = (self.issuer.clone(), self.verifier.clone());
             tasks.push(tokio::spawn(async move {
                 let client = http();
                 let mut timings = Timings::default();
@@ -323,22 +345,24 @@ async fn run_oidc_provider() {
                 timings
             }));
         }
+        let mut timings = Timings::default();
         for task in tasks {
-            all.token.extend(task.await.unwrap().token);
+            timings.token.extend(task.await.unwrap().token);
         }
-        let elapsed = started.elapsed();
-        if rounds == ROUNDS {
-            report(
-                "node oidc-provider 9 (ES256, connexion auto)",
-                CLIENTS * LOGINS_PER_ROUND * rounds,
-                elapsed,
-                cpu.used(),
-                &mut all,
-            );
+        Measured {
+            logins: CLIENTS * LOGINS_PER_ROUND * rounds,
+            elapsed: started.elapsed(),
+            cpu: cpu.used(),
+            timings,
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
+}
+
+impl Drop for OidcProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// CPU time (user + system) a process has used so far, from `/proc/PID/stat` (Linux).
@@ -371,109 +395,161 @@ impl Cpu {
     }
 }
 
-fn report(name: &str, logins: usize, elapsed: Duration, cpu: Duration, timings: &mut Timings) {
-    let appear = if timings.appear.is_empty() {
+/// One side's turn: logins completed, their wall time, the CPU of the processes taking part.
+struct Measured {
+    logins: usize,
+    elapsed: Duration,
+    cpu: Duration,
+    timings: Timings,
+}
+
+impl Measured {
+    fn per_second(&self) -> f64 {
+        self.logins as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn cpu_per_login_ms(&self) -> f64 {
+        self.cpu.as_secs_f64() * 1000.0 / self.logins as f64
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// One line per turn, then the side's medians (token percentiles over all its turns).
+fn report(name: &str, turns: &[Measured]) {
+    for (turn, measured) in turns.iter().enumerate() {
+        let mut timings = Timings {
+            token: measured.timings.token.clone(),
+            appear: measured.timings.appear.clone(),
+        };
+        println!(
+            "  {name:<44} tour {}: {:>5} logins in {:>5.2} s = {:>6.1} logins/s | CPU {:>4.2} ms/login | token p99 {:>6.2} ms",
+            turn + 1,
+            measured.logins,
+            measured.elapsed.as_secs_f64(),
+            measured.per_second(),
+            measured.cpu_per_login_ms(),
+            percentile(&mut timings.token, 0.99),
+        );
+    }
+    let mut all = Timings::default();
+    for measured in turns {
+        all.token.extend(&measured.timings.token);
+        all.appear.extend(&measured.timings.appear);
+    }
+    let appear = if all.appear.is_empty() {
         String::new()
     } else {
         format!(
             " | request on device p50 {:>6.2} ms p95 {:>6.2} ms",
-            percentile(&mut timings.appear, 0.5),
-            percentile(&mut timings.appear, 0.95)
+            percentile(&mut all.appear, 0.5),
+            percentile(&mut all.appear, 0.95)
         )
     };
     println!(
-        "{name:<44} {logins:>5} logins in {:>6.2} s = {:>7.1} logins/s | CPU {:>5.2} ms/login | token p50 {:>6.2} ms p99 {:>6.2} ms{appear}",
-        elapsed.as_secs_f64(),
-        logins as f64 / elapsed.as_secs_f64(),
-        cpu.as_secs_f64() * 1000.0 / logins as f64,
-        percentile(&mut timings.token, 0.5),
-        percentile(&mut timings.token, 0.99),
+        "{name:<44} median {:>7.1} logins/s | CPU {:>5.2} ms/login | token p50 {:>6.2} ms p99 {:>6.2} ms{appear}",
+        median(turns.iter().map(Measured::per_second).collect()),
+        median(turns.iter().map(Measured::cpu_per_login_ms).collect()),
+        percentile(&mut all.token, 0.5),
+        percentile(&mut all.token, 0.99),
     );
 }
 
-#[tokio::main(flavor = "multi_thread")]
-async fn main() {
-    // `IDN_BENCH_ONLY=oidc-provider` measures the peer alone (to check the harness).
-    if std::env::var("IDN_BENCH_ONLY").as_deref() == Ok("oidc-provider") {
-        run_oidc_provider().await;
-        return;
-    }
-    let world = spawn_world(5).await;
-    let base = world.running.base_url();
-    println!("Identités : activation de {CLIENTS} appareils…");
-    let mut devices = Vec::new();
-    for i in 0..CLIENTS {
-        let mobile = format!("+3363998{i:04}");
-        let (_, device, _) = activated_device(
-            &world.client,
-            world.dir.path(),
-            &format!("banc{i}@exemple.fr"),
-            &mobile,
-            "2580",
-        )
-        .await;
-        devices.push((mobile, device));
-    }
-    println!("Identités activées ; mesures…");
-    let stored: Value =
-        serde_json::from_slice(&std::fs::read(world.dir.path().join("world/federation-keys.json")).unwrap())
-            .unwrap();
-    let fc_secret = stored["fcplus_client_secret"].as_str().unwrap().to_owned();
-    let fc_key = Jwk::from_map(stored["fcplus_decryption"].as_object().unwrap().clone()).unwrap();
-    let jwks = |path: &'static str| {
-        let base = base.clone();
-        async move {
-            let value: Value = get_json(&http(), format!("{base}{path}/jwks")).await;
-            JwkSet::from_map(value.as_object().unwrap().clone()).unwrap()
-        }
-    };
-    let laposte_keys = jwks("/laposte").await;
-    let fcplus_keys = jwks("/fcplus").await;
-    let mut key = Jwk::generate_ec_key(EcCurve::P256).unwrap();
-    key.set_key_id("banc");
-    let mut public = key.to_public_key().unwrap();
-    public.set_key_id("banc");
-    let registered: Value = http()
-        .post(format!("{base}/api/relying-parties"))
-        .json(&json!({ "name": "Banc d'essai", "redirect_uris": [CALLBACK], "encryption_jwk": serde_json::to_value(public.as_ref()).unwrap() }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let rp = std::sync::Arc::new(Rp {
-        client_id: registered["client_id"].as_str().unwrap().to_owned(),
-        secret: registered["client_secret"].as_str().unwrap().to_owned(),
-    });
-    // Each side's reader is made once, as a real client keeps its keys.
-    let rp_reader = std::sync::Arc::new(Reader::new(&key, &fcplus_keys));
-    let fc_reader = std::sync::Arc::new(Reader::new(&fc_key, &laposte_keys));
+/// The world, its activated identities and the two clients the bench plays (a relying party
+/// of FranceConnect+, and FranceConnect+ as La Poste's client).
+struct WorldSide {
+    world: idn_e2e::TestWorld,
+    base: String,
+    devices: Vec<(String, Device)>,
+    rp: std::sync::Arc<Rp>,
+    fc_secret: String,
+    rp_reader: std::sync::Arc<Reader>,
+    fc_reader: std::sync::Arc<Reader>,
+}
 
-    // `IDN_BENCH_ONLY=laposte` or `=chaine` measures one of them alone (to profile it).
-    let only = std::env::var("IDN_BENCH_ONLY").unwrap_or_default();
-    let phases: &[bool] = match only.as_str() {
-        "laposte" => &[false],
-        "chaine" => &[true],
-        _ => &[false, true],
-    };
-    for &full_chain in phases {
-        let mut all = Timings::default();
-        let mut logins = 0;
-        let mut elapsed = Duration::ZERO;
-        let mut cpu = None;
-        for round in 0..WARMUP_ROUNDS + ROUNDS {
-            let measured = round >= WARMUP_ROUNDS;
-            // A new rate window for every identity.
-            world.client.advance_clock(11 * 60).await.unwrap();
-            if measured && cpu.is_none() {
-                cpu = Some(Cpu::start(vec![std::process::id()]));
+impl WorldSide {
+    async fn start() -> Self {
+        let world = spawn_world(5).await;
+        let base = world.running.base_url();
+        println!("Identités : activation de {CLIENTS} appareils…");
+        let mut devices = Vec::new();
+        for i in 0..CLIENTS {
+            let mobile = format!("+3363998{i:04}");
+            let (_, device, _) = activated_device(
+                &world.client,
+                world.dir.path(),
+                &format!("banc{i}@exemple.fr"),
+                &mobile,
+                "2580",
+            )
+            .await;
+            devices.push((mobile, device));
+        }
+        println!("Identités activées ; mesures…");
+        let stored: Value = serde_json::from_slice(
+            &std::fs::read(world.dir.path().join("world/federation-keys.json")).unwrap(),
+        )
+        .unwrap();
+        let fc_secret = stored["fcplus_client_secret"].as_str().unwrap().to_owned();
+        let fc_key = Jwk::from_map(stored["fcplus_decryption"].as_object().unwrap().clone()).unwrap();
+        let jwks = |path: &'static str| {
+            let base = base.clone();
+            async move {
+                let value: Value = get_json(&http(), format!("{base}{path}/jwks")).await;
+                JwkSet::from_map(value.as_object().unwrap().clone()).unwrap()
             }
+        };
+        let laposte_keys = jwks("/laposte").await;
+        let fcplus_keys = jwks("/fcplus").await;
+        let mut key = Jwk::generate_ec_key(EcCurve::P256).unwrap();
+        key.set_key_id("banc");
+        let mut public = key.to_public_key().unwrap();
+        public.set_key_id("banc");
+        let registered: Value = http()
+            .post(format!("{base}/api/relying-parties"))
+            .json(&json!({ "name": "Banc d'essai", "redirect_uris": [CALLBACK], "encryption_jwk": serde_json::to_value(public.as_ref()).unwrap() }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let rp = std::sync::Arc::new(Rp {
+            client_id: registered["client_id"].as_str().unwrap().to_owned(),
+            secret: registered["client_secret"].as_str().unwrap().to_owned(),
+        });
+        // Each side's reader is made once, as a real client keeps its keys.
+        let rp_reader = std::sync::Arc::new(Reader::new(&key, &fcplus_keys));
+        let fc_reader = std::sync::Arc::new(Reader::new(&fc_key, &laposte_keys));
+        Self {
+            world,
+            base,
+            devices,
+            rp,
+            fc_secret,
+            rp_reader,
+            fc_reader,
+        }
+    }
+
+    /// `rounds` rounds of `LOGINS_PER_ROUND` logins by each identity: through La Poste's
+    /// provider alone (FranceConnect+ played by the bench), or the whole chain.
+    async fn measure(&mut self, full_chain: bool, rounds: usize) -> Measured {
+        let mut timings = Timings::default();
+        let mut elapsed = Duration::ZERO;
+        let mut cpu = Duration::ZERO;
+        for _ in 0..rounds {
+            // A new rate window for every identity.
+            self.world.client.advance_clock(11 * 60).await.unwrap();
+            let round_cpu = Cpu::start(vec![std::process::id()]);
             let started = Instant::now();
             let mut tasks = Vec::new();
-            for (mobile, mut device) in devices.drain(..) {
-                let (base, rp, fc_secret) = (base.clone(), rp.clone(), fc_secret.clone());
-                let (rp_reader, fc_reader) = (rp_reader.clone(), fc_reader.clone());
+            for (mobile, mut device) in self.devices.drain(..) {
+                let (base, rp, fc_secret) = (self.base.clone(), self.rp.clone(), self.fc_secret.clone());
+                let (rp_reader, fc_reader) = (self.rp_reader.clone(), self.fc_reader.clone());
                 tasks.push(tokio::spawn(async move {
                     let client = http();
                     let mut timings = Timings::default();
@@ -553,62 +629,126 @@ async fn main() {
                 }));
             }
             for task in tasks {
-                let (mobile, device, timings) = task.await.unwrap();
-                devices.push((mobile, device));
-                if measured {
-                    all.token.extend(timings.token);
-                    all.appear.extend(timings.appear);
-                    logins += LOGINS_PER_ROUND;
-                }
+                let (mobile, device, task_timings) = task.await.unwrap();
+                self.devices.push((mobile, device));
+                timings.token.extend(task_timings.token);
+                timings.appear.extend(task_timings.appear);
             }
-            if measured {
-                elapsed += started.elapsed();
+            elapsed += started.elapsed();
+            cpu += round_cpu.used();
+        }
+        Measured {
+            logins: CLIENTS * LOGINS_PER_ROUND * rounds,
+            elapsed,
+            cpu,
+            timings,
+        }
+    }
+
+    /// The delay a person sees: one client alone, from "S'identifier" to the request on the device.
+    async fn appear_delay(&mut self) -> Timings {
+        self.world.client.advance_clock(11 * 60).await.unwrap();
+        let base = self.base.clone();
+        let (mobile, device) = &mut self.devices[0];
+        let client = http();
+        let mut alone = Timings::default();
+        let callback = format!("{base}/fcplus/callback");
+        for _ in 0..LOGINS_PER_ROUND {
+            let mut url = reqwest::Url::parse(&format!("{base}/laposte/authorize")).unwrap();
+            url.query_pairs_mut().extend_pairs([
+                ("response_type", "code"),
+                ("client_id", "franceconnect-plus"),
+                ("redirect_uri", callback.as_str()),
+                ("scope", "openid"),
+                ("state", &format!("{:064}", rand::random::<u64>())),
+                ("nonce", &format!("{:064}", rand::random::<u64>())),
+            ]);
+            through_laposte(
+                &client,
+                &base,
+                url.to_string(),
+                mobile,
+                device,
+                &callback,
+                &mut alone,
+            )
+            .await;
+        }
+        alone
+    }
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    // `IDN_BENCH_ONLY=laposte|chaine|oidc-provider` measures one side alone (to profile it).
+    let only = std::env::var("IDN_BENCH_ONLY").unwrap_or_default();
+    let wanted = |side: &str| only.is_empty() || only == side;
+    let mut world = if wanted("laposte") || wanted("chaine") {
+        Some(WorldSide::start().await)
+    } else {
+        None
+    };
+    let node = if wanted("oidc-provider") {
+        Some(OidcProvider::start().await)
+    } else {
+        None
+    };
+    let (mut laposte, mut chain, mut peer) = (Vec::new(), Vec::new(), Vec::new());
+    // Warm-up (connections opened, node's JIT warm), then the sides take turns.
+    for trial in 0..=TRIALS {
+        let rounds = if trial == 0 { WARMUP_ROUNDS } else { ROUNDS };
+        if let Some(world) = world.as_mut() {
+            if wanted("laposte") {
+                laposte.push(world.measure(false, rounds).await);
+            }
+            if wanted("chaine") {
+                chain.push(world.measure(true, rounds).await);
             }
         }
-        let name = if full_chain {
-            "chaîne complète (RP → FC+ → La Poste → RP)"
-        } else {
-            "fournisseur La Poste seul"
-        };
-        let cpu = cpu.expect("at least one measured round").used();
-        report(name, logins, elapsed, cpu, &mut all);
+        if let Some(node) = &node {
+            peer.push(node.measure(rounds).await);
+        }
     }
-    if !only.is_empty() {
-        world.running.stop().await;
-        return;
+    for turns in [&mut laposte, &mut chain, &mut peer] {
+        if !turns.is_empty() {
+            turns.remove(0);
+        }
     }
-    // The delay a person sees: one client alone, from "S'identifier" to the request on the device.
-    world.client.advance_clock(11 * 60).await.unwrap();
-    let (mobile, device) = &mut devices[0];
-    let client = http();
-    let mut alone = Timings::default();
-    let callback = format!("{base}/fcplus/callback");
-    for _ in 0..LOGINS_PER_ROUND {
-        let mut url = reqwest::Url::parse(&format!("{base}/laposte/authorize")).unwrap();
-        url.query_pairs_mut().extend_pairs([
-            ("response_type", "code"),
-            ("client_id", "franceconnect-plus"),
-            ("redirect_uri", callback.as_str()),
-            ("scope", "openid"),
-            ("state", &format!("{:064}", rand::random::<u64>())),
-            ("nonce", &format!("{:064}", rand::random::<u64>())),
-        ]);
-        through_laposte(
-            &client,
-            &base,
-            url.to_string(),
-            mobile,
-            device,
-            &callback,
-            &mut alone,
-        )
-        .await;
+    if !laposte.is_empty() {
+        report("fournisseur La Poste seul", &laposte);
     }
-    println!(
-        "délai « S'identifier » → demande sur l'appareil, 1 client : p50 {:.2} ms p95 {:.2} ms",
-        percentile(&mut alone.appear, 0.5),
-        percentile(&mut alone.appear, 0.95)
-    );
-    world.running.stop().await;
-    run_oidc_provider().await;
+    if !chain.is_empty() {
+        report("chaîne complète (RP → FC+ → La Poste → RP)", &chain);
+    }
+    if !peer.is_empty() {
+        report("node oidc-provider 9 (ES256, connexion auto)", &peer);
+    }
+    if !laposte.is_empty() && !peer.is_empty() {
+        let ratios: Vec<f64> = laposte
+            .iter()
+            .zip(&peer)
+            .map(|(ours, theirs)| ours.per_second() / theirs.per_second())
+            .collect();
+        println!(
+            "La Poste seul / node oidc-provider, tour par tour : {} → médiane {:.2}×",
+            ratios
+                .iter()
+                .map(|r| format!("{r:.2}×"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            median(ratios.clone())
+        );
+    }
+    drop(node);
+    if let Some(mut world) = world {
+        if only.is_empty() {
+            let mut alone = world.appear_delay().await;
+            println!(
+                "délai « S'identifier » → demande sur l'appareil, 1 client : p50 {:.2} ms p95 {:.2} ms",
+                percentile(&mut alone.appear, 0.5),
+                percentile(&mut alone.appear, 0.95)
+            );
+        }
+        world.world.running.stop().await;
+    }
 }

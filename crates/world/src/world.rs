@@ -75,11 +75,20 @@ pub struct World {
     /// writer has its own connection, outside the pool: a pooled connection is pinged on its
     /// worker thread each time it goes back (sqlx), a round trip per write for nothing here.
     writer: Mutex<SqliteConnection>,
+    /// The reads of every step of a login (the device's requests, La Poste's pages) go to
+    /// their own connections, outside the pool, for the same reason: sqlx's ping on the way
+    /// back doubled each one's round trips to SQLite's thread.
+    readers: [Mutex<SqliteConnection>; READERS],
+    next_reader: std::sync::atomic::AtomicUsize,
     /// Told after every committed change of a learner, so that screens and pages update live.
     changes: broadcast::Sender<LearnerChanged>,
     /// The scenario engine the composition root installed for the console, if any.
     pub(crate) scenario_desk: std::sync::OnceLock<Arc<crate::console::ScenarioDesk>>,
 }
+
+/// Dedicated reader connections: two cores on the reference machine, WAL lets them read while
+/// the writer writes.
+const READERS: usize = 2;
 
 /// A learner's state, journal or inbox changed (sent after the transaction committed).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,6 +197,10 @@ impl World {
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         let writer = sqlx::ConnectOptions::connect(&connect).await?;
+        let readers = [
+            Mutex::new(sqlx::ConnectOptions::connect(&connect).await?),
+            Mutex::new(sqlx::ConnectOptions::connect(&connect).await?),
+        ];
         let wall_now = wall.now();
         let existing = sqlx::query("SELECT seed, review_delay_seconds, clock_mode, clock_anchor_real, clock_anchor_virtual FROM world WHERE id = 1")
             .fetch_optional(&pool)
@@ -238,6 +251,8 @@ impl World {
             seed,
             review_delay,
             writer: Mutex::new(writer),
+            readers,
+            next_reader: std::sync::atomic::AtomicUsize::new(0),
             changes: broadcast::channel(256).0,
             scenario_desk: std::sync::OnceLock::new(),
         })
@@ -250,6 +265,19 @@ impl World {
     }
 
     /// The world's current simulated time.
+    /// A reader connection: a free one if there is, else the next in turn.
+    async fn reader(&self) -> tokio::sync::MutexGuard<'_, SqliteConnection> {
+        for reader in &self.readers {
+            if let Ok(free) = reader.try_lock() {
+                return free;
+            }
+        }
+        let turn = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.readers[turn % READERS].lock().await
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.read().expect("clock lock").now(self.wall.now())
     }
@@ -384,7 +412,7 @@ impl World {
     /// One learner's clock: the class clock plus their own advance.
     pub async fn learner_clock(&self, id: &str) -> Result<api::LearnerClockView, WorldError> {
         self.catch_up(id).await?;
-        let loaded = self.load(&mut *self.pool.acquire().await?, id).await?;
+        let loaded = self.load(&mut *self.reader().await, id).await?;
         Ok(self.learner_clock_view(&loaded))
     }
 
@@ -549,7 +577,7 @@ impl World {
 
     pub async fn learner(&self, id: &str) -> Result<LearnerView, WorldError> {
         self.catch_up(id).await?;
-        let loaded = self.load(&mut *self.pool.acquire().await?, id).await?;
+        let loaded = self.load(&mut *self.reader().await, id).await?;
         Ok(views::learner_view(id, &loaded.journey, &loaded.review_policy))
     }
 
@@ -673,7 +701,7 @@ impl World {
     /// The stored journey of a learner, for the console's reading (review queue, media).
     pub(crate) async fn journey_of(&self, id: &str) -> Result<Journey, WorldError> {
         self.catch_up(id).await?;
-        Ok(self.load(&mut *self.pool.acquire().await?, id).await?.journey)
+        Ok(self.load(&mut *self.reader().await, id).await?.journey)
     }
 
     /// A trainer's setting for one learner, in one transaction with its journal line, so that a
@@ -1063,7 +1091,7 @@ impl World {
         request_id: &str,
     ) -> Result<(LoginRequestView, String, Journey), WorldError> {
         let loaded = Self::load_where(
-            &mut *self.pool.acquire().await?,
+            &mut *self.reader().await,
             "id = (SELECT learner_id FROM login_requests WHERE request_id = ?)",
             request_id,
         )
@@ -1077,7 +1105,7 @@ impl World {
     /// A learner as time has left them, read in one query when nothing is due (the login pages
     /// and the device read often).
     async fn load_caught_up(&self, id: &str) -> Result<(Loaded, DateTime<Utc>), WorldError> {
-        let loaded = self.load(&mut *self.pool.acquire().await?, id).await?;
+        let loaded = self.load(&mut *self.reader().await, id).await?;
         self.caught_up(loaded).await
     }
 
@@ -1092,7 +1120,7 @@ impl World {
             return Ok((loaded, now));
         }
         self.catch_up(&loaded.id).await?;
-        let loaded = self.load(&mut *self.pool.acquire().await?, &loaded.id).await?;
+        let loaded = self.load(&mut *self.reader().await, &loaded.id).await?;
         Ok((loaded, self.now()))
     }
 
@@ -1209,7 +1237,7 @@ impl World {
     pub async fn clerk_lookup(&self, code: &str) -> Result<ClerkLookup, WorldError> {
         let id = self.learner_by_face_to_face_code(code).await?;
         self.catch_up(&id).await?;
-        let loaded = self.load(&mut *self.pool.acquire().await?, &id).await?;
+        let loaded = self.load(&mut *self.reader().await, &id).await?;
         match loaded.journey.stage() {
             Stage::FaceToFace { person, code, .. } => Ok(ClerkLookup {
                 learner_id: id,
@@ -1297,7 +1325,7 @@ impl World {
             .fetch_all(&self.pool)
             .await?;
         if rows.is_empty() {
-            self.load(&mut *self.pool.acquire().await?, id).await?;
+            self.load(&mut *self.reader().await, id).await?;
         }
         rows.iter()
             .map(|row| {
