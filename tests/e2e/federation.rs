@@ -769,3 +769,140 @@ async fn an_unanswered_request_expires_after_one_minute_and_a_locked_identity_sa
         "a locked identity cannot start a login"
     );
 }
+
+/// A world served as `idn world serve` serves it (private key-set addresses refused), on a port
+/// bound first so that `public_url` can name it; `None` keeps following the Host.
+async fn serve(seed: u64, public_url: impl FnOnce(std::net::SocketAddr) -> Option<String>) -> TestWorld {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut options = idn_world::WorldOptions::new(dir.path().join("world"));
+    options.seed = Some(seed);
+    options.initial_clock = Some(idn_world::api::ClockMode::Manual);
+    options.allow_private_jwks = false;
+    options.public_url = public_url(listener.local_addr().unwrap())
+        .map(|url| idn_world::federation::PublicUrl::parse(&url).expect("a valid public URL"));
+    let running = idn_world::RunningWorld::start_on(options, listener)
+        .await
+        .expect("world starts");
+    let engine = idn_scenario::scenario::engine_account(&running)
+        .await
+        .expect("the scenario engine's console account");
+    let client = idn_device::WorldClient::new(running.base_url());
+    TestWorld {
+        running,
+        client,
+        dir,
+        engine,
+    }
+}
+
+async fn issuer_for_host(base: &str, provider: &str, host: &str) -> Value {
+    let discovery: Value = browser()
+        .get(format!("{base}{provider}/.well-known/openid-configuration"))
+        .header("host", host)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    discovery["issuer"].clone()
+}
+
+/// Host header injection: with a public URL, a request naming another host (another name of
+/// the server, or an attacker's) gets the same issuer in discovery and in the tokens.
+#[tokio::test]
+async fn with_a_public_url_discovery_and_id_tokens_name_it_whatever_the_host() {
+    let world = serve(77, |address| Some(format!("http://{address}/"))).await;
+    let base = world.running.base_url();
+    let (_, mut device, _) =
+        activated_device(&world.client, world.dir.path(), "jean@exemple.fr", MOBILE, SECRET).await;
+    for provider in ["/laposte", "/fcplus"] {
+        assert_eq!(
+            issuer_for_host(&base, provider, "attaquant.example").await,
+            format!("{base}{provider}"),
+            "a forged Host must not change {provider}'s issuer"
+        );
+    }
+
+    let rp = register(&world, "Service de test").await;
+    let back = log_in(&base, &authorize_url(&base, &rp, &[]), MOBILE, &mut device, true).await;
+    let code = query_param(&back, "code").expect("a code");
+    let response = browser()
+        .post(format!("{base}/fcplus/token"))
+        .header("host", "attaquant.example")
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", RP_CALLBACK),
+            ("client_id", rp.client_id.as_str()),
+            ("client_secret", rp.secret.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let tokens: Value = response.json().await.unwrap();
+    let id_token = open(
+        tokens["id_token"].as_str().unwrap(),
+        &rp,
+        &published_keys(&base).await,
+    );
+    assert_eq!(
+        id_token["iss"],
+        format!("{base}/fcplus"),
+        "the id_token names the configured issuer, not the request's Host"
+    );
+}
+
+/// Without a public URL the Host is followed: the sandbox on 127.0.0.1, a LAN name or behind a
+/// TLS proxy keeps working as before.
+#[tokio::test]
+async fn without_a_public_url_the_issuer_follows_the_host() {
+    let world = serve(78, |_| None).await;
+    let base = world.running.base_url();
+    for provider in ["/laposte", "/fcplus"] {
+        assert_eq!(
+            issuer_for_host(&base, provider, "salle-12.example:8787").await,
+            format!("http://salle-12.example:8787{provider}")
+        );
+    }
+}
+
+async fn register_with_jwks_uri(base: &str, jwks_uri: &str) -> (u16, Value) {
+    let response = browser()
+        .post(format!("{base}/api/relying-parties"))
+        .json(&json!({
+            "name": "Service de test",
+            "redirect_uris": [RP_CALLBACK],
+            "jwks_uri": jwks_uri,
+        }))
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+/// SSRF: on a served world, nobody can make the world fetch keys from its own loopback, the
+/// LAN or the cloud metadata service; a local world (the default) accepts them.
+#[tokio::test]
+async fn a_served_world_refuses_a_jwks_uri_on_a_private_address() {
+    let served = serve(79, |_| None).await;
+    let local = spawn_world(80).await;
+    for uri in [
+        "http://127.0.0.1:8080/jwks",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:3000/jwks",
+        "http://localhost:3000/jwks",
+    ] {
+        let (status, body) = register_with_jwks_uri(&served.running.base_url(), uri).await;
+        assert_eq!(status, 400, "{uri} is refused: {body}");
+        assert_eq!(body["code"], "private_jwks_uri");
+        assert!(
+            body["message"].as_str().unwrap().contains("adresses publiques"),
+            "the message names the rule: {body}"
+        );
+        let (status, body) = register_with_jwks_uri(&local.running.base_url(), uri).await;
+        assert_eq!(status, 200, "a local world accepts {uri}: {body}");
+    }
+}

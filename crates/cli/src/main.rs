@@ -12,6 +12,7 @@ use idn_cli::demo::{self, DemoMode, DemoObserver, DemoOptions, MediaFiles, StepR
 use idn_cli::{journal, scenario};
 use idn_device::{Device, DeviceError, KeyringVault, MemoryVault, Vault, WorldClient};
 use idn_world::api::{ClerkValidation, ClockMode, DocumentKind, LearnerAction, ReviewPolicy};
+use idn_world::federation::PublicUrl;
 use idn_world::{RunningWorld, WorldOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -180,7 +181,19 @@ enum WorldCommand {
         /// Makes codes, digits and identifiers reproducible (taken when the data directory is new).
         #[arg(long)]
         seed: Option<u64>,
+        /// The address the class reaches the world by (e.g. https://salle-12.example:8443):
+        /// issuers and redirect addresses name it whatever Host a request carries.
+        #[arg(long, env = "IDN_PUBLIC_URL", value_parser = parse_public_url)]
+        public_url: Option<PublicUrl>,
+        /// Let relying parties publish their keys (jwks_uri) on loopback or private addresses,
+        /// for a developer's own application on this machine or the LAN.
+        #[arg(long)]
+        allow_private_jwks: bool,
     },
+}
+
+fn parse_public_url(text: &str) -> Result<PublicUrl, String> {
+    PublicUrl::parse(text).map_err(|error| error.message_fr())
 }
 
 #[derive(Args)]
@@ -467,10 +480,19 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                     listen,
                     data_dir,
                     seed,
+                    public_url,
+                    allow_private_jwks,
                 },
         } => {
             let mut options = WorldOptions::new(&data_dir);
             options.seed = seed;
+            // A served world is reachable by others: it fetches relying parties' keys from public
+            // addresses only unless told otherwise.
+            options.allow_private_jwks = allow_private_jwks;
+            if let Some(public_url) = &public_url {
+                eprintln!("Adresse publique : {}", public_url.as_base());
+            }
+            options.public_url = public_url;
             let world = RunningWorld::start_with(options, listen).await?;
             // The console applies scenarios through this world's own address, and the engine
             // decides at the desks under its own console account (never a person's).

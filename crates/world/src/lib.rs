@@ -50,10 +50,24 @@ impl RunningWorld {
     }
 
     pub async fn start_with(options: WorldOptions, listen: SocketAddr) -> Result<RunningWorld, WorldError> {
-        let world = Arc::new(World::open(options, Arc::new(SystemWallClock)).await?);
         let listener = tokio::net::TcpListener::bind(listen).await?;
+        Self::start_on(options, listener).await
+    }
+
+    /// Serves on a listener already bound, so that a public URL can name its port.
+    pub async fn start_on(
+        options: WorldOptions,
+        listener: tokio::net::TcpListener,
+    ) -> Result<RunningWorld, WorldError> {
+        let public_url = options.public_url.clone();
+        let jwks = if options.allow_private_jwks {
+            federation::JwksAddresses::Any
+        } else {
+            federation::JwksAddresses::PublicOnly
+        };
+        let world = Arc::new(World::open(options, Arc::new(SystemWallClock)).await?);
         let address = listener.local_addr()?;
-        let app = http::app(world.clone());
+        let app = federation::expose(http::app(world.clone()), public_url, jwks);
         let server = tokio::spawn(async move {
             if let Err(error) = axum::serve(listener, app).await {
                 tracing::error!(%error, "world server stopped");

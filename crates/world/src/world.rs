@@ -49,6 +49,12 @@ pub struct WorldOptions {
     pub review_delay: TimeDelta,
     /// Start with the clock in this mode (first start only); `None` keeps real time.
     pub initial_clock: Option<ClockMode>,
+    /// The address a served world is reached by; `None` follows each request's Host (local use,
+    /// the embedded world). Applied by `RunningWorld`.
+    pub public_url: Option<crate::federation::PublicUrl>,
+    /// Relying parties may publish their keys on loopback and private addresses (a developer's
+    /// own application on localhost); `idn world serve` turns it off. Applied by `RunningWorld`.
+    pub allow_private_jwks: bool,
 }
 
 impl WorldOptions {
@@ -58,6 +64,8 @@ impl WorldOptions {
             seed: None,
             review_delay: rules::DEFAULT_AUTOMATIC_REVIEW_DELAY,
             initial_clock: None,
+            public_url: None,
+            allow_private_jwks: true,
         }
     }
 }

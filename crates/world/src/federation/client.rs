@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use josekit::jwk::JwkSet;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -84,6 +85,21 @@ impl JwksCache {
         JwkSet::from_map(map).map_err(|error| format!("JWKS {url}: {error}"))
     }
 
+    /// A relying party's key set on a public address only; `public_http` comes from
+    /// `public_addresses_client`, which checks the addresses of names.
+    pub async fn fetch_public(&self, public_http: &reqwest::Client, url: &str) -> Result<JwkSet, String> {
+        let parsed = reqwest::Url::parse(url).map_err(|error| format!("GET {url}: {error}"))?;
+        // reqwest connects to a literal address without asking the resolver: checked here.
+        if parsed
+            .host_str()
+            .and_then(literal_ip)
+            .is_some_and(|ip| !is_public(ip))
+        {
+            return Err(format!("GET {url}: private address refused"));
+        }
+        self.fetch(public_http, url).await
+    }
+
     /// An issuer's signing keys from its JWKS URL, turned into verifiers once per fetch.
     pub async fn issuer_keys(&self, http: &reqwest::Client, url: &str) -> Result<Arc<IssuerKeys>, String> {
         if let Some((keys, at)) = self.issuers.lock().expect("cache lock").get(url) {
@@ -98,6 +114,108 @@ impl JwksCache {
             .insert(url.to_owned(), (keys.clone(), Instant::now()));
         Ok(keys)
     }
+}
+
+/// Whether `ip` is an address of the public Internet. Loopback, private (RFC 1918, unique
+/// local), link-local (169.254/16 with the cloud metadata service, fe80::/10), shared (CGNAT),
+/// unspecified, broadcast, multicast, documentation and reserved ranges are not, and neither is
+/// an IPv4 address wrapped in IPv6 (mapped, compatible, NAT64) whose IPv4 address is not.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => is_public_v6(v6),
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    !(ip.is_unspecified()
+        || a == 0
+        || ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT)
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
+        || (a == 198 && (18..20).contains(&b)) // benchmarking
+        || a >= 240) // reserved
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    let segments = ip.segments();
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return is_public_v4(v4);
+    }
+    // IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::a.b.c.d) reach an IPv4 address too.
+    let embedded = Ipv4Addr::from(((segments[6] as u32) << 16) | segments[7] as u32);
+    if segments[..6] == [0; 6] || segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return !ip.is_unspecified() && !ip.is_loopback() && is_public_v4(embedded);
+    }
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_unique_local()
+        || ip.is_unicast_link_local()
+        || ip.is_multicast()
+        || (segments[0] & 0xffc0) == 0xfec0 // deprecated site-local
+        || (segments[0] == 0x2001 && segments[1] == 0x0db8)) // documentation
+}
+
+/// Why a key-set URL may not be fetched when private addresses are refused, in French for the
+/// person registering it: its host is a private address, or a name all of whose addresses are.
+/// A name that does not resolve (yet, or within 3 s) passes: the fetch checks again, address by
+/// address.
+pub async fn private_jwks_host(url: &str) -> Option<String> {
+    let parsed = reqwest::Url::parse(url).ok()?;
+    let port = parsed.port_or_known_default().unwrap_or(80);
+    let host = parsed.host_str()?;
+    if let Some(ip) = literal_ip(host) {
+        return (!is_public(ip)).then(|| format!("{ip} est une adresse privée ou locale"));
+    }
+    let lookup = tokio::time::timeout(FETCH_TIMEOUT, tokio::net::lookup_host((host, port)));
+    let addresses: Vec<SocketAddr> = lookup.await.ok()?.ok()?.collect();
+    (!addresses.is_empty() && !addresses.iter().any(|address| is_public(address.ip())))
+        .then(|| format!("{host} ne désigne que des adresses privées ou locales"))
+}
+
+/// The IP address a URL's host names literally (`127.0.0.1`, `[::1]`), if it is one.
+fn literal_ip(host: &str) -> Option<IpAddr> {
+    host.trim_start_matches('[').trim_end_matches(']').parse().ok()
+}
+
+/// A resolver that gives reqwest only the public addresses of a name, so that the connection
+/// goes to an address checked at the moment of the fetch (DNS may have changed since the
+/// registration). Literal IP addresses never reach a resolver: `JwksCache::fetch_public` checks
+/// them first.
+struct PublicAddressesOnly;
+
+impl reqwest::dns::Resolve for PublicAddressesOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async move {
+            let name = name.as_str().to_owned();
+            let public: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0))
+                .await?
+                .filter(|address| is_public(address.ip()))
+                .collect();
+            if public.is_empty() {
+                return Err(format!("{name} resolves to no public address").into());
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The client for relying parties' key sets when private addresses are refused: public
+/// addresses only, no redirect, and no proxy (a proxy would resolve the name itself).
+pub fn public_addresses_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(FETCH_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .dns_resolver(Arc::new(PublicAddressesOnly))
+        .build()
+        .expect("a plain HTTP client builds")
 }
 
 /// A client's registration at a provider.
@@ -327,6 +445,100 @@ mod tests {
             JwksCache::default().fetch(&plain_http(), &small).await.is_ok(),
             "a small key set is read"
         );
+    }
+
+    #[test]
+    fn only_addresses_of_the_public_internet_are_public() {
+        for private in [
+            "127.0.0.1",
+            "127.8.9.10",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.254",
+            "192.168.1.20",
+            "169.254.169.254",
+            "0.0.0.0",
+            "0.1.2.3",
+            "100.64.0.1",
+            "255.255.255.255",
+            "224.0.0.1",
+            "240.0.0.1",
+            "192.0.2.10",
+            "::1",
+            "::",
+            "fc00::1",
+            "fd12:3456::1",
+            "fe80::1",
+            "ff02::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "::127.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "2001:db8::1",
+        ] {
+            assert!(
+                !is_public(private.parse().unwrap()),
+                "{private} is not a public address"
+            );
+        }
+        for public in [
+            "93.184.215.14",
+            "172.32.0.1",
+            "100.128.0.1",
+            "2a01:cb00::1",
+            "::ffff:93.184.215.14",
+        ] {
+            assert!(is_public(public.parse().unwrap()), "{public} is a public address");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_key_set_on_a_private_host_is_named_so_and_a_public_or_unknown_one_passes() {
+        for url in [
+            "http://127.0.0.1:8080/jwks",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[::1]/jwks",
+            "http://[::ffff:10.0.0.1]/jwks",
+            "http://localhost:3000/jwks",
+        ] {
+            assert!(private_jwks_host(url).await.is_some(), "{url} must be refused");
+        }
+        for url in ["https://93.184.215.14/jwks", "https://service.invalid/jwks"] {
+            assert_eq!(
+                private_jwks_host(url).await,
+                None,
+                "{url}: a public address passes, and so does a name that does not resolve yet"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_fetch_restricted_to_public_addresses_never_connects_to_a_private_one() {
+        let ok =
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"keys\":[]}";
+        let literal = answering(ok.to_vec()).await;
+        let refused = JwksCache::default()
+            .fetch_public(&public_addresses_client(), &literal)
+            .await;
+        assert!(
+            refused
+                .as_ref()
+                .is_err_and(|error| error.contains("private address")),
+            "a literal loopback address is refused before connecting: {refused:?}"
+        );
+        // A name resolving to loopback only (DNS may have changed since the registration).
+        let named = answering(ok.to_vec()).await.replace("127.0.0.1", "localhost");
+        let refused = JwksCache::default()
+            .fetch_public(&public_addresses_client(), &named)
+            .await;
+        assert!(
+            refused.is_err(),
+            "localhost resolves to no public address: {refused:?}"
+        );
+        // The same servers are read when private addresses are allowed: the refusals above are
+        // the rule's, not a broken server's.
+        let allowed = answering(ok.to_vec()).await.replace("127.0.0.1", "localhost");
+        assert!(JwksCache::default().fetch(&plain_http(), &allowed).await.is_ok());
     }
 
     #[test]

@@ -23,7 +23,7 @@ mod store;
 pub use registry::{NewRelyingParty, RegisteredRelyingParty, RelyingPartyView};
 
 use crate::{World, WorldError};
-use axum::http::HeaderMap;
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::Router;
 use jose::FederationKeys;
 use registry::{Client, Encryption};
@@ -86,6 +86,9 @@ pub struct Federation {
     pub sites: sites::Sites,
     pub jwks_cache: client::JwksCache,
     pub recipients: jose::Recipients,
+    /// Fetches relying parties' key sets when private addresses are refused: its resolver
+    /// connects only to public addresses (see `client::PublicAddressesOnly`).
+    pub public_http: reqwest::Client,
 }
 
 impl Federation {
@@ -102,6 +105,7 @@ impl Federation {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("a plain HTTP client builds");
+        let public_http = client::public_addresses_client();
         Ok(Self {
             world,
             keys,
@@ -114,6 +118,7 @@ impl Federation {
             sites: sites::Sites::new(site_keys),
             jwks_cache: client::JwksCache::default(),
             recipients: jose::Recipients::default(),
+            public_http,
         })
     }
 
@@ -153,16 +158,12 @@ impl Federation {
 
 /// The world's address as the caller reached it: issuers and built-in redirect URIs follow it,
 /// so the sandbox works on 127.0.0.1, a LAN name or behind a TLS proxy (`X-Forwarded-Proto`).
+/// A world with a `PublicUrl` rewrites both headers first (`expose`), so this gives that URL.
 pub fn base_url(headers: &HeaderMap) -> String {
     let host = headers
-        .get(axum::http::header::HOST)
+        .get(header::HOST)
         .and_then(|value| value.to_str().ok())
-        .filter(|host| {
-            !host.is_empty()
-                && host
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
-        })
+        .filter(|host| is_plain_authority(host))
         .unwrap_or("localhost");
     let scheme = match headers
         .get("x-forwarded-proto")
@@ -172,6 +173,116 @@ pub fn base_url(headers: &HeaderMap) -> String {
         _ => "http",
     };
     format!("{scheme}://{host}")
+}
+
+/// Letters, digits and `.-:[]` only: what `base_url` accepts from a Host header.
+fn is_plain_authority(authority: &str) -> bool {
+    !authority.is_empty()
+        && authority
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+}
+
+/// The address a served world is reached by (`idn world serve --public-url`): issuers, discovery
+/// documents and built-in redirect URIs name it whatever Host a request carries, so nobody can
+/// make the providers name another host, and every token of the world carries one issuer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl {
+    scheme: &'static str,
+    /// Host and port as a Host header carries them (`salle-12.example:8443`, `[fd00::1]`).
+    authority: HeaderValue,
+}
+
+impl PublicUrl {
+    pub fn parse(text: &str) -> Result<Self, WorldError> {
+        let refused = |why: &str| {
+            WorldError::bad_request(
+                "invalid_public_url",
+                format!(
+                    "Adresse publique « {text} » refusée : {why}. Exemple : https://salle-12.example:8443"
+                ),
+            )
+        };
+        let url = reqwest::Url::parse(text.trim())
+            .map_err(|_| refused("ce n'est pas une adresse absolue valide"))?;
+        let scheme = match url.scheme() {
+            "http" => "http",
+            "https" => "https",
+            _ => return Err(refused("elle doit commencer par http:// ou https://")),
+        };
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(refused(
+                "elle ne doit pas contenir d'identifiant ni de mot de passe",
+            ));
+        }
+        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+            return Err(refused(
+                "elle ne doit avoir ni chemin, ni paramètres (?), ni fragment (#) : seulement le schéma, l'hôte et le port",
+            ));
+        }
+        let host = url
+            .host_str()
+            .filter(|host| !host.is_empty())
+            .ok_or_else(|| refused("l'hôte manque"))?;
+        let authority = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        };
+        if !is_plain_authority(&authority) {
+            return Err(refused(
+                "l'hôte ne peut contenir que des lettres sans accent, des chiffres, des points et des tirets",
+            ));
+        }
+        let authority = HeaderValue::from_str(&authority).map_err(|_| refused("l'hôte est invalide"))?;
+        Ok(Self { scheme, authority })
+    }
+
+    /// `https://salle-12.example:8443`, without a trailing slash (as `base_url` answers).
+    pub fn as_base(&self) -> String {
+        format!(
+            "{}://{}",
+            self.scheme,
+            self.authority.to_str().expect("checked as plain ASCII")
+        )
+    }
+}
+
+/// Where the world may fetch a relying party's key set (`jwks_uri`) from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum JwksAddresses {
+    /// Any address, loopback and private ones included: a developer points a local world at
+    /// their own application on localhost. The default of a world without `expose`.
+    #[default]
+    Any,
+    /// Public addresses only: anyone who reaches a served world could otherwise make it read
+    /// its own loopback, the LAN or a cloud metadata service (169.254.169.254).
+    PublicOnly,
+}
+
+/// The served router, with the public address and the key-set rule applied to every request.
+/// A local world (no public URL, any key-set address) gets the router unchanged.
+pub(crate) fn expose(app: Router, public_url: Option<PublicUrl>, jwks: JwksAddresses) -> Router {
+    let app = match jwks {
+        JwksAddresses::Any => app,
+        JwksAddresses::PublicOnly => app.layer(axum::Extension(jwks)),
+    };
+    match public_url {
+        None => app,
+        // Rewriting Host and X-Forwarded-Proto at the edge, as a reverse proxy would, puts every
+        // place that derives an address from them (`base_url`: issuers, redirect URIs, the
+        // welcome page's QR code) on the configured one, without each handler knowing of it.
+        Some(public_url) => app.layer(axum::middleware::map_request(
+            move |mut request: axum::extract::Request| {
+                let public_url = public_url.clone();
+                async move {
+                    let headers = request.headers_mut();
+                    headers.insert(header::HOST, public_url.authority.clone());
+                    headers.insert("x-forwarded-proto", HeaderValue::from_static(public_url.scheme));
+                    request
+                }
+            },
+        )),
+    }
 }
 
 /// The relying-party registration API, merged into the world's documented API.
@@ -192,4 +303,102 @@ pub(crate) fn router(world: Arc<World>) -> Result<Router, WorldError> {
         .merge(fcplus::routes())
         .merge(sites::routes())
         .with_state(federation))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SystemWallClock;
+    use crate::WorldOptions;
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    /// The issuer of `provider`'s discovery document, as `app` answers to a request for `host`.
+    async fn discovered_issuer(app: &Router, provider: ProviderKind, host: &str) -> String {
+        let request = Request::get(format!("{}/.well-known/openid-configuration", provider.path()))
+            .header(header::HOST, host)
+            .header("x-forwarded-proto", "https")
+            .body(Body::empty())
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let document: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert!(
+            document["jwks_uri"]
+                .as_str()
+                .unwrap()
+                .starts_with(document["issuer"].as_str().unwrap()),
+            "every endpoint is under the issuer"
+        );
+        document["issuer"].as_str().unwrap().to_owned()
+    }
+
+    async fn app(public_url: Option<PublicUrl>) -> (tempfile::TempDir, Router) {
+        let dir = tempfile::tempdir().unwrap();
+        let world = Arc::new(
+            World::open(WorldOptions::new(dir.path()), Arc::new(SystemWallClock))
+                .await
+                .unwrap(),
+        );
+        let app = expose(crate::http::app(world), public_url, JwksAddresses::Any);
+        (dir, app)
+    }
+
+    #[tokio::test]
+    async fn with_a_public_url_both_providers_name_it_whatever_host_the_request_carries() {
+        let public = PublicUrl::parse("http://salle-12.example:8443/").unwrap();
+        let (_dir, app) = app(Some(public)).await;
+        for provider in [ProviderKind::LaPoste, ProviderKind::FranceConnectPlus] {
+            assert_eq!(
+                discovered_issuer(&app, provider, "attaquant.example").await,
+                format!("http://salle-12.example:8443{}", provider.path()),
+                "a forged Host (and X-Forwarded-Proto) must not change the issuer"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn without_a_public_url_the_providers_follow_the_host_of_the_request() {
+        let (_dir, app) = app(None).await;
+        for provider in [ProviderKind::LaPoste, ProviderKind::FranceConnectPlus] {
+            assert_eq!(
+                discovered_issuer(&app, provider, "192.168.1.20:8787").await,
+                format!("https://192.168.1.20:8787{}", provider.path()),
+                "local use and TLS proxies rely on the Host and X-Forwarded-Proto"
+            );
+        }
+    }
+
+    #[test]
+    fn a_public_url_is_a_scheme_a_host_and_a_port_only() {
+        for (text, base) in [
+            ("https://salle-12.example:8443", "https://salle-12.example:8443"),
+            ("https://salle-12.example:8443/", "https://salle-12.example:8443"),
+            ("http://192.168.1.20:8787", "http://192.168.1.20:8787"),
+            ("https://Salle-12.Example:443", "https://salle-12.example"),
+            ("http://[fd00::12]:8787", "http://[fd00::12]:8787"),
+        ] {
+            assert_eq!(PublicUrl::parse(text).unwrap().as_base(), base, "{text}");
+        }
+        for text in [
+            "salle-12.example:8443",
+            "ftp://salle-12.example",
+            "https://salle-12.example/idn",
+            "https://salle-12.example/?a=b",
+            "https://salle-12.example/#x",
+            "https://formateur:secret@salle-12.example",
+            "https://salle_12.example",
+            "https://",
+        ] {
+            let refused = PublicUrl::parse(text);
+            assert!(
+                refused
+                    .as_ref()
+                    .is_err_and(|error| error.message_fr().contains("Adresse publique")),
+                "{text} must be refused with a French reason: {refused:?}"
+            );
+        }
+    }
 }

@@ -6,7 +6,7 @@ use super::jose::{self, Recipient, SigningKey};
 use super::registry::{Client, Encryption};
 use super::rules::{self, OAuthError, Refusal};
 use super::store::random_token;
-use super::{base_url, Federation, ProviderKind, TokenGrant};
+use super::{base_url, Federation, JwksAddresses, ProviderKind, TokenGrant};
 use axum::extract::rejection::FormRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -20,6 +20,8 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 type Shared = State<Arc<Federation>>;
+/// Set by `expose` on a served world that refuses private addresses; absent means any address.
+type JwksRule = Option<axum::Extension<JwksAddresses>>;
 
 pub fn routes() -> Router<Arc<Federation>> {
     let mut router = Router::new();
@@ -28,12 +30,14 @@ pub fn routes() -> Router<Arc<Federation>> {
         router = router
             .route(
                 &format!("{path}/token"),
-                axum::routing::post(move |state, headers, form| token(state, headers, form, provider)),
+                axum::routing::post(move |state, rule, headers, form| {
+                    token(state, rule, headers, form, provider)
+                }),
             )
             .route(
                 &format!("{path}/userinfo"),
-                get(move |state, headers| userinfo(state, headers, provider))
-                    .post(move |state, headers| userinfo(state, headers, provider)),
+                get(move |state, rule, headers| userinfo(state, rule, headers, provider))
+                    .post(move |state, rule, headers| userinfo(state, rule, headers, provider)),
             )
             .route(&format!("{path}/jwks"), get(move |state| jwks(state, provider)))
             .route(
@@ -148,16 +152,26 @@ fn client_credentials(headers: &HeaderMap, form: &TokenForm) -> Option<(String, 
     Some((form.client_id.clone()?, form.client_secret.clone()?))
 }
 
-/// The key a client's tokens are encrypted to: registered inline, or read from its JWKS URL.
-pub async fn recipient_key(federation: &Federation, client: &Client) -> Result<Arc<Recipient>, String> {
+/// The key a client's tokens are encrypted to: registered inline, or read from its JWKS URL
+/// (on a public address only when `addresses` says so).
+pub async fn recipient_key(
+    federation: &Federation,
+    client: &Client,
+    addresses: JwksAddresses,
+) -> Result<Arc<Recipient>, String> {
     let jwk = match &client.encryption {
         Encryption::Jwk(jwk) => jwk.as_ref().clone(),
         Encryption::JwksUri(uri) => {
-            let set = federation
-                .jwks_cache
-                .fetch(&federation.http, uri)
-                .await
-                .map_err(|error| format!("JWKS of {} unreadable: {error}", client.client_id))?;
+            let set = match addresses {
+                JwksAddresses::Any => federation.jwks_cache.fetch(&federation.http, uri).await,
+                JwksAddresses::PublicOnly => {
+                    federation
+                        .jwks_cache
+                        .fetch_public(&federation.public_http, uri)
+                        .await
+                }
+            }
+            .map_err(|error| format!("JWKS of {} unreadable: {error}", client.client_id))?;
             set.keys()
                 .into_iter()
                 .find(|jwk| jwk.key_use() != Some("sig") && jose::check_recipient_key(jwk).is_ok())
@@ -173,6 +187,7 @@ pub async fn recipient_key(federation: &Federation, client: &Client) -> Result<A
 
 async fn token(
     State(federation): Shared,
+    rule: JwksRule,
     headers: HeaderMap,
     form: Result<Form<TokenForm>, FormRejection>,
     provider: ProviderKind,
@@ -232,7 +247,7 @@ async fn token(
     claims.insert("nonce".into(), grant.nonce.clone().into());
     claims.insert("acr".into(), grant.acr.as_str().into());
     claims.insert("amr".into(), json!(grant.amr));
-    let recipient = recipient_key(&federation, &client)
+    let recipient = recipient_key(&federation, &client, rule.map(|rule| rule.0).unwrap_or_default())
         .await
         .map_err(OAuthFailure::server)?;
     let id_token =
@@ -274,6 +289,7 @@ async fn token(
 
 async fn userinfo(
     State(federation): Shared,
+    rule: JwksRule,
     headers: HeaderMap,
     provider: ProviderKind,
 ) -> Result<Response, OAuthFailure> {
@@ -308,7 +324,7 @@ async fn userinfo(
     claims.insert("iss".into(), provider.issuer(&base).into());
     claims.insert("aud".into(), grant.client_id.clone().into());
     claims.insert("iat".into(), now.timestamp().into());
-    let recipient = recipient_key(&federation, &client)
+    let recipient = recipient_key(&federation, &client, rule.map(|rule| rule.0).unwrap_or_default())
         .await
         .map_err(OAuthFailure::server)?;
     let sealed =
@@ -377,4 +393,62 @@ async fn discovery(State(_): Shared, headers: HeaderMap, provider: ProviderKind)
         "frontchannel_logout_supported": false,
         "service_documentation": "IDN Sandbox — simulation ; aucun service réel n'est contacté",
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SystemWallClock;
+    use crate::{World, WorldOptions};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A key set on loopback, answered to every request (as a relying party's own application).
+    async fn key_set_on_loopback(key: &josekit::jwk::Jwk) -> String {
+        let body = json!({ "keys": [key] }).to_string();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = [0u8; 2048];
+                let _ = socket.read(&mut request).await;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            }
+        });
+        format!("http://{address}/jwks")
+    }
+
+    /// DNS or a stored registration may point a key set at a private address after it was
+    /// checked: the token endpoint checks again, at the moment it fetches.
+    #[tokio::test]
+    async fn tokens_are_encrypted_to_a_key_set_on_a_private_address_only_when_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let world = Arc::new(
+            World::open(WorldOptions::new(dir.path()), Arc::new(SystemWallClock))
+                .await
+                .unwrap(),
+        );
+        let federation = Federation::open(world).unwrap();
+        let key = jose::DecryptionKey::generate_ec("rp-enc").unwrap();
+        let uri = key_set_on_loopback(key.public()).await;
+        let client = Client::new("rp", "Service", "s", vec![], vec![], Encryption::JwksUri(uri));
+        let refused = recipient_key(&federation, &client, JwksAddresses::PublicOnly).await;
+        assert!(
+            refused
+                .as_ref()
+                .is_err_and(|error| error.contains("private address")),
+            "a served world does not read a key set on loopback: {:?}",
+            refused.err()
+        );
+        assert!(
+            recipient_key(&federation, &client, JwksAddresses::Any)
+                .await
+                .is_ok(),
+            "a local world reads it (the refusal above is the rule's, not the server's)"
+        );
+    }
 }

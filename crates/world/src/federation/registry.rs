@@ -3,8 +3,10 @@
 //! or `idn rp register`, gets a client id and a secret shown once, and points their own OpenID
 //! Connect client at the sandbox. The demo sites are built in and never stored.
 
+use super::client::private_jwks_host;
 use super::jose::check_recipient_key;
 use super::store::random_token;
+use super::JwksAddresses;
 use crate::{World, WorldError};
 use chrono::{DateTime, Utc};
 use josekit::jwk::Jwk;
@@ -159,12 +161,36 @@ fn check(new: &NewRelyingParty) -> Result<Option<Jwk>, WorldError> {
     }
 }
 
+/// Refuses a key-set URL on a private or local address when the world fetches from public
+/// addresses only (the fetch checks again: DNS may change after the registration).
+async fn check_jwks_address(new: &NewRelyingParty, addresses: JwksAddresses) -> Result<(), WorldError> {
+    let Some(uri) = &new.jwks_uri else {
+        return Ok(());
+    };
+    match addresses {
+        JwksAddresses::Any => Ok(()),
+        JwksAddresses::PublicOnly => match private_jwks_host(uri).await {
+            None => Ok(()),
+            Some(reason) => Err(WorldError::bad_request(
+                "private_jwks_uri",
+                format!(
+                    "L'adresse JWKS « {uri} » est refusée : {reason}. Ce monde est ouvert sur le réseau \
+                     et ne va chercher les clés des services que sur des adresses publiques \
+                     (pour un développement local : idn world serve --allow-private-jwks)."
+                ),
+            )),
+        },
+    }
+}
+
 pub async fn register(
     pool: &SqlitePool,
     new: NewRelyingParty,
     now: DateTime<Utc>,
+    addresses: JwksAddresses,
 ) -> Result<RegisteredRelyingParty, WorldError> {
     let jwk = check(&new)?;
+    check_jwks_address(&new, addresses).await?;
     let client_id = random_token();
     let client_secret = random_token();
     sqlx::query("INSERT INTO relying_parties (client_id, secret_sha256, name, redirect_uris, post_logout_redirect_uris, encryption_jwk, jwks_uri, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
@@ -280,17 +306,20 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<RelyingPartyView>, WorldError
 
 use crate::api::ApiError;
 use axum::extract::{Path, State};
-use axum::Json;
+use axum::{Extension, Json};
 use std::sync::Arc;
 
 /// Registers a relying party with the sandbox's FranceConnect+; the secret is shown only here.
 #[utoipa::path(post, path = "/api/relying-parties", request_body = NewRelyingParty, responses((status = 200, body = RegisteredRelyingParty), (status = 400, body = ApiError)))]
 pub async fn register_relying_party(
     State(world): State<Arc<World>>,
+    // Set by `expose` on a served world that refuses private addresses; absent means any.
+    rule: Option<Extension<JwksAddresses>>,
     body: Result<Json<NewRelyingParty>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<RegisteredRelyingParty>, WorldError> {
     let Json(new) = body?;
-    Ok(Json(register(world.pool(), new, world.now()).await?))
+    let addresses = rule.map(|rule| rule.0).unwrap_or_default();
+    Ok(Json(register(world.pool(), new, world.now(), addresses).await?))
 }
 
 /// Every registered relying party (secrets are never shown again).
@@ -341,6 +370,68 @@ mod tests {
         let mut relative = new(Some(public), None);
         relative.redirect_uris = vec!["/callback".into()];
         assert!(check(&relative).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_served_world_refuses_key_sets_on_private_addresses_and_a_local_one_accepts_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let world = World::open(
+            crate::WorldOptions::new(dir.path()),
+            std::sync::Arc::new(crate::clock::SystemWallClock),
+        )
+        .await
+        .unwrap();
+        for uri in [
+            "http://127.0.0.1:8080/jwks",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[::1]:3000/jwks",
+            "http://localhost:3000/jwks",
+        ] {
+            let refused = register(
+                world.pool(),
+                new(None, Some(uri)),
+                world.now(),
+                JwksAddresses::PublicOnly,
+            )
+            .await;
+            match refused {
+                Err(error) => {
+                    assert_eq!(error.code(), "private_jwks_uri", "{uri}");
+                    assert!(
+                        error.message_fr().contains("adresses publiques"),
+                        "the message names the rule"
+                    );
+                }
+                Ok(_) => panic!("{uri} must be refused when private addresses are"),
+            }
+            assert!(
+                register(
+                    world.pool(),
+                    new(None, Some(uri)),
+                    world.now(),
+                    JwksAddresses::Any
+                )
+                .await
+                .is_ok(),
+                "{uri} is accepted for local development"
+            );
+        }
+        assert!(
+            register(
+                world.pool(),
+                new(None, Some("https://93.184.215.14/jwks")),
+                world.now(),
+                JwksAddresses::PublicOnly
+            )
+            .await
+            .is_ok(),
+            "a public address is accepted"
+        );
+        assert_eq!(
+            list(world.pool()).await.unwrap().len(),
+            5,
+            "nothing refused was stored"
+        );
     }
 
     #[test]
