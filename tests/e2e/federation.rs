@@ -773,27 +773,12 @@ async fn an_unanswered_request_expires_after_one_minute_and_a_locked_identity_sa
 /// A world served as `idn world serve` serves it (private key-set addresses refused), on a port
 /// bound first so that `public_url` can name it; `None` keeps following the Host.
 async fn serve(seed: u64, public_url: impl FnOnce(std::net::SocketAddr) -> Option<String>) -> TestWorld {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let mut options = idn_world::WorldOptions::new(dir.path().join("world"));
-    options.seed = Some(seed);
-    options.initial_clock = Some(idn_world::api::ClockMode::Manual);
-    options.allow_private_jwks = false;
-    options.public_url = public_url(listener.local_addr().unwrap())
-        .map(|url| idn_world::federation::PublicUrl::parse(&url).expect("a valid public URL"));
-    let running = idn_world::RunningWorld::start_on(options, listener)
-        .await
-        .expect("world starts");
-    let engine = idn_scenario::scenario::engine_account(&running)
-        .await
-        .expect("the scenario engine's console account");
-    let client = idn_device::WorldClient::new(running.base_url());
-    TestWorld {
-        running,
-        client,
-        dir,
-        engine,
-    }
+    idn_e2e::spawn_world_with(seed, |options, address| {
+        options.allow_private_jwks = false;
+        options.public_url = public_url(address)
+            .map(|url| idn_world::federation::PublicUrl::parse(&url).expect("a valid public URL"));
+    })
+    .await
 }
 
 async fn issuer_for_host(base: &str, provider: &str, host: &str) -> Value {

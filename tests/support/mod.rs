@@ -48,11 +48,24 @@ pub struct TestWorld {
 }
 
 pub async fn spawn_world(seed: u64) -> TestWorld {
+    spawn_world_with(seed, |_, _| {}).await
+}
+
+/// `spawn_world` with its options changed first, knowing the address it will listen on (so that
+/// a public URL can name its port).
+pub async fn spawn_world_with(
+    seed: u64,
+    configure: impl FnOnce(&mut WorldOptions, std::net::SocketAddr),
+) -> TestWorld {
     let dir = tempfile::tempdir().expect("temp dir");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
     let mut options = WorldOptions::new(dir.path().join("world"));
     options.seed = Some(seed);
     options.initial_clock = Some(ClockMode::Manual);
-    let running = RunningWorld::start_with(options, "127.0.0.1:0".parse().unwrap())
+    configure(&mut options, listener.local_addr().expect("bound address"));
+    let running = RunningWorld::start_on(options, listener)
         .await
         .expect("world starts");
     // As `idn world serve` does: the console applies scenarios through the world's address,
