@@ -20,9 +20,10 @@ quietly() {
   fi
 }
 
-# Everything the project builds and tests with (see shared/toolchain-notes.md).
+# Everything the project builds and tests with (see shared/toolchain-notes.md); perl and
+# build-essential build the OpenSSL that josekit uses (vendored: Debian 12's 3.0 is slow).
 PACKAGES=(
-  ca-certificates curl git build-essential pkg-config file
+  ca-certificates curl git build-essential pkg-config file perl
   libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   libasound2-dev clang libclang-dev nasm cmake
   dbus gnome-keyring libsecret-1-dev keyutils

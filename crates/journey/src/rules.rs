@@ -53,8 +53,8 @@ pub const MAX_PENDING_LOGIN_REQUESTS: usize = 3;
 pub const MAX_LOGIN_REQUESTS_PER_WINDOW: usize = 10;
 pub const LOGIN_REQUEST_RATE_WINDOW: TimeDelta = TimeDelta::minutes(10);
 /// Requests kept in the identity (the journal keeps every one): enough for the rate window's
-/// count and for answers and « suite » pages still in flight. The whole journey is read and
-/// written at every step of a login; 50 made it three times as long to parse as 20.
+/// count and for answers and « suite » pages still in flight. The whole journey, this history
+/// included, is parsed and written again at every step of a login.
 pub const KEPT_LOGIN_REQUESTS: usize = 20;
 /// Wrong passwords in a row, when logging in to the app with the account, that lock the login.
 pub const MAX_SIGN_IN_PASSWORD_FAILURES: u8 = 5;

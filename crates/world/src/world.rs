@@ -86,7 +86,7 @@ pub struct World {
     /// The reads of every step of a login (the device's requests, La Poste's pages) go to
     /// their own connections, outside the pool, for the same reason: sqlx's ping on the way
     /// back doubled each one's round trips to SQLite's thread.
-    readers: [Mutex<SqliteConnection>; READERS],
+    readers: Vec<Mutex<SqliteConnection>>,
     next_reader: std::sync::atomic::AtomicUsize,
     /// Told after every committed change of a learner, so that screens and pages update live.
     changes: broadcast::Sender<LearnerChanged>,
@@ -205,10 +205,10 @@ impl World {
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         let writer = sqlx::ConnectOptions::connect(&connect).await?;
-        let readers = [
-            Mutex::new(sqlx::ConnectOptions::connect(&connect).await?),
-            Mutex::new(sqlx::ConnectOptions::connect(&connect).await?),
-        ];
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            readers.push(Mutex::new(sqlx::ConnectOptions::connect(&connect).await?));
+        }
         let wall_now = wall.now();
         let existing = sqlx::query("SELECT seed, review_delay_seconds, clock_mode, clock_anchor_real, clock_anchor_virtual FROM world WHERE id = 1")
             .fetch_optional(&pool)
@@ -272,7 +272,6 @@ impl World {
         &self.pool
     }
 
-    /// The world's current simulated time.
     /// A reader connection: a free one if there is, else the next in turn.
     async fn reader(&self) -> tokio::sync::MutexGuard<'_, SqliteConnection> {
         for reader in &self.readers {
@@ -286,6 +285,7 @@ impl World {
         self.readers[turn % READERS].lock().await
     }
 
+    /// The world's current simulated time.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.read().expect("clock lock").now(self.wall.now())
     }
