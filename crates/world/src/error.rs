@@ -14,6 +14,9 @@ pub enum WorldError {
     BadRequest { code: &'static str, message_fr: String },
     #[error("storage failure: {0}")]
     Storage(#[from] sqlx::Error),
+    /// The transaction core's connections (rusqlite), see `World`.
+    #[error("storage failure: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration failure: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("I/O failure: {0}")]
@@ -35,7 +38,9 @@ impl WorldError {
             Self::Journey(error) => error.code(),
             Self::NotFound { .. } => "not_found",
             Self::BadRequest { code, .. } => code,
-            Self::Storage(_) | Self::Migration(_) | Self::Io(_) | Self::Corrupt(_) => "internal",
+            Self::Storage(_) | Self::Sqlite(_) | Self::Migration(_) | Self::Io(_) | Self::Corrupt(_) => {
+                "internal"
+            }
         }
     }
 
@@ -44,7 +49,7 @@ impl WorldError {
             Self::Journey(error) => error.message_fr(),
             Self::NotFound { what } => format!("Introuvable : {what}."),
             Self::BadRequest { message_fr, .. } => message_fr.clone(),
-            Self::Storage(_) | Self::Migration(_) | Self::Io(_) | Self::Corrupt(_) => {
+            Self::Storage(_) | Self::Sqlite(_) | Self::Migration(_) | Self::Io(_) | Self::Corrupt(_) => {
                 "Le service simulé a rencontré une erreur interne ; réessayez. Rien n'a été perdu.".into()
             }
         }

@@ -88,6 +88,7 @@ impl IntoResponse for WorldError {
             WorldError::NotFound { .. } => StatusCode::NOT_FOUND,
             WorldError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             WorldError::Storage(_)
+            | WorldError::Sqlite(_)
             | WorldError::Migration(_)
             | WorldError::Io(_)
             | WorldError::Corrupt(_) => {

@@ -1,6 +1,12 @@
 //! The simulated services as one object: every state change runs in one SQLite transaction
 //! that updates the learner, appends to their journal and delivers their messages, so a
 //! process killed at any moment restarts with nothing lost and nothing half-done.
+//!
+//! The transaction core (learners, journal, inbox, login requests) runs its statements on the
+//! caller's thread through rusqlite: a learner's step is a few short statements on an
+//! in-process database, and sqlx's hand-over of each statement to its connection's thread cost
+//! more than the statements (federation bench, BENCHMARKS.md). The sqlx pool keeps the rest:
+//! migrations, the console, registrations, long reads and media uploads.
 
 use crate::api::{
     self, protocol, ActivationRequest, ApprovalAnswer, ClerkLookup, ClerkValidation, ClockMode, ClockView,
@@ -26,9 +32,10 @@ use idn_journey::verification::{
 use idn_journey::{rules, Channel, Command, Effect, Journey, JourneyError, Stage};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
+use rusqlite::TransactionBehavior;
 use sha2::{Digest, Sha256};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, Row, SqliteConnection, SqlitePool};
+use sqlx::{Row, SqlitePool};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use tokio::sync::{broadcast, Mutex};
@@ -79,14 +86,13 @@ pub struct World {
     /// Otherwise each transaction draws from the OS's secure generator.
     seed: Option<[u8; 32]>,
     review_delay: TimeDelta,
-    /// One writer at a time: SQLite allows one, and taking it here avoids busy retries. The
-    /// writer has its own connection, outside the pool: a pooled connection is pinged on its
-    /// worker thread each time it goes back (sqlx), a round trip per write for nothing here.
-    writer: Mutex<SqliteConnection>,
-    /// The reads of every step of a login (the device's requests, La Poste's pages) go to
-    /// their own connections, outside the pool, for the same reason: sqlx's ping on the way
-    /// back doubled each one's round trips to SQLite's thread.
-    readers: Vec<Mutex<SqliteConnection>>,
+    /// One writer at a time: SQLite allows one, and taking it here avoids busy retries. Its
+    /// transactions run on the caller's thread, with no await inside: a task waiting for the
+    /// writer waits asynchronously, the one holding it runs straight through.
+    writer: Mutex<rusqlite::Connection>,
+    /// The reads of every step of a login (the device's requests, La Poste's pages, the
+    /// learner's screens), on the caller's thread too.
+    readers: Vec<Mutex<rusqlite::Connection>>,
     next_reader: std::sync::atomic::AtomicUsize,
     /// Told after every committed change of a learner, so that screens and pages update live.
     changes: broadcast::Sender<LearnerChanged>,
@@ -171,11 +177,22 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
 /// its write lock at the BEGIN (IMMEDIATE): a write made outside the writer lock meanwhile
 /// (console sessions and audit, the scenario engine's account, relying-party registrations)
 /// then makes it wait (busy timeout) instead of failing with SQLITE_BUSY_SNAPSHOT when a
-/// deferred transaction upgrades its older read to a write.
-async fn begin_write(
-    writer: &mut SqliteConnection,
-) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>, WorldError> {
-    Ok(writer.begin_with("BEGIN IMMEDIATE").await?)
+/// deferred transaction upgrades its older read to a write. Dropped without a commit, it rolls
+/// back.
+fn begin_write(writer: &mut rusqlite::Connection) -> Result<rusqlite::Transaction<'_>, WorldError> {
+    Ok(writer.transaction_with_behavior(TransactionBehavior::Immediate)?)
+}
+
+/// A connection of the transaction core, set up as the pool's are (the database is already in
+/// WAL mode, which is stored in the file). Its cache keeps every statement of a step prepared.
+fn core_connection(path: &Path) -> Result<rusqlite::Connection, WorldError> {
+    let connection = rusqlite::Connection::open(path)?;
+    connection.busy_timeout(std::time::Duration::from_secs(10))?;
+    // NORMAL in WAL mode, as the pool's: see `World::open`.
+    connection.pragma_update(None, "synchronous", "NORMAL")?;
+    connection.pragma_update(None, "foreign_keys", true)?;
+    connection.set_prepared_statement_cache_capacity(32);
+    Ok(connection)
 }
 
 impl World {
@@ -204,11 +221,11 @@ impl World {
             .connect_with(connect.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        let writer = sqlx::ConnectOptions::connect(&connect).await?;
-        let mut readers = Vec::with_capacity(READERS);
-        for _ in 0..READERS {
-            readers.push(Mutex::new(sqlx::ConnectOptions::connect(&connect).await?));
-        }
+        let path = database_path(&options.data_dir);
+        let writer = core_connection(&path)?;
+        let readers = (0..READERS)
+            .map(|_| core_connection(&path).map(Mutex::new))
+            .collect::<Result<_, _>>()?;
         let wall_now = wall.now();
         let existing = sqlx::query("SELECT seed, review_delay_seconds, clock_mode, clock_anchor_real, clock_anchor_virtual FROM world WHERE id = 1")
             .fetch_optional(&pool)
@@ -273,7 +290,7 @@ impl World {
     }
 
     /// A reader connection: a free one if there is, else the next in turn.
-    async fn reader(&self) -> tokio::sync::MutexGuard<'_, SqliteConnection> {
+    async fn reader(&self) -> tokio::sync::MutexGuard<'_, rusqlite::Connection> {
         for reader in &self.readers {
             if let Ok(free) = reader.try_lock() {
                 return free;
@@ -337,15 +354,15 @@ impl World {
     }
 
     async fn store_clock(&self, state: ClockState) -> Result<(), WorldError> {
-        let mut writer = self.writer.lock().await;
-        sqlx::query(
+        let writer = self.writer.lock().await;
+        writer.execute(
             "UPDATE world SET clock_mode = ?, clock_anchor_real = ?, clock_anchor_virtual = ? WHERE id = 1",
-        )
-        .bind(mode_to_text(state.mode))
-        .bind(state.anchor_real.to_rfc3339())
-        .bind(state.anchor_virtual.to_rfc3339())
-        .execute(&mut *writer)
-        .await?;
+            (
+                mode_to_text(state.mode),
+                state.anchor_real.to_rfc3339(),
+                state.anchor_virtual.to_rfc3339(),
+            ),
+        )?;
         *self.clock.write().expect("clock lock") = state;
         Ok(())
     }
@@ -420,7 +437,7 @@ impl World {
     /// One learner's clock: the class clock plus their own advance.
     pub async fn learner_clock(&self, id: &str) -> Result<api::LearnerClockView, WorldError> {
         self.catch_up(id).await?;
-        let loaded = self.load(&mut *self.reader().await, id).await?;
+        let loaded = Self::load(&*self.reader().await, id)?;
         Ok(self.learner_clock_view(&loaded))
     }
 
@@ -450,8 +467,8 @@ impl World {
             ));
         }
         let mut writer = self.writer.lock().await;
-        let mut tx = begin_write(&mut writer).await?;
-        let mut loaded = self.load(&mut tx, id).await?;
+        let tx = begin_write(&mut writer)?;
+        let mut loaded = Self::load(&tx, id)?;
         let class_now = self.now();
         let offset = loaded
             .clock_offset
@@ -465,7 +482,7 @@ impl World {
                 WorldError::bad_request("clock_too_far", "Le temps simulé ne peut pas dépasser l'an 2200.")
             })?;
         // What was already due happens at the learner's old time, then the jump.
-        self.let_time_pass(&mut tx, &mut loaded, class_now).await?;
+        self.let_time_pass(&tx, &mut loaded, class_now)?;
         loaded.clock_offset = offset;
         let step = loaded.journey.step();
         let note = format!(
@@ -474,7 +491,7 @@ impl World {
             duration_fr(offset)
         );
         self.record(
-            &mut tx,
+            &tx,
             &mut loaded,
             learner_time(class_now, offset),
             Actor::Trainer,
@@ -482,10 +499,9 @@ impl World {
             step,
             &[],
             Ok(Some(note)),
-        )
-        .await?;
-        self.let_time_pass(&mut tx, &mut loaded, class_now).await?;
-        tx.commit().await?;
+        )?;
+        self.let_time_pass(&tx, &mut loaded, class_now)?;
+        tx.commit()?;
         self.announce(id);
         Ok(self.learner_clock_view(&loaded))
     }
@@ -507,27 +523,31 @@ impl World {
         let email = Email::parse(email)?;
         delivery::validate(&delivery)?;
         let mut writer = self.writer.lock().await;
-        let mut tx = begin_write(&mut writer).await?;
-        let (count, review_desk): (i64, bool) = sqlx::query_as("UPDATE world SET learners_created = learners_created + 1 WHERE id = 1 RETURNING learners_created, review_desk")
-            .fetch_one(&mut *tx)
-            .await?;
+        let tx = begin_write(&mut writer)?;
+        let (count, review_desk): (i64, bool) = tx.query_row(
+            "UPDATE world SET learners_created = learners_created + 1 WHERE id = 1 RETURNING learners_created, review_desk",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
         let mut id_rng = self.rng_for("learner-ids", count);
         let mut id_bytes = [0u8; 16];
         id_rng.fill_bytes(&mut id_bytes);
         let id = uuid::Builder::from_random_bytes(id_bytes).into_uuid().to_string();
         let now = self.now();
         let policy = ReviewPolicy::Automatic;
-        sqlx::query("INSERT INTO learners (id, created_at, updated_at, email, step, journey, review_policy, review_desk, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)")
-            .bind(&id)
-            .bind(now.to_rfc3339())
-            .bind(now.to_rfc3339())
-            .bind(email.as_str())
-            .bind(idn_journey::Step::NotStarted.code())
-            .bind(to_json(&Journey::default()))
-            .bind(to_json(&policy))
-            .bind(review_desk)
-            .execute(&mut *tx)
-            .await?;
+        tx.execute(
+            "INSERT INTO learners (id, created_at, updated_at, email, step, journey, review_policy, review_desk, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+            rusqlite::params![
+                id,
+                now.to_rfc3339(),
+                now.to_rfc3339(),
+                email.as_str(),
+                idn_journey::Step::NotStarted.code(),
+                to_json(&Journey::default()),
+                to_json(&policy),
+                review_desk,
+            ],
+        )?;
         let mut loaded = Loaded {
             id: id.clone(),
             journey: Journey::default(),
@@ -541,7 +561,7 @@ impl World {
             let note = delivery::describe(&delivery);
             loaded.delivery = delivery;
             self.record(
-                &mut tx,
+                &tx,
                 &mut loaded,
                 now,
                 Actor::Trainer,
@@ -549,14 +569,13 @@ impl World {
                 idn_journey::Step::NotStarted,
                 &[],
                 Ok(Some(note)),
-            )
-            .await?;
+            )?;
         }
         if review_desk {
             // The class's "revue manuelle" is this learner's setting from the start: journaled,
             // so that the journal says how their identifications were to be reviewed.
             self.record(
-                &mut tx,
+                &tx,
                 &mut loaded,
                 now,
                 Actor::Trainer,
@@ -564,20 +583,12 @@ impl World {
                 idn_journey::Step::NotStarted,
                 &[],
                 Ok(Some(REVIEW_DESK_NOTE.to_owned())),
-            )
-            .await?;
+            )?;
         }
-        let result = self
-            .step_in(
-                &mut tx,
-                &mut loaded,
-                now,
-                Actor::Learner,
-                "start_account",
-                |_, _| Ok(Command::StartAccount { email }),
-            )
-            .await?;
-        tx.commit().await?;
+        let result = self.step_in(&tx, &mut loaded, now, Actor::Learner, "start_account", |_, _| {
+            Ok(Command::StartAccount { email })
+        })?;
+        tx.commit()?;
         self.announce(&id);
         result?;
         Ok(views::learner_view(&id, &loaded.journey, &loaded.review_policy))
@@ -585,7 +596,7 @@ impl World {
 
     pub async fn learner(&self, id: &str) -> Result<LearnerView, WorldError> {
         self.catch_up(id).await?;
-        let loaded = self.load(&mut *self.reader().await, id).await?;
+        let loaded = Self::load(&*self.reader().await, id)?;
         Ok(views::learner_view(id, &loaded.journey, &loaded.review_policy))
     }
 
@@ -672,11 +683,8 @@ impl World {
     /// Sets the class's default and applies it to every learner (each change journaled).
     pub async fn set_class_review_desk(&self, desk: bool) -> Result<(), WorldError> {
         {
-            let mut writer = self.writer.lock().await;
-            sqlx::query("UPDATE world SET review_desk = ? WHERE id = 1")
-                .bind(desk)
-                .execute(&mut *writer)
-                .await?;
+            let writer = self.writer.lock().await;
+            writer.execute("UPDATE world SET review_desk = ? WHERE id = 1", [desk])?;
         }
         let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM learners WHERE review_desk <> ?")
             .bind(desk)
@@ -709,7 +717,7 @@ impl World {
     /// The stored journey of a learner, for the console's reading (review queue, media).
     pub(crate) async fn journey_of(&self, id: &str) -> Result<Journey, WorldError> {
         self.catch_up(id).await?;
-        Ok(self.load(&mut *self.reader().await, id).await?.journey)
+        Ok(Self::load(&*self.reader().await, id)?.journey)
     }
 
     /// A trainer's setting for one learner, in one transaction with its journal line, so that a
@@ -747,15 +755,15 @@ impl World {
         change: impl FnOnce(&mut Loaded),
     ) -> Result<LearnerView, WorldError> {
         let mut writer = self.writer.lock().await;
-        let mut tx = begin_write(&mut writer).await?;
-        let mut loaded = self.load(&mut tx, id).await?;
+        let tx = begin_write(&mut writer)?;
+        let mut loaded = Self::load(&tx, id)?;
         let now = self.now();
-        self.let_time_pass(&mut tx, &mut loaded, now).await?;
+        self.let_time_pass(&tx, &mut loaded, now)?;
         change(&mut loaded);
         let step = loaded.journey.step();
         let learner_now = learner_time(now, loaded.clock_offset);
         self.record(
-            &mut tx,
+            &tx,
             &mut loaded,
             learner_now,
             actor,
@@ -763,9 +771,8 @@ impl World {
             step,
             &[],
             Ok(Some(note)),
-        )
-        .await?;
-        tx.commit().await?;
+        )?;
+        tx.commit()?;
         self.announce(id);
         Ok(views::learner_view(id, &loaded.journey, &loaded.review_policy))
     }
@@ -919,10 +926,13 @@ impl World {
             },
             &scoped[..24]
         );
-        let mut writer = self.writer.lock().await;
+        // Under the writer lock but on the pool: a 64 MB insert runs on sqlx's thread, not on
+        // one of the async workers.
+        let _writer = self.writer.lock().await;
+        let mut connection = self.pool.acquire().await?;
         let exists: Option<String> = sqlx::query_scalar("SELECT id FROM learners WHERE id = ?")
             .bind(learner_id)
-            .fetch_optional(&mut *writer)
+            .fetch_optional(&mut *connection)
             .await?;
         if exists.is_none() {
             return Err(WorldError::NotFound { what: "apprenant" });
@@ -936,7 +946,7 @@ impl World {
             .bind(bytes.len() as i64)
             .bind(bytes)
             .bind(self.now().to_rfc3339())
-            .execute(&mut *writer)
+            .execute(&mut *connection)
             .await?;
         Ok(MediaView {
             media_id,
@@ -1002,17 +1012,16 @@ impl World {
         };
         // One transaction: the request in the journey and its lookup row, or neither.
         let mut writer = self.writer.lock().await;
-        let mut tx = begin_write(&mut writer).await?;
+        let tx = begin_write(&mut writer)?;
         let mut loaded = Self::load_where(
-            &mut tx,
+            &tx,
             "mobile = ? AND step IN ('enrolled', 'locked') ORDER BY updated_at DESC LIMIT 1",
             mobile.as_str(),
-        )
-        .await?
+        )?
         .ok_or(JourneyError::MobileMismatch)?;
         let learner_id = loaded.id.clone();
         let now = self.now();
-        self.let_time_pass(&mut tx, &mut loaded, now).await?;
+        self.let_time_pass(&tx, &mut loaded, now)?;
         let mut rng = self.rng_for(&format!("{learner_id}/login-request"), loaded.seq);
         let mut id_bytes = [0u8; 16];
         rng.fill_bytes(&mut id_bytes);
@@ -1026,24 +1035,19 @@ impl World {
             challenge: hex::encode(challenge),
             clock_speed,
         };
-        let verdict = self
-            .step_in(
-                &mut tx,
-                &mut loaded,
-                now,
-                Actor::RelyingParty,
-                "open_login_request",
-                |_, _| Ok(command),
-            )
-            .await?;
+        let verdict = self.step_in(
+            &tx,
+            &mut loaded,
+            now,
+            Actor::RelyingParty,
+            "open_login_request",
+            |_, _| Ok(command),
+        )?;
         if verdict.is_ok() {
-            sqlx::query("INSERT INTO login_requests (request_id, learner_id) VALUES (?, ?)")
-                .bind(&request_id)
-                .bind(&learner_id)
-                .execute(&mut *tx)
-                .await?;
+            tx.prepare_cached("INSERT INTO login_requests (request_id, learner_id) VALUES (?, ?)")?
+                .execute((&request_id, &learner_id))?;
         }
-        tx.commit().await?;
+        tx.commit()?;
         drop(writer);
         self.announce(&learner_id);
         verdict?;
@@ -1074,14 +1078,12 @@ impl World {
         build: impl FnOnce(&Loaded, DateTime<Utc>) -> Result<Command, WorldError>,
     ) -> Result<(Loaded, DateTime<Utc>), WorldError> {
         let mut writer = self.writer.lock().await;
-        let mut tx = begin_write(&mut writer).await?;
-        let mut loaded = self.load(&mut tx, id).await?;
+        let tx = begin_write(&mut writer)?;
+        let mut loaded = Self::load(&tx, id)?;
         let now = self.now();
-        self.let_time_pass(&mut tx, &mut loaded, now).await?;
-        let result = self
-            .step_in(&mut tx, &mut loaded, now, Actor::Device, action, build)
-            .await?;
-        tx.commit().await?;
+        self.let_time_pass(&tx, &mut loaded, now)?;
+        let result = self.step_in(&tx, &mut loaded, now, Actor::Device, action, build)?;
+        tx.commit()?;
         drop(writer);
         self.announce(id);
         result?;
@@ -1099,11 +1101,10 @@ impl World {
         request_id: &str,
     ) -> Result<(LoginRequestView, String, Journey), WorldError> {
         let loaded = Self::load_where(
-            &mut *self.reader().await,
+            &*self.reader().await,
             "id = (SELECT learner_id FROM login_requests WHERE request_id = ?)",
             request_id,
-        )
-        .await?
+        )?
         .ok_or(JourneyError::UnknownLoginRequest)?;
         let (loaded, now) = self.caught_up(loaded).await?;
         let view = Self::login_request_in(&loaded, request_id, now)?;
@@ -1113,7 +1114,7 @@ impl World {
     /// A learner as time has left them, read in one query when nothing is due (the login pages
     /// and the device read often).
     async fn load_caught_up(&self, id: &str) -> Result<(Loaded, DateTime<Utc>), WorldError> {
-        let loaded = self.load(&mut *self.reader().await, id).await?;
+        let loaded = Self::load(&*self.reader().await, id)?;
         self.caught_up(loaded).await
     }
 
@@ -1128,7 +1129,7 @@ impl World {
             return Ok((loaded, now));
         }
         self.catch_up(&loaded.id).await?;
-        let loaded = self.load(&mut *self.reader().await, &loaded.id).await?;
+        let loaded = Self::load(&*self.reader().await, &loaded.id)?;
         Ok((loaded, self.now()))
     }
 
@@ -1245,7 +1246,7 @@ impl World {
     pub async fn clerk_lookup(&self, code: &str) -> Result<ClerkLookup, WorldError> {
         let id = self.learner_by_face_to_face_code(code).await?;
         self.catch_up(&id).await?;
-        let loaded = self.load(&mut *self.reader().await, &id).await?;
+        let loaded = Self::load(&*self.reader().await, &id)?;
         match loaded.journey.stage() {
             Stage::FaceToFace { person, code, .. } => Ok(ClerkLookup {
                 learner_id: id,
@@ -1310,13 +1311,14 @@ impl World {
     /// The support agent's reading: the code awaited, the blockers, the identity as typed.
     pub async fn situation(&self, id: &str) -> Result<api::LearnerSituation, WorldError> {
         self.catch_up(id).await?;
-        let mut connection = self.pool.acquire().await?;
-        let loaded = self.load(&mut connection, id).await?;
-        let withheld: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM inbox WHERE learner_id = ? AND folder = 'withheld'")
-                .bind(id)
-                .fetch_one(&mut *connection)
-                .await?;
+        let (loaded, withheld) = {
+            let reader = self.reader().await;
+            let loaded = Self::load(&reader, id)?;
+            let withheld: i64 = reader
+                .prepare_cached("SELECT COUNT(*) FROM inbox WHERE learner_id = ? AND folder = 'withheld'")?
+                .query_row([id], |row| row.get(0))?;
+            (loaded, withheld)
+        };
         Ok(crate::situation::view(
             id,
             &loaded.journey,
@@ -1333,7 +1335,7 @@ impl World {
             .fetch_all(&self.pool)
             .await?;
         if rows.is_empty() {
-            self.load(&mut *self.reader().await, id).await?;
+            Self::load(&*self.reader().await, id)?;
         }
         rows.iter()
             .map(|row| {
@@ -1411,10 +1413,10 @@ impl World {
             Some((Some(_), _)) => {}
         }
         let mut writer = self.writer.lock().await;
-        let mut tx = begin_write(&mut writer).await?;
-        let mut loaded = self.load(&mut tx, id).await?;
-        let changed = self.let_time_pass(&mut tx, &mut loaded, self.now()).await?;
-        tx.commit().await?;
+        let tx = begin_write(&mut writer)?;
+        let mut loaded = Self::load(&tx, id)?;
+        let changed = self.let_time_pass(&tx, &mut loaded, self.now())?;
+        tx.commit()?;
         if changed {
             self.announce(id);
         }
@@ -1423,9 +1425,9 @@ impl World {
 
     /// Inside a transaction: when the learner's next deadline has come, advances the journey
     /// and journals what time did. `class_now` is the class clock's time; the learner's is used.
-    async fn let_time_pass(
+    fn let_time_pass(
         &self,
-        tx: &mut SqliteConnection,
+        tx: &rusqlite::Connection,
         loaded: &mut Loaded,
         class_now: DateTime<Utc>,
     ) -> Result<bool, WorldError> {
@@ -1449,44 +1451,44 @@ impl World {
             before,
             &effects,
             Ok(None),
-        )
-        .await?;
+        )?;
         Ok(true)
     }
 
     // ----- the transaction core -----
 
-    async fn load(&self, connection: &mut SqliteConnection, id: &str) -> Result<Loaded, WorldError> {
-        Self::load_where(connection, "id = ?", id)
-            .await?
-            .ok_or(WorldError::NotFound { what: "apprenant" })
+    fn load(connection: &rusqlite::Connection, id: &str) -> Result<Loaded, WorldError> {
+        Self::load_where(connection, "id = ?", id)?.ok_or(WorldError::NotFound { what: "apprenant" })
     }
 
-    /// The learner that `condition` (with one `?`, bound to `value`) selects, in one query: a
-    /// lookup and its load are one round trip to SQLite's thread, not two.
-    async fn load_where(
-        connection: &mut SqliteConnection,
+    /// The learner that `condition` (with one `?`, bound to `value`) selects, in one query (a
+    /// lookup and its load together). The stored JSON is parsed in place, not copied first.
+    fn load_where(
+        connection: &rusqlite::Connection,
         condition: &str,
         value: &str,
     ) -> Result<Option<Loaded>, WorldError> {
         let sql = format!(
             "SELECT id, journey, seq, review_policy, delivery_plan, review_desk, clock_offset_seconds FROM learners WHERE {condition}"
         );
-        let Some(row) = sqlx::query(&sql)
-            .bind(value)
-            .fetch_optional(&mut *connection)
-            .await?
-        else {
+        let mut statement = connection.prepare_cached(&sql)?;
+        let mut rows = statement.query([value])?;
+        let Some(row) = rows.next()? else {
             return Ok(None);
         };
+        let text = |index: usize| -> Result<&str, WorldError> {
+            row.get_ref(index)?
+                .as_str()
+                .map_err(|error| WorldError::Corrupt(format!("learner column {index}: {error}")))
+        };
         Ok(Some(Loaded {
-            id: row.get("id"),
-            journey: json(row.get("journey"), "journey")?,
-            seq: row.get("seq"),
-            review_policy: json(row.get("review_policy"), "review policy")?,
-            delivery: json(row.get("delivery_plan"), "delivery plan")?,
-            review_desk: row.get("review_desk"),
-            clock_offset: TimeDelta::seconds(row.get("clock_offset_seconds")),
+            id: row.get(0)?,
+            journey: json(text(1)?, "journey")?,
+            seq: row.get(2)?,
+            review_policy: json(text(3)?, "review policy")?,
+            delivery: json(text(4)?, "delivery plan")?,
+            review_desk: row.get(5)?,
+            clock_offset: TimeDelta::seconds(row.get(6)?),
         }))
     }
 
@@ -1499,14 +1501,12 @@ impl World {
         build: impl FnOnce(&Loaded, DateTime<Utc>) -> Result<Command, WorldError>,
     ) -> Result<LearnerView, WorldError> {
         let mut writer = self.writer.lock().await;
-        let mut tx = begin_write(&mut writer).await?;
-        let mut loaded = self.load(&mut tx, id).await?;
+        let tx = begin_write(&mut writer)?;
+        let mut loaded = Self::load(&tx, id)?;
         let now = self.now();
-        self.let_time_pass(&mut tx, &mut loaded, now).await?;
-        let result = self
-            .step_in(&mut tx, &mut loaded, now, actor, action, build)
-            .await?;
-        tx.commit().await?;
+        self.let_time_pass(&tx, &mut loaded, now)?;
+        let result = self.step_in(&tx, &mut loaded, now, actor, action, build)?;
+        tx.commit()?;
         self.announce(id);
         result?;
         Ok(views::learner_view(id, &loaded.journey, &loaded.review_policy))
@@ -1515,9 +1515,9 @@ impl World {
     /// Runs one command inside the caller's transaction. The outer result is a storage
     /// failure (roll back); the inner one is the journey's verdict (journaled, then returned).
     /// `class_now` is the class clock's time; the command sees the learner's.
-    async fn step_in(
+    fn step_in(
         &self,
-        tx: &mut SqliteConnection,
+        tx: &rusqlite::Connection,
         loaded: &mut Loaded,
         class_now: DateTime<Utc>,
         actor: Actor,
@@ -1561,16 +1561,15 @@ impl World {
             Ok(()) => Ok(note),
             Err(error) => Err((error.code(), error.message_fr())),
         };
-        self.record(tx, loaded, now, actor, action, before, &effects, journaled)
-            .await?;
+        self.record(tx, loaded, now, actor, action, before, &effects, journaled)?;
         Ok(verdict)
     }
 
     /// Writes the learner row, one journal line and the messages of `effects`.
     #[allow(clippy::too_many_arguments)]
-    async fn record(
+    fn record(
         &self,
-        tx: &mut SqliteConnection,
+        tx: &rusqlite::Connection,
         loaded: &mut Loaded,
         now: DateTime<Utc>,
         actor: Actor,
@@ -1603,36 +1602,35 @@ impl World {
             Ok(note) => ("ok", note),
             Err((code, message)) => (code, Some(message)),
         };
-        // The row and its journal line go to SQLite's thread as one command (its statements
-        // run in order, the binds follow them): one round trip instead of two on every step.
-        sqlx::query(concat!(
-            "UPDATE learners SET updated_at = ?, mobile = ?, step = ?, journey = ?, next_deadline = ?, face_to_face_code = ?, review_policy = ?, delivery_plan = ?, review_desk = ?, clock_offset_seconds = ?, seq = ? WHERE id = ?;\n",
-            "INSERT INTO journal (learner_id, seq, at, recorded_at, actor, action, outcome, message, step_before, step_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(now.to_rfc3339())
-        .bind(registered_mobile)
-        .bind(after.code())
-        .bind(to_json(&loaded.journey))
-        .bind(loaded.journey.next_deadline().map(|at| at.to_rfc3339()))
-        .bind(loaded.journey.face_to_face_code())
-        .bind(to_json(&loaded.review_policy))
-        .bind(to_json(&loaded.delivery))
-        .bind(loaded.review_desk)
-        .bind(loaded.clock_offset.num_seconds())
-        .bind(loaded.seq)
-        .bind(&loaded.id)
-        .bind(&loaded.id)
-        .bind(loaded.seq)
-        .bind(now.to_rfc3339())
-        .bind(self.wall.now().to_rfc3339())
-        .bind(actor.code())
-        .bind(action)
-        .bind(outcome_code)
-        .bind(message)
-        .bind(before.code())
-        .bind(after.code())
-        .execute(&mut *tx)
-        .await?;
+        let at = now.to_rfc3339();
+        tx.prepare_cached("UPDATE learners SET updated_at = ?, mobile = ?, step = ?, journey = ?, next_deadline = ?, face_to_face_code = ?, review_policy = ?, delivery_plan = ?, review_desk = ?, clock_offset_seconds = ?, seq = ? WHERE id = ?")?
+            .execute(rusqlite::params![
+                at,
+                registered_mobile,
+                after.code(),
+                to_json(&loaded.journey),
+                loaded.journey.next_deadline().map(|at| at.to_rfc3339()),
+                loaded.journey.face_to_face_code(),
+                to_json(&loaded.review_policy),
+                to_json(&loaded.delivery),
+                loaded.review_desk,
+                loaded.clock_offset.num_seconds(),
+                loaded.seq,
+                loaded.id,
+            ])?;
+        tx.prepare_cached("INSERT INTO journal (learner_id, seq, at, recorded_at, actor, action, outcome, message, step_before, step_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")?
+            .execute(rusqlite::params![
+                loaded.id,
+                loaded.seq,
+                at,
+                self.wall.now().to_rfc3339(),
+                actor.code(),
+                action,
+                outcome_code,
+                message,
+                before.code(),
+                after.code(),
+            ])?;
         let email = email.unwrap_or_default();
         let recipient = Recipient {
             email: &email,
@@ -1641,19 +1639,19 @@ impl World {
         };
         for (Effect::Send { channel, notice }, (channel_code, folder)) in effects.iter().zip(routed) {
             let rendered = catalogue::render(*channel, notice, &recipient);
-            sqlx::query("INSERT INTO inbox (learner_id, at, channel, sender, recipient, subject, body, link, folder, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .bind(&loaded.id)
-                .bind(now.to_rfc3339())
-                .bind(to_json(&channel_code).trim_matches('"'))
-                .bind(rendered.sender)
-                .bind(rendered.recipient)
-                .bind(rendered.subject)
-                .bind(rendered.body)
-                .bind(rendered.link)
-                .bind(folder.code())
-                .bind(rendered.code)
-                .execute(&mut *tx)
-                .await?;
+            tx.prepare_cached("INSERT INTO inbox (learner_id, at, channel, sender, recipient, subject, body, link, folder, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")?
+                .execute(rusqlite::params![
+                    loaded.id,
+                    at,
+                    to_json(&channel_code).trim_matches('"'),
+                    rendered.sender,
+                    rendered.recipient,
+                    rendered.subject,
+                    rendered.body,
+                    rendered.link,
+                    folder.code(),
+                    rendered.code,
+                ])?;
         }
         Ok(())
     }
@@ -1691,8 +1689,7 @@ impl World {
             Ok(Command::SignIn { password })
         })
         .await?;
-        let mut connection = self.pool.acquire().await?;
-        let loaded = self.load(&mut connection, &id).await?;
+        let loaded = Self::load(&*self.reader().await, &id)?;
         let code = loaded
             .journey
             .sign_in_state()
@@ -2113,11 +2110,11 @@ mod tests {
         let learner = world.create_learner("course@simulation.example").await.unwrap();
 
         let mut writer = world.writer.lock().await;
-        let mut tx = begin_write(&mut writer).await.unwrap();
-        let step: String = sqlx::query_scalar("SELECT step FROM learners WHERE id = ?")
-            .bind(&learner.id)
-            .fetch_one(&mut *tx)
-            .await
+        let tx = begin_write(&mut writer).unwrap();
+        let step: String = tx
+            .query_row("SELECT step FROM learners WHERE id = ?", [&learner.id], |row| {
+                row.get(0)
+            })
             .unwrap();
         let outside = {
             let pool = world.pool().clone();
@@ -2132,13 +2129,9 @@ mod tests {
             !outside.is_finished(),
             "the outside write waits for the transaction"
         );
-        sqlx::query("UPDATE learners SET step = ? WHERE id = ?")
-            .bind(&step)
-            .bind(&learner.id)
-            .execute(&mut *tx)
-            .await
+        tx.execute("UPDATE learners SET step = ? WHERE id = ?", [&step, &learner.id])
             .expect("the transaction's write goes through");
-        tx.commit().await.unwrap();
+        tx.commit().unwrap();
         outside
             .await
             .unwrap()

@@ -58,7 +58,11 @@ pub(super) fn failure(session: &StaffSession, error: WorldError) -> Response {
         WorldError::Journey(_) => StatusCode::UNPROCESSABLE_ENTITY,
         WorldError::NotFound { .. } => StatusCode::NOT_FOUND,
         WorldError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-        WorldError::Storage(_) | WorldError::Migration(_) | WorldError::Io(_) | WorldError::Corrupt(_) => {
+        WorldError::Storage(_)
+        | WorldError::Sqlite(_)
+        | WorldError::Migration(_)
+        | WorldError::Io(_)
+        | WorldError::Corrupt(_) => {
             tracing::error!(%error, "console request failed");
             StatusCode::INTERNAL_SERVER_ERROR
         }
