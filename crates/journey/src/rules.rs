@@ -52,10 +52,13 @@ pub const MAX_PENDING_LOGIN_REQUESTS: usize = 3;
 /// Login requests one identity accepts per [`LOGIN_REQUEST_RATE_WINDOW`].
 pub const MAX_LOGIN_REQUESTS_PER_WINDOW: usize = 10;
 pub const LOGIN_REQUEST_RATE_WINDOW: TimeDelta = TimeDelta::minutes(10);
-/// Requests kept in the identity (the journal keeps every one): enough for the rate window's
-/// count and for answers and « suite » pages still in flight. The whole journey, this history
-/// included, is parsed and written again at every step of a login.
-pub const KEPT_LOGIN_REQUESTS: usize = 20;
+/// Requests kept in the identity (the journal keeps every one). The whole journey, this history
+/// included, is parsed and written again at every step of a login, so it keeps no more than the
+/// rate limit needs: when a new request makes room, at most 9 others are in the rate window and
+/// at most 3 are pending, so the oldest answered one it drops is always outside the window (the
+/// count stays exact), and no request is dropped while younger than the window (answers and
+/// « suite » pages still in flight find it).
+pub const KEPT_LOGIN_REQUESTS: usize = MAX_LOGIN_REQUESTS_PER_WINDOW + MAX_PENDING_LOGIN_REQUESTS;
 /// Wrong passwords in a row, when logging in to the app with the account, that lock the login.
 pub const MAX_SIGN_IN_PASSWORD_FAILURES: u8 = 5;
 /// How long the login stays locked after [`MAX_SIGN_IN_PASSWORD_FAILURES`].

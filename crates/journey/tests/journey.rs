@@ -541,6 +541,46 @@ fn a_long_login_history_is_trimmed_without_losing_the_rate_limit() {
     assert_eq!(next, Err(JourneyError::LoginRequestRateLimited));
 }
 
+/// On an accelerated clock a request waits an hour of simulated time, longer than the rate
+/// window: pending requests older than the window must not make the trimming drop a request the
+/// rate limit still counts.
+#[test]
+fn the_rate_limit_stays_exact_with_old_requests_pending_on_an_accelerated_clock() {
+    let mut sim = Sim::new(20);
+    sim.until_enrolled();
+    let slow = |id: &str| Command::OpenLoginRequest {
+        request_id: id.into(),
+        relying_party: "Mon Compte Formation".into(),
+        mobile: MobileNumber::parse("+33612345678").unwrap(),
+        challenge: "00".into(),
+        clock_speed: 60.0,
+    };
+    for n in 0..rules::KEPT_LOGIN_REQUESTS {
+        let id = format!("old{n}");
+        sim.open_request(&id);
+        sim.answer(&id, "device-1", true).unwrap();
+        sim.wait(TimeDelta::minutes(2));
+    }
+    for n in 0..rules::MAX_PENDING_LOGIN_REQUESTS - 1 {
+        sim.ok(slow(&format!("waiting{n}")));
+    }
+    sim.wait(rules::LOGIN_REQUEST_RATE_WINDOW + TimeDelta::minutes(1));
+    let still_waiting = sim
+        .journey
+        .login_approvals()
+        .iter()
+        .filter(|approval| approval.status == ApprovalStatus::Pending)
+        .count();
+    assert_eq!(still_waiting, rules::MAX_PENDING_LOGIN_REQUESTS - 1);
+    for n in 0..rules::MAX_LOGIN_REQUESTS_PER_WINDOW {
+        let id = format!("burst{n}");
+        sim.open_request(&id);
+        sim.answer(&id, "device-1", true).unwrap();
+    }
+    let next = sim.run(login_request("one-too-many"));
+    assert_eq!(next, Err(JourneyError::LoginRequestRateLimited));
+}
+
 #[test]
 fn an_unsigned_answer_spends_no_secret_code_attempt() {
     let mut sim = Sim::new(17);
