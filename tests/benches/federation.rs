@@ -10,8 +10,8 @@
 //!   npm by this benchmark, ES256, automatic login: authorize → login → code → token → userinfo.
 //!
 //! 32 concurrent clients, one identity each (an identity accepts 10 login requests per 10
-//! minutes, so the clock is moved on between rounds; one warm-up round on each side is not
-//! counted). Each line gives the CPU time per login of the processes taking part (this one,
+//! minutes, so the clock is moved on between rounds; `WARMUP_ROUNDS` rounds on each side are
+//! not counted). Each line gives the CPU time per login of the processes taking part (this one,
 //! which holds the world and the clients, plus node for the peer): on a machine shared with
 //! builds it says more than logins/s alone.
 //!
@@ -20,6 +20,10 @@
 //! and measuring one side after the other would put the drift into the ratio.
 //! Run: `cargo bench -p idn-e2e --bench federation` (`IDN_BENCH_ONLY=laposte|chaine|oidc-provider`
 //! for one measurement, to profile it).
+
+/// The allocator `idn world serve` and the app run the world with.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use idn_device::Device;
 use idn_e2e::{activated_device, get_json, spawn_world};
