@@ -94,6 +94,8 @@ pub struct World {
     /// learner's screens), on the caller's thread too.
     readers: Vec<Mutex<rusqlite::Connection>>,
     next_reader: std::sync::atomic::AtomicUsize,
+    /// Dropped with the world, which stops the checkpoint thread (see `start_checkpoints`).
+    _checkpoints: std::sync::mpsc::Sender<()>,
     /// Told after every committed change of a learner, so that screens and pages update live.
     changes: broadcast::Sender<LearnerChanged>,
     /// The scenario engine the composition root installed for the console, if any.
@@ -183,6 +185,33 @@ fn begin_write(writer: &mut rusqlite::Connection) -> Result<rusqlite::Transactio
     Ok(writer.transaction_with_behavior(TransactionBehavior::Immediate)?)
 }
 
+/// How often the checkpoint thread copies the WAL into the database.
+const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// WAL pages past which a core connection checkpoints by itself at its commit, should the
+/// checkpoint thread fall behind (about 40 MB; SQLite's default is 1 000 pages).
+const WAL_BACKSTOP_PAGES: i64 = 10_000;
+
+/// Checkpoints run on a thread of their own, as SQLite advises for latency: a checkpoint copies
+/// pages into the database and fsyncs both files, milliseconds that would otherwise stall one of
+/// the async workers at the commit crossing the threshold. PASSIVE: it never waits for a reader
+/// or the writer. The thread stops when the returned sender is dropped.
+fn start_checkpoints(path: &Path) -> Result<std::sync::mpsc::Sender<()>, WorldError> {
+    use std::sync::mpsc::RecvTimeoutError;
+    let connection = core_connection(path)?;
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("idn-world-checkpoints".into())
+        .spawn(move || {
+            while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_INTERVAL) {
+                if let Err(error) = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(%error, "WAL checkpoint failed");
+                }
+            }
+        })?;
+    Ok(stop)
+}
+
 /// A connection of the transaction core, set up as the pool's are (the database is already in
 /// WAL mode, which is stored in the file). Its cache keeps every statement of a step prepared.
 fn core_connection(path: &Path) -> Result<rusqlite::Connection, WorldError> {
@@ -191,6 +220,7 @@ fn core_connection(path: &Path) -> Result<rusqlite::Connection, WorldError> {
     // NORMAL in WAL mode, as the pool's: see `World::open`.
     connection.pragma_update(None, "synchronous", "NORMAL")?;
     connection.pragma_update(None, "foreign_keys", true)?;
+    connection.pragma_update(None, "wal_autocheckpoint", WAL_BACKSTOP_PAGES)?;
     connection.set_prepared_statement_cache_capacity(32);
     Ok(connection)
 }
@@ -226,6 +256,7 @@ impl World {
         let readers = (0..READERS)
             .map(|_| core_connection(&path).map(Mutex::new))
             .collect::<Result<_, _>>()?;
+        let checkpoints = start_checkpoints(&path)?;
         let wall_now = wall.now();
         let existing = sqlx::query("SELECT seed, review_delay_seconds, clock_mode, clock_anchor_real, clock_anchor_virtual FROM world WHERE id = 1")
             .fetch_optional(&pool)
@@ -278,6 +309,7 @@ impl World {
             writer: Mutex::new(writer),
             readers,
             next_reader: std::sync::atomic::AtomicUsize::new(0),
+            _checkpoints: checkpoints,
             changes: broadcast::channel(256).0,
             scenario_desk: std::sync::OnceLock::new(),
         })
@@ -2095,6 +2127,30 @@ fn automatic_review(
 mod tests {
     use super::*;
     use crate::clock::SystemWallClock;
+
+    /// What the writers append to the WAL reaches the database file in the background: a copy
+    /// of the file alone, taken after a short pause, already holds the new learners.
+    #[tokio::test]
+    async fn the_wal_is_checkpointed_in_the_background() {
+        let dir = tempfile::tempdir().unwrap();
+        let world = World::open(WorldOptions::new(dir.path()), Arc::new(SystemWallClock))
+            .await
+            .unwrap();
+        for n in 0..3 {
+            world
+                .create_learner(&format!("copie{n}@simulation.example"))
+                .await
+                .unwrap();
+        }
+        tokio::time::sleep(CHECKPOINT_INTERVAL * 4).await;
+        let copy = tempfile::tempdir().unwrap();
+        std::fs::copy(database_path(dir.path()), database_path(copy.path())).unwrap();
+        let learners: i64 = rusqlite::Connection::open(database_path(copy.path()))
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM learners", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(learners, 3);
+    }
 
     /// A write made outside the writer lock (here: the staff audit, as the console writes it)
     /// while a learner's transaction is between its read and its write must wait for that
