@@ -121,6 +121,12 @@ impl Sim {
         self.ok(login_request(id));
     }
 
+    /// A login request opened and approved on the enrolled device with the right code.
+    fn approved_request(&mut self, id: &str) {
+        self.open_request(id);
+        self.answer(id, "device-1", true).unwrap();
+    }
+
     fn answer(&mut self, id: &str, device_id: &str, code_matches: bool) -> Result<(), JourneyError> {
         self.answers += 1;
         let answer_digest = format!("answer-{}", self.answers);
@@ -138,12 +144,17 @@ impl Sim {
 
 /// A relying party's login request for the enrolled number, at real-time speed.
 fn login_request(request_id: &str) -> Command {
+    login_request_at(request_id, 1.0)
+}
+
+/// A login request made while the class clock runs `clock_speed` times faster than real time.
+fn login_request_at(request_id: &str, clock_speed: f64) -> Command {
     Command::OpenLoginRequest {
         request_id: request_id.into(),
         relying_party: "Mon Compte Formation".into(),
         mobile: MobileNumber::parse("+33612345678").unwrap(),
         challenge: "00".into(),
-        clock_speed: 1.0,
+        clock_speed,
     }
 }
 
@@ -504,8 +515,7 @@ fn login_requests_are_rate_limited_even_when_answered() {
     sim.until_enrolled();
     for n in 0..rules::MAX_LOGIN_REQUESTS_PER_WINDOW {
         let id = format!("r{n}");
-        sim.open_request(&id);
-        sim.answer(&id, "device-1", true).unwrap();
+        sim.approved_request(&id);
         sim.wait(TimeDelta::seconds(5));
     }
     let next = sim.run(login_request("one-too-many"));
@@ -521,8 +531,7 @@ fn a_long_login_history_is_trimmed_without_losing_the_rate_limit() {
     for n in 0..2 * rules::KEPT_LOGIN_REQUESTS {
         sim.wait(TimeDelta::minutes(2));
         let id = format!("old{n}");
-        sim.open_request(&id);
-        sim.answer(&id, "device-1", true).unwrap();
+        sim.approved_request(&id);
     }
     assert_eq!(sim.journey.login_approvals().len(), rules::KEPT_LOGIN_REQUESTS);
     assert!(
@@ -534,8 +543,7 @@ fn a_long_login_history_is_trimmed_without_losing_the_rate_limit() {
     // The last 10 minutes held five requests (one every 2 minutes): five more reach the limit.
     for n in 0..rules::MAX_LOGIN_REQUESTS_PER_WINDOW - 5 {
         let id = format!("burst{n}");
-        sim.open_request(&id);
-        sim.answer(&id, "device-1", true).unwrap();
+        sim.approved_request(&id);
     }
     let next = sim.run(login_request("one-too-many"));
     assert_eq!(next, Err(JourneyError::LoginRequestRateLimited));
@@ -548,21 +556,13 @@ fn a_long_login_history_is_trimmed_without_losing_the_rate_limit() {
 fn the_rate_limit_stays_exact_with_old_requests_pending_on_an_accelerated_clock() {
     let mut sim = Sim::new(20);
     sim.until_enrolled();
-    let slow = |id: &str| Command::OpenLoginRequest {
-        request_id: id.into(),
-        relying_party: "Mon Compte Formation".into(),
-        mobile: MobileNumber::parse("+33612345678").unwrap(),
-        challenge: "00".into(),
-        clock_speed: 60.0,
-    };
     for n in 0..rules::KEPT_LOGIN_REQUESTS {
         let id = format!("old{n}");
-        sim.open_request(&id);
-        sim.answer(&id, "device-1", true).unwrap();
+        sim.approved_request(&id);
         sim.wait(TimeDelta::minutes(2));
     }
     for n in 0..rules::MAX_PENDING_LOGIN_REQUESTS - 1 {
-        sim.ok(slow(&format!("waiting{n}")));
+        sim.ok(login_request_at(&format!("waiting{n}"), 60.0));
     }
     sim.wait(rules::LOGIN_REQUEST_RATE_WINDOW + TimeDelta::minutes(1));
     let still_waiting = sim
@@ -574,8 +574,7 @@ fn the_rate_limit_stays_exact_with_old_requests_pending_on_an_accelerated_clock(
     assert_eq!(still_waiting, rules::MAX_PENDING_LOGIN_REQUESTS - 1);
     for n in 0..rules::MAX_LOGIN_REQUESTS_PER_WINDOW {
         let id = format!("burst{n}");
-        sim.open_request(&id);
-        sim.answer(&id, "device-1", true).unwrap();
+        sim.approved_request(&id);
     }
     let next = sim.run(login_request("one-too-many"));
     assert_eq!(next, Err(JourneyError::LoginRequestRateLimited));
@@ -852,13 +851,7 @@ proptest! {
 fn approval_window_is_one_real_minute_even_on_an_accelerated_clock() {
     let mut sim = Sim::new(19);
     sim.until_enrolled();
-    sim.ok(Command::OpenLoginRequest {
-        request_id: "fast".into(),
-        relying_party: "MCF".into(),
-        mobile: MobileNumber::parse("+33612345678").unwrap(),
-        challenge: "00".into(),
-        clock_speed: 60.0,
-    });
+    sim.ok(login_request_at("fast", 60.0));
     let approval = &sim.journey.login_approvals()[0];
     assert_eq!(
         approval.deadline - approval.created_at,

@@ -32,7 +32,7 @@ use idn_journey::verification::{
 use idn_journey::{rules, Channel, Command, Effect, Journey, JourneyError, Stage};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
-use rusqlite::TransactionBehavior;
+use rusqlite::{OptionalExtension, TransactionBehavior};
 use sha2::{Digest, Sha256};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
@@ -1429,11 +1429,12 @@ impl World {
     async fn catch_up(&self, id: &str) -> Result<(), WorldError> {
         // Most reads find nothing due: answer them without the writer lock or a transaction, so
         // that screens and login pages polling many learners do not queue behind each other.
-        let deadline: Option<(Option<String>, i64)> =
-            sqlx::query_as("SELECT next_deadline, clock_offset_seconds FROM learners WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let deadline: Option<(Option<String>, i64)> = self
+            .reader()
+            .await
+            .prepare_cached("SELECT next_deadline, clock_offset_seconds FROM learners WHERE id = ?")?
+            .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
         match deadline {
             None => return Err(WorldError::NotFound { what: "apprenant" }),
             Some((None, _)) => return Ok(()),
