@@ -20,14 +20,14 @@ use utoipa::OpenApi;
         crate::commands::video::VideoRecorded,
         crate::commands::services::ServiceSite,
         crate::preview::PreviewFrame,
-        idn_world::api::WorldStatus,
-        idn_world::api::LearnerAction,
-        idn_world::api::LearnerView,
-        idn_world::api::InboxMessage,
-        idn_world::api::LoginRequestView,
-        idn_world::api::ClockView,
-        idn_world::api::IdentityForm,
-        idn_world::api::AccountLoginChallenge,
+        idn_api::WorldStatus,
+        idn_api::LearnerAction,
+        idn_api::LearnerView,
+        idn_api::InboxMessage,
+        idn_api::LoginRequestView,
+        idn_api::ClockView,
+        idn_api::IdentityForm,
+        idn_api::AccountLoginChallenge,
     ))
 )]
 pub struct AppWire;

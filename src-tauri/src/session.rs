@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use idn_device::{Device, DeviceError, KeyringVault, MemoryVault, Vault};
-use idn_world::api::{InboxMessage, LearnerView, LoginRequestView};
+use idn_api::{InboxMessage, LearnerView, LoginRequestView};
+use idn_device::{ClientError, Device, DeviceError, KeyringVault, MemoryVault, Vault};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -120,7 +120,7 @@ pub async fn snapshot(app: &AppHandle) -> Result<SessionView, CommandError> {
             Some(id) => match client.learner(id).await {
                 Ok(view) => Some(view),
                 // The world was reset or is another one: the account no longer exists there.
-                Err(DeviceError::World { status: 404, .. }) => None,
+                Err(ClientError::World { status: 404, .. }) => None,
                 Err(error) => return Err(error.into()),
             },
         };

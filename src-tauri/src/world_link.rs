@@ -7,7 +7,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use idn_device::WorldClient;
-use idn_world::{RunningWorld, WorldConfig};
+use idn_world::{RunningWorld, WorldOptions};
 use serde::Serialize;
 use tauri::{AppHandle, Manager};
 
@@ -304,31 +304,20 @@ async fn start_embedded(app: &AppHandle) -> Result<Linked, LinkError> {
         tracing::error!(%error, dir = %data_dir.display(), "cannot create the world's data directory");
         return Err(LinkError::StartFailed);
     }
-    let config = WorldConfig {
-        data_dir: data_dir.clone(),
-        listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        seed: None,
+    let started = async {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+            .await
+            .map_err(idn_world::WorldError::from)?;
+        // The console of the embedded world applies scenarios through its own address, deciding
+        // at the desks (review, clerk) under the engine's own staff account.
+        idn_scenario::serve(WorldOptions::new(&data_dir), listener).await
     };
-    let world = RunningWorld::start(config).await.map_err(|error| {
+    let idn_scenario::ServedWorld { world, engine } = started.await.map_err(|error| {
         tracing::error!(%error, dir = %data_dir.display(), "the embedded world failed to start");
         LinkError::StartFailed
     })?;
     let base_url = world.base_url();
-    // The console of the embedded world applies scenarios through its own address, deciding at
-    // the desks (review, clerk) under the engine's own staff account when a scenario says so.
-    let mut scenarios = idn_scenario::WorldScenarios::new(base_url.clone());
-    let engine = match idn_scenario::scenario::engine_account(&world).await {
-        Ok(engine) => Some(engine),
-        Err(error) => {
-            tracing::warn!(%error, "no staff account for the scenario engine: desk scenarios will be refused");
-            None
-        }
-    };
-    if let Some(engine) = engine.clone() {
-        scenarios = scenarios.with_engine_account(engine);
-    }
-    world.world().install_scenario_runner(Arc::new(scenarios));
-    *lock(&app.state::<WorldLink>().engine_account) = engine;
+    *lock(&app.state::<WorldLink>().engine_account) = Some(engine);
     tracing::info!(%base_url, dir = %data_dir.display(), "embedded simulated world started");
     *lock(&app.state::<WorldLink>().embedded) = Some(world);
     Ok(Linked::new(base_url, Origin::Embedded))

@@ -5,10 +5,10 @@
 //! by a signed-in reviewer exports, re-applies and replays (the engine deciding under its own
 //! account).
 
-use idn_e2e::{get_json, last_code, learner_with_confirmed_identity, spawn_world, MOBILE};
-use idn_world::api::{
+use idn_api::{
     DocumentKind, LearnerAction, MediaKind, MessageChannel, Side, SubmittedPhoto, VerificationMode,
 };
+use idn_e2e::{get_json, last_code, learner_with_confirmed_identity, spawn_world, MOBILE};
 use idn_world::console::{add_staff, Role};
 
 const PASSWORD: &str = "un mot de passe de formation";
@@ -125,7 +125,7 @@ async fn submitted_online(
     client: &idn_device::WorldClient,
     email: &str,
     mobile: &str,
-) -> (String, String, idn_world::api::MediaView) {
+) -> (String, String, idn_api::MediaView) {
     let id = learner_with_confirmed_identity(client, email, mobile).await.id;
     for action in [
         LearnerAction::ChooseVerification {

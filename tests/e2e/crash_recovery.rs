@@ -1,9 +1,9 @@
 //! A world killed with SIGKILL in the middle of a burst of actions restarts with every
 //! acknowledged change, nothing half-done, and the journey can go on.
 
+use idn_api::{LearnerAction, MessageChannel};
 use idn_device::WorldClient;
 use idn_e2e::{idn_binary, last_code, learner_at_activation, MOBILE};
-use idn_world::api::{LearnerAction, MessageChannel};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 

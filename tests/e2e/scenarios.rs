@@ -6,11 +6,11 @@
 //! same exported journal byte for byte, `idn replay` finds no divergence in it and points at the
 //! first line of a tampered one, and an exported situation re-applies elsewhere.
 
-use idn_device::{DeviceError, WorldClient};
-use idn_e2e::idn_binary;
-use idn_world::api::{
+use idn_api::{
     ClerkValidation, DocumentKind, InboxMessage, JournalEntry, LearnerAction, LearnerView, MessageChannel,
 };
+use idn_device::WorldClient;
+use idn_e2e::{idn_binary, refusal_code};
 use idn_world::{RunningWorld, WorldOptions};
 use serde_json::Value;
 use std::path::Path;
@@ -80,7 +80,7 @@ impl Landed {
     async fn refusal_of(&self, action: LearnerAction) -> String {
         match self.client.act(&self.id, &action).await {
             Ok(view) => panic!("{action:?} should be refused, the learner went to {}", view.step),
-            Err(error) => code(error),
+            Err(error) => refusal_code(error),
         }
     }
 
@@ -161,16 +161,6 @@ impl Landed {
     async fn close(self) {
         self.world.stop().await;
         drop(self.dir);
-    }
-}
-
-fn code(error: DeviceError) -> String {
-    match error {
-        DeviceError::World { code, message, .. } => {
-            assert!(!message.is_empty(), "a refusal carries a French message");
-            code
-        }
-        other => panic!("expected a refusal from the world, got {other:?}"),
     }
 }
 
@@ -444,7 +434,7 @@ async fn identity_confirmed_with_a_typo_cannot_be_changed_and_the_clerk_refuses_
         .act(
             &landed.id,
             &LearnerAction::ChooseVerification {
-                mode: idn_world::api::VerificationMode::FaceToFace,
+                mode: idn_api::VerificationMode::FaceToFace,
             },
         )
         .await
@@ -463,15 +453,11 @@ async fn identity_confirmed_with_a_typo_cannot_be_changed_and_the_clerk_refuses_
         .await
         .unwrap_err();
     assert_eq!(
-        code_of(refused),
+        refusal_code(refused),
         "document_mismatch",
         "the real document does not match"
     );
     landed.close().await;
-}
-
-fn code_of(error: DeviceError) -> String {
-    code(error)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -511,7 +497,7 @@ async fn face_to_face_code_after_fifteen_days_is_refused_at_the_counter() {
         })
         .await
         .unwrap_err();
-    assert_eq!(code_of(refused), "code_expired");
+    assert_eq!(refusal_code(refused), "code_expired");
     landed.close().await;
 }
 
@@ -1204,7 +1190,7 @@ async fn a_journal_made_by_hand_replays_from_the_situation_it_exports() {
         .act(&id, &LearnerAction::ConfirmMobile { code: "0000".into() })
         .await
         .unwrap_err();
-    assert_eq!(code_of(refused), "code_wrong");
+    assert_eq!(refusal_code(refused), "code_wrong");
 
     let url = world.running.base_url();
     let output = idn(&["--world", &url, "journal", "export", &id]);
@@ -1277,4 +1263,98 @@ async fn the_trainers_delivery_plan_refuses_unknown_messages_and_is_journaled() 
     let inbox = world.client.inbox(&id).await.unwrap();
     assert_eq!(inbox.last().unwrap().folder, "spam");
     world.running.stop().await;
+}
+
+// ----- a running class world -----
+
+/// A class world as a trainer starts it (`idn world serve`, its clock running in real time,
+/// its automatic review decided by its own sweep), stopped when dropped.
+struct ServedClassWorld {
+    process: std::process::Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl ServedClassWorld {
+    fn start() -> Self {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        let mut process = Command::new(idn_binary())
+            .args(["world", "serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("idn world serve starts");
+        let stderr = std::io::BufReader::new(process.stderr.take().unwrap());
+        let mut url = None;
+        for line in stderr.lines() {
+            let line = line.expect("the server's messages");
+            if let Some(rest) = line.split("à l'écoute sur ").nth(1) {
+                url = rest.split_whitespace().next().map(str::to_owned);
+                break;
+            }
+        }
+        Self {
+            process,
+            url: url.expect("idn world serve names its address"),
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for ServedClassWorld {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// Every scenario of the catalogue applied from the command line into one running class world,
+/// three at a time as a trainer preparing a class would: each learner lands on its promised step
+/// (the engine waits for the world's decisions on the learner's events, it never races the
+/// world's sweep), and a scenario that decides at a console desk is refused before anything is
+/// done, in French, since the command line holds no staff account of a remote world.
+#[test]
+fn every_catalogue_scenario_lands_in_a_running_class_world_from_the_command_line() {
+    let world = ServedClassWorld::start();
+    let listed: Vec<Value> =
+        serde_json::from_slice(&idn(&["scenario", "list", "--json"]).stdout).expect("JSON list");
+    let queue = std::sync::Mutex::new(listed.iter().collect::<Vec<_>>());
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|threads| {
+        for _ in 0..3 {
+            threads.spawn(|| loop {
+                let Some(scenario) = queue.lock().unwrap().pop() else {
+                    break;
+                };
+                let name = scenario["name"].as_str().unwrap();
+                let at_a_desk = scenario["faults"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|kind| kind == "review_desk" || kind == "clerk_desk");
+                let output = idn(&["--world", &world.url, "scenario", "apply", name, "--json"]);
+                let answer: Value = serde_json::from_slice(&output.stdout)
+                    .unwrap_or_else(|_| panic!("{name}: {}", String::from_utf8_lossy(&output.stderr)));
+                let problem = if at_a_desk {
+                    let message = answer["message"].as_str().unwrap_or_default();
+                    (output.status.success() || !message.contains("console"))
+                        .then(|| format!("{name}: a desk scenario must be refused in French: {answer}"))
+                } else if !output.status.success() {
+                    Some(format!("{name}: exit {:?}: {answer}", output.status.code()))
+                } else {
+                    (answer["step"] != scenario["reach"]).then(|| {
+                        format!(
+                            "{name}: landed on {} instead of {}",
+                            answer["step"], scenario["reach"]
+                        )
+                    })
+                };
+                failures.lock().unwrap().extend(problem);
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(failures.is_empty(), "{failures:#?}");
 }

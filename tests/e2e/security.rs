@@ -3,9 +3,9 @@
 //! and a search of everything the world and the device wrote for the secrets they used.
 
 use ed25519_dalek::{Signer, SigningKey};
+use idn_api::{protocol, ApprovalAnswer, ClockMode, LoginRequestView, MessageChannel};
 use idn_device::{Device, MemoryVault, Vault, WorldClient};
 use idn_e2e::{activated_device, idn_binary, last_code, refusal_code, spawn_world, MOBILE};
-use idn_world::api::{protocol, ApprovalAnswer, ClockMode, LoginRequestView, MessageChannel};
 use idn_world::{RunningWorld, WorldOptions};
 use rand::rngs::OsRng;
 use std::sync::Arc;
@@ -412,7 +412,7 @@ async fn forgotten_secret_code_is_recovered_by_verifying_again_and_re_activating
     let client = &world.client;
     let enrolled = enrol(client, world.dir.path(), "oubli@simulation.example").await;
     let view = client
-        .act(&enrolled.id, &idn_world::api::LearnerAction::ForgetSecretCode)
+        .act(&enrolled.id, &idn_api::LearnerAction::ForgetSecretCode)
         .await
         .unwrap();
     assert_eq!(view.step, "locked");
@@ -430,8 +430,8 @@ async fn forgotten_secret_code_is_recovered_by_verifying_again_and_re_activating
     client
         .act(
             &enrolled.id,
-            &idn_world::api::LearnerAction::ChooseVerification {
-                mode: idn_world::api::VerificationMode::FaceToFace,
+            &idn_api::LearnerAction::ChooseVerification {
+                mode: idn_api::VerificationMode::FaceToFace,
             },
         )
         .await
@@ -439,9 +439,9 @@ async fn forgotten_secret_code_is_recovered_by_verifying_again_and_re_activating
     let code = last_code(client, &enrolled.id, MessageChannel::Sms).await;
     let identity = idn_e2e::identity();
     client
-        .clerk_validate(&idn_world::api::ClerkValidation {
+        .clerk_validate(&idn_api::ClerkValidation {
             code,
-            document_type: idn_world::api::DocumentKind::Cni,
+            document_type: idn_api::DocumentKind::Cni,
             birth_name: identity.birth_name,
             birth_date: identity.birth_date.parse().unwrap(),
             document_number_ending: identity.document_number_ending,

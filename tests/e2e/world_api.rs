@@ -1,11 +1,11 @@
 //! The world's HTTP API, black-box, through the device core's client: the rules a learner,
 //! a clerk, a tester or a relying party meets.
 
-use idn_device::{Device, DeviceError, MemoryVault, WorldClient};
+use idn_api::{LearnerAction, MediaKind, MessageChannel, VerificationMode};
+use idn_device::{Device, MemoryVault, WorldClient};
 use idn_e2e::{
-    activated_device, last_code, learner_with_confirmed_identity, refusal_code, spawn_world, MOBILE,
+    activated_device, last_code, learner_with_confirmed_identity, refusal, refusal_code, spawn_world, MOBILE,
 };
-use idn_world::api::{LearnerAction, MediaKind, MessageChannel, VerificationMode};
 use std::sync::Arc;
 
 /// A document photo as the app takes it: synthetic camera, guidance, auto-capture, JPEG.
@@ -96,22 +96,19 @@ async fn weak_password_and_bad_mobile_get_french_messages() {
         .act(&id, &LearnerAction::ConfirmEmail { code })
         .await
         .unwrap();
-    match client
-        .act(
-            &id,
-            &LearnerAction::ChoosePassword {
-                password: "motdepasse".into(),
-            },
-        )
-        .await
-        .unwrap_err()
-    {
-        DeviceError::World { code, message, .. } => {
-            assert_eq!(code, "weak_password");
-            assert!(message.contains("majuscule"), "{message}");
-        }
-        other => panic!("{other:?}"),
-    }
+    let (code, message) = refusal(
+        client
+            .act(
+                &id,
+                &LearnerAction::ChoosePassword {
+                    password: "motdepasse".into(),
+                },
+            )
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, "weak_password");
+    assert!(message.contains("majuscule"), "{message}");
     client
         .act(
             &id,
@@ -190,9 +187,9 @@ async fn truncated_or_mislabelled_upload_is_refused_and_nothing_is_stored() {
         .await
         .unwrap();
     let submit = LearnerAction::SubmitVisualIdentification {
-        document_type: idn_world::api::DocumentKind::Cni,
-        photos: vec![idn_world::api::SubmittedPhoto {
-            side: idn_world::api::Side::Front,
+        document_type: idn_api::DocumentKind::Cni,
+        photos: vec![idn_api::SubmittedPhoto {
+            side: idn_api::Side::Front,
             media_id: refused_id.clone(),
         }],
         video_media_id: refused_id,
@@ -444,14 +441,14 @@ async fn online_review_takes_the_configured_delay_and_tracks_the_letter() {
         .act(
             &id,
             &LearnerAction::SubmitVisualIdentification {
-                document_type: idn_world::api::DocumentKind::Cni,
+                document_type: idn_api::DocumentKind::Cni,
                 photos: vec![
-                    idn_world::api::SubmittedPhoto {
-                        side: idn_world::api::Side::Front,
+                    idn_api::SubmittedPhoto {
+                        side: idn_api::Side::Front,
                         media_id: front.media_id,
                     },
-                    idn_world::api::SubmittedPhoto {
-                        side: idn_world::api::Side::Back,
+                    idn_api::SubmittedPhoto {
+                        side: idn_api::Side::Back,
                         media_id: back.media_id,
                     },
                 ],
@@ -684,13 +681,6 @@ async fn the_welcome_page_qr_code_decodes_to_the_world_address() {
         idn_capture::QrReading::WorldAddress(base.clone()),
         "scanning the welcome page's QR code gives this world's address"
     );
-}
-
-fn refusal(error: DeviceError) -> (String, String) {
-    match error {
-        DeviceError::World { code, message, .. } => (code, message),
-        other => panic!("expected a refusal from the world, got {other}"),
-    }
 }
 
 /// « Se connecter avec un compte La Poste existant » (journey.md §1.5): the password, the

@@ -1,11 +1,11 @@
 //! Helpers shared by the end-to-end suites: find the `idn` binary, spawn a world in-process or
 //! as a separate process, and walk a learner through the early steps.
 
-use idn_device::{Device, DeviceError, MemoryVault, WorldClient};
-use idn_world::api::{
+use idn_api::{
     Civility, ClockMode, DocumentKind, IdentityForm, LearnerAction, LearnerView, MessageChannel, SexField,
     VerificationMode,
 };
+use idn_device::{ClientError, Device, DeviceError, MemoryVault, WorldClient};
 use idn_world::{RunningWorld, WorldOptions};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -65,17 +65,14 @@ pub async fn spawn_world_with(
     options.seed = Some(seed);
     options.initial_clock = Some(ClockMode::Manual);
     configure(&mut options, listener.local_addr().expect("bound address"));
-    let running = RunningWorld::start_on(options, listener)
-        .await
-        .expect("world starts");
     // As `idn world serve` does: the console applies scenarios through the world's address,
     // deciding at the desks under the engine's own console account.
-    let engine = idn_scenario::scenario::engine_account(&running)
+    let idn_scenario::ServedWorld {
+        world: running,
+        engine,
+    } = idn_scenario::serve(options, listener)
         .await
-        .expect("the scenario engine's console account");
-    running.world().install_scenario_runner(Arc::new(
-        idn_scenario::WorldScenarios::new(running.base_url()).with_engine_account(engine.clone()),
-    ));
+        .expect("world starts with its scenario engine");
     let client = WorldClient::new(running.base_url());
     TestWorld {
         running,
@@ -186,7 +183,7 @@ pub async fn learner_at_activation(client: &WorldClient, email: &str, mobile: &s
     let code = last_code(client, &id, MessageChannel::Sms).await;
     let form = identity();
     client
-        .clerk_validate(&idn_world::api::ClerkValidation {
+        .clerk_validate(&idn_api::ClerkValidation {
             code,
             document_type: DocumentKind::Cni,
             birth_name: form.birth_name,
@@ -197,15 +194,20 @@ pub async fn learner_at_activation(client: &WorldClient, email: &str, mobile: &s
         .expect("clerk validates")
 }
 
-/// The code of a refusal from the world, which always carries a French message.
-pub fn refusal_code(error: DeviceError) -> String {
-    match error {
-        DeviceError::World { code, message, .. } => {
+/// The code and French message of a refusal from the world (from the client or the device).
+pub fn refusal(error: impl Into<DeviceError>) -> (String, String) {
+    match error.into() {
+        DeviceError::Client(ClientError::World { code, message, .. }) => {
             assert!(!message.is_empty(), "a refusal carries a French message");
-            code
+            (code, message)
         }
         other => panic!("expected a refusal from the world, got {other:?}"),
     }
+}
+
+/// The code of a refusal from the world, which always carries a French message.
+pub fn refusal_code(error: impl Into<DeviceError>) -> String {
+    refusal(error).0
 }
 
 /// A learner activated on a device of their own (in `dir/email`, key in memory) with `secret`.

@@ -89,8 +89,8 @@ pub fn demo_specimen() -> SpecimenIdentity {
     };
     SpecimenIdentity {
         sex: match form.sex {
-            Some(idn_world::api::SexField::Male) => SpecimenSex::Male,
-            Some(idn_world::api::SexField::Female) | None => SpecimenSex::Female,
+            Some(idn_api::SexField::Male) => SpecimenSex::Male,
+            Some(idn_api::SexField::Female) | None => SpecimenSex::Female,
         },
         given_names: form.given_names,
         birth_name: form.birth_name,

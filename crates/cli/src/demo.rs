@@ -3,11 +3,11 @@
 //! "4 weeks" pass in an instant.
 
 use anyhow::{anyhow, bail, Context, Result};
-use idn_device::{Device, DeviceError, Vault, WorldClient};
-use idn_world::api::{
+use idn_api::{
     ClerkValidation, ClockMode, DocumentKind, IdentityForm, InboxMessage, LearnerAction, LearnerView,
     MediaKind, MessageChannel, ReviewPolicy, Side, SubmittedPhoto, VerificationMode,
 };
+use idn_device::{Device, DeviceError, Vault, WorldClient};
 use idn_world::{RunningWorld, WorldOptions};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -338,7 +338,7 @@ async fn journey(
                 .act(
                     id,
                     &LearnerAction::CompleteProfile {
-                        civility: idn_world::api::Civility::Madame,
+                        civility: idn_api::Civility::Madame,
                         first_name: "Camille".into(),
                         last_name: "Martin".into(),
                         terms_accepted: true,

@@ -7,13 +7,13 @@
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
+use idn_api::{ClerkValidation, ClockMode, DocumentKind, LearnerAction, ReviewPolicy};
 use idn_cli::capture::{self, DegradationArg, PageArg, VideoFaultArg};
 use idn_cli::demo::{self, DemoMode, DemoObserver, DemoOptions, MediaFiles, StepReport};
 use idn_cli::{journal, scenario};
-use idn_device::{Device, DeviceError, KeyringVault, MemoryVault, Vault, WorldClient};
-use idn_world::api::{ClerkValidation, ClockMode, DocumentKind, LearnerAction, ReviewPolicy};
+use idn_device::{ClientError, Device, DeviceError, KeyringVault, MemoryVault, Vault, WorldClient};
 use idn_world::federation::PublicUrl;
-use idn_world::{RunningWorld, WorldOptions};
+use idn_world::WorldOptions;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -407,7 +407,9 @@ fn main() -> ExitCode {
                 .downcast_ref::<idn_capture::CaptureError>()
                 .or_else(|| scenario.and_then(|scenario| scenario.capture()));
             let (code, exit) = match device {
-                Some(DeviceError::World { code, status, .. }) if *status < 500 => (code.clone(), 1),
+                Some(DeviceError::Client(ClientError::World { code, status, .. })) if *status < 500 => {
+                    (code.clone(), 1)
+                }
                 Some(DeviceError::Invalid { code, .. }) => (code.to_string(), 1),
                 Some(other) => (other.code().to_owned(), 3),
                 None => match capture {
@@ -497,13 +499,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 eprintln!("Adresse publique : {}", public_url.as_base());
             }
             options.public_url = public_url;
-            let world = RunningWorld::start_with(options, listen).await?;
+            let listener = tokio::net::TcpListener::bind(listen).await?;
             // The console applies scenarios through this world's own address, and the engine
             // decides at the desks under its own console account (never a person's).
-            let engine = idn_scenario::scenario::engine_account(&world).await?;
-            world.world().install_scenario_runner(Arc::new(
-                idn_scenario::WorldScenarios::new(world.base_url()).with_engine_account(engine),
-            ));
+            let world = idn_scenario::serve(options, listener).await?.world;
             eprintln!(
                 "Monde simulé IDN Sandbox (simulation) à l'écoute sur {} — données dans {}",
                 world.base_url(),
@@ -1109,22 +1108,19 @@ async fn run_scenario(command: ScenarioCommand, client: &WorldClient, json: bool
                 identity_phone: None,
             };
             let embedded = match &data_dir {
-                Some(dir) => Some(scenario::embedded_world(&dir.join("world"), scenario.seed).await?),
+                Some(dir) => Some(idn_scenario::embedded_world(&dir.join("world"), scenario.seed).await?),
                 None => None,
             };
             let client = match &embedded {
-                Some(world) => WorldClient::new(world.base_url()),
+                Some(served) => WorldClient::new(served.world.base_url()),
                 None => client.clone(),
             };
             // The embedded world is this process's: the engine decides at its desks under its
             // own account. A remote world's desks are not the command line's to play.
-            let staff = match &embedded {
-                Some(world) => Some(scenario::engine_account(world).await?),
-                None => None,
-            };
-            let outcome = scenario::apply_as(&client, &scenario, &options, staff.as_ref()).await;
-            if let Some(world) = embedded {
-                world.stop().await;
+            let staff = embedded.as_ref().map(|served| &served.engine);
+            let outcome = scenario::apply_as(&client, &scenario, &options, staff).await;
+            if let Some(served) = embedded {
+                served.world.stop().await;
             }
             let applied = match outcome {
                 Ok(applied) => applied,
@@ -1176,18 +1172,18 @@ async fn run_replay(path: &std::path::Path, data_dir: Option<PathBuf>, json: boo
     let recorded = journal::parse(&std::fs::read_to_string(path)?)?;
     let temporary = tempfile::tempdir()?;
     let dir = data_dir.unwrap_or_else(|| temporary.path().to_owned());
-    let world = scenario::embedded_world(&dir.join("world"), recorded.scenario.seed).await?;
-    let client = WorldClient::new(world.base_url());
+    let served = idn_scenario::embedded_world(&dir.join("world"), recorded.scenario.seed).await?;
+    let client = WorldClient::new(served.world.base_url());
     let options = scenario::ApplyOptions::in_memory(dir.join("devices"));
-    let staff = scenario::engine_account(&world).await?;
-    let replayed = match scenario::apply_as(&client, &recorded.scenario, &options, Some(&staff)).await {
+    let replayed = match scenario::apply_as(&client, &recorded.scenario, &options, Some(&served.engine)).await
+    {
         Ok(applied) => client
             .journal(&applied.learner_id)
             .await
             .map_err(anyhow::Error::from),
         Err(error) => Err(error.into()),
     };
-    world.stop().await;
+    served.world.stop().await;
     let replayed = journal::entry_lines(&replayed?);
     let divergence = journal::first_divergence(&recorded.lines, &replayed);
     if json {

@@ -3,10 +3,8 @@
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
+use idn_api::{NewRelyingParty, RelyingPartyView, WorldClient};
 use idn_device::DeviceError;
-use idn_world::api::ApiError;
-use idn_world::federation::{NewRelyingParty, RegisteredRelyingParty, RelyingPartyView};
-use serde::de::DeserializeOwned;
 use std::path::PathBuf;
 
 #[derive(Subcommand)]
@@ -35,32 +33,6 @@ pub enum RelyingPartyCommand {
     Show { client_id: String },
 }
 
-async fn answer<T: DeserializeOwned>(world: &str, response: reqwest::Result<reqwest::Response>) -> Result<T> {
-    let response = response.map_err(|source| DeviceError::Unreachable {
-        url: world.to_owned(),
-        source,
-    })?;
-    let status = response.status();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|source| DeviceError::Unreachable {
-            url: world.to_owned(),
-            source,
-        })?;
-    if status.is_success() {
-        return serde_json::from_slice(&bytes).context("réponse du monde illisible");
-    }
-    let error: ApiError =
-        serde_json::from_slice(&bytes).map_err(|_| DeviceError::Protocol(format!("status {status}")))?;
-    Err(DeviceError::World {
-        status: status.as_u16(),
-        code: error.code,
-        message: error.message,
-    }
-    .into())
-}
-
 fn describe(view: &RelyingPartyView, world: &str) -> String {
     format!(
         "{} — client_id {}\n  retour : {}\n  découverte : {world}{}",
@@ -72,8 +44,7 @@ fn describe(view: &RelyingPartyView, world: &str) -> String {
 }
 
 pub async fn run(world: &str, command: RelyingPartyCommand, json: bool) -> Result<()> {
-    let http = reqwest::Client::new();
-    let url = format!("{}/api/relying-parties", world.trim_end_matches('/'));
+    let client = WorldClient::new(world);
     match command {
         RelyingPartyCommand::Register {
             name,
@@ -100,8 +71,10 @@ pub async fn run(world: &str, command: RelyingPartyCommand, json: bool) -> Resul
                 encryption_jwk,
                 jwks_uri,
             };
-            let registered: RegisteredRelyingParty =
-                answer(world, http.post(&url).json(&new).send().await).await?;
+            let registered = client
+                .register_relying_party(&new)
+                .await
+                .map_err(DeviceError::from)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&registered)?);
             } else {
@@ -114,7 +87,7 @@ pub async fn run(world: &str, command: RelyingPartyCommand, json: bool) -> Resul
             }
         }
         RelyingPartyCommand::List => {
-            let views: Vec<RelyingPartyView> = answer(world, http.get(&url).send().await).await?;
+            let views = client.relying_parties().await.map_err(DeviceError::from)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&views)?);
             } else if views.is_empty() {
@@ -126,8 +99,10 @@ pub async fn run(world: &str, command: RelyingPartyCommand, json: bool) -> Resul
             }
         }
         RelyingPartyCommand::Show { client_id } => {
-            let view: RelyingPartyView =
-                answer(world, http.get(format!("{url}/{client_id}")).send().await).await?;
+            let view = client
+                .relying_party(&client_id)
+                .await
+                .map_err(DeviceError::from)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&view)?);
             } else {

@@ -3,10 +3,9 @@
 
 use crate::{DeviceError, Vault, WorldClient};
 use ed25519_dalek::{Signer, SigningKey};
+use idn_api::ClientError;
+use idn_api::{protocol, ActivationRequest, ApprovalAnswer, DeclineAnswer, LearnerView, LoginRequestView};
 use idn_journey::enrolment::SecretCode;
-use idn_world::api::{
-    protocol, ActivationRequest, ApprovalAnswer, DeclineAnswer, LearnerView, LoginRequestView,
-};
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -34,7 +33,7 @@ impl DeviceProfile {
         match std::fs::read(data_dir.join(PROFILE_FILE)) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map(Some)
-                .map_err(|error| DeviceError::Protocol(format!("{PROFILE_FILE}: {error}"))),
+                .map_err(|error| DeviceError::ProfileUnreadable(format!("{PROFILE_FILE}: {error}"))),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(error) => Err(error.into()),
         }
@@ -139,7 +138,7 @@ impl Device {
         let public_key = hex::encode(signing_key.verifying_key().to_bytes());
         let context = protocol::activation_context(learner_id, &device_id, &public_key);
         let sealed = protocol::seal_secret_code(world_key, secret_code.expose(), &context, &mut OsRng)
-            .map_err(|_| DeviceError::Protocol("sealing the secret code failed".into()))?;
+            .map_err(|_| DeviceError::Sealing)?;
         let signature = signing_key.sign(&protocol::activation_message(
             learner_id,
             &device_id,
@@ -162,7 +161,7 @@ impl Device {
             Ok(view) => view,
             Err(error) => {
                 self.vault.delete(&pending_name)?;
-                return Err(error);
+                return Err(error.into());
             }
         };
         self.vault
@@ -199,7 +198,7 @@ impl Device {
 
     /// Requests waiting for this device's answer.
     pub async fn pending_requests(&self) -> Result<Vec<LoginRequestView>, DeviceError> {
-        self.client.pending_login_requests(self.learner_id()?).await
+        Ok(self.client.pending_login_requests(self.learner_id()?).await?)
     }
 
     /// Approves a login request with the secret code, typed now and never stored.
@@ -215,7 +214,7 @@ impl Device {
         let world_key = self.world_key().await?;
         let context = protocol::approval_context(learner_id, request_id, &request.challenge);
         let sealed = protocol::seal_secret_code(world_key, secret_code.trim(), &context, &mut OsRng)
-            .map_err(|_| DeviceError::Protocol("sealing the secret code failed".into()))?;
+            .map_err(|_| DeviceError::Sealing)?;
         let signing_key = self.signing_key()?;
         let device_id = &self.profile.device_id;
         let terms = self.terms(learner_id, request_id, &request);
@@ -225,7 +224,7 @@ impl Device {
             sealed_secret_code: sealed,
             signature: hex::encode(signing_key.sign(&signed).to_bytes()),
         };
-        self.client.approve(learner_id, request_id, &answer).await
+        Ok(self.client.approve(learner_id, request_id, &answer).await?)
     }
 
     pub async fn decline(&self, request_id: &str) -> Result<LoginRequestView, DeviceError> {
@@ -238,7 +237,7 @@ impl Device {
             device_id: device_id.clone(),
             signature: hex::encode(self.signing_key()?.sign(&signed).to_bytes()),
         };
-        self.client.decline(learner_id, request_id, &answer).await
+        Ok(self.client.decline(learner_id, request_id, &answer).await?)
     }
 
     async fn world_key(&self) -> Result<&protocol::WorldPublicKey, DeviceError> {
@@ -246,7 +245,7 @@ impl Device {
             .get_or_try_init(|| async {
                 let keys = self.client.keys().await?;
                 protocol::parse_public_key(&keys.hpke_public_key)
-                    .map_err(|_| DeviceError::Protocol("world HPKE key unreadable".into()))
+                    .map_err(|_| ClientError::Protocol("world HPKE key unreadable".into()).into())
             })
             .await
     }

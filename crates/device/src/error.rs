@@ -1,21 +1,14 @@
 //! The device core's one error type: the world's refusals keep their code and French message;
 //! local failures (vault, network, files) get their own.
 
+use idn_api::ClientError;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum DeviceError {
-    /// The world refused the request; `code` is stable, `message` is for people.
-    #[error("world refused the request: {code}")]
-    World {
-        status: u16,
-        code: String,
-        message: String,
-    },
-    #[error("cannot reach the world at {url}: {source}")]
-    Unreachable { url: String, source: reqwest::Error },
-    #[error("unexpected answer from the world: {0}")]
-    Protocol(String),
+    /// The world refused the request, could not be reached or answered off the protocol.
+    #[error(transparent)]
+    Client(#[from] ClientError),
     #[error("OS keyring unavailable: {0}")]
     VaultUnavailable(String),
     #[error("vault failure: {0}")]
@@ -24,6 +17,10 @@ pub enum DeviceError {
     NotActivated,
     #[error("the device key is missing from the vault")]
     DeviceKeyMissing,
+    #[error("device profile unreadable: {0}")]
+    ProfileUnreadable(String),
+    #[error("sealing the secret code failed")]
+    Sealing,
     #[error("invalid input: {code}")]
     Invalid { code: &'static str, message: String },
     #[error("device file I/O failure: {0}")]
@@ -33,13 +30,13 @@ pub enum DeviceError {
 impl DeviceError {
     pub fn code(&self) -> &str {
         match self {
-            Self::World { code, .. } => code,
-            Self::Unreachable { .. } => "world_unreachable",
-            Self::Protocol(_) => "protocol",
+            Self::Client(error) => error.code(),
             Self::VaultUnavailable(_) => "vault_unavailable",
             Self::Vault(_) => "vault",
             Self::NotActivated => "not_activated",
             Self::DeviceKeyMissing => "device_key_missing",
+            Self::ProfileUnreadable(_) => "device_profile",
+            Self::Sealing => "sealing",
             Self::Invalid { code, .. } => code,
             Self::Io(_) => "device_io",
         }
@@ -47,13 +44,13 @@ impl DeviceError {
 
     pub fn message_fr(&self) -> String {
         match self {
-            Self::World { message, .. } => message.clone(),
-            Self::Unreachable { .. } => "Le service simulé ne répond pas : vérifiez qu'il est démarré, puis réessayez.".into(),
-            Self::Protocol(_) => "Réponse inattendue du service simulé ; réessayez.".into(),
+            Self::Client(error) => error.message_fr(),
             Self::VaultUnavailable(_) => "Le trousseau du système (keyring) n'est pas disponible : ouvrez une session de bureau, ou utilisez le coffre en mémoire pour un essai (--vault memoire).".into(),
             Self::Vault(_) => "Le trousseau du système a refusé l'opération ; réessayez.".into(),
             Self::NotActivated => "Cet appareil n'est pas encore activé : saisissez d'abord votre code d'activation.".into(),
             Self::DeviceKeyMissing => "La clé de cet appareil est introuvable dans le trousseau : activez à nouveau votre Identité Numérique.".into(),
+            Self::ProfileUnreadable(_) => "Les données de cet appareil sont illisibles : retirez l'identité de l'appareil puis activez-la à nouveau.".into(),
+            Self::Sealing => "Le code secret n'a pas pu être protégé pour l'envoi ; réessayez.".into(),
             Self::Invalid { message, .. } => message.clone(),
             Self::Io(_) => "Impossible d'enregistrer les données de l'appareil ; vérifiez l'espace disque.".into(),
         }

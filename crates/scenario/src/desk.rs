@@ -4,7 +4,6 @@
 //! world's real surface and show in the staff audit under the engine's own address.
 
 use crate::error::{Result, ScenarioError};
-use idn_device::DeviceError;
 use idn_world::console::EngineAccount;
 
 /// A signed-in console session of the engine.
@@ -228,7 +227,7 @@ impl ConsoleDesk {
 }
 
 fn unreachable(base: &str, source: reqwest::Error) -> ScenarioError {
-    DeviceError::Unreachable {
+    idn_api::ClientError::Unreachable {
         url: base.to_owned(),
         source,
     }

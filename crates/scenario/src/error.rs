@@ -40,6 +40,12 @@ impl From<DeviceError> for ScenarioError {
     }
 }
 
+impl From<idn_api::ClientError> for ScenarioError {
+    fn from(error: idn_api::ClientError) -> Self {
+        Self::Device(error.into())
+    }
+}
+
 impl From<CaptureError> for ScenarioError {
     fn from(error: CaptureError) -> Self {
         Self::Capture(error)

@@ -5,7 +5,7 @@
 
 use crate::error::{invalid, Result};
 use crate::scenario::Scenario;
-use idn_world::api::JournalEntry;
+use idn_api::JournalEntry;
 use serde::Serialize;
 
 /// First line of every exported journal: the format and its version.
@@ -158,6 +158,7 @@ mod tests {
             action: action.into(),
             outcome: outcome.into(),
             message: message.map(Into::into),
+            detail: None,
             step_before: "email_code".into(),
             step_after: "email_code".into(),
         }

@@ -10,6 +10,8 @@ pub mod journal;
 pub mod persona;
 mod runner;
 pub mod scenario;
+mod serve;
 
 pub use error::{Result, ScenarioError};
 pub use runner::WorldScenarios;
+pub use serve::{embedded_world, serve, ServedWorld};

@@ -3,8 +3,8 @@
 
 use crate::error::{invalid, Context, Result};
 use chrono::NaiveDate;
+use idn_api::{Civility, IdentityForm, SexField};
 use idn_capture::{SpecimenIdentity, SpecimenSex};
-use idn_world::api::{Civility, IdentityForm, SexField};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
@@ -59,7 +59,7 @@ pub struct Persona {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct IdentityFields {
-    document_type: Option<idn_world::api::DocumentKind>,
+    document_type: Option<idn_api::DocumentKind>,
     sex: Option<SexField>,
     given_names: Vec<String>,
     birth_name: String,

@@ -6,19 +6,20 @@
 use crate::desk::{ConsoleDesk, Presented, Review};
 use crate::error::{bail, invalid, Context, Result, ScenarioError};
 use crate::persona::{self, Persona};
+use idn_api::{
+    BlockerView, ClerkValidation, DeliveryFate, JournalDetail, DeliveryFault, DocumentKind, LearnerAction, LearnerSituation,
+    LearnerView, MediaKind, MessageChannel, PendingCodeView, PlannedLearner, ReviewPolicy, Side,
+    SubmittedPhoto, VerificationMode,
+};
 use idn_capture::{
     photograph, Degradation, Degradations, DocumentPage, Framing, JpegQuality, SceneConfig, Speech,
     SyntheticConfig, SyntheticDocumentSource, SyntheticFaceScene, SyntheticVoice, VideoSettings,
 };
-use idn_device::{Device, DeviceError, MemoryVault, Vault, WorldClient};
+use idn_device::{ClientError, Device, DeviceError, MemoryVault, Vault, WorldClient};
 use idn_journey::rules;
-use idn_world::api::{
-    ApiError, BlockerView, ClerkValidation, ClockAdvance, DeliveryFate, DeliveryFault, DocumentKind,
-    LearnerAction, LearnerClockView, LearnerSituation, LearnerView, MediaKind, MessageChannel,
-    PendingCodeView, PlannedLearner, ReviewPolicy, Side, SubmittedPhoto, VerificationMode,
-};
 use idn_world::console::EngineAccount;
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -34,6 +35,10 @@ const PHOTO_PREVIEW_FRAMES: u32 = 50;
 
 /// Length of a recording: the lead-in and three digits with pauses (as `idn capture video`).
 const VIDEO_SECONDS: f64 = 6.0;
+
+/// How long the engine waits for the world to announce a decision that is due (the automatic
+/// review once its time has come): far beyond the world's sweep, which runs twice a second.
+const DECISION_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Why a scenario with desk decisions cannot be applied here, in French.
 const NO_DESK_ACCOUNT: &str = "ce scénario fait décider un bureau de la console (examen AR24 ou guichet) : seul le monde lancé avec le moteur de scénarios lui donne un compte — appliquez-le depuis la page « Scénarios » de la console de ce monde, ou dans un monde neuf (idn scenario apply --data-dir, idn replay)";
@@ -673,117 +678,19 @@ impl ApplyOptions {
 /// The world's refusal carried by `error`, if it is one.
 fn refusal_of(error: &DeviceError) -> Option<(String, String)> {
     match error {
-        DeviceError::World {
+        DeviceError::Client(ClientError::World {
             status,
             code,
             message,
-        } if *status < 500 => Some((code.clone(), message.clone())),
+        }) if *status < 500 => Some((code.clone(), message.clone())),
         DeviceError::Invalid { code, message } => Some(((*code).to_owned(), message.clone())),
         _ => None,
-    }
-}
-
-/// Calls of the world's trainer API, which the device core has no use for.
-struct TrainerApi {
-    base_url: String,
-    http: reqwest::Client,
-}
-
-impl TrainerApi {
-    fn new(base_url: &str) -> Self {
-        Self {
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            http: reqwest::Client::new(),
-        }
-    }
-
-    async fn answer<T: serde::de::DeserializeOwned>(
-        &self,
-        request: reqwest::RequestBuilder,
-    ) -> Result<T, DeviceError> {
-        let unreachable = |source| DeviceError::Unreachable {
-            url: self.base_url.clone(),
-            source,
-        };
-        let response = request.send().await.map_err(unreachable)?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(unreachable)?;
-        if status.is_success() {
-            return serde_json::from_slice(&bytes).map_err(|error| DeviceError::Protocol(error.to_string()));
-        }
-        let error: ApiError = serde_json::from_slice(&bytes).map_err(|_| {
-            DeviceError::Protocol(format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes)))
-        })?;
-        Err(DeviceError::World {
-            status: status.as_u16(),
-            code: error.code,
-            message: error.message,
-        })
-    }
-
-    async fn create_planned_learner(&self, planned: &PlannedLearner) -> Result<LearnerView, DeviceError> {
-        self.answer(
-            self.http
-                .post(format!("{}/api/trainer/learners", self.base_url))
-                .json(planned),
-        )
-        .await
-    }
-
-    /// The learner's own time (the class clock plus their advance).
-    async fn learner_now(&self, id: &str) -> Result<chrono::DateTime<chrono::Utc>, DeviceError> {
-        let clock: LearnerClockView = self
-            .answer(
-                self.http
-                    .get(format!("{}/api/learners/{id}/clock", self.base_url)),
-            )
-            .await?;
-        Ok(clock.now)
-    }
-
-    /// Moves this learner's time only: on a class's world the others keep the class clock.
-    async fn advance_learner_clock(&self, id: &str, delta: chrono::TimeDelta) -> Result<(), DeviceError> {
-        self.answer::<LearnerClockView>(
-            self.http
-                .post(format!("{}/api/learners/{id}/clock/advance", self.base_url))
-                .json(&ClockAdvance {
-                    seconds: delta.num_seconds(),
-                }),
-        )
-        .await
-        .map(|_| ())
-    }
-
-    async fn situation(&self, id: &str) -> Result<LearnerSituation, DeviceError> {
-        self.answer(
-            self.http
-                .get(format!("{}/api/learners/{id}/situation", self.base_url)),
-        )
-        .await
-    }
-
-    /// Sends `bytes` cut short, with the checksum of the whole file, as an interrupted upload
-    /// reaches the server.
-    async fn interrupted_upload(&self, id: &str, bytes: &[u8]) -> Result<(), DeviceError> {
-        use sha2::Digest;
-        let whole = hex::encode(sha2::Sha256::digest(bytes));
-        let cut = bytes[..bytes.len() / 3].to_vec();
-        self.answer::<serde_json::Value>(
-            self.http
-                .post(format!("{}/api/learners/{id}/media?kind=photo", self.base_url))
-                .header("content-type", "image/jpeg")
-                .header("x-content-sha256", whole)
-                .body(cut),
-        )
-        .await
-        .map(|_| ())
     }
 }
 
 /// A scenario being applied: the learner, the phones, what happened.
 struct Run<'a> {
     client: &'a WorldClient,
-    trainer: TrainerApi,
     scenario: &'a Scenario,
     persona: Persona,
     options: &'a ApplyOptions,
@@ -845,8 +752,7 @@ pub async fn apply_as(
             times: 1,
         })
         .collect();
-    let trainer = TrainerApi::new(client.base_url());
-    let learner = trainer
+    let learner = client
         .create_planned_learner(&PlannedLearner {
             email: persona.email.clone(),
             delivery,
@@ -854,7 +760,6 @@ pub async fn apply_as(
         .await?;
     let mut run = Run {
         client,
-        trainer,
         scenario,
         persona,
         options,
@@ -885,7 +790,7 @@ pub async fn apply_as(
         let holder = run.holder();
         run.phone(holder)?.remember_account(&id)?;
     }
-    let situation = run.trainer.situation(&run.id).await?;
+    let situation = run.client.situation(&run.id).await?;
     Ok(Applied {
         pending_code: situation.pending_code,
         blockers: situation.blockers,
@@ -987,13 +892,13 @@ impl Run<'_> {
     }
 
     /// Runs `call`, which must be refused by the world; the refusal is kept for the report.
-    fn expect_refusal<T>(
+    fn expect_refusal<T, E: Into<DeviceError>>(
         &mut self,
         action: &str,
-        outcome: Result<T, DeviceError>,
+        outcome: Result<T, E>,
         accepted: &[&str],
     ) -> Result<()> {
-        match outcome {
+        match outcome.map_err(Into::into) {
             Ok(_) => bail!("« {action} » devait être refusé et a été accepté"),
             Err(error) => match refusal_of(&error) {
                 Some((code, message)) if accepted.contains(&code.as_str()) => {
@@ -1021,14 +926,17 @@ impl Run<'_> {
     }
 
     /// Time passes for this learner only (the class clock is left alone).
+    /// Moves the learner's time by `delta`, rounded up to the second: a deadline at 2.7 s must
+    /// have come once the advance is made, not be 0.7 s ahead.
     async fn advance(&self, delta: chrono::TimeDelta) -> Result<()> {
         if delta > chrono::TimeDelta::zero() {
-            self.trainer.advance_learner_clock(&self.id, delta).await?;
+            let whole_seconds = delta.num_seconds() + i64::from(delta.subsec_nanos() > 0);
+            self.client.advance_learner_clock(&self.id, whole_seconds).await?;
         }
         Ok(())
     }
 
-    fn identity(&self) -> idn_world::api::IdentityForm {
+    fn identity(&self) -> idn_api::IdentityForm {
         let mut form = self.persona.identity.clone();
         for fault in &self.scenario.faults {
             if let Fault::IdentityTypo { field, typed } = fault {
@@ -1141,7 +1049,7 @@ impl Run<'_> {
                 self.act(LearnerAction::StartVisualIdentification).await?;
             }
             "visual_identification" => self.submit_identification(view).await?,
-            "review" => self.wait_for_review(view).await?,
+            "review" => drop(self.wait_for_review(view).await?),
             "identification_refused" => drop(self.act(LearnerAction::StartVisualIdentification).await?),
             "activation" => {
                 let code = self
@@ -1158,13 +1066,25 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Time passes until the automatic review decides.
-    async fn wait_for_review(&self, view: &LearnerView) -> Result<()> {
-        let now = self.trainer.learner_now(&self.id).await?;
+    /// Time passes until the automatic review is due, then the engine waits for the world to
+    /// announce its decision on the learner's event stream: the world decides in its own
+    /// transaction (at once when the learner's clock jumps, or at its sweep on a running
+    /// class clock), and the engine reads the outcome only once it is there.
+    async fn wait_for_review(&self, view: &LearnerView) -> Result<LearnerView> {
+        let mut events = self.client.learner_events(&self.id).await?;
+        let now = self.client.learner_clock(&self.id).await?.now;
         let due = view
             .next_deadline
             .context("l'examen n'a pas d'échéance (examen au guichet)")?;
-        self.advance((due - now).max(chrono::TimeDelta::zero())).await
+        self.advance(due - now).await?;
+        tokio::time::timeout(DECISION_WAIT, first_view_past(&mut events, "review"))
+            .await
+            .map_err(|_| {
+                ScenarioError::NotLanded(format!(
+                    "l'examen n'a pas été décidé {} s après son échéance",
+                    DECISION_WAIT.as_secs()
+                ))
+            })?
     }
 
     /// The post-office clerk reads the code and the document the person shows (the real one:
@@ -1263,8 +1183,7 @@ impl Run<'_> {
         if let Some(reason) = reason {
             // The review happens after its delay; then the refusal must carry the reason.
             let review = self.client.learner(&self.id).await?;
-            self.wait_for_review(&review).await?;
-            let refused = self.client.learner(&self.id).await?;
+            let refused = self.wait_for_review(&review).await?;
             let got = refused
                 .registered_letter
                 .as_ref()
@@ -1347,7 +1266,7 @@ impl Run<'_> {
                 let mobile = self.persona.mobile.clone();
                 let request = self.open_login_request(&mobile).await?;
                 let deadline = self.client.login_request(&request).await?.deadline;
-                let now = self.trainer.learner_now(&self.id).await?;
+                let now = self.client.learner_clock(&self.id).await?.now;
                 self.advance(deadline - now + chrono::TimeDelta::seconds(1))
                     .await?;
             }
@@ -1360,7 +1279,13 @@ impl Run<'_> {
                 let specimen = self.persona.specimen()?;
                 let page = pages(self.document())[0].1;
                 let jpeg = photo(page, &specimen, Degradations::NONE, self.scenario.seed)?;
-                let outcome = self.trainer.interrupted_upload(&self.id, &jpeg).await;
+                // Cut short, with the checksum of the whole file: an upload interrupted on the way.
+                let whole = hex::encode(sha2::Sha256::digest(&jpeg));
+                let cut = jpeg[..jpeg.len() / 3].to_vec();
+                let outcome = self
+                    .client
+                    .upload_media_declared(&self.id, MediaKind::Photo, "image/jpeg", cut, &whole)
+                    .await;
                 self.expect_refusal("upload_media", outcome, &["checksum_mismatch"])?;
             }
             Fault::ReviewDesk {
@@ -1511,27 +1436,19 @@ impl Run<'_> {
     }
 }
 
+/// The first view of the stream whose step is no longer `step`.
+async fn first_view_past(events: &mut idn_device::LearnerEvents, step: &str) -> Result<LearnerView> {
+    while let Some(view) = events.next().await? {
+        if view.step != step {
+            return Ok(view);
+        }
+    }
+    bail!("le monde a fermé le flux d'événements avant la décision de l'examen")
+}
+
 /// The support agent's reading of a learner (`GET /api/learners/{id}/situation`).
 pub async fn situation(client: &WorldClient, learner_id: &str) -> Result<LearnerSituation> {
-    Ok(TrainerApi::new(client.base_url()).situation(learner_id).await?)
-}
-
-/// A world in `data_dir` on a loopback port. A new one takes `seed` and a manual clock, so that
-/// expiries happen only when a scenario moves time; an existing one keeps its own.
-pub async fn embedded_world(data_dir: &Path, seed: u64) -> Result<idn_world::RunningWorld> {
-    let mut options = idn_world::WorldOptions::new(data_dir);
-    options.seed = Some(seed);
-    options.initial_clock = Some(idn_world::api::ClockMode::Manual);
-    Ok(
-        idn_world::RunningWorld::start_with(options, "127.0.0.1:0".parse().expect("loopback address"))
-            .await?,
-    )
-}
-
-/// The scenario engine's console account in a world this process runs (created, or given a
-/// fresh password): what `apply_as` decides under at the desks.
-pub async fn engine_account(world: &idn_world::RunningWorld) -> Result<EngineAccount> {
-    Ok(idn_world::console::scenario_engine_account(world.world()).await?)
+    Ok(client.situation(learner_id).await?)
 }
 
 /// The learner's current situation as a scenario file a support agent applies on their own
@@ -1541,9 +1458,8 @@ pub async fn engine_account(world: &idn_world::RunningWorld) -> Result<EngineAcc
 pub async fn export(client: &WorldClient, learner_id: &str) -> Result<Scenario> {
     let view = client.learner(learner_id).await?;
     let journal = client.journal(learner_id).await?;
-    let trainer = TrainerApi::new(client.base_url());
-    let now = trainer.learner_now(learner_id).await?;
-    let situation = trainer.situation(learner_id).await?;
+    let now = client.learner_clock(learner_id).await?.now;
+    let situation = client.situation(learner_id).await?;
     let form = situation
         .identity
         .clone()
@@ -1557,7 +1473,7 @@ pub async fn export(client: &WorldClient, learner_id: &str) -> Result<Scenario> 
         mobile: view.mobile.clone().unwrap_or_else(|| persona::demo().mobile.clone()),
         password: persona::demo().password.clone(),
         secret_code: persona::demo().secret_code.clone(),
-        civility: profile.map_or(idn_world::api::Civility::Madame, |profile| profile.civility),
+        civility: profile.map_or(idn_api::Civility::Madame, |profile| profile.civility),
         first_name: profile
             .map(|profile| profile.first_name.clone())
             .or_else(|| form.given_names.first().cloned()),
@@ -1611,30 +1527,21 @@ pub async fn export(client: &WorldClient, learner_id: &str) -> Result<Scenario> 
 /// number typed on FranceConnect+ that matched nobody: those cannot be exported.
 fn faults_seen(
     view: &LearnerView,
-    journal: &[idn_world::api::JournalEntry],
+    journal: &[idn_api::JournalEntry],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Vec<Fault> {
     let mut faults = Vec::new();
-    for entry in journal.iter().filter(|entry| entry.action == "plan_delivery") {
-        let note = entry.message.as_deref().unwrap_or_default();
-        for part in note.split(" ; ") {
-            let Some(message) = part.split('«').nth(1).and_then(|rest| rest.split('»').next()) else {
-                continue;
-            };
-            let message = message.trim().to_owned();
-            let channel = if part.contains("par SMS") {
-                Some(MessageChannel::Sms)
-            } else if part.contains("par e-mail") {
-                Some(MessageChannel::Email)
-            } else {
-                None
-            };
-            faults.push(if part.contains("jamais remis") {
-                Fault::MessageWithheld { message, channel }
-            } else {
-                Fault::MessageInSpam { message, channel }
-            });
-        }
+    for entry in journal {
+        let Some(JournalDetail::DeliveryPlanned { faults: planned }) = &entry.detail else {
+            continue;
+        };
+        faults.extend(planned.iter().map(|fault| {
+            let (message, channel) = (fault.message.clone(), fault.channel);
+            match fault.fate {
+                DeliveryFate::Withheld => Fault::MessageWithheld { message, channel },
+                DeliveryFate::Spam => Fault::MessageInSpam { message, channel },
+            }
+        }));
     }
     // Refusals of the current code, counted since it was last (re)issued.
     let wrong_since = |action: &str, reissued: &[&str]| {
@@ -1665,11 +1572,13 @@ fn faults_seen(
     faults.extend(
         journal[round..]
             .iter()
-            .filter(|entry| entry.action == "clerk_refuse" && entry.outcome == "ok")
-            .filter_map(|entry| clerk_refusal_reason(entry.message.as_deref().unwrap_or_default()))
+            .filter_map(|entry| match &entry.detail {
+                Some(JournalDetail::ClerkRefused { reason }) if entry.outcome == "ok" => Some(reason),
+                _ => None,
+            })
             .map(|reason| Fault::ClerkDesk {
                 decision: ClerkDecision::Refused,
-                reason: Some(reason.to_owned()),
+                reason: Some(reason.clone()),
             }),
     );
     // Whether the last decision on an online identification was the reviewer's at the desk
@@ -1802,16 +1711,6 @@ fn faults_seen(
         _ => {}
     }
     faults
-}
-
-/// The reason code of a clerk's refusal journaled by the console's desk (« Validation refusée au
-/// guichet (piece_expiree) : … »).
-fn clerk_refusal_reason(message: &str) -> Option<&'static str> {
-    let inside = message.split_once('(')?.1.split_once(')')?.0;
-    CLERK_REFUSAL_REASONS
-        .iter()
-        .map(|(code, _)| *code)
-        .find(|code| *code == inside)
 }
 
 /// Each digit moved by one: a code of the same shape that is never the right one (and keeps
@@ -2023,18 +1922,66 @@ mod tests {
     }
 
     #[test]
-    fn a_clerks_refusal_is_read_back_from_its_journal_line() {
-        assert_eq!(
-            clerk_refusal_reason(
-                "Validation refusée au guichet (piece_expiree) : pièce expirée. Le code reste valable."
+    fn an_export_reads_the_journal_details_never_their_sentences() {
+        let line = |seq, action: &str, message: &str, detail| idn_api::JournalEntry {
+            seq,
+            at: chrono::DateTime::UNIX_EPOCH,
+            actor: "formateur".into(),
+            action: action.into(),
+            outcome: "ok".into(),
+            message: Some(message.into()),
+            detail,
+            step_before: "face_to_face".into(),
+            step_after: "face_to_face".into(),
+        };
+        let journal = vec![
+            line(
+                1,
+                "plan_delivery",
+                "(phrase réécrite : on ne la lit pas)",
+                Some(JournalDetail::DeliveryPlanned {
+                    faults: vec![idn_api::DeliveryFault {
+                        message: "activation_code".into(),
+                        channel: Some(MessageChannel::Sms),
+                        fate: DeliveryFate::Withheld,
+                        times: 1,
+                    }],
+                }),
             ),
-            Some("piece_expiree")
+            line(
+                2,
+                "clerk_refuse",
+                "Validation refusée au guichet (personne_differente) : …",
+                Some(JournalDetail::ClerkRefused {
+                    reason: "piece_expiree".into(),
+                }),
+            ),
+            // Prose alone (a line whose old sentence could not be read back) says nothing.
+            line(3, "clerk_refuse", "Validation refusée au guichet (piece_differente) : …", None),
+        ];
+        let view: LearnerView = serde_json::from_value(serde_json::json!({
+            "id": "x", "step": "face_to_face", "step_label": "", "email": null, "mobile": null,
+            "next_deadline": null, "identity": null, "identity_confirmed": true, "face_to_face": null,
+            "postal_letter": null, "registered_letter": null, "activation": null, "device_id": null,
+            "lock_reason": null, "review": "automatic"
+        }))
+        .unwrap();
+        let faults = faults_seen(&view, &journal, chrono::DateTime::UNIX_EPOCH);
+        assert!(
+            faults.iter().any(|fault| matches!(
+                fault,
+                Fault::MessageWithheld { message, channel: Some(MessageChannel::Sms) } if message == "activation_code"
+            )),
+            "{faults:?}"
         );
-        assert_eq!(
-            clerk_refusal_reason("Validation refusée au guichet (autre) : …"),
-            None
-        );
-        assert_eq!(clerk_refusal_reason("sans motif"), None);
+        let clerk: Vec<_> = faults
+            .iter()
+            .filter_map(|fault| match fault {
+                Fault::ClerkDesk { reason, .. } => reason.as_deref(),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(clerk, ["piece_expiree"], "the detail decides, not the sentence");
     }
 
     #[test]

@@ -9,9 +9,10 @@ use std::sync::Arc;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_given_phone_ends_up_holding_the_identity_and_answers_for_it() {
     let dir = tempfile::tempdir().unwrap();
-    let world = scenario::embedded_world(&dir.path().join("monde"), 1)
+    let world = idn_scenario::embedded_world(&dir.path().join("monde"), 1)
         .await
-        .unwrap();
+        .unwrap()
+        .world;
     let client = WorldClient::new(world.base_url());
     let vault: Arc<dyn Vault> = Arc::new(MemoryVault::default());
 

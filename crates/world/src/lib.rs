@@ -2,7 +2,7 @@
 //! letter and review, the post-office clerk, login requests and the clock, stored in SQLite and
 //! served over HTTP. Rules come from `idn-journey`; this crate performs their effects.
 
-pub mod api;
+use idn_api as api;
 mod catalogue;
 pub mod clock;
 pub mod console;
@@ -10,6 +10,7 @@ mod delivery;
 mod error;
 pub mod federation;
 pub mod http;
+mod journal_detail;
 mod keys;
 mod situation;
 mod views;

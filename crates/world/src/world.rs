@@ -10,12 +10,13 @@
 
 use crate::api::{
     self, protocol, ActivationRequest, ApprovalAnswer, ClerkLookup, ClerkValidation, ClockMode, ClockView,
-    DeclineAnswer, DeliveryFault, InboxMessage, JournalEntry, LearnerAction, LearnerView, LoginRequestView,
+    DeclineAnswer, DeliveryFault, InboxMessage, JournalDetail, JournalEntry, LearnerAction, LearnerView, LoginRequestView,
     MediaKind, MediaView, MessageChannel, NewLoginRequest, ReviewPolicy, WorldKeys, WorldStatus,
 };
 use crate::catalogue::{self, Recipient};
 use crate::clock::{ClockState, WallClock};
 use crate::delivery;
+use crate::journal_detail;
 use crate::keys::WorldSecrets;
 use crate::views;
 use crate::WorldError;
@@ -39,9 +40,6 @@ use sqlx::{Row, SqlitePool};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use tokio::sync::{broadcast, Mutex};
-
-/// The journal's note when a learner's identifications go to the review desk.
-const REVIEW_DESK_NOTE: &str = "Identifications visuelles : revue manuelle au guichet de revue.";
 
 /// Largest upload accepted (a photo or the identification video).
 pub const MAX_MEDIA_BYTES: usize = 64 * 1024 * 1024;
@@ -252,7 +250,8 @@ impl World {
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         let path = database_path(&options.data_dir);
-        let writer = core_connection(&path)?;
+        let mut writer = core_connection(&path)?;
+        give_old_journal_lines_their_detail(&mut writer)?;
         let readers = (0..READERS)
             .map(|_| core_connection(&path).map(Mutex::new))
             .collect::<Result<_, _>>()?;
@@ -517,11 +516,10 @@ impl World {
         self.let_time_pass(&tx, &mut loaded, class_now)?;
         loaded.clock_offset = offset;
         let step = loaded.journey.step();
-        let note = format!(
-            "Horloge de l'apprenant avancée de {} (avance sur la classe : {}).",
-            duration_fr(delta),
-            duration_fr(offset)
-        );
+        let detail = JournalDetail::LearnerClockAdvanced {
+            seconds: delta.num_seconds(),
+            ahead_seconds: offset.num_seconds(),
+        };
         self.record(
             &tx,
             &mut loaded,
@@ -530,7 +528,7 @@ impl World {
             "advance_learner_clock",
             step,
             &[],
-            Ok(Some(note)),
+            Ok(Some(detail)),
         )?;
         self.let_time_pass(&tx, &mut loaded, class_now)?;
         tx.commit()?;
@@ -590,7 +588,9 @@ impl World {
             clock_offset: TimeDelta::zero(),
         };
         if !delivery.is_empty() {
-            let note = delivery::describe(&delivery);
+            let detail = JournalDetail::DeliveryPlanned {
+                faults: delivery.clone(),
+            };
             loaded.delivery = delivery;
             self.record(
                 &tx,
@@ -600,7 +600,7 @@ impl World {
                 "plan_delivery",
                 idn_journey::Step::NotStarted,
                 &[],
-                Ok(Some(note)),
+                Ok(Some(detail)),
             )?;
         }
         if review_desk {
@@ -614,7 +614,7 @@ impl World {
                 "plan_review",
                 idn_journey::Step::NotStarted,
                 &[],
-                Ok(Some(REVIEW_DESK_NOTE.to_owned())),
+                Ok(Some(JournalDetail::ReviewDeskSet { desk: true })),
             )?;
         }
         let result = self.step_in(&tx, &mut loaded, now, Actor::Learner, "start_account", |_, _| {
@@ -655,15 +655,10 @@ impl World {
                 ));
             }
         }
-        let note = match &policy {
-            ReviewPolicy::Automatic => "Prochaine identification visuelle : examen automatique.".to_owned(),
-            ReviewPolicy::RefuseNext { reason } => format!(
-                "Prochaine identification visuelle : refusée ({}).",
-                RefusalReason::from_code(reason)
-                    .map_or_else(|| reason.clone(), |known| known.label_fr().to_owned())
-            ),
+        let detail = JournalDetail::ReviewPolicySet {
+            policy: policy.clone(),
         };
-        self.plan(id, "plan_review", note, move |loaded| {
+        self.plan(id, "plan_review", detail, move |loaded| {
             loaded.review_policy = policy
         })
         .await
@@ -677,20 +672,18 @@ impl World {
         faults: Vec<DeliveryFault>,
     ) -> Result<LearnerView, WorldError> {
         delivery::validate(&faults)?;
-        let note = delivery::describe(&faults);
-        self.plan(id, "plan_delivery", note, move |loaded| loaded.delivery = faults)
+        let detail = JournalDetail::DeliveryPlanned {
+            faults: faults.clone(),
+        };
+        self.plan(id, "plan_delivery", detail, move |loaded| loaded.delivery = faults)
             .await
     }
 
     /// "Revue manuelle" for one learner: their next online identifications wait at the review
     /// desk (`ReviewPlan::Desk`) instead of the automatic review. Journaled like every setting.
     pub async fn set_review_desk(&self, id: &str, desk: bool) -> Result<LearnerView, WorldError> {
-        let note = if desk {
-            REVIEW_DESK_NOTE
-        } else {
-            "Identifications visuelles : examen automatique."
-        };
-        self.plan(id, "plan_review", note.to_owned(), move |loaded| {
+        let detail = JournalDetail::ReviewDeskSet { desk };
+        self.plan(id, "plan_review", detail, move |loaded| {
             loaded.review_desk = desk
         })
         .await
@@ -758,10 +751,10 @@ impl World {
         &self,
         id: &str,
         action: &str,
-        note: String,
+        detail: JournalDetail,
         change: impl FnOnce(&mut Loaded),
     ) -> Result<LearnerView, WorldError> {
-        self.annotate(id, Actor::Trainer, action, note, change).await
+        self.annotate(id, Actor::Trainer, action, detail, change).await
     }
 
     /// A desk's decision that leaves the journey where it is (the clerk sends the person away
@@ -772,9 +765,9 @@ impl World {
         id: &str,
         actor: Actor,
         action: &str,
-        note: String,
+        detail: JournalDetail,
     ) -> Result<LearnerView, WorldError> {
-        self.annotate(id, actor, action, note, |_| {}).await
+        self.annotate(id, actor, action, detail, |_| {}).await
     }
 
     /// One journal line for `id` by `actor`, with `change` applied to the stored settings.
@@ -783,7 +776,7 @@ impl World {
         id: &str,
         actor: Actor,
         action: &str,
-        note: String,
+        detail: JournalDetail,
         change: impl FnOnce(&mut Loaded),
     ) -> Result<LearnerView, WorldError> {
         let mut writer = self.writer.lock().await;
@@ -802,7 +795,7 @@ impl World {
             action,
             step,
             &[],
-            Ok(Some(note)),
+            Ok(Some(detail)),
         )?;
         tx.commit()?;
         self.announce(id);
@@ -1362,7 +1355,7 @@ impl World {
 
     pub async fn journal(&self, id: &str) -> Result<Vec<JournalEntry>, WorldError> {
         self.catch_up(id).await?;
-        let rows = sqlx::query("SELECT seq, at, actor, action, outcome, message, step_before, step_after FROM journal WHERE learner_id = ? ORDER BY seq")
+        let rows = sqlx::query("SELECT seq, at, actor, action, outcome, message, detail, step_before, step_after FROM journal WHERE learner_id = ? ORDER BY seq")
             .bind(id)
             .fetch_all(&self.pool)
             .await?;
@@ -1371,13 +1364,21 @@ impl World {
         }
         rows.iter()
             .map(|row| {
+                let detail: Option<JournalDetail> = row
+                    .get::<Option<&str>, _>("detail")
+                    .map(|text| json(text, "journal detail"))
+                    .transpose()?;
                 Ok(JournalEntry {
                     seq: row.get("seq"),
                     at: parse_time(row.get("at"))?,
                     actor: row.get("actor"),
                     action: row.get("action"),
                     outcome: row.get("outcome"),
-                    message: row.get("message"),
+                    message: detail
+                        .as_ref()
+                        .map(journal_detail::sentence)
+                        .or_else(|| row.get("message")),
+                    detail,
                     step_before: row.get("step_before"),
                     step_after: row.get("step_after"),
                 })
@@ -1560,10 +1561,10 @@ impl World {
         let now = learner_time(class_now, loaded.clock_offset);
         let before = loaded.journey.step();
         let mut rng = self.rng_for(&loaded.id, loaded.seq + 1);
-        let mut note = None;
+        let mut detail = None;
         let (effects, verdict) = match build(loaded, now) {
             Ok(command) => {
-                note = decision_note(&command);
+                detail = decision_detail(&command);
                 let consumes_refusal = matches!(
                     &command,
                     Command::SubmitVisualIdentification {
@@ -1591,7 +1592,7 @@ impl World {
             Err(other) => return Err(other),
         };
         let journaled = match &verdict {
-            Ok(()) => Ok(note),
+            Ok(()) => Ok(detail),
             Err(error) => Err((error.code(), error.message_fr())),
         };
         self.record(tx, loaded, now, actor, action, before, &effects, journaled)?;
@@ -1609,7 +1610,7 @@ impl World {
         action: &str,
         before: idn_journey::Step,
         effects: &[Effect],
-        outcome: Result<Option<String>, (&'static str, String)>,
+        outcome: Result<Option<JournalDetail>, (&'static str, String)>,
     ) -> Result<(), WorldError> {
         loaded.seq += 1;
         let after = loaded.journey.step();
@@ -1631,9 +1632,9 @@ impl World {
                 (channel, delivery::route(&mut loaded.delivery, channel, notice))
             })
             .collect();
-        let (outcome_code, message) = match outcome {
-            Ok(note) => ("ok", note),
-            Err((code, message)) => (code, Some(message)),
+        let (outcome_code, detail, message) = match outcome {
+            Ok(detail) => ("ok", detail.as_ref().map(to_json), None),
+            Err((code, message)) => (code, None, Some(message)),
         };
         let at = now.to_rfc3339();
         tx.prepare_cached("UPDATE learners SET updated_at = ?, mobile = ?, step = ?, journey = ?, next_deadline = ?, face_to_face_code = ?, review_policy = ?, delivery_plan = ?, review_desk = ?, clock_offset_seconds = ?, seq = ? WHERE id = ?")?
@@ -1651,7 +1652,7 @@ impl World {
                 loaded.seq,
                 loaded.id,
             ])?;
-        tx.prepare_cached("INSERT INTO journal (learner_id, seq, at, recorded_at, actor, action, outcome, message, step_before, step_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")?
+        tx.prepare_cached("INSERT INTO journal (learner_id, seq, at, recorded_at, actor, action, outcome, message, detail, step_before, step_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")?
             .execute(rusqlite::params![
                 loaded.id,
                 loaded.seq,
@@ -1661,6 +1662,7 @@ impl World {
                 action,
                 outcome_code,
                 message,
+                detail,
                 before.code(),
                 after.code(),
             ])?;
@@ -1824,42 +1826,43 @@ fn request_terms<'a>(
     }
 }
 
-/// What a journal line says beside its outcome when the command is a person's decision at a
-/// desk: the reviewer's verdict and reason, so that the journal alone tells what they decided.
-fn decision_note(command: &Command) -> Option<String> {
+/// What a journal line carries beside its outcome when the command is a person's decision at
+/// a desk: the reviewer's verdict and reason, so that the journal alone tells what they decided.
+fn decision_detail(command: &Command) -> Option<JournalDetail> {
     match command {
         Command::ReviewIdentification { decision } => Some(match decision {
-            ReviewDecision::Accepted => "Décision du relecteur : identification acceptée.".to_owned(),
-            ReviewDecision::Refused(reason) => format!(
-                "Décision du relecteur : identification refusée ({} — {}).",
-                reason.code(),
-                reason.label_fr()
-            ),
+            ReviewDecision::Accepted => JournalDetail::ReviewDecided {
+                accepted: true,
+                reason: None,
+            },
+            ReviewDecision::Refused(reason) => JournalDetail::ReviewDecided {
+                accepted: false,
+                reason: Some(reason.code().to_owned()),
+            },
         }),
         // Every other command's line says nothing beyond its outcome and steps.
         _ => None,
     }
 }
 
-/// A duration in French for the journal: "15 j", "1 j 2 h", "24 h 30 min", "90 s".
-fn duration_fr(delta: TimeDelta) -> String {
-    let seconds = delta.num_seconds().max(0);
-    let (days, hours, minutes, rest) = (
-        seconds / 86_400,
-        seconds % 86_400 / 3600,
-        seconds % 3600 / 60,
-        seconds % 60,
-    );
-    let parts: Vec<String> = [(days, "j"), (hours, "h"), (minutes, "min"), (rest, "s")]
-        .iter()
-        .filter(|(value, _)| *value > 0)
-        .map(|(value, unit)| format!("{value} {unit}"))
-        .collect();
-    if parts.is_empty() {
-        "0 s".to_owned()
-    } else {
-        parts.join(" ")
+/// Lines journaled before details were data (migration 0006) get their detail once, read back
+/// from their French sentence when it renders back to the same text; the others keep their prose.
+fn give_old_journal_lines_their_detail(writer: &mut rusqlite::Connection) -> Result<(), WorldError> {
+    let tx = begin_write(writer)?;
+    let old: Vec<(String, i64, String, String)> = tx
+        .prepare("SELECT learner_id, seq, action, message FROM journal WHERE detail IS NULL AND outcome = 'ok' AND message IS NOT NULL")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    for (learner, seq, action, message) in old {
+        if let Some(detail) = journal_detail::from_legacy_sentence(&action, &message) {
+            tx.execute(
+                "UPDATE journal SET detail = ?, message = NULL WHERE learner_id = ? AND seq = ?",
+                rusqlite::params![to_json(&detail), learner, seq],
+            )?;
+        }
     }
+    tx.commit()?;
+    Ok(())
 }
 
 pub fn database_path(data_dir: &Path) -> PathBuf {

@@ -5,7 +5,7 @@
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
-use idn_world::api::ClockMode;
+use idn_api::ClockMode;
 use idn_world::clock::SystemWallClock;
 use idn_world::{http, World, WorldOptions};
 use proptest::prelude::*;

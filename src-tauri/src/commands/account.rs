@@ -1,7 +1,7 @@
 //! Commands of the La Poste account, the identity data and the verification: each one is a
 //! [`LearnerAction`] sent as typed; the world decides and the snapshot shows the outcome.
 
-use idn_world::api::LearnerAction;
+use idn_api::LearnerAction;
 use tauri::AppHandle;
 
 use super::CommandError;

@@ -2,7 +2,7 @@
 //! which sends a confirmation code; the code typed back makes this device follow that account,
 //! from the step it stands at. The world decides every rule (attempts, lock, expiry).
 
-use idn_world::api::{AccountLoginChallenge, InboxMessage};
+use idn_api::{AccountLoginChallenge, InboxMessage};
 use tauri::{AppHandle, State};
 
 use super::CommandError;

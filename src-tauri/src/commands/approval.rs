@@ -1,6 +1,6 @@
 //! Activation of this device, login approvals, and the sandbox's stand-in for FranceConnect+.
 
-use idn_world::api::LoginRequestView;
+use idn_api::LoginRequestView;
 use tauri::AppHandle;
 
 use super::account::no_account;

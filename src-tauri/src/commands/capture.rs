@@ -1,11 +1,11 @@
 //! Commands of the visual identification's photos: the live preview (see `preview.rs`), taking
 //! the photo, importing one from a file, and uploading it to the world.
 
+use idn_api::{DocumentKind, IdentitySummary, MediaKind, Side};
 use idn_capture::{
     decode_still, DocumentPage, Guidance, JpegQuality, SpecimenIdentity, SpecimenSex, StillEncoder,
     SyntheticConfig, SyntheticDocumentSource, VideoSource,
 };
-use idn_world::api::{DocumentKind, IdentitySummary, MediaKind, Side};
 use serde::Serialize;
 use tauri::ipc::{Channel, InvokeBody, Request};
 use tauri::{AppHandle, State};

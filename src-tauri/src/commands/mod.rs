@@ -31,6 +31,12 @@ impl From<idn_device::DeviceError> for CommandError {
     }
 }
 
+impl From<idn_device::ClientError> for CommandError {
+    fn from(error: idn_device::ClientError) -> Self {
+        idn_device::DeviceError::from(error).into()
+    }
+}
+
 impl From<crate::world_link::LinkError> for CommandError {
     fn from(error: crate::world_link::LinkError) -> Self {
         CommandError {

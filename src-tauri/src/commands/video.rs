@@ -6,10 +6,10 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use idn_api::MediaKind;
 use idn_capture::{
     Framing, SceneConfig, Speech, SpokenDigits, SyntheticFaceScene, SyntheticVoice, VideoSettings,
 };
-use idn_world::api::MediaKind;
 use serde::Serialize;
 use tauri::ipc::Response;
 use tauri::{AppHandle, State};

@@ -1229,24 +1229,23 @@ async fn clerk_validate(
 
 async fn clerk_refuse(world: &World, session: &StaffSession, form: &ClerkForm) -> Result<String, WorldError> {
     let lookup = world.clerk_lookup(&form.code).await?;
-    let Some((_, reason)) = super::CLERK_REFUSAL_REASONS
+    if !super::CLERK_REFUSAL_REASONS
         .iter()
-        .find(|(code, _)| *code == form.reason)
-    else {
+        .any(|(code, _)| *code == form.reason)
+    {
         return Err(WorldError::bad_request(
             "invalid_reason",
             "Motif de refus inconnu.",
         ));
-    };
+    }
     world
         .journal_desk_decision(
             &lookup.learner_id,
             crate::Actor::Clerk,
             "clerk_refuse",
-            format!(
-                "Validation refusée au guichet ({}) : {reason}. Le code reste valable.",
-                form.reason
-            ),
+            idn_api::JournalDetail::ClerkRefused {
+                reason: form.reason.clone(),
+            },
         )
         .await?;
     let _ = auth::audit(

@@ -20,8 +20,6 @@ mod rules;
 mod sites;
 mod store;
 
-pub use registry::{NewRelyingParty, RegisteredRelyingParty, RelyingPartyView};
-
 use crate::{World, WorldError};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::Router;

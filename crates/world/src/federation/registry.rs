@@ -9,52 +9,10 @@ use super::store::random_token;
 use super::JwksAddresses;
 use crate::{World, WorldError};
 use chrono::{DateTime, Utc};
+use idn_api::{NewRelyingParty, RegisteredRelyingParty, RelyingPartyView};
 use josekit::jwk::Jwk;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::{Row, SqlitePool};
-use utoipa::ToSchema;
-
-/// A relying party to register.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct NewRelyingParty {
-    /// The service's name, shown on "Je choisis un moyen pour me connecter sur : …".
-    pub name: String,
-    /// Where codes are sent back; matched exactly.
-    pub redirect_uris: Vec<String>,
-    /// Where `end_session` may send the person back after logout; matched exactly.
-    #[serde(default)]
-    pub post_logout_redirect_uris: Vec<String>,
-    /// Public key the id_token and userinfo are encrypted to: RSA (RSA-OAEP, 2048 bits or more)
-    /// or EC P-256 (ECDH-ES). Give this or `jwks_uri`.
-    #[schema(value_type = Option<Object>)]
-    pub encryption_jwk: Option<serde_json::Value>,
-    /// Where the relying party publishes its encryption key. Give this or `encryption_jwk`.
-    pub jwks_uri: Option<String>,
-}
-
-/// A registered relying party, without its secret.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct RelyingPartyView {
-    pub client_id: String,
-    pub name: String,
-    pub redirect_uris: Vec<String>,
-    pub post_logout_redirect_uris: Vec<String>,
-    #[schema(value_type = Option<Object>)]
-    pub encryption_jwk: Option<serde_json::Value>,
-    pub jwks_uri: Option<String>,
-    pub created_at: DateTime<Utc>,
-    /// Where the sandbox's FranceConnect+ describes itself (relative to the world's address).
-    pub discovery_path: String,
-}
-
-/// The answer to a registration: the only time the secret is shown.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct RegisteredRelyingParty {
-    #[serde(flatten)]
-    pub relying_party: RelyingPartyView,
-    pub client_secret: String,
-}
 
 pub const DISCOVERY_PATH: &str = "/fcplus/.well-known/openid-configuration";
 

@@ -1,7 +1,5 @@
-//! The world's wire format: request and response bodies of the HTTP API, shared with the
-//! device core. Plain data; conversions to journey types happen in `world` at once.
-
-pub mod protocol;
+//! The world's wire format: request and response bodies of the HTTP API. Plain data;
+//! conversions to journey types happen in `world` at once.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use idn_journey::identity::{DocumentSide, DocumentType, Sex};
@@ -334,19 +332,6 @@ pub struct InboxMessage {
 
 /// One line of a learner's journal: who did what, when, and what it changed.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct JournalEntry {
-    pub seq: i64,
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub action: String,
-    /// `ok`, or the error code of a refused action.
-    pub outcome: String,
-    pub message: Option<String>,
-    pub step_before: String,
-    pub step_after: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct MediaView {
     pub media_id: String,
     pub content_type: String,
@@ -566,4 +551,47 @@ pub struct AccountLoginChallenge {
 pub struct AccountLoginConfirmation {
     pub email: String,
     pub code: String,
+}
+
+// — Relying parties registered with the simulated FranceConnect+ —
+
+/// A relying party to register.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NewRelyingParty {
+    /// The service's name, shown on "Je choisis un moyen pour me connecter sur : …".
+    pub name: String,
+    /// Where codes are sent back; matched exactly.
+    pub redirect_uris: Vec<String>,
+    /// Where `end_session` may send the person back after logout; matched exactly.
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Public key the id_token and userinfo are encrypted to: RSA (RSA-OAEP, 2048 bits or more)
+    /// or EC P-256 (ECDH-ES). Give this or `jwks_uri`.
+    #[schema(value_type = Option<Object>)]
+    pub encryption_jwk: Option<serde_json::Value>,
+    /// Where the relying party publishes its encryption key. Give this or `encryption_jwk`.
+    pub jwks_uri: Option<String>,
+}
+
+/// A registered relying party, without its secret.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RelyingPartyView {
+    pub client_id: String,
+    pub name: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    #[schema(value_type = Option<Object>)]
+    pub encryption_jwk: Option<serde_json::Value>,
+    pub jwks_uri: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// Where the sandbox's FranceConnect+ describes itself (relative to the world's address).
+    pub discovery_path: String,
+}
+
+/// The answer to a registration: the only time the secret is shown.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RegisteredRelyingParty {
+    #[serde(flatten)]
+    pub relying_party: RelyingPartyView,
+    pub client_secret: String,
 }

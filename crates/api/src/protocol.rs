@@ -14,7 +14,7 @@ use hpke::{Deserializable, Kem, OpModeR, OpModeS, Serializable};
 use rand::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
 
-use super::SealedSecretCode;
+use crate::SealedSecretCode;
 
 pub const HPKE_SUITE: &str = "DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20Poly1305";
 const HPKE_INFO: &[u8] = b"idn-sandbox/v1/secret-code";

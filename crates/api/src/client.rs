@@ -1,13 +1,14 @@
 //! HTTP client of the world's API. One method per endpoint; the world's refusals come back as
-//! `DeviceError::World` with their stable code and French message.
+//! `ClientError::World` with their stable code and French message.
 
 use crate::events::LearnerEvents;
-use crate::DeviceError;
-use idn_world::api::{
+use crate::ClientError;
+use crate::{
     ActivationRequest, ApiError, ApprovalAnswer, ClerkLookup, ClerkValidation, ClockAdvance, ClockMode,
-    ClockSetting, ClockView, DeclineAnswer, InboxMessage, JournalEntry, LearnerAction, LearnerSettings,
-    LearnerView, LoginRequestView, MediaKind, MediaView, NewLearner, NewLoginRequest, ReviewPolicy,
-    WorldKeys, WorldStatus,
+    ClockSetting, ClockView, DeclineAnswer, DeliveryPlan, InboxMessage, JournalEntry, LearnerAction,
+    LearnerClockView, LearnerSettings, LearnerSituation, LearnerView, LoginRequestView, MediaKind, MediaView,
+    NewLearner, NewLoginRequest, NewRelyingParty, PlannedLearner, RegisteredRelyingParty, RelyingPartyView,
+    ReviewPolicy, WorldKeys, WorldStatus,
 };
 use reqwest::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
@@ -47,8 +48,8 @@ impl WorldClient {
         self.http.request(method, format!("{}{path}", self.base_url))
     }
 
-    async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, DeviceError> {
-        let response = request.send().await.map_err(|source| DeviceError::Unreachable {
+    async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, ClientError> {
+        let response = request.send().await.map_err(|source| ClientError::Unreachable {
             url: self.base_url.clone(),
             source,
         })?;
@@ -56,22 +57,22 @@ impl WorldClient {
         let bytes = response
             .bytes()
             .await
-            .map_err(|source| DeviceError::Unreachable {
+            .map_err(|source| ClientError::Unreachable {
                 url: self.base_url.clone(),
                 source,
             })?;
         if status.is_success() {
             serde_json::from_slice(&bytes).map_err(|error| {
-                DeviceError::Protocol(format!("{error} in {}", String::from_utf8_lossy(&bytes)))
+                ClientError::Protocol(format!("{error} in {}", String::from_utf8_lossy(&bytes)))
             })
         } else {
             match serde_json::from_slice::<ApiError>(&bytes) {
-                Ok(error) => Err(DeviceError::World {
+                Ok(error) => Err(ClientError::World {
                     status: status.as_u16(),
                     code: error.code,
                     message: error.message,
                 }),
-                Err(_) => Err(DeviceError::Protocol(format!(
+                Err(_) => Err(ClientError::Protocol(format!(
                     "HTTP {status}: {}",
                     String::from_utf8_lossy(&bytes)
                 ))),
@@ -79,27 +80,27 @@ impl WorldClient {
         }
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, DeviceError> {
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         self.send(self.request(Method::GET, path)).await
     }
 
-    async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, DeviceError> {
+    async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ClientError> {
         self.send(self.request(Method::POST, path).json(body)).await
     }
 
-    async fn put<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, DeviceError> {
+    async fn put<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ClientError> {
         self.send(self.request(Method::PUT, path).json(body)).await
     }
 
-    pub async fn status(&self) -> Result<WorldStatus, DeviceError> {
+    pub async fn status(&self) -> Result<WorldStatus, ClientError> {
         self.get("/api/status").await
     }
 
-    pub async fn keys(&self) -> Result<WorldKeys, DeviceError> {
+    pub async fn keys(&self) -> Result<WorldKeys, ClientError> {
         self.get("/api/keys").await
     }
 
-    pub async fn clock(&self) -> Result<ClockView, DeviceError> {
+    pub async fn clock(&self) -> Result<ClockView, ClientError> {
         self.get("/api/clock").await
     }
 
@@ -107,15 +108,15 @@ impl WorldClient {
         &self,
         mode: ClockMode,
         now: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<ClockView, DeviceError> {
+    ) -> Result<ClockView, ClientError> {
         self.put("/api/clock", &ClockSetting { mode, now }).await
     }
 
-    pub async fn advance_clock(&self, seconds: i64) -> Result<ClockView, DeviceError> {
+    pub async fn advance_clock(&self, seconds: i64) -> Result<ClockView, ClientError> {
         self.post("/api/clock/advance", &ClockAdvance { seconds }).await
     }
 
-    pub async fn create_learner(&self, email: &str) -> Result<LearnerView, DeviceError> {
+    pub async fn create_learner(&self, email: &str) -> Result<LearnerView, ClientError> {
         self.post(
             "/api/learners",
             &NewLearner {
@@ -125,15 +126,15 @@ impl WorldClient {
         .await
     }
 
-    pub async fn learners(&self) -> Result<Vec<LearnerView>, DeviceError> {
+    pub async fn learners(&self) -> Result<Vec<LearnerView>, ClientError> {
         self.get("/api/learners").await
     }
 
-    pub async fn learner(&self, id: &str) -> Result<LearnerView, DeviceError> {
+    pub async fn learner(&self, id: &str) -> Result<LearnerView, ClientError> {
         self.get(&format!("/api/learners/{id}")).await
     }
 
-    pub async fn act(&self, id: &str, action: &LearnerAction) -> Result<LearnerView, DeviceError> {
+    pub async fn act(&self, id: &str, action: &LearnerAction) -> Result<LearnerView, ClientError> {
         self.post(&format!("/api/learners/{id}/actions"), action).await
     }
 
@@ -141,7 +142,7 @@ impl WorldClient {
         &self,
         id: &str,
         review: ReviewPolicy,
-    ) -> Result<LearnerView, DeviceError> {
+    ) -> Result<LearnerView, ClientError> {
         self.put(
             &format!("/api/learners/{id}/settings"),
             &LearnerSettings { review },
@@ -149,11 +150,11 @@ impl WorldClient {
         .await
     }
 
-    pub async fn inbox(&self, id: &str) -> Result<Vec<InboxMessage>, DeviceError> {
+    pub async fn inbox(&self, id: &str) -> Result<Vec<InboxMessage>, ClientError> {
         self.get(&format!("/api/learners/{id}/inbox")).await
     }
 
-    pub async fn journal(&self, id: &str) -> Result<Vec<JournalEntry>, DeviceError> {
+    pub async fn journal(&self, id: &str) -> Result<Vec<JournalEntry>, ClientError> {
         self.get(&format!("/api/learners/{id}/journal")).await
     }
 
@@ -163,8 +164,23 @@ impl WorldClient {
         kind: MediaKind,
         content_type: &str,
         bytes: Vec<u8>,
-    ) -> Result<MediaView, DeviceError> {
+    ) -> Result<MediaView, ClientError> {
         use sha2::Digest;
+        let checksum = hex::encode(sha2::Sha256::digest(&bytes));
+        self.upload_media_declared(id, kind, content_type, bytes, &checksum)
+            .await
+    }
+
+    /// Sends `bytes` with the checksum `declared_sha256` announced for the whole file: what an
+    /// interrupted upload looks like to the world when `bytes` were cut short.
+    pub async fn upload_media_declared(
+        &self,
+        id: &str,
+        kind: MediaKind,
+        content_type: &str,
+        bytes: Vec<u8>,
+        declared_sha256: &str,
+    ) -> Result<MediaView, ClientError> {
         let kind_text = match kind {
             MediaKind::Photo => "photo",
             MediaKind::Video => "video",
@@ -175,22 +191,22 @@ impl WorldClient {
                 &format!("/api/learners/{id}/media?kind={kind_text}"),
             )
             .header("content-type", content_type)
-            .header("x-content-sha256", hex::encode(sha2::Sha256::digest(&bytes)))
+            .header("x-content-sha256", declared_sha256)
             .body(bytes);
         self.send(request).await
     }
 
     /// The learner's live view: now, then after every change (see [`LearnerEvents`]).
-    pub async fn learner_events(&self, id: &str) -> Result<LearnerEvents, DeviceError> {
+    pub async fn learner_events(&self, id: &str) -> Result<LearnerEvents, ClientError> {
         LearnerEvents::open(&self.streams, &self.base_url, id).await
     }
 
-    pub async fn activate(&self, id: &str, request: &ActivationRequest) -> Result<LearnerView, DeviceError> {
+    pub async fn activate(&self, id: &str, request: &ActivationRequest) -> Result<LearnerView, ClientError> {
         self.post(&format!("/api/learners/{id}/activation"), request)
             .await
     }
 
-    pub async fn pending_login_requests(&self, id: &str) -> Result<Vec<LoginRequestView>, DeviceError> {
+    pub async fn pending_login_requests(&self, id: &str) -> Result<Vec<LoginRequestView>, ClientError> {
         self.get(&format!("/api/learners/{id}/login-requests")).await
     }
 
@@ -199,7 +215,7 @@ impl WorldClient {
         id: &str,
         request_id: &str,
         answer: &ApprovalAnswer,
-    ) -> Result<LoginRequestView, DeviceError> {
+    ) -> Result<LoginRequestView, ClientError> {
         self.post(
             &format!("/api/learners/{id}/login-requests/{request_id}/approve"),
             answer,
@@ -212,7 +228,7 @@ impl WorldClient {
         id: &str,
         request_id: &str,
         answer: &DeclineAnswer,
-    ) -> Result<LoginRequestView, DeviceError> {
+    ) -> Result<LoginRequestView, ClientError> {
         self.post(
             &format!("/api/learners/{id}/login-requests/{request_id}/decline"),
             answer,
@@ -224,7 +240,7 @@ impl WorldClient {
         &self,
         mobile: &str,
         relying_party: &str,
-    ) -> Result<LoginRequestView, DeviceError> {
+    ) -> Result<LoginRequestView, ClientError> {
         self.post(
             "/api/login-requests",
             &NewLoginRequest {
@@ -235,15 +251,15 @@ impl WorldClient {
         .await
     }
 
-    pub async fn login_request(&self, request_id: &str) -> Result<LoginRequestView, DeviceError> {
+    pub async fn login_request(&self, request_id: &str) -> Result<LoginRequestView, ClientError> {
         self.get(&format!("/api/login-requests/{request_id}")).await
     }
 
-    pub async fn clerk_lookup(&self, code: &str) -> Result<ClerkLookup, DeviceError> {
+    pub async fn clerk_lookup(&self, code: &str) -> Result<ClerkLookup, ClientError> {
         self.get(&format!("/api/clerk/{code}")).await
     }
 
-    pub async fn clerk_validate(&self, validation: &ClerkValidation) -> Result<LearnerView, DeviceError> {
+    pub async fn clerk_validate(&self, validation: &ClerkValidation) -> Result<LearnerView, ClientError> {
         self.post("/api/clerk/validations", validation).await
     }
 
@@ -252,10 +268,10 @@ impl WorldClient {
         &self,
         email: &str,
         password: &str,
-    ) -> Result<idn_world::api::AccountLoginChallenge, DeviceError> {
+    ) -> Result<crate::AccountLoginChallenge, ClientError> {
         self.post(
             "/api/account-logins",
-            &idn_world::api::AccountLogin {
+            &crate::AccountLogin {
                 email: email.to_owned(),
                 password: password.to_owned(),
             },
@@ -264,14 +280,66 @@ impl WorldClient {
     }
 
     /// The login's confirmation code typed back: the account's view once right.
-    pub async fn confirm_account_login(&self, email: &str, code: &str) -> Result<LearnerView, DeviceError> {
+    pub async fn confirm_account_login(&self, email: &str, code: &str) -> Result<LearnerView, ClientError> {
         self.post(
             "/api/account-logins/confirmation",
-            &idn_world::api::AccountLoginConfirmation {
+            &crate::AccountLoginConfirmation {
                 email: email.to_owned(),
                 code: code.to_owned(),
             },
         )
         .await
+    }
+
+    // — The trainer's part —
+
+    /// A learner created with a trainer's plan (delivery faults, review) journaled first.
+    pub async fn create_planned_learner(&self, planned: &PlannedLearner) -> Result<LearnerView, ClientError> {
+        self.post("/api/trainer/learners", planned).await
+    }
+
+    /// Puts the learner's next messages in spam or withholds them, as the plan says.
+    pub async fn set_delivery_plan(&self, id: &str, plan: &DeliveryPlan) -> Result<LearnerView, ClientError> {
+        self.put(&format!("/api/learners/{id}/delivery"), plan).await
+    }
+
+    /// The learner's own time: the class clock plus their advance.
+    pub async fn learner_clock(&self, id: &str) -> Result<LearnerClockView, ClientError> {
+        self.get(&format!("/api/learners/{id}/clock")).await
+    }
+
+    /// Moves this learner's time only: on a class's world the others keep the class clock.
+    pub async fn advance_learner_clock(
+        &self,
+        id: &str,
+        seconds: i64,
+    ) -> Result<LearnerClockView, ClientError> {
+        self.post(
+            &format!("/api/learners/{id}/clock/advance"),
+            &ClockAdvance { seconds },
+        )
+        .await
+    }
+
+    /// What blocks the learner, as a support agent reads it.
+    pub async fn situation(&self, id: &str) -> Result<LearnerSituation, ClientError> {
+        self.get(&format!("/api/learners/{id}/situation")).await
+    }
+
+    // — Relying parties of the simulated FranceConnect+ —
+
+    pub async fn register_relying_party(
+        &self,
+        new: &NewRelyingParty,
+    ) -> Result<RegisteredRelyingParty, ClientError> {
+        self.post("/api/relying-parties", new).await
+    }
+
+    pub async fn relying_parties(&self) -> Result<Vec<RelyingPartyView>, ClientError> {
+        self.get("/api/relying-parties").await
+    }
+
+    pub async fn relying_party(&self, client_id: &str) -> Result<RelyingPartyView, ClientError> {
+        self.get(&format!("/api/relying-parties/{client_id}")).await
     }
 }

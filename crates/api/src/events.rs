@@ -2,8 +2,8 @@
 //! `GET /api/learners/{id}/events`, read as a stream of full learner views. The app forwards them
 //! to its screens, so nothing on screen polls.
 
-use crate::DeviceError;
-use idn_world::api::LearnerView;
+use crate::ClientError;
+use crate::LearnerView;
 
 /// One open event stream. Each item is the learner's whole view, so a reader that missed some
 /// events loses nothing: the next one carries the current state.
@@ -18,27 +18,27 @@ impl LearnerEvents {
         http: &reqwest::Client,
         base_url: &str,
         learner_id: &str,
-    ) -> Result<Self, DeviceError> {
+    ) -> Result<Self, ClientError> {
         let url = format!("{base_url}/api/learners/{learner_id}/events");
         let response = http
             .get(&url)
             .header("accept", "text/event-stream")
             .send()
             .await
-            .map_err(|source| DeviceError::Unreachable {
+            .map_err(|source| ClientError::Unreachable {
                 url: base_url.to_owned(),
                 source,
             })?;
         if !response.status().is_success() {
             let status = response.status().as_u16();
             let bytes = response.bytes().await.unwrap_or_default();
-            return Err(match serde_json::from_slice::<idn_world::api::ApiError>(&bytes) {
-                Ok(error) => DeviceError::World {
+            return Err(match serde_json::from_slice::<crate::ApiError>(&bytes) {
+                Ok(error) => ClientError::World {
                     status,
                     code: error.code,
                     message: error.message,
                 },
-                Err(_) => DeviceError::Protocol(format!("events: HTTP {status}")),
+                Err(_) => ClientError::Protocol(format!("events: HTTP {status}")),
             });
         }
         Ok(Self {
@@ -49,7 +49,7 @@ impl LearnerEvents {
     }
 
     /// The next learner view; `Ok(None)` when the world closed the stream.
-    pub async fn next(&mut self) -> Result<Option<LearnerView>, DeviceError> {
+    pub async fn next(&mut self) -> Result<Option<LearnerView>, ClientError> {
         loop {
             if let Some(block) = take_event_block(&mut self.buffer) {
                 if let Some(view) = parse_learner_event(&block)? {
@@ -62,7 +62,7 @@ impl LearnerEvents {
                 .response
                 .chunk()
                 .await
-                .map_err(|error| DeviceError::Protocol(format!("events stream {}: {error}", self.url)))?;
+                .map_err(|error| ClientError::Protocol(format!("events stream {}: {error}", self.url)))?;
             match chunk {
                 Some(bytes) => self.buffer.extend_from_slice(&bytes),
                 None => return Ok(None),
@@ -89,7 +89,7 @@ fn take_event_block(buffer: &mut Vec<u8>) -> Option<String> {
 }
 
 /// A `learner` event's view; `None` for comments (keep-alive) and other events.
-fn parse_learner_event(block: &str) -> Result<Option<LearnerView>, DeviceError> {
+fn parse_learner_event(block: &str) -> Result<Option<LearnerView>, ClientError> {
     let mut name = "message";
     let mut data = String::new();
     for line in block.lines() {
@@ -107,7 +107,7 @@ fn parse_learner_event(block: &str) -> Result<Option<LearnerView>, DeviceError> 
     }
     serde_json::from_str(&data)
         .map(Some)
-        .map_err(|error| DeviceError::Protocol(format!("learner event: {error}")))
+        .map_err(|error| ClientError::Protocol(format!("learner event: {error}")))
 }
 
 #[cfg(test)]

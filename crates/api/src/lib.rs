@@ -1,0 +1,17 @@
+//! The world's API as its clients see it: the wire types of every HTTP exchange, the approval
+//! protocol (HPKE-sealed secret code, Ed25519 signatures) and one typed client of the world.
+//! The device, the scenario engine, the `idn` CLI and the tests all speak through this crate,
+//! so none of them links the world's server (axum, SQLite, OpenSSL).
+
+mod client;
+mod error;
+mod events;
+mod journal;
+pub mod protocol;
+mod wire;
+
+pub use client::WorldClient;
+pub use error::ClientError;
+pub use events::LearnerEvents;
+pub use journal::{JournalDetail, JournalEntry};
+pub use wire::*;
