@@ -7,9 +7,9 @@ use crate::desk::{ConsoleDesk, Presented, Review};
 use crate::error::{bail, invalid, Context, Result, ScenarioError};
 use crate::persona::{self, Persona};
 use idn_api::{
-    BlockerView, ClerkValidation, DeliveryFate, JournalDetail, DeliveryFault, DocumentKind, LearnerAction, LearnerSituation,
-    LearnerView, MediaKind, MessageChannel, PendingCodeView, PlannedLearner, ReviewPolicy, Side,
-    SubmittedPhoto, VerificationMode,
+    BlockerView, ClerkValidation, DeliveryFate, DeliveryFault, DocumentKind, JournalDetail, LearnerAction,
+    LearnerSituation, LearnerView, MediaKind, MessageChannel, PendingCodeView, PlannedLearner, ReviewPolicy,
+    Side, SubmittedPhoto, VerificationMode,
 };
 use idn_capture::{
     photograph, Degradation, Degradations, DocumentPage, Framing, JpegQuality, SceneConfig, Speech,
@@ -1957,7 +1957,12 @@ mod tests {
                 }),
             ),
             // Prose alone (a line whose old sentence could not be read back) says nothing.
-            line(3, "clerk_refuse", "Validation refusée au guichet (piece_differente) : …", None),
+            line(
+                3,
+                "clerk_refuse",
+                "Validation refusée au guichet (piece_differente) : …",
+                None,
+            ),
         ];
         let view: LearnerView = serde_json::from_value(serde_json::json!({
             "id": "x", "step": "face_to_face", "step_label": "", "email": null, "mobile": null,

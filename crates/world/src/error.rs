@@ -13,12 +13,7 @@ pub enum WorldError {
     #[error("bad request: {code}")]
     BadRequest { code: &'static str, message_fr: String },
     #[error("storage failure: {0}")]
-    Storage(#[from] sqlx::Error),
-    /// The transaction core's connections (rusqlite), see `World`.
-    #[error("storage failure: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("migration failure: {0}")]
-    Migration(#[from] sqlx::migrate::MigrateError),
+    Storage(crate::StoreError),
     #[error("I/O failure: {0}")]
     Io(#[from] std::io::Error),
     #[error("corrupt stored data: {0}")]
@@ -33,14 +28,23 @@ impl WorldError {
         }
     }
 
+    /// The one HTTP status of each error, for the API and the console alike.
+    pub fn http_status(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode;
+        match self {
+            Self::Journey(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Storage(_) | Self::Io(_) | Self::Corrupt(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             Self::Journey(error) => error.code(),
             Self::NotFound { .. } => "not_found",
             Self::BadRequest { code, .. } => code,
-            Self::Storage(_) | Self::Sqlite(_) | Self::Migration(_) | Self::Io(_) | Self::Corrupt(_) => {
-                "internal"
-            }
+            Self::Storage(_) | Self::Io(_) | Self::Corrupt(_) => "internal",
         }
     }
 
@@ -49,9 +53,25 @@ impl WorldError {
             Self::Journey(error) => error.message_fr(),
             Self::NotFound { what } => format!("Introuvable : {what}."),
             Self::BadRequest { message_fr, .. } => message_fr.clone(),
-            Self::Storage(_) | Self::Sqlite(_) | Self::Migration(_) | Self::Io(_) | Self::Corrupt(_) => {
+            Self::Storage(_) | Self::Io(_) | Self::Corrupt(_) => {
                 "Le service simulé a rencontré une erreur interne ; réessayez. Rien n'a été perdu.".into()
             }
         }
+    }
+}
+
+impl From<crate::StoreError> for WorldError {
+    fn from(error: crate::StoreError) -> Self {
+        match error {
+            crate::StoreError::LearnerNotFound => Self::NotFound { what: "apprenant" },
+            other => Self::Storage(other),
+        }
+    }
+}
+
+/// The console's and the federation's own tables are still reached through the pool.
+impl From<sqlx::Error> for WorldError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Storage(error.into())
     }
 }

@@ -83,20 +83,10 @@ const MAX_JSON_BYTES: usize = 64 * 1024;
 
 impl IntoResponse for WorldError {
     fn into_response(self) -> Response {
-        let status = match &self {
-            WorldError::Journey(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            WorldError::NotFound { .. } => StatusCode::NOT_FOUND,
-            WorldError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            WorldError::Storage(_)
-            | WorldError::Sqlite(_)
-            | WorldError::Migration(_)
-            | WorldError::Io(_)
-            | WorldError::Corrupt(_) => {
-                tracing::error!(error = %self, "world request failed");
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-        };
-        if status != StatusCode::INTERNAL_SERVER_ERROR {
+        let status = self.http_status();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "world request failed");
+        } else {
             tracing::info!(code = self.code(), error = %self, "request refused");
         }
         (

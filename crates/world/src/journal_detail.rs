@@ -18,7 +18,8 @@ pub fn sentence(detail: &JournalDetail) -> String {
             policy: ReviewPolicy::RefuseNext { reason },
         } => format!(
             "Prochaine identification visuelle : refusée ({}).",
-            RefusalReason::from_code(reason).map_or_else(|| reason.clone(), |known| known.label_fr().to_owned())
+            RefusalReason::from_code(reason)
+                .map_or_else(|| reason.clone(), |known| known.label_fr().to_owned())
         ),
         JournalDetail::ReviewDeskSet { desk: true } => {
             "Identifications visuelles : revue manuelle au guichet de revue.".to_owned()
@@ -26,9 +27,9 @@ pub fn sentence(detail: &JournalDetail) -> String {
         JournalDetail::ReviewDeskSet { desk: false } => {
             "Identifications visuelles : examen automatique.".to_owned()
         }
-        JournalDetail::ReviewDecided {
-            accepted: true, ..
-        } => "Décision du relecteur : identification acceptée.".to_owned(),
+        JournalDetail::ReviewDecided { accepted: true, .. } => {
+            "Décision du relecteur : identification acceptée.".to_owned()
+        }
         JournalDetail::ReviewDecided {
             accepted: false,
             reason,
@@ -90,11 +91,15 @@ pub fn from_legacy_sentence(action: &str, sentence_text: &str) -> Option<Journal
                     policy: ReviewPolicy::Automatic,
                 },
             ];
-            candidates.extend(RefusalReason::ALL.iter().map(|reason| JournalDetail::ReviewPolicySet {
-                policy: ReviewPolicy::RefuseNext {
-                    reason: reason.code().to_owned(),
-                },
-            }));
+            candidates.extend(
+                RefusalReason::ALL
+                    .iter()
+                    .map(|reason| JournalDetail::ReviewPolicySet {
+                        policy: ReviewPolicy::RefuseNext {
+                            reason: reason.code().to_owned(),
+                        },
+                    }),
+            );
             candidates
         }
         "review_identification" => {
@@ -102,10 +107,14 @@ pub fn from_legacy_sentence(action: &str, sentence_text: &str) -> Option<Journal
                 accepted: true,
                 reason: None,
             }];
-            candidates.extend(RefusalReason::ALL.iter().map(|reason| JournalDetail::ReviewDecided {
-                accepted: false,
-                reason: Some(reason.code().to_owned()),
-            }));
+            candidates.extend(
+                RefusalReason::ALL
+                    .iter()
+                    .map(|reason| JournalDetail::ReviewDecided {
+                        accepted: false,
+                        reason: Some(reason.code().to_owned()),
+                    }),
+            );
             candidates
         }
         "clerk_refuse" => CLERK_REFUSAL_REASONS
@@ -140,9 +149,13 @@ fn legacy_faults(text: &str) -> Option<Vec<DeliveryFault>> {
         .map(|part| {
             let (message, rest) = part.strip_prefix("« ")?.split_once(" »")?;
             let (channel, rest) = match rest {
-                _ if rest.starts_with(" par e-mail") => (Some(MessageChannel::Email), &rest[" par e-mail".len()..]),
+                _ if rest.starts_with(" par e-mail") => {
+                    (Some(MessageChannel::Email), &rest[" par e-mail".len()..])
+                }
                 _ if rest.starts_with(" par SMS") => (Some(MessageChannel::Sms), &rest[" par SMS".len()..]),
-                _ if rest.starts_with(" par courrier") => (Some(MessageChannel::Post), &rest[" par courrier".len()..]),
+                _ if rest.starts_with(" par courrier") => {
+                    (Some(MessageChannel::Post), &rest[" par courrier".len()..])
+                }
                 _ => (None, rest),
             };
             let (fate, times) = rest.strip_prefix(" : ")?.split_once(" (")?;
@@ -277,9 +290,18 @@ mod tests {
     fn a_sentence_that_does_not_render_back_is_left_as_prose() {
         assert_eq!(from_legacy_sentence("plan_review", "Revue : on verra."), None);
         assert_eq!(
-            from_legacy_sentence("advance_learner_clock", "Horloge de l'apprenant avancée de 3 semaines (avance sur la classe : 1 h)."),
+            from_legacy_sentence(
+                "advance_learner_clock",
+                "Horloge de l'apprenant avancée de 3 semaines (avance sur la classe : 1 h)."
+            ),
             None
         );
-        assert_eq!(from_legacy_sentence("confirm_email", "Décision du relecteur : identification acceptée."), None);
+        assert_eq!(
+            from_legacy_sentence(
+                "confirm_email",
+                "Décision du relecteur : identification acceptée."
+            ),
+            None
+        );
     }
 }

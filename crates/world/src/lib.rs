@@ -13,12 +13,14 @@ pub mod http;
 mod journal_detail;
 mod keys;
 mod situation;
+mod store;
 mod views;
 mod welcome;
 mod world;
 
 pub use error::WorldError;
-pub use world::{database_path, Actor, LearnerChanged, World, WorldOptions};
+pub use store::{database_path, StoreError};
+pub use world::{Actor, LearnerChanged, World, WorldOptions};
 
 use clock::SystemWallClock;
 use std::net::SocketAddr;

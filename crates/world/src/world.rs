@@ -1,23 +1,23 @@
-//! The simulated services as one object: every state change runs in one SQLite transaction
-//! that updates the learner, appends to their journal and delivers their messages, so a
-//! process killed at any moment restarts with nothing lost and nothing half-done.
-//!
-//! The transaction core (learners, journal, inbox, login requests) runs its statements on the
-//! caller's thread through rusqlite: a learner's step is a few short statements on an
-//! in-process database, and sqlx's hand-over of each statement to its connection's thread cost
-//! more than the statements (federation bench, BENCHMARKS.md). The sqlx pool keeps the rest:
-//! migrations, the console, registrations, long reads and media uploads.
+//! The simulated services as one object: every state change is one unit of work of the store
+//! (`crate::store`) that updates the learner, appends to their journal and delivers their
+//! messages, so a process killed at any moment restarts with nothing lost and nothing half-done.
+//! No SQL here: the store answers typed questions.
 
 use crate::api::{
     self, protocol, ActivationRequest, ApprovalAnswer, ClerkLookup, ClerkValidation, ClockMode, ClockView,
-    DeclineAnswer, DeliveryFault, InboxMessage, JournalDetail, JournalEntry, LearnerAction, LearnerView, LoginRequestView,
-    MediaKind, MediaView, MessageChannel, NewLoginRequest, ReviewPolicy, WorldKeys, WorldStatus,
+    DeclineAnswer, DeliveryFault, InboxMessage, JournalDetail, JournalEntry, LearnerAction, LearnerView,
+    LoginRequestView, MediaKind, MediaView, MessageChannel, NewLoginRequest, ReviewPolicy, WorldKeys,
+    WorldStatus,
 };
 use crate::catalogue::{self, Recipient};
 use crate::clock::{ClockState, WallClock};
 use crate::delivery;
 use crate::journal_detail;
 use crate::keys::WorldSecrets;
+use crate::store::{
+    database_path, InboxReads, JournalLine, JournalReads, LearnerReads, LearnerRow, NewLearnerRow, NewMedia,
+    NewWorldRow, SettingsReads, Store, StoredMessage, Tx,
+};
 use crate::views;
 use crate::WorldError;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -33,13 +33,11 @@ use idn_journey::verification::{
 use idn_journey::{rules, Channel, Command, Effect, Journey, JourneyError, Stage};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
-use rusqlite::{OptionalExtension, TransactionBehavior};
 use sha2::{Digest, Sha256};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
-use std::path::{Path, PathBuf};
+use sqlx::SqlitePool;
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
-use tokio::sync::{broadcast, Mutex};
+use tokio::sync::broadcast;
 
 /// Largest upload accepted (a photo or the identification video).
 pub const MAX_MEDIA_BYTES: usize = 64 * 1024 * 1024;
@@ -76,7 +74,8 @@ impl WorldOptions {
 }
 
 pub struct World {
-    pool: SqlitePool,
+    store: Store,
+    data_dir: PathBuf,
     secrets: WorldSecrets,
     wall: Arc<dyn WallClock>,
     clock: RwLock<ClockState>,
@@ -84,45 +83,16 @@ pub struct World {
     /// Otherwise each transaction draws from the OS's secure generator.
     seed: Option<[u8; 32]>,
     review_delay: TimeDelta,
-    /// One writer at a time: SQLite allows one, and taking it here avoids busy retries. Its
-    /// transactions run on the caller's thread, with no await inside: a task waiting for the
-    /// writer waits asynchronously, the one holding it runs straight through.
-    writer: Mutex<rusqlite::Connection>,
-    /// The reads of every step of a login (the device's requests, La Poste's pages, the
-    /// learner's screens), on the caller's thread too.
-    readers: Vec<Mutex<rusqlite::Connection>>,
-    next_reader: std::sync::atomic::AtomicUsize,
-    /// Dropped with the world, which stops the checkpoint thread (see `start_checkpoints`).
-    _checkpoints: std::sync::mpsc::Sender<()>,
     /// Told after every committed change of a learner, so that screens and pages update live.
     changes: broadcast::Sender<LearnerChanged>,
     /// The scenario engine the composition root installed for the console, if any.
     pub(crate) scenario_desk: std::sync::OnceLock<Arc<crate::console::ScenarioDesk>>,
 }
 
-/// Dedicated reader connections: two cores on the reference machine, WAL lets them read while
-/// the writer writes.
-const READERS: usize = 2;
-
 /// A learner's state, journal or inbox changed (sent after the transaction committed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LearnerChanged {
     pub learner_id: String,
-}
-
-/// A learner row as loaded inside a transaction.
-struct Loaded {
-    id: String,
-    journey: Journey,
-    seq: i64,
-    review_policy: ReviewPolicy,
-    /// Delivery faults still to happen (spam, withheld), spent as messages are sent.
-    delivery: Vec<DeliveryFault>,
-    /// "Revue manuelle": submissions wait at the console's review desk (`ReviewPlan::Desk`).
-    review_desk: bool,
-    /// How far this learner's time is ahead of the class clock (never negative): every time of
-    /// the journey, its deadlines and its journal are in the learner's time.
-    clock_offset: TimeDelta,
 }
 
 use crate::clock::learner_time;
@@ -155,160 +125,47 @@ impl Actor {
     }
 }
 
-fn mode_to_text(mode: ClockMode) -> String {
-    serde_json::to_string(&mode).expect("clock mode serialises")
-}
-
-fn parse_time(text: &str) -> Result<DateTime<Utc>, WorldError> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|at| at.to_utc())
-        .map_err(|error| WorldError::Corrupt(format!("timestamp {text:?}: {error}")))
-}
-
-fn json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, WorldError> {
-    serde_json::from_str(text).map_err(|error| WorldError::Corrupt(format!("{what}: {error}")))
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("plain data serialises")
-}
-
-/// A write transaction on the writer's connection (held through the writer lock). SQLite takes
-/// its write lock at the BEGIN (IMMEDIATE): a write made outside the writer lock meanwhile
-/// (console sessions and audit, the scenario engine's account, relying-party registrations)
-/// then makes it wait (busy timeout) instead of failing with SQLITE_BUSY_SNAPSHOT when a
-/// deferred transaction upgrades its older read to a write. Dropped without a commit, it rolls
-/// back.
-fn begin_write(writer: &mut rusqlite::Connection) -> Result<rusqlite::Transaction<'_>, WorldError> {
-    Ok(writer.transaction_with_behavior(TransactionBehavior::Immediate)?)
-}
-
-/// How often the checkpoint thread copies the WAL into the database.
-const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
-
-/// WAL pages past which a core connection checkpoints by itself at its commit, should the
-/// checkpoint thread fall behind (about 40 MB; SQLite's default is 1 000 pages).
-const WAL_BACKSTOP_PAGES: i64 = 10_000;
-
-/// Checkpoints run on a thread of their own, as SQLite advises for latency: a checkpoint copies
-/// pages into the database and fsyncs both files, milliseconds that would otherwise stall one of
-/// the async workers at the commit crossing the threshold. PASSIVE: it never waits for a reader
-/// or the writer. The thread stops when the returned sender is dropped.
-fn start_checkpoints(path: &Path) -> Result<std::sync::mpsc::Sender<()>, WorldError> {
-    use std::sync::mpsc::RecvTimeoutError;
-    let connection = core_connection(path)?;
-    let (stop, stopped) = std::sync::mpsc::channel::<()>();
-    std::thread::Builder::new()
-        .name("idn-world-checkpoints".into())
-        .spawn(move || {
-            while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_INTERVAL) {
-                if let Err(error) = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::warn!(%error, "WAL checkpoint failed");
-                }
-            }
-        })?;
-    Ok(stop)
-}
-
-/// A connection of the transaction core, set up as the pool's are (the database is already in
-/// WAL mode, which is stored in the file). Its cache keeps every statement of a step prepared.
-fn core_connection(path: &Path) -> Result<rusqlite::Connection, WorldError> {
-    let connection = rusqlite::Connection::open(path)?;
-    connection.busy_timeout(std::time::Duration::from_secs(10))?;
-    // NORMAL in WAL mode, as the pool's: see `World::open`.
-    connection.pragma_update(None, "synchronous", "NORMAL")?;
-    connection.pragma_update(None, "foreign_keys", true)?;
-    connection.pragma_update(None, "wal_autocheckpoint", WAL_BACKSTOP_PAGES)?;
-    connection.set_prepared_statement_cache_capacity(32);
-    Ok(connection)
-}
-
 impl World {
     /// Opens (or creates) the world in `options.data_dir`.
     pub async fn open(options: WorldOptions, wall: Arc<dyn WallClock>) -> Result<Self, WorldError> {
         std::fs::create_dir_all(&options.data_dir)?;
         let existing_database = database_path(&options.data_dir).exists();
         let secrets = WorldSecrets::load_or_create(&options.data_dir, existing_database)?;
-        let connect = SqliteConnectOptions::new()
-            .filename(database_path(&options.data_dir))
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // NORMAL in WAL mode: a commit is written to the WAL before it is acknowledged, and
-            // the WAL is fsynced at each checkpoint. A killed or crashed process loses nothing it
-            // acknowledged (the OS has the WAL); only an OS crash or a power cut can lose the
-            // last transactions, never corrupt the database. FULL's fsync per commit made every
-            // write wait ~1.3 ms under the writer lock (federation bench: 2× the logins/s).
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            // sqlx pings a connection before lending it by default; SQLite is in the process, so
-            // the ping only adds a round trip to the connection's thread before every query.
-            .test_before_acquire(false)
-            .connect_with(connect.clone())
-            .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        let path = database_path(&options.data_dir);
-        let mut writer = core_connection(&path)?;
-        give_old_journal_lines_their_detail(&mut writer)?;
-        let readers = (0..READERS)
-            .map(|_| core_connection(&path).map(Mutex::new))
-            .collect::<Result<_, _>>()?;
-        let checkpoints = start_checkpoints(&path)?;
+        let store = Store::open(&options.data_dir).await?;
         let wall_now = wall.now();
-        let existing = sqlx::query("SELECT seed, review_delay_seconds, clock_mode, clock_anchor_real, clock_anchor_virtual FROM world WHERE id = 1")
-            .fetch_optional(&pool)
-            .await?;
-        let (seed_text, review_delay, clock) = match existing {
-            Some(row) => {
-                let clock = ClockState {
-                    mode: json(row.get::<&str, _>("clock_mode"), "clock mode")?,
-                    anchor_real: parse_time(row.get("clock_anchor_real"))?,
-                    anchor_virtual: parse_time(row.get("clock_anchor_virtual"))?,
-                };
-                (
-                    row.get::<String, _>("seed"),
-                    TimeDelta::seconds(row.get("review_delay_seconds")),
-                    clock,
-                )
-            }
-            None => {
-                let seed = match options.seed {
-                    Some(seed) => format!("seed:{seed}"),
-                    None => "os".to_owned(),
-                };
-                let clock = ClockState::real(wall_now).with_mode(
-                    wall_now,
-                    options.initial_clock.unwrap_or(ClockMode::Real),
-                    None,
-                );
-                sqlx::query("INSERT INTO world (id, seed, created_at, review_delay_seconds, clock_mode, clock_anchor_real, clock_anchor_virtual) VALUES (1, ?, ?, ?, ?, ?, ?)")
-                    .bind(&seed)
-                    .bind(wall_now.to_rfc3339())
-                    .bind(options.review_delay.num_seconds())
-                    .bind(mode_to_text(clock.mode))
-                    .bind(clock.anchor_real.to_rfc3339())
-                    .bind(clock.anchor_virtual.to_rfc3339())
-                    .execute(&pool)
-                    .await?;
-                (seed, options.review_delay, clock)
-            }
+        let stored = {
+            let mut writer = store.write().await;
+            let tx = writer.begin()?;
+            let seed = match options.seed {
+                Some(seed) => format!("seed:{seed}"),
+                None => "os".to_owned(),
+            };
+            let clock = ClockState::real(wall_now).with_mode(
+                wall_now,
+                options.initial_clock.unwrap_or(ClockMode::Real),
+                None,
+            );
+            let stored = tx.world_row_or_create(NewWorldRow {
+                seed,
+                created_at: wall_now,
+                review_delay: options.review_delay,
+                clock,
+            })?;
+            tx.commit()?;
+            stored
         };
+        let (seed_text, review_delay, clock) = (stored.seed, stored.review_delay, stored.clock);
         let seed = seed_text
             .starts_with("seed:")
             .then(|| Sha256::digest(seed_text.as_bytes()).into());
         Ok(Self {
-            pool,
+            store,
+            data_dir: options.data_dir.clone(),
             secrets,
             wall,
             clock: RwLock::new(clock),
             seed,
             review_delay,
-            writer: Mutex::new(writer),
-            readers,
-            next_reader: std::sync::atomic::AtomicUsize::new(0),
-            _checkpoints: checkpoints,
             changes: broadcast::channel(256).0,
             scenario_desk: std::sync::OnceLock::new(),
         })
@@ -317,20 +174,25 @@ impl World {
     /// The storage, for the federation module's own tables (relying parties) and read-only
     /// lookups of who answered a login request; learners are still changed only through here.
     pub(crate) fn pool(&self) -> &SqlitePool {
-        &self.pool
+        self.store.pool()
     }
 
-    /// A reader connection: a free one if there is, else the next in turn.
-    async fn reader(&self) -> tokio::sync::MutexGuard<'_, rusqlite::Connection> {
-        for reader in &self.readers {
-            if let Ok(free) = reader.try_lock() {
-                return free;
-            }
-        }
-        let turn = self
-            .next_reader
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.readers[turn % READERS].lock().await
+    /// Where the world keeps its files (the database, its secrets, the federation's keys).
+    pub(crate) fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
+    }
+
+    /// Whether a learner has registered this mobile number (at any step).
+    pub(crate) async fn mobile_registered(&self, mobile: &str) -> Result<bool, WorldError> {
+        Ok(self.store.read().await.mobile_registered(mobile)?)
+    }
+
+    /// The id of the learner a login request belongs to.
+    pub(crate) async fn learner_of_login_request(
+        &self,
+        request_id: &str,
+    ) -> Result<Option<String>, WorldError> {
+        Ok(self.store.read().await.learner_id_of_login_request(request_id)?)
     }
 
     /// The world's current simulated time.
@@ -354,16 +216,14 @@ impl World {
     }
 
     pub async fn status(&self) -> Result<WorldStatus, WorldError> {
-        let learners: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM learners")
-            .fetch_one(&self.pool)
-            .await?;
+        let learners = self.store.read().await.learner_count()?;
         Ok(WorldStatus {
             service: "IDN Sandbox — monde simulé".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             simulation: true,
             now: self.now(),
             clock: self.clock_view(),
-            learners: learners as u64,
+            learners,
         })
     }
 
@@ -385,15 +245,10 @@ impl World {
     }
 
     async fn store_clock(&self, state: ClockState) -> Result<(), WorldError> {
-        let writer = self.writer.lock().await;
-        writer.execute(
-            "UPDATE world SET clock_mode = ?, clock_anchor_real = ?, clock_anchor_virtual = ? WHERE id = 1",
-            (
-                mode_to_text(state.mode),
-                state.anchor_real.to_rfc3339(),
-                state.anchor_virtual.to_rfc3339(),
-            ),
-        )?;
+        let mut writer = self.store.write().await;
+        let tx = writer.begin()?;
+        tx.set_clock(&state)?;
+        tx.commit()?;
         *self.clock.write().expect("clock lock") = state;
         Ok(())
     }
@@ -468,11 +323,11 @@ impl World {
     /// One learner's clock: the class clock plus their own advance.
     pub async fn learner_clock(&self, id: &str) -> Result<api::LearnerClockView, WorldError> {
         self.catch_up(id).await?;
-        let loaded = Self::load(&*self.reader().await, id)?;
+        let loaded = self.store.read().await.learner(id)?;
         Ok(self.learner_clock_view(&loaded))
     }
 
-    fn learner_clock_view(&self, loaded: &Loaded) -> api::LearnerClockView {
+    fn learner_clock_view(&self, loaded: &LearnerRow) -> api::LearnerClockView {
         let class = self.clock_view();
         api::LearnerClockView {
             learner_id: loaded.id.clone(),
@@ -497,9 +352,9 @@ impl World {
                 "Le temps simulé ne peut pas reculer : indiquez une durée positive.",
             ));
         }
-        let mut writer = self.writer.lock().await;
-        let tx = begin_write(&mut writer)?;
-        let mut loaded = Self::load(&tx, id)?;
+        let mut writer = self.store.write().await;
+        let tx = writer.begin()?;
+        let mut loaded = tx.learner(id)?;
         let class_now = self.now();
         let offset = loaded
             .clock_offset
@@ -552,33 +407,23 @@ impl World {
     ) -> Result<LearnerView, WorldError> {
         let email = Email::parse(email)?;
         delivery::validate(&delivery)?;
-        let mut writer = self.writer.lock().await;
-        let tx = begin_write(&mut writer)?;
-        let (count, review_desk): (i64, bool) = tx.query_row(
-            "UPDATE world SET learners_created = learners_created + 1 WHERE id = 1 RETURNING learners_created, review_desk",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
+        let mut writer = self.store.write().await;
+        let tx = writer.begin()?;
+        let (count, review_desk) = tx.count_new_learner()?;
         let mut id_rng = self.rng_for("learner-ids", count);
         let mut id_bytes = [0u8; 16];
         id_rng.fill_bytes(&mut id_bytes);
         let id = uuid::Builder::from_random_bytes(id_bytes).into_uuid().to_string();
         let now = self.now();
         let policy = ReviewPolicy::Automatic;
-        tx.execute(
-            "INSERT INTO learners (id, created_at, updated_at, email, step, journey, review_policy, review_desk, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
-            rusqlite::params![
-                id,
-                now.to_rfc3339(),
-                now.to_rfc3339(),
-                email.as_str(),
-                idn_journey::Step::NotStarted.code(),
-                to_json(&Journey::default()),
-                to_json(&policy),
-                review_desk,
-            ],
-        )?;
-        let mut loaded = Loaded {
+        tx.insert_learner(NewLearnerRow {
+            id: &id,
+            at: now,
+            email: email.as_str(),
+            review_policy: &policy,
+            review_desk,
+        })?;
+        let mut loaded = LearnerRow {
             id: id.clone(),
             journey: Journey::default(),
             seq: 0,
@@ -628,22 +473,17 @@ impl World {
 
     pub async fn learner(&self, id: &str) -> Result<LearnerView, WorldError> {
         self.catch_up(id).await?;
-        let loaded = Self::load(&*self.reader().await, id)?;
+        let loaded = self.store.read().await.learner(id)?;
         Ok(views::learner_view(id, &loaded.journey, &loaded.review_policy))
     }
 
     pub async fn learners(&self) -> Result<Vec<LearnerView>, WorldError> {
         self.sweep().await?;
-        let rows = sqlx::query("SELECT id, journey, review_policy FROM learners ORDER BY created_at, id")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                let journey: Journey = json(row.get("journey"), "journey")?;
-                let policy: ReviewPolicy = json(row.get("review_policy"), "review policy")?;
-                Ok(views::learner_view(row.get("id"), &journey, &policy))
-            })
-            .collect()
+        let learners = self.store.read().await.all_learners()?;
+        Ok(learners
+            .iter()
+            .map(|(id, journey, policy)| views::learner_view(id, journey, policy))
+            .collect())
     }
 
     pub async fn set_review_policy(&self, id: &str, policy: ReviewPolicy) -> Result<LearnerView, WorldError> {
@@ -675,46 +515,43 @@ impl World {
         let detail = JournalDetail::DeliveryPlanned {
             faults: faults.clone(),
         };
-        self.plan(id, "plan_delivery", detail, move |loaded| loaded.delivery = faults)
-            .await
+        self.plan(id, "plan_delivery", detail, move |loaded| {
+            loaded.delivery = faults
+        })
+        .await
     }
 
     /// "Revue manuelle" for one learner: their next online identifications wait at the review
     /// desk (`ReviewPlan::Desk`) instead of the automatic review. Journaled like every setting.
     pub async fn set_review_desk(&self, id: &str, desk: bool) -> Result<LearnerView, WorldError> {
         let detail = JournalDetail::ReviewDeskSet { desk };
-        self.plan(id, "plan_review", detail, move |loaded| {
-            loaded.review_desk = desk
-        })
-        .await
+        self.plan(id, "plan_review", detail, move |loaded| loaded.review_desk = desk)
+            .await
     }
 
     /// Whether a learner's identifications go to the review desk.
     pub async fn review_desk(&self, id: &str) -> Result<bool, WorldError> {
-        sqlx::query_scalar("SELECT review_desk FROM learners WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(WorldError::NotFound { what: "apprenant" })
+        Ok(self.store.read().await.learner(id)?.review_desk)
     }
 
     /// The class's default (this world is one class): given to learners created from now on.
     pub async fn class_review_desk(&self) -> Result<bool, WorldError> {
-        Ok(sqlx::query_scalar("SELECT review_desk FROM world WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(self.store.read().await.class_review_desk()?)
     }
 
     /// Sets the class's default and applies it to every learner (each change journaled).
     pub async fn set_class_review_desk(&self, desk: bool) -> Result<(), WorldError> {
         {
-            let writer = self.writer.lock().await;
-            writer.execute("UPDATE world SET review_desk = ? WHERE id = 1", [desk])?;
+            let mut writer = self.store.write().await;
+            let tx = writer.begin()?;
+            tx.set_class_review_desk(desk)?;
+            tx.commit()?;
         }
-        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM learners WHERE review_desk <> ?")
-            .bind(desk)
-            .fetch_all(&self.pool)
-            .await?;
+        let ids = self
+            .store
+            .read()
+            .await
+            .learners_with_review_desk_other_than(desk)?;
         for id in ids {
             self.set_review_desk(&id, desk).await?;
         }
@@ -742,7 +579,7 @@ impl World {
     /// The stored journey of a learner, for the console's reading (review queue, media).
     pub(crate) async fn journey_of(&self, id: &str) -> Result<Journey, WorldError> {
         self.catch_up(id).await?;
-        Ok(Self::load(&*self.reader().await, id)?.journey)
+        Ok(self.store.read().await.learner(id)?.journey)
     }
 
     /// A trainer's setting for one learner, in one transaction with its journal line, so that a
@@ -752,7 +589,7 @@ impl World {
         id: &str,
         action: &str,
         detail: JournalDetail,
-        change: impl FnOnce(&mut Loaded),
+        change: impl FnOnce(&mut LearnerRow),
     ) -> Result<LearnerView, WorldError> {
         self.annotate(id, Actor::Trainer, action, detail, change).await
     }
@@ -777,11 +614,11 @@ impl World {
         actor: Actor,
         action: &str,
         detail: JournalDetail,
-        change: impl FnOnce(&mut Loaded),
+        change: impl FnOnce(&mut LearnerRow),
     ) -> Result<LearnerView, WorldError> {
-        let mut writer = self.writer.lock().await;
-        let tx = begin_write(&mut writer)?;
-        let mut loaded = Self::load(&tx, id)?;
+        let mut writer = self.store.write().await;
+        let tx = writer.begin()?;
+        let mut loaded = tx.learner(id)?;
         let now = self.now();
         self.let_time_pass(&tx, &mut loaded, now)?;
         change(&mut loaded);
@@ -810,7 +647,6 @@ impl World {
             _ => None,
         };
         let review_delay = self.review_delay;
-        let pool = self.pool.clone();
         let learner_id = id.to_owned();
         // Media are checked before the transaction: they are immutable once stored.
         let media = match &action {
@@ -821,11 +657,11 @@ impl World {
             } => {
                 let mut refs = Vec::new();
                 for photo in photos {
-                    refs.push(media_ref(&pool, &learner_id, &photo.media_id, MediaKind::Photo).await?);
+                    refs.push(media_ref(&self.store, &learner_id, &photo.media_id, MediaKind::Photo).await?);
                 }
                 Some((
                     refs,
-                    media_ref(&pool, &learner_id, video_media_id, MediaKind::Video).await?,
+                    media_ref(&self.store, &learner_id, video_media_id, MediaKind::Video).await?,
                 ))
             }
             _ => None,
@@ -842,20 +678,18 @@ impl World {
                 };
                 let mut finding = None;
                 for photo in photos {
-                    let bytes: Vec<u8> =
-                        sqlx::query_scalar("SELECT bytes FROM media WHERE id = ? AND learner_id = ?")
-                            .bind(&photo.media_id)
-                            .bind(&learner_id)
-                            .fetch_one(&pool)
-                            .await?;
+                    let (_, bytes) = self
+                        .store
+                        .media_content(&learner_id, &photo.media_id)
+                        .await?
+                        .ok_or_else(|| WorldError::Corrupt("a checked photo vanished".into()))?;
                     finding = finding.or(photo_refusal(&bytes, format));
                 }
-                let (content_type, video): (String, Vec<u8>) =
-                    sqlx::query_as("SELECT content_type, bytes FROM media WHERE id = ? AND learner_id = ?")
-                        .bind(video_media_id)
-                        .bind(&learner_id)
-                        .fetch_one(&pool)
-                        .await?;
+                let (content_type, video) = self
+                    .store
+                    .media_content(&learner_id, video_media_id)
+                    .await?
+                    .ok_or_else(|| WorldError::Corrupt("a checked video vanished".into()))?;
                 // Decoding the sound takes tens of milliseconds: off the async workers.
                 let video_finding = tokio::task::spawn_blocking(move || video_refusal(&content_type, &video))
                     .await
@@ -951,27 +785,17 @@ impl World {
             },
             &scoped[..24]
         );
-        // Under the writer lock but on the pool: a 64 MB insert runs on sqlx's thread, not on
-        // one of the async workers.
-        let _writer = self.writer.lock().await;
-        let mut connection = self.pool.acquire().await?;
-        let exists: Option<String> = sqlx::query_scalar("SELECT id FROM learners WHERE id = ?")
-            .bind(learner_id)
-            .fetch_optional(&mut *connection)
-            .await?;
-        if exists.is_none() {
-            return Err(WorldError::NotFound { what: "apprenant" });
-        }
-        sqlx::query("INSERT OR IGNORE INTO media (id, learner_id, kind, content_type, sha256, size, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-            .bind(&media_id)
-            .bind(learner_id)
-            .bind(to_json(&kind))
-            .bind(&content_type)
-            .bind(&actual)
-            .bind(bytes.len() as i64)
-            .bind(bytes)
-            .bind(self.now().to_rfc3339())
-            .execute(&mut *connection)
+        // On a blocking thread: a 64 MB insert never holds an async worker.
+        self.store
+            .insert_media(NewMedia {
+                id: media_id.clone(),
+                learner_id: learner_id.to_owned(),
+                kind,
+                content_type: content_type.clone(),
+                sha256: actual.clone(),
+                bytes: bytes.to_vec(),
+                at: self.now(),
+            })
             .await?;
         Ok(MediaView {
             media_id,
@@ -1036,14 +860,11 @@ impl World {
             ClockMode::Real | ClockMode::Manual => 1.0,
         };
         // One transaction: the request in the journey and its lookup row, or neither.
-        let mut writer = self.writer.lock().await;
-        let tx = begin_write(&mut writer)?;
-        let mut loaded = Self::load_where(
-            &tx,
-            "mobile = ? AND step IN ('enrolled', 'locked') ORDER BY updated_at DESC LIMIT 1",
-            mobile.as_str(),
-        )?
-        .ok_or(JourneyError::MobileMismatch)?;
+        let mut writer = self.store.write().await;
+        let tx = writer.begin()?;
+        let mut loaded = tx
+            .identity_of_mobile(mobile.as_str())?
+            .ok_or(JourneyError::MobileMismatch)?;
         let learner_id = loaded.id.clone();
         let now = self.now();
         self.let_time_pass(&tx, &mut loaded, now)?;
@@ -1069,8 +890,7 @@ impl World {
             |_, _| Ok(command),
         )?;
         if verdict.is_ok() {
-            tx.prepare_cached("INSERT INTO login_requests (request_id, learner_id) VALUES (?, ?)")?
-                .execute((&request_id, &learner_id))?;
+            tx.index_login_request(&request_id, &learner_id)?;
         }
         tx.commit()?;
         drop(writer);
@@ -1082,7 +902,7 @@ impl World {
 
     /// The view of one login request of a loaded learner, at the class time `class_now`.
     fn login_request_in(
-        loaded: &Loaded,
+        loaded: &LearnerRow,
         request_id: &str,
         class_now: DateTime<Utc>,
     ) -> Result<LoginRequestView, WorldError> {
@@ -1100,11 +920,11 @@ impl World {
         &self,
         id: &str,
         action: &str,
-        build: impl FnOnce(&Loaded, DateTime<Utc>) -> Result<Command, WorldError>,
-    ) -> Result<(Loaded, DateTime<Utc>), WorldError> {
-        let mut writer = self.writer.lock().await;
-        let tx = begin_write(&mut writer)?;
-        let mut loaded = Self::load(&tx, id)?;
+        build: impl FnOnce(&LearnerRow, DateTime<Utc>) -> Result<Command, WorldError>,
+    ) -> Result<(LearnerRow, DateTime<Utc>), WorldError> {
+        let mut writer = self.store.write().await;
+        let tx = writer.begin()?;
+        let mut loaded = tx.learner(id)?;
         let now = self.now();
         self.let_time_pass(&tx, &mut loaded, now)?;
         let result = self.step_in(&tx, &mut loaded, now, Actor::Device, action, build)?;
@@ -1125,12 +945,12 @@ impl World {
         &self,
         request_id: &str,
     ) -> Result<(LoginRequestView, String, Journey), WorldError> {
-        let loaded = Self::load_where(
-            &*self.reader().await,
-            "id = (SELECT learner_id FROM login_requests WHERE request_id = ?)",
-            request_id,
-        )?
-        .ok_or(JourneyError::UnknownLoginRequest)?;
+        let loaded = self
+            .store
+            .read()
+            .await
+            .learner_of_login_request(request_id)?
+            .ok_or(JourneyError::UnknownLoginRequest)?;
         let (loaded, now) = self.caught_up(loaded).await?;
         let view = Self::login_request_in(&loaded, request_id, now)?;
         Ok((view, loaded.id, loaded.journey))
@@ -1138,13 +958,13 @@ impl World {
 
     /// A learner as time has left them, read in one query when nothing is due (the login pages
     /// and the device read often).
-    async fn load_caught_up(&self, id: &str) -> Result<(Loaded, DateTime<Utc>), WorldError> {
-        let loaded = Self::load(&*self.reader().await, id)?;
+    async fn load_caught_up(&self, id: &str) -> Result<(LearnerRow, DateTime<Utc>), WorldError> {
+        let loaded = self.store.read().await.learner(id)?;
         self.caught_up(loaded).await
     }
 
     /// `loaded` as it is now: when a deadline has come, it is applied first and read back.
-    async fn caught_up(&self, loaded: Loaded) -> Result<(Loaded, DateTime<Utc>), WorldError> {
+    async fn caught_up(&self, loaded: LearnerRow) -> Result<(LearnerRow, DateTime<Utc>), WorldError> {
         let now = self.now();
         let due = loaded
             .journey
@@ -1154,7 +974,7 @@ impl World {
             return Ok((loaded, now));
         }
         self.catch_up(&loaded.id).await?;
-        let loaded = Self::load(&*self.reader().await, &loaded.id)?;
+        let loaded = self.store.read().await.learner(&loaded.id)?;
         Ok((loaded, self.now()))
     }
 
@@ -1259,10 +1079,10 @@ impl World {
 
     async fn learner_by_face_to_face_code(&self, code: &str) -> Result<String, WorldError> {
         let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-        sqlx::query_scalar("SELECT id FROM learners WHERE face_to_face_code = ?")
-            .bind(&code)
-            .fetch_optional(&self.pool)
-            .await?
+        self.store
+            .read()
+            .await
+            .learner_of_face_to_face_code(&code)?
             .ok_or(WorldError::NotFound {
                 what: "code de vérification en face à face",
             })
@@ -1271,7 +1091,7 @@ impl World {
     pub async fn clerk_lookup(&self, code: &str) -> Result<ClerkLookup, WorldError> {
         let id = self.learner_by_face_to_face_code(code).await?;
         self.catch_up(&id).await?;
-        let loaded = Self::load(&*self.reader().await, &id)?;
+        let loaded = self.store.read().await.learner(&id)?;
         match loaded.journey.stage() {
             Stage::FaceToFace { person, code, .. } => Ok(ClerkLookup {
                 learner_id: id,
@@ -1311,79 +1131,41 @@ impl World {
 
     pub async fn inbox(&self, id: &str) -> Result<Vec<InboxMessage>, WorldError> {
         self.catch_up(id).await?;
-        let rows = sqlx::query("SELECT id, at, channel, sender, recipient, subject, body, link, folder, code FROM inbox WHERE learner_id = ? AND folder <> 'withheld' ORDER BY id")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(InboxMessage {
-                    id: row.get("id"),
-                    at: parse_time(row.get("at"))?,
-                    channel: json(&format!("\"{}\"", row.get::<&str, _>("channel")), "channel")?,
-                    sender: row.get("sender"),
-                    recipient: row.get("recipient"),
-                    subject: row.get("subject"),
-                    body: row.get("body"),
-                    link: row.get("link"),
-                    folder: row.get("folder"),
-                    code: row.get("code"),
-                })
-            })
-            .collect()
+        Ok(self.store.read().await.inbox(id)?)
     }
 
     /// The support agent's reading: the code awaited, the blockers, the identity as typed.
     pub async fn situation(&self, id: &str) -> Result<api::LearnerSituation, WorldError> {
         self.catch_up(id).await?;
         let (loaded, withheld) = {
-            let reader = self.reader().await;
-            let loaded = Self::load(&reader, id)?;
-            let withheld: i64 = reader
-                .prepare_cached("SELECT COUNT(*) FROM inbox WHERE learner_id = ? AND folder = 'withheld'")?
-                .query_row([id], |row| row.get(0))?;
-            (loaded, withheld)
+            let reader = self.store.read().await;
+            (reader.learner(id)?, reader.withheld_count(id)?)
         };
         Ok(crate::situation::view(
             id,
             &loaded.journey,
             &loaded.delivery,
-            u32::try_from(withheld).unwrap_or(u32::MAX),
+            withheld,
             learner_time(self.now(), loaded.clock_offset),
         ))
     }
 
     pub async fn journal(&self, id: &str) -> Result<Vec<JournalEntry>, WorldError> {
         self.catch_up(id).await?;
-        let rows = sqlx::query("SELECT seq, at, actor, action, outcome, message, detail, step_before, step_after FROM journal WHERE learner_id = ? ORDER BY seq")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?;
-        if rows.is_empty() {
-            Self::load(&*self.reader().await, id)?;
+        let mut entries = {
+            let reader = self.store.read().await;
+            let entries = reader.journal(id)?;
+            if entries.is_empty() {
+                reader.learner(id)?;
+            }
+            entries
+        };
+        for entry in &mut entries {
+            if let Some(detail) = &entry.detail {
+                entry.message = Some(journal_detail::sentence(detail));
+            }
         }
-        rows.iter()
-            .map(|row| {
-                let detail: Option<JournalDetail> = row
-                    .get::<Option<&str>, _>("detail")
-                    .map(|text| json(text, "journal detail"))
-                    .transpose()?;
-                Ok(JournalEntry {
-                    seq: row.get("seq"),
-                    at: parse_time(row.get("at"))?,
-                    actor: row.get("actor"),
-                    action: row.get("action"),
-                    outcome: row.get("outcome"),
-                    message: detail
-                        .as_ref()
-                        .map(journal_detail::sentence)
-                        .or_else(|| row.get("message")),
-                    detail,
-                    step_before: row.get("step_before"),
-                    step_after: row.get("step_after"),
-                })
-            })
-            .collect()
+        Ok(entries)
     }
 
     // ----- change feed -----
@@ -1408,18 +1190,12 @@ impl World {
         let now = self.now();
         // Learners on the class clock are selected by SQL; those ahead of it are few and compared
         // here, in their own time.
-        let candidates: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT id, next_deadline, clock_offset_seconds FROM learners WHERE next_deadline IS NOT NULL AND (clock_offset_seconds <> 0 OR next_deadline <= ?)",
-        )
-        .bind(now.to_rfc3339())
-        .fetch_all(&self.pool)
-        .await?;
-        let mut due = Vec::new();
-        for (id, deadline, offset) in candidates {
-            if parse_time(&deadline)? <= learner_time(now, TimeDelta::seconds(offset)) {
-                due.push(id);
-            }
-        }
+        let candidates = self.store.read().await.deadlines_due_by(now)?;
+        let due: Vec<String> = candidates
+            .into_iter()
+            .filter(|(_, deadline, offset)| *deadline <= learner_time(now, *offset))
+            .map(|(id, _, _)| id)
+            .collect();
         for id in &due {
             self.catch_up(id).await?;
         }
@@ -1430,25 +1206,13 @@ impl World {
     async fn catch_up(&self, id: &str) -> Result<(), WorldError> {
         // Most reads find nothing due: answer them without the writer lock or a transaction, so
         // that screens and login pages polling many learners do not queue behind each other.
-        let deadline: Option<(Option<String>, i64)> = self
-            .reader()
-            .await
-            .prepare_cached("SELECT next_deadline, clock_offset_seconds FROM learners WHERE id = ?")?
-            .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))
-            .optional()?;
-        match deadline {
-            None => return Err(WorldError::NotFound { what: "apprenant" }),
-            Some((None, _)) => return Ok(()),
-            Some((Some(at), offset))
-                if parse_time(&at)? > learner_time(self.now(), TimeDelta::seconds(offset)) =>
-            {
-                return Ok(())
-            }
-            Some((Some(_), _)) => {}
+        let (deadline, offset) = self.store.read().await.deadline_of(id)?;
+        if deadline.is_none_or(|at| at > learner_time(self.now(), offset)) {
+            return Ok(());
         }
-        let mut writer = self.writer.lock().await;
-        let tx = begin_write(&mut writer)?;
-        let mut loaded = Self::load(&tx, id)?;
+        let mut writer = self.store.write().await;
+        let tx = writer.begin()?;
+        let mut loaded = tx.learner(id)?;
         let changed = self.let_time_pass(&tx, &mut loaded, self.now())?;
         tx.commit()?;
         if changed {
@@ -1461,8 +1225,8 @@ impl World {
     /// and journals what time did. `class_now` is the class clock's time; the learner's is used.
     fn let_time_pass(
         &self,
-        tx: &rusqlite::Connection,
-        loaded: &mut Loaded,
+        tx: &Tx<'_>,
+        loaded: &mut LearnerRow,
         class_now: DateTime<Utc>,
     ) -> Result<bool, WorldError> {
         let now = learner_time(class_now, loaded.clock_offset);
@@ -1491,52 +1255,17 @@ impl World {
 
     // ----- the transaction core -----
 
-    fn load(connection: &rusqlite::Connection, id: &str) -> Result<Loaded, WorldError> {
-        Self::load_where(connection, "id = ?", id)?.ok_or(WorldError::NotFound { what: "apprenant" })
-    }
-
-    /// The learner that `condition` (with one `?`, bound to `value`) selects, in one query (a
-    /// lookup and its load together). The stored JSON is parsed in place, not copied first.
-    fn load_where(
-        connection: &rusqlite::Connection,
-        condition: &str,
-        value: &str,
-    ) -> Result<Option<Loaded>, WorldError> {
-        let sql = format!(
-            "SELECT id, journey, seq, review_policy, delivery_plan, review_desk, clock_offset_seconds FROM learners WHERE {condition}"
-        );
-        let mut statement = connection.prepare_cached(&sql)?;
-        let mut rows = statement.query([value])?;
-        let Some(row) = rows.next()? else {
-            return Ok(None);
-        };
-        let text = |index: usize| -> Result<&str, WorldError> {
-            row.get_ref(index)?
-                .as_str()
-                .map_err(|error| WorldError::Corrupt(format!("learner column {index}: {error}")))
-        };
-        Ok(Some(Loaded {
-            id: row.get(0)?,
-            journey: json(text(1)?, "journey")?,
-            seq: row.get(2)?,
-            review_policy: json(text(3)?, "review policy")?,
-            delivery: json(text(4)?, "delivery plan")?,
-            review_desk: row.get(5)?,
-            clock_offset: TimeDelta::seconds(row.get(6)?),
-        }))
-    }
-
     /// Loads a learner, lets time pass, builds and applies one command, stores everything.
     async fn transition(
         &self,
         id: &str,
         actor: Actor,
         action: &str,
-        build: impl FnOnce(&Loaded, DateTime<Utc>) -> Result<Command, WorldError>,
+        build: impl FnOnce(&LearnerRow, DateTime<Utc>) -> Result<Command, WorldError>,
     ) -> Result<LearnerView, WorldError> {
-        let mut writer = self.writer.lock().await;
-        let tx = begin_write(&mut writer)?;
-        let mut loaded = Self::load(&tx, id)?;
+        let mut writer = self.store.write().await;
+        let tx = writer.begin()?;
+        let mut loaded = tx.learner(id)?;
         let now = self.now();
         self.let_time_pass(&tx, &mut loaded, now)?;
         let result = self.step_in(&tx, &mut loaded, now, actor, action, build)?;
@@ -1551,12 +1280,12 @@ impl World {
     /// `class_now` is the class clock's time; the command sees the learner's.
     fn step_in(
         &self,
-        tx: &rusqlite::Connection,
-        loaded: &mut Loaded,
+        tx: &Tx<'_>,
+        loaded: &mut LearnerRow,
         class_now: DateTime<Utc>,
         actor: Actor,
         action: &str,
-        build: impl FnOnce(&Loaded, DateTime<Utc>) -> Result<Command, WorldError>,
+        build: impl FnOnce(&LearnerRow, DateTime<Utc>) -> Result<Command, WorldError>,
     ) -> Result<Result<(), WorldError>, WorldError> {
         let now = learner_time(class_now, loaded.clock_offset);
         let before = loaded.journey.step();
@@ -1603,8 +1332,8 @@ impl World {
     #[allow(clippy::too_many_arguments)]
     fn record(
         &self,
-        tx: &rusqlite::Connection,
-        loaded: &mut Loaded,
+        tx: &Tx<'_>,
+        loaded: &mut LearnerRow,
         now: DateTime<Utc>,
         actor: Actor,
         action: &str,
@@ -1613,7 +1342,6 @@ impl World {
         outcome: Result<Option<JournalDetail>, (&'static str, String)>,
     ) -> Result<(), WorldError> {
         loaded.seq += 1;
-        let after = loaded.journey.step();
         let (email, mobile) = views::contact(&loaded.journey);
         let first_name = views::first_name(&loaded.journey);
         let registered_mobile = loaded
@@ -1632,62 +1360,49 @@ impl World {
                 (channel, delivery::route(&mut loaded.delivery, channel, notice))
             })
             .collect();
-        let (outcome_code, detail, message) = match outcome {
-            Ok(detail) => ("ok", detail.as_ref().map(to_json), None),
-            Err((code, message)) => (code, None, Some(message)),
+        let (outcome_code, detail, message) = match &outcome {
+            Ok(detail) => ("ok", detail.as_ref(), None),
+            Err((code, message)) => (*code, None, Some(message.as_str())),
         };
-        let at = now.to_rfc3339();
-        tx.prepare_cached("UPDATE learners SET updated_at = ?, mobile = ?, step = ?, journey = ?, next_deadline = ?, face_to_face_code = ?, review_policy = ?, delivery_plan = ?, review_desk = ?, clock_offset_seconds = ?, seq = ? WHERE id = ?")?
-            .execute(rusqlite::params![
-                at,
-                registered_mobile,
-                after.code(),
-                to_json(&loaded.journey),
-                loaded.journey.next_deadline().map(|at| at.to_rfc3339()),
-                loaded.journey.face_to_face_code(),
-                to_json(&loaded.review_policy),
-                to_json(&loaded.delivery),
-                loaded.review_desk,
-                loaded.clock_offset.num_seconds(),
-                loaded.seq,
-                loaded.id,
-            ])?;
-        tx.prepare_cached("INSERT INTO journal (learner_id, seq, at, recorded_at, actor, action, outcome, message, detail, step_before, step_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")?
-            .execute(rusqlite::params![
-                loaded.id,
-                loaded.seq,
-                at,
-                self.wall.now().to_rfc3339(),
-                actor.code(),
-                action,
-                outcome_code,
-                message,
-                detail,
-                before.code(),
-                after.code(),
-            ])?;
         let email = email.unwrap_or_default();
         let recipient = Recipient {
             email: &email,
             mobile: mobile.as_deref(),
             first_name: first_name.as_deref(),
         };
-        for (Effect::Send { channel, notice }, (channel_code, folder)) in effects.iter().zip(routed) {
-            let rendered = catalogue::render(*channel, notice, &recipient);
-            tx.prepare_cached("INSERT INTO inbox (learner_id, at, channel, sender, recipient, subject, body, link, folder, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")?
-                .execute(rusqlite::params![
-                    loaded.id,
-                    at,
-                    to_json(&channel_code).trim_matches('"'),
-                    rendered.sender,
-                    rendered.recipient,
-                    rendered.subject,
-                    rendered.body,
-                    rendered.link,
-                    folder.code(),
-                    rendered.code,
-                ])?;
-        }
+        let rendered: Vec<_> = effects
+            .iter()
+            .map(|Effect::Send { channel, notice }| catalogue::render(*channel, notice, &recipient))
+            .collect();
+        let messages: Vec<StoredMessage<'_>> = rendered
+            .iter()
+            .zip(&routed)
+            .map(|(message, (channel, folder))| StoredMessage {
+                channel: *channel,
+                sender: message.sender,
+                recipient: &message.recipient,
+                subject: &message.subject,
+                body: &message.body,
+                link: message.link.as_deref(),
+                folder: folder.code(),
+                code: message.code.as_deref(),
+            })
+            .collect();
+        tx.save_step(
+            loaded,
+            registered_mobile.as_deref(),
+            &JournalLine {
+                at: now,
+                recorded_at: self.wall.now(),
+                actor: actor.code(),
+                action,
+                outcome: outcome_code,
+                message,
+                detail,
+                step_before: before,
+            },
+            &messages,
+        )?;
         Ok(())
     }
 
@@ -1724,7 +1439,7 @@ impl World {
             Ok(Command::SignIn { password })
         })
         .await?;
-        let loaded = Self::load(&*self.reader().await, &id)?;
+        let loaded = self.store.read().await.learner(&id)?;
         let code = loaded
             .journey
             .sign_in_state()
@@ -1766,17 +1481,12 @@ impl World {
         &self,
         email: &Email,
     ) -> Result<Option<(String, PasswordDigest)>, WorldError> {
-        let rows = sqlx::query("SELECT id, journey FROM learners WHERE email = ? ORDER BY created_at DESC")
-            .bind(email.as_str())
-            .fetch_all(&self.pool)
-            .await?;
-        for row in rows {
-            let journey: Journey = json(row.get("journey"), "journey")?;
-            if let Some(digest) = journey.password_digest() {
-                return Ok(Some((row.get("id"), digest.clone())));
-            }
-        }
-        Ok(None)
+        let accounts = self.store.read().await.accounts_of_email(email.as_str())?;
+        Ok(accounts.into_iter().find_map(|(id, journey)| {
+            journey
+                .password_digest()
+                .map(|digest| (id.clone(), digest.clone()))
+        }))
     }
 }
 
@@ -1812,7 +1522,7 @@ fn masked_email(email: &Email) -> String {
 
 /// What an answer to `approval` must have signed.
 fn request_terms<'a>(
-    loaded: &'a Loaded,
+    loaded: &'a LearnerRow,
     approval: &'a idn_journey::enrolment::LoginApproval,
     device_id: &'a str,
 ) -> protocol::RequestTerms<'a> {
@@ -1843,30 +1553,6 @@ fn decision_detail(command: &Command) -> Option<JournalDetail> {
         // Every other command's line says nothing beyond its outcome and steps.
         _ => None,
     }
-}
-
-/// Lines journaled before details were data (migration 0006) get their detail once, read back
-/// from their French sentence when it renders back to the same text; the others keep their prose.
-fn give_old_journal_lines_their_detail(writer: &mut rusqlite::Connection) -> Result<(), WorldError> {
-    let tx = begin_write(writer)?;
-    let old: Vec<(String, i64, String, String)> = tx
-        .prepare("SELECT learner_id, seq, action, message FROM journal WHERE detail IS NULL AND outcome = 'ok' AND message IS NOT NULL")?
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
-        .collect::<Result<_, _>>()?;
-    for (learner, seq, action, message) in old {
-        if let Some(detail) = journal_detail::from_legacy_sentence(&action, &message) {
-            tx.execute(
-                "UPDATE journal SET detail = ?, message = NULL WHERE learner_id = ? AND seq = ?",
-                rusqlite::params![to_json(&detail), learner, seq],
-            )?;
-        }
-    }
-    tx.commit()?;
-    Ok(())
-}
-
-pub fn database_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("world.sqlite")
 }
 
 fn action_name(action: &LearnerAction) -> &'static str {
@@ -1903,23 +1589,17 @@ fn hash_password(password: &str) -> Result<PasswordDigest, WorldError> {
 }
 
 async fn media_ref(
-    pool: &SqlitePool,
+    store: &Store,
     learner_id: &str,
     media_id: &str,
     kind: MediaKind,
 ) -> Result<MediaRef, WorldError> {
-    let row = sqlx::query("SELECT kind, sha256 FROM media WHERE id = ? AND learner_id = ?")
-        .bind(media_id)
-        .bind(learner_id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or_else(|| {
-            WorldError::bad_request(
-                "media_not_found",
-                format!("Le fichier « {media_id} » n'a pas été reçu : envoyez-le à nouveau."),
-            )
-        })?;
-    let stored: MediaKind = json(row.get("kind"), "media kind")?;
+    let (stored, sha256) = store.media_meta(learner_id, media_id).await?.ok_or_else(|| {
+        WorldError::bad_request(
+            "media_not_found",
+            format!("Le fichier « {media_id} » n'a pas été reçu : envoyez-le à nouveau."),
+        )
+    })?;
     if stored != kind {
         return Err(WorldError::bad_request(
             "media_kind_mismatch",
@@ -1928,7 +1608,7 @@ async fn media_ref(
     }
     Ok(MediaRef {
         media_id: media_id.to_owned(),
-        sha256: row.get("sha256"),
+        sha256,
     })
 }
 
@@ -1996,7 +1676,7 @@ fn to_command(
     password_digest: Option<Result<PasswordDigest, WorldError>>,
     media: Option<(Vec<MediaRef>, MediaRef)>,
     photo_finding: Option<RefusalReason>,
-    loaded: &Loaded,
+    loaded: &LearnerRow,
     now: DateTime<Utc>,
     review_delay: TimeDelta,
 ) -> Result<Command, WorldError> {
@@ -2097,7 +1777,7 @@ fn to_command(
 /// to refuse, and accepts the rest after the review delay. What a machine cannot judge (a face,
 /// spoken digits) is left to the review desk.
 fn automatic_review(
-    loaded: &Loaded,
+    loaded: &LearnerRow,
     submission: &Submission,
     photo_finding: Option<RefusalReason>,
     now: DateTime<Utc>,
@@ -2146,7 +1826,7 @@ mod tests {
                 .await
                 .unwrap();
         }
-        tokio::time::sleep(CHECKPOINT_INTERVAL * 4).await;
+        tokio::time::sleep(crate::store::CHECKPOINT_INTERVAL * 4).await;
         let copy = tempfile::tempdir().unwrap();
         std::fs::copy(database_path(dir.path()), database_path(copy.path())).unwrap();
         let learners: i64 = rusqlite::Connection::open(database_path(copy.path()))
@@ -2154,47 +1834,5 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM learners", [], |row| row.get(0))
             .unwrap();
         assert_eq!(learners, 3);
-    }
-
-    /// A write made outside the writer lock (here: the staff audit, as the console writes it)
-    /// while a learner's transaction is between its read and its write must wait for that
-    /// transaction, not make it fail (SQLITE_BUSY_SNAPSHOT, seen as a 500 on an approval).
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_write_outside_the_writer_lock_waits_for_a_transaction_in_progress() {
-        let dir = tempfile::tempdir().unwrap();
-        let world = Arc::new(
-            World::open(WorldOptions::new(dir.path()), Arc::new(SystemWallClock))
-                .await
-                .unwrap(),
-        );
-        let learner = world.create_learner("course@simulation.example").await.unwrap();
-
-        let mut writer = world.writer.lock().await;
-        let tx = begin_write(&mut writer).unwrap();
-        let step: String = tx
-            .query_row("SELECT step FROM learners WHERE id = ?", [&learner.id], |row| {
-                row.get(0)
-            })
-            .unwrap();
-        let outside = {
-            let pool = world.pool().clone();
-            tokio::spawn(async move {
-                sqlx::query("INSERT INTO staff_audit (at, staff_email, action) VALUES ('2026-01-01T00:00:00Z', 'x@simulation.example', 'login_failed')")
-                    .execute(&pool)
-                    .await
-            })
-        };
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        assert!(
-            !outside.is_finished(),
-            "the outside write waits for the transaction"
-        );
-        tx.execute("UPDATE learners SET step = ? WHERE id = ?", [&step, &learner.id])
-            .expect("the transaction's write goes through");
-        tx.commit().unwrap();
-        outside
-            .await
-            .unwrap()
-            .expect("then the outside write goes through");
     }
 }

@@ -54,19 +54,10 @@ fn set_cookie(response: &mut Response, value: String) {
 
 /// A refused or failed action, on a page of the console (never JSON, never a 5xx detail).
 pub(super) fn failure(session: &StaffSession, error: WorldError) -> Response {
-    let status = match &error {
-        WorldError::Journey(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        WorldError::NotFound { .. } => StatusCode::NOT_FOUND,
-        WorldError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-        WorldError::Storage(_)
-        | WorldError::Sqlite(_)
-        | WorldError::Migration(_)
-        | WorldError::Io(_)
-        | WorldError::Corrupt(_) => {
-            tracing::error!(%error, "console request failed");
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-    };
+    let status = error.http_status();
+    if status.is_server_error() {
+        tracing::error!(%error, "console request failed");
+    }
     let body = format!(
         r#"<div class="card"><h1>Action impossible</h1>{}<p class="hint">Code : {}</p><p class="links"><a href="/console">Retour à la console</a></p></div>"#,
         pages::notice("error", &error.message_fr()),

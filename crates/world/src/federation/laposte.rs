@@ -200,11 +200,7 @@ async fn enrolment_in_progress(federation: &Federation, mobile: &str) -> Result<
     let Ok(mobile) = idn_journey::account::MobileNumber::parse(mobile) else {
         return Ok(false);
     };
-    let found: Option<String> = sqlx::query_scalar("SELECT step FROM learners WHERE mobile = ? LIMIT 1")
-        .bind(mobile.as_str())
-        .fetch_optional(federation.world.pool())
-        .await?;
-    Ok(found.is_some())
+    federation.world.mobile_registered(mobile.as_str()).await
 }
 
 async fn current_request(
@@ -255,9 +251,9 @@ fn countdown_seconds(view: &LoginRequestView, factor: f64) -> i64 {
 }
 
 async fn learner_of_request(federation: &Federation, request_id: &str) -> Result<String, WorldError> {
-    sqlx::query_scalar("SELECT learner_id FROM login_requests WHERE request_id = ?")
-        .bind(request_id)
-        .fetch_optional(federation.world.pool())
+    federation
+        .world
+        .learner_of_login_request(request_id)
         .await?
         .ok_or(WorldError::Journey(JourneyError::UnknownLoginRequest))
 }

@@ -91,13 +91,7 @@ pub struct Federation {
 
 impl Federation {
     pub fn open(world: Arc<World>) -> Result<Self, WorldError> {
-        let database = world.pool().connect_options();
-        let data_dir = database
-            .get_filename()
-            .parent()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_default();
-        let (keys, site_keys) = FederationKeys::load_or_create(&data_dir)?;
+        let (keys, site_keys) = FederationKeys::load_or_create(world.data_dir())?;
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())
