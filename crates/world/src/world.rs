@@ -1806,33 +1806,3 @@ fn automatic_review(
     };
     ReviewPlan::Automatic { decision, decide_at }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::clock::SystemWallClock;
-
-    /// What the writers append to the WAL reaches the database file in the background: a copy
-    /// of the file alone, taken after a short pause, already holds the new learners.
-    #[tokio::test]
-    async fn the_wal_is_checkpointed_in_the_background() {
-        let dir = tempfile::tempdir().unwrap();
-        let world = World::open(WorldOptions::new(dir.path()), Arc::new(SystemWallClock))
-            .await
-            .unwrap();
-        for n in 0..3 {
-            world
-                .create_learner(&format!("copie{n}@simulation.example"))
-                .await
-                .unwrap();
-        }
-        tokio::time::sleep(crate::store::CHECKPOINT_INTERVAL * 4).await;
-        let copy = tempfile::tempdir().unwrap();
-        std::fs::copy(database_path(dir.path()), database_path(copy.path())).unwrap();
-        let learners: i64 = rusqlite::Connection::open(database_path(copy.path()))
-            .unwrap()
-            .query_row("SELECT COUNT(*) FROM learners", [], |row| row.get(0))
-            .unwrap();
-        assert_eq!(learners, 3);
-    }
-}

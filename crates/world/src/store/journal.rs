@@ -57,3 +57,65 @@ pub(super) fn give_old_lines_their_detail(writer: &mut rusqlite::Connection) -> 
     tx.commit()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    /// A database written before journal details were data: its lines keep their order and
+    /// outcome, the plan and the clerk's refusal become details (their sentence no longer
+    /// stored), and a sentence that does not render back stays prose.
+    #[tokio::test]
+    async fn an_old_database_migrates_forward_with_its_details() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path()).await.unwrap());
+        let old_lines = [
+            (
+                "plan_delivery",
+                "« email_code » : dans les courriers indésirables (1 fois)",
+            ),
+            (
+                "clerk_refuse",
+                "Validation refusée au guichet (piece_expiree) : pièce expirée. Le code reste valable.",
+            ),
+            ("plan_review", "Une phrase qu'aucune version n'a écrite."),
+        ];
+        {
+            let connection = rusqlite::Connection::open(super::super::database_path(dir.path())).unwrap();
+            connection
+                .execute(
+                    "INSERT INTO learners (id, created_at, updated_at, email, step, journey, review_policy, seq) VALUES ('ancien', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'a@simulation.example', 'face_to_face', '{}', '{\"review\":\"automatic\"}', 3)",
+                    [],
+                )
+                .unwrap();
+            for (seq, (action, message)) in old_lines.iter().enumerate() {
+                connection
+                    .execute(
+                        "INSERT INTO journal (learner_id, seq, at, recorded_at, actor, action, outcome, message, step_before, step_after) VALUES ('ancien', ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'formateur', ?, 'ok', ?, 'face_to_face', 'face_to_face')",
+                        rusqlite::params![seq as i64 + 1, action, message],
+                    )
+                    .unwrap();
+            }
+        }
+        let store = Store::open(dir.path()).await.unwrap();
+        let journal = store.read().await.journal("ancien").unwrap();
+        assert_eq!(journal.len(), 3);
+        assert!(matches!(
+            &journal[0].detail,
+            Some(JournalDetail::DeliveryPlanned { faults }) if faults.len() == 1 && faults[0].message == "email_code"
+        ));
+        assert_eq!(
+            journal[0].message, None,
+            "the sentence is rendered from the detail now"
+        );
+        assert_eq!(
+            journal[1].detail,
+            Some(JournalDetail::ClerkRefused {
+                reason: "piece_expiree".into()
+            })
+        );
+        assert_eq!(journal[2].detail, None);
+        assert_eq!(journal[2].message.as_deref(), Some(old_lines[2].1));
+    }
+}

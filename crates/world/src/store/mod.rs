@@ -34,7 +34,7 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard};
 
 #[cfg(test)]
-pub(crate) use connection::CHECKPOINT_INTERVAL;
+use connection::CHECKPOINT_INTERVAL;
 
 /// Dedicated reader connections: two cores on the reference machine, WAL lets them read while
 /// the writer writes.
@@ -232,6 +232,37 @@ fn text<'r>(row: &'r rusqlite::Row<'_>, index: usize) -> Result<&'r str, StoreEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the writer appends to the WAL reaches the database file in the background: a copy
+    /// of the file alone, taken after a short pause, already holds the new learners.
+    #[tokio::test]
+    async fn the_wal_is_checkpointed_in_the_background() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        {
+            let mut writer = store.write().await;
+            let tx = writer.begin().unwrap();
+            for n in 0..3 {
+                tx.insert_learner(NewLearnerRow {
+                    id: &format!("copie{n}"),
+                    at: chrono::DateTime::UNIX_EPOCH,
+                    email: "copie@simulation.example",
+                    review_policy: &crate::api::ReviewPolicy::Automatic,
+                    review_desk: false,
+                })
+                .unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        tokio::time::sleep(CHECKPOINT_INTERVAL * 4).await;
+        let copy = tempfile::tempdir().unwrap();
+        std::fs::copy(database_path(dir.path()), database_path(copy.path())).unwrap();
+        let learners: i64 = rusqlite::Connection::open(database_path(copy.path()))
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM learners", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(learners, 3);
+    }
 
     /// A write made outside the writer lock (here: the staff audit, as the console writes it)
     /// while a unit of work is between its read and its write must wait for that unit of work,
