@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test of the project: formatting, lints, unit and property tests, end-to-end suites
-# (the idn CLI as a user runs it, the world's HTTP API, crash recovery), the UI's type check.
+# (the idn CLI as a user runs it, the world's HTTP API, crash recovery), the UI's type check and
+# unit tests.
 # Run scripts/setup-debian.sh first (the README's test command does both).
 set -euo pipefail
 
@@ -35,6 +36,11 @@ bash scripts/deny.sh
 if [ -f ui/package.json ] && grep -q '"check"' ui/package.json; then
   step "Écrans : vérification des types (tsc)"
   npm --prefix ui run check --silent
+fi
+
+if [ -f ui/package.json ] && grep -q '"test"' ui/package.json; then
+  step "Écrans : tests unitaires (vitest)"
+  npm --prefix ui test --silent
 fi
 
 # Suites that drive a real browser or the app's window, one script each (see their headers).

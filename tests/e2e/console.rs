@@ -270,7 +270,7 @@ async fn a_refusal_at_the_review_desk_reaches_the_learner_with_its_reason() {
         .unwrap();
     assert_eq!(
         (
-            pushed.step.as_str(),
+            pushed.step.code(),
             pushed
                 .registered_letter
                 .and_then(|letter| letter.refusal_reason_label)

@@ -121,7 +121,7 @@ async fn killed_world_restarts_with_nothing_lost() {
         let journal = client.journal(&learner.id).await.unwrap();
         let inbox = client.inbox(&learner.id).await.unwrap();
         assert_eq!(
-            (journal.len(), inbox.len(), learner.step.as_str()),
+            (journal.len(), inbox.len(), learner.step.code()),
             (1, 1, "email_code"),
             "learner {} half-created",
             learner.id

@@ -3,7 +3,7 @@
 //! detail. Export and replay read the detail; the French sentence beside it is rendered from it
 //! by the world's catalogue, for people.
 
-use crate::{DeliveryFault, ReviewPolicy};
+use crate::{DeliveryFault, ReviewPolicy, Step};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -21,8 +21,8 @@ pub struct JournalEntry {
     /// What the line says as data (absent on lines that say nothing beyond their outcome).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<JournalDetail>,
-    pub step_before: String,
-    pub step_after: String,
+    pub step_before: Step,
+    pub step_after: Step,
 }
 
 /// What a journal line carries beyond its outcome: every trainer's setting, desk decision and

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use idn_journey::identity::{DocumentSide, DocumentType, Sex};
+pub use idn_journey::Step;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -234,8 +235,8 @@ pub struct IdentityForm {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LearnerView {
     pub id: String,
-    /// Stable step code (e.g. `email_code`, `review`, `enrolled`).
-    pub step: String,
+    /// Where the learner stands (its stable code: `email_code`, `review`, `enrolled`…).
+    pub step: Step,
     /// The step's French name.
     pub step_label: String,
     pub email: Option<String>,
@@ -474,7 +475,7 @@ pub struct PlannedLearner {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LearnerSituation {
     pub learner_id: String,
-    pub step: String,
+    pub step: Step,
     pub step_label: String,
     /// The world's time the situation was read at.
     pub now: DateTime<Utc>,

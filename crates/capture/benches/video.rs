@@ -139,44 +139,54 @@ fn y_psnr(scene: &SyntheticFaceScene, mp4: &[u8]) -> f64 {
     10.0 * (255.0 * 255.0 / mse.max(1e-9)).log10()
 }
 
-/// Peak resident memory of this process so far, from the kernel (kB).
-fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix("VmHWM:"))
-                .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
+/// Peak resident memory of this process so far, from the kernel (kB); `None` if the kernel's
+/// figure cannot be read.
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let value = status.lines().find_map(|line| line.strip_prefix("VmHWM:"))?;
+    value.trim().strip_suffix("kB")?.trim().parse().ok()
 }
 
-/// Runs in a fresh process: records the clip once and prints peak memory before and after.
+/// Runs in a fresh process: records the clip once and prints peak memory before and after;
+/// exits with a failure, saying why, when the kernel's figure cannot be read.
 fn memory_probe() {
     let before = peak_rss_kb();
     let recording = record_clip();
     let after = peak_rss_kb();
-    println!("{before} {after} {}", recording.clip.mp4.len());
+    match (before, after) {
+        (Some(before), Some(after)) => println!("{before} {after} {}", recording.clip.mp4.len()),
+        _ => {
+            eprintln!("VmHWM is not readable in /proc/self/status");
+            std::process::exit(1);
+        }
+    }
 }
 
-fn measure_memory() -> (u64, u64) {
-    let output = Command::new(std::env::current_exe().expect("bench binary"))
+/// Peak resident memory (kB) of a fresh process before and after it records the clip. A probe
+/// that fails or prints anything but its three numbers is an error saying why: never a figure.
+fn measure_memory() -> Result<(u64, u64), String> {
+    let output = Command::new(std::env::current_exe().map_err(|error| format!("no bench binary: {error}"))?)
         .env(MEMORY_PROBE, "1")
         .output()
-        .expect("memory probe runs");
-    let text = String::from_utf8_lossy(&output.stdout);
-    let numbers: Vec<u64> = text
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|n| n.parse().ok())
-        .collect();
-    (
-        numbers.first().copied().unwrap_or(0),
-        numbers.get(1).copied().unwrap_or(0),
-    )
+        .map_err(|error| format!("the probe did not start: {error}"))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last_lines: Vec<&str> = stderr.lines().rev().take(3).collect();
+        return Err(format!(
+            "the probe failed ({}): {}",
+            output.status,
+            last_lines.into_iter().rev().collect::<Vec<_>>().join(" / ")
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    let numbers: Result<Vec<u64>, _> = last.split_whitespace().map(str::parse).collect();
+    match numbers.as_deref() {
+        Ok(&[before, peak, mp4_bytes]) if 0 < before && before <= peak && mp4_bytes > 0 => Ok((before, peak)),
+        _ => Err(format!(
+            "the probe printed {last:?}, not \"<kB before> <kB peak> <MP4 bytes>\""
+        )),
+    }
 }
 
 fn best_of_3(mut f: impl FnMut()) -> Duration {
@@ -218,13 +228,24 @@ fn main() {
     let x264 = encode_with_x264(&scene, bitrate);
     let ours_psnr = y_psnr(&scene, &ours.clip.mp4);
     let x264_psnr = y_psnr(&scene, &x264);
-    let (rss_before, rss_peak) = measure_memory();
+    let memory = measure_memory();
     let verdict = |met: bool| if met { "met" } else { "MISSED" };
     let megabytes = |bytes: usize| bytes as f64 / 1e6;
+    let (memory_figure, memory_verdict) = match &memory {
+        Ok((before, peak)) => (
+            format!(
+                "{:.0} MB (before recording {:.0} MB)",
+                *peak as f64 / 1024.0,
+                *before as f64 / 1024.0
+            ),
+            verdict(*peak <= 200 * 1024),
+        ),
+        Err(why) => (format!("NOT MEASURED: {why}"), "NOT MEASURED"),
+    };
     println!(
         "10 s 1280×720 30 fps clip at {} kbit/s: openh264+Opus+MP4 {:.2} s ({:.1}× real time), \
          {:.2} MB, Y-PSNR {:.2} dB; ffmpeg x264 veryfast (video only) {:.2} s, {:.2} MB, Y-PSNR {:.2} dB; \
-         time ratio ours/x264 {:.2}; drawing the 300 synthetic frames alone {:.2} s; peak RSS of a recording process {:.0} MB (before recording {:.0} MB)",
+         time ratio ours/x264 {:.2}; drawing the 300 synthetic frames alone {:.2} s; peak RSS of a recording process {}",
         bitrate / 1000,
         ours_time.as_secs_f64(),
         SECONDS as f64 / ours_time.as_secs_f64(),
@@ -235,15 +256,19 @@ fn main() {
         x264_psnr,
         ours_time.as_secs_f64() / x264_time.as_secs_f64(),
         frames_time.as_secs_f64(),
-        rss_peak as f64 / 1024.0,
-        rss_before as f64 / 1024.0,
+        memory_figure,
     );
     println!(
         "targets: ≤ 2 s: {}, ≤ 4 MB: {}, Y-PSNR ≥ 40 dB: {}, peak memory ≤ 200 MB: {}",
         verdict(ours_time <= Duration::from_secs(2)),
         verdict(ours.clip.mp4.len() <= 4_000_000),
         verdict(ours_psnr >= 40.0),
-        verdict(rss_peak <= 200 * 1024),
+        memory_verdict,
     );
     criterion.final_summary();
+    if let Err(why) = memory {
+        // A figure the run could not take is a failed run, not a met target.
+        eprintln!("video bench: peak memory not measured: {why}");
+        std::process::exit(1);
+    }
 }

@@ -8,4 +8,4 @@ mod vault;
 pub use device::{Device, DeviceProfile};
 pub use error::DeviceError;
 pub use idn_api::{ClientError, LearnerEvents, WorldClient, WorldStatus};
-pub use vault::{KeyringVault, MemoryVault, Vault, KEYRING_SERVICE};
+pub use vault::{KeyringBackend, KeyringVault, MemoryVault, Vault, KEYRING_SERVICE};

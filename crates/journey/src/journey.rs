@@ -15,8 +15,11 @@ use chrono::{DateTime, Utc};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
-/// Where a learner stands, as a screen or a trainer names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Where a learner stands, as a screen or a trainer names it. On the wire it is its snake_case
+/// code (`Step::code`), and the screens' TypeScript switches over the union of those codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
 pub enum Step {
     NotStarted,
     EmailCode,
@@ -39,6 +42,33 @@ pub enum Step {
 }
 
 impl Step {
+    /// Every step, in the journey's order.
+    pub const ALL: [Step; 18] = [
+        Self::NotStarted,
+        Self::EmailCode,
+        Self::Password,
+        Self::Mobile,
+        Self::MobileCode,
+        Self::Profile,
+        Self::IdentityData,
+        Self::IdentityConfirmation,
+        Self::VerificationChoice,
+        Self::FaceToFace,
+        Self::PostalLetter,
+        Self::RegisteredLetter,
+        Self::VisualIdentification,
+        Self::Review,
+        Self::IdentificationRefused,
+        Self::Activation,
+        Self::Enrolled,
+        Self::Locked,
+    ];
+
+    /// The step of a code (`email_code`…), as scenario files and scripts name it.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|step| step.code() == code)
+    }
+
     /// Stable snake_case code, for wire formats and scripts.
     pub fn code(self) -> &'static str {
         match self {
@@ -1245,5 +1275,36 @@ fn pending_approval<'a>(
         ApprovalStatus::Approved | ApprovalStatus::Declined | ApprovalStatus::Blocked => {
             Err(JourneyError::LoginRequestAlreadyAnswered)
         }
+    }
+}
+
+/// A step shows as its code, as on the wire.
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A step equals its code: `view.step == "enrolled"` reads as the wire does.
+impl PartialEq<&str> for Step {
+    fn eq(&self, code: &&str) -> bool {
+        self.code() == *code
+    }
+}
+
+#[cfg(test)]
+mod step_tests {
+    use super::Step;
+
+    #[test]
+    fn a_step_is_its_code_on_the_wire_and_reads_back_from_it() {
+        for step in Step::ALL {
+            assert_eq!(
+                serde_json::to_string(&step).unwrap(),
+                format!("\"{}\"", step.code())
+            );
+            assert_eq!(Step::from_code(step.code()), Some(step));
+        }
+        assert_eq!(Step::from_code("etape_inventee"), None);
     }
 }

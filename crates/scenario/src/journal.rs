@@ -48,8 +48,8 @@ pub fn entry_lines(entries: &[JournalEntry]) -> Vec<String> {
                 field(&entry.actor),
                 field(&entry.action),
                 field(&entry.outcome),
-                field(&entry.step_before),
-                field(&entry.step_after),
+                field(entry.step_before.code()),
+                field(entry.step_after.code()),
                 field(entry.message.as_deref().unwrap_or_default()),
             ]
             .join("\t")
@@ -159,8 +159,8 @@ mod tests {
             outcome: outcome.into(),
             message: message.map(Into::into),
             detail: None,
-            step_before: "email_code".into(),
-            step_after: "email_code".into(),
+            step_before: idn_api::Step::EmailCode,
+            step_after: idn_api::Step::EmailCode,
         }
     }
 

@@ -16,7 +16,7 @@ use idn_capture::{
     SyntheticConfig, SyntheticDocumentSource, SyntheticFaceScene, SyntheticVoice, VideoSettings,
 };
 use idn_device::{ClientError, Device, DeviceError, MemoryVault, Vault, WorldClient};
-use idn_journey::rules;
+use idn_journey::{rules, Step};
 use idn_world::console::EngineAccount;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
@@ -586,30 +586,7 @@ fn fault_kind(fault: &Fault) -> String {
 
 /// The French name of a step code.
 pub fn step_label(code: &str) -> &'static str {
-    use idn_journey::Step;
-    const ALL: [Step; 18] = [
-        Step::NotStarted,
-        Step::EmailCode,
-        Step::Password,
-        Step::Mobile,
-        Step::MobileCode,
-        Step::Profile,
-        Step::IdentityData,
-        Step::IdentityConfirmation,
-        Step::VerificationChoice,
-        Step::FaceToFace,
-        Step::PostalLetter,
-        Step::RegisteredLetter,
-        Step::VisualIdentification,
-        Step::Review,
-        Step::IdentificationRefused,
-        Step::Activation,
-        Step::Enrolled,
-        Step::Locked,
-    ];
-    ALL.into_iter()
-        .find(|step| step.code() == code)
-        .map_or("étape inconnue", Step::label_fr)
+    idn_journey::Step::from_code(code).map_or("étape inconnue", idn_journey::Step::label_fr)
 }
 
 /// Something the scenario did on purpose that the service refused, as the person saw it.
@@ -799,7 +776,7 @@ pub async fn apply_as(
         learner_id: run.id,
         email: run.persona.email,
         mobile: run.persona.mobile,
-        step: view.step,
+        step: view.step.code().to_owned(),
         step_label: view.step_label,
         explanation: scenario.explanation.clone(),
         refusals: run.refusals,
@@ -849,14 +826,14 @@ impl Run<'_> {
                 .faults
                 .iter()
                 .enumerate()
-                .find(|(index, fault)| !done[*index] && fault.step() == Some(view.step.as_str()));
+                .find(|(index, fault)| !done[*index] && fault.step() == Some(view.step.code()));
             if let Some((index, fault)) = due {
                 let fault = fault.clone();
                 self.apply_fault(&fault, &view).await?;
                 done[index] = true;
                 continue;
             }
-            if view.step == self.scenario.reach {
+            if view.step.code() == self.scenario.reach {
                 if let Some(reason) = &self.refusal_to_produce {
                     bail!("{} : le refus « {reason} » n'a pas eu lieu", self.scenario.name);
                 }
@@ -993,7 +970,7 @@ impl Run<'_> {
 
     /// One step of the normal path.
     async fn progress(&mut self, view: &LearnerView) -> Result<()> {
-        match view.step.as_str() {
+        match view.step.code() {
             "email_code" => match self.last_code(&[MessageChannel::Email]).await? {
                 Some(code) => drop(self.act(LearnerAction::ConfirmEmail { code }).await?),
                 // Nothing arrived: the person asks for a new code, as the screen offers.
@@ -1304,7 +1281,10 @@ impl Run<'_> {
             | Fault::CameraDenied
             | Fault::MicrophoneMissing
             | Fault::MicrophoneDenied => {
-                bail!("incident {kind} appliqué hors de son étape ({})", view.step)
+                bail!(
+                    "incident {kind} appliqué hors de son étape ({})",
+                    view.step.code()
+                )
             }
         }
         Ok(())
@@ -1439,7 +1419,7 @@ impl Run<'_> {
 /// The first view of the stream whose step is no longer `step`.
 async fn first_view_past(events: &mut idn_device::LearnerEvents, step: &str) -> Result<LearnerView> {
     while let Some(view) = events.next().await? {
-        if view.step != step {
+        if view.step.code() != step {
             return Ok(view);
         }
     }
@@ -1517,7 +1497,7 @@ pub async fn export(client: &WorldClient, learner_id: &str) -> Result<Scenario> 
         persona: PersonaRef::Inline(Box::new(persona)),
         seed: default_seed(),
         verification,
-        reach: view.step.clone(),
+        reach: view.step.code().to_owned(),
         faults,
     })
 }
@@ -1586,9 +1566,11 @@ fn faults_seen(
     let decided_at_desk = journal
         .iter()
         .rev()
-        .find(|entry| entry.outcome == "ok" && entry.step_before == "review" && entry.step_after != "review")
+        .find(|entry| {
+            entry.outcome == "ok" && entry.step_before == Step::Review && entry.step_after != Step::Review
+        })
         .is_some_and(|entry| entry.action == "review_identification");
-    match view.step.as_str() {
+    match view.step.code() {
         "email_code" => {
             let wrong = wrong_since("confirm_email", &["start_account", "resend_email_code"]);
             if wrong > 0 {
@@ -1703,7 +1685,7 @@ fn faults_seen(
             }
             let expired = journal
                 .iter()
-                .any(|entry| entry.action == "time_passed" && entry.step_before == "enrolled");
+                .any(|entry| entry.action == "time_passed" && entry.step_before == Step::Enrolled);
             if expired {
                 faults.push(Fault::ApprovalExpired);
             }
@@ -1931,8 +1913,8 @@ mod tests {
             outcome: "ok".into(),
             message: Some(message.into()),
             detail,
-            step_before: "face_to_face".into(),
-            step_after: "face_to_face".into(),
+            step_before: Step::FaceToFace,
+            step_after: Step::FaceToFace,
         };
         let journal = vec![
             line(
@@ -1968,7 +1950,7 @@ mod tests {
             "id": "x", "step": "face_to_face", "step_label": "", "email": null, "mobile": null,
             "next_deadline": null, "identity": null, "identity_confirmed": true, "face_to_face": null,
             "postal_letter": null, "registered_letter": null, "activation": null, "device_id": null,
-            "lock_reason": null, "review": "automatic"
+            "lock_reason": null, "review_policy": { "review": "automatic" }
         }))
         .unwrap();
         let faults = faults_seen(&view, &journal, chrono::DateTime::UNIX_EPOCH);

@@ -29,7 +29,7 @@ pub fn view(
     };
     LearnerSituation {
         learner_id: id.to_owned(),
-        step: step.code().to_owned(),
+        step,
         step_label: step.label_fr().to_owned(),
         now,
         pending_code: situation.code.map(|code| PendingCodeView {

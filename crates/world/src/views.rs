@@ -20,7 +20,7 @@ pub fn learner_view(id: &str, journey: &Journey, review_policy: &ReviewPolicy) -
     };
     let mut view = LearnerView {
         id: id.to_owned(),
-        step: step.code().to_owned(),
+        step,
         step_label: step.label_fr().to_owned(),
         email,
         mobile,

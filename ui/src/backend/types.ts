@@ -10,6 +10,8 @@ export type WorldStatus = Schemas["WorldStatus"];
 export type CommandErrorBody = Schemas["CommandError"];
 export type LearnerAction = Schemas["LearnerAction"];
 export type LearnerView = Schemas["LearnerView"];
+/** Where a learner stands: the union of the journey's step codes (`Step` in Rust). */
+export type Step = Schemas["Step"];
 export type InboxMessage = Schemas["InboxMessage"];
 export type LoginRequestView = Schemas["LoginRequestView"];
 export type IdentityForm = Schemas["IdentityForm"];

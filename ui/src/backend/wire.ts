@@ -195,8 +195,8 @@ export interface components {
             postal_letter?: null | components["schemas"]["PostalLetterView"];
             registered_letter?: null | components["schemas"]["RegisteredLetterView"];
             review_policy: components["schemas"]["ReviewPolicy"];
-            /** @description Stable step code (e.g. `email_code`, `review`, `enrolled`). */
-            step: string;
+            /** @description Where the learner stands (its stable code: `email_code`, `review`, `enrolled`…). */
+            step: components["schemas"]["Step"];
             /** @description The step's French name. */
             step_label: string;
         };
@@ -308,6 +308,12 @@ export interface components {
         SexField: "female" | "male";
         /** @enum {string} */
         Side: "front" | "back" | "photo_page";
+        /**
+         * @description Where a learner stands, as a screen or a trainer names it. On the wire it is its snake_case
+         *     code (`Step::code`), and the screens' TypeScript switches over the union of those codes.
+         * @enum {string}
+         */
+        Step: "not_started" | "email_code" | "password" | "mobile" | "mobile_code" | "profile" | "identity_data" | "identity_confirmation" | "verification_choice" | "face_to_face" | "postal_letter" | "registered_letter" | "visual_identification" | "review" | "identification_refused" | "activation" | "enrolled" | "locked";
         SubmittedPhoto: {
             media_id: string;
             side: components["schemas"]["Side"];

@@ -1,6 +1,8 @@
 // Pure helpers for what a screen shows while the person types: live hints, masks, countdowns.
 // They never decide: whatever is typed is sent as typed and the world answers (crates/journey).
 
+import type { Step } from "../backend";
+
 /** The password rule of the La Poste account, checked live to tick each line as the person types. */
 export interface PasswordChecks {
   length: boolean;
@@ -72,7 +74,7 @@ export function secondsLeft(secondsAtReceipt: number, receivedAtMs: number, nowM
 }
 
 /** Which part of the step indicator a step belongs to (01 mobile, 02 identity, 03 verification). */
-export function stepGroup(step: string): 1 | 2 | 3 | null {
+export function stepGroup(step: Step): 1 | 2 | 3 | null {
   switch (step) {
     case "not_started":
     case "email_code":
@@ -93,8 +95,14 @@ export function stepGroup(step: string): 1 | 2 | 3 | null {
     case "identification_refused":
     case "activation":
       return 3;
-    default:
+    case "enrolled":
+    case "locked":
       return null;
+    default: {
+      // A step added in Rust and not placed here fails the type check.
+      const unplaced: never = step;
+      return unplaced;
+    }
   }
 }
 

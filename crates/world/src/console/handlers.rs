@@ -323,7 +323,7 @@ fn render_rows(rows: &[Row_], now: DateTime<Utc>) -> String {
             format!(
                 r#"<tr data-learner="{id}" data-step="{step}"><td><a href="/console/apprenants/{id}">{email}</a><br><span class="hint">{name}</span></td><td>{label}</td><td>{since}</td><td>{blockers}</td><td class="mono">{id}</td></tr>"#,
                 id = esc(&row.view.id),
-                step = esc(&row.view.step),
+                step = esc(row.view.step.code()),
                 email = esc(row.view.email.as_deref().unwrap_or("—")),
                 name = esc(&name),
                 label = esc(&row.view.step_label),
@@ -662,8 +662,8 @@ async fn learner_page(
                 esc(&entry.action),
                 if entry.outcome == "ok" { "ok".to_owned() } else { format!(r#"<span class="tag blocker">{}</span>"#, esc(&entry.outcome)) },
                 esc(entry.message.as_deref().unwrap_or("")),
-                esc(&entry.step_before),
-                esc(&entry.step_after),
+                esc(entry.step_before.code()),
+                esc(entry.step_after.code()),
             )
         })
         .collect();

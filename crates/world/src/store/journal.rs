@@ -3,7 +3,7 @@
 //! lines written before details were stored as data.
 
 use super::{from_json, parse_time, text, to_json, Reads, StoreError};
-use crate::api::{JournalDetail, JournalEntry};
+use crate::api::{JournalDetail, JournalEntry, Step};
 
 /// Reads of the journal.
 pub(crate) trait JournalReads: Reads {
@@ -28,8 +28,8 @@ pub(crate) trait JournalReads: Reads {
                     .as_deref()
                     .map(|detail| from_json::<JournalDetail>(detail, "journal detail"))
                     .transpose()?,
-                step_before: row.get(7)?,
-                step_after: row.get(8)?,
+                step_before: stored_step(text(row, 7)?)?,
+                step_after: stored_step(text(row, 8)?)?,
             });
         }
         Ok(entries)
@@ -37,6 +37,10 @@ pub(crate) trait JournalReads: Reads {
 }
 
 impl<T: Reads> JournalReads for T {}
+
+fn stored_step(code: &str) -> Result<Step, StoreError> {
+    Step::from_code(code).ok_or_else(|| StoreError::Corrupt(format!("step {code:?}")))
+}
 
 /// Lines journaled before details were data (migration 0006) get their detail once, read back
 /// from their French sentence when it renders back to the same text; the others keep their prose.
