@@ -398,3 +398,41 @@ fn capture_devices_lists_nothing_here_explains_why_and_refuses_to_remember_an_ab
         assert!(!choice.exists(), "nothing was remembered");
     }
 }
+
+/// A refusal by the world is exit 1 with its stable code and French message, whichever command
+/// met it (README's exit codes); an unreachable world is exit 3.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refusal_by_the_world_exits_1_with_its_code_and_french_message() {
+    let world = idn_e2e::spawn_world(5).await;
+    let url = world.running.base_url();
+    let learner = world
+        .client
+        .create_learner("refus@simulation.example")
+        .await
+        .unwrap();
+    let output = Command::new(idn_binary())
+        .args(["--world", &url, "--json", "learner", "act", &learner.id])
+        .arg(r#"{"action":"confirm_email","code":"000000"}"#)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let refusal: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(refusal["code"], "code_wrong");
+    assert!(
+        refusal["message"].as_str().unwrap().contains("incorrect"),
+        "French, for the person: {refusal}"
+    );
+    world.running.stop().await;
+    let unreachable = Command::new(idn_binary())
+        .args(["--world", &url, "--json", "learner", "show", &learner.id])
+        .output()
+        .unwrap();
+    assert_eq!(unreachable.status.code(), Some(3));
+    let failure: Value = serde_json::from_slice(&unreachable.stdout).unwrap();
+    assert_eq!(failure["code"], "world_unreachable");
+}

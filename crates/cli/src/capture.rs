@@ -205,24 +205,12 @@ pub fn devices(camera: Option<&str>, microphone: Option<&str>) -> Result<Devices
         tracing::warn!(path = %path.display(), "device choice file damaged; starting afresh");
     }
     if let Some(wanted) = camera {
-        if !cameras.iter().any(|c| c.name == wanted) {
-            anyhow::bail!(unknown_device(
-                ("Aucune caméra", "Caméra inconnue"),
-                wanted,
-                cameras.iter().map(|c| c.name.as_str())
-            ));
-        }
-        choice.camera = Some(wanted.to_owned());
+        let names = cameras.iter().map(|c| c.name.as_str());
+        choice.camera = Some(chosen(wanted, names, ("Aucune caméra", "Caméra inconnue"))?);
     }
     if let Some(wanted) = microphone {
-        if !microphones.iter().any(|m| m.name == wanted) {
-            anyhow::bail!(unknown_device(
-                ("Aucun micro", "Micro inconnu"),
-                wanted,
-                microphones.iter().map(|m| m.name.as_str())
-            ));
-        }
-        choice.microphone = Some(wanted.to_owned());
+        let names = microphones.iter().map(|m| m.name.as_str());
+        choice.microphone = Some(chosen(wanted, names, ("Aucun micro", "Micro inconnu"))?);
     }
     if camera.is_some() || microphone.is_some() {
         choice.save(&path)?;
@@ -276,17 +264,20 @@ fn in_use<'a, T>(pick: idn_capture::Pick<'a, T>, what: &str, advice: &mut Vec<St
     }
 }
 
-/// `(none, unknown)`: the French phrases for "no such device here" and "unknown device".
-fn unknown_device<'a>(
-    (none, unknown): (&str, &str),
+/// `wanted` when it names a device present, else why it cannot be chosen; `(none, unknown)` are
+/// the French phrases for "no such device here" and "unknown device".
+fn chosen<'a>(
     wanted: &str,
     present: impl Iterator<Item = &'a str>,
-) -> String {
+    (none, unknown): (&str, &str),
+) -> Result<String> {
     let present: Vec<&str> = present.collect();
-    if present.is_empty() {
-        format!("{none} sur cet appareil : « {wanted} » ne peut pas être choisi.")
+    if present.contains(&wanted) {
+        Ok(wanted.to_owned())
+    } else if present.is_empty() {
+        anyhow::bail!("{none} sur cet appareil : « {wanted} » ne peut pas être choisi.")
     } else {
-        format!(
+        anyhow::bail!(
             "{unknown} « {wanted} » : choisissez parmi {}.",
             present.join(", ")
         )

@@ -3,8 +3,6 @@
 
 pub mod capture;
 pub mod demo;
-pub mod relying_party;
-pub mod staff;
 
 /// Scenarios, personas and journals live in `idn-scenario`; `idn` is a shell over them.
 pub use idn_scenario::{journal, persona, scenario};

@@ -1281,7 +1281,7 @@ fn pending_approval<'a>(
 /// A step shows as its code, as on the wire.
 impl std::fmt::Display for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.code())
+        f.pad(self.code())
     }
 }
 

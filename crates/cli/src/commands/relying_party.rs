@@ -1,10 +1,11 @@
 //! `idn rp`: register a relying party with the sandbox's FranceConnect+ (so that a developer can
 //! point their own OpenID Connect client at it), list and show registrations.
 
+use super::{invalid, lines_or, print};
+use crate::Outcome;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use idn_api::{NewRelyingParty, RelyingPartyView, WorldClient};
-use idn_device::DeviceError;
 use std::path::PathBuf;
 
 #[derive(Subcommand)]
@@ -43,8 +44,8 @@ fn describe(view: &RelyingPartyView, world: &str) -> String {
     )
 }
 
-pub async fn run(world: &str, command: RelyingPartyCommand, json: bool) -> Result<()> {
-    let client = WorldClient::new(world);
+pub async fn run(command: RelyingPartyCommand, client: &WorldClient, json: bool) -> Result<Outcome> {
+    let world = client.base_url();
     match command {
         RelyingPartyCommand::Register {
             name,
@@ -57,9 +58,11 @@ pub async fn run(world: &str, command: RelyingPartyCommand, json: bool) -> Resul
                 Some(path) => {
                     let text = std::fs::read_to_string(&path)
                         .with_context(|| format!("lecture de {}", path.display()))?;
-                    Some(serde_json::from_str(&text).map_err(|error| DeviceError::Invalid {
-                        code: "invalid_jwk",
-                        message: format!("{} n'est pas du JSON : {error}", path.display()),
+                    Some(serde_json::from_str(&text).map_err(|error| {
+                        invalid(
+                            "invalid_jwk",
+                            format!("{} n'est pas du JSON : {error}", path.display()),
+                        )
                     })?)
                 }
                 None => None,
@@ -71,44 +74,26 @@ pub async fn run(world: &str, command: RelyingPartyCommand, json: bool) -> Resul
                 encryption_jwk,
                 jwks_uri,
             };
-            let registered = client
-                .register_relying_party(&new)
-                .await
-                .map_err(DeviceError::from)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&registered)?);
-            } else {
-                println!("Service enregistré auprès de FranceConnect+ (simulation).");
-                println!("{}", describe(&registered.relying_party, world));
-                println!(
-                    "  client_secret : {} (conservez-le : il n'est affiché qu'une fois)",
+            let registered = client.register_relying_party(&new).await?;
+            print(json, &registered, |registered| {
+                format!(
+                    "Service enregistré auprès de FranceConnect+ (simulation).\n{}\n  client_secret : {} (conservez-le : il n'est affiché qu'une fois)",
+                    describe(&registered.relying_party, world),
                     registered.client_secret
-                );
-            }
+                )
+            });
         }
         RelyingPartyCommand::List => {
-            let views = client.relying_parties().await.map_err(DeviceError::from)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&views)?);
-            } else if views.is_empty() {
-                println!("Aucun service enregistré (les sites de démonstration sont intégrés).");
-            } else {
-                for view in &views {
-                    println!("{}", describe(view, world));
-                }
-            }
+            let views = client.relying_parties().await?;
+            print(json, &views, |views| {
+                let none = "Aucun service enregistré (les sites de démonstration sont intégrés).";
+                lines_or(views, none, |view| describe(view, world))
+            });
         }
         RelyingPartyCommand::Show { client_id } => {
-            let view = client
-                .relying_party(&client_id)
-                .await
-                .map_err(DeviceError::from)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&view)?);
-            } else {
-                println!("{}", describe(&view, world));
-            }
+            let view = client.relying_party(&client_id).await?;
+            print(json, &view, |view| describe(view, world));
         }
     }
-    Ok(())
+    Ok(Outcome::Done)
 }

@@ -2,9 +2,10 @@
 //! clerk). Run on the machine holding the world's data directory: there is no default account
 //! and no default password, so the first trainer is created here, never over the network.
 
+use super::invalid;
+use crate::Outcome;
 use anyhow::{bail, Context, Result};
 use clap::{Subcommand, ValueEnum};
-use idn_device::DeviceError;
 use idn_world::console::{self, Role};
 use idn_world::{World, WorldOptions};
 use std::io::{BufRead, IsTerminal, Write};
@@ -80,15 +81,12 @@ fn read_password(from_stdin: bool) -> Result<String> {
     };
     let first = ask("Mot de passe : ")?;
     if ask("Mot de passe (encore) : ")? != first {
-        bail!(DeviceError::Invalid {
-            code: "password_mismatch",
-            message: "Les deux mots de passe diffèrent.".into(),
-        });
+        bail!(invalid("password_mismatch", "Les deux mots de passe diffèrent."));
     }
     Ok(first)
 }
 
-pub async fn run(command: StaffCommand, json: bool) -> Result<()> {
+pub async fn run(command: StaffCommand, json: bool) -> Result<Outcome> {
     match command {
         StaffCommand::Add {
             data_dir,
@@ -109,10 +107,7 @@ pub async fn run(command: StaffCommand, json: bool) -> Result<()> {
             let role = Role::from(role);
             let id = console::add_staff(&world, &email, role, &password)
                 .await
-                .map_err(|error| DeviceError::Invalid {
-                    code: error.code(),
-                    message: error.message_fr(),
-                })?;
+                .map_err(|error| invalid(error.code(), error.message_fr()))?;
             if json {
                 println!(
                     "{}",
@@ -124,7 +119,7 @@ pub async fn run(command: StaffCommand, json: bool) -> Result<()> {
                     role.label_fr()
                 );
             }
-            Ok(())
+            Ok(Outcome::Done)
         }
     }
 }
