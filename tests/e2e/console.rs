@@ -299,7 +299,7 @@ async fn a_refusal_at_the_review_desk_reaches_the_learner_with_its_reason() {
         (
             decided.actor.as_str(),
             decided.action.as_str(),
-            decided.step_after.as_str()
+            decided.step_after.code()
         ),
         ("relecteur", "review_identification", "identification_refused"),
         "journaled like every change"
