@@ -3,12 +3,16 @@
 //! refuses it with a real reason and the learner's view and inbox show it; a clerk validates a
 //! face-to-face identity from the desk; a learner's id is no key to the console; a refusal decided
 //! by a signed-in reviewer exports, re-applies and replays (the engine deciding under its own
-//! account).
+//! account). The desks as JSON: a review refusal and a clerk's decisions taken through the typed
+//! desk client reach the learner and the staff audit; roles and the CSRF header are enforced; bad
+//! input gets a stable code and a French message; the JSON sign-in is throttled like the form.
 
 use idn_api::{
-    DocumentKind, LearnerAction, MediaKind, MessageChannel, Side, SubmittedPhoto, VerificationMode,
+    ClerkRefusalReason, ClerkValidation, ClientError, DeskSession, DocumentKind, JournalDetail,
+    LearnerAction, MediaKind, MessageChannel, ReviewBy, Side, Step, SubmittedPhoto, VerificationMode,
 };
 use idn_e2e::{get_json, last_code, learner_with_confirmed_identity, spawn_world, MOBILE};
+use idn_journey::verification::{RefusalReason, ReviewDecision};
 use idn_world::console::{add_staff, Role};
 
 const PASSWORD: &str = "un mot de passe de formation";
@@ -127,6 +131,14 @@ async fn submitted_online(
     mobile: &str,
 ) -> (String, String, idn_api::MediaView) {
     let id = learner_with_confirmed_identity(client, email, mobile).await.id;
+    let (digits, video) = submit_online(client, &id).await;
+    (id, digits, video)
+}
+
+/// Chooses the online identification for a learner whose identity is confirmed and submits it.
+/// Returns the digits asked and the video's media.
+async fn submit_online(client: &idn_device::WorldClient, id: &str) -> (String, idn_api::MediaView) {
+    let id = id.to_owned();
     for action in [
         LearnerAction::ChooseVerification {
             mode: VerificationMode::Online,
@@ -175,7 +187,7 @@ async fn submitted_online(
         )
         .await
         .unwrap();
-    (id, digits, video)
+    (digits, video)
 }
 
 #[tokio::test]
@@ -433,7 +445,8 @@ async fn a_learners_own_api_access_opens_nothing_in_the_console() {
             .path
             .replace("{id}", &id)
             .replace("{media_id}", "inconnu")
-            .replace("{job}", "inconnu");
+            .replace("{job}", "inconnu")
+            .replace("{code}", "INCONNU");
         for learner_credentials in [true, false] {
             let mut request = http.request(route.method.clone(), format!("{base}{path}"));
             if learner_credentials {
@@ -451,7 +464,16 @@ async fn a_learners_own_api_access_opens_nothing_in_the_console() {
             } else {
                 "anonymous"
             };
-            if route.method == reqwest::Method::GET {
+            if route.surface == idn_world::console::Surface::Json {
+                assert_eq!(
+                    response.status(),
+                    401,
+                    "{} {path} is refused to {who}",
+                    route.method
+                );
+                let refusal: serde_json::Value = response.json().await.unwrap();
+                assert_eq!(refusal["code"], "signed_out", "a desk call is refused as data");
+            } else if route.method == reqwest::Method::GET {
                 assert_eq!(
                     response.status(),
                     303,
@@ -469,7 +491,7 @@ async fn a_learners_own_api_access_opens_nothing_in_the_console() {
             checked += 1;
         }
     }
-    assert!(checked >= 2 * 20, "every staff route was tried ({checked})");
+    assert!(checked >= 2 * 27, "every staff route was tried ({checked})");
     assert_eq!(
         world.client.status().await.unwrap().learners,
         1,
@@ -992,4 +1014,622 @@ async fn a_refusal_by_a_signed_in_reviewer_exports_reapplies_and_replays() {
         text.contains("\trelecteur\treview_identification\tok\treview\tidentification_refused\t"),
         "the reviewer's line is among the lines replayed:\n{text}"
     );
+}
+
+// ----- the desks as JSON -----
+
+/// A world with a trainer, a reviewer, a clerk and a support agent, each with the same password.
+async fn world_with_staff(seed: u64) -> idn_e2e::TestWorld {
+    let world = spawn_world(seed).await;
+    for (email, role) in [
+        ("formatrice@classe.example", Role::Trainer),
+        ("relecteur@classe.example", Role::Reviewer),
+        ("guichet@classe.example", Role::Clerk),
+        ("support@classe.example", Role::SupportAgent),
+    ] {
+        add_staff(world.running.world(), email, role, PASSWORD)
+            .await
+            .unwrap();
+    }
+    world
+}
+
+async fn desk(base: &str, email: &str) -> DeskSession {
+    DeskSession::sign_in(base, email, PASSWORD)
+        .await
+        .unwrap_or_else(|error| panic!("{email} signs in at the desk API: {error}"))
+}
+
+/// The world's refusal: its status, stable code and French message.
+fn refused(outcome: Result<impl std::fmt::Debug, ClientError>) -> (u16, String, String) {
+    match outcome {
+        Err(ClientError::World {
+            status,
+            code,
+            message,
+        }) => (status, code, message),
+        other => panic!("expected the world's refusal, got {other:?}"),
+    }
+}
+
+/// The staff audit's lines (a trainer's page) that name this learner or this address.
+async fn audit_lines(base: &str, needle: &str) -> Vec<String> {
+    let trainer = Console::sign_in(base, "formatrice@classe.example").await;
+    let (status, audit) = trainer.get("/console/personnel").await;
+    assert_eq!(status, 200);
+    audit
+        .split("<tr>")
+        .filter(|line| line.contains(needle))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A JSON sign-in by hand: the session cookie and the CSRF token the body carries.
+async fn json_sign_in(http: &reqwest::Client, base: &str, email: &str) -> (String, String) {
+    let response = http
+        .post(format!("{base}/console/api/connexion"))
+        .json(&serde_json::json!({ "email": email, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{email} signs in");
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .find(|value| value.starts_with("idn_console="))
+        .expect("the JSON sign-in sets the session cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "the same HttpOnly, SameSite=Strict cookie as the form's: {cookie}"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    (
+        cookie.split(';').next().unwrap().to_owned(),
+        body["csrf_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_refusal_through_the_json_review_desk_reaches_the_learner_with_its_reason_and_the_audit() {
+    let world = world_with_staff(91).await;
+    let client = &world.client;
+    let base = world.running.base_url();
+    let id = learner_with_confirmed_identity(client, "revue-json@simulation.example", MOBILE)
+        .await
+        .id;
+    let trainer = desk(&base, "formatrice@classe.example").await;
+    let setting = trainer.set_review_desk(&id, true).await.unwrap();
+    assert!(setting.desk, "the trainer puts the learner on « revue manuelle »");
+    let (digits, video) = submit_online(client, &id).await;
+    assert_eq!(client.learner(&id).await.unwrap().step, "review");
+
+    let reviewer = desk(&base, "relecteur@classe.example").await;
+    assert_eq!(reviewer.session().role, "relecteur");
+    let queue = reviewer.review_queue().await.unwrap();
+    let queued = queue
+        .iter()
+        .find(|item| item.learner_id == id)
+        .expect("the submission is queued");
+    assert_eq!(
+        (queued.document_type, queued.review),
+        (DocumentKind::Cni, ReviewBy::Desk),
+        "waiting for a person, as data"
+    );
+    let submission = reviewer.submission(&id).await.unwrap();
+    assert_eq!(submission.spoken_digits, digits, "the digits that were asked");
+    assert_eq!(submission.video_media_id, video.media_id);
+    assert_eq!(submission.photos.len(), 2, "front and back");
+    assert_eq!(
+        submission
+            .identity
+            .as_ref()
+            .map(|identity| identity.birth_name.as_str()),
+        Some("Lefèvre"),
+        "the confirmed identity to compare"
+    );
+
+    let decided = reviewer
+        .review(&id, ReviewDecision::Refused(RefusalReason::Glasses))
+        .await
+        .unwrap();
+    assert_eq!(
+        (decided.step, decided.accepted, decided.refusal_reason.as_deref()),
+        (Step::IdentificationRefused, false, Some("lunettes")),
+        "the decision answers where the learner stands"
+    );
+    let view = client.learner(&id).await.unwrap();
+    assert_eq!(view.step, "identification_refused");
+    assert_eq!(
+        view.registered_letter.unwrap().refusal_reason.as_deref(),
+        Some("lunettes"),
+        "the learner reads the reviewer's reason"
+    );
+    let journal = client.journal(&id).await.unwrap();
+    let line = journal.last().unwrap();
+    assert_eq!(
+        (line.actor.as_str(), line.action.as_str(), &line.detail),
+        (
+            "relecteur",
+            "review_identification",
+            &Some(JournalDetail::ReviewDecided {
+                accepted: false,
+                reason: Some("lunettes".into())
+            })
+        ),
+        "journaled as the reviewer's decision with its reason"
+    );
+    let (status, _, _) = refused(reviewer.review(&id, ReviewDecision::Accepted).await);
+    assert_eq!(status, 422, "a decided identification cannot be decided again");
+
+    let lines = audit_lines(&base, &id).await;
+    assert!(
+        lines.iter().any(|line| line.contains("relecteur@classe.example")
+            && line.contains(">review<")
+            && line.contains("refuse:lunettes")),
+        "the decision is audited under the reviewer's address:\n{lines:#?}"
+    );
+    assert!(
+        lines.iter().any(|line| line.contains("formatrice@classe.example")
+            && line.contains("set_review_mode")
+            && line.contains("manuelle")),
+        "and so is the trainer's setting:\n{lines:#?}"
+    );
+    reviewer.sign_out().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_json_clerk_desk_refuses_keeping_the_code_then_validates() {
+    let world = world_with_staff(92).await;
+    let client = &world.client;
+    let base = world.running.base_url();
+    let id = learner_with_confirmed_identity(client, "guichet-json@simulation.example", MOBILE)
+        .await
+        .id;
+    client
+        .act(
+            &id,
+            &LearnerAction::ChooseVerification {
+                mode: VerificationMode::FaceToFace,
+            },
+        )
+        .await
+        .unwrap();
+    let code = last_code(client, &id, MessageChannel::Sms).await;
+    let clerk = desk(&base, "guichet@classe.example").await;
+    let case = clerk.clerk_case(&code).await.unwrap();
+    assert_eq!(case.learner_id, id);
+    assert_eq!(
+        (
+            case.identity.birth_name.as_str(),
+            case.identity.document_number_ending.as_str()
+        ),
+        ("Lefèvre", "7K2P"),
+        "the clerk sees the confirmed data to compare, as data"
+    );
+
+    let sent_away = clerk
+        .clerk_refuse(&code, ClerkRefusalReason::ExpiredDocument)
+        .await
+        .unwrap();
+    assert_eq!(
+        (sent_away.step, sent_away.validated, sent_away.code_valid_until),
+        (Step::FaceToFace, false, Some(case.valid_until)),
+        "the person is sent away; the code stays valid"
+    );
+    let journal = client.journal(&id).await.unwrap();
+    let line = journal.last().unwrap();
+    assert_eq!(
+        (line.actor.as_str(), line.action.as_str(), &line.detail),
+        (
+            "guichet",
+            "clerk_refuse",
+            &Some(JournalDetail::ClerkRefused {
+                reason: "piece_expiree".into()
+            })
+        ),
+        "the refusal is in the learner's journal"
+    );
+
+    let presented = |ending: &str| ClerkValidation {
+        code: code.clone(),
+        document_type: DocumentKind::Cni,
+        birth_name: "Lefèvre".into(),
+        birth_date: chrono::NaiveDate::from_ymd_opt(1985, 2, 11).unwrap(),
+        document_number_ending: ending.into(),
+    };
+    let (status, code_refused, message) = refused(clerk.clerk_validate(&presented("0000")).await);
+    assert_eq!(
+        status, 422,
+        "another document is refused by the journey ({code_refused}: {message})"
+    );
+    assert_eq!(client.learner(&id).await.unwrap().step, "face_to_face");
+    let validated = clerk.clerk_validate(&presented("7K2P")).await.unwrap();
+    assert_eq!((validated.step, validated.validated), (Step::Activation, true));
+    assert_eq!(client.learner(&id).await.unwrap().step, "activation");
+    assert_eq!(
+        last_code(client, &id, MessageChannel::Sms).await.len(),
+        6,
+        "the activation code reached the learner"
+    );
+
+    let lines = audit_lines(&base, &id).await;
+    for (action, detail) in [
+        (">clerk_lookup<", ""),
+        (">clerk_refuse<", "piece_expiree"),
+        (">clerk_validate<", ""),
+    ] {
+        assert!(
+            lines.iter().any(|line| line.contains("guichet@classe.example")
+                && line.contains(action)
+                && line.contains(detail)),
+            "{action} is audited under the clerk's address:\n{lines:#?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn each_desk_admits_only_its_roles_and_no_session_gets_a_401() {
+    let world = world_with_staff(93).await;
+    let client = &world.client;
+    let base = world.running.base_url();
+    let id = learner_with_confirmed_identity(client, "roles@simulation.example", MOBILE)
+        .await
+        .id;
+    client
+        .act(
+            &id,
+            &LearnerAction::ChooseVerification {
+                mode: VerificationMode::FaceToFace,
+            },
+        )
+        .await
+        .unwrap();
+    let code = last_code(client, &id, MessageChannel::Sms).await;
+
+    let clerk = desk(&base, "guichet@classe.example").await;
+    let (status, code_refused, message) = refused(clerk.review_queue().await);
+    assert_eq!((status, code_refused.as_str()), (403, "role_not_allowed"));
+    assert!(message.contains("Guichetier"), "says which role: {message}");
+    let (status, _, _) = refused(clerk.review(&id, ReviewDecision::Accepted).await);
+    assert_eq!(status, 403, "a clerk cannot review");
+    let (status, _, _) = refused(clerk.set_review_desk(&id, true).await);
+    assert_eq!(status, 403, "nor put a learner on the review desk");
+
+    for email in ["relecteur@classe.example", "support@classe.example"] {
+        let other = desk(&base, email).await;
+        let (status, code_refused, _) = refused(other.clerk_case(&code).await);
+        assert_eq!(
+            (status, code_refused.as_str()),
+            (403, "role_not_allowed"),
+            "{email}"
+        );
+        let (status, _, _) = refused(
+            other
+                .clerk_refuse(&code, ClerkRefusalReason::DifferentPerson)
+                .await,
+        );
+        assert_eq!(status, 403, "{email} cannot use the clerk desk");
+    }
+    let (status, _, _) = refused(desk(&base, "support@classe.example").await.review_queue().await);
+    assert_eq!(status, 403, "a support agent does not review");
+    assert_eq!(client.learner(&id).await.unwrap().step, "face_to_face");
+    assert!(
+        !client
+            .journal(&id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|line| line.action == "clerk_refuse"),
+        "nothing was decided"
+    );
+
+    let anonymous = reqwest::Client::new();
+    for (method, path) in [
+        (reqwest::Method::GET, "/console/api/revue".to_owned()),
+        (reqwest::Method::GET, format!("/console/api/guichet/{code}")),
+        (reqwest::Method::POST, "/console/api/guichet/decisions".to_owned()),
+    ] {
+        let response = anonymous
+            .request(method.clone(), format!("{base}{path}"))
+            .json(&serde_json::json!({ "decision": "refuse", "code": code, "reason": "piece_expiree" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{method} {path} without a session");
+        let refusal: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(refusal["code"], "signed_out");
+        assert!(refusal["message"].as_str().unwrap().contains("connectez-vous"));
+    }
+
+    // Signed out, the session's cookie opens nothing any more.
+    let http = reqwest::Client::new();
+    let (cookie, csrf) = json_sign_in(&http, &base, "guichet@classe.example").await;
+    let out = http
+        .post(format!("{base}/console/api/deconnexion"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    let after = http
+        .get(format!("{base}/console/api/guichet/{code}"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 401, "the session ended at sign-out");
+}
+
+#[tokio::test]
+async fn a_desk_decision_without_the_sessions_csrf_header_is_refused() {
+    let world = world_with_staff(94).await;
+    let client = &world.client;
+    let base = world.running.base_url();
+    let id = learner_with_confirmed_identity(client, "csrf@simulation.example", MOBILE)
+        .await
+        .id;
+    desk(&base, "formatrice@classe.example")
+        .await
+        .set_review_desk(&id, true)
+        .await
+        .unwrap();
+    submit_online(client, &id).await;
+    let http = reqwest::Client::new();
+    let (cookie, csrf) = json_sign_in(&http, &base, "relecteur@classe.example").await;
+    let (_, other_csrf) = json_sign_in(&http, &base, "formatrice@classe.example").await;
+    let decision = format!("{base}/console/api/revue/{id}/decision");
+    let refuse = serde_json::json!({ "decision": "refuse", "reason": "lunettes" });
+    for token in [None, Some(""), Some(other_csrf.as_str()), Some(&csrf[1..])] {
+        let mut request = http.post(&decision).header("cookie", &cookie).json(&refuse);
+        if let Some(token) = token {
+            request = request.header("x-csrf-token", token);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 403, "CSRF header {token:?} is refused");
+        let refusal: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(refusal["code"], "csrf_token_invalid");
+        assert!(refusal["message"].as_str().unwrap().contains("jeton anti-CSRF"));
+    }
+    // What a cross-site form can send: the session's cookie (were it not SameSite) and fields.
+    let form = http
+        .post(&decision)
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("decision", "refuse"),
+            ("reason", "lunettes"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 403, "a form post cannot decide at a desk");
+    assert_eq!(
+        client.learner(&id).await.unwrap().step,
+        "review",
+        "nothing was decided"
+    );
+    let taken = http
+        .post(&decision)
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .json(&refuse)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        taken.status(),
+        200,
+        "with the session's token the decision is taken"
+    );
+    assert_eq!(client.learner(&id).await.unwrap().step, "identification_refused");
+}
+
+#[tokio::test]
+async fn bad_desk_input_gets_a_stable_code_and_a_french_message_and_changes_nothing() {
+    let world = world_with_staff(95).await;
+    let client = &world.client;
+    let base = world.running.base_url();
+    let http = reqwest::Client::new();
+    let online = learner_with_confirmed_identity(client, "saisie@simulation.example", MOBILE)
+        .await
+        .id;
+    desk(&base, "formatrice@classe.example")
+        .await
+        .set_review_desk(&online, true)
+        .await
+        .unwrap();
+    submit_online(client, &online).await;
+    let face = learner_with_confirmed_identity(client, "saisie-guichet@simulation.example", "+33639980031")
+        .await
+        .id;
+    client
+        .act(
+            &face,
+            &LearnerAction::ChooseVerification {
+                mode: VerificationMode::FaceToFace,
+            },
+        )
+        .await
+        .unwrap();
+    let code = last_code(client, &face, MessageChannel::Sms).await;
+    let (reviewer_cookie, reviewer_csrf) = json_sign_in(&http, &base, "relecteur@classe.example").await;
+    let (clerk_cookie, clerk_csrf) = json_sign_in(&http, &base, "guichet@classe.example").await;
+    let validate = |field: &str, value: &str| {
+        let mut presented = serde_json::json!({
+            "document_type": "cni",
+            "birth_name": "Lefèvre",
+            "birth_date": "1985-02-11",
+            "document_number_ending": "7K2P",
+        });
+        presented[field] = serde_json::json!(value);
+        serde_json::json!({ "decision": "validate", "code": code, "presented": presented })
+    };
+    let cases = [
+        (
+            format!("/console/api/revue/{online}/decision"),
+            &reviewer_cookie,
+            &reviewer_csrf,
+            serde_json::json!({ "decision": "refuse", "reason": "chapeau" }),
+            400,
+            "unknown_refusal_reason",
+            "Motif de refus inconnu",
+        ),
+        (
+            format!("/console/api/revue/{online}/decision"),
+            &reviewer_cookie,
+            &reviewer_csrf,
+            serde_json::json!({ "decision": "peut-etre" }),
+            400,
+            "invalid_body",
+            "requête",
+        ),
+        (
+            "/console/api/guichet/decisions".to_owned(),
+            &clerk_cookie,
+            &clerk_csrf,
+            validate("document_type", "permis_de_conduire"),
+            400,
+            "invalid_document_type",
+            "Type de pièce inconnu",
+        ),
+        (
+            "/console/api/guichet/decisions".to_owned(),
+            &clerk_cookie,
+            &clerk_csrf,
+            validate("birth_date", "11/02/1985"),
+            400,
+            "invalid_date",
+            "Date de naissance invalide",
+        ),
+        (
+            "/console/api/guichet/decisions".to_owned(),
+            &clerk_cookie,
+            &clerk_csrf,
+            serde_json::json!({ "decision": "refuse", "code": code, "reason": "chapeau" }),
+            400,
+            "invalid_reason",
+            "Motif de refus inconnu",
+        ),
+        (
+            "/console/api/guichet/decisions".to_owned(),
+            &clerk_cookie,
+            &clerk_csrf,
+            serde_json::json!({ "decision": "refuse", "code": "ZZZZZZ", "reason": "piece_expiree" }),
+            404,
+            "not_found",
+            "Introuvable",
+        ),
+    ];
+    for (path, cookie, csrf, body, status, code_expected, french) in cases {
+        let response = http
+            .post(format!("{base}{path}"))
+            .header("cookie", cookie)
+            .header("x-csrf-token", csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{body}");
+        let error: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(error["code"], code_expected, "a stable code for {body}: {error}");
+        assert!(
+            error["message"].as_str().unwrap().contains(french),
+            "a French message for {body}: {error}"
+        );
+    }
+    assert_eq!(client.learner(&online).await.unwrap().step, "review");
+    assert_eq!(client.learner(&face).await.unwrap().step, "face_to_face");
+    for id in [&online, &face] {
+        assert!(
+            !audit_lines(&base, id).await.iter().any(|line| {
+                line.contains(">review<")
+                    || line.contains(">clerk_refuse<")
+                    || line.contains(">clerk_validate<")
+            }),
+            "a refused input is no decision in the audit"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_json_sign_in_is_throttled_per_account_like_the_form() {
+    let world = world_with_staff(96).await;
+    let base = world.running.base_url();
+    let http = reqwest::Client::new();
+    let attempt = |email: &'static str, password: &'static str| {
+        let http = http.clone();
+        let url = format!("{base}/console/api/connexion");
+        async move {
+            http.post(url)
+                .json(&serde_json::json!({ "email": email, "password": password }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for _ in 0..5 {
+        let response = attempt("relecteur@classe.example", "pas le bon mot de passe").await;
+        assert_eq!(response.status(), 401);
+        assert!(
+            response.headers().get("set-cookie").is_none(),
+            "a refused sign-in opens no session"
+        );
+        let error: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(
+            (error["code"].as_str(), error["message"].as_str()),
+            (Some("login_refused"), Some("Adresse ou mot de passe incorrect."))
+        );
+    }
+    let throttled = attempt("relecteur@classe.example", PASSWORD).await;
+    assert_eq!(
+        throttled.status(),
+        429,
+        "after 5 failures even the right password waits"
+    );
+    let error: serde_json::Value = throttled.json().await.unwrap();
+    assert_eq!(error["code"], "login_throttled");
+    assert!(error["message"].as_str().unwrap().contains("Trop d'essais"));
+
+    // One throttle for the account, whichever sign-in: the form waits too.
+    let page = http
+        .get(format!("{base}/console/connexion"))
+        .send()
+        .await
+        .unwrap();
+    let login_cookie = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .find(|value| value.starts_with("idn_console_login="))
+        .unwrap();
+    let token = login_cookie.split_once('=').unwrap().1.to_owned();
+    let form = http
+        .post(format!("{base}/console/connexion"))
+        .header("cookie", &login_cookie)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("email", "relecteur@classe.example"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 429, "the form is throttled by the JSON failures");
+
+    let other = attempt("guichet@classe.example", PASSWORD).await;
+    assert_eq!(other.status(), 200, "another account is not throttled");
+
+    // A cross-site form cannot sign someone in: the JSON sign-in takes JSON only.
+    let cross_site = http
+        .post(format!("{base}/console/api/connexion"))
+        .form(&[("email", "guichet@classe.example"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 400);
+    assert!(cross_site.headers().get("set-cookie").is_none());
 }

@@ -1286,15 +1286,18 @@ impl ServedClassWorld {
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("idn world serve starts");
-        let stderr = std::io::BufReader::new(process.stderr.take().unwrap());
+        let mut stderr = std::io::BufReader::new(process.stderr.take().unwrap()).lines();
         let mut url = None;
-        for line in stderr.lines() {
+        for line in stderr.by_ref() {
             let line = line.expect("the server's messages");
             if let Some(rest) = line.split("à l'écoute sur ").nth(1) {
                 url = rest.split_whitespace().next().map(str::to_owned);
                 break;
             }
         }
+        // Keep reading the server's log: once the pipe's buffer is full, its next log line
+        // would block the world (a busy machine logs more, slow requests for instance).
+        std::thread::spawn(move || stderr.for_each(drop));
         Self {
             process,
             url: url.expect("idn world serve names its address"),

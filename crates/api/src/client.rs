@@ -1,14 +1,15 @@
 //! HTTP client of the world's API. One method per endpoint; the world's refusals come back as
 //! `ClientError::World` with their stable code and French message.
 
+use crate::answer::{answer, unreachable};
 use crate::events::LearnerEvents;
 use crate::ClientError;
 use crate::{
-    ActivationRequest, ApiError, ApprovalAnswer, ClerkLookup, ClerkValidation, ClockAdvance, ClockMode,
-    ClockSetting, ClockView, DeclineAnswer, DeliveryPlan, InboxMessage, JournalEntry, LearnerAction,
-    LearnerClockView, LearnerSettings, LearnerSituation, LearnerView, LoginRequestView, MediaKind, MediaView,
-    NewLearner, NewLoginRequest, NewRelyingParty, PlannedLearner, RegisteredRelyingParty, RelyingPartyView,
-    ReviewPolicy, WorldKeys, WorldStatus,
+    ActivationRequest, ApprovalAnswer, ClerkLookup, ClerkValidation, ClockAdvance, ClockMode, ClockSetting,
+    ClockView, DeclineAnswer, DeliveryPlan, InboxMessage, JournalEntry, LearnerAction, LearnerClockView,
+    LearnerSettings, LearnerSituation, LearnerView, LoginRequestView, MediaKind, MediaView, NewLearner,
+    NewLoginRequest, NewRelyingParty, PlannedLearner, RegisteredRelyingParty, RelyingPartyView, ReviewPolicy,
+    WorldKeys, WorldStatus,
 };
 use reqwest::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
@@ -49,35 +50,11 @@ impl WorldClient {
     }
 
     async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, ClientError> {
-        let response = request.send().await.map_err(|source| ClientError::Unreachable {
-            url: self.base_url.clone(),
-            source,
-        })?;
-        let status = response.status();
-        let bytes = response
-            .bytes()
+        let response = request
+            .send()
             .await
-            .map_err(|source| ClientError::Unreachable {
-                url: self.base_url.clone(),
-                source,
-            })?;
-        if status.is_success() {
-            serde_json::from_slice(&bytes).map_err(|error| {
-                ClientError::Protocol(format!("{error} in {}", String::from_utf8_lossy(&bytes)))
-            })
-        } else {
-            match serde_json::from_slice::<ApiError>(&bytes) {
-                Ok(error) => Err(ClientError::World {
-                    status: status.as_u16(),
-                    code: error.code,
-                    message: error.message,
-                }),
-                Err(_) => Err(ClientError::Protocol(format!(
-                    "HTTP {status}: {}",
-                    String::from_utf8_lossy(&bytes)
-                ))),
-            }
-        }
+            .map_err(|source| unreachable(&self.base_url, source))?;
+        answer(&self.base_url, response).await
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {

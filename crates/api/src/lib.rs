@@ -3,7 +3,9 @@
 //! The device, the scenario engine, the `idn` CLI and the tests all speak through this crate,
 //! so none of them links the world's server (axum, SQLite, OpenSSL).
 
+mod answer;
 mod client;
+mod desk;
 mod error;
 mod events;
 mod journal;
@@ -11,6 +13,7 @@ pub mod protocol;
 mod wire;
 
 pub use client::WorldClient;
+pub use desk::*;
 pub use error::ClientError;
 pub use events::LearnerEvents;
 pub use journal::{JournalDetail, JournalEntry};

@@ -12,6 +12,9 @@ pub enum WorldError {
     NotFound { what: &'static str },
     #[error("bad request: {code}")]
     BadRequest { code: &'static str, message_fr: String },
+    /// A body past its route's limit (the media route's is `MAX_MEDIA_BYTES`).
+    #[error("body too large (limit {limit} bytes)")]
+    TooLarge { limit: usize },
     #[error("storage failure: {0}")]
     Storage(crate::StoreError),
     #[error("I/O failure: {0}")]
@@ -35,6 +38,7 @@ impl WorldError {
             Self::Journey(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Storage(_) | Self::Io(_) | Self::Corrupt(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -44,6 +48,7 @@ impl WorldError {
             Self::Journey(error) => error.code(),
             Self::NotFound { .. } => "not_found",
             Self::BadRequest { code, .. } => code,
+            Self::TooLarge { .. } => "media_size",
             Self::Storage(_) | Self::Io(_) | Self::Corrupt(_) => "internal",
         }
     }
@@ -53,6 +58,10 @@ impl WorldError {
             Self::Journey(error) => error.message_fr(),
             Self::NotFound { what } => format!("Introuvable : {what}."),
             Self::BadRequest { message_fr, .. } => message_fr.clone(),
+            Self::TooLarge { limit } => format!(
+                "Le fichier est trop volumineux : {} Mo au plus.",
+                limit / (1024 * 1024)
+            ),
             Self::Storage(_) | Self::Io(_) | Self::Corrupt(_) => {
                 "Le service simulé a rencontré une erreur interne ; réessayez. Rien n'a été perdu.".into()
             }

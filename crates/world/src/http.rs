@@ -10,7 +10,7 @@ use crate::api::{
 use crate::world::{World, MAX_MEDIA_BYTES};
 use crate::WorldError;
 use axum::body::Bytes;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -350,14 +350,24 @@ struct MediaQuery {
 }
 
 /// Uploads a photo or the video; the body is the file, `x-content-sha256` its SHA-256 (hex).
-#[utoipa::path(post, path = "/api/learners/{id}/media", params(("id" = String, Path), MediaQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"), responses((status = 200, body = MediaView), (status = 400, body = ApiError)))]
+#[utoipa::path(post, path = "/api/learners/{id}/media", params(("id" = String, Path), MediaQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"), responses((status = 200, body = MediaView), (status = 400, body = ApiError), (status = 413, body = ApiError)))]
 async fn upload_media(
     State(world): Shared,
     Path(id): Path<String>,
     Query(query): Query<MediaQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<MediaView> {
+    let body = body.map_err(|rejection| {
+        tracing::info!(%rejection, "media body refused");
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            WorldError::TooLarge {
+                limit: MAX_MEDIA_BYTES,
+            }
+        } else {
+            WorldError::bad_request("invalid_body", "Le fichier envoyé est illisible ; réessayez.")
+        }
+    })?;
     let header = |name: &str| {
         headers
             .get(name)

@@ -200,6 +200,11 @@ impl World {
         Ok(self.store.read().await.mobile_registered(mobile)?)
     }
 
+    /// The learners whose identification waits for review, the longest waiting first.
+    pub(crate) async fn learners_under_review(&self) -> Result<Vec<String>, WorldError> {
+        Ok(self.store.read().await.learners_under_review()?)
+    }
+
     /// The id of the learner a login request belongs to.
     pub(crate) async fn learner_of_login_request(
         &self,

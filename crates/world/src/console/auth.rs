@@ -1,7 +1,9 @@
-//! Staff accounts and sessions of the console: roles, Argon2id password hashes, sessions stored
-//! as the SHA-256 of their token with an absolute expiry in wall-clock time, and the per-session
-//! CSRF token every form carries.
+//! Staff accounts and sessions of the console: roles, Argon2id password hashes, sign-in throttled
+//! per address, sessions stored as the SHA-256 of their token with an absolute expiry in
+//! wall-clock time, the per-session CSRF token every form and desk call carries, and the staff
+//! audit (one line per action, never dropped silently).
 
+use super::Refusal;
 use crate::{World, WorldError};
 use chrono::{DateTime, TimeDelta, Utc};
 use idn_journey::account::Email;
@@ -13,6 +15,10 @@ use sqlx::Row;
 pub const SESSION_LIFETIME: TimeDelta = TimeDelta::hours(8);
 /// Shortest staff password: longer than a learner's, since a staff session sees every learner.
 pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Failed sign-ins tolerated per address within [`THROTTLE_WINDOW`], whichever sign-in (form or
+/// JSON) they went through.
+const MAX_LOGIN_FAILURES: i64 = 5;
+const THROTTLE_WINDOW: TimeDelta = TimeDelta::minutes(15);
 
 /// What a staff member may do in the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -242,6 +248,63 @@ pub async fn sign_in(
     Ok(Some((token, session)))
 }
 
+async fn recent_failures(world: &World, email: &str) -> Result<i64, WorldError> {
+    let since = world.wall_now() - THROTTLE_WINDOW;
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM staff_audit WHERE action = 'login_failed' AND staff_email = ? AND at > ?",
+    )
+    .bind(email)
+    .bind(since.to_rfc3339())
+    .fetch_one(world.pool())
+    .await?)
+}
+
+/// The one sign-in of the console's form and its JSON API: throttled per address, each failure
+/// and success audited. Returns the cookie's token and the session, or why it is refused.
+pub(super) async fn open_session(
+    world: &World,
+    email: &str,
+    password: &str,
+) -> Result<Result<(String, StaffSession), Refusal>, WorldError> {
+    let email = email.trim().to_lowercase();
+    if recent_failures(world, &email).await? >= MAX_LOGIN_FAILURES {
+        return Ok(Err(Refusal::Throttled));
+    }
+    match sign_in(world, &email, password).await? {
+        Some((token, session)) => {
+            audit_done(world, &session, "login", None, None).await;
+            Ok(Ok((token, session)))
+        }
+        None => {
+            let failed = sqlx::query(
+                "INSERT INTO staff_audit (at, staff_email, action) VALUES (?, ?, 'login_failed')",
+            )
+            .bind(world.wall_now().to_rfc3339())
+            .bind(&email)
+            .execute(world.pool())
+            .await;
+            if let Err(error) = failed {
+                // Without its line, this failure does not count towards the throttle.
+                tracing::error!(%error, "a failed staff sign-in could not be audited");
+            }
+            Ok(Err(Refusal::WrongCredentials))
+        }
+    }
+}
+
+/// « Se déconnecter », from the form or the JSON API: the session is deleted, then audited.
+pub(super) async fn close_session(
+    world: &World,
+    session: &StaffSession,
+    token: Option<&str>,
+) -> Result<(), WorldError> {
+    if let Some(token) = token {
+        sign_out(world, token).await?;
+    }
+    audit_done(world, session, "logout", None, None).await;
+    Ok(())
+}
+
 /// The live session behind a cookie's token, if any (an expired one is gone).
 pub async fn session(world: &World, token: &str) -> Result<Option<StaffSession>, WorldError> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -300,6 +363,20 @@ pub async fn audit(
     .execute(world.pool())
     .await?;
     Ok(())
+}
+
+/// The audit line of an action already done. The action stands whether or not its line is
+/// written, so a failure is no reason to report the action failed: it is logged as an error.
+pub async fn audit_done(
+    world: &World,
+    staff: &StaffSession,
+    action: &str,
+    learner_id: Option<&str>,
+    detail: Option<&str>,
+) {
+    if let Err(error) = audit(world, staff, action, learner_id, detail).await {
+        tracing::error!(%error, action, staff = %staff.email, learner_id, "a staff action could not be audited");
+    }
 }
 
 /// A fresh random token (login form's double-submit cookie).

@@ -1,21 +1,27 @@
-//! The console's handlers: each parses, calls the world (the same functions the API uses, so
-//! every change goes through the journey, one transaction with its journal line), and renders.
+//! The console's pages and forms: each handler translates its query or form into a call (the
+//! desks' decisions in `desks.rs`, shared with the JSON desk API; the world's own methods, the
+//! same the API uses, so every change goes through the journey, one transaction with its journal
+//! line) and renders the French page.
 
 use super::auth::{self, Role, StaffSession};
-use super::pages::{self, csrf, esc, facts, notice};
-use super::{cookie, LOGIN_COOKIE, SESSION_COOKIE};
+use super::desks::{self, UnderReview};
+use super::pages::{self, csrf, esc, facts, notice, when};
+use super::{
+    cleared_session_cookie, cookie, secure_suffix, session_cookie, set_cookie, LOGIN_COOKIE, SESSION_COOKIE,
+};
 use crate::api::{
-    ClerkValidation, ClockMode, DocumentKind, InboxMessage, LearnerClockView, LearnerSituation, LearnerView,
-    ReviewPolicy,
+    ClerkCase, ClerkRefusalReason, ClerkVerdict, ClockMode, CopiedDocument, DocumentKind, IdentitySummary,
+    InboxMessage, LearnerClockView, LearnerSituation, LearnerView, ReviewBy, ReviewDeskSetting, ReviewPolicy,
+    ReviewVerdict,
 };
 use crate::{World, WorldError};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use idn_journey::verification::{Identification, RefusalReason, ReviewDecision, ReviewPlan};
-use idn_journey::Stage;
+use chrono::{DateTime, TimeDelta, Utc};
+use idn_journey::identity::DocumentSide;
+use idn_journey::verification::RefusalReason;
 use serde::Deserialize;
 use sqlx::Row;
 use std::collections::HashMap;
@@ -26,30 +32,11 @@ type Session = Extension<StaffSession>;
 
 const STYLE: &str = include_str!("../../console-assets/style.css");
 const SCRIPT: &str = include_str!("../../console-assets/console.js");
-/// Failed sign-ins tolerated per address within [`THROTTLE_WINDOW`].
-const MAX_LOGIN_FAILURES: i64 = 5;
-const THROTTLE_WINDOW: TimeDelta = TimeDelta::minutes(15);
 
 fn see_other(to: &str) -> Response {
     let mut response = Redirect::to(to).into_response();
     *response.status_mut() = StatusCode::SEE_OTHER;
     response
-}
-
-fn secure_suffix(headers: &HeaderMap) -> &'static str {
-    match headers
-        .get("x-forwarded-proto")
-        .and_then(|value| value.to_str().ok())
-    {
-        Some("https") => "; Secure",
-        _ => "",
-    }
-}
-
-fn set_cookie(response: &mut Response, value: String) {
-    if let Ok(value) = value.parse() {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
 }
 
 /// A refused or failed action, on a page of the console (never JSON, never a 5xx detail).
@@ -64,11 +51,6 @@ pub(super) fn failure(session: &StaffSession, error: WorldError) -> Response {
         esc(error.code())
     );
     (status, pages::layout(session, "Action impossible", &body)).into_response()
-}
-
-/// French date and time of the simulated clock (UTC).
-fn when(at: DateTime<Utc>) -> String {
-    at.format("%d/%m/%Y %H:%M").to_string()
 }
 
 fn how_long(delta: TimeDelta) -> String {
@@ -137,78 +119,37 @@ pub struct LoginForm {
     password: String,
 }
 
-async fn recent_failures(world: &World, email: &str) -> Result<i64, WorldError> {
-    let since = world.wall_now() - THROTTLE_WINDOW;
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM staff_audit WHERE action = 'login_failed' AND staff_email = ? AND at > ?",
-    )
-    .bind(email)
-    .bind(since.to_rfc3339())
-    .fetch_one(world.pool())
-    .await?)
-}
-
 pub async fn login(State(world): Shared, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
     let sent_back = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     if sent_back.is_empty() || !auth::same_secret(&sent_back, &form.csrf) {
         return login_form(&headers, Some(pages::LOGIN_FORM_EXPIRED), StatusCode::FORBIDDEN);
     }
-    let email = form.email.trim().to_lowercase();
-    match recent_failures(&world, &email).await {
-        Ok(count) if count >= MAX_LOGIN_FAILURES => {
-            return login_form(
-                &headers,
-                Some(pages::LOGIN_THROTTLED),
-                StatusCode::TOO_MANY_REQUESTS,
-            );
-        }
-        Ok(_) => {}
-        Err(error) => return error.into_response(),
-    }
-    match auth::sign_in(&world, &email, &form.password).await {
-        Ok(Some((token, session))) => {
-            let _ = auth::audit(&world, &session, "login", None, None).await;
+    match auth::open_session(&world, &form.email, &form.password).await {
+        Ok(Ok((token, _))) => {
             let mut response = see_other("/console");
-            set_cookie(
-                &mut response,
-                format!(
-                    "{SESSION_COOKIE}={token}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={}{}",
-                    super::SESSION_LIFETIME.num_seconds(),
-                    secure_suffix(&headers)
-                ),
-            );
+            set_cookie(&mut response, session_cookie(&token, &headers));
             set_cookie(
                 &mut response,
                 format!("{LOGIN_COOKIE}=; Path=/console/connexion; HttpOnly; SameSite=Strict; Max-Age=0"),
             );
             response
         }
-        Ok(None) => {
-            let _ = sqlx::query(
-                "INSERT INTO staff_audit (at, staff_email, action) VALUES (?, ?, 'login_failed')",
-            )
-            .bind(world.wall_now().to_rfc3339())
-            .bind(&email)
-            .execute(world.pool())
-            .await;
-            login_form(&headers, Some(pages::LOGIN_REFUSED), StatusCode::UNAUTHORIZED)
-        }
+        Ok(Err(refusal)) => login_form(
+            &headers,
+            Some(&refusal.message_fr(super::Surface::Page)),
+            refusal.status(),
+        ),
         Err(error) => error.into_response(),
     }
 }
 
 pub async fn logout(State(world): Shared, Extension(session): Session, headers: HeaderMap) -> Response {
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        if let Err(error) = auth::sign_out(&world, &token).await {
-            return error.into_response();
-        }
+    let token = cookie(&headers, SESSION_COOKIE);
+    if let Err(error) = auth::close_session(&world, &session, token.as_deref()).await {
+        return error.into_response();
     }
-    let _ = auth::audit(&world, &session, "logout", None, None).await;
     let mut response = see_other("/console/connexion");
-    set_cookie(
-        &mut response,
-        format!("{SESSION_COOKIE}=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0"),
-    );
+    set_cookie(&mut response, cleared_session_cookie());
     response
 }
 
@@ -267,7 +208,7 @@ async fn learner_rows_data(world: &World, query: &str) -> Result<Vec<Row_>, Worl
             view.email.as_deref().unwrap_or_default(),
             view.mobile.as_deref().unwrap_or_default(),
             name,
-            view.step,
+            view.step.code(),
             view.step_label,
             situation
                 .blockers
@@ -424,47 +365,22 @@ fn inbox_html(messages: &[InboxMessage], folder: &str) -> String {
         .collect()
 }
 
-/// The submission under review (digits asked, photos and video), when there is one.
-struct UnderReview {
-    digits: String,
-    document_type: String,
-    photos: Vec<(String, String)>,
-    video: String,
-    submitted_at: DateTime<Utc>,
-    review_deadline: DateTime<Utc>,
-    plan: ReviewPlan,
+/// The French name of a photo's side.
+fn side_label(photo: &crate::api::SubmittedPhoto) -> &'static str {
+    DocumentSide::from(photo.side).label_fr()
 }
 
-fn under_review(journey: &idn_journey::Journey) -> Option<UnderReview> {
-    let Stage::Online { letter, .. } = journey.stage() else {
-        return None;
-    };
-    match &letter.identification {
-        Identification::UnderReview {
-            digits,
-            submission,
-            submitted_at,
-            review_deadline,
-            plan,
-        } => Some(UnderReview {
-            digits: digits.as_str().to_owned(),
-            document_type: submission.document_type.label_fr().to_owned(),
-            photos: submission
-                .photos
-                .iter()
-                .map(|(side, media)| (side.label_fr().to_owned(), media.media_id.clone()))
-                .collect(),
-            video: submission.video.media_id.clone(),
-            submitted_at: *submitted_at,
-            review_deadline: *review_deadline,
-            plan: *plan,
-        }),
-        Identification::NotStarted | Identification::Started { .. } | Identification::Refused { .. } => None,
+/// Who decides a submission under review, in French.
+fn review_by_fr(review: ReviewBy) -> String {
+    match review {
+        ReviewBy::Desk => "revue manuelle".to_owned(),
+        ReviewBy::Automatic { decide_at } => format!("automatique le {}", when(decide_at)),
     }
 }
 
-fn identity_facts(view: &LearnerView) -> String {
-    match &view.identity {
+/// The identity a learner typed; `confirmed` says whether it can still change.
+fn identity_facts(identity: Option<&IdentitySummary>, confirmed: bool) -> String {
+    match identity {
         Some(identity) => facts(&[
             ("Pièce", identity.document_type.clone()),
             ("Prénoms", identity.given_names.join(", ")),
@@ -493,7 +409,7 @@ fn identity_facts(view: &LearnerView) -> String {
             ),
             (
                 "Confirmée",
-                if view.identity_confirmed {
+                if confirmed {
                     "oui (ne peut plus être modifiée)"
                 } else {
                     "non (en attente de confirmation)"
@@ -579,7 +495,7 @@ async fn learner_page(
     .bind(id)
     .fetch_all(world.pool())
     .await?;
-    let review = under_review(&journey);
+    let review: Option<UnderReview> = desks::under_review(&journey);
     let policy = match &view.review_policy {
         ReviewPolicy::Automatic => "aucun refus prévu".to_owned(),
         ReviewPolicy::RefuseNext { reason } => format!(
@@ -588,7 +504,7 @@ async fn learner_page(
         ),
     };
     let mut state = vec![
-        ("Étape", format!("{} ({})", view.step_label, view.step)),
+        ("Étape", format!("{} ({})", view.step_label, view.step.code())),
         (
             "Adresse électronique",
             view.email.clone().unwrap_or_else(|| "—".into()),
@@ -683,7 +599,7 @@ async fn learner_page(
             .iter()
             .map(|(media_id, content_type, created_at, size)| {
                 let role = review.as_ref().and_then(|review| {
-                    if &review.video == media_id {
+                    if &review.video_media_id == media_id {
                         Some(format!(
                             "vidéo de la soumission en cours — chiffres demandés : {}",
                             review.digits
@@ -692,8 +608,8 @@ async fn learner_page(
                         review
                             .photos
                             .iter()
-                            .find(|(_, photo)| photo == media_id)
-                            .map(|(side, _)| format!("photo de la soumission en cours ({side})"))
+                            .find(|photo| &photo.media_id == media_id)
+                            .map(|photo| format!("photo de la soumission en cours ({})", side_label(photo)))
                     }
                 });
                 let caption = format!(
@@ -746,7 +662,7 @@ async fn learner_page(
                 .map(|(label, value)| (*label, value.clone()))
                 .collect::<Vec<_>>()
         ),
-        identity = identity_facts(&view),
+        identity = identity_facts(view.identity.as_ref(), view.identity_confirmed),
         media = media_html_list,
         inbox = inbox_html(&inbox, "inbox"),
         spam = inbox_html(&inbox, "spam"),
@@ -837,11 +753,8 @@ pub async fn set_learner_review(
             WorldError::bad_request("invalid_review_mode", "Mode d'examen inconnu."),
         );
     };
-    match world.set_review_desk(&id, desk).await {
-        Ok(_) => {
-            let _ = auth::audit(&world, &session, "set_review_mode", Some(&id), Some(&form.mode)).await;
-            see_other(&format!("/console/apprenants/{}", form_encode(&id)))
-        }
+    match desks::set_review_desk(&world, &session, &id, ReviewDeskSetting { desk }).await {
+        Ok(_) => see_other(&format!("/console/apprenants/{}", form_encode(&id))),
         Err(error) => failure(&session, error),
     }
 }
@@ -870,32 +783,21 @@ async fn review_queue_page(
     session: &StaffSession,
     done: &str,
 ) -> Result<Response, WorldError> {
-    world.sweep().await?;
-    let ids: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM learners WHERE step = 'review' ORDER BY updated_at, id")
-            .fetch_all(world.pool())
-            .await?;
-    let mut rows = String::new();
-    for id in &ids {
-        let journey = world.journey_of(id).await?;
-        let Some(review) = under_review(&journey) else {
-            continue;
-        };
-        let view = world.learner(id).await?;
-        let mode = match review.plan {
-            ReviewPlan::Desk => "revue manuelle".to_owned(),
-            ReviewPlan::Automatic { decide_at, .. } => format!("automatique le {}", when(decide_at)),
-        };
-        rows.push_str(&format!(
-            r#"<tr data-learner="{id}"><td><a href="/console/revue/{id}">{email}</a></td><td>{doc}</td><td>{submitted}</td><td>{deadline}</td><td>{mode}</td></tr>"#,
-            id = esc(id),
-            email = esc(view.email.as_deref().unwrap_or("—")),
-            doc = esc(&review.document_type),
-            submitted = when(review.submitted_at),
-            deadline = when(review.review_deadline),
-            mode = esc(&mode),
-        ));
-    }
+    let queue = desks::review_queue(world).await?;
+    let mut rows: String = queue
+        .iter()
+        .map(|item| {
+            format!(
+                r#"<tr data-learner="{id}"><td><a href="/console/revue/{id}">{email}</a></td><td>{doc}</td><td>{submitted}</td><td>{deadline}</td><td>{mode}</td></tr>"#,
+                id = esc(&item.learner_id),
+                email = esc(item.email.as_deref().unwrap_or("—")),
+                doc = esc(item.document_type.label_fr()),
+                submitted = when(item.submitted_at),
+                deadline = when(item.review_deadline),
+                mode = esc(&review_by_fr(item.review)),
+            )
+        })
+        .collect();
     if rows.is_empty() {
         rows = r#"<tr><td colspan="5" class="hint">Aucune identification en attente d'examen.</td></tr>"#
             .to_owned();
@@ -912,14 +814,8 @@ async fn review_queue_page(
         String::new()
     };
     let done = match done {
-        "accepte" => notice(
-            "success",
-            "Identification acceptée : l'apprenant reçoit l'e-mail et son code d'activation.",
-        ),
-        "refuse" => notice(
-            "success",
-            "Identification refusée : l'apprenant reçoit le motif par e-mail et peut recommencer.",
-        ),
+        "accepte" => notice("success", desks::review_done_fr(true)),
+        "refuse" => notice("success", desks::review_done_fr(false)),
         _ => String::new(),
     };
     let body = format!(
@@ -949,7 +845,14 @@ pub async fn set_class_review(
     };
     match world.set_class_review_desk(desk).await {
         Ok(()) => {
-            let _ = auth::audit(&world, &session, "set_class_review_mode", None, Some(&form.mode)).await;
+            auth::audit_done(
+                &world,
+                &session,
+                "set_class_review_mode",
+                None,
+                Some(desks::review_mode_code(desk)),
+            )
+            .await;
             see_other("/console/revue")
         }
         Err(error) => failure(&session, error),
@@ -961,33 +864,25 @@ pub async fn review_page(
     Extension(session): Session,
     Path(id): Path<String>,
 ) -> Response {
-    let result = async {
-        let journey = world.journey_of(&id).await?;
-        let view = world.learner(&id).await?;
-        Ok::<_, WorldError>((journey, view))
-    }
-    .await;
-    let (journey, view) = match result {
-        Ok(found) => found,
+    let review = match desks::submission(&world, &id).await {
+        Ok(review) => review,
         Err(error) => return failure(&session, error),
-    };
-    let Some(review) = under_review(&journey) else {
-        return failure(
-            &session,
-            WorldError::bad_request(
-                "nothing_to_review",
-                "Aucune identification de cet apprenant n'attend d'examen.",
-            ),
-        );
     };
     let photos: String = review
         .photos
         .iter()
-        .map(|(side, media_id)| media_html(&id, media_id, "image/jpeg", &format!("Photo : {side}")))
+        .map(|photo| {
+            media_html(
+                &id,
+                &photo.media_id,
+                "image/jpeg",
+                &format!("Photo : {}", side_label(photo)),
+            )
+        })
         .collect();
     let video = media_html(
         &id,
-        &review.video,
+        &review.video_media_id,
         "video/mp4",
         "Vidéo : visage, chiffres dits à voix haute, recto de la pièce",
     );
@@ -1010,12 +905,13 @@ pub async fn review_page(
 <form method="post" action="/console/revue/{id}">{csrf}<input type="hidden" name="decision" value="accepter"><button class="btn primary" type="submit" id="accepter">Accepter l'identification</button></form>
 <form method="post" action="/console/revue/{id}">{csrf}<input type="hidden" name="decision" value="refuser"><label for="motif">Motif du refus</label><select id="motif" name="reason" required>{reasons}</select><button class="btn danger" type="submit" id="refuser">Refuser avec ce motif</button></form></div></div>"#,
         id = esc(&id),
-        email = esc(view.email.as_deref().unwrap_or("—")),
-        doc = esc(&review.document_type),
+        email = esc(review.email.as_deref().unwrap_or("—")),
+        doc = esc(review.document_type.label_fr()),
         submitted = when(review.submitted_at),
         deadline = when(review.review_deadline),
-        digits = esc(&review.digits),
-        identity = identity_facts(&view),
+        digits = esc(&review.spoken_digits),
+        // A submission is only made once the identity is confirmed.
+        identity = identity_facts(review.identity.as_ref(), true),
         csrf = csrf(&session),
     );
     pages::layout(&session, "Examen", &body).into_response()
@@ -1034,17 +930,9 @@ pub async fn review_decide(
     Path(id): Path<String>,
     Form(form): Form<ReviewForm>,
 ) -> Response {
-    let decision = match form.decision.as_str() {
-        "accepter" => ReviewDecision::Accepted,
-        "refuser" => match RefusalReason::from_code(&form.reason) {
-            Some(reason) => ReviewDecision::Refused(reason),
-            None => {
-                return failure(
-                    &session,
-                    WorldError::bad_request("unknown_refusal_reason", "Choisissez un des motifs de refus."),
-                )
-            }
-        },
+    let verdict = match form.decision.as_str() {
+        "accepter" => ReviewVerdict::Accept,
+        "refuser" => ReviewVerdict::Refuse { reason: form.reason },
         _ => {
             return failure(
                 &session,
@@ -1052,18 +940,9 @@ pub async fn review_decide(
             )
         }
     };
-    match world.review_identification(&id, decision).await {
-        Ok(_) => {
-            let detail = match decision {
-                ReviewDecision::Accepted => "accepte".to_owned(),
-                ReviewDecision::Refused(reason) => format!("refuse:{}", reason.code()),
-            };
-            let _ = auth::audit(&world, &session, "review", Some(&id), Some(&detail)).await;
-            see_other(match decision {
-                ReviewDecision::Accepted => "/console/revue?fait=accepte",
-                ReviewDecision::Refused(_) => "/console/revue?fait=refuse",
-            })
-        }
+    match desks::decide_review(&world, &session, &id, &verdict).await {
+        Ok(decided) if decided.accepted => see_other("/console/revue?fait=accepte"),
+        Ok(_) => see_other("/console/revue?fait=refuse"),
         Err(error) => failure(&session, error),
     }
 }
@@ -1095,42 +974,61 @@ pub async fn clerk_page(
     let found = if code.is_empty() {
         String::new()
     } else {
-        match clerk_found(&world, &session, &code).await {
-            Ok(found) => found,
+        match desks::clerk_case(&world, &session, &code).await {
+            Ok(case) => clerk_found(&session, &code, &case),
             Err(error) => notice("error", &error.message_fr()),
         }
     };
     pages::layout(&session, "Guichet face à face", &clerk_body(&code, &found, "")).into_response()
 }
 
-async fn clerk_found(world: &World, session: &StaffSession, code: &str) -> Result<String, WorldError> {
-    let lookup = world.clerk_lookup(code).await?;
-    let view = world.learner(&lookup.learner_id).await?;
-    let _ = auth::audit(world, session, "clerk_lookup", Some(&lookup.learner_id), None).await;
-    let kinds = [
-        (DocumentKind::Cni, "cni", "Carte nationale d'identité"),
-        (DocumentKind::Passeport, "passeport", "Passeport"),
-        (DocumentKind::TitreDeSejour, "titre_de_sejour", "Titre de séjour"),
-    ];
-    let options: String = kinds
+/// The identity to compare and the clerk's two forms (validate, send away).
+fn clerk_found(session: &StaffSession, code: &str, case: &ClerkCase) -> String {
+    let kinds: String = DocumentKind::ALL
         .iter()
-        .map(|(_, value, label)| format!(r#"<option value="{value}">{label}</option>"#))
+        .map(|kind| {
+            format!(
+                r#"<option value="{}">{}</option>"#,
+                kind.code(),
+                esc(kind.label_fr())
+            )
+        })
         .collect();
-    Ok(format!(
+    let reasons: String = ClerkRefusalReason::ALL
+        .iter()
+        .map(|reason| {
+            format!(
+                r#"<option value="{}">{}</option>"#,
+                reason.code(),
+                esc(&capitalized(reason.label_fr()))
+            )
+        })
+        .collect();
+    format!(
         r#"<div class="columns"><div class="card" id="fiche"><h2>Données confirmées dans l'application</h2><p>Code valable jusqu'au {until}.</p>{identity}</div>
 <div class="card"><h2>Pièce présentée au guichet</h2><p class="hint">Recopiez ce que montre la pièce : le service compare avec les données confirmées.</p>
 <form method="post" action="/console/guichet">{csrf}<input type="hidden" name="code" value="{code}"><input type="hidden" name="decision" value="valider">
-<label for="type">Type de pièce</label><select id="type" name="document_type">{options}</select>
+<label for="type">Type de pièce</label><select id="type" name="document_type">{kinds}</select>
 <label for="nom">Nom de naissance</label><input type="text" id="nom" name="birth_name" required>
 <label for="naissance">Date de naissance</label><input type="date" id="naissance" name="birth_date" required>
 <label for="fin">4 derniers caractères du numéro de la pièce</label><input type="text" id="fin" name="document_number_ending" maxlength="4" required>
 <button class="btn primary" type="submit" id="valider">Valider l'identité</button></form>
-<form method="post" action="/console/guichet">{csrf}<input type="hidden" name="code" value="{code}"><input type="hidden" name="decision" value="refuser"><label for="motif-guichet">Refuser (la personne repart sans validation)</label><select id="motif-guichet" name="reason"><option value="piece_differente">La pièce ne correspond pas</option><option value="piece_expiree">Pièce expirée</option><option value="personne_differente">La personne n'est pas celle de la pièce</option></select><button class="btn danger" type="submit" id="refuser-guichet">Refuser</button></form></div></div>"#,
-        until = when(lookup.valid_until),
-        identity = identity_facts(&view),
+<form method="post" action="/console/guichet">{csrf}<input type="hidden" name="code" value="{code}"><input type="hidden" name="decision" value="refuser"><label for="motif-guichet">Refuser (la personne repart sans validation)</label><select id="motif-guichet" name="reason">{reasons}</select><button class="btn danger" type="submit" id="refuser-guichet">Refuser</button></form></div></div>"#,
+        until = when(case.valid_until),
+        // A face-to-face code is only sent once the identity is confirmed.
+        identity = identity_facts(Some(&case.identity), true),
         code = esc(code),
         csrf = csrf(session),
-    ))
+    )
+}
+
+/// The text with its first letter in capitals (a reason's wording opening an option).
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 #[derive(Deserialize)]
@@ -1154,16 +1052,34 @@ pub async fn clerk_decide(
     Extension(session): Session,
     Form(form): Form<ClerkForm>,
 ) -> Response {
-    let outcome = match form.decision.as_str() {
-        "valider" => clerk_validate(&world, &session, &form).await,
-        "refuser" => clerk_refuse(&world, &session, &form).await,
+    let code = form.code.trim().to_owned();
+    let verdict = match form.decision.as_str() {
+        "valider" => Ok(ClerkVerdict::Validate {
+            code: code.clone(),
+            presented: CopiedDocument {
+                document_type: form.document_type,
+                birth_name: form.birth_name,
+                birth_date: form.birth_date,
+                document_number_ending: form.document_number_ending,
+            },
+        }),
+        "refuser" => Ok(ClerkVerdict::Refuse {
+            code: code.clone(),
+            reason: form.reason,
+        }),
         _ => Err(WorldError::bad_request("invalid_decision", "Décision inconnue.")),
     };
+    let outcome = match verdict {
+        Ok(verdict) => desks::decide_clerk(&world, &session, &verdict).await,
+        Err(error) => Err(error),
+    };
     let (status, result, found) = match outcome {
-        Ok(text) => (StatusCode::OK, notice("success", &text), String::new()),
+        Ok(decided) => (StatusCode::OK, notice("success", &decided.message), String::new()),
         Err(error) => {
-            let found = clerk_found(&world, &session, &form.code)
+            // The person is still at the counter: the identity to compare stays on the page.
+            let found = desks::clerk_case(&world, &session, &code)
                 .await
+                .map(|case| clerk_found(&session, &code, &case))
                 .unwrap_or_default();
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -1178,79 +1094,10 @@ pub async fn clerk_decide(
         pages::layout(
             &session,
             "Guichet face à face",
-            &clerk_body(&form.code, &found, &result),
+            &clerk_body(&code, &found, &result),
         ),
     )
         .into_response()
-}
-
-async fn clerk_validate(
-    world: &World,
-    session: &StaffSession,
-    form: &ClerkForm,
-) -> Result<String, WorldError> {
-    let document_type = match form.document_type.as_str() {
-        "cni" => DocumentKind::Cni,
-        "passeport" => DocumentKind::Passeport,
-        "titre_de_sejour" => DocumentKind::TitreDeSejour,
-        _ => {
-            return Err(WorldError::bad_request(
-                "invalid_document_type",
-                "Type de pièce inconnu.",
-            ))
-        }
-    };
-    let birth_date = NaiveDate::parse_from_str(form.birth_date.trim(), "%Y-%m-%d")
-        .map_err(|_| WorldError::bad_request("invalid_date", "Date de naissance invalide."))?;
-    let view = world
-        .clerk_validate(ClerkValidation {
-            code: form.code.clone(),
-            document_type,
-            birth_name: form.birth_name.clone(),
-            birth_date,
-            document_number_ending: form.document_number_ending.clone(),
-        })
-        .await?;
-    let _ = auth::audit(world, session, "clerk_validate", Some(&view.id), None).await;
-    Ok(format!(
-        "Identité validée au guichet pour {} : l'apprenant reçoit son code d'activation par e-mail et SMS.",
-        view.email.as_deref().unwrap_or("l'apprenant")
-    ))
-}
-
-async fn clerk_refuse(world: &World, session: &StaffSession, form: &ClerkForm) -> Result<String, WorldError> {
-    let lookup = world.clerk_lookup(&form.code).await?;
-    if !super::CLERK_REFUSAL_REASONS
-        .iter()
-        .any(|(code, _)| *code == form.reason)
-    {
-        return Err(WorldError::bad_request(
-            "invalid_reason",
-            "Motif de refus inconnu.",
-        ));
-    }
-    world
-        .journal_desk_decision(
-            &lookup.learner_id,
-            crate::Actor::Clerk,
-            "clerk_refuse",
-            idn_api::JournalDetail::ClerkRefused {
-                reason: form.reason.clone(),
-            },
-        )
-        .await?;
-    let _ = auth::audit(
-        world,
-        session,
-        "clerk_refuse",
-        Some(&lookup.learner_id),
-        Some(&form.reason),
-    )
-    .await;
-    Ok(format!(
-        "Validation refusée au guichet. Le code reste valable jusqu'au {} : la personne peut revenir avec la bonne pièce.",
-        when(lookup.valid_until)
-    ))
 }
 
 // ----- clock -----
@@ -1380,7 +1227,7 @@ pub async fn learner_clock_advance(
     match world.advance_learner_clock(&id, delta).await {
         Ok(_) => {
             let detail = format!("{} {}", form.amount, form.unit);
-            let _ = auth::audit(
+            auth::audit_done(
                 &world,
                 &session,
                 "learner_clock_advance",
@@ -1408,7 +1255,7 @@ pub async fn clock_advance(
     match world.advance_clock(delta).await {
         Ok(_) => {
             let detail = format!("{} {}", form.amount, form.unit);
-            let _ = auth::audit(&world, &session, "clock_advance", None, Some(&detail)).await;
+            auth::audit_done(&world, &session, "clock_advance", None, Some(&detail)).await;
             see_other("/console/horloge")
         }
         Err(error) => failure(&session, error),
@@ -1439,7 +1286,7 @@ pub async fn clock_speed(
     };
     match world.set_clock(mode, None).await {
         Ok(_) => {
-            let _ = auth::audit(&world, &session, "clock_speed", None, Some(&form.mode)).await;
+            auth::audit_done(&world, &session, "clock_speed", None, Some(&form.mode)).await;
             see_other("/console/horloge")
         }
         Err(error) => failure(&session, error),

@@ -3,9 +3,15 @@
 
 use super::auth::{Role, StaffSession};
 use axum::response::Html;
+use chrono::{DateTime, Utc};
 
 const SIMULATION_BANNER: &str =
     "SIMULATION — IDN Sandbox : console des formateurs et du support ; aucune personne ni aucun service réel";
+
+/// French date and time of the simulated clock (UTC).
+pub fn when(at: DateTime<Utc>) -> String {
+    at.format("%d/%m/%Y %H:%M").to_string()
+}
 
 /// Escapes text for HTML content and attribute values.
 pub fn esc(text: &str) -> String {

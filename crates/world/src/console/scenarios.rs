@@ -302,7 +302,7 @@ async fn start(world: Arc<World>, session: StaffSession, source: ScenarioSource,
         finished: None,
         state: JobState::Running,
     });
-    let _ = auth::audit(&world, &session, "scenario_apply", None, Some(&what)).await;
+    auth::audit_done(&world, &session, "scenario_apply", None, Some(&what)).await;
     let application = desk.runner.apply(source);
     let runtime = tokio::runtime::Handle::current();
     let (job, job_world, job_session) = (id.clone(), world.clone(), session.clone());
@@ -314,7 +314,7 @@ async fn start(world: Arc<World>, session: StaffSession, source: ScenarioSource,
             match outcome {
                 Ok(applied) => {
                     let detail = format!("{} → {}", applied.scenario, applied.step_label);
-                    let _ = auth::audit(
+                    auth::audit_done(
                         &job_world,
                         &job_session,
                         "scenario_applied",
@@ -326,7 +326,7 @@ async fn start(world: Arc<World>, session: StaffSession, source: ScenarioSource,
                 }
                 Err(failure) => {
                     tracing::info!(%failure, "scenario from the console did not land");
-                    let _ = auth::audit(
+                    auth::audit_done(
                         &job_world,
                         &job_session,
                         "scenario_failed",

@@ -1,7 +1,8 @@
 //! Access control of the console, enumerated from its route table: an anonymous request, a
 //! learner (who has no staff session, whatever they send), an expired session and a session of
-//! the wrong role are refused on every route; forms without the session's CSRF token are
-//! refused; sign-in checks the password and sign-out ends the session.
+//! the wrong role are refused on every route, pages and JSON desk calls alike; forms without the
+//! session's CSRF token, and desk calls without it in their header, are refused; sign-in checks
+//! the password and sign-out ends the session.
 
 use super::*;
 use crate::clock::SystemWallClock;
@@ -46,6 +47,46 @@ fn concrete(path: &str, learner: &str) -> String {
     path.replace("{id}", learner)
         .replace("{media_id}", "photo-inconnue")
         .replace("{job}", "application-inconnue")
+        .replace("{code}", "CODEINCONNU")
+}
+
+/// A request to a route as its own client sends it: a page's form carries `csrf` in its body, a
+/// JSON desk call sends a JSON body and the token in its `X-CSRF-Token` header.
+async fn send_as_client(
+    app: &Router,
+    route: &ConsoleRoute,
+    path: &str,
+    cookie: Option<&str>,
+    csrf: &str,
+) -> Response {
+    match route.surface {
+        Surface::Page => send(app, &route.method, path, cookie, &format!("csrf={csrf}")).await,
+        Surface::Json => send_json(app, &route.method, path, cookie, Some(csrf), "{}").await,
+    }
+}
+
+async fn send_json(
+    app: &Router,
+    method: &Method,
+    path: &str,
+    cookie: Option<&str>,
+    csrf: Option<&str>,
+    body: &str,
+) -> Response {
+    let mut request = HttpRequest::builder()
+        .method(method.clone())
+        .uri(path)
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    if let Some(csrf) = csrf {
+        request = request.header(CSRF_HEADER, csrf);
+    }
+    app.clone()
+        .oneshot(request.body(Body::from(body.to_owned())).unwrap())
+        .await
+        .unwrap()
 }
 
 async fn send(app: &Router, method: &Method, path: &str, cookie: Option<&str>, body: &str) -> Response {
@@ -156,6 +197,7 @@ async fn only_the_sign_in_page_and_static_files_are_public() {
             (Method::POST, "/console/connexion"),
             (Method::GET, "/console/static/style.css"),
             (Method::GET, "/console/static/console.js"),
+            (Method::POST, "/console/api/connexion"),
         ],
         "a new public route must be a deliberate choice"
     );
@@ -181,7 +223,7 @@ async fn anonymous_requests_and_learners_are_refused_on_every_console_route() {
             .method(route.method.clone())
             .uri(&path)
             .header(header::AUTHORIZATION, format!("Bearer {}", fx.learner));
-        if route.method == Method::POST {
+        if route.method != Method::GET {
             request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         }
         let response = fx
@@ -207,14 +249,7 @@ async fn expired_and_signed_out_sessions_are_refused_on_every_console_route() {
         .unwrap();
     for route in staff_routes() {
         let path = concrete(route.path, &fx.learner);
-        let response = send(
-            &fx.app,
-            &route.method,
-            &path,
-            Some(&cookie),
-            &format!("csrf={csrf}"),
-        )
-        .await;
+        let response = send_as_client(&fx.app, &route, &path, Some(&cookie), &csrf).await;
         assert_signed_out(&response, &format!("expired session {} {path}", route.method));
     }
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM staff_sessions")
@@ -246,20 +281,13 @@ async fn a_session_of_the_wrong_role_is_refused_on_every_route_it_may_not_reach(
         // Signing out is open to every role; it would end the session the loop goes on with.
         for route in staff_routes()
             .into_iter()
-            .filter(|route| route.path != "/console/deconnexion")
+            .filter(|route| route.path != "/console/deconnexion" && route.path != "/console/api/deconnexion")
         {
             let Access::Staff(allowed) = route.access else {
                 unreachable!()
             };
             let path = concrete(route.path, &fx.learner);
-            let response = send(
-                &fx.app,
-                &route.method,
-                &path,
-                Some(&cookie),
-                &format!("csrf={csrf}"),
-            )
-            .await;
+            let response = send_as_client(&fx.app, &route, &path, Some(&cookie), &csrf).await;
             if allowed.contains(&role) {
                 assert!(
                     !matches!(
@@ -295,7 +323,10 @@ async fn forms_without_the_sessions_csrf_token_are_refused_and_change_nothing() 
     let (cookie, csrf) = sign_in_as(&fx.app, &fx.world, Role::Trainer).await;
     let (_, other_csrf) = sign_in_as(&fx.app, &fx.world, Role::Reviewer).await;
     let before = fx.world.clock_view().now;
-    for route in routes().into_iter().filter(|route| route.method == Method::POST) {
+    for route in routes()
+        .into_iter()
+        .filter(|route| route.method == Method::POST && route.surface == Surface::Page)
+    {
         if matches!(route.access, Access::Public) {
             continue;
         }
@@ -341,6 +372,79 @@ async fn forms_without_the_sessions_csrf_token_are_refused_and_change_nothing() 
         "with its token the same form goes through"
     );
     assert!(fx.world.clock_view().now - before >= chrono::TimeDelta::hours(2));
+}
+
+#[tokio::test]
+async fn desk_calls_without_the_sessions_csrf_header_are_refused_and_change_nothing() {
+    let fx = fixture().await;
+    let (cookie, csrf) = sign_in_as(&fx.app, &fx.world, Role::Trainer).await;
+    let (_, other_csrf) = sign_in_as(&fx.app, &fx.world, Role::Reviewer).await;
+    let mut checked = 0;
+    for route in routes().into_iter().filter(|route| {
+        route.surface == Surface::Json
+            && route.method != Method::GET
+            && matches!(route.access, Access::Staff(_))
+    }) {
+        let path = concrete(route.path, &fx.learner);
+        for header_token in [None, Some(""), Some(other_csrf.as_str()), Some(&csrf[..63])] {
+            let response = send_json(
+                &fx.app,
+                &route.method,
+                &path,
+                Some(&cookie),
+                header_token,
+                r#"{"desk": true}"#,
+            )
+            .await;
+            assert_eq!(
+                response.status(),
+                StatusCode::FORBIDDEN,
+                "{} {path} with {header_token:?} must be refused",
+                route.method
+            );
+            let refusal: serde_json::Value = serde_json::from_str(&text(response).await).unwrap();
+            assert_eq!(refusal["code"], "csrf_token_invalid", "a stable code: {refusal}");
+        }
+        // A cross-site form can send the token in its body, never in a header: not enough.
+        let form = send(
+            &fx.app,
+            &route.method,
+            &path,
+            Some(&cookie),
+            &format!("csrf={csrf}"),
+        )
+        .await;
+        assert_eq!(
+            form.status(),
+            StatusCode::FORBIDDEN,
+            "{path}: a form is no desk call"
+        );
+        checked += 1;
+    }
+    assert!(
+        checked >= 4,
+        "every state-changing desk call was tried ({checked})"
+    );
+    assert!(
+        !fx.world.review_desk(&fx.learner).await.unwrap(),
+        "the learner was not put on the review desk"
+    );
+    let path = format!("/console/api/apprenants/{}/revue", fx.learner);
+    let response = send_json(
+        &fx.app,
+        &Method::PUT,
+        &path,
+        Some(&cookie),
+        Some(&csrf),
+        r#"{"desk": true}"#,
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "with its header the same call goes through"
+    );
+    assert!(fx.world.review_desk(&fx.learner).await.unwrap());
 }
 
 #[tokio::test]

@@ -173,6 +173,15 @@ pub(crate) trait LearnerReads: Reads {
         Ok(learners)
     }
 
+    /// The learners whose identification waits for review, the longest waiting first.
+    fn learners_under_review(&self) -> Result<Vec<String>, StoreError> {
+        let mut statement = self
+            .connection()
+            .prepare_cached("SELECT id FROM learners WHERE step = 'review' ORDER BY updated_at, id")?;
+        let ids = statement.query_map([], |row| row.get(0))?;
+        Ok(ids.collect::<Result<_, _>>()?)
+    }
+
     /// Learners whose review desk setting differs from `desk`.
     fn learners_with_review_desk_other_than(&self, desk: bool) -> Result<Vec<String>, StoreError> {
         let mut statement = self

@@ -1,0 +1,42 @@
+//! How a world's HTTP answer becomes a typed result, for every client of this crate: a success's
+//! JSON body, or the world's refusal with its stable code and French message.
+
+use crate::{ApiError, ClientError};
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+
+/// A success's JSON body, or the world's refusal with its code and French message.
+pub(crate) async fn answer<T: DeserializeOwned>(
+    base_url: &str,
+    response: reqwest::Response,
+) -> Result<T, ClientError> {
+    let status = response.status();
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|source| unreachable(base_url, source))?;
+    if status.is_success() {
+        serde_json::from_slice(&bytes)
+            .map_err(|error| ClientError::Protocol(format!("{error} in {}", String::from_utf8_lossy(&bytes))))
+    } else {
+        Err(refusal(status, &bytes))
+    }
+}
+
+pub(crate) fn refusal(status: StatusCode, bytes: &[u8]) -> ClientError {
+    match serde_json::from_slice::<ApiError>(bytes) {
+        Ok(error) => ClientError::World {
+            status: status.as_u16(),
+            code: error.code,
+            message: error.message,
+        },
+        Err(_) => ClientError::Protocol(format!("HTTP {status}: {}", String::from_utf8_lossy(bytes))),
+    }
+}
+
+pub(crate) fn unreachable(base_url: &str, source: reqwest::Error) -> ClientError {
+    ClientError::Unreachable {
+        url: base_url.to_owned(),
+        source,
+    }
+}
