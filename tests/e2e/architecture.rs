@@ -1,7 +1,6 @@
 //! The invariants of ARCHITECTURE.md that a machine can check: the device does not link the
 //! world (nor a server, SQLite or OpenSSL), the journey core reads no clock and draws no OS
-//! randomness, and SQL lives in the world's store only (with the list of modules still to move
-//! there, which must shrink, never grow).
+//! randomness, and SQL and the database driver live in the world's store only.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -100,19 +99,11 @@ fn the_journey_core_reads_no_clock_and_draws_no_os_randomness() {
     }
 }
 
-/// Modules whose SQL has still to move into `crates/world/src/store` (the console's staff
-/// tables and desks, the relying parties' registry). Each must still hold SQL: once a module is
-/// moved, this test fails until it leaves the list.
-const NOT_YET_IN_THE_STORE: [&str; 4] = [
-    "crates/world/src/console/auth.rs",
-    "crates/world/src/console/handlers.rs",
-    "crates/world/src/console/tests.rs",
-    "crates/world/src/federation/registry.rs",
-];
-
+/// A statement, or a connection of the driver, in a source file.
 fn holds_sql(text: &str) -> bool {
     [
-        "sqlx::query",
+        "sqlx::",
+        "rusqlite::",
         "prepare_cached(",
         ".execute(\"",
         "\"SELECT ",
@@ -138,10 +129,7 @@ fn sql_lives_in_the_worlds_store_only() {
     ] {
         for file in rust_files(&root.join(crate_dir)) {
             let relative = file.strip_prefix(&root).unwrap().to_string_lossy().into_owned();
-            if file.starts_with(&store)
-                || NOT_YET_IN_THE_STORE.contains(&relative.as_str())
-                || relative == "tests/e2e/architecture.rs"
-            {
+            if file.starts_with(&store) || relative == "tests/e2e/architecture.rs" {
                 continue;
             }
             if holds_sql(&std::fs::read_to_string(&file).unwrap()) {
@@ -150,11 +138,4 @@ fn sql_lives_in_the_worlds_store_only() {
         }
     }
     assert!(outside.is_empty(), "SQL outside the store: {outside:#?}");
-    for listed in NOT_YET_IN_THE_STORE {
-        let text = std::fs::read_to_string(root.join(listed)).unwrap_or_default();
-        assert!(
-            holds_sql(&text),
-            "{listed} holds no SQL any more: take it off NOT_YET_IN_THE_STORE"
-        );
-    }
 }

@@ -184,6 +184,114 @@ fn demo_with_the_os_keyring() {
     );
 }
 
+/// The keyring entry `crates/device` keeps a device's signing key under (service
+/// `idn_device::KEYRING_SERVICE`; the name is `signing_key_name` in crates/device/src/device.rs).
+fn device_key_name(device_id: &str) -> String {
+    format!("device-signing-key/{device_id}")
+}
+
+#[test]
+fn a_demo_leaves_no_device_key_in_the_os_keyring() {
+    let vault = match idn_device::KeyringVault::open() {
+        Ok(vault) => vault,
+        Err(error) => {
+            assert!(
+                std::env::var_os("IDN_REQUIRE_KEYRING").is_none(),
+                "IDN_REQUIRE_KEYRING is set but the keyring is unavailable: {error}"
+            );
+            eprintln!("skipped: no OS keyring in this session ({error}); CI runs this under a D-Bus session with GNOME Keyring");
+            return;
+        }
+    };
+    let (code, lines) = demo(&["--vault", "keyring", "--seed", "14"]);
+    assert_eq!(code, 0, "{lines:#?}");
+    let device_id = lines
+        .iter()
+        .find(|line| line["step"] == "device_activated")
+        .and_then(|line| line["details"]["device_id"].as_str())
+        .expect("the activation names the device")
+        .to_owned();
+    assert_eq!(
+        idn_device::Vault::get(&vault, &device_key_name(&device_id)).unwrap(),
+        None,
+        "the demo's throw-away phone took its signing key out of {} when it ended",
+        idn_device::Vault::describe(&vault)
+    );
+}
+
+#[test]
+fn a_demo_keeps_the_world_but_not_its_throw_away_phone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, lines) = demo(&[
+        "--vault",
+        "memoire",
+        "--seed",
+        "15",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{lines:#?}");
+    let mut left = Vec::new();
+    let mut folders = vec![dir.path().to_owned()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.file_name().is_some_and(|name| name == "device.json") {
+                left.push(path);
+            }
+        }
+    }
+    assert!(left.is_empty(), "no phone profile is left behind: {left:?}");
+    assert!(
+        dir.path().join("world").is_dir(),
+        "the world's data is kept in --data-dir"
+    );
+}
+
+/// `idn --world URL demo` plays against that world (a class's), on the learner's own clock:
+/// two demos in a row each enrol a learner of their own there.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_demo_plays_against_the_world_it_is_given() {
+    let world = idn_e2e::spawn_world(16).await;
+    let url = world.running.base_url();
+    let mut learners = Vec::new();
+    for _ in 0..2 {
+        let output = Command::new(idn_binary())
+            .args([
+                "--world", &url, "demo", "--json", "--vault", "memoire", "--seed", "16",
+            ])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        let lines: Vec<Value> = stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(output.status.code(), Some(0), "{lines:#?}");
+        let first = &lines[0];
+        assert_eq!(first["step"], "world_reached", "no world of its own: {first}");
+        assert_eq!(first["details"]["world_url"], url.as_str());
+        assert!(
+            lines.iter().any(|line| line["step"] == "login_approved"),
+            "{lines:#?}"
+        );
+        let summary = lines.last().unwrap();
+        learners.push(summary["learner_id"].as_str().unwrap().to_owned());
+    }
+    assert_ne!(learners[0], learners[1], "a learner each");
+    for learner in &learners {
+        let view = world.client.learner(learner).await.unwrap();
+        assert_eq!(
+            view.step.code(),
+            "enrolled",
+            "the given world holds the demo's learner, enrolled"
+        );
+    }
+    world.running.stop().await;
+}
+
 #[test]
 fn demo_online_with_only_one_photo_explains_what_is_missing() {
     let (code, lines) = demo(&[

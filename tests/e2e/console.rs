@@ -11,7 +11,9 @@ use idn_api::{
     ClerkRefusalReason, ClerkValidation, ClientError, DeskSession, DocumentKind, JournalDetail,
     LearnerAction, MediaKind, MessageChannel, ReviewBy, Side, Step, SubmittedPhoto, VerificationMode,
 };
-use idn_e2e::{get_json, last_code, learner_with_confirmed_identity, spawn_world, MOBILE};
+use idn_e2e::{
+    get_json, last_code, learner_at_face_to_face, learner_with_confirmed_identity, spawn_world, MOBILE,
+};
 use idn_journey::verification::{RefusalReason, ReviewDecision};
 use idn_world::console::{add_staff, Role};
 
@@ -342,19 +344,7 @@ async fn the_clerk_desk_validates_a_face_to_face_identity_and_refuses_a_differen
     )
     .await
     .unwrap();
-    let id = learner_with_confirmed_identity(client, "guichet@simulation.example", MOBILE)
-        .await
-        .id;
-    client
-        .act(
-            &id,
-            &LearnerAction::ChooseVerification {
-                mode: VerificationMode::FaceToFace,
-            },
-        )
-        .await
-        .unwrap();
-    let code = last_code(client, &id, MessageChannel::Sms).await;
+    let (id, code) = learner_at_face_to_face(client, "guichet@simulation.example", MOBILE).await;
     let clerk = Console::sign_in(&base, "guichet@classe.example").await;
     let (status, page) = clerk.get(&format!("/console/guichet?code={code}")).await;
     assert_eq!(status, 200);
@@ -1184,19 +1174,7 @@ async fn the_json_clerk_desk_refuses_keeping_the_code_then_validates() {
     let world = world_with_staff(92).await;
     let client = &world.client;
     let base = world.running.base_url();
-    let id = learner_with_confirmed_identity(client, "guichet-json@simulation.example", MOBILE)
-        .await
-        .id;
-    client
-        .act(
-            &id,
-            &LearnerAction::ChooseVerification {
-                mode: VerificationMode::FaceToFace,
-            },
-        )
-        .await
-        .unwrap();
-    let code = last_code(client, &id, MessageChannel::Sms).await;
+    let (id, code) = learner_at_face_to_face(client, "guichet-json@simulation.example", MOBILE).await;
     let clerk = desk(&base, "guichet@classe.example").await;
     let case = clerk.clerk_case(&code).await.unwrap();
     assert_eq!(case.learner_id, id);
@@ -1274,19 +1252,7 @@ async fn each_desk_admits_only_its_roles_and_no_session_gets_a_401() {
     let world = world_with_staff(93).await;
     let client = &world.client;
     let base = world.running.base_url();
-    let id = learner_with_confirmed_identity(client, "roles@simulation.example", MOBILE)
-        .await
-        .id;
-    client
-        .act(
-            &id,
-            &LearnerAction::ChooseVerification {
-                mode: VerificationMode::FaceToFace,
-            },
-        )
-        .await
-        .unwrap();
-    let code = last_code(client, &id, MessageChannel::Sms).await;
+    let (id, code) = learner_at_face_to_face(client, "roles@simulation.example", MOBILE).await;
 
     let clerk = desk(&base, "guichet@classe.example").await;
     let (status, code_refused, message) = refused(clerk.review_queue().await);
@@ -1442,19 +1408,8 @@ async fn bad_desk_input_gets_a_stable_code_and_a_french_message_and_changes_noth
         .await
         .unwrap();
     submit_online(client, &online).await;
-    let face = learner_with_confirmed_identity(client, "saisie-guichet@simulation.example", "+33639980031")
-        .await
-        .id;
-    client
-        .act(
-            &face,
-            &LearnerAction::ChooseVerification {
-                mode: VerificationMode::FaceToFace,
-            },
-        )
-        .await
-        .unwrap();
-    let code = last_code(client, &face, MessageChannel::Sms).await;
+    let (face, code) =
+        learner_at_face_to_face(client, "saisie-guichet@simulation.example", "+33639980031").await;
     let (reviewer_cookie, reviewer_csrf) = json_sign_in(&http, &base, "relecteur@classe.example").await;
     let (clerk_cookie, clerk_csrf) = json_sign_in(&http, &base, "guichet@classe.example").await;
     let validate = |field: &str, value: &str| {

@@ -18,7 +18,7 @@ use std::process::Command;
 
 /// Every scenario this file checks; `every_catalogued_scenario_is_checked_here` keeps it equal
 /// to the catalogue.
-const CHECKED: [&str; 38] = [
+const CHECKED: [&str; 39] = [
     "code-email-non-recu",
     "code-email-expire",
     "code-email-errone",
@@ -57,6 +57,7 @@ const CHECKED: [&str; 38] = [
     "identification-en-attente-au-bureau-d-examen",
     "refus-au-guichet",
     "validation-au-guichet-apres-un-refus",
+    "numero-deja-utilise-par-une-autre-identite",
 ];
 
 fn idn(args: &[&str]) -> std::process::Output {
@@ -389,6 +390,71 @@ async fn mistyped_sms_code_leaves_two_attempts() {
     let wrong = landed.last_outcome("confirm_mobile");
     assert_eq!(wrong.outcome, "code_wrong");
     assert!(wrong.message.as_deref().unwrap_or_default().contains("2 essais"));
+    landed.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_number_already_enrolled_on_another_identity_is_refused_and_can_be_changed() {
+    let landed = apply("numero-deja-utilise-par-une-autre-identite", "mobile_code").await;
+    assert_eq!(landed.refusals(), ["mobile_already_enrolled"]);
+    let refused = landed.last_outcome("confirm_mobile");
+    assert_eq!(refused.outcome, "mobile_already_enrolled");
+    assert!(
+        refused
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("une seule Identité Numérique"),
+        "the journal keeps the French reason for support agents"
+    );
+    assert_eq!(
+        landed.attempts_left(),
+        3,
+        "the code was right: no attempt is spent"
+    );
+    let mobile = landed.applied["mobile"].as_str().unwrap().to_owned();
+    let holder = landed
+        .client
+        .open_login_request(&mobile, "Mon Compte Formation")
+        .await
+        .expect("the number's identity is another learner's, enrolled");
+    assert!(
+        landed
+            .client
+            .pending_login_requests(&landed.id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|request| request.request_id != holder.request_id),
+        "logins with the number reach its holder only"
+    );
+    landed
+        .client
+        .act(
+            &landed.id,
+            &LearnerAction::RegisterMobile {
+                mobile: "+33639980999".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let code = landed.client.inbox(&landed.id).await.unwrap();
+    let code = code
+        .iter()
+        .rev()
+        .find_map(|message| (message.channel == MessageChannel::Sms).then(|| message.code.clone()))
+        .flatten()
+        .unwrap();
+    assert_eq!(
+        landed
+            .client
+            .act(&landed.id, &LearnerAction::ConfirmMobile { code })
+            .await
+            .unwrap()
+            .step,
+        "profile",
+        "with a number of their own the account goes on"
+    );
     landed.close().await;
 }
 

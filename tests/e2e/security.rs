@@ -5,7 +5,9 @@
 use ed25519_dalek::{Signer, SigningKey};
 use idn_api::{protocol, ApprovalAnswer, ClockMode, LoginRequestView, MessageChannel};
 use idn_device::{Device, MemoryVault, Vault, WorldClient};
-use idn_e2e::{activated_device, idn_binary, last_code, refusal_code, spawn_world, MOBILE};
+use idn_e2e::{
+    account_at_sms_code, activated_device, idn_binary, last_code, refusal_code, spawn_world, MOBILE,
+};
 use idn_world::{RunningWorld, WorldOptions};
 use rand::rngs::OsRng;
 use std::sync::Arc;
@@ -568,4 +570,203 @@ async fn after_a_lock_the_relying_party_reads_blocked() {
         client.login_request(&request.request_id).await.unwrap().status,
         "blocked"
     );
+}
+
+// ----- one identity per mobile number (FranceConnect+ finds the identity by the number) -----
+
+#[tokio::test]
+async fn a_mobile_enrolled_on_one_identity_is_refused_to_another_while_its_holder_keeps_it() {
+    use idn_api::LearnerAction;
+    let world = spawn_world(39).await;
+    let client = &world.client;
+    let holder = enrol(client, world.dir.path(), "titulaire@simulation.example").await;
+
+    let (id, code) = account_at_sms_code(client, "proche@simulation.example", "06 39 98 00 01").await;
+    let (code_name, message) = idn_e2e::refusal(
+        client
+            .act(&id, &LearnerAction::ConfirmMobile { code: code.clone() })
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        code_name, "mobile_already_enrolled",
+        "the number typed (national form) is the enrolled identity's"
+    );
+    assert!(
+        message.contains("une seule Identité Numérique") && message.contains("assistance"),
+        "the person reads what it means and what to do: {message}"
+    );
+    let view = client.learner(&id).await.unwrap();
+    assert_eq!(view.step, "mobile_code", "the number can still be changed");
+    let journal = client.journal(&id).await.unwrap();
+    assert_eq!(
+        journal.last().unwrap().outcome,
+        "mobile_already_enrolled",
+        "the refusal is journaled for support agents"
+    );
+
+    // Another number of their own: the account goes on.
+    client
+        .act(
+            &id,
+            &LearnerAction::RegisterMobile {
+                mobile: "+33639980077".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let code = last_code(client, &id, MessageChannel::Sms).await;
+    assert_eq!(
+        client
+            .act(&id, &LearnerAction::ConfirmMobile { code })
+            .await
+            .unwrap()
+            .step,
+        "profile"
+    );
+
+    // A holder who forgot the secret code and verifies again keeps the number meanwhile.
+    client
+        .act(&holder.id, &LearnerAction::ForgetSecretCode)
+        .await
+        .unwrap();
+    client
+        .act(
+            &holder.id,
+            &LearnerAction::ChooseVerification {
+                mode: idn_api::VerificationMode::FaceToFace,
+            },
+        )
+        .await
+        .unwrap();
+    let (other, code) = account_at_sms_code(client, "autre@simulation.example", MOBILE).await;
+    assert_eq!(
+        refusal_code(
+            client
+                .act(&other, &LearnerAction::ConfirmMobile { code })
+                .await
+                .unwrap_err()
+        ),
+        "mobile_already_enrolled",
+        "an identity being verified again still holds its number"
+    );
+}
+
+#[tokio::test]
+async fn the_second_activation_with_one_mobile_is_refused_and_logins_reach_the_first() {
+    let world = spawn_world(40).await;
+    let client = &world.client;
+    // Both prove the number before either activates: the rule holds at activation.
+    let first = idn_e2e::learner_at_activation(client, "premier@simulation.example", MOBILE)
+        .await
+        .id;
+    let second = idn_e2e::learner_at_activation(client, "second@simulation.example", MOBILE)
+        .await
+        .id;
+    let activate = |id: String, name: &'static str| {
+        let client = client.clone();
+        let dir = world.dir.path().join(name);
+        async move {
+            let code = last_code(&client, &id, MessageChannel::Sms).await;
+            let vault = Arc::new(MemoryVault::default());
+            let mut device = Device::open(&dir, client.clone(), vault).unwrap();
+            device.activate(&id, &code, SECRET).await.map(|_| device)
+        }
+    };
+    let first_device = activate(first.clone(), "premier")
+        .await
+        .expect("first activation");
+    let Err(refused) = activate(second.clone(), "second").await else {
+        panic!("a second identity was activated with the number of the first");
+    };
+    let (code, message) = idn_e2e::refusal(refused);
+    assert_eq!(code, "mobile_already_enrolled");
+    assert!(
+        message.contains("assistance"),
+        "the number cannot change any more: {message}"
+    );
+    assert_eq!(client.learner(&second).await.unwrap().step, "activation");
+
+    let request = client
+        .open_login_request(MOBILE, "Mon Compte Formation")
+        .await
+        .unwrap();
+    assert_eq!(
+        client
+            .pending_login_requests(&first)
+            .await
+            .unwrap()
+            .iter()
+            .map(|pending| pending.request_id.as_str())
+            .collect::<Vec<_>>(),
+        [request.request_id.as_str()],
+        "the login request reaches the one identity of the number"
+    );
+    assert!(client.pending_login_requests(&second).await.unwrap().is_empty());
+    assert_eq!(
+        first_device
+            .approve(&request.request_id, SECRET)
+            .await
+            .unwrap()
+            .status,
+        "approved"
+    );
+}
+
+// ----- the world's files -----
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_served_worlds_folder_database_and_keys_are_its_owners_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let world = spawn_world(41).await;
+    enrol(&world.client, world.dir.path(), "fichiers@simulation.example").await;
+    let data = world.dir.path().join("world");
+    let private_files = [
+        "world.sqlite",
+        "world.sqlite-wal",
+        "world.sqlite-shm",
+        "world-secrets.key",
+        "federation-keys.json",
+    ];
+    let check = |when: &str| {
+        assert_eq!(mode(&data), 0o700, "{when}: the data directory");
+        for name in private_files {
+            assert_eq!(mode(&data.join(name)), 0o600, "{when}: {name}");
+        }
+        for entry in std::fs::read_dir(&data).unwrap() {
+            let path = entry.unwrap().path();
+            assert_eq!(
+                mode(&path) & 0o077,
+                0,
+                "{when}: {} is readable by others",
+                path.display()
+            );
+        }
+    };
+    check("served");
+    world.running.stop().await;
+
+    // A world made before the rule, reopened, is tightened.
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for name in private_files {
+        let path = data.join(name);
+        if path.exists() {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+    }
+    let mut options = WorldOptions::new(&data);
+    options.initial_clock = Some(ClockMode::Manual);
+    let reopened = RunningWorld::start_with(options, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    check("reopened");
+    reopened.stop().await;
 }

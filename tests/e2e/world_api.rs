@@ -4,7 +4,8 @@
 use idn_api::{LearnerAction, MediaKind, MessageChannel, VerificationMode};
 use idn_device::{Device, MemoryVault, WorldClient};
 use idn_e2e::{
-    activated_device, last_code, learner_with_confirmed_identity, refusal, refusal_code, spawn_world, MOBILE,
+    account_at_profile, activated_device, last_code, learner_with_confirmed_identity, refusal, refusal_code,
+    spawn_world, MOBILE,
 };
 use std::sync::Arc;
 
@@ -845,4 +846,112 @@ async fn five_wrong_passwords_lock_the_account_login_for_fifteen_minutes() {
             .unwrap_err(),
     );
     assert_eq!(refused, "code_expired", "the emailed code lives 15 minutes");
+}
+
+fn profile(first_name: &str, last_name: &str) -> LearnerAction {
+    LearnerAction::CompleteProfile {
+        civility: idn_api::Civility::Madame,
+        first_name: first_name.into(),
+        last_name: last_name.into(),
+        terms_accepted: true,
+        marketing_opt_in: false,
+    }
+}
+
+/// A refusal of hidden characters: its code, and a French message naming the field.
+fn assert_hidden_character_refused(error: idn_device::ClientError, field: &str) {
+    let (code, message) = refusal(error);
+    assert_eq!(code, "forbidden_character", "{field}: {message}");
+    assert!(
+        message.contains(field) && message.contains("caractère invisible ou de contrôle"),
+        "the message names the field « {field} » and the problem: {message}"
+    );
+}
+
+#[tokio::test]
+async fn control_and_bidi_characters_are_refused_in_every_text_field_and_french_names_pass() {
+    let world = spawn_world(51).await;
+    let client = &world.client;
+    for email in ["a\u{0}b@x.fr", "camille\u{202E}rf.elpmaxe@exemple.fr"] {
+        assert_hidden_character_refused(client.create_learner(email).await.unwrap_err(), "Adresse e-mail");
+    }
+    assert_eq!(
+        client.status().await.unwrap().learners,
+        0,
+        "no account was created"
+    );
+
+    let id = account_at_profile(client, "marie-noelle@simulation.example", MOBILE).await;
+    assert_hidden_character_refused(
+        client
+            .act(&id, &profile("Marie\u{202E}", "Dupont"))
+            .await
+            .unwrap_err(),
+        "Prénom",
+    );
+    assert_hidden_character_refused(
+        client
+            .act(&id, &profile("Marie", "Du\u{0}pont"))
+            .await
+            .unwrap_err(),
+        "Nom",
+    );
+    client
+        .act(&id, &profile("Marie-Noëlle", "D\u{2019}Aubigné"))
+        .await
+        .expect("accents, hyphens and apostrophes are names");
+
+    let with = |edit: &dyn Fn(&mut idn_api::IdentityForm)| {
+        let mut form = idn_e2e::identity();
+        edit(&mut form);
+        LearnerAction::EnterIdentity(Box::new(form))
+    };
+    let learner = id.as_str();
+    let refused = |action: LearnerAction| async move { client.act(learner, &action).await.unwrap_err() };
+    assert_hidden_character_refused(
+        refused(with(&|form| form.given_names[0] = "Je\u{0}an".into())).await,
+        "Prénoms",
+    );
+    assert_hidden_character_refused(
+        refused(with(&|form| form.birth_name = "\u{202E}ervèfeL".into())).await,
+        "Nom de naissance",
+    );
+    assert_hidden_character_refused(
+        refused(with(&|form| form.birth_commune = Some("Bastia\u{2066}".into()))).await,
+        "Commune de naissance",
+    );
+    let (code, message) = refusal(refused(with(&|form| form.given_names = vec!["Jean".into(); 2000])).await);
+    assert_eq!(code, "too_many_given_names");
+    assert!(message.contains("au plus 10 prénoms"), "{message}");
+    let (code, message) = refusal(refused(with(&|form| form.usage_name = Some("a".repeat(5_000)))).await);
+    assert_eq!(code, "text_too_long");
+    assert!(
+        message.contains("Nom d'usage") && message.contains("100 caractères"),
+        "{message}"
+    );
+
+    let view = client
+        .act(
+            &id,
+            &with(&|form| {
+                form.given_names = vec!["Marie-Noëlle".into(), "Anaïs".into(), "Zoé".into()];
+                form.birth_name = "D'Aubigné-Lefèvre".into();
+                form.usage_name = Some("N\u{2019}Diaye".into());
+                form.birth_commune = Some("Saint-Étienne".into());
+                form.birth_insee_code = Some("42218".into());
+            }),
+        )
+        .await
+        .expect("French names with accents, hyphens and apostrophes are accepted");
+    let identity = view.identity.expect("the identity as typed");
+    assert_eq!(identity.given_names, ["Marie-Noëlle", "Anaïs", "Zoé"]);
+    assert_eq!(identity.usage_name.as_deref(), Some("N'Diaye"));
+
+    assert_hidden_character_refused(
+        client
+            .open_login_request(MOBILE, "Mon Compte\u{0}Formation")
+            .await
+            .unwrap_err(),
+        "Nom du service demandeur",
+    );
 }

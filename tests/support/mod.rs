@@ -114,8 +114,8 @@ pub async fn last_code(client: &WorldClient, id: &str, channel: MessageChannel) 
         .unwrap_or_else(|| panic!("no {channel:?} code in the inbox"))
 }
 
-/// Account created, identity confirmed: the learner stands at the verification choice.
-pub async fn learner_with_confirmed_identity(client: &WorldClient, email: &str, mobile: &str) -> LearnerView {
+/// A new account brought to the SMS code of `mobile`: the id and the code received.
+pub async fn account_at_sms_code(client: &WorldClient, email: &str, mobile: &str) -> (String, String) {
     let id = client.create_learner(email).await.expect("create").id;
     let code = last_code(client, &id, MessageChannel::Email).await;
     client
@@ -141,10 +141,22 @@ pub async fn learner_with_confirmed_identity(client: &WorldClient, email: &str, 
         .await
         .expect("mobile");
     let code = last_code(client, &id, MessageChannel::Sms).await;
+    (id, code)
+}
+
+/// A new account up to « Civilité, prénom et nom », with `mobile` confirmed.
+pub async fn account_at_profile(client: &WorldClient, email: &str, mobile: &str) -> String {
+    let (id, code) = account_at_sms_code(client, email, mobile).await;
     client
         .act(&id, &LearnerAction::ConfirmMobile { code })
         .await
         .expect("sms code");
+    id
+}
+
+/// Account created, identity confirmed: the learner stands at the verification choice.
+pub async fn learner_with_confirmed_identity(client: &WorldClient, email: &str, mobile: &str) -> LearnerView {
+    let id = account_at_profile(client, email, mobile).await;
     client
         .act(
             &id,
@@ -168,8 +180,8 @@ pub async fn learner_with_confirmed_identity(client: &WorldClient, email: &str, 
         .expect("confirm identity")
 }
 
-/// Face to face validated by the clerk: the learner waits for the activation code.
-pub async fn learner_at_activation(client: &WorldClient, email: &str, mobile: &str) -> LearnerView {
+/// Face to face chosen: the learner's id and the code they bring to the post office (by SMS).
+pub async fn learner_at_face_to_face(client: &WorldClient, email: &str, mobile: &str) -> (String, String) {
     let id = learner_with_confirmed_identity(client, email, mobile).await.id;
     client
         .act(
@@ -181,6 +193,12 @@ pub async fn learner_at_activation(client: &WorldClient, email: &str, mobile: &s
         .await
         .expect("face to face");
     let code = last_code(client, &id, MessageChannel::Sms).await;
+    (id, code)
+}
+
+/// Face to face validated by the clerk: the learner waits for the activation code.
+pub async fn learner_at_activation(client: &WorldClient, email: &str, mobile: &str) -> LearnerView {
+    let (_, code) = learner_at_face_to_face(client, email, mobile).await;
     let form = identity();
     client
         .clerk_validate(&idn_api::ClerkValidation {

@@ -3,28 +3,36 @@
 //! so the printed ratio says how many HTTP round trips' worth the journey costs.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use idn_cli::demo::{self, DemoMode, DemoOptions, Silent};
 use idn_device::MemoryVault;
+use idn_scenario::scenario::{self, Afterwards, ApplyOptions, Phones, Verification, Walkthrough};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn full_journey(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    // What `idn demo --mode face-a-face --seed 7 --vault memoire` does, without printing.
     let run_once = || {
         let dir = tempfile::tempdir().expect("temp dir");
-        let options = DemoOptions {
-            data_dir: dir.path().to_owned(),
-            mode: DemoMode::FaceAFace,
-            seed: Some(7),
-            refuse_first: None,
-            degraded_photos: Vec::new(),
-            degraded_video: Vec::new(),
-            media: Default::default(),
-            vault: Arc::new(MemoryVault::default()),
-        };
-        runtime
-            .block_on(demo::run(options, &mut Silent))
-            .expect("demo succeeds");
+        runtime.block_on(async {
+            let served = idn_scenario::embedded_world(&dir.path().join("world"), 7)
+                .await
+                .expect("world");
+            let client = idn_device::WorldClient::new(served.world.base_url());
+            let journey = scenario::whole_journey(Verification::FaceToFace, 7, None);
+            let options = ApplyOptions {
+                devices_dir: dir.path().join("telephones"),
+                vault: Arc::new(MemoryVault::default()),
+                identity_phone: None,
+            };
+            let mut unobserved = |_| {};
+            let mut walkthrough = Walkthrough::plain(&mut unobserved);
+            walkthrough.afterwards = Afterwards::ApprovedLogin;
+            walkthrough.phones = Phones::Discarded;
+            scenario::apply_walkthrough(&client, &journey, &options, Some(&served.engine), walkthrough)
+                .await
+                .expect("demo succeeds");
+            served.world.stop().await;
+        });
     };
     let mut group = c.benchmark_group("journey");
     group.sample_size(10).measurement_time(Duration::from_secs(20));

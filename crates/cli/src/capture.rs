@@ -77,9 +77,9 @@ pub struct CaptureReport {
     pub checks: Vec<CheckLine>,
 }
 
-/// The demo persona (`demo::demo_identity`) as printed on synthetic specimens.
+/// The demo persona (`idn_scenario::persona::demo`) as printed on synthetic specimens.
 pub fn demo_specimen() -> SpecimenIdentity {
-    let form = crate::demo::demo_identity();
+    let form = crate::persona::demo().identity.clone();
     let date = |text: &str| {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("the demo identity's dates are valid")
     };
@@ -325,6 +325,37 @@ pub enum VideoFaultArg {
     Sombre,
 }
 
+/// How a person spoils a take, as typed on the command line: photo degradations and video
+/// faults (the first of each kind wins when several say how the digits are spoken or framed).
+pub fn spoiled_take(photo: &[DegradationArg], video: &[VideoFaultArg]) -> idn_scenario::scenario::FirstTake {
+    use idn_capture::{Framing, Speech};
+    let has = |fault| video.contains(&fault);
+    let speech = if has(VideoFaultArg::Silence) {
+        Speech::Silent
+    } else if has(VideoFaultArg::MauvaisChiffres) {
+        Speech::WrongDigits
+    } else if has(VideoFaultArg::Chuchote) {
+        Speech::Whispered
+    } else {
+        Speech::Clear
+    };
+    let framing = if has(VideoFaultArg::VisageAbsent) {
+        Framing::FaceOutOfView
+    } else if has(VideoFaultArg::Sombre) {
+        Framing::TooDark
+    } else {
+        Framing::Good
+    };
+    idn_scenario::scenario::FirstTake {
+        photo: photo.iter().fold(Degradations::NONE, |set, degradation| {
+            set.with((*degradation).into())
+        }),
+        speech,
+        framing,
+        stopped_after: has(VideoFaultArg::TropCourt).then_some(std::time::Duration::from_millis(1500)),
+    }
+}
+
 /// Default length of a recording: enough for the lead-in and three digits with pauses.
 pub const VIDEO_SECONDS: f64 = 6.0;
 
@@ -344,7 +375,7 @@ pub fn record(
     seconds: f64,
     seed: u64,
 ) -> Result<VideoTake> {
-    use idn_capture::{Framing, SceneConfig, Speech, SyntheticFaceScene, SyntheticVoice, VideoSettings};
+    use idn_capture::{SceneConfig, SyntheticFaceScene, SyntheticVoice, VideoSettings};
     if !(seconds.is_finite() && seconds > 0.0) {
         anyhow::bail!("La durée de la vidéo doit être un nombre de secondes positif.");
     }
@@ -356,28 +387,9 @@ pub fn record(
                     "Indiquez les 3 chiffres à dire avec --chiffres (ils sont dans le courrier AR24)."
                 )
             })?;
-            let has = |fault| faults.contains(&fault);
-            let speech = if has(VideoFaultArg::Silence) {
-                Speech::Silent
-            } else if has(VideoFaultArg::MauvaisChiffres) {
-                Speech::WrongDigits
-            } else if has(VideoFaultArg::Chuchote) {
-                Speech::Whispered
-            } else {
-                Speech::Clear
-            };
-            let framing = if has(VideoFaultArg::VisageAbsent) {
-                Framing::FaceOutOfView
-            } else if has(VideoFaultArg::Sombre) {
-                Framing::TooDark
-            } else {
-                Framing::Good
-            };
-            let length = if has(VideoFaultArg::TropCourt) {
-                std::time::Duration::from_millis(1500)
-            } else {
-                length
-            };
+            let take = spoiled_take(&[], faults);
+            let length = take.stopped_after.unwrap_or(length);
+            let (speech, framing) = (take.speech, take.framing);
             let mut voice = SyntheticVoice::new(digits, speech, seed);
             let config = SceneConfig {
                 seed,

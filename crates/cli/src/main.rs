@@ -41,9 +41,10 @@ const DEFAULT_WORLD: &str = "http://127.0.0.1:8787";
     about = "IDN Sandbox — simulation du parcours L'Identité Numérique La Poste (aucun service réel n'est contacté)"
 )]
 struct Cli {
-    /// Address of the world (server or embedded).
-    #[arg(long, global = true, env = "IDN_WORLD_URL", default_value = DEFAULT_WORLD)]
-    world: String,
+    /// Address of the world (server or embedded; http://127.0.0.1:8787 when not given). `idn
+    /// demo` plays against it when given, and against a world of its own otherwise.
+    #[arg(long, global = true, env = "IDN_WORLD_URL")]
+    world: Option<String>,
     /// Machine-readable output: one JSON document (or one JSON object per demo step).
     #[arg(long, global = true)]
     json: bool,
@@ -58,7 +59,8 @@ enum Command {
         #[command(subcommand)]
         command: WorldCommand,
     },
-    /// Play the whole journey headless against an embedded world; exits 0 only if every step succeeded.
+    /// Play the whole journey headless against an embedded world (or the one at --world); exits 0
+    /// only if every step succeeded.
     Demo(DemoArgs),
     /// Learners: create, show, list, act, settings.
     Learner {
@@ -196,18 +198,31 @@ fn failure(error: &anyhow::Error) -> (String, String, u8) {
     };
     let message = match bare {
         Some(client) => client.message_fr(),
-        None => idn_cli::demo::french(error),
+        None => french(error),
     };
     (code, message, exit)
+}
+
+/// The French message of an error, whatever layer it comes from.
+fn french(error: &anyhow::Error) -> String {
+    if let Some(device) = error.downcast_ref::<DeviceError>() {
+        return device.message_fr();
+    }
+    if let Some(capture) = error.downcast_ref::<idn_capture::CaptureError>() {
+        return capture.message_fr();
+    }
+    format!("{error:#}")
 }
 
 /// Routes each command to its module.
 async fn dispatch(cli: Cli) -> Result<Outcome> {
     let json = cli.json;
-    let client = WorldClient::new(&cli.world);
+    // An empty IDN_WORLD_URL is how a shell unsets it for one command: no world given.
+    let world = cli.world.filter(|url| !url.is_empty());
+    let client = WorldClient::new(world.as_deref().unwrap_or(DEFAULT_WORLD));
     match cli.command {
         Command::World { command } => world::run(command).await,
-        Command::Demo(args) => demo::run(args, json).await,
+        Command::Demo(args) => demo::run(args, world, json).await,
         Command::Learner { command } => learner::run(command, &client, json).await,
         Command::Inbox { learner } => learner::inbox(&learner, &client, json).await,
         Command::Journal { learner, command } => journal::run(learner, command, &client, json).await,

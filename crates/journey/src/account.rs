@@ -1,7 +1,8 @@
 //! The La Poste account: identifier (email), password rule, mobile number, civility and names.
 //! Each value is parsed once at the boundary; after that it cannot be malformed.
 
-use crate::JourneyError;
+use crate::text::TextField;
+use crate::{rules, JourneyError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use unicode_normalization::UnicodeNormalization;
@@ -12,7 +13,8 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, JourneyError> {
-        let email = raw.trim().to_lowercase();
+        let raw = crate::text::screen(raw.trim(), TextField::Email, rules::EMAIL_MAX_CHARS)?;
+        let email = raw.to_lowercase();
         let (local, domain) = email.split_once('@').ok_or(JourneyError::InvalidEmail)?;
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
@@ -25,7 +27,7 @@ impl Email {
             && local.len() <= 64
             && !local.contains(char::is_whitespace)
             && !local.contains(['@', '<', '>', '(', ')', ',', ';', ':', '"']);
-        if !(domain_ok && local_ok) || email.len() > 254 {
+        if !(domain_ok && local_ok) || email.len() > rules::EMAIL_MAX_CHARS {
             return Err(JourneyError::InvalidEmail);
         }
         Ok(Self(email))
@@ -49,7 +51,7 @@ pub struct Password(String);
 
 impl Password {
     pub fn parse(raw: &str) -> Result<Self, JourneyError> {
-        let long_enough = raw.chars().count() >= crate::rules::PASSWORD_MIN_LENGTH;
+        let long_enough = raw.chars().count() >= rules::PASSWORD_MIN_LENGTH;
         let has_upper = raw.chars().any(char::is_uppercase);
         let has_lower = raw.chars().any(char::is_lowercase);
         let has_digit = raw.chars().any(|c| c.is_ascii_digit());
@@ -121,6 +123,18 @@ impl fmt::Display for MobileNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// The world's answer, from its records, to "is this mobile number already the number of another
+/// activated Identité Numérique?" (the journey sees one learner, never the others). See
+/// [`rules::IDENTITIES_PER_MOBILE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MobileHolder {
+    /// No other identity was activated with this number.
+    NoOtherIdentity,
+    /// Another learner's identity was activated with this number (enrolled, locked, or
+    /// verifying again after a forgotten code): it holds the number.
+    AnotherIdentity,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,6 +259,15 @@ mod tests {
             Email::parse(" Camille.Martin@Exemple.fr").unwrap().as_str(),
             "camille.martin@exemple.fr"
         );
+        for hidden in ["a\u{0}b@x.fr", "camille\u{202E}rf.elpmaxe@x.fr"] {
+            assert_eq!(
+                Email::parse(hidden),
+                Err(JourneyError::ForbiddenCharacter {
+                    field: TextField::Email
+                }),
+                "email {hidden:?}: what staff would read is not what was typed"
+            );
+        }
         for bad in [
             "camille",
             "camille@",

@@ -1,6 +1,7 @@
 //! The one error type of the journey: every rule a command can break, with a stable code for
 //! programs, an English message for logs (`Display`) and a French message for people.
 
+use crate::text::TextField;
 use crate::{CodeKind, IdentityField, Step};
 use thiserror::Error;
 
@@ -79,6 +80,16 @@ pub enum JourneyError {
     AccountLocked { until: chrono::DateTime<chrono::Utc> },
     #[error("no account login waiting for a confirmation code")]
     NoSignInPending,
+    /// The world found another activated identity with this number (the journey cannot see
+    /// other learners); `step` is where it was found: the SMS code or the activation.
+    #[error("mobile number already enrolled on another identity (found at {step:?})")]
+    MobileAlreadyEnrolled { step: Step },
+    #[error("{field:?} holds a control, bidirectional or invisible character")]
+    ForbiddenCharacter { field: TextField },
+    #[error("{field:?} is longer than {max_chars} characters")]
+    TextTooLong { field: TextField, max_chars: usize },
+    #[error("more than {max} given names")]
+    TooManyGivenNames { max: usize },
 }
 
 impl JourneyError {
@@ -120,6 +131,10 @@ impl JourneyError {
             Self::WrongCredentials => "wrong_credentials",
             Self::AccountLocked { .. } => "account_locked",
             Self::NoSignInPending => "no_sign_in_pending",
+            Self::MobileAlreadyEnrolled { .. } => "mobile_already_enrolled",
+            Self::ForbiddenCharacter { .. } => "forbidden_character",
+            Self::TextTooLong { .. } => "text_too_long",
+            Self::TooManyGivenNames { .. } => "too_many_given_names",
         }
     }
 
@@ -180,6 +195,19 @@ impl JourneyError {
                 until.format("%d/%m/%Y à %H:%M")
             ),
             Self::NoSignInPending => "Aucune connexion n'attend de code de confirmation : saisissez à nouveau votre adresse e-mail et votre mot de passe.".into(),
+            Self::MobileAlreadyEnrolled { step: Step::MobileCode } => "Ce numéro de mobile est déjà celui d'une autre Identité Numérique : un numéro ne peut servir qu'à une seule Identité Numérique, car c'est par lui que FranceConnect+ la retrouve. Indiquez votre propre numéro de mobile. Si ce numéro est bien le vôtre, vous avez déjà une Identité Numérique : utilisez-la, ou contactez l'assistance.".into(),
+            Self::MobileAlreadyEnrolled { .. } => "Ce numéro de mobile vient d'être associé à une autre Identité Numérique, activée entre-temps : un numéro ne peut servir qu'à une seule Identité Numérique. Il ne peut plus être modifié à cette étape : contactez l'assistance.".into(),
+            Self::ForbiddenCharacter { field } => format!(
+                "Le champ « {} » contient un caractère invisible ou de contrôle (caractère nul, retour à la ligne, inversion du sens d'écriture…) : retapez-le au clavier, sans copier-coller.",
+                field.label_fr()
+            ),
+            Self::TextTooLong { field, max_chars } => format!(
+                "Le champ « {} » est trop long : {max_chars} caractères au plus.",
+                field.label_fr()
+            ),
+            Self::TooManyGivenNames { max } => format!(
+                "Indiquez au plus {max} prénoms, dans l'ordre où ils figurent sur la pièce d'identité."
+            ),
         }
     }
 }

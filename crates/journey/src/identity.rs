@@ -2,6 +2,7 @@
 //! world's current date, and the pivot identity FranceConnect+ hands to relying parties.
 
 use crate::account::PersonName;
+use crate::text::{self, TextField};
 use crate::{rules, JourneyError};
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -230,9 +231,47 @@ fn add_years(date: NaiveDate, years: u32) -> Option<NaiveDate> {
     date.checked_add_months(Months::new(years * 12))
 }
 
+/// Refuses the form when a field holds a character no document prints (control, bidirectional,
+/// invisible) or is too long, and when it lists more given names than the rule allows: checked
+/// before the fields are read, so the refusal names the actual problem.
+fn screen_form(input: &IdentityInput) -> Result<(), JourneyError> {
+    let name = |raw: &str, field: IdentityField| {
+        text::screen(raw, TextField::Identity(field), rules::NAME_MAX_CHARS).map(drop)
+    };
+    let other = |raw: &str, field: IdentityField| {
+        text::screen(raw, TextField::Identity(field), rules::IDENTITY_FIELD_MAX_CHARS).map(drop)
+    };
+    let given_names = input.given_names.iter().filter(|name| !name.trim().is_empty());
+    if given_names.clone().nth(rules::MAX_GIVEN_NAMES).is_some() {
+        return Err(JourneyError::TooManyGivenNames {
+            max: rules::MAX_GIVEN_NAMES,
+        });
+    }
+    for given_name in &input.given_names {
+        name(given_name, IdentityField::GivenNames)?;
+    }
+    name(&input.birth_name, IdentityField::BirthName)?;
+    if let Some(usage_name) = &input.usage_name {
+        name(usage_name, IdentityField::UsageName)?;
+    }
+    if let Some(commune) = &input.birth_commune {
+        name(commune, IdentityField::BirthCommune)?;
+    }
+    if let Some(insee_code) = &input.birth_insee_code {
+        other(insee_code, IdentityField::BirthInseeCode)?;
+    }
+    other(&input.birth_date, IdentityField::BirthDate)?;
+    other(&input.birth_country, IdentityField::BirthCountry)?;
+    other(&input.nationality, IdentityField::Nationality)?;
+    other(&input.issue_date, IdentityField::IssueDate)?;
+    other(&input.expiry_date, IdentityField::ExpiryDate)?;
+    other(&input.document_number_ending, IdentityField::DocumentNumberEnding)
+}
+
 impl IdentityDocument {
     /// Parses and checks the form on `today`, the world's current date.
     pub fn parse(input: &IdentityInput, today: NaiveDate) -> Result<Self, JourneyError> {
+        screen_form(input)?;
         let document_type = input.document_type.ok_or(field(IdentityField::DocumentType))?;
         let sex = input.sex.ok_or(field(IdentityField::Sex))?;
         let given_names = input
@@ -480,6 +519,73 @@ pub(crate) mod tests {
                     i.expiry_date = "2026-06-01".into();
                 }),
                 Ok(()),
+            ),
+            (
+                "ten given names",
+                Box::new(|i| i.given_names = vec!["Jean".into(); 10]),
+                Ok(()),
+            ),
+            (
+                "eleven given names",
+                Box::new(|i| i.given_names = vec!["Jean".into(); 11]),
+                Err(JourneyError::TooManyGivenNames { max: 10 }),
+            ),
+            (
+                "2,000 given names",
+                Box::new(|i| i.given_names = vec!["Jean".into(); 2000]),
+                Err(JourneyError::TooManyGivenNames { max: 10 }),
+            ),
+            (
+                "empty given-name slots do not count",
+                Box::new(|i| {
+                    i.given_names = vec!["Jean".into(); 10];
+                    i.given_names.extend(vec![" ".to_owned(); 5]);
+                }),
+                Ok(()),
+            ),
+            (
+                "NUL in a given name",
+                Box::new(|i| i.given_names[1] = "Marie\u{0}Noëlle".into()),
+                Err(JourneyError::ForbiddenCharacter {
+                    field: TextField::Identity(IdentityField::GivenNames),
+                }),
+            ),
+            (
+                "right-to-left override in the birth name",
+                Box::new(|i| i.birth_name = "\u{202E}éngibuA'D".into()),
+                Err(JourneyError::ForbiddenCharacter {
+                    field: TextField::Identity(IdentityField::BirthName),
+                }),
+            ),
+            (
+                "isolate in the commune of birth",
+                Box::new(|i| i.birth_commune = Some("Ajaccio\u{2067}".into())),
+                Err(JourneyError::ForbiddenCharacter {
+                    field: TextField::Identity(IdentityField::BirthCommune),
+                }),
+            ),
+            (
+                "line break in the number ending",
+                Box::new(|i| i.document_number_ending = "X4\nB2".into()),
+                Err(JourneyError::ForbiddenCharacter {
+                    field: TextField::Identity(IdentityField::DocumentNumberEnding),
+                }),
+            ),
+            (
+                "a usage name of 101 letters",
+                Box::new(|i| i.usage_name = Some("a".repeat(101))),
+                Err(JourneyError::TextTooLong {
+                    field: TextField::Identity(IdentityField::UsageName),
+                    max_chars: 100,
+                }),
+            ),
+            (
+                "a date of 10,000 characters",
+                Box::new(|i| i.birth_date = "1".repeat(10_000)),
+                Err(JourneyError::TextTooLong {
+                    field: TextField::Identity(IdentityField::BirthDate),
+                    max_chars: 32,
+                }),
             ),
             (
                 "number ending too long",

@@ -1,7 +1,7 @@
 //! The state machine: a learner's whole journey, fed commands and "now", returning the
 //! messages to send. Calling `advance` again with the same time is harmless.
 
-use crate::account::{Account, Email, MobileNumber, PasswordDigest, Profile};
+use crate::account::{Account, Email, MobileHolder, MobileNumber, PasswordDigest, Profile};
 use crate::codes::{CodeKind, IssuedCode};
 use crate::enrolment::{ApprovalStatus, DeviceId, EnrolledDevice, LoginApproval, ProofCheck};
 use crate::identity::{IdentityDocument, IdentityInput, PresentedDocument};
@@ -219,8 +219,10 @@ pub enum Command {
     RegisterMobile {
         mobile: MobileNumber,
     },
+    /// The SMS code typed back, with the world's answer about the number's holder.
     ConfirmMobile {
         code: String,
+        holder: MobileHolder,
     },
     ResendMobileCode,
     CompleteProfile {
@@ -258,6 +260,8 @@ pub enum Command {
     Activate {
         code: String,
         device: EnrolledDevice,
+        /// The world's answer about the number's holder, read in the activation's transaction.
+        holder: MobileHolder,
     },
     OpenLoginRequest {
         request_id: String,
@@ -465,6 +469,14 @@ impl Journey {
             | Stage::Activation { person, .. }
             | Stage::Enrolled { person, .. }
             | Stage::Locked { person, .. } => Some(&person.account.password),
+        }
+    }
+
+    /// The mobile number typed and waiting for its SMS code to be typed back.
+    pub fn mobile_awaiting_code(&self) -> Option<&MobileNumber> {
+        match &self.stage {
+            Stage::MobileCode { mobile, .. } => Some(mobile),
+            _ => None,
         }
     }
 
@@ -749,9 +761,12 @@ impl Journey {
                     mobile,
                     code,
                 },
-                Command::ConfirmMobile { code: typed },
+                Command::ConfirmMobile { code: typed, holder },
             ) => {
                 code.check(&typed, now)?;
+                // Said only to whoever proved they hold the phone (the right code); they stay
+                // here and may type another number (that new SMS counts as a resend).
+                refuse_a_held_mobile(holder, Step::MobileCode)?;
                 self.stage = Stage::Profile {
                     email: email.clone(),
                     password: password.clone(),
@@ -975,8 +990,17 @@ impl Journey {
                     send(Channel::Sms, notice),
                 ])
             }
-            (Stage::Activation { person, code, .. }, Command::Activate { code: typed, device }) => {
+            (
+                Stage::Activation { person, code, .. },
+                Command::Activate {
+                    code: typed,
+                    device,
+                    holder,
+                },
+            ) => {
                 code.check(&typed, now)?;
+                // Another learner may have activated with this number since this one proved it.
+                refuse_a_held_mobile(holder, Step::Activation)?;
                 let device = EnrolledDevice {
                     enrolled_at: now,
                     ..device
@@ -1254,6 +1278,14 @@ impl Journey {
                 vec![send(Channel::Email, Notice::IdentificationRefused { reason })]
             }
         }
+    }
+}
+
+/// One identity per mobile number ([`rules::IDENTITIES_PER_MOBILE`]).
+fn refuse_a_held_mobile(holder: MobileHolder, step: Step) -> Result<(), JourneyError> {
+    match holder {
+        MobileHolder::NoOtherIdentity => Ok(()),
+        MobileHolder::AnotherIdentity => Err(JourneyError::MobileAlreadyEnrolled { step }),
     }
 }
 

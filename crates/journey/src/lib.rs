@@ -14,6 +14,7 @@ mod journey;
 pub mod rules;
 pub mod sign_in;
 pub mod situation;
+pub mod text;
 pub mod verification;
 
 pub use codes::CodeKind;

@@ -63,3 +63,28 @@ pub const KEPT_LOGIN_REQUESTS: usize = MAX_LOGIN_REQUESTS_PER_WINDOW + MAX_PENDI
 pub const MAX_SIGN_IN_PASSWORD_FAILURES: u8 = 5;
 /// How long the login stays locked after [`MAX_SIGN_IN_PASSWORD_FAILURES`].
 pub const SIGN_IN_LOCK: TimeDelta = TimeDelta::minutes(15);
+
+/// Activated Identités Numériques per mobile number: FranceConnect+ finds the identity to ask
+/// by the number typed, so a number belongs to one identity. When it is checked is the
+/// sandbox's choice (the guides do not say): once the number is proved by the SMS code, while
+/// the person can still type another one, and again at activation, the moment the identity
+/// takes the number (another learner may have activated with it in between).
+pub const IDENTITIES_PER_MOBILE: usize = 1;
+
+/// Given names on the identity form. The sandbox's choice: the guides set no limit, documents
+/// print a handful, and no one has more.
+pub const MAX_GIVEN_NAMES: usize = 10;
+/// Characters of one name (each given name, birth and usage name, the account's first and last
+/// name, the commune of birth). The sandbox's choice.
+pub const NAME_MAX_CHARS: usize = 100;
+/// Characters of an email address (RFC 5321's limit on a path).
+pub const EMAIL_MAX_CHARS: usize = 254;
+/// Characters of the other identity fields (dates, codes), typed or pasted. The sandbox's
+/// choice: every valid value is far shorter.
+pub const IDENTITY_FIELD_MAX_CHARS: usize = 32;
+/// Characters of the name a relying party shows for itself in a login request. The sandbox's
+/// choice.
+pub const RELYING_PARTY_NAME_MAX_CHARS: usize = 200;
+/// Characters of the identifier a device gives itself at activation (a UUID is 36). The
+/// sandbox's choice.
+pub const DEVICE_ID_MAX_CHARS: usize = 64;

@@ -1,7 +1,9 @@
 //! Whole-journey rules, written as scripts of journey.md, plus property tests of invariants.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use idn_journey::account::{Civility, Email, MobileNumber, PasswordDigest, PersonName, Profile};
+use idn_journey::account::{
+    Civility, Email, MobileHolder, MobileNumber, PasswordDigest, PersonName, Profile,
+};
 use idn_journey::enrolment::{
     ApprovalStatus, DeviceId, DevicePublicKey, EnrolledDevice, ProofCheck, SecretVerifier,
 };
@@ -91,7 +93,10 @@ impl Sim {
             mobile: MobileNumber::parse("+33612345678").unwrap(),
         });
         let code = self.last_code(CodeKind::Mobile);
-        self.ok(Command::ConfirmMobile { code });
+        self.ok(Command::ConfirmMobile {
+            code,
+            holder: MobileHolder::NoOtherIdentity,
+        });
         self.ok(Command::CompleteProfile {
             profile: profile(),
             terms_accepted: true,
@@ -114,6 +119,7 @@ impl Sim {
         self.ok(Command::Activate {
             code,
             device: device("device-1"),
+            holder: MobileHolder::NoOtherIdentity,
         });
     }
 
@@ -689,7 +695,8 @@ fn a_stuck_activation_can_go_back_to_verification() {
     assert_eq!(
         sim.run(Command::Activate {
             code,
-            device: device("device-1")
+            device: device("device-1"),
+            holder: MobileHolder::NoOtherIdentity,
         }),
         Err(JourneyError::CodeExpired(CodeKind::Activation))
     );
@@ -725,6 +732,92 @@ fn changing_the_mobile_number_counts_against_the_resend_limit() {
 }
 
 #[test]
+fn a_mobile_held_by_another_identity_is_refused_once_proved_and_another_number_can_be_typed() {
+    let mut sim = Sim::new(31);
+    sim.ok(Command::StartAccount {
+        email: Email::parse("c@exemple.fr").unwrap(),
+    });
+    let code = sim.last_code(CodeKind::Email);
+    sim.ok(Command::ConfirmEmail { code });
+    sim.ok(Command::ChoosePassword {
+        digest: PasswordDigest("x".into()),
+    });
+    sim.ok(Command::RegisterMobile {
+        mobile: MobileNumber::parse("0612345678").unwrap(),
+    });
+    let code = sim.last_code(CodeKind::Mobile);
+    assert_eq!(
+        sim.run(Command::ConfirmMobile {
+            code: wrong_code(&code),
+            holder: MobileHolder::AnotherIdentity,
+        }),
+        Err(JourneyError::CodeWrong {
+            kind: CodeKind::Mobile,
+            remaining: 2
+        }),
+        "a wrong code learns nothing about who holds the number"
+    );
+    assert_eq!(
+        sim.run(Command::ConfirmMobile {
+            code,
+            holder: MobileHolder::AnotherIdentity,
+        }),
+        Err(JourneyError::MobileAlreadyEnrolled {
+            step: Step::MobileCode
+        })
+    );
+    assert_eq!(
+        sim.journey.step(),
+        Step::MobileCode,
+        "the person stays where the number can be changed"
+    );
+    sim.ok(Command::RegisterMobile {
+        mobile: MobileNumber::parse("0698765432").unwrap(),
+    });
+    let code = sim.last_code(CodeKind::Mobile);
+    sim.ok(Command::ConfirmMobile {
+        code,
+        holder: MobileHolder::NoOtherIdentity,
+    });
+    assert_eq!(sim.journey.step(), Step::Profile);
+}
+
+#[test]
+fn activation_is_refused_when_another_identity_took_the_number_meanwhile() {
+    let mut sim = Sim::new(32);
+    sim.until_identity_confirmed();
+    sim.ok(Command::ChooseVerification {
+        mode: VerificationMode::FaceToFace,
+    });
+    let code = sim.last_code(CodeKind::FaceToFace);
+    sim.ok(Command::ClerkValidate {
+        code,
+        presented: presented(),
+    });
+    let code = sim.last_code(CodeKind::Activation);
+    assert_eq!(
+        sim.run(Command::Activate {
+            code: code.clone(),
+            device: device("device-1"),
+            holder: MobileHolder::AnotherIdentity,
+        }),
+        Err(JourneyError::MobileAlreadyEnrolled {
+            step: Step::Activation
+        })
+    );
+    assert_eq!(sim.journey.step(), Step::Activation, "nothing was activated");
+    assert!(sim.journey.enrolled_device().is_none());
+    let message = JourneyError::MobileAlreadyEnrolled {
+        step: Step::Activation,
+    }
+    .message_fr();
+    assert!(
+        message.contains("assistance"),
+        "the number cannot change any more: the person is sent to support ({message})"
+    );
+}
+
+#[test]
 fn terms_of_use_must_be_accepted() {
     let mut sim = Sim::new(14);
     sim.ok(Command::StartAccount {
@@ -739,7 +832,10 @@ fn terms_of_use_must_be_accepted() {
         mobile: MobileNumber::parse("0612345678").unwrap(),
     });
     let code = sim.last_code(CodeKind::Mobile);
-    sim.ok(Command::ConfirmMobile { code });
+    sim.ok(Command::ConfirmMobile {
+        code,
+        holder: MobileHolder::NoOtherIdentity,
+    });
     assert_eq!(
         sim.run(Command::CompleteProfile {
             profile: profile(),
@@ -966,7 +1062,10 @@ fn stage_code(journey: &Journey) -> Option<&idn_journey::codes::IssuedCode> {
 fn typing(kind: CodeKind, code: String) -> Command {
     match kind {
         CodeKind::Email => Command::ConfirmEmail { code },
-        CodeKind::Mobile => Command::ConfirmMobile { code },
+        CodeKind::Mobile => Command::ConfirmMobile {
+            code,
+            holder: MobileHolder::NoOtherIdentity,
+        },
         CodeKind::FaceToFace => Command::ClerkValidate {
             code,
             presented: presented(),
@@ -974,6 +1073,7 @@ fn typing(kind: CodeKind, code: String) -> Command {
         CodeKind::Activation => Command::Activate {
             code,
             device: device("device-1"),
+            holder: MobileHolder::NoOtherIdentity,
         },
     }
 }
@@ -982,7 +1082,7 @@ fn typing(kind: CodeKind, code: String) -> Command {
 fn typed_code(command: &Command) -> Option<&str> {
     match command {
         Command::ConfirmEmail { code }
-        | Command::ConfirmMobile { code }
+        | Command::ConfirmMobile { code, .. }
         | Command::ClerkValidate { code, .. }
         | Command::Activate { code, .. }
         | Command::ConfirmSignIn { code } => Some(code),

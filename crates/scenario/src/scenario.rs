@@ -241,6 +241,31 @@ mod tests {
     }
 
     #[test]
+    fn the_whole_journey_reads_as_a_valid_scenario_in_every_verification() {
+        for verification in [
+            Verification::FaceToFace,
+            Verification::ByPost,
+            Verification::Online,
+        ] {
+            let scenario = whole_journey(verification, 3, Some("reflet".into()));
+            scenario.check().expect("the demo's scenario is valid");
+            let again = Scenario::parse(&scenario.to_toml(), "x").expect("and survives its TOML");
+            assert_eq!(again.reach, "enrolled");
+            assert_eq!(
+                again.faults.is_empty(),
+                verification != Verification::Online,
+                "a first refusal exists only online: {verification:?}"
+            );
+        }
+        assert!(
+            whole_journey(Verification::Online, 3, Some("chapeau".into()))
+                .check()
+                .is_err(),
+            "an unknown refusal reason is refused before the world is touched"
+        );
+    }
+
+    #[test]
     fn a_second_learner_of_a_persona_gets_contacts_of_its_own() {
         let mut persona = persona::demo().clone();
         distinguish(&mut persona, 3);

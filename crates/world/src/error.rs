@@ -77,10 +77,3 @@ impl From<crate::StoreError> for WorldError {
         }
     }
 }
-
-/// The console's and the federation's own tables are still reached through the pool.
-impl From<sqlx::Error> for WorldError {
-    fn from(error: sqlx::Error) -> Self {
-        Self::Storage(error.into())
-    }
-}

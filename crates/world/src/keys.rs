@@ -12,7 +12,8 @@ use std::io::Write;
 use std::path::Path;
 use zeroize::Zeroizing;
 
-const FILE_NAME: &str = "world-secrets.key";
+/// The secrets file, in the data directory.
+pub(crate) const FILE_NAME: &str = "world-secrets.key";
 
 pub struct WorldSecrets {
     hpke_private: WorldPrivateKey,

@@ -25,7 +25,9 @@ use crate::views;
 use crate::WorldError;
 use chrono::{DateTime, TimeDelta, Utc};
 use idn_capture::{DocumentFormat, Guidance, Hint, VideoHint};
-use idn_journey::account::{Civility, Email, MobileNumber, Password, PasswordDigest, PersonName, Profile};
+use idn_journey::account::{
+    Civility, Email, MobileHolder, MobileNumber, Password, PasswordDigest, PersonName, Profile,
+};
 use idn_journey::enrolment::{
     DeviceId, DevicePublicKey, EnrolledDevice, ProofCheck, SecretCode, SecretVerifier,
 };
@@ -37,7 +39,6 @@ use idn_journey::{rules, Channel, Command, Effect, Journey, JourneyError, Stage}
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use tokio::sync::broadcast;
@@ -144,7 +145,11 @@ impl World {
         std::fs::create_dir_all(&options.data_dir)?;
         let existing_database = database_path(&options.data_dir).exists();
         let secrets = WorldSecrets::load_or_create(&options.data_dir, existing_database)?;
+        keep_private(&options.data_dir)?;
         let store = Store::open(&options.data_dir).await?;
+        // SQLite gives its -wal and -shm files the database's mode; a world made before this
+        // rule has them already, as wide as its database was.
+        keep_private(&options.data_dir)?;
         let wall_now = wall.now();
         let stored = {
             let mut writer = store.write().await;
@@ -184,10 +189,10 @@ impl World {
         })
     }
 
-    /// The storage, for the federation module's own tables (relying parties) and read-only
-    /// lookups of who answered a login request; learners are still changed only through here.
-    pub(crate) fn pool(&self) -> &SqlitePool {
-        self.store.pool()
+    /// The store, for the typed questions and changes of the console's staff tables and the
+    /// federation's registry; learners are changed only through the world's units of work.
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
     }
 
     /// Where the world keeps its files (the database, its secrets, the federation's keys).
@@ -323,9 +328,14 @@ impl World {
                 Ok(Some(JournalDetail::ReviewDeskSet { desk: true })),
             )?;
         }
-        let result = self.step_in(&tx, &mut loaded, now, Actor::Learner, "start_account", |_, _| {
-            Ok(Command::StartAccount { email })
-        })?;
+        let result = self.step_in(
+            &tx,
+            &mut loaded,
+            now,
+            Actor::Learner,
+            "start_account",
+            |_, _, _| Ok(Command::StartAccount { email }),
+        )?;
         tx.commit()?;
         self.announce(&id);
         result?;
@@ -481,7 +491,21 @@ impl World {
         id: &str,
         actor: Actor,
         action: &str,
-        build: impl FnOnce(&LearnerRow, DateTime<Utc>) -> Result<Command, WorldError>,
+        build: impl FnOnce(&LearnerRow, DateTime<Utc>) -> Result<Command, WorldError> + Send,
+    ) -> Result<LearnerView, WorldError> {
+        self.transition_reading(id, actor, action, |loaded, now, _| build(loaded, now))
+            .await
+    }
+
+    /// `transition` for a command that carries a fact about other learners (who holds a mobile
+    /// number): `build` asks the store inside the same unit of work, so no other change can
+    /// come between the answer and the step.
+    async fn transition_reading(
+        &self,
+        id: &str,
+        actor: Actor,
+        action: &str,
+        build: impl FnOnce(&LearnerRow, DateTime<Utc>, &Tx<'_>) -> Result<Command, WorldError> + Send,
     ) -> Result<LearnerView, WorldError> {
         let mut writer = self.store.write().await;
         let tx = writer.begin()?;
@@ -505,13 +529,13 @@ impl World {
         class_now: DateTime<Utc>,
         actor: Actor,
         action: &str,
-        build: impl FnOnce(&LearnerRow, DateTime<Utc>) -> Result<Command, WorldError>,
+        build: impl FnOnce(&LearnerRow, DateTime<Utc>, &Tx<'_>) -> Result<Command, WorldError>,
     ) -> Result<Result<(), WorldError>, WorldError> {
         let now = learner_time(class_now, loaded.clock_offset);
         let before = loaded.journey.step();
         let mut rng = self.rng_for(&loaded.id, loaded.seq + 1);
         let mut detail = None;
-        let (effects, verdict) = match build(loaded, now) {
+        let (effects, verdict) = match build(loaded, now, tx) {
             Ok(command) => {
                 detail = decision_detail(&command);
                 let consumes_refusal = matches!(
@@ -625,6 +649,67 @@ impl World {
         )?;
         Ok(())
     }
+}
+
+/// The world's files hold personal data, one-time codes and keys: its folder is its owner's
+/// only (0700), and so are the database (created here empty, 0600, before SQLite opens it, so
+/// that it never exists wider; SQLite gives its -wal and -shm the same mode), the keys files and
+/// whatever an older world left wider. Uploaded media are rows of the database. Unix only: other
+/// systems keep the folder's default access.
+fn keep_private(data_dir: &std::path::Path) -> Result<(), WorldError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let private = |path: &std::path::Path, mode: u32| -> std::io::Result<()> {
+            if std::fs::metadata(path)?.permissions().mode() & 0o777 != mode {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+            }
+            Ok(())
+        };
+        private(data_dir, 0o700)?;
+        let database = database_path(data_dir);
+        if !database.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&database)?;
+        }
+        let beside_database = ["-wal", "-shm", "-journal"].map(|suffix| {
+            let mut name = database.clone().into_os_string();
+            name.push(suffix);
+            std::path::PathBuf::from(name)
+        });
+        let keys = [crate::keys::FILE_NAME, "federation-keys.json"].map(|name| data_dir.join(name));
+        for path in std::iter::once(database).chain(beside_database).chain(keys) {
+            match private(&path, 0o600) {
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                other => other?,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = data_dir;
+    Ok(())
+}
+
+/// Who holds `mobile` besides the learner `learner_id`, as the store reads it inside `tx`: the
+/// fact the journey's rule of one identity per number needs (it cannot see other learners).
+/// No number yet (a command at the wrong step) holds nothing: the journey refuses the step.
+fn mobile_holder(
+    tx: &Tx<'_>,
+    learner_id: &str,
+    mobile: Option<&MobileNumber>,
+) -> Result<MobileHolder, WorldError> {
+    let held = match mobile {
+        Some(mobile) => tx.mobile_held_by_another(mobile.as_str(), learner_id)?,
+        None => false,
+    };
+    Ok(if held {
+        MobileHolder::AnotherIdentity
+    } else {
+        MobileHolder::NoOtherIdentity
+    })
 }
 
 /// What a journal line carries beside its outcome when the command is a person's decision at

@@ -5,7 +5,7 @@ use crate::Outcome;
 use anyhow::Result;
 use clap::Subcommand;
 use idn_world::federation::PublicUrl;
-use idn_world::WorldOptions;
+use idn_world::{WorldError, WorldOptions};
 use std::path::PathBuf;
 
 #[derive(Subcommand)]
@@ -30,8 +30,14 @@ pub enum WorldCommand {
     },
 }
 
-fn parse_public_url(text: &str) -> Result<PublicUrl, String> {
-    PublicUrl::parse(text).map_err(|error| error.message_fr())
+/// `--public-url` refused by the world's own rule: clap prints it, in French, as the argument's
+/// error (bad usage, exit 2); the world's error is kept whole.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.message_fr())]
+pub struct PublicUrlRefused(WorldError);
+
+fn parse_public_url(text: &str) -> Result<PublicUrl, PublicUrlRefused> {
+    PublicUrl::parse(text).map_err(PublicUrlRefused)
 }
 
 pub async fn run(command: WorldCommand) -> Result<Outcome> {

@@ -50,6 +50,7 @@ catalogue!(
     "identification-en-attente-au-bureau-d-examen",
     "refus-au-guichet",
     "validation-au-guichet-apres-un-refus",
+    "numero-deja-utilise-par-une-autre-identite",
 );
 
 /// The shipped scenarios, parsed. They are checked by this crate's tests.
@@ -133,4 +134,30 @@ pub(super) fn fault_kind(fault: &Fault) -> String {
 /// The French name of a step code.
 pub fn step_label(code: &str) -> &'static str {
     idn_journey::Step::from_code(code).map_or("étape inconnue", idn_journey::Step::label_fr)
+}
+
+/// The whole journey `idn demo` walks, built in code rather than shipped as a file because its
+/// seed, verification and first refusal come from the command line: the demo persona from a new
+/// account to an active identity, verified as `verification` says; online, `refused_first`
+/// makes the first visual identification refused with that reason (then redone).
+pub fn whole_journey(verification: Verification, seed: u64, refused_first: Option<String>) -> Scenario {
+    let faults = match verification {
+        Verification::Online => refused_first
+            .map(|reason| Fault::IdentificationRefused { reason })
+            .into_iter()
+            .collect(),
+        Verification::FaceToFace | Verification::ByPost => Vec::new(),
+    };
+    Scenario {
+        version: SCENARIO_VERSION,
+        name: "parcours-complet".into(),
+        title: "Parcours complet, de la création du compte à une connexion approuvée".into(),
+        situation: "Tout s'est bien passé : Identité Numérique active, connexion à Mon Compte Formation approuvée.".into(),
+        explanation: "Votre Identité Numérique est active. Pour vous connecter à Mon Compte Formation, choisissez « S'identifier avec FranceConnect+ », puis « L'Identité Numérique La Poste », saisissez votre numéro de mobile et validez la demande dans l'application avec votre code secret, dans la minute.".into(),
+        persona: PersonaRef::Named(persona::DEMO_PERSONA.into()),
+        seed,
+        verification,
+        reach: "enrolled".into(),
+        faults,
+    }
 }

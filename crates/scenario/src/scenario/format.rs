@@ -153,6 +153,9 @@ pub enum Fault {
     MicrophoneDenied,
     /// The network drops while a photo is sent: the world receives a truncated file.
     UploadInterrupted,
+    /// Another identity was activated with the persona's mobile number first (a relative's, a
+    /// number's previous owner): the SMS code typed back is refused, one identity per number.
+    MobileAlreadyEnrolled,
     /// The online identification goes to the console's review desk (the learner is put on
     /// « revue manuelle » just before submitting) and the engine decides there as the reviewer
     /// would; without a decision it waits at the desk.
@@ -212,6 +215,7 @@ impl Fault {
             Self::ClerkDesk { .. } => Some("face_to_face"),
             Self::WrongCode { code, .. } | Self::CodeExpired { code } => Some(code_step(*code)),
             Self::IdentityRefused => Some("identity_data"),
+            Self::MobileAlreadyEnrolled => Some("mobile_code"),
             Self::SecretCodeForgotten
             | Self::WrongSecretCode { .. }
             | Self::ApprovalExpired

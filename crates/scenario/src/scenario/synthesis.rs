@@ -55,30 +55,42 @@ pub(super) fn photo(
     Ok(photograph(&mut source, page.format(), preview_frames, JpegQuality::DOCUMENT)?.jpeg)
 }
 
+/// A recorded video and the codes of the phone's own checks that failed (empty when all passed).
+pub(super) struct Recorded {
+    pub mp4: Vec<u8>,
+    pub failed_checks: Vec<String>,
+}
+
+/// The spoken-digit video from the synthetic scene and voice, spoiled as `take` says.
 pub(super) fn video(
     specimen: &idn_capture::SpecimenIdentity,
     page: DocumentPage,
     digits: &str,
-    speech: Speech,
-    framing: Framing,
+    take: &FirstTake,
     seed: u64,
-) -> Result<Vec<u8>> {
+) -> Result<Recorded> {
     let digits: idn_capture::SpokenDigits = digits
         .parse()
         .map_err(|error| ScenarioError::Invalid(format!("{error}")))?;
-    let mut voice = SyntheticVoice::new(digits, speech, seed);
+    let mut voice = SyntheticVoice::new(digits, take.speech, seed);
     let config = SceneConfig {
         seed,
         page,
-        framing,
+        framing: take.framing,
         ..SceneConfig::default()
     };
     let mut scene = SyntheticFaceScene::new(specimen, config, voice.spoken_intervals())?;
-    let recording = idn_capture::record_video(
-        &mut scene,
-        &mut voice,
-        std::time::Duration::from_secs_f64(VIDEO_SECONDS),
-        VideoSettings::default(),
-    )?;
-    Ok(recording.clip.mp4)
+    let length = take
+        .stopped_after
+        .unwrap_or(std::time::Duration::from_secs_f64(VIDEO_SECONDS));
+    let recording = idn_capture::record_video(&mut scene, &mut voice, length, VideoSettings::default())?;
+    Ok(Recorded {
+        failed_checks: recording
+            .report
+            .hints()
+            .into_iter()
+            .map(|hint| hint.code().to_owned())
+            .collect(),
+        mp4: recording.clip.mp4,
+    })
 }

@@ -4,12 +4,12 @@
 //! audit (one line per action, never dropped silently).
 
 use super::Refusal;
+use crate::store::{NewStaff, NewStaffSession, StaffAuditLine, StaffReads};
 use crate::{World, WorldError};
 use chrono::{DateTime, TimeDelta, Utc};
 use idn_journey::account::Email;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 /// How long a session lasts after sign-in, whatever is done with it.
 pub const SESSION_LIFETIME: TimeDelta = TimeDelta::hours(8);
@@ -131,17 +131,14 @@ pub async fn add_staff(world: &World, email: &str, role: Role, password: &str) -
     }
     let hash = hash_password(password)?;
     let id = uuid::Uuid::new_v4().to_string();
-    let inserted = sqlx::query(
-        "INSERT INTO staff (id, email, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING",
-    )
-    .bind(&id)
-    .bind(email.as_str())
-    .bind(role.code())
-    .bind(hash)
-    .bind(world.wall_now().to_rfc3339())
-    .execute(world.pool())
-    .await?;
-    if inserted.rows_affected() == 0 {
+    let new = NewStaff {
+        id: &id,
+        email: email.as_str(),
+        role,
+        password_hash: &hash,
+        created_at: world.wall_now(),
+    };
+    if !world.store().change(|tx| tx.insert_staff(&new)).await? {
         return Err(WorldError::bad_request(
             "staff_exists",
             "Un compte du personnel existe déjà avec cette adresse.",
@@ -178,16 +175,14 @@ impl std::fmt::Debug for EngineAccount {
 pub async fn scenario_engine_account(world: &World) -> Result<EngineAccount, WorldError> {
     let password = random_hex();
     let hash = hash_random_secret(&password)?;
-    sqlx::query(
-        "INSERT INTO staff (id, email, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role",
-    )
-    .bind(uuid::Uuid::new_v4().to_string())
-    .bind(SCENARIO_ENGINE_EMAIL)
-    .bind(Role::Trainer.code())
-    .bind(hash)
-    .bind(world.wall_now().to_rfc3339())
-    .execute(world.pool())
-    .await?;
+    let new = NewStaff {
+        id: &uuid::Uuid::new_v4().to_string(),
+        email: SCENARIO_ENGINE_EMAIL,
+        role: Role::Trainer,
+        password_hash: &hash,
+        created_at: world.wall_now(),
+    };
+    world.store().change(|tx| tx.upsert_staff(&new)).await?;
     Ok(EngineAccount {
         email: SCENARIO_ENGINE_EMAIL.to_owned(),
         password,
@@ -208,55 +203,38 @@ pub async fn sign_in(
     password: &str,
 ) -> Result<Option<(String, StaffSession)>, WorldError> {
     let email = email.trim().to_lowercase();
-    let row = sqlx::query("SELECT id, role, password_hash FROM staff WHERE lower(email) = ?")
-        .bind(&email)
-        .fetch_optional(world.pool())
-        .await?;
-    let Some(row) = row else {
+    // The reader is released before the password is checked (Argon2id takes milliseconds).
+    let account = world.store().read().await.staff_credentials(&email)?;
+    let Some(account) = account else {
         let _ = verify_password(password, decoy_hash());
         return Ok(None);
     };
-    let hash: String = row.get("password_hash");
-    if !verify_password(password, &hash) {
+    if !verify_password(password, &account.password_hash) {
         return Ok(None);
     }
-    let role =
-        Role::from_code(row.get("role")).ok_or_else(|| WorldError::Corrupt("unknown staff role".into()))?;
     let token = random_hex();
     let now = world.wall_now();
     let session = StaffSession {
-        staff_id: row.get("id"),
+        staff_id: account.staff_id,
         email,
-        role,
+        role: account.role,
         csrf_token: random_hex(),
         expires_at: now + SESSION_LIFETIME,
     };
-    sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= ?")
-        .bind(now.to_rfc3339())
-        .execute(world.pool())
-        .await?;
-    sqlx::query(
-        "INSERT INTO staff_sessions (token_sha256, staff_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(digest(&token))
-    .bind(&session.staff_id)
-    .bind(&session.csrf_token)
-    .bind(now.to_rfc3339())
-    .bind(session.expires_at.to_rfc3339())
-    .execute(world.pool())
-    .await?;
+    let new = NewStaffSession {
+        token_sha256: &digest(&token),
+        staff_id: &session.staff_id,
+        csrf_token: &session.csrf_token,
+        created_at: now,
+        expires_at: session.expires_at,
+    };
+    world.store().change(|tx| tx.open_staff_session(&new)).await?;
     Ok(Some((token, session)))
 }
 
 async fn recent_failures(world: &World, email: &str) -> Result<i64, WorldError> {
     let since = world.wall_now() - THROTTLE_WINDOW;
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM staff_audit WHERE action = 'login_failed' AND staff_email = ? AND at > ?",
-    )
-    .bind(email)
-    .bind(since.to_rfc3339())
-    .fetch_one(world.pool())
-    .await?)
+    Ok(world.store().read().await.failed_sign_ins_since(email, since)?)
 }
 
 /// The one sign-in of the console's form and its JSON API: throttled per address, each failure
@@ -276,16 +254,15 @@ pub(super) async fn open_session(
             Ok(Ok((token, session)))
         }
         None => {
-            let failed = sqlx::query(
-                "INSERT INTO staff_audit (at, staff_email, action) VALUES (?, ?, 'login_failed')",
-            )
-            .bind(world.wall_now().to_rfc3339())
-            .bind(&email)
-            .execute(world.pool())
-            .await;
+            let at = world.wall_now();
+            let failed = world
+                .store()
+                .change(|tx| tx.append_failed_sign_in(&email, at))
+                .await;
             if let Err(error) = failed {
-                // Without its line, this failure does not count towards the throttle.
-                tracing::error!(%error, "a failed staff sign-in could not be audited");
+                // Without its line, this failure does not count towards the throttle; the
+                // refusal stands all the same.
+                tracing::warn!(%error, "a failed staff sign-in could not be audited");
             }
             Ok(Err(Refusal::WrongCredentials))
         }
@@ -310,63 +287,36 @@ pub async fn session(world: &World, token: &str) -> Result<Option<StaffSession>,
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    let row = sqlx::query(
-        "SELECT s.staff_id, s.csrf_token, s.expires_at, staff.email, staff.role FROM staff_sessions s JOIN staff ON staff.id = s.staff_id WHERE s.token_sha256 = ?",
-    )
-    .bind(digest(token))
-    .fetch_optional(world.pool())
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let expires_at = DateTime::parse_from_rfc3339(row.get("expires_at"))
-        .map_err(|error| WorldError::Corrupt(format!("session expiry: {error}")))?
-        .to_utc();
-    if expires_at <= world.wall_now() {
-        sign_out(world, token).await?;
+    let digest = digest(token);
+    let stored = world.store().read().await.staff_session(&digest)?;
+    let Some(stored) = stored else { return Ok(None) };
+    if stored.expires_at <= world.wall_now() {
+        world
+            .store()
+            .change(|tx| tx.delete_staff_session(&digest))
+            .await?;
         return Ok(None);
     }
-    let Some(role) = Role::from_code(row.get("role")) else {
-        return Ok(None);
-    };
     Ok(Some(StaffSession {
-        staff_id: row.get("staff_id"),
-        email: row.get("email"),
-        role,
-        csrf_token: row.get("csrf_token"),
-        expires_at,
+        staff_id: stored.staff_id,
+        email: stored.email,
+        role: stored.role,
+        csrf_token: stored.csrf_token,
+        expires_at: stored.expires_at,
     }))
 }
 
 pub async fn sign_out(world: &World, token: &str) -> Result<(), WorldError> {
-    sqlx::query("DELETE FROM staff_sessions WHERE token_sha256 = ?")
-        .bind(digest(token))
-        .execute(world.pool())
-        .await?;
-    Ok(())
+    let digest = digest(token);
+    Ok(world
+        .store()
+        .change(|tx| tx.delete_staff_session(&digest))
+        .await?)
 }
 
-/// One line of the staff audit: who did what to whom.
-pub async fn audit(
-    world: &World,
-    staff: &StaffSession,
-    action: &str,
-    learner_id: Option<&str>,
-    detail: Option<&str>,
-) -> Result<(), WorldError> {
-    sqlx::query(
-        "INSERT INTO staff_audit (at, staff_email, action, learner_id, detail) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(world.wall_now().to_rfc3339())
-    .bind(&staff.email)
-    .bind(action)
-    .bind(learner_id)
-    .bind(detail)
-    .execute(world.pool())
-    .await?;
-    Ok(())
-}
-
-/// The audit line of an action already done. The action stands whether or not its line is
-/// written, so a failure is no reason to report the action failed: it is logged as an error.
+/// The audit line of an action already done: who did what to whom. The action stands whether
+/// or not its line is written, so a failure is no reason to report the action failed; it is
+/// logged, never dropped silently.
 pub async fn audit_done(
     world: &World,
     staff: &StaffSession,
@@ -374,8 +324,15 @@ pub async fn audit_done(
     learner_id: Option<&str>,
     detail: Option<&str>,
 ) {
-    if let Err(error) = audit(world, staff, action, learner_id, detail).await {
-        tracing::error!(%error, action, staff = %staff.email, learner_id, "a staff action could not be audited");
+    let line = StaffAuditLine {
+        at: world.wall_now(),
+        staff_email: staff.email.clone(),
+        action: action.to_owned(),
+        learner_id: learner_id.map(str::to_owned),
+        detail: detail.map(str::to_owned),
+    };
+    if let Err(error) = world.store().change(|tx| tx.append_staff_audit(&line)).await {
+        tracing::warn!(%error, action, staff = %staff.email, learner_id, detail, "a staff action could not be audited");
     }
 }
 

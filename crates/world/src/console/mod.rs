@@ -9,12 +9,19 @@
 //! or JSON); the router is built from that table and the access guard wraps each route, so a
 //! route cannot be served unguarded and the tests enumerate the same table.
 
+mod assets;
 mod auth;
+mod clerk_pages;
+mod clock_pages;
 mod desk_api;
 mod desks;
 mod handlers;
+mod learner_pages;
 mod pages;
+mod review_pages;
 mod scenarios;
+mod sign_in_pages;
+mod staff_pages;
 
 pub use auth::{
     add_staff, scenario_engine_account, EngineAccount, Role, StaffSession, MIN_PASSWORD_CHARS,
@@ -120,110 +127,139 @@ fn json_route(
 
 /// Every route of the console. The router is built from this table only.
 pub fn routes() -> Vec<ConsoleRoute> {
-    use handlers as h;
     use Access::{Public, Staff};
     vec![
-        route(Method::GET, "/console/connexion", Public, get(h::login_page)),
-        route(Method::POST, "/console/connexion", Public, post(h::login)),
-        route(Method::GET, "/console/static/style.css", Public, get(h::style)),
-        route(Method::GET, "/console/static/console.js", Public, get(h::script)),
-        route(Method::GET, "/console", Staff(EVERY_ROLE), get(h::home)),
+        route(
+            Method::GET,
+            "/console/connexion",
+            Public,
+            get(sign_in_pages::login_page),
+        ),
+        route(
+            Method::POST,
+            "/console/connexion",
+            Public,
+            post(sign_in_pages::login),
+        ),
+        route(
+            Method::GET,
+            "/console/static/style.css",
+            Public,
+            get(assets::style),
+        ),
+        route(
+            Method::GET,
+            "/console/static/console.js",
+            Public,
+            get(assets::script),
+        ),
+        route(
+            Method::GET,
+            "/console",
+            Staff(EVERY_ROLE),
+            get(sign_in_pages::home),
+        ),
         route(
             Method::POST,
             "/console/deconnexion",
             Staff(EVERY_ROLE),
-            post(h::logout),
+            post(sign_in_pages::logout),
         ),
         route(
             Method::GET,
             "/console/apprenants",
             Staff(READERS),
-            get(h::learners),
+            get(learner_pages::learners),
         ),
         route(
             Method::GET,
             "/console/apprenants/lignes",
             Staff(READERS),
-            get(h::learner_rows),
+            get(learner_pages::learner_rows),
         ),
         route(
             Method::GET,
             "/console/apprenants/flux",
             Staff(MEDIA_READERS),
-            get(h::learner_feed),
+            get(learner_pages::learner_feed),
         ),
         route(
             Method::GET,
             "/console/apprenants/{id}",
             Staff(READERS),
-            get(h::learner),
+            get(learner_pages::learner),
         ),
         route(
             Method::GET,
             "/console/apprenants/{id}/medias/{media_id}",
             Staff(MEDIA_READERS),
-            get(h::media),
+            get(learner_pages::media),
         ),
         route(
             Method::POST,
             "/console/apprenants/{id}/horloge",
             Staff(READERS),
-            post(h::learner_clock_advance),
+            post(clock_pages::learner_clock_advance),
         ),
         route(
             Method::POST,
             "/console/apprenants/{id}/revue",
             Staff(TRAINERS),
-            post(h::set_learner_review),
+            post(learner_pages::set_learner_review),
         ),
         route(
             Method::GET,
             "/console/revue",
             Staff(REVIEWERS),
-            get(h::review_queue),
+            get(review_pages::review_queue),
         ),
         route(
             Method::POST,
             "/console/revue/mode",
             Staff(TRAINERS),
-            post(h::set_class_review),
+            post(review_pages::set_class_review),
         ),
         route(
             Method::GET,
             "/console/revue/{id}",
             Staff(REVIEWERS),
-            get(h::review_page),
+            get(review_pages::review_page),
         ),
         route(
             Method::POST,
             "/console/revue/{id}",
             Staff(REVIEWERS),
-            post(h::review_decide),
+            post(review_pages::review_decide),
         ),
-        route(Method::GET, "/console/guichet", Staff(CLERKS), get(h::clerk_page)),
+        route(
+            Method::GET,
+            "/console/guichet",
+            Staff(CLERKS),
+            get(clerk_pages::clerk_page),
+        ),
         route(
             Method::POST,
             "/console/guichet",
             Staff(CLERKS),
-            post(h::clerk_decide),
+            post(clerk_pages::clerk_decide),
         ),
         route(
             Method::GET,
             "/console/horloge",
             Staff(EVERY_ROLE),
-            get(h::clock_page),
+            get(clock_pages::clock_page),
         ),
         route(
             Method::POST,
             "/console/horloge/avancer",
             Staff(TRAINERS),
-            post(h::clock_advance),
+            post(clock_pages::clock_advance),
         ),
         route(
             Method::POST,
             "/console/horloge/vitesse",
             Staff(TRAINERS),
-            post(h::clock_speed),
+            post(clock_pages::clock_speed),
         ),
         route(
             Method::GET,
@@ -253,7 +289,7 @@ pub fn routes() -> Vec<ConsoleRoute> {
             Method::GET,
             "/console/personnel",
             Staff(TRAINERS),
-            get(h::staff_audit),
+            get(staff_pages::staff_audit),
         ),
         // The desks as JSON: the same roles as their pages and forms.
         json_route(

@@ -6,6 +6,7 @@
 
 use super::*;
 use crate::clock::SystemWallClock;
+use crate::store::{StaffReads, StaffTestReads};
 use crate::WorldOptions;
 use axum::http::Request as HttpRequest;
 use http_body_util::BodyExt;
@@ -151,13 +152,7 @@ async fn sign_in_as(app: &Router, world: &World, role: Role) -> (String, String)
         "session cookie is HttpOnly, SameSite=Strict, scoped to the console: {set}"
     );
     let cookie = set.split(';').next().unwrap().to_owned();
-    let csrf: String = sqlx::query_scalar(
-        "SELECT s.csrf_token FROM staff_sessions s JOIN staff ON staff.id = s.staff_id WHERE staff.role = ? ORDER BY s.created_at DESC LIMIT 1",
-    )
-    .bind(role.code())
-    .fetch_one(world.pool())
-    .await
-    .unwrap();
+    let csrf = world.store().read().await.latest_csrf_token_of(role).unwrap();
     (cookie, csrf)
 }
 
@@ -242,9 +237,10 @@ async fn expired_and_signed_out_sessions_are_refused_on_every_console_route() {
     let (cookie, csrf) = sign_in_as(&fx.app, &fx.world, Role::Trainer).await;
     let response = send(&fx.app, &Method::GET, "/console/apprenants", Some(&cookie), "").await;
     assert_eq!(response.status(), StatusCode::OK, "a live session reads the list");
-    sqlx::query("UPDATE staff_sessions SET expires_at = ?")
-        .bind((fx.world.wall_now() - chrono::TimeDelta::seconds(1)).to_rfc3339())
-        .execute(fx.world.pool())
+    let past = fx.world.wall_now() - chrono::TimeDelta::seconds(1);
+    fx.world
+        .store()
+        .change(|tx| tx.expire_staff_sessions_at(past))
         .await
         .unwrap();
     for route in staff_routes() {
@@ -252,10 +248,7 @@ async fn expired_and_signed_out_sessions_are_refused_on_every_console_route() {
         let response = send_as_client(&fx.app, &route, &path, Some(&cookie), &csrf).await;
         assert_signed_out(&response, &format!("expired session {} {path}", route.method));
     }
-    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM staff_sessions")
-        .fetch_one(fx.world.pool())
-        .await
-        .unwrap();
+    let left = fx.world.store().read().await.staff_session_count().unwrap();
     assert_eq!(left, 0, "an expired session is deleted when it is presented");
 
     let (cookie, csrf) = sign_in_as(&fx.app, &fx.world, Role::Trainer).await;
@@ -490,10 +483,15 @@ async fn sign_in_refuses_a_wrong_password_a_missing_form_token_and_repeated_gues
         StatusCode::TOO_MANY_REQUESTS,
         "after 5 failures even the right password waits"
     );
-    let stored: String = sqlx::query_scalar("SELECT password_hash FROM staff WHERE role = 'formateur'")
-        .fetch_one(fx.world.pool())
+    let stored = fx
+        .world
+        .store()
+        .read()
         .await
-        .unwrap();
+        .staff_credentials("formateur@classe.example")
+        .unwrap()
+        .expect("the trainer's account")
+        .password_hash;
     assert!(stored.starts_with("$argon2id$") && !stored.contains(PASSWORD));
 }
 
@@ -576,13 +574,18 @@ async fn a_support_agent_moves_one_learners_time_and_only_their_code_expires() {
         "the journal says by how much: {:?}",
         line.message
     );
-    let audit: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM staff_audit WHERE action = 'learner_clock_advance' AND learner_id = ?",
-    )
-    .bind(&fx.learner)
-    .fetch_one(fx.world.pool())
-    .await
-    .unwrap();
+    let audit = fx
+        .world
+        .store()
+        .read()
+        .await
+        .latest_staff_audit(300)
+        .unwrap()
+        .iter()
+        .filter(|line| {
+            line.action == "learner_clock_advance" && line.learner_id.as_deref() == Some(fx.learner.as_str())
+        })
+        .count();
     assert_eq!(audit, 1, "the staff audit names who moved whose time");
 
     let page = text(

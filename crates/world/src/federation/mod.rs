@@ -142,7 +142,7 @@ impl Federation {
             })),
             ProviderKind::FranceConnectPlus => match self.sites.builtin_client(client_id, base) {
                 Some(client) => Ok(Some(client)),
-                None => registry::client(self.world.pool(), client_id).await,
+                None => registry::client(&self.world, client_id).await,
             },
         }
     }

@@ -7,12 +7,12 @@ use super::client::private_jwks_host;
 use super::jose::check_recipient_key;
 use super::store::random_token;
 use super::JwksAddresses;
+use crate::store::{NewRelyingPartyRow, RelyingPartyReads, RelyingPartyRow};
 use crate::{World, WorldError};
 use chrono::{DateTime, Utc};
 use idn_api::{NewRelyingParty, RegisteredRelyingParty, RelyingPartyView};
 use josekit::jwk::Jwk;
 use sha2::{Digest, Sha256};
-use sqlx::{Row, SqlitePool};
 
 pub const DISCOVERY_PATH: &str = "/fcplus/.well-known/openid-configuration";
 
@@ -142,7 +142,7 @@ async fn check_jwks_address(new: &NewRelyingParty, addresses: JwksAddresses) -> 
 }
 
 pub async fn register(
-    pool: &SqlitePool,
+    world: &World,
     new: NewRelyingParty,
     now: DateTime<Utc>,
     addresses: JwksAddresses,
@@ -151,20 +151,28 @@ pub async fn register(
     check_jwks_address(&new, addresses).await?;
     let client_id = random_token();
     let client_secret = random_token();
-    sqlx::query("INSERT INTO relying_parties (client_id, secret_sha256, name, redirect_uris, post_logout_redirect_uris, encryption_jwk, jwks_uri, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(&client_id)
-        .bind(hex::encode(Sha256::digest(client_secret.as_bytes())))
-        .bind(new.name.trim())
-        .bind(serde_json::to_string(&new.redirect_uris).expect("strings serialise"))
-        .bind(serde_json::to_string(&new.post_logout_redirect_uris).expect("strings serialise"))
-        .bind(jwk.map(|jwk| jwk.to_string()))
-        .bind(&new.jwks_uri)
-        .bind(now.to_rfc3339())
-        .execute(pool)
-        .await?;
+    let jwk = jwk.map(|jwk| serde_json::Value::Object(jwk.as_ref().clone()));
+    let row = NewRelyingPartyRow {
+        client_id: &client_id,
+        secret_sha256: &hex::encode(Sha256::digest(client_secret.as_bytes())),
+        name: new.name.trim(),
+        redirect_uris: &new.redirect_uris,
+        post_logout_redirect_uris: &new.post_logout_redirect_uris,
+        encryption_jwk: jwk.as_ref(),
+        jwks_uri: new.jwks_uri.as_deref(),
+        created_at: now,
+    };
+    let stored = world
+        .store()
+        .change(|tx| {
+            tx.insert_relying_party(&row)?;
+            tx.relying_party(&client_id)
+        })
+        .await?
+        .ok_or_else(|| corrupt("not found once registered"))?;
     tracing::info!(%client_id, name = new.name.trim(), "relying party registered");
     Ok(RegisteredRelyingParty {
-        relying_party: view(pool, &client_id).await?,
+        relying_party: parts(stored)?.1,
         client_secret,
     })
 }
@@ -173,21 +181,9 @@ fn corrupt(what: &str) -> WorldError {
     WorldError::Corrupt(format!("relying party: {what}"))
 }
 
-const COLUMNS: &str =
-    "client_id, secret_sha256, name, redirect_uris, post_logout_redirect_uris, encryption_jwk, jwks_uri, created_at";
-
-fn row_to_parts(row: &sqlx::sqlite::SqliteRow) -> Result<(Client, RelyingPartyView), WorldError> {
-    let list = |column: &str| -> Result<Vec<String>, WorldError> {
-        serde_json::from_str(row.get(column)).map_err(|_| corrupt(column))
-    };
-    let jwk_text: Option<String> = row.get("encryption_jwk");
-    let jwks_uri: Option<String> = row.get("jwks_uri");
-    let jwk_value: Option<serde_json::Value> = jwk_text
-        .as_deref()
-        .map(serde_json::from_str)
-        .transpose()
-        .map_err(|_| corrupt("encryption_jwk"))?;
-    let encryption = match (&jwk_value, &jwks_uri) {
+/// A stored relying party as the token endpoint needs it and as the API shows it.
+fn parts(row: RelyingPartyRow) -> Result<(Client, RelyingPartyView), WorldError> {
+    let encryption = match (&row.encryption_jwk, &row.jwks_uri) {
         (Some(value), _) => Encryption::Jwk(Box::new(
             Jwk::from_map(value.as_object().cloned().unwrap_or_default())
                 .map_err(|_| corrupt("encryption_jwk"))?,
@@ -195,68 +191,54 @@ fn row_to_parts(row: &sqlx::sqlite::SqliteRow) -> Result<(Client, RelyingPartyVi
         (None, Some(uri)) => Encryption::JwksUri(uri.clone()),
         (None, None) => return Err(corrupt("no encryption key")),
     };
-    let secret_sha256: [u8; 32] = hex::decode(row.get::<&str, _>("secret_sha256"))
+    let secret_sha256: [u8; 32] = hex::decode(&row.secret_sha256)
         .ok()
         .and_then(|bytes| bytes.try_into().ok())
         .ok_or_else(|| corrupt("secret digest"))?;
-    let client = Client {
-        client_id: row.get("client_id"),
-        name: row.get("name"),
-        secret_sha256,
-        redirect_uris: list("redirect_uris")?,
-        post_logout_redirect_uris: list("post_logout_redirect_uris")?,
-        encryption,
-    };
     let view = RelyingPartyView {
-        client_id: client.client_id.clone(),
-        name: client.name.clone(),
-        redirect_uris: client.redirect_uris.clone(),
-        post_logout_redirect_uris: client.post_logout_redirect_uris.clone(),
-        encryption_jwk: jwk_value,
-        jwks_uri,
-        created_at: DateTime::parse_from_rfc3339(row.get("created_at"))
-            .map_err(|_| corrupt("created_at"))?
-            .to_utc(),
+        client_id: row.client_id.clone(),
+        name: row.name.clone(),
+        redirect_uris: row.redirect_uris.clone(),
+        post_logout_redirect_uris: row.post_logout_redirect_uris.clone(),
+        encryption_jwk: row.encryption_jwk,
+        jwks_uri: row.jwks_uri,
+        created_at: row.created_at,
         discovery_path: DISCOVERY_PATH.to_owned(),
+    };
+    let client = Client {
+        client_id: row.client_id,
+        name: row.name,
+        secret_sha256,
+        redirect_uris: row.redirect_uris,
+        post_logout_redirect_uris: row.post_logout_redirect_uris,
+        encryption,
     };
     Ok((client, view))
 }
 
-/// A registered client, or `None` when the id is unknown.
-pub async fn client(pool: &SqlitePool, client_id: &str) -> Result<Option<Client>, WorldError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM relying_parties WHERE client_id = ?"
-    ))
-    .bind(client_id)
-    .fetch_optional(pool)
-    .await?;
-    row.as_ref()
-        .map(row_to_parts)
-        .transpose()
-        .map(|parts| parts.map(|(client, _)| client))
+/// A registered client, or `None` when the id is unknown: at every FranceConnect+ login, a read
+/// on the caller's thread.
+pub async fn client(world: &World, client_id: &str) -> Result<Option<Client>, WorldError> {
+    let row = world.store().read().await.relying_party(client_id)?;
+    row.map(|row| parts(row).map(|(client, _)| client)).transpose()
 }
 
-pub async fn view(pool: &SqlitePool, client_id: &str) -> Result<RelyingPartyView, WorldError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM relying_parties WHERE client_id = ?"
-    ))
-    .bind(client_id)
-    .fetch_optional(pool)
-    .await?
-    .ok_or(WorldError::NotFound {
-        what: "fournisseur de service",
-    })?;
-    row_to_parts(&row).map(|(_, view)| view)
+pub async fn view(world: &World, client_id: &str) -> Result<RelyingPartyView, WorldError> {
+    let row = world
+        .store()
+        .read()
+        .await
+        .relying_party(client_id)?
+        .ok_or(WorldError::NotFound {
+            what: "fournisseur de service",
+        })?;
+    parts(row).map(|(_, view)| view)
 }
 
-pub async fn list(pool: &SqlitePool) -> Result<Vec<RelyingPartyView>, WorldError> {
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM relying_parties ORDER BY created_at, client_id"
-    ))
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|row| row_to_parts(row).map(|(_, view)| view))
+pub async fn list(world: &World) -> Result<Vec<RelyingPartyView>, WorldError> {
+    let rows = world.store().read().await.relying_parties()?;
+    rows.into_iter()
+        .map(|row| parts(row).map(|(_, view)| view))
         .collect()
 }
 
@@ -277,7 +259,7 @@ pub async fn register_relying_party(
 ) -> Result<Json<RegisteredRelyingParty>, WorldError> {
     let Json(new) = body?;
     let addresses = rule.map(|rule| rule.0).unwrap_or_default();
-    Ok(Json(register(world.pool(), new, world.now(), addresses).await?))
+    Ok(Json(register(&world, new, world.now(), addresses).await?))
 }
 
 /// Every registered relying party (secrets are never shown again).
@@ -285,7 +267,7 @@ pub async fn register_relying_party(
 pub async fn list_relying_parties(
     State(world): State<Arc<World>>,
 ) -> Result<Json<Vec<RelyingPartyView>>, WorldError> {
-    Ok(Json(list(world.pool()).await?))
+    Ok(Json(list(&world).await?))
 }
 
 #[utoipa::path(get, path = "/api/relying-parties/{client_id}", params(("client_id" = String, Path)), responses((status = 200, body = RelyingPartyView), (status = 404, body = ApiError)))]
@@ -294,7 +276,7 @@ pub async fn relying_party(
     path: Result<Path<String>, axum::extract::rejection::PathRejection>,
 ) -> Result<Json<RelyingPartyView>, WorldError> {
     let Path(client_id) = path?;
-    Ok(Json(view(world.pool(), &client_id).await?))
+    Ok(Json(view(&world, &client_id).await?))
 }
 
 #[cfg(test)]
@@ -346,7 +328,7 @@ mod tests {
             "http://localhost:3000/jwks",
         ] {
             let refused = register(
-                world.pool(),
+                &world,
                 new(None, Some(uri)),
                 world.now(),
                 JwksAddresses::PublicOnly,
@@ -363,20 +345,15 @@ mod tests {
                 Ok(_) => panic!("{uri} must be refused when private addresses are"),
             }
             assert!(
-                register(
-                    world.pool(),
-                    new(None, Some(uri)),
-                    world.now(),
-                    JwksAddresses::Any
-                )
-                .await
-                .is_ok(),
+                register(&world, new(None, Some(uri)), world.now(), JwksAddresses::Any)
+                    .await
+                    .is_ok(),
                 "{uri} is accepted for local development"
             );
         }
         assert!(
             register(
-                world.pool(),
+                &world,
                 new(None, Some("https://93.184.215.14/jwks")),
                 world.now(),
                 JwksAddresses::PublicOnly
@@ -385,11 +362,7 @@ mod tests {
             .is_ok(),
             "a public address is accepted"
         );
-        assert_eq!(
-            list(world.pool()).await.unwrap().len(),
-            5,
-            "nothing refused was stored"
-        );
+        assert_eq!(list(&world).await.unwrap().len(), 5, "nothing refused was stored");
     }
 
     #[test]

@@ -68,21 +68,31 @@ fn learner_where(
     condition: &str,
     value: &str,
 ) -> Result<Option<LearnerRow>, StoreError> {
+    Ok(learners_where(connection, condition, value)?.into_iter().next())
+}
+
+/// Every learner that `condition` selects (bound as in [`learner_where`]).
+fn learners_where(
+    connection: &rusqlite::Connection,
+    condition: &str,
+    value: &str,
+) -> Result<Vec<LearnerRow>, StoreError> {
     let sql = format!("SELECT {LEARNER_COLUMNS} FROM learners WHERE {condition}");
     let mut statement = connection.prepare_cached(&sql)?;
     let mut rows = statement.query([value])?;
-    let Some(row) = rows.next()? else {
-        return Ok(None);
-    };
-    Ok(Some(LearnerRow {
-        id: row.get(0)?,
-        journey: from_json(text(row, 1)?, "journey")?,
-        seq: row.get(2)?,
-        review_policy: from_json(text(row, 3)?, "review policy")?,
-        delivery: from_json(text(row, 4)?, "delivery plan")?,
-        review_desk: row.get(5)?,
-        clock_offset: TimeDelta::seconds(row.get(6)?),
-    }))
+    let mut learners = Vec::new();
+    while let Some(row) = rows.next()? {
+        learners.push(LearnerRow {
+            id: row.get(0)?,
+            journey: from_json(text(row, 1)?, "journey")?,
+            seq: row.get(2)?,
+            review_policy: from_json(text(row, 3)?, "review policy")?,
+            delivery: from_json(text(row, 4)?, "delivery plan")?,
+            review_desk: row.get(5)?,
+            clock_offset: TimeDelta::seconds(row.get(6)?),
+        });
+    }
+    Ok(learners)
 }
 
 /// Reads of learners, by a reader or inside a unit of work.
@@ -91,13 +101,29 @@ pub(crate) trait LearnerReads: Reads {
         learner_where(self.connection(), "id = ?", id)?.ok_or(StoreError::LearnerNotFound)
     }
 
-    /// The enrolled (or locked) identity of this mobile number, the one updated last.
-    fn identity_of_mobile(&self, mobile: &str) -> Result<Option<LearnerRow>, StoreError> {
-        learner_where(
+    /// The enrolled (or locked) identities of this mobile number, two at most: one identity per
+    /// number is the journey's rule, so a second one exists only in a world whose learners
+    /// enrolled before the rule, and then the caller must not choose between them.
+    fn identities_of_mobile(&self, mobile: &str) -> Result<Vec<LearnerRow>, StoreError> {
+        learners_where(
             self.connection(),
-            "mobile = ? AND step IN ('enrolled', 'locked') ORDER BY updated_at DESC LIMIT 1",
+            "mobile = ? AND step IN ('enrolled', 'locked') ORDER BY id LIMIT 2",
             mobile,
         )
+    }
+
+    /// Whether a learner other than `learner_id` holds `mobile`: their identity was activated
+    /// with it (enrolled, locked, or verifying again after a forgotten secret code — the
+    /// number stays theirs). Read inside the unit of work that would take the number.
+    fn mobile_held_by_another(&self, mobile: &str, learner_id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .connection()
+            .prepare_cached(
+                "SELECT 1 FROM learners AS l WHERE l.mobile = ?1 AND l.id <> ?2 AND (l.step IN ('enrolled', 'locked') OR EXISTS (SELECT 1 FROM journal AS j WHERE j.learner_id = l.id AND j.action = 'activate' AND j.outcome = 'ok')) LIMIT 1",
+            )?
+            .query_row([mobile, learner_id], |_| Ok(()))
+            .optional()?
+            .is_some())
     }
 
     /// The learner a login request belongs to.

@@ -1,33 +1,40 @@
-//! The world's storage, the one place that holds its connections and its SQL on the learners'
-//! side (learners, journal, inbox, login requests, media, the world row). The rest of the world
-//! asks it typed questions and runs its changes through one unit of work: load one learner for
-//! update, apply the pure journey step, write the row, one journal line and the messages in one
-//! transaction (`Tx`). A second engine implements the same unit of work.
+//! The world's storage, the one place that holds its connections and every SQL statement
+//! (learners, journal, inbox, login requests, media, the world row; the console's staff,
+//! sessions and audit; the relying parties). The rest of the world asks it typed questions and
+//! runs its changes through one unit of work: load one learner for update, apply the pure
+//! journey step, write the row, one journal line and the messages in one transaction (`Tx`). A
+//! second engine implements the same unit of work.
 //!
-//! SQLite, as wave 1 measured it: the transaction core (one writer, two readers) runs its
-//! statements through rusqlite on the caller's thread, with no thread hop per statement and the
-//! WAL checkpointed on a thread of its own; each table is reached through one driver only. The
-//! sqlx pool runs the migrations and still serves the console's and the federation's own tables
-//! (staff, sessions, audit, relying parties), which no learner transaction touches.
+//! SQLite, as wave 1 measured it: one writer and two readers run their statements through
+//! rusqlite on the caller's thread, with no thread hop per statement and the WAL checkpointed on
+//! a thread of its own; every table is reached through rusqlite only. sqlx only applies the
+//! migrations at open, on a connection closed before the store serves.
 
+mod change;
 mod connection;
 mod inbox;
 mod journal;
 mod learners;
 mod media;
+mod migrations;
+mod oversight;
+mod relying_parties;
 mod settings;
+mod staff;
 
 pub(crate) use inbox::InboxReads;
 pub(crate) use journal::JournalReads;
 pub(crate) use learners::{JournalLine, LearnerReads, LearnerRow, NewLearnerRow, StoredMessage};
 pub(crate) use media::NewMedia;
+pub(crate) use oversight::OversightReads;
+pub(crate) use relying_parties::{NewRelyingPartyRow, RelyingPartyReads, RelyingPartyRow};
 pub(crate) use settings::{NewWorldRow, SettingsReads};
+#[cfg(test)]
+pub(crate) use staff::StaffTestReads;
+pub(crate) use staff::{NewStaff, NewStaffSession, StaffAuditLine, StaffReads};
 
 use chrono::{DateTime, Utc};
 use connection::{core_connection, start_checkpoints};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -47,7 +54,7 @@ pub enum StoreError {
     LearnerNotFound,
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("pool: {0}")]
+    #[error("opening for migrations: {0}")]
     Pool(#[from] sqlx::Error),
     #[error("migration: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
@@ -65,7 +72,6 @@ pub fn database_path(data_dir: &Path) -> PathBuf {
 }
 
 pub(crate) struct Store {
-    pool: SqlitePool,
     /// One writer at a time: SQLite allows one, and taking it here avoids busy retries. Its
     /// transactions run on the caller's thread with no await inside: a task waiting for the
     /// writer waits asynchronously, the one holding it runs straight through.
@@ -82,44 +88,24 @@ impl Store {
     /// Opens (or creates) the database in `data_dir` and brings it to the current schema.
     pub async fn open(data_dir: &Path) -> Result<Self, StoreError> {
         let path = database_path(data_dir);
-        let connect = SqliteConnectOptions::new()
-            .filename(&path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // NORMAL in WAL mode: a commit is written to the WAL before it is acknowledged, and
-            // the WAL is fsynced at each checkpoint. A killed or crashed process loses nothing it
-            // acknowledged (the OS has the WAL); only an OS crash or a power cut can lose the
-            // last transactions, never corrupt the database. FULL's fsync per commit made every
-            // write wait ~1.3 ms under the writer lock (federation bench: 2× the logins/s).
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            // sqlx pings a connection before lending it by default; SQLite is in the process, so
-            // the ping only adds a round trip to the connection's thread before every query.
-            .test_before_acquire(false)
-            .connect_with(connect)
-            .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        // WAL with synchronous=NORMAL (set on every connection): a commit is written to the WAL
+        // before it is acknowledged, and the WAL is fsynced at each checkpoint. A killed or
+        // crashed process loses nothing it acknowledged (the OS has the WAL); only an OS crash or
+        // a power cut can lose the last transactions, never corrupt the database. FULL's fsync
+        // per commit made every write wait ~1.3 ms under the writer lock (federation bench: 2×
+        // the logins/s).
+        migrations::migrate(&path).await?;
         let mut writer = core_connection(&path)?;
         journal::give_old_lines_their_detail(&mut writer)?;
         let readers = (0..READERS)
             .map(|_| core_connection(&path).map(|reader| Arc::new(Mutex::new(reader))))
             .collect::<Result<_, _>>()?;
         Ok(Self {
-            pool,
             writer: Arc::new(Mutex::new(writer)),
             readers,
             next_reader: AtomicUsize::new(0),
             _checkpoints: start_checkpoints(&path)?,
         })
-    }
-
-    /// The pool, for the console's and the federation's own tables until their statements move
-    /// here; no learner table is reached through it.
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
     }
 
     /// The writer, for one unit of work (`WriteLock::begin`).
@@ -264,35 +250,43 @@ mod tests {
         assert_eq!(learners, 3);
     }
 
-    /// A write made outside the writer lock (here: the staff audit, as the console writes it)
-    /// while a unit of work is between its read and its write must wait for that unit of work,
-    /// not make it fail (SQLITE_BUSY_SNAPSHOT, seen as a 500 on an approval).
+    /// A staff audit line written while a unit of work is between its read and its write waits
+    /// for that unit of work (the one writer), and neither fails (SQLITE_BUSY_SNAPSHOT, seen as a
+    /// 500 on an approval when the console wrote through a pool of its own).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_write_outside_the_writer_lock_waits_for_a_unit_of_work_in_progress() {
+    async fn a_staff_audit_line_waits_for_a_unit_of_work_in_progress() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).await.unwrap();
+        let store = Arc::new(Store::open(dir.path()).await.unwrap());
         let mut writer = store.write().await;
         let tx = writer.begin().unwrap();
         tx.learner_count().expect("the unit of work reads first");
-        let outside = {
-            let pool = store.pool().clone();
+        let audit = {
+            let store = store.clone();
             tokio::spawn(async move {
-                sqlx::query("INSERT INTO staff_audit (at, staff_email, action) VALUES ('2026-01-01T00:00:00Z', 'x@simulation.example', 'login_failed')")
-                    .execute(&pool)
+                store
+                    .change(|tx| {
+                        tx.append_failed_sign_in("x@simulation.example", chrono::DateTime::UNIX_EPOCH)
+                    })
                     .await
             })
         };
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        assert!(
-            !outside.is_finished(),
-            "the outside write waits for the unit of work"
-        );
+        assert!(!audit.is_finished(), "the audit line waits for the unit of work");
         tx.set_class_review_desk(true)
             .expect("the unit of work's write goes through");
         tx.commit().unwrap();
-        outside
-            .await
-            .unwrap()
-            .expect("then the outside write goes through");
+        drop(writer);
+        audit.await.unwrap().expect("then the audit line goes through");
+        assert_eq!(
+            store
+                .read()
+                .await
+                .failed_sign_ins_since(
+                    "x@simulation.example",
+                    chrono::DateTime::UNIX_EPOCH - chrono::TimeDelta::seconds(1)
+                )
+                .unwrap(),
+            1
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! automatic AR24 review decided from what a machine can see and hear in the uploads.
 
 use super::*;
+use idn_journey::text::{self, TextField};
 
 impl World {
     /// A person's action on the account or the letter.
@@ -63,12 +64,20 @@ impl World {
             }
             _ => None,
         };
-        self.transition(id, Actor::Learner, name, move |loaded, now| {
+        self.transition_reading(id, Actor::Learner, name, move |loaded, now, tx| {
+            // Only the SMS code's confirmation needs to know who else holds the number.
+            let holder = match &action {
+                LearnerAction::ConfirmMobile { .. } => {
+                    mobile_holder(tx, &loaded.id, loaded.journey.mobile_awaiting_code())?
+                }
+                _ => MobileHolder::NoOtherIdentity,
+            };
             to_command(
                 action,
                 password_digest,
                 media,
                 photo_finding,
+                holder,
                 loaded,
                 now,
                 review_delay,
@@ -177,6 +186,7 @@ pub(super) fn to_command(
     password_digest: Option<Result<PasswordDigest, WorldError>>,
     media: Option<(Vec<MediaRef>, MediaRef)>,
     photo_finding: Option<RefusalReason>,
+    holder: MobileHolder,
     loaded: &LearnerRow,
     now: DateTime<Utc>,
     review_delay: TimeDelta,
@@ -190,7 +200,7 @@ pub(super) fn to_command(
         LearnerAction::RegisterMobile { mobile } => Command::RegisterMobile {
             mobile: MobileNumber::parse(&mobile)?,
         },
-        LearnerAction::ConfirmMobile { code } => Command::ConfirmMobile { code },
+        LearnerAction::ConfirmMobile { code } => Command::ConfirmMobile { code, holder },
         LearnerAction::ResendMobileCode => Command::ResendMobileCode,
         LearnerAction::CompleteProfile {
             civility,
@@ -199,9 +209,16 @@ pub(super) fn to_command(
             terms_accepted,
             marketing_opt_in,
         } => {
-            let name = |raw: &str, field: &str| {
+            let name = |raw: &str, field: TextField| {
+                text::screen(raw, field, rules::NAME_MAX_CHARS)?;
                 PersonName::parse(raw).ok_or_else(|| {
-                    WorldError::bad_request("invalid_name", format!("Le champ « {field} » est invalide : lettres, accents, tirets et apostrophes uniquement."))
+                    WorldError::bad_request(
+                        "invalid_name",
+                        format!(
+                            "Le champ « {} » est invalide : lettres, accents, tirets et apostrophes uniquement.",
+                            field.label_fr()
+                        ),
+                    )
                 })
             };
             Command::CompleteProfile {
@@ -210,8 +227,8 @@ pub(super) fn to_command(
                         api::Civility::Madame => Civility::Madame,
                         api::Civility::Monsieur => Civility::Monsieur,
                     },
-                    first_name: name(&first_name, "Prénom")?,
-                    last_name: name(&last_name, "Nom")?,
+                    first_name: name(&first_name, TextField::AccountFirstName)?,
+                    last_name: name(&last_name, TextField::AccountLastName)?,
                     marketing_opt_in,
                 },
                 terms_accepted,

@@ -2,12 +2,19 @@
 //! answered by the device (approve with the sealed secret code, or decline).
 
 use super::*;
+use idn_journey::text::{self, TextField};
 
 impl World {
     // ----- activation and approvals -----
 
     pub async fn activate(&self, id: &str, request: ActivationRequest) -> Result<LearnerView, WorldError> {
         let learner_id = id.to_owned();
+        // Shown to the learner and to staff as the device holding the identity.
+        text::screen(
+            &request.device_id,
+            TextField::DeviceId,
+            rules::DEVICE_ID_MAX_CHARS,
+        )?;
         let signed = protocol::activation_message(
             &learner_id,
             &request.device_id,
@@ -29,8 +36,10 @@ impl World {
                 })?;
         let code = SecretCode::parse(&code)?;
         let verifier = SecretVerifier(self.secrets.secret_verifier(&learner_id, code.expose()));
-        self.transition(id, Actor::Device, "activate", move |_, now| {
+        self.transition_reading(id, Actor::Device, "activate", move |loaded, now, tx| {
+            let mobile = loaded.journey.person().map(|person| &person.account.mobile);
             Ok(Command::Activate {
+                holder: mobile_holder(tx, &loaded.id, mobile)?,
                 code: request.activation_code,
                 device: EnrolledDevice {
                     device_id: DeviceId(request.device_id.clone()),
@@ -47,8 +56,13 @@ impl World {
     /// FranceConnect+'s side: the person typed their mobile number; a request awaits approval.
     pub async fn open_login_request(&self, request: NewLoginRequest) -> Result<LoginRequestView, WorldError> {
         let mobile = MobileNumber::parse(&request.mobile)?;
-        let relying_party = request.relying_party.trim().to_owned();
-        if relying_party.is_empty() || relying_party.len() > 200 {
+        let relying_party = text::screen(
+            request.relying_party.trim(),
+            TextField::RelyingParty,
+            rules::RELYING_PARTY_NAME_MAX_CHARS,
+        )?
+        .to_owned();
+        if relying_party.is_empty() {
             return Err(WorldError::bad_request(
                 "invalid_relying_party",
                 "Le nom du service demandeur est invalide.",
@@ -61,9 +75,16 @@ impl World {
         // One transaction: the request in the journey and its lookup row, or neither.
         let mut writer = self.store.write().await;
         let tx = writer.begin()?;
-        let mut loaded = tx
-            .identity_of_mobile(mobile.as_str())?
-            .ok_or(JourneyError::MobileMismatch)?;
+        let mut identities = tx.identities_of_mobile(mobile.as_str())?;
+        if identities.len() > 1 {
+            // Enrolled before the rule of one identity per number: choosing one would send the
+            // request (and the identity given to the service) to a person at random.
+            return Err(WorldError::bad_request(
+                "mobile_ambiguous",
+                "Ce numéro de mobile est celui de plusieurs Identités Numériques, activées avant la règle « une Identité Numérique par numéro » : aucune demande n'est envoyée. Contactez l'assistance.",
+            ));
+        }
+        let mut loaded = identities.pop().ok_or(JourneyError::MobileMismatch)?;
         let learner_id = loaded.id.clone();
         let now = self.now();
         self.let_time_pass(&tx, &mut loaded, now)?;
@@ -86,7 +107,7 @@ impl World {
             now,
             Actor::RelyingParty,
             "open_login_request",
-            |_, _| Ok(command),
+            |_, _, _| Ok(command),
         )?;
         if verdict.is_ok() {
             tx.index_login_request(&request_id, &learner_id)?;
@@ -126,7 +147,9 @@ impl World {
         let mut loaded = tx.learner(id)?;
         let now = self.now();
         self.let_time_pass(&tx, &mut loaded, now)?;
-        let result = self.step_in(&tx, &mut loaded, now, Actor::Device, action, build)?;
+        let result = self.step_in(&tx, &mut loaded, now, Actor::Device, action, |loaded, now, _| {
+            build(loaded, now)
+        })?;
         tx.commit()?;
         drop(writer);
         self.announce(id);

@@ -1,0 +1,204 @@
+//! The clocks' pages and forms: the class clock (advance, speed) and one learner's own time
+//! (the card on their page and its form), each change audited.
+
+use super::auth::{self, Role, StaffSession};
+use super::handlers::{failure, form_encode, how_long, see_other, Session, Shared};
+use super::pages::{self, csrf, esc, facts, when};
+use crate::api::{ClockMode, LearnerClockView};
+use crate::WorldError;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Form};
+use chrono::TimeDelta;
+use serde::Deserialize;
+
+pub async fn clock_page(State(world): Shared, Extension(session): Session) -> Response {
+    let view = world.clock_view();
+    let mode = match view.mode {
+        ClockMode::Real => "temps réel".to_owned(),
+        ClockMode::Accelerated { factor } => format!("accéléré ×{factor}"),
+        ClockMode::Manual => "manuel (arrêté)".to_owned(),
+    };
+    let controls = if session.role == Role::Trainer {
+        format!(
+            r#"<div class="columns"><div class="card"><h2>Avancer</h2><form method="post" action="/console/horloge/avancer" class="row">{csrf}{fields}<div><button class="btn primary" type="submit" id="avancer">Avancer l'horloge</button></div></form><p class="hint">Les lettres, examens et expirations dus ont lieu aussitôt, pour toute la classe.</p></div>
+<div class="card"><h2>Vitesse</h2><form method="post" action="/console/horloge/vitesse" class="row">{csrf}<div><label for="vitesse">Mode</label><select id="vitesse" name="mode">{speeds}</select></div><div><button class="btn secondary" type="submit" id="regler-vitesse">Régler la vitesse</button></div></form></div></div>"#,
+            csrf = csrf(&session),
+            speeds = speed_options(view.mode),
+            fields = duration_fields(""),
+        )
+    } else {
+        r#"<p class="hint">Seul un formateur peut avancer l'horloge ou changer sa vitesse.</p>"#.to_owned()
+    };
+    let body = format!(
+        r#"<div class="card"><h1>Horloge du monde</h1><p>Heure simulée (UTC) :</p><p class="clock" id="heure">{now}</p><p>Mode : <strong id="mode-horloge">{mode}</strong></p><p class="hint">Le monde est une classe : son horloge est commune à tous ses apprenants. Pour avancer le temps d'un seul apprenant, ouvrez sa page (« Horloge de l'apprenant »).</p></div>{controls}"#,
+        now = view.now.format("%d/%m/%Y %H:%M:%S"),
+        mode = esc(&mode),
+    );
+    pages::layout(&session, "Horloge", &body).into_response()
+}
+
+/// The speed choices, the current one selected (another factor leaves the first selected).
+fn speed_options(current: ClockMode) -> String {
+    let current = match current {
+        ClockMode::Real => "reel",
+        ClockMode::Accelerated { factor: 60.0 } => "x60",
+        ClockMode::Accelerated { factor: 3600.0 } => "x3600",
+        ClockMode::Accelerated { .. } => "",
+        ClockMode::Manual => "manuel",
+    };
+    [
+        ("reel", "Temps réel"),
+        ("x60", "×60 (une minute par seconde)"),
+        ("x3600", "×3600 (une heure par seconde)"),
+        ("manuel", "Manuel (arrêté)"),
+    ]
+    .iter()
+    .map(|(value, label)| {
+        let selected = if *value == current { " selected" } else { "" };
+        format!(r#"<option value="{value}"{selected}>{label}</option>"#)
+    })
+    .collect()
+}
+
+#[derive(Deserialize)]
+pub struct AdvanceForm {
+    amount: i64,
+    unit: String,
+}
+
+impl AdvanceForm {
+    /// The duration asked, when it is a positive number of a known unit.
+    fn duration(&self) -> Option<TimeDelta> {
+        let unit = match self.unit.as_str() {
+            "minutes" => 60,
+            "heures" => 3600,
+            "jours" => 86_400,
+            "semaines" => 604_800,
+            _ => 0,
+        };
+        self.amount
+            .checked_mul(unit)
+            .filter(|seconds| *seconds > 0)
+            .and_then(TimeDelta::try_seconds)
+    }
+}
+
+/// The duration fields of an "advance" form, 24 hours proposed.
+fn duration_fields(prefix: &str) -> String {
+    format!(
+        r#"<div><label for="{prefix}quantite">Durée</label><input type="number" id="{prefix}quantite" name="amount" min="1" value="24" required></div><div><label for="{prefix}unite">Unité</label><select id="{prefix}unite" name="unit"><option value="minutes">minutes</option><option value="heures" selected>heures</option><option value="jours">jours</option><option value="semaines">semaines</option></select></div>"#
+    )
+}
+
+/// The learner page's clock: the learner's time, how far ahead of the class, and (trainers and
+/// support agents) a form to move this learner's time only.
+pub(super) fn learner_clock_card(session: &StaffSession, clock: &LearnerClockView) -> String {
+    let ahead = if clock.offset_seconds > 0 {
+        format!(
+            "{} d'avance sur la classe",
+            how_long(TimeDelta::seconds(clock.offset_seconds))
+        )
+    } else {
+        "à l'heure de la classe".to_owned()
+    };
+    let form = if super::READERS.contains(&session.role) {
+        format!(
+            r#"<form method="post" action="/console/apprenants/{id}/horloge" class="row">{csrf}{fields}<div><button class="btn secondary" type="submit" id="avancer-apprenant">Avancer l'horloge de cet apprenant</button></div></form>"#,
+            id = esc(&clock.learner_id),
+            csrf = csrf(session),
+            fields = duration_fields("apprenant-"),
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        r#"<div class="card"><h2>Horloge de l'apprenant</h2>{facts}{form}<p class="hint">Seul le temps de cet apprenant avance : ses codes expirent, son examen se termine, ses 15 jours passent ; les autres apprenants gardent l'horloge de la classe. Sa vitesse est celle de la classe (une personne garde une vraie minute pour valider une connexion). Le temps ne recule pas.</p></div>"#,
+        facts = facts(&[
+            ("Heure de l'apprenant (simulée)", when(clock.now)),
+            ("Avance", ahead),
+            ("Heure de la classe", when(clock.class.now)),
+        ]),
+    )
+}
+
+pub async fn learner_clock_advance(
+    State(world): Shared,
+    Extension(session): Session,
+    Path(id): Path<String>,
+    Form(form): Form<AdvanceForm>,
+) -> Response {
+    let Some(delta) = form.duration() else {
+        return failure(
+            &session,
+            WorldError::bad_request("invalid_duration", "Durée invalide."),
+        );
+    };
+    match world.advance_learner_clock(&id, delta).await {
+        Ok(_) => {
+            let detail = format!("{} {}", form.amount, form.unit);
+            auth::audit_done(
+                &world,
+                &session,
+                "learner_clock_advance",
+                Some(&id),
+                Some(&detail),
+            )
+            .await;
+            see_other(&format!("/console/apprenants/{}", form_encode(&id)))
+        }
+        Err(error) => failure(&session, error),
+    }
+}
+
+pub async fn clock_advance(
+    State(world): Shared,
+    Extension(session): Session,
+    Form(form): Form<AdvanceForm>,
+) -> Response {
+    let Some(delta) = form.duration() else {
+        return failure(
+            &session,
+            WorldError::bad_request("invalid_duration", "Durée invalide."),
+        );
+    };
+    match world.advance_clock(delta).await {
+        Ok(_) => {
+            let detail = format!("{} {}", form.amount, form.unit);
+            auth::audit_done(&world, &session, "clock_advance", None, Some(&detail)).await;
+            see_other("/console/horloge")
+        }
+        Err(error) => failure(&session, error),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SpeedForm {
+    mode: String,
+}
+
+pub async fn clock_speed(
+    State(world): Shared,
+    Extension(session): Session,
+    Form(form): Form<SpeedForm>,
+) -> Response {
+    let mode = match form.mode.as_str() {
+        "reel" => ClockMode::Real,
+        "x60" => ClockMode::Accelerated { factor: 60.0 },
+        "x3600" => ClockMode::Accelerated { factor: 3600.0 },
+        "manuel" => ClockMode::Manual,
+        _ => {
+            return failure(
+                &session,
+                WorldError::bad_request("invalid_clock_mode", "Mode d'horloge inconnu."),
+            )
+        }
+    };
+    match world.set_clock(mode, None).await {
+        Ok(_) => {
+            auth::audit_done(&world, &session, "clock_speed", None, Some(&form.mode)).await;
+            see_other("/console/horloge")
+        }
+        Err(error) => failure(&session, error),
+    }
+}
