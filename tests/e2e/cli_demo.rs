@@ -5,12 +5,21 @@ use serde_json::Value;
 use std::process::Command;
 
 fn demo(args: &[&str]) -> (i32, Vec<Value>) {
-    let output = Command::new(idn_binary())
-        .arg("demo")
-        .arg("--json")
-        .args(args)
-        .output()
-        .expect("idn runs");
+    demo_command(Command::new(idn_binary()).args(["demo", "--json"]).args(args))
+}
+
+/// A demo whose temporary files go under `temporary_root` (its TMPDIR), to see what it leaves.
+fn demo_in(args: &[&str], temporary_root: &std::path::Path) -> (i32, Vec<Value>) {
+    demo_command(
+        Command::new(idn_binary())
+            .args(["demo", "--json"])
+            .args(args)
+            .env("TMPDIR", temporary_root),
+    )
+}
+
+fn demo_command(command: &mut Command) -> (i32, Vec<Value>) {
+    let output = command.output().expect("idn runs");
     let stdout = String::from_utf8(output.stdout).expect("UTF-8 output");
     let lines = stdout
         .lines()
@@ -219,8 +228,33 @@ fn a_demo_leaves_no_device_key_in_the_os_keyring() {
     );
 }
 
+/// Without `--data-dir` the demo's phone is thrown away; with it, the world and the phone are
+/// kept where the README says, and the phone goes on approving logins with `idn device`.
 #[test]
-fn a_demo_keeps_the_world_but_not_its_throw_away_phone() {
+fn a_demo_keeps_its_world_and_phone_only_in_the_folder_it_is_given() {
+    let phone_profiles = |root: &std::path::Path| {
+        let mut found = Vec::new();
+        let mut folders = vec![root.to_owned()];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.file_name().is_some_and(|name| name == "device.json") {
+                    found.push(path);
+                }
+            }
+        }
+        found
+    };
+    let temporary_root = tempfile::tempdir().unwrap();
+    let (code, lines) = demo_in(&["--vault", "memoire", "--seed", "15"], temporary_root.path());
+    assert_eq!(code, 0, "{lines:#?}");
+    assert!(
+        phone_profiles(temporary_root.path()).is_empty(),
+        "a demo without --data-dir leaves no phone profile behind"
+    );
+
     let dir = tempfile::tempdir().unwrap();
     let (code, lines) = demo(&[
         "--vault",
@@ -231,22 +265,14 @@ fn a_demo_keeps_the_world_but_not_its_throw_away_phone() {
         dir.path().to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{lines:#?}");
-    let mut left = Vec::new();
-    let mut folders = vec![dir.path().to_owned()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if path.file_name().is_some_and(|name| name == "device.json") {
-                left.push(path);
-            }
-        }
-    }
-    assert!(left.is_empty(), "no phone profile is left behind: {left:?}");
     assert!(
         dir.path().join("world").is_dir(),
         "the world's data is kept in --data-dir"
+    );
+    assert_eq!(
+        phone_profiles(dir.path()),
+        vec![dir.path().join("device").join("device.json")],
+        "the demo's phone is kept in DIR/device, and only it"
     );
 }
 

@@ -43,8 +43,8 @@ impl DemoMode {
 
 #[derive(Args)]
 pub struct DemoArgs {
-    /// Keep the world's data here (a temporary directory otherwise, removed at the end). The
-    /// demo's phone is thrown away either way: its key leaves the vault when the demo ends.
+    /// Keep the world's data and the demo's phone here (`DIR/world`, `DIR/device`); otherwise
+    /// everything is temporary and the phone's key leaves the vault when the demo ends.
     #[arg(long)]
     data_dir: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "face-a-face")]
@@ -506,10 +506,13 @@ pub async fn run(args: DemoArgs, world: Option<String>, json: bool) -> Result<Ou
         printer.finished(first, true, json!({ "world_url": world_url }));
         printer.working = Line::AccountCreated;
     }
+    // With --data-dir the demo's phone is kept in DIR/device, to go on with `idn device` (a
+    // FranceConnect+ login approved later, the browser suite); otherwise it is thrown away.
+    let keep_phone = args.data_dir.is_some();
     let options = ApplyOptions {
         devices_dir: data_dir.join("telephones"),
         vault,
-        identity_phone: None,
+        identity_phone: keep_phone.then(|| data_dir.join("device")),
     };
     let mut report = |progress: Progress| printing().on(progress);
     let walkthrough = Walkthrough {
@@ -519,7 +522,11 @@ pub async fn run(args: DemoArgs, world: Option<String>, json: bool) -> Result<Ou
             first_take: spoiled_take(&args.photo_degradee, &args.video_degradee),
         },
         afterwards: Afterwards::ApprovedLogin,
-        phones: Phones::Discarded,
+        phones: if keep_phone {
+            Phones::Kept
+        } else {
+            Phones::Discarded
+        },
         progress: &mut report,
     };
     let client = idn_api::WorldClient::new(&world_url);
