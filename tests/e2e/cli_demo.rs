@@ -570,3 +570,30 @@ async fn a_refusal_by_the_world_exits_1_with_its_code_and_french_message() {
     let failure: Value = serde_json::from_slice(&unreachable.stdout).unwrap();
     assert_eq!(failure["code"], "world_unreachable");
 }
+
+/// `idn device` on a folder that holds no phone says so (exit 1, French) instead of making a new,
+/// empty phone and answering for it; the folder stays as it was.
+#[test]
+fn a_device_command_on_a_folder_without_a_phone_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("pas-de-telephone");
+    for command in [&["show"][..], &["pending"]] {
+        let output = Command::new(idn_binary())
+            .args(["--json", "device", "--vault", "memoire", "--device-dir"])
+            .arg(&empty)
+            .args(command)
+            .output()
+            .expect("idn runs");
+        assert_eq!(output.status.code(), Some(1), "{command:?}");
+        let answer: Value = serde_json::from_slice(&output.stdout).expect("one JSON answer");
+        assert_eq!(answer["code"], "no_device", "{command:?}: {answer}");
+        assert!(
+            answer["message"]
+                .as_str()
+                .unwrap()
+                .contains("Aucun téléphone simulé"),
+            "{answer}"
+        );
+        assert!(!empty.exists(), "{command:?} made no phone folder");
+    }
+}

@@ -249,6 +249,48 @@ async fn setup(seed: u64) -> (TestWorld, Device, String) {
     (world, device, base)
 }
 
+/// A service's name is shown on the phone's approval screen: one that hides characters (a
+/// right-to-left override turning the name around, a NUL) is refused and nothing is registered.
+#[tokio::test]
+async fn a_relying_party_name_with_hidden_characters_is_refused() {
+    let world = idn_e2e::spawn_world(169).await;
+    let base = world.running.base_url();
+    for name in ["Mon Compte \u{202E}noitamroF", "Service\u{0}caché"] {
+        let response = browser()
+            .post(format!("{base}/api/relying-parties"))
+            .json(&json!({
+                "name": name,
+                "redirect_uris": [RP_CALLBACK],
+                "jwks_uri": "https://service.invalid/jwks.json",
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "{name:?}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "forbidden_character", "{body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("Nom du service"),
+            "{body}"
+        );
+    }
+    let listed: Value = browser()
+        .get(format!("{base}/api/relying-parties"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        listed.as_array().unwrap().iter().all(|rp| {
+            let name = rp["name"].as_str().unwrap_or_default();
+            !name.contains("noitamroF") && !name.contains("caché")
+        }),
+        "nothing was registered: {listed}"
+    );
+}
+
 #[tokio::test]
 async fn a_registered_relying_party_gets_verified_encrypted_tokens_and_a_stable_pairwise_sub() {
     let (world, mut device, base) = setup(71).await;

@@ -770,3 +770,65 @@ async fn a_served_worlds_folder_database_and_keys_are_its_owners_only() {
     check("reopened");
     reopened.stop().await;
 }
+
+// ----- the class clock: bounded jumps and speeds -----
+
+/// One request (or a trainer's typo, `idn clock advance 9999sem`) used to move the class clock to
+/// 2200, ageing every identity document past its expiry for good. A jump is bounded to a year and
+/// the speed to ×3 600; the refusals are in French and the clock is left where it was.
+#[tokio::test]
+async fn the_class_clock_cannot_be_thrown_years_ahead() {
+    let world = spawn_world(170).await;
+    let client = &world.client;
+    let id = client
+        .create_learner("horloge@simulation.example")
+        .await
+        .unwrap()
+        .id;
+    let before = client.clock().await.unwrap().now;
+
+    let (code, message) = idn_e2e::refusal(client.advance_clock(5_461_746_301).await.unwrap_err());
+    assert_eq!(code, "clock_jump_too_large");
+    assert!(message.contains("366 jours"), "{message}");
+    let (code, _) = idn_e2e::refusal(client.advance_clock(367 * 86_400).await.unwrap_err());
+    assert_eq!(code, "clock_jump_too_large", "a year and a day is refused");
+    let (code, _) = idn_e2e::refusal(
+        client
+            .set_clock(ClockMode::Manual, Some(before + chrono::TimeDelta::days(400)))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        code, "clock_jump_too_large",
+        "setting a date 400 days ahead is a jump too"
+    );
+    let (code, message) = idn_e2e::refusal(
+        client
+            .set_clock(ClockMode::Accelerated { factor: 1_000_000.0 }, None)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, "invalid_clock_factor");
+    assert!(message.contains("3 600"), "{message}");
+    let (code, _) = idn_e2e::refusal(
+        client
+            .advance_learner_clock(&id, 5_461_746_301)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        code, "clock_jump_too_large",
+        "one learner's clock is bounded alike"
+    );
+    let after = client.clock().await.unwrap().now;
+    assert!(
+        after - before < chrono::TimeDelta::minutes(1),
+        "the refusals left the clock alone: {before} → {after}"
+    );
+
+    client.advance_clock(366 * 86_400).await.unwrap();
+    client
+        .set_clock(ClockMode::Accelerated { factor: 3_600.0 }, None)
+        .await
+        .unwrap();
+}

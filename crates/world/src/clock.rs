@@ -23,6 +23,24 @@ pub fn latest_simulated_time() -> DateTime<Utc> {
     DateTime::from_timestamp(7_258_118_400, 0).expect("2200-01-01 is representable")
 }
 
+/// The longest a trainer moves time forward in one go (the class clock, one learner's clock, or
+/// setting it to a date). The sandbox's choice, no guide gives one: a year covers the longest
+/// wait of the journey (about 4 weeks for the letter) many times, and a typo such as
+/// `idn clock advance 9999sem` is refused instead of ageing every identity document by 190 years.
+pub const MAX_CLOCK_JUMP: TimeDelta = TimeDelta::days(366);
+
+/// The fastest accelerated clock: ×3 600, one simulated hour a second (the console's fastest
+/// choice). The sandbox's choice: at ×1 000 000 a class clock left running passes 2200 in an hour.
+pub const MAX_CLOCK_FACTOR: f64 = 3_600.0;
+
+/// The refusal of a jump past [`MAX_CLOCK_JUMP`].
+pub fn jump_too_large() -> crate::WorldError {
+    crate::WorldError::bad_request(
+        "clock_jump_too_large",
+        "Le temps simulé avance d'un an (366 jours) au plus à la fois (limite choisie par le bac à sable) : avancez en plusieurs fois si c'est bien voulu.",
+    )
+}
+
 /// Simulated time = `anchor_virtual` + (wall − `anchor_real`) × speed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClockState {

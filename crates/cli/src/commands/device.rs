@@ -2,12 +2,12 @@
 //! code, then the login requests to approve or decline.
 
 use super::login::status_line;
-use super::{lines_or, open_vault, print, VaultChoice};
+use super::{invalid, lines_or, open_vault, print, VaultChoice};
 use crate::Outcome;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use idn_api::WorldClient;
-use idn_device::Device;
+use idn_device::{Device, DeviceProfile};
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -47,6 +47,22 @@ enum DeviceCommand {
 }
 
 pub async fn run(args: DeviceArgs, client: WorldClient, json: bool) -> Result<Outcome> {
+    // Only activation makes a phone; any other command on a folder without one would silently
+    // make a new, empty phone and answer for it.
+    if !matches!(args.command, DeviceCommand::Activate { .. })
+        && DeviceProfile::read(&args.device_dir)?.is_none()
+    {
+        return Err(invalid(
+            "no_device",
+            format!(
+                "Aucun téléphone simulé dans « {} » : activez d'abord une Identité Numérique \
+                 (idn device --device-dir {} activate …), ou indiquez le bon dossier.",
+                args.device_dir.display(),
+                args.device_dir.display()
+            ),
+        )
+        .into());
+    }
     let vault = open_vault(args.vault)?;
     let mut device = Device::open(&args.device_dir, client, vault)?;
     match args.command {

@@ -81,8 +81,9 @@ fn check_uri(uri: &str, what: &str) -> Result<(), WorldError> {
 
 /// Checks a registration before anything is stored.
 fn check(new: &NewRelyingParty) -> Result<Option<Jwk>, WorldError> {
-    let name = new.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
+    // The name is shown to the person on the phone's approval screen: no hidden characters.
+    let name = idn_journey::text::screen(new.name.trim(), idn_journey::text::TextField::RelyingParty, 100)?;
+    if name.is_empty() {
         return Err(invalid(
             "Le nom du service est obligatoire (100 caractères au plus).",
         ));

@@ -30,6 +30,9 @@ impl World {
                 "Le temps simulé ne peut pas reculer.",
             ));
         }
+        if delta > crate::clock::MAX_CLOCK_JUMP {
+            return Err(crate::clock::jump_too_large());
+        }
         if self
             .now()
             .checked_add_signed(delta)
@@ -56,10 +59,10 @@ impl World {
         at: Option<DateTime<Utc>>,
     ) -> Result<ClockView, WorldError> {
         if let ClockMode::Accelerated { factor } = mode {
-            if !(factor.is_finite() && factor > 0.0 && factor <= 1_000_000.0) {
+            if !(factor.is_finite() && factor > 0.0 && factor <= crate::clock::MAX_CLOCK_FACTOR) {
                 return Err(WorldError::bad_request(
                     "invalid_clock_factor",
-                    "Le facteur d'accélération doit être compris entre 0 et 1 000 000.",
+                    "Le facteur d'accélération doit être compris entre 0 et 3 600 (une heure simulée par seconde, limite choisie par le bac à sable).",
                 ));
             }
         }
@@ -75,6 +78,9 @@ impl World {
                     "clock_backwards",
                     "Le temps simulé ne peut pas reculer.",
                 ));
+            }
+            if at - self.now() > crate::clock::MAX_CLOCK_JUMP {
+                return Err(crate::clock::jump_too_large());
             }
         }
         let state = self
@@ -120,6 +126,9 @@ impl World {
                 "clock_backwards",
                 "Le temps simulé ne peut pas reculer : indiquez une durée positive.",
             ));
+        }
+        if delta > crate::clock::MAX_CLOCK_JUMP {
+            return Err(crate::clock::jump_too_large());
         }
         let mut writer = self.store.write().await;
         let tx = writer.begin()?;
