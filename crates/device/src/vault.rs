@@ -26,14 +26,15 @@ pub enum KeyringBackend {
     /// The Secret Service over D-Bus (GNOME Keyring, KWallet): encrypted at rest, persists. What
     /// people on a Linux desktop get.
     SecretService,
-    /// The kernel's key retention service (session keyring): in memory only, gone at logout.
+    /// The kernel's key retention service: in memory only; the store also links each key into
+    /// the user's persistent keyring, so it outlives logout until that keyring expires (SECURITY.md).
     /// The fallback without a desktop session.
     KernelKeyutils,
 }
 
 /// The OS keyring through `keyring-core`. On Linux: the Secret Service (GNOME Keyring, KWallet)
 /// when a D-Bus session offers it, since it persists; otherwise the kernel's keyutils, which
-/// lasts for the login session.
+/// lasts until reboot or the persistent keyring's expiry (in memory, never on disk).
 pub struct KeyringVault {
     store: std::sync::Arc<keyring_core::CredentialStore>,
     backend: KeyringBackend,
