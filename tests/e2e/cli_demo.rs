@@ -165,20 +165,28 @@ fn demo_online_with_files_is_refused_once_then_accepted() {
     assert_eq!(reviews[1]["details"]["step"], "activation");
 }
 
-#[test]
-fn demo_with_the_os_keyring() {
-    // Which store this session offers (the Secret Service under scripts/test.sh, which
-    // crates/device's vault test proves when IDN_REQUIRE_KEYRING is set).
-    let vault = match idn_device::KeyringVault::open() {
-        Ok(vault) => vault,
+/// The OS keyring this session offers; `None` (the test skips) only when IDN_REQUIRE_KEYRING is
+/// not set.
+fn os_keyring() -> Option<idn_device::KeyringVault> {
+    match idn_device::KeyringVault::open() {
+        Ok(vault) => Some(vault),
         Err(error) => {
             assert!(
                 std::env::var_os("IDN_REQUIRE_KEYRING").is_none(),
                 "IDN_REQUIRE_KEYRING is set but the keyring is unavailable: {error}"
             );
             eprintln!("skipped: no OS keyring in this session ({error}); CI runs this under a D-Bus session with GNOME Keyring");
-            return;
+            None
         }
+    }
+}
+
+#[test]
+fn demo_with_the_os_keyring() {
+    // Which store this session offers (the Secret Service under scripts/test.sh, which
+    // crates/device's vault test proves when IDN_REQUIRE_KEYRING is set).
+    let Some(vault) = os_keyring() else {
+        return;
     };
     let (code, lines) = demo(&["--vault", "keyring", "--seed", "13"]);
     assert_eq!(code, 0, "{lines:#?}");
@@ -201,16 +209,8 @@ fn device_key_name(device_id: &str) -> String {
 
 #[test]
 fn a_demo_leaves_no_device_key_in_the_os_keyring() {
-    let vault = match idn_device::KeyringVault::open() {
-        Ok(vault) => vault,
-        Err(error) => {
-            assert!(
-                std::env::var_os("IDN_REQUIRE_KEYRING").is_none(),
-                "IDN_REQUIRE_KEYRING is set but the keyring is unavailable: {error}"
-            );
-            eprintln!("skipped: no OS keyring in this session ({error}); CI runs this under a D-Bus session with GNOME Keyring");
-            return;
-        }
+    let Some(vault) = os_keyring() else {
+        return;
     };
     let (code, lines) = demo(&["--vault", "keyring", "--seed", "14"]);
     assert_eq!(code, 0, "{lines:#?}");

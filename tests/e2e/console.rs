@@ -32,25 +32,31 @@ fn field<'a>(html: &'a str, before: &str) -> Option<&'a str> {
     Some(&html[start..end])
 }
 
+/// The sign-in form's cookie (`idn_console_login=…`) and the token it carries.
+async fn sign_in_form(http: &reqwest::Client, base: &str) -> (String, String) {
+    let page = http
+        .get(format!("{base}/console/connexion"))
+        .send()
+        .await
+        .unwrap();
+    let login_cookie = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .find(|value| value.starts_with("idn_console_login="))
+        .expect("the sign-in form sets its token cookie");
+    let token = login_cookie.split_once('=').unwrap().1.to_owned();
+    (login_cookie, token)
+}
+
 impl Console {
     async fn sign_in(base: &str, email: &str) -> Console {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        let page = http
-            .get(format!("{base}/console/connexion"))
-            .send()
-            .await
-            .unwrap();
-        let login_cookie = page
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .map(|value| value.to_str().unwrap().split(';').next().unwrap().to_owned())
-            .find(|value| value.starts_with("idn_console_login="))
-            .expect("the sign-in form sets its token cookie");
-        let token = login_cookie.split_once('=').unwrap().1.to_owned();
+        let (login_cookie, token) = sign_in_form(&http, base).await;
         let response = http
             .post(format!("{base}/console/connexion"))
             .header("cookie", &login_cookie)
@@ -1549,19 +1555,7 @@ async fn the_json_sign_in_is_throttled_per_account_like_the_form() {
     assert!(error["message"].as_str().unwrap().contains("Trop d'essais"));
 
     // One throttle for the account, whichever sign-in: the form waits too.
-    let page = http
-        .get(format!("{base}/console/connexion"))
-        .send()
-        .await
-        .unwrap();
-    let login_cookie = page
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|value| value.to_str().unwrap().split(';').next().unwrap().to_owned())
-        .find(|value| value.starts_with("idn_console_login="))
-        .unwrap();
-    let token = login_cookie.split_once('=').unwrap().1.to_owned();
+    let (login_cookie, token) = sign_in_form(&http, &base).await;
     let form = http
         .post(format!("{base}/console/connexion"))
         .header("cookie", &login_cookie)

@@ -39,15 +39,10 @@ impl WorldScenarios {
 /// An online path past the visual identification: photos and a video are made, which takes a
 /// few seconds more than the others.
 fn slow(scenario: &Scenario) -> bool {
-    let reach = scenario::STEPS
-        .iter()
-        .position(|step| *step == scenario.reach)
-        .unwrap_or(0);
-    let review = scenario::STEPS
-        .iter()
-        .position(|step| *step == "review")
-        .unwrap_or(usize::MAX);
-    scenario.verification == Verification::Online && reach >= review
+    let position = |step| idn_journey::Step::ALL.iter().position(|each| *each == step);
+    let reached_review = scenario::reachable_step(&scenario.reach)
+        .is_some_and(|step| position(step) >= position(idn_journey::Step::Review));
+    scenario.verification == Verification::Online && reached_review
 }
 
 impl ScenarioRunner for WorldScenarios {

@@ -255,26 +255,10 @@ pub(super) fn code_step(code: CodeName) -> &'static str {
     }
 }
 
-/// Every step a scenario can reach, in the order of the journey.
-pub const STEPS: [&str; 17] = [
-    "email_code",
-    "password",
-    "mobile",
-    "mobile_code",
-    "profile",
-    "identity_data",
-    "identity_confirmation",
-    "verification_choice",
-    "face_to_face",
-    "postal_letter",
-    "registered_letter",
-    "visual_identification",
-    "review",
-    "identification_refused",
-    "activation",
-    "enrolled",
-    "locked",
-];
+/// The step a scenario's `reach` names: any step of the journey but « not started ».
+pub fn reachable_step(code: &str) -> Option<idn_journey::Step> {
+    idn_journey::Step::from_code(code).filter(|step| *step != idn_journey::Step::NotStarted)
+}
 
 impl Scenario {
     /// Reads a scenario file; `fallback_name` (the file's stem) names it when the file does not.
@@ -295,12 +279,16 @@ impl Scenario {
 
     /// What can be checked before the world is touched.
     pub fn check(&self) -> Result<()> {
-        if !STEPS.contains(&self.reach.as_str()) {
+        if reachable_step(&self.reach).is_none() {
+            let expected: Vec<&str> = idn_journey::Step::ALL[1..]
+                .iter()
+                .map(|step| step.code())
+                .collect();
             invalid!(
                 "{} : étape « {} » inconnue (attendues : {})",
                 self.name,
                 self.reach,
-                STEPS.join(", ")
+                expected.join(", ")
             );
         }
         let persona = self.persona()?;

@@ -21,7 +21,7 @@ pub async fn clock_page(State(world): Shared, Extension(session): Session) -> Re
     };
     let controls = if session.role == Role::Trainer {
         format!(
-            r#"<div class="columns"><div class="card"><h2>Avancer</h2><form method="post" action="/console/horloge/avancer" class="row">{csrf}{fields}<div><button class="btn primary" type="submit" id="avancer">Avancer l'horloge</button></div></form><p class="hint">Les lettres, examens et expirations dus ont lieu aussitôt, pour toute la classe.</p></div>
+            r#"<div class="columns"><div class="card"><h2>Avancer</h2><form method="post" action="/console/horloge/avancer" class="row">{csrf}{fields}<div><button class="btn primary" type="submit" id="avancer">Avancer l'horloge</button></div></form><p class="hint">Les lettres, examens et expirations dus ont lieu aussitôt, pour toute la classe. Un an (366 jours) au plus à la fois : limite choisie par le bac à sable.</p></div>
 <div class="card"><h2>Vitesse</h2><form method="post" action="/console/horloge/vitesse" class="row">{csrf}<div><label for="vitesse">Mode</label><select id="vitesse" name="mode">{speeds}</select></div><div><button class="btn secondary" type="submit" id="regler-vitesse">Régler la vitesse</button></div></form></div></div>"#,
             csrf = csrf(&session),
             speeds = speed_options(view.mode),
