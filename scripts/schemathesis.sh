@@ -24,6 +24,19 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
+# Every route but a few needs a credential: one run as a trainer (an account and an API token
+# made on the world's data directory, as a trainer would), one anonymous (every refusal must be
+# a 401/403 in the API's error format, never a 5xx).
+printf 'schemathesis-formateur\n' | "$TARGET_DIR/debug/idn" staff add --data-dir "$DATA" --role formateur \
+  --email formateur@simulation.example --password-stdin >/dev/null
+TOKEN="$("$TARGET_DIR/debug/idn" --json staff token create --data-dir "$DATA" --email formateur@simulation.example --nom schemathesis \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')"
+
 timeout 600 "$VENV/bin/st" run "http://127.0.0.1:$PORT/api/openapi.json" \
+  --header "Authorization: Bearer $TOKEN" \
   --max-examples 25 --seed 1 \
+  --checks not_a_server_error,response_schema_conformance
+
+timeout 300 "$VENV/bin/st" run "http://127.0.0.1:$PORT/api/openapi.json" \
+  --max-examples 5 --seed 2 \
   --checks not_a_server_error,response_schema_conformance

@@ -14,6 +14,7 @@ use utoipa::OpenApi;
     components(schemas(
         crate::session::SessionView,
         crate::session::WorldConnection,
+        crate::session::SignInNeeded,
         crate::commands::CommandError,
         crate::commands::capture::PhotoUploaded,
         crate::commands::capture::VideoUploaded,

@@ -49,6 +49,7 @@ pub fn run() {
         .manage(preview::Preview::default())
         .manage(commands::video::VideoTake::default())
         .manage(commands::scan::QrScan::default())
+        .manage(commands::account_login::SignInTicket::default())
         .manage(launch::HeldWorldStart::default())
         .on_page_load(|webview, payload| {
             if payload.event() == tauri::webview::PageLoadEvent::Finished {

@@ -27,6 +27,24 @@ pub enum Frames {
     Rendered(Arc<idn_capture::SyntheticDocumentSource>),
 }
 
+/// Why a running preview stopped; logged (English), never shown: the screen sees the frames
+/// stop and offers to start again.
+#[derive(Debug, thiserror::Error)]
+pub enum PreviewError {
+    /// The source failed to give a frame, or a frame failed to encode.
+    #[error("capture failed: {0}")]
+    Capture(#[from] idn_capture::CaptureError),
+    /// A renderer thread of the specimen camera ended (it panicked).
+    #[error("a renderer thread of the specimen camera ended")]
+    RendererEnded,
+    /// A frame's header could not be written as JSON.
+    #[error("frame header not serialisable: {0}")]
+    Header(#[from] serde_json::Error),
+    /// The screen went away (window closed, page reloaded): nobody to film for.
+    #[error("the screen no longer listens: {0}")]
+    ScreenGone(#[source] tauri::Error),
+}
+
 /// Frames in order, from one source or from the renderer threads.
 enum Feed {
     Source(Box<dyn VideoSource>),
@@ -57,15 +75,13 @@ impl Feed {
         }
     }
 
-    fn next(&mut self) -> Result<idn_capture::Frame, String> {
+    fn next(&mut self) -> Result<idn_capture::Frame, PreviewError> {
         match self {
-            Feed::Source(source) => source.next_frame().map_err(|error| error.to_string()),
+            Feed::Source(source) => Ok(source.next_frame()?),
             Feed::Rendered(receivers, index) => {
                 let lane = (*index % RENDERERS) as usize;
                 *index += 1;
-                receivers[lane]
-                    .recv()
-                    .map_err(|_| "a renderer thread ended".to_owned())
+                receivers[lane].recv().map_err(|_| PreviewError::RendererEnded)
             }
         }
     }
@@ -201,9 +217,9 @@ fn film(
     stop: &AtomicBool,
     take_now: &AtomicBool,
     still_slot: &Mutex<Option<Still>>,
-) -> Result<(), String> {
-    let quality = JpegQuality::new(PREVIEW_QUALITY).map_err(|error| error.to_string())?;
-    let mut encoder = StillEncoder::new(quality).map_err(|error| error.to_string())?;
+) -> Result<(), PreviewError> {
+    let quality = JpegQuality::new(PREVIEW_QUALITY)?;
+    let mut encoder = StillEncoder::new(quality)?;
     let mut auto = AutoCapture::new(AutoCapture::DEFAULT_STEADY_FRAMES);
     let mut next = Instant::now();
     let mut seq = 0u64;
@@ -226,7 +242,7 @@ fn film(
             Trigger::Automatic => TakenBy::Automatic,
             Trigger::Manual => TakenBy::Manual,
         });
-        let jpeg = encoder.encode(&frame).map_err(|error| error.to_string())?;
+        let jpeg = encoder.encode(&frame)?;
         let header = PreviewFrame {
             seq,
             captured_at_ms,
@@ -236,15 +252,14 @@ fn film(
             steady: auto.streak(),
             taken,
         };
-        let header = serde_json::to_vec(&header).map_err(|error| error.to_string())?;
+        let header = serde_json::to_vec(&header)?;
         let mut message = Vec::with_capacity(4 + header.len() + jpeg.len());
         message.extend_from_slice(&(header.len() as u32).to_le_bytes());
         message.extend_from_slice(&header);
         message.extend_from_slice(&jpeg);
-        if let Err(error) = frames.send(InvokeResponseBody::Raw(message)) {
-            // The screen went away (window closed, page reloaded): nobody to film for.
-            return Err(error.to_string());
-        }
+        frames
+            .send(InvokeResponseBody::Raw(message))
+            .map_err(PreviewError::ScreenGone)?;
         if let Some(still) = still {
             *lock(still_slot) = Some(still);
             return Ok(());

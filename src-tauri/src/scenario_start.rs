@@ -87,8 +87,11 @@ async fn apply(app: AppHandle, choice: String) {
 async fn run(app: &AppHandle, choice: &str) -> Result<Applied, StartError> {
     let scenario = scenario::load(choice)?;
     let (linked, own_phone, vault) = session::release_device(app).await?;
-    // This device now plays the scenario's person: the identity it held (its key) is removed.
-    Device::open(&own_phone, linked.client().clone(), vault.clone())?.remove_identity()?;
+    // This device now plays the scenario's person: the identity it held (its key, and the
+    // credential the world then ends) is removed.
+    Device::open(&own_phone, linked.client().clone(), vault.clone())?
+        .remove_identity()
+        .await?;
     let others = own_phone
         .parent()
         .unwrap_or(&own_phone)

@@ -102,6 +102,9 @@ impl Linked {
         self.origin
     }
 
+    /// The world without a credential: for what anyone may do (its status, opening an account,
+    /// the password of a sign-in). Everything done for the learner goes through the device's
+    /// client, which carries the learner's credential (`Device::client`).
     pub fn client(&self) -> &WorldClient {
         &self.client
     }

@@ -1,12 +1,16 @@
 // Drives the real app window through tauri-driver (WebKitWebDriver under Xvfb): start the app
 // with a fresh data directory, find elements by what a person sees, keep a screenshot of every
 // screen, run axe-core on it, and reach the app's embedded world over HTTP to play the people
-// around the learner (the clerk, FranceConnect+, the clock).
+// around the learner (the clerk, FranceConnect+, the clock) as a trainer: a staff account made in
+// the world's data directory before the app starts, its token sent as `Authorization: Bearer`.
+// The learner's own credential stays in the app; a learner the harness opens itself (an account
+// made « on the website ») is acted for with the credential the world answered with.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { remote } from "webdriverio";
+import { addTrainer, apiToken, trainerToken } from "../browser/trainer.mjs";
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -25,10 +29,21 @@ export class App {
     this.shots = 0;
     this.worldUrl = null;
     this.axeFindings = [];
+    /** The trainer's Bearer token in the world in use, once `discoverWorld` has run. */
+    this.trainer = null;
   }
 
-  static async launch(scenario, { application, port, args = [] }) {
+  /** `trainer`: the scenario plays the staff over the API (not the launch benchmark's launches). */
+  static async launch(scenario, { application, port, args = [], trainer = false }) {
     const dataDir = mkdtempSync(join(tmpdir(), `idn-app-${scenario}-`));
+    // The embedded world lives in DATA/world: its trainer is made there before it opens, as
+    // `idn staff add` is run on a class's server before `idn world serve`.
+    let madeToken = null;
+    if (trainer) {
+      const idn = join(dirname(application), "idn");
+      addTrainer(idn, join(dataDir, "world"));
+      madeToken = apiToken(idn, join(dataDir, "world"));
+    }
     const browser = await remote({
       hostname: "127.0.0.1",
       port,
@@ -41,6 +56,8 @@ export class App {
     });
     const app = new App(browser, scenario);
     app.dataDir = dataDir;
+    app.trainerWanted = trainer;
+    app.madeToken = madeToken;
     await app.waitFor(() => app.bodyText().then((text) => !text.includes("Connexion au monde simulé")), "the first screen");
     return app;
   }
@@ -228,15 +245,20 @@ export class App {
     const match = /Adresse\s:\s(http:\/\/[\d.:]+)/.exec(text);
     check(match !== null, "the settings screen shows the world's address");
     this.worldUrl = match[1];
+    if (this.trainerWanted) this.trainer = await trainerToken(this.worldUrl, this.madeToken);
     await this.screen("reglages");
     await this.clickTestId("close-settings");
     return this.worldUrl;
   }
 
-  async api(method, path, body) {
+  /** A call to the world's API as the trainer, or with `as`: a learner's credential, or `null`
+   * for what anyone may do (opening an account). */
+  async api(method, path, body, { as = this.trainer } = {}) {
+    const headers = body === undefined ? {} : { "content-type": "application/json" };
+    if (as) headers.authorization = `Bearer ${as}`;
     const response = await fetch(`${this.worldUrl}${path}`, {
       method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
@@ -251,9 +273,10 @@ export class App {
     return learner;
   }
 
-  /** The newest code the learner received (the phone's message a person would read). */
-  async latestCode(learnerId, predicate = () => true) {
-    const inbox = await this.api("GET", `/api/learners/${learnerId}/inbox`);
+  /** The newest code the learner received (the phone's message a person would read), read as
+   * the trainer (who may read an inbox) or with the learner's own credential (`as`). */
+  async latestCode(learnerId, predicate = () => true, { as = this.trainer } = {}) {
+    const inbox = await this.api("GET", `/api/learners/${learnerId}/inbox`, undefined, { as });
     const withCode = inbox.filter((message) => message.code && predicate(message));
     check(withCode.length > 0, "a message carrying a code");
     return withCode[withCode.length - 1].code;

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { App, check, writeReport } from "./harness.mjs";
 import { measureLaunches } from "./launch.mjs";
+import { addTrainer, apiToken, trainerToken } from "../browser/trainer.mjs";
 
 const [application, portText, ...wanted] = process.argv.slice(2);
 const port = Number(portText);
@@ -161,7 +162,10 @@ async function approvals(app) {
   await app.screen("connexion-validee");
   await app.clickTestId("close-outcome");
 
-  await openLogin(app, "Mon Compte Élu");
+  // « Essayer une connexion » of the services screen: the app asks with its device credential
+  // for a login to its own phone.
+  await app.waitForHeading("Votre Identité Numérique est active");
+  await app.clickTestId("try-Mon Compte Élu");
   await app.waitForHeading("Demande de connexion");
   await app.clickTestId("decline");
   await app.waitForHeading("Connexion refusée");
@@ -369,6 +373,9 @@ scenarios["en-ligne"] = async (app) => {
 async function startClassWorld() {
   const idn = join(dirname(application), "idn");
   const dataDir = mkdtempSync(join(tmpdir(), "idn-classe-"));
+  // The class's trainer, made on the server before it serves.
+  addTrainer(idn, dataDir);
+  const madeToken = apiToken(idn, dataDir);
   const server = spawn(idn, ["world", "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--seed", "5"], {
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -385,7 +392,7 @@ async function startClassWorld() {
     });
     server.on("exit", (code) => reject(new Error(`ÉCHEC : idn world serve s'est arrêté (${code}) : ${said}`)));
   });
-  return { url, stop: () => server.kill("SIGINT") };
+  return { url, trainer: await trainerToken(url, madeToken), stop: () => server.kill("SIGINT") };
 }
 
 // Scenarios that need something before the app starts: its extra launch options and the cleanup.
@@ -447,23 +454,61 @@ scenarios["rejoindre-qr"] = async (app, context) => {
   await app.type("Adresse e-mail", "sacha.exemple@exemple.fr");
   await app.click("Continuer");
   await app.waitForHeading("Code reçu par e-mail");
-  const learners = await (await fetch(`${classUrl}/api/learners`)).json();
+  // Only the class's staff may list its learners.
+  const anonymous = await fetch(`${classUrl}/api/learners`);
+  check(anonymous.status === 401, `the class's learners are not listed to anyone (${anonymous.status})`);
+  const learners = await (
+    await fetch(`${classUrl}/api/learners`, { headers: { authorization: `Bearer ${context.classWorld.trainer}` } })
+  ).json();
   check(learners.some((learner) => learner.email === "sacha.exemple@exemple.fr"), "the account was created in the class world");
 };
 
+// `--scenario`: the engine signs in as its staff account in the embedded world, brings a learner
+// to the scenario's step and hands this app's device the learner's credential: the app opens on
+// that step, able to act (no sign-in asked).
+setups["scenario-au-lancement"] = async () => ({ args: ["--scenario", "code-sms-expire"], cleanup: () => {} });
+
+scenarios["scenario-au-lancement"] = async (app) => {
+  await app.waitForHeading("Code reçu par SMS", 60);
+  check(!(await app.browser.$('[data-testid="sign-in-needed"]').isExisting()), "the device holds the learner's credential");
+  await app.screen("scenario-code-sms-expire");
+  // The learner's own time, with the learner's credential: the sandbox menu answers.
+  await app.browser.$("summary=Menu bac à sable").click();
+  await app.click("Passer 24 heures");
+  await app.waitForText("Votre temps dans le monde simulé a avancé de 24 heures.");
+  await app.screen("scenario-temps-avance");
+};
+
+/** The sign-in code of the newest SMS of the account (read as the trainer). */
+async function signInCode(app, id) {
+  const inbox = await app.api("GET", `/api/learners/${id}/inbox`);
+  const codes = inbox
+    .map((message) => /code de confirmation pour vous connecter[^]*? est ([A-Z0-9]{4})\./.exec(message.body)?.[1])
+    .filter((code) => code !== undefined);
+  check(codes.length > 0, "an SMS carrying the sign-in code");
+  return codes[codes.length - 1];
+}
+
 // An account made elsewhere (on the website, say) up to its profile, then a fresh app logs in
 // with it: wrong password, then the code from the Messages panel (wrong, then right), and the
-// app continues at the identity form where the account stands.
+// app continues at the identity form where the account stands. Support then ends the account's
+// accesses: the app says why on the sign-in screen (not as an error), and signing in again
+// brings the person back where they stood.
 scenarios["compte-existant"] = async (app) => {
   await app.discoverWorld();
   const email = "noa.exemple@exemple.fr";
-  const { id } = await app.api("POST", "/api/learners", { email });
-  await app.api("POST", `/api/learners/${id}/actions`, { action: "confirm_email", code: await app.latestCode(id) });
-  await app.api("POST", `/api/learners/${id}/actions`, { action: "choose_password", password: person.password });
-  await app.api("POST", `/api/learners/${id}/actions`, { action: "register_mobile", mobile: "+33639980077" });
-  const smsCode = await app.latestCode(id, (message) => message.channel === "sms");
-  await app.api("POST", `/api/learners/${id}/actions`, { action: "confirm_mobile", code: smsCode });
-  await app.api("POST", `/api/learners/${id}/actions`, {
+  // The website's side: the account is opened anonymously and acted for with its credential.
+  const opened = await app.api("POST", "/api/learners", { email }, { as: null });
+  const { id } = opened;
+  const as = opened.credential.token;
+  check(typeof as === "string" && as.length > 0, "opening an account answers with its credential");
+  const act = (body) => app.api("POST", `/api/learners/${id}/actions`, body, { as });
+  await act({ action: "confirm_email", code: await app.latestCode(id, () => true, { as }) });
+  await act({ action: "choose_password", password: person.password });
+  await act({ action: "register_mobile", mobile: "+33639980077" });
+  const smsCode = await app.latestCode(id, (message) => message.channel === "sms", { as });
+  await act({ action: "confirm_mobile", code: smsCode });
+  await act({
     action: "complete_profile",
     civility: "madame",
     first_name: "Noa",
@@ -476,6 +521,7 @@ scenarios["compte-existant"] = async (app) => {
   await app.click("Se connecter avec un compte La Poste existant");
   await app.waitForHeading("Se connecter avec votre compte La Poste");
   check((await app.bodyText()).includes("SIMULATION"), "the login screen says SIMULATION");
+  check(!(await app.browser.$('[data-testid="sign-in-needed"]').isExisting()), "a login the person chose gives no reason");
   await app.type("Adresse e-mail du compte", email);
   await app.type("Mot de passe du compte", "Mauvais2026");
   await app.click("Se connecter");
@@ -488,7 +534,8 @@ scenarios["compte-existant"] = async (app) => {
   await app.waitFor(() => app.browser.$('[data-testid="badge"]').isExisting(), "the Messages badge for the SMS");
   await app.screen("connexion-code-envoye");
 
-  // The code is read where a person reads it: the SMS in the Messages panel.
+  // The code is read where a person reads it: the SMS in the Messages panel (read by the app
+  // with its sign-in ticket, which never reaches the screens).
   await app.clickTestId("open-messages");
   await app.waitForHeading("Messages");
   await app.waitForText("code de confirmation");
@@ -509,6 +556,26 @@ scenarios["compte-existant"] = async (app) => {
   await app.screen("connexion-reprise-identite");
   const journal = await app.api("GET", `/api/learners/${id}/journal`);
   check(journal.some((entry) => entry.action === "confirm_sign_in" && entry.outcome === "ok"), "the world journaled the confirmed login");
+
+  // Support's « Déconnecter tous ses appareils »; the learner's next event (their time moved by
+  // the trainer) finds the app's credential refused.
+  await app.api("DELETE", `/api/learners/${id}/credentials`);
+  await app.api("POST", `/api/learners/${id}/clock/advance`, { seconds: 60 });
+  await app.waitForHeading("Se connecter avec votre compte La Poste", 30);
+  const needed = await app.browser.$('[data-testid="sign-in-needed"]');
+  check(await needed.isExisting(), "the sign-in screen says why it shows");
+  check((await needed.getAttribute("data-code")) === "credential_revoked", "the world's code for an access ended");
+  check(!(await app.browser.$('[role="alert"]').isExisting()), "an access ended is not shown as a failure");
+  await app.screen("connexion-acces-retire");
+  await app.type("Adresse e-mail du compte", email);
+  await app.type("Mot de passe du compte", person.password);
+  await app.click("Se connecter");
+  await app.waitForHeading("Code de confirmation");
+  await app.type("Code de confirmation", await signInCode(app, id));
+  await app.click("Valider");
+  await app.waitForHeading("Vos informations personnelles");
+  check(!(await app.browser.$('[data-testid="sign-in-needed"]').isExisting()), "signed in again, the reason is gone");
+  await app.screen("connexion-retablie");
 };
 
 const chosen = (wanted.length > 0 ? wanted : Object.keys(scenarios)).filter((name) => name !== "lancement");
@@ -528,7 +595,7 @@ for (const name of chosen) {
   const started = Date.now();
   const context = {};
   const setup = setups[name] ? await setups[name](context) : { args: [], cleanup: () => {} };
-  const app = await App.launch(name, { application, port, args: setup.args });
+  const app = await App.launch(name, { application, port, args: setup.args, trainer: true });
   try {
     await scenarios[name](app, context);
     report.scenarios[name] = { ok: true, seconds: (Date.now() - started) / 1000, screenshots: app.shots };

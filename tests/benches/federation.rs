@@ -481,6 +481,7 @@ impl WorldSide {
             let mobile = format!("+3363998{i:04}");
             let (_, device, _) = activated_device(
                 &world.client,
+                &world.trainer,
                 world.dir.path(),
                 &format!("banc{i}@exemple.fr"),
                 &mobile,
@@ -509,8 +510,11 @@ impl WorldSide {
         key.set_key_id("banc");
         let mut public = key.to_public_key().unwrap();
         public.set_key_id("banc");
+        // Registering a relying party is the trainer's: the engine's console session as Bearer.
+        let trainer = world.trainer.credential().expect("the trainer's session");
         let registered: Value = http()
             .post(format!("{base}/api/relying-parties"))
+            .bearer_auth(trainer.expose())
             .json(&json!({ "name": "Banc d'essai", "redirect_uris": [CALLBACK], "encryption_jwk": serde_json::to_value(public.as_ref()).unwrap() }))
             .send()
             .await
@@ -544,7 +548,7 @@ impl WorldSide {
         let mut cpu = Duration::ZERO;
         for _ in 0..rounds {
             // A new rate window for every identity.
-            self.world.client.advance_clock(11 * 60).await.unwrap();
+            self.world.trainer.advance_clock(11 * 60).await.unwrap();
             let round_cpu = Cpu::start(vec![std::process::id()]);
             let started = Instant::now();
             let mut tasks = Vec::new();
@@ -648,7 +652,7 @@ impl WorldSide {
 
     /// The delay a person sees: one client alone, from "S'identifier" to the request on the device.
     async fn appear_delay(&mut self) -> Timings {
-        self.world.client.advance_clock(11 * 60).await.unwrap();
+        self.world.trainer.advance_clock(11 * 60).await.unwrap();
         let base = self.base.clone();
         let (mobile, device) = &mut self.devices[0];
         let client = http();

@@ -9,6 +9,8 @@
 // (a different document refused, then validated), the clock advanced and its speed set, a role
 // refused where it has no business, sign-out; a scenario applied from the catalogue and from a
 // chosen file, landing on the learner's page; one learner's clock moved, the class's untouched. Screenshots: tests/browser/artefacts-console/.
+// The world's API is read as a trainer (tests/browser/trainer.mjs), and `idn scenario apply`
+// against the running world gets that trainer's token in IDN_TOKEN: nobody else may.
 //
 // Needs: the `idn` binary (IDN_BIN, default target/debug/idn) and /usr/bin/chromium.
 
@@ -19,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import { addTrainer, apiToken, trainerToken } from './trainer.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -43,6 +46,10 @@ for (const [role, email] of Object.entries(staff)) {
   });
 }
 
+// The suite's own trainer for the API (the people above use the console's pages).
+addTrainer(idn, worldDir);
+const madeToken = apiToken(idn, worldDir);
+
 const world = spawn(idn, ['world', 'serve', '--listen', '127.0.0.1:0', '--data-dir', worldDir], {
   stdio: ['ignore', 'ignore', 'pipe'],
 });
@@ -57,10 +64,22 @@ const base = await new Promise((resolve, reject) => {
   setTimeout(() => reject(new Error(`world did not start: ${seen}`)), 20000);
 });
 console.log(`==> monde : ${base}`);
+const trainer = await trainerToken(base, madeToken);
 
 function cli(args) {
-  const out = execFileSync(idn, ['--json', '--world', base, ...args], { encoding: 'utf8' });
+  const out = execFileSync(idn, ['--json', '--world', base, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, IDN_TOKEN: trainer },
+  });
   return JSON.parse(out);
+}
+
+/** A read of the world's API as the trainer. */
+async function read(path) {
+  const response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${trainer}` } });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`GET ${path} → ${response.status} ${text}`);
+  return JSON.parse(text);
 }
 
 function scenarioFile(name, body) {
@@ -163,7 +182,7 @@ await scenario('connexion du personnel et liste en direct', async (page) => {
 // ----- review desk: refusal reaching the learner -----
 await scenario('guichet de revue : refus qui parvient à l\'apprenant', async (page) => {
   assert.ok(reviewLearner, 'the previous step created the learner');
-  const before = cli(['learner', 'show', reviewLearner]);
+  const before = await read(`/api/learners/${reviewLearner}`);
   assert.equal(before.step, 'review');
   assert.equal(before.next_deadline, null, 'no automatic decision is scheduled');
   const digits = before.registered_letter.spoken_digits;
@@ -202,10 +221,10 @@ await scenario('guichet de revue : refus qui parvient à l\'apprenant', async (p
   await expectText(page, 'Identification refusée');
   await screenshot(page, 'refus-enregistre');
 
-  const after = cli(['learner', 'show', reviewLearner]);
+  const after = await read(`/api/learners/${reviewLearner}`);
   assert.equal(after.step, 'identification_refused');
   assert.equal(after.registered_letter.refusal_reason, 'lunettes');
-  const inbox = cli(['inbox', reviewLearner]);
+  const inbox = await read(`/api/learners/${reviewLearner}/inbox`);
   const last = inbox.at(-1);
   assert.match(last.body, /lunettes/, 'the refusal email states the reason');
 
@@ -231,7 +250,7 @@ reach = "face_to_face"
   );
   const applied = cli(['scenario', 'apply', file]);
   const learner = applied.learner_id;
-  const inbox = cli(['inbox', learner]);
+  const inbox = await read(`/api/learners/${learner}/inbox`);
   const code = inbox.filter((message) => message.code).at(-1).code;
 
   await signIn(page, staff.guichetier);
@@ -248,7 +267,7 @@ reach = "face_to_face"
   await page.click('#valider');
   await page.locator('#resultat-guichet').waitFor();
   await screenshot(page, 'guichet-piece-differente');
-  assert.equal(cli(['learner', 'show', learner]).step, 'face_to_face', 'a different document validates nothing');
+  assert.equal((await read(`/api/learners/${learner}`)).step, 'face_to_face', 'a different document validates nothing');
   await page.selectOption('#type', 'cni');
   await page.fill('#nom', 'El Amrani');
   await page.fill('#naissance', '1983-06-30');
@@ -256,14 +275,14 @@ reach = "face_to_face"
   await page.click('#valider');
   await expectText(page, 'Identité validée au guichet');
   await screenshot(page, 'guichet-valide');
-  const after = cli(['learner', 'show', learner]);
+  const after = await read(`/api/learners/${learner}`);
   assert.equal(after.step, 'activation');
-  assert.ok(cli(['inbox', learner]).some((message) => message.code && message.code.length === 6));
+  assert.ok((await read(`/api/learners/${learner}/inbox`)).some((message) => message.code && message.code.length === 6));
 });
 
 // ----- clock -----
 await scenario('horloge : avancer et régler la vitesse', async (page) => {
-  const before = new Date(cli(['clock', 'show']).now);
+  const before = new Date((await read('/api/clock')).now);
   await signIn(page, staff.formateur);
   await page.goto(`${base}/console/horloge`);
   await expectText(page, 'Horloge du monde');
@@ -272,12 +291,12 @@ await scenario('horloge : avancer et régler la vitesse', async (page) => {
   await page.selectOption('#unite', 'jours');
   await page.click('#avancer');
   await expectText(page, 'Horloge du monde');
-  const after = new Date(cli(['clock', 'show']).now);
+  const after = new Date((await read('/api/clock')).now);
   assert.ok(after - before >= 3 * 86400 * 1000, `the clock moved 3 days (${before} → ${after})`);
   await page.selectOption('#vitesse', 'manuel');
   await page.click('#regler-vitesse');
   await expectText(page, 'manuel (arrêté)');
-  assert.equal(cli(['clock', 'show']).mode, 'manual');
+  assert.equal((await read('/api/clock')).mode, 'manual');
   await screenshot(page, 'horloge-avancee');
 
   await page.goto(`${base}/console/personnel`);
@@ -298,14 +317,14 @@ await scenario('scénarios : appliquer depuis la console, puis avancer le temps 
   await page.goto(`${base}/console/scenarios`);
   await expectText(page, 'Code SMS expiré');
   await screenshot(page, 'scenarios');
-  const classBefore = cli(['clock', 'show']).now;
+  const classBefore = (await read('/api/clock')).now;
   await page.click('#scenario-code-email-expire button[type=submit]');
   await page.waitForURL(/\/console\/apprenants\/[^/?]+\?scenario=/, { timeout: 30000 });
   await expectText(page, 'Scénario appliqué');
   await expectText(page, 'Code e-mail expiré');
   await expectText(page, 'code_expired:email');
   await screenshot(page, 'scenario-applique');
-  assert.equal(cli(['clock', 'show']).now, classBefore, 'the class clock did not move');
+  assert.equal((await read('/api/clock')).now, classBefore, 'the class clock did not move');
 
   // A file chosen on the computer (as exported from a user's case) fills the form.
   await page.goto(`${base}/console/scenarios`);
@@ -324,8 +343,8 @@ await scenario('scénarios : appliquer depuis la console, puis avancer le temps 
   await page.click('#avancer-apprenant');
   await expectText(page, '2 j 0 h d\'avance sur la classe');
   await screenshot(page, 'horloge-apprenant');
-  assert.equal(cli(['clock', 'show']).now, classBefore, 'still the class clock untouched');
-  const journal = cli(['journal', learner]);
+  assert.equal((await read('/api/clock')).now, classBefore, 'still the class clock untouched');
+  const journal = await read(`/api/learners/${learner}/journal`);
   assert.ok(journal.some((entry) => entry.action === 'advance_learner_clock'), 'the advance is journaled');
 
   await page.goto(`${base}/console/personnel`);

@@ -2,7 +2,10 @@
 // and L'Identité Numérique La Poste in Debian's Chromium, approving on the device through the
 // device core (the `idn` CLI), plus the refused, expired and wrong-number cases, and an
 // independent OpenID Connect client (the `jose` library) that verifies the tokens against the
-// published keys. Screenshots of every page go to tests/browser/artefacts/.
+// published keys. Screenshots of every page go to tests/browser/artefacts/. What a trainer does
+// (the class clock, reading the learner, registering the independent relying party) goes to the
+// world's API with a trainer's credential (tests/browser/trainer.mjs); the device answers with
+// its own, kept in its vault by `idn demo`.
 //
 // Needs: the `idn` binary (IDN_BIN, default target/debug/idn), /usr/bin/chromium, a keyring
 // for the device key (scripts/test.d/browser.sh provides one with dbus-run-session).
@@ -16,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import * as jose from 'jose';
+import { addTrainer, apiToken, trainerToken } from './trainer.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -41,7 +45,12 @@ const summary = JSON.parse(demoLines.at(-1));
 assert.equal(summary.ok, true, 'the demo enrolled a learner');
 const secret = summary.secret_code;
 
-const world = spawn(idn, ['world', 'serve', '--listen', '127.0.0.1:0', '--data-dir', join(data, 'world')], {
+// The class's trainer, made on the world's machine before it serves.
+const worldDir = join(data, 'world');
+addTrainer(idn, worldDir);
+const madeToken = apiToken(idn, worldDir);
+
+const world = spawn(idn, ['world', 'serve', '--listen', '127.0.0.1:0', '--data-dir', worldDir], {
   stdio: ['ignore', 'ignore', 'pipe'],
 });
 let base = await new Promise((resolve, reject) => {
@@ -55,8 +64,22 @@ let base = await new Promise((resolve, reject) => {
   setTimeout(() => reject(new Error(`world did not start: ${seen}`)), 20000);
 });
 console.log(`==> monde : ${base}`);
-cli(['clock', 'set', 'real']);
-const learner = cli(['learner', 'show', summary.learner_id]);
+const trainer = await trainerToken(base, madeToken);
+
+/** The world's API as the trainer. */
+async function asTrainer(method, path, body) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${trainer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${text}`);
+  return text === '' ? null : JSON.parse(text);
+}
+
+await asTrainer('PUT', '/api/clock', { mode: 'real' });
+const learner = await asTrainer('GET', `/api/learners/${summary.learner_id}`);
 const mobile = learner.mobile;
 
 function device(args) {
@@ -170,7 +193,7 @@ await scenario('délai d\'une minute dépassé', async (page) => {
   await toLaPoste(page, mobile, 'delai');
   await expectText(page, 'Validez la connexion');
   await pendingRequest();
-  cli(['clock', 'advance', '2m']);
+  await asTrainer('POST', '/api/clock/advance', { seconds: 120 });
   await expectText(page, "Le délai d'une minute est dépassé");
   await screenshot(page, 'laposte-delai-depasse');
   await page.click('#reessayer');
@@ -208,11 +231,15 @@ await scenario('client OpenID Connect indépendant (jose)', async (page) => {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const callback = `http://127.0.0.1:${server.address().port}/retour`;
   try {
-    const registered = await (await fetch(`${base}/api/relying-parties`, {
+    const registration = { name: 'Service indépendant', redirect_uris: [callback], encryption_jwk: publicJwk };
+    // Registering a relying party is a trainer's (or a developer's) act: nobody else's.
+    const anonymous = await fetch(`${base}/api/relying-parties`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Service indépendant', redirect_uris: [callback], encryption_jwk: publicJwk }),
-    })).json();
+      body: JSON.stringify(registration),
+    });
+    assert.equal(anonymous.status, 401, 'an anonymous registration is refused');
+    const registered = await asTrainer('POST', '/api/relying-parties', registration);
     const discovery = await (await fetch(`${base}${registered.discovery_path}`)).json();
     const state = jose.base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
     const nonce = jose.base64url.encode(crypto.getRandomValues(new Uint8Array(32)));

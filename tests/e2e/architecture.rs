@@ -56,10 +56,22 @@ fn the_device_links_neither_the_world_nor_a_server_sqlite_or_openssl() {
         "openssl",
         "openssl-sys",
         "libsqlite3-sys",
+        "aws-lc-rs",
     ] {
         assert!(!linked.contains(forbidden), "idn-device links {forbidden}");
     }
     assert!(linked.contains("idn-api"), "the device speaks through idn-api");
+}
+
+/// rustls runs on ring everywhere: its default provider, aws-lc-rs, needs cmake and a long C
+/// build, and two providers in one process make rustls refuse to pick a default.
+#[test]
+fn tls_runs_on_ring_and_never_links_aws_lc() {
+    for package in ["idn-world", "idn-device", "idn-cli"] {
+        let linked = linked_by(package);
+        assert!(!linked.contains("aws-lc-rs"), "{package} links aws-lc-rs");
+        assert!(linked.contains("ring"), "{package} has rustls on ring");
+    }
 }
 
 #[test]

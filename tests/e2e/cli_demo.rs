@@ -282,9 +282,18 @@ fn a_demo_keeps_its_world_and_phone_only_in_the_folder_it_is_given() {
 async fn a_demo_plays_against_the_world_it_is_given() {
     let world = idn_e2e::spawn_world(16).await;
     let url = world.running.base_url();
+    // A class's world answers only its trainer for the clerk's desk and the relying party's
+    // login request: the demo gets the trainer's API token, as `idn staff token create` prints it.
+    let trainer = idn_e2e::trainer_of(&world.running).await;
+    let token = trainer
+        .credential()
+        .expect("the trainer's token")
+        .expose()
+        .to_owned();
     let mut learners = Vec::new();
     for _ in 0..2 {
         let output = Command::new(idn_binary())
+            .env("IDN_TOKEN", &token)
             .args([
                 "--world", &url, "demo", "--json", "--vault", "memoire", "--seed", "16",
             ])
@@ -308,7 +317,7 @@ async fn a_demo_plays_against_the_world_it_is_given() {
     }
     assert_ne!(learners[0], learners[1], "a learner each");
     for learner in &learners {
-        let view = world.client.learner(learner).await.unwrap();
+        let view = trainer.learner(learner).await.unwrap();
         assert_eq!(
             view.step.code(),
             "enrolled",
@@ -539,12 +548,11 @@ fn capture_devices_lists_nothing_here_explains_why_and_refuses_to_remember_an_ab
 async fn a_refusal_by_the_world_exits_1_with_its_code_and_french_message() {
     let world = idn_e2e::spawn_world(5).await;
     let url = world.running.base_url();
-    let learner = world
-        .client
-        .create_learner("refus@simulation.example")
-        .await
-        .unwrap();
+    let learner = idn_e2e::new_learner(&world.client, "refus@simulation.example").await;
+    // The learner's own credential, as `idn learner create` printed it.
+    let token = learner.access.credential.token.clone();
     let output = Command::new(idn_binary())
+        .env("IDN_TOKEN", &token)
         .args(["--world", &url, "--json", "learner", "act", &learner.id])
         .arg(r#"{"action":"confirm_email","code":"000000"}"#)
         .output()
@@ -563,6 +571,7 @@ async fn a_refusal_by_the_world_exits_1_with_its_code_and_french_message() {
     );
     world.running.stop().await;
     let unreachable = Command::new(idn_binary())
+        .env("IDN_TOKEN", &token)
         .args(["--world", &url, "--json", "learner", "show", &learner.id])
         .output()
         .unwrap();

@@ -5,14 +5,16 @@
 //! by a signed-in reviewer exports, re-applies and replays (the engine deciding under its own
 //! account). The desks as JSON: a review refusal and a clerk's decisions taken through the typed
 //! desk client reach the learner and the staff audit; roles and the CSRF header are enforced; bad
-//! input gets a stable code and a French message; the JSON sign-in is throttled like the form.
+//! input gets a stable code and a French message; the JSON sign-in stops a guessing client like
+//! the form.
 
 use idn_api::{
     ClerkRefusalReason, ClerkValidation, ClientError, DeskSession, DocumentKind, JournalDetail,
     LearnerAction, MediaKind, MessageChannel, ReviewBy, Side, Step, SubmittedPhoto, VerificationMode,
 };
 use idn_e2e::{
-    get_json, last_code, learner_at_face_to_face, learner_with_confirmed_identity, spawn_world, MOBILE,
+    last_code, learner_at_face_to_face, learner_with_confirmed_identity, new_learner, spawn_world, Learner,
+    MOBILE,
 };
 use idn_journey::verification::{RefusalReason, ReviewDecision};
 use idn_world::console::{add_staff, Role};
@@ -134,19 +136,19 @@ fn synthetic_photo(page: idn_capture::DocumentPage) -> Vec<u8> {
 /// An online identification submitted (synthetic photos, a short video): the learner stands in
 /// review. Returns the learner, the digits asked and the video's media.
 async fn submitted_online(
-    client: &idn_device::WorldClient,
+    world: &idn_device::WorldClient,
     email: &str,
     mobile: &str,
-) -> (String, String, idn_api::MediaView) {
-    let id = learner_with_confirmed_identity(client, email, mobile).await.id;
-    let (digits, video) = submit_online(client, &id).await;
-    (id, digits, video)
+) -> (Learner, String, idn_api::MediaView) {
+    let learner = learner_with_confirmed_identity(world, email, mobile).await;
+    let (digits, video) = submit_online(&learner).await;
+    (learner, digits, video)
 }
 
-/// Chooses the online identification for a learner whose identity is confirmed and submits it.
-/// Returns the digits asked and the video's media.
-async fn submit_online(client: &idn_device::WorldClient, id: &str) -> (String, idn_api::MediaView) {
-    let id = id.to_owned();
+/// Chooses the online identification for a learner whose identity is confirmed and submits it,
+/// as the learner (their own credential). Returns the digits asked and the video's media.
+async fn submit_online(learner: &Learner) -> (String, idn_api::MediaView) {
+    let (id, client) = (learner.id.clone(), &learner.client);
     for action in [
         LearnerAction::ChooseVerification {
             mode: VerificationMode::Online,
@@ -215,7 +217,8 @@ async fn a_refusal_at_the_review_desk_reaches_the_learner_with_its_reason() {
     let (status, _) = trainer.post("/console/revue/mode", &[("mode", "manuelle")]).await;
     assert_eq!(status, 303, "the trainer puts the class in manual review");
 
-    let (id, digits, video) = submitted_online(client, "revue@simulation.example", MOBILE).await;
+    let (learner, digits, video) = submitted_online(client, "revue@simulation.example", MOBILE).await;
+    let (id, client) = (learner.id.clone(), &learner.client);
     let submitted = client.learner(&id).await.unwrap();
     assert_eq!(submitted.step, "review");
     let planned = client.journal(&id).await.unwrap();
@@ -229,7 +232,7 @@ async fn a_refusal_at_the_review_desk_reaches_the_learner_with_its_reason() {
         submitted.next_deadline, None,
         "at the desk no automatic decision is scheduled"
     );
-    client.advance_clock(7 * 86_400).await.unwrap();
+    world.trainer.advance_clock(7 * 86_400).await.unwrap();
     assert_eq!(
         client.learner(&id).await.unwrap().step,
         "review",
@@ -350,7 +353,8 @@ async fn the_clerk_desk_validates_a_face_to_face_identity_and_refuses_a_differen
     )
     .await
     .unwrap();
-    let (id, code) = learner_at_face_to_face(client, "guichet@simulation.example", MOBILE).await;
+    let (learner, code) = learner_at_face_to_face(client, "guichet@simulation.example", MOBILE).await;
+    let (id, client) = (learner.id.clone(), &learner.client);
     let clerk = Console::sign_in(&base, "guichet@classe.example").await;
     let (status, page) = clerk.get(&format!("/console/guichet?code={code}")).await;
     assert_eq!(status, 200);
@@ -420,12 +424,8 @@ async fn the_clerk_desk_validates_a_face_to_face_identity_and_refuses_a_differen
 async fn a_learners_own_api_access_opens_nothing_in_the_console() {
     let world = spawn_world(83).await;
     let base = world.running.base_url();
-    let id = world
-        .client
-        .create_learner("curieux@simulation.example")
-        .await
-        .unwrap()
-        .id;
+    let learner = new_learner(&world.client, "curieux@simulation.example").await;
+    let id = learner.id.clone();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -493,13 +493,8 @@ async fn a_learners_own_api_access_opens_nothing_in_the_console() {
         1,
         "no scenario was applied"
     );
-    let clock: serde_json::Value = reqwest::get(format!("{base}/api/learners/{id}/clock"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(clock["offset_seconds"], 0, "and no learner's time moved");
+    let clock = learner.client.learner_clock(&id).await.unwrap();
+    assert_eq!(clock.offset_seconds, 0, "and no learner's time moved");
 }
 
 #[tokio::test]
@@ -563,17 +558,23 @@ async fn advancing_one_learners_clock_completes_their_review_and_not_the_others(
     )
     .await
     .unwrap();
-    let (ahead, _, _) = submitted_online(client, "en-avance@simulation.example", "+33639980011").await;
+    let (ahead_learner, _, _) =
+        submitted_online(client, "en-avance@simulation.example", "+33639980011").await;
     let (behind, _, _) = submitted_online(client, "a-l-heure@simulation.example", "+33639980012").await;
+    let (ahead, behind) = (ahead_learner.id.clone(), behind.id);
+    // The support reading of both learners: the trainer's.
+    let client = &world.trainer;
     for id in [&ahead, &behind] {
         assert_eq!(client.learner(id).await.unwrap().step, "review");
     }
     let class_before = client.clock().await.unwrap().now;
 
-    // Through the API, then through the console as a support agent.
+    // Through the API (the learner's own time, with their credential), then through the console
+    // as a support agent.
     let http = reqwest::Client::new();
     let clock: serde_json::Value = http
         .post(format!("{base}/api/learners/{ahead}/clock/advance"))
+        .bearer_auth(&ahead_learner.access.credential.token)
         .json(&serde_json::json!({ "seconds": 300 }))
         .send()
         .await
@@ -610,8 +611,8 @@ async fn advancing_one_learners_clock_completes_their_review_and_not_the_others(
         client.clock().await.unwrap().now - class_before < chrono::TimeDelta::hours(1),
         "the class clock did not move"
     );
-    let clock: serde_json::Value = get_json(&http, format!("{base}/api/learners/{ahead}/clock")).await;
-    assert_eq!(clock["offset_seconds"], 300 + 86_400, "{clock}");
+    let clock = ahead_learner.client.learner_clock(&ahead).await.unwrap();
+    assert_eq!(clock.offset_seconds, 300 + 86_400, "{clock:?}");
     let journal = client.journal(&ahead).await.unwrap();
     let advance = journal
         .iter()
@@ -708,19 +709,13 @@ async fn a_support_agent_applies_a_scenario_from_the_console_and_lands_on_the_le
         page.contains("À dire à l'utilisateur"),
         "with the explanation to give"
     );
-    let situation: serde_json::Value = reqwest::get(format!("{base}/api/learners/{id}/situation"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let situation = world.trainer.situation(&id).await.unwrap();
     assert!(
-        situation["blockers"]
-            .as_array()
-            .unwrap()
+        situation
+            .blockers
             .iter()
-            .any(|blocker| blocker["code"] == "code_expired:sms"),
-        "the learner is where the scenario promised: {situation}"
+            .any(|blocker| blocker.code == "code_expired:sms"),
+        "the learner is where the scenario promised: {situation:?}"
     );
     assert_eq!(
         world.client.clock().await.unwrap().now,
@@ -833,23 +828,25 @@ async fn without_an_engine_the_scenarios_page_says_so_and_applies_nothing() {
 async fn a_learner_ahead_is_swept_when_their_own_review_falls_due() {
     let world = spawn_world(87).await;
     let client = &world.client;
-    let (ahead, _, _) = submitted_online(client, "balaye@simulation.example", "+33639980021").await;
+    let (ahead_learner, _, _) = submitted_online(client, "balaye@simulation.example", "+33639980021").await;
     let (on_time, _, _) = submitted_online(client, "pas-encore@simulation.example", "+33639980022").await;
+    let ahead = ahead_learner.id.clone();
     // Ten minutes ahead: the 15-minute automatic review has 5 minutes left in their time.
     let advanced = reqwest::Client::new()
         .post(format!(
             "{}/api/learners/{ahead}/clock/advance",
             client.base_url()
         ))
+        .bearer_auth(&ahead_learner.access.credential.token)
         .json(&serde_json::json!({ "seconds": 600 }))
         .send()
         .await
         .unwrap();
     assert_eq!(advanced.status(), 200);
-    let mut events = client.learner_events(&ahead).await.unwrap();
+    let mut events = ahead_learner.client.learner_events(&ahead).await.unwrap();
     assert_eq!(events.next().await.unwrap().unwrap().step, "review");
     // Six class minutes: nobody reads the learner; the sweep alone lets their time pass.
-    client.advance_clock(6 * 60).await.unwrap();
+    world.trainer.advance_clock(6 * 60).await.unwrap();
     let pushed = tokio::time::timeout(std::time::Duration::from_secs(10), events.next())
         .await
         .expect("the learner's screens hear of the decision without asking")
@@ -857,7 +854,7 @@ async fn a_learner_ahead_is_swept_when_their_own_review_falls_due() {
         .unwrap();
     assert_ne!(pushed.step, "review", "16 minutes in their time: decided");
     assert_eq!(
-        client.learner(&on_time).await.unwrap().step,
+        on_time.client.learner(&on_time.id).await.unwrap().step,
         "review",
         "9 minutes still to wait on the class clock"
     );
@@ -866,6 +863,15 @@ async fn a_learner_ahead_is_swept_when_their_own_review_falls_due() {
 /// `idn` with these arguments; its standard output.
 fn idn(args: &[&str]) -> std::process::Output {
     std::process::Command::new(idn_e2e::idn_binary())
+        .args(args)
+        .output()
+        .expect("idn runs")
+}
+
+/// `idn` presenting `token` to the world (`IDN_TOKEN`).
+fn idn_as(token: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(idn_e2e::idn_binary())
+        .env("IDN_TOKEN", token)
         .args(args)
         .output()
         .expect("idn runs")
@@ -904,7 +910,7 @@ async fn a_refusal_by_a_signed_in_reviewer_exports_reapplies_and_replays() {
         .next()
         .unwrap()
         .to_owned();
-    assert_eq!(world.client.learner(&id).await.unwrap().step, "review");
+    assert_eq!(world.trainer.learner(&id).await.unwrap().step, "review");
 
     // A real reviewer signs in, finds the identification in the queue and refuses it.
     let reviewer = Console::sign_in(&base, "relectrice@classe.example").await;
@@ -917,7 +923,7 @@ async fn a_refusal_by_a_signed_in_reviewer_exports_reapplies_and_replays() {
         )
         .await;
     assert_eq!(status, 303, "the reviewer's refusal is taken");
-    let refused = world.client.learner(&id).await.unwrap();
+    let refused = world.trainer.learner(&id).await.unwrap();
     assert_eq!(refused.step, "identification_refused");
 
     // The staff audit tells the engine's part from the person's.
@@ -943,7 +949,10 @@ async fn a_refusal_by_a_signed_in_reviewer_exports_reapplies_and_replays() {
         "the engine did not decide: the reviewer did"
     );
 
-    // The support agent's export of the case, and the journal.
+    // The support agent's export of the case, and the journal, with a staff API token made on
+    // the world's machine (`IDN_TOKEN`): a learner's case is staff reading.
+    let staff = idn_e2e::trainer_of(&world.running).await;
+    let token = staff.credential().expect("a staff token").expose().to_owned();
     let dir = tempfile::tempdir().unwrap();
     let exported = dir.path().join("cas.toml");
     let journal = dir.path().join("journal.txt");
@@ -951,15 +960,18 @@ async fn a_refusal_by_a_signed_in_reviewer_exports_reapplies_and_replays() {
         (["scenario", "export"], &exported),
         (["journal", "export"], &journal),
     ] {
-        let output = idn(&[
-            "--world",
-            &base,
-            args[0],
-            args[1],
-            &id,
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let output = idn_as(
+            &token,
+            &[
+                "--world",
+                &base,
+                args[0],
+                args[1],
+                &id,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
         assert!(
             output.status.success(),
             "{}",
@@ -1092,13 +1104,12 @@ async fn a_refusal_through_the_json_review_desk_reaches_the_learner_with_its_rea
     let world = world_with_staff(91).await;
     let client = &world.client;
     let base = world.running.base_url();
-    let id = learner_with_confirmed_identity(client, "revue-json@simulation.example", MOBILE)
-        .await
-        .id;
+    let learner = learner_with_confirmed_identity(client, "revue-json@simulation.example", MOBILE).await;
+    let (id, client) = (learner.id.clone(), &learner.client);
     let trainer = desk(&base, "formatrice@classe.example").await;
     let setting = trainer.set_review_desk(&id, true).await.unwrap();
     assert!(setting.desk, "the trainer puts the learner on « revue manuelle »");
-    let (digits, video) = submit_online(client, &id).await;
+    let (digits, video) = submit_online(&learner).await;
     assert_eq!(client.learner(&id).await.unwrap().step, "review");
 
     let reviewer = desk(&base, "relecteur@classe.example").await;
@@ -1180,7 +1191,8 @@ async fn the_json_clerk_desk_refuses_keeping_the_code_then_validates() {
     let world = world_with_staff(92).await;
     let client = &world.client;
     let base = world.running.base_url();
-    let (id, code) = learner_at_face_to_face(client, "guichet-json@simulation.example", MOBILE).await;
+    let (learner, code) = learner_at_face_to_face(client, "guichet-json@simulation.example", MOBILE).await;
+    let (id, client) = (learner.id.clone(), &learner.client);
     let clerk = desk(&base, "guichet@classe.example").await;
     let case = clerk.clerk_case(&code).await.unwrap();
     assert_eq!(case.learner_id, id);
@@ -1258,7 +1270,8 @@ async fn each_desk_admits_only_its_roles_and_no_session_gets_a_401() {
     let world = world_with_staff(93).await;
     let client = &world.client;
     let base = world.running.base_url();
-    let (id, code) = learner_at_face_to_face(client, "roles@simulation.example", MOBILE).await;
+    let (learner, code) = learner_at_face_to_face(client, "roles@simulation.example", MOBILE).await;
+    let (id, client) = (learner.id.clone(), &learner.client);
 
     let clerk = desk(&base, "guichet@classe.example").await;
     let (status, code_refused, message) = refused(clerk.review_queue().await);
@@ -1340,15 +1353,14 @@ async fn a_desk_decision_without_the_sessions_csrf_header_is_refused() {
     let world = world_with_staff(94).await;
     let client = &world.client;
     let base = world.running.base_url();
-    let id = learner_with_confirmed_identity(client, "csrf@simulation.example", MOBILE)
-        .await
-        .id;
+    let learner = learner_with_confirmed_identity(client, "csrf@simulation.example", MOBILE).await;
+    let (id, client) = (learner.id.clone(), &learner.client);
     desk(&base, "formatrice@classe.example")
         .await
         .set_review_desk(&id, true)
         .await
         .unwrap();
-    submit_online(client, &id).await;
+    submit_online(&learner).await;
     let http = reqwest::Client::new();
     let (cookie, csrf) = json_sign_in(&http, &base, "relecteur@classe.example").await;
     let (_, other_csrf) = json_sign_in(&http, &base, "formatrice@classe.example").await;
@@ -1405,17 +1417,17 @@ async fn bad_desk_input_gets_a_stable_code_and_a_french_message_and_changes_noth
     let client = &world.client;
     let base = world.running.base_url();
     let http = reqwest::Client::new();
-    let online = learner_with_confirmed_identity(client, "saisie@simulation.example", MOBILE)
-        .await
-        .id;
+    let online_learner = learner_with_confirmed_identity(client, "saisie@simulation.example", MOBILE).await;
+    let online = online_learner.id.clone();
     desk(&base, "formatrice@classe.example")
         .await
         .set_review_desk(&online, true)
         .await
         .unwrap();
-    submit_online(client, &online).await;
+    submit_online(&online_learner).await;
     let (face, code) =
         learner_at_face_to_face(client, "saisie-guichet@simulation.example", "+33639980031").await;
+    let face = face.id;
     let (reviewer_cookie, reviewer_csrf) = json_sign_in(&http, &base, "relecteur@classe.example").await;
     let (clerk_cookie, clerk_csrf) = json_sign_in(&http, &base, "guichet@classe.example").await;
     let validate = |field: &str, value: &str| {
@@ -1501,8 +1513,9 @@ async fn bad_desk_input_gets_a_stable_code_and_a_french_message_and_changes_noth
             "a French message for {body}: {error}"
         );
     }
-    assert_eq!(client.learner(&online).await.unwrap().step, "review");
-    assert_eq!(client.learner(&face).await.unwrap().step, "face_to_face");
+    // The support reading of both learners: the trainer's.
+    assert_eq!(world.trainer.learner(&online).await.unwrap().step, "review");
+    assert_eq!(world.trainer.learner(&face).await.unwrap().step, "face_to_face");
     for id in [&online, &face] {
         assert!(
             !audit_lines(&base, id).await.iter().any(|line| {
@@ -1516,7 +1529,7 @@ async fn bad_desk_input_gets_a_stable_code_and_a_french_message_and_changes_noth
 }
 
 #[tokio::test]
-async fn the_json_sign_in_is_throttled_per_account_like_the_form() {
+async fn the_json_sign_in_stops_a_guessing_client_like_the_form() {
     let world = world_with_staff(96).await;
     let base = world.running.base_url();
     let http = reqwest::Client::new();
@@ -1548,13 +1561,25 @@ async fn the_json_sign_in_is_throttled_per_account_like_the_form() {
     assert_eq!(
         throttled.status(),
         429,
-        "after 5 failures even the right password waits"
+        "after 5 failures from this client even the right password waits"
     );
+    let wait: u64 = throttled
+        .headers()
+        .get("retry-after")
+        .expect("the wait, for programs (Retry-After)")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=15 * 60).contains(&wait), "{wait} s");
     let error: serde_json::Value = throttled.json().await.unwrap();
-    assert_eq!(error["code"], "login_throttled");
-    assert!(error["message"].as_str().unwrap().contains("Trop d'essais"));
+    assert_eq!(error["code"], "too_many_requests");
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Trop de tentatives depuis cet appareil : réessayez dans "));
 
-    // One throttle for the account, whichever sign-in: the form waits too.
+    // One lock for this client on this account, whichever sign-in: the form waits too.
     let (login_cookie, token) = sign_in_form(&http, &base).await;
     let form = http
         .post(format!("{base}/console/connexion"))
@@ -1568,9 +1593,14 @@ async fn the_json_sign_in_is_throttled_per_account_like_the_form() {
         .await
         .unwrap();
     assert_eq!(form.status(), 429, "the form is throttled by the JSON failures");
+    assert!(form.headers().get("retry-after").is_some());
 
     let other = attempt("guichet@classe.example", PASSWORD).await;
-    assert_eq!(other.status(), 200, "another account is not throttled");
+    assert_eq!(
+        other.status(),
+        200,
+        "another account is not locked for this client"
+    );
 
     // A cross-site form cannot sign someone in: the JSON sign-in takes JSON only.
     let cross_site = http
@@ -1581,4 +1611,33 @@ async fn the_json_sign_in_is_throttled_per_account_like_the_form() {
         .unwrap();
     assert_eq!(cross_site.status(), 400);
     assert!(cross_site.headers().get("set-cookie").is_none());
+}
+
+#[tokio::test]
+async fn a_classmates_wrong_passwords_on_another_address_never_lock_the_trainer_out() {
+    let world = world_with_staff(97).await;
+    let base = world.running.base_url();
+    // The classmate's laptop: another loopback address, so another client for the world.
+    let classmate = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    for attempt in 1..=8 {
+        let response = classmate
+            .post(format!("{base}/console/api/connexion"))
+            .json(&serde_json::json!({ "email": "formatrice@classe.example", "password": "une devinette" }))
+            .send()
+            .await
+            .unwrap();
+        let expected = if attempt <= 5 { 401 } else { 429 };
+        assert_eq!(response.status(), expected, "the classmate's attempt {attempt}");
+    }
+    let trainer = desk(&base, "formatrice@classe.example").await;
+    drop(trainer);
+    let lines = audit_lines(&base, "127.0.0.2").await;
+    assert_eq!(
+        lines.iter().filter(|line| line.contains("login_failed")).count(),
+        5,
+        "the trainer reads the five failures and the address they came from"
+    );
 }

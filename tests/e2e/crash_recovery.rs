@@ -1,9 +1,10 @@
 //! A world killed with SIGKILL in the middle of a burst of actions restarts with every
 //! acknowledged change, nothing half-done, and the journey can go on.
 
+use idn_api::Credential;
 use idn_api::{LearnerAction, MessageChannel};
 use idn_device::WorldClient;
-use idn_e2e::{idn_binary, last_code, learner_at_activation, MOBILE};
+use idn_e2e::{idn_binary, learner_at_activation, trainer_token, MOBILE};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -63,12 +64,20 @@ async fn start_world(data_dir: &std::path::Path, port: u16) -> (WorldProcess, Wo
 async fn killed_world_restarts_with_nothing_lost() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
+    // The class's trainer, by API token made on the world's machine: it outlives restarts.
+    let trainer = Credential::new(trainer_token(dir.path()));
     let (mut child, client) = start_world(dir.path(), port).await;
-    let id = learner_at_activation(&client, "crash@simulation.example", MOBILE)
-        .await
-        .id;
+    let learner = learner_at_activation(
+        &client,
+        &client.with_credential(trainer.clone()),
+        "crash@simulation.example",
+        MOBILE,
+    )
+    .await;
+    let id = learner.id.clone();
 
-    client
+    learner
+        .client
         .act(&id, &LearnerAction::ResendActivationCode)
         .await
         .expect("one resend before the crash");
@@ -82,7 +91,7 @@ async fn killed_world_restarts_with_nothing_lost() {
                 .create_learner(&format!("rafale{n}@simulation.example"))
                 .await
             {
-                Ok(view) => acknowledged.push(view.id),
+                Ok(access) => acknowledged.push(access.learner.id),
                 Err(_) => break,
             }
         }
@@ -98,9 +107,11 @@ async fn killed_world_restarts_with_nothing_lost() {
     );
 
     let (mut child, client) = start_world(dir.path(), port).await;
-    let view = client.learner(&id).await.expect("learner survived");
+    let trainer = client.with_credential(trainer);
+    // The learner's credential was acknowledged too: it still acts for them.
+    let view = learner.client.learner(&id).await.expect("learner survived");
     assert_eq!(view.step, "activation");
-    let journal = client.journal(&id).await.unwrap();
+    let journal = learner.client.journal(&id).await.unwrap();
     let actions: Vec<&str> = journal.iter().map(|entry| entry.action.as_str()).collect();
     assert_eq!(actions.last(), Some(&"resend_activation_code"));
     let sequence: Vec<i64> = journal.iter().map(|entry| entry.seq).collect();
@@ -110,7 +121,7 @@ async fn killed_world_restarts_with_nothing_lost() {
         "journal without gaps"
     );
 
-    let survivors = client.learners().await.unwrap();
+    let survivors = trainer.learners().await.unwrap();
     for acknowledged_id in &acknowledged {
         assert!(
             survivors.iter().any(|learner| &learner.id == acknowledged_id),
@@ -118,8 +129,8 @@ async fn killed_world_restarts_with_nothing_lost() {
         );
     }
     for learner in survivors.iter().filter(|learner| learner.id != id) {
-        let journal = client.journal(&learner.id).await.unwrap();
-        let inbox = client.inbox(&learner.id).await.unwrap();
+        let journal = trainer.journal(&learner.id).await.unwrap();
+        let inbox = trainer.inbox(&learner.id).await.unwrap();
         assert_eq!(
             (journal.len(), inbox.len(), learner.step.code()),
             (1, 1, "email_code"),
@@ -129,13 +140,14 @@ async fn killed_world_restarts_with_nothing_lost() {
     }
 
     // The journey goes on with the last code sent before the kill.
-    let code = last_code(&client, &id, MessageChannel::Sms).await;
+    let code = learner.last_code(MessageChannel::Sms).await;
     let mut device = idn_device::Device::open(
         &dir.path().join("device"),
         client.clone(),
         std::sync::Arc::new(idn_device::MemoryVault::default()),
     )
     .unwrap();
+    device.adopt_account(&learner.access).unwrap();
     assert_eq!(
         device
             .activate(&id, &code, "4096")

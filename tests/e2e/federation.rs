@@ -55,6 +55,16 @@ struct RelyingParty {
     key: Jwk,
 }
 
+/// The trainer's credential: registering and listing relying parties is for staff (and
+/// developers), not for anyone who reaches the world.
+fn trainer_bearer(world: &TestWorld) -> &str {
+    world
+        .trainer
+        .credential()
+        .expect("the suites' trainer has a credential")
+        .expose()
+}
+
 async fn register(world: &TestWorld, name: &str) -> RelyingParty {
     let mut key = Jwk::generate_ec_key(EcCurve::P256).unwrap();
     key.set_key_id(format!("{name}-enc"));
@@ -64,6 +74,7 @@ async fn register(world: &TestWorld, name: &str) -> RelyingParty {
     let public = serde_json::to_value(public.as_ref()).unwrap();
     let response = browser()
         .post(format!("{}/api/relying-parties", world.running.base_url()))
+        .bearer_auth(trainer_bearer(world))
         .json(&json!({
             "name": name,
             "redirect_uris": [RP_CALLBACK],
@@ -222,13 +233,18 @@ async fn published_keys(base: &str) -> JwkSet {
     JwkSet::from_map(jwks.as_object().unwrap().clone()).unwrap()
 }
 
-/// Decrypts with the relying party's key, verifies ES256 with the published JWKS.
-fn open(token: &str, rp: &RelyingParty, keys: &JwkSet) -> serde_json::Map<String, Value> {
+/// The signed JWT inside `token`, decrypted with the relying party's key.
+fn decrypt(token: &str, rp: &RelyingParty) -> String {
     let decrypter = josekit::jwe::ECDH_ES.decrypter_from_jwk(&rp.key).unwrap();
     let (signed, header) =
         josekit::jwe::deserialize_compact(token, &decrypter).expect("decrypts with the RP key");
     assert_eq!(header.content_encryption(), Some("A256GCM"));
-    let signed = String::from_utf8(signed).unwrap();
+    String::from_utf8(signed).unwrap()
+}
+
+/// Decrypts with the relying party's key, verifies ES256 with the published JWKS.
+fn open(token: &str, rp: &RelyingParty, keys: &JwkSet) -> serde_json::Map<String, Value> {
+    let signed = decrypt(token, rp);
     let kid = josekit::jwt::decode_header(&signed)
         .unwrap()
         .claim("kid")
@@ -243,8 +259,15 @@ fn open(token: &str, rp: &RelyingParty, keys: &JwkSet) -> serde_json::Map<String
 
 async fn setup(seed: u64) -> (TestWorld, Device, String) {
     let world = spawn_world(seed).await;
-    let (_, device, _) =
-        activated_device(&world.client, world.dir.path(), "jean@exemple.fr", MOBILE, SECRET).await;
+    let (_, device, _) = activated_device(
+        &world.client,
+        &world.trainer,
+        world.dir.path(),
+        "jean@exemple.fr",
+        MOBILE,
+        SECRET,
+    )
+    .await;
     let base = world.running.base_url();
     (world, device, base)
 }
@@ -258,6 +281,7 @@ async fn a_relying_party_name_with_hidden_characters_is_refused() {
     for name in ["Mon Compte \u{202E}noitamroF", "Service\u{0}caché"] {
         let response = browser()
             .post(format!("{base}/api/relying-parties"))
+            .bearer_auth(trainer_bearer(&world))
             .json(&json!({
                 "name": name,
                 "redirect_uris": [RP_CALLBACK],
@@ -276,6 +300,7 @@ async fn a_relying_party_name_with_hidden_characters_is_refused() {
     }
     let listed: Value = browser()
         .get(format!("{base}/api/relying-parties"))
+        .bearer_auth(trainer_bearer(&world))
         .send()
         .await
         .unwrap()
@@ -386,14 +411,85 @@ async fn a_registered_relying_party_gets_verified_encrypted_tokens_and_a_stable_
     );
 }
 
+/// The logout URL of FranceConnect+ with `hint` as `id_token_hint`, back to the registered address.
+fn logout_url(base: &str, hint: &str) -> String {
+    let mut logout = reqwest::Url::parse(&format!("{base}/fcplus/session/end")).unwrap();
+    logout
+        .query_pairs_mut()
+        .append_pair("id_token_hint", hint)
+        .append_pair("state", STATE)
+        .append_pair("post_logout_redirect_uri", RP_LOGOUT);
+    logout.to_string()
+}
+
+/// OIDC Core 3.1.2.1: a relying party that received an encrypted id_token decrypts it and sends
+/// the signed token inside as `id_token_hint`. FranceConnect+ knows it as the token it issued,
+/// and one token ends one session whichever form it comes in.
+#[tokio::test]
+async fn logout_accepts_the_decrypted_signed_id_token_as_hint() {
+    let (world, mut device, base) = setup(83).await;
+    let rp = register(&world, "Service de test").await;
+    let keys = published_keys(&base).await;
+    let mut issued = Vec::new();
+    for _ in 0..2 {
+        let back = log_in(&base, &authorize_url(&base, &rp, &[]), MOBILE, &mut device, true).await;
+        let (status, tokens) = exchange(&base, &rp, &query_param(&back, "code").unwrap(), RP_CALLBACK).await;
+        assert_eq!(status, 200, "{tokens}");
+        let encrypted = tokens["id_token"].as_str().unwrap().to_owned();
+        assert_eq!(
+            open(&encrypted, &rp, &keys)["nonce"],
+            NONCE,
+            "a verified id_token"
+        );
+        issued.push(encrypted);
+    }
+    let signed = decrypt(&issued[0], &rp);
+    assert_eq!(signed.split('.').count(), 3, "the hint is the compact JWS");
+
+    let response = browser().get(logout_url(&base, &signed)).send().await.unwrap();
+    assert_eq!(
+        location(&response),
+        format!("{RP_LOGOUT}?state={STATE}"),
+        "the decrypted id_token is the one FranceConnect+ issued"
+    );
+    let response = browser().get(logout_url(&base, &issued[0])).send().await.unwrap();
+    assert_eq!(
+        response.status(),
+        400,
+        "the same token, encrypted, was used already: one token ends one session"
+    );
+
+    let mut tampered = decrypt(&issued[1], &rp);
+    tampered.push('A');
+    let response = browser().get(logout_url(&base, &tampered)).send().await.unwrap();
+    assert_eq!(
+        response.status(),
+        400,
+        "a JWS FranceConnect+ never issued is refused"
+    );
+    let response = browser().get(logout_url(&base, &issued[1])).send().await.unwrap();
+    assert_eq!(
+        location(&response),
+        format!("{RP_LOGOUT}?state={STATE}"),
+        "the encrypted form is still accepted as issued"
+    );
+}
+
 /// FranceConnect+ keeps no session from one service to the next (its own suite: « Connexion
 /// Usager - session fcp-high (sans SSO) »): someone who just logged into one service, in the same
 /// browser, chooses La Poste, types the number and approves on the device again for the next.
 #[tokio::test]
 async fn each_service_asks_again_as_franceconnect_plus_has_no_single_sign_on() {
     let world = spawn_world(77).await;
-    let (learner, mut device, _) =
-        activated_device(&world.client, world.dir.path(), "jean@exemple.fr", MOBILE, SECRET).await;
+    let (learner, mut device, _) = activated_device(
+        &world.client,
+        &world.trainer,
+        world.dir.path(),
+        "jean@exemple.fr",
+        MOBILE,
+        SECRET,
+    )
+    .await;
     let base = world.running.base_url();
     let first = register(&world, "Premier service").await;
     let second = register(&world, "Second service").await;
@@ -446,7 +542,7 @@ async fn each_service_asks_again_as_franceconnect_plus_has_no_single_sign_on() {
         back.starts_with(RP_CALLBACK) && query_param(&back, "code").is_some(),
         "the second login ends with its own approval on the device"
     );
-    let journal = world.client.journal(&learner).await.unwrap();
+    let journal = world.trainer.journal(&learner).await.unwrap();
     let approvals = journal
         .iter()
         .filter(|entry| entry.action == "answer_login_request")
@@ -486,7 +582,7 @@ async fn codes_are_single_use_short_lived_and_bound_to_the_redirect_uri() {
     );
 
     // Access tokens live 60 s of world time.
-    world.client.advance_clock(61).await.unwrap();
+    world.trainer.advance_clock(61).await.unwrap();
     let response = browser()
         .get(format!("{base}/fcplus/userinfo"))
         .bearer_auth(tokens["access_token"].as_str().unwrap())
@@ -501,7 +597,7 @@ async fn codes_are_single_use_short_lived_and_bound_to_the_redirect_uri() {
 
     let back = log_in(&base, &authorize_url(&base, &rp, &[]), MOBILE, &mut device, true).await;
     let code = query_param(&back, "code").unwrap();
-    world.client.advance_clock(31).await.unwrap();
+    world.trainer.advance_clock(31).await.unwrap();
     let (status, body) = exchange(&base, &rp, &code, RP_CALLBACK).await;
     assert_eq!(
         (status, body["error"].as_str()),
@@ -697,8 +793,11 @@ async fn a_developer_registers_a_service_from_the_cli_and_finds_it_in_the_list()
     let key = Jwk::generate_rsa_key(2048).unwrap().to_public_key().unwrap();
     let key_file = world.dir.path().join("cle.jwk");
     std::fs::write(&key_file, key.to_string()).unwrap();
+    // A trainer's token made on the world's machine, as `idn staff token create` gives it.
+    let token = idn_e2e::trainer_token(&world.dir.path().join("world"));
     let idn = |args: &[&str]| {
         std::process::Command::new(idn_e2e::idn_binary())
+            .env("IDN_TOKEN", &token)
             .args(["--world", base.as_str(), "--json"])
             .args(args)
             .output()
@@ -781,7 +880,7 @@ async fn an_unanswered_request_expires_after_one_minute_and_a_locked_identity_sa
         page.contains("compte-a-rebours") && page.contains("1:00"),
         "the countdown starts at one minute"
     );
-    world.client.advance_clock(61).await.unwrap();
+    world.trainer.advance_clock(61).await.unwrap();
     assert!(outcome_after_wait(&base, &wait).await.ends_with("/delai-depasse"));
 
     let wait = reach_wait(&base, &authorize_url(&base, &rp, &[]), MOBILE).await;
@@ -842,8 +941,15 @@ async fn issuer_for_host(base: &str, provider: &str, host: &str) -> Value {
 async fn with_a_public_url_discovery_and_id_tokens_name_it_whatever_the_host() {
     let world = serve(77, |address| Some(format!("http://{address}/"))).await;
     let base = world.running.base_url();
-    let (_, mut device, _) =
-        activated_device(&world.client, world.dir.path(), "jean@exemple.fr", MOBILE, SECRET).await;
+    let (_, mut device, _) = activated_device(
+        &world.client,
+        &world.trainer,
+        world.dir.path(),
+        "jean@exemple.fr",
+        MOBILE,
+        SECRET,
+    )
+    .await;
     for provider in ["/laposte", "/fcplus"] {
         assert_eq!(
             issuer_for_host(&base, provider, "attaquant.example").await,
@@ -896,9 +1002,10 @@ async fn without_a_public_url_the_issuer_follows_the_host() {
     }
 }
 
-async fn register_with_jwks_uri(base: &str, jwks_uri: &str) -> (u16, Value) {
+async fn register_with_jwks_uri(world: &TestWorld, jwks_uri: &str) -> (u16, Value) {
     let response = browser()
-        .post(format!("{base}/api/relying-parties"))
+        .post(format!("{}/api/relying-parties", world.running.base_url()))
+        .bearer_auth(trainer_bearer(world))
         .json(&json!({
             "name": "Service de test",
             "redirect_uris": [RP_CALLBACK],
@@ -922,14 +1029,14 @@ async fn a_served_world_refuses_a_jwks_uri_on_a_private_address() {
         "http://[::1]:3000/jwks",
         "http://localhost:3000/jwks",
     ] {
-        let (status, body) = register_with_jwks_uri(&served.running.base_url(), uri).await;
+        let (status, body) = register_with_jwks_uri(&served, uri).await;
         assert_eq!(status, 400, "{uri} is refused: {body}");
         assert_eq!(body["code"], "private_jwks_uri");
         assert!(
             body["message"].as_str().unwrap().contains("adresses publiques"),
             "the message names the rule: {body}"
         );
-        let (status, body) = register_with_jwks_uri(&local.running.base_url(), uri).await;
+        let (status, body) = register_with_jwks_uri(&local, uri).await;
         assert_eq!(status, 200, "a local world accepts {uri}: {body}");
     }
 }

@@ -6,10 +6,11 @@
 //! same exported journal byte for byte, `idn replay` finds no divergence in it and points at the
 //! first line of a tampered one, and an exported situation re-applies elsewhere.
 
+use idn_api::Credential;
 use idn_api::{
     ClerkValidation, DocumentKind, InboxMessage, JournalEntry, LearnerAction, LearnerView, MessageChannel,
 };
-use idn_device::WorldClient;
+use idn_device::{Device, KeyringVault, WorldClient};
 use idn_e2e::{idn_binary, refusal_code};
 use idn_world::{RunningWorld, WorldOptions};
 use serde_json::Value;
@@ -64,11 +65,41 @@ fn idn(args: &[&str]) -> std::process::Output {
     Command::new(idn_binary()).args(args).output().expect("idn runs")
 }
 
+/// `idn` presenting `token` to the world (`IDN_TOKEN`): a learner's, or a trainer's.
+fn idn_as(token: &str, args: &[&str]) -> std::process::Output {
+    Command::new(idn_binary())
+        .env("IDN_TOKEN", token)
+        .args(args)
+        .output()
+        .expect("idn runs")
+}
+
+/// A trainer's API token for `world`, made on the world's machine (`idn staff token create`).
+async fn trainer_token_of(world: &RunningWorld) -> String {
+    idn_e2e::trainer_of(world)
+        .await
+        .credential()
+        .expect("a trainer's token")
+        .expose()
+        .to_owned()
+}
+
+/// The learner's account credential a scenario's report gives (`credential.token`).
+fn learner_token(applied: &Value) -> String {
+    applied["credential"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the report gives the learner's credential: {applied}"))
+        .to_owned()
+}
+
 /// A learner brought to a scenario's situation, with the world reopened to look at them.
 struct Landed {
     applied: Value,
     world: RunningWorld,
-    client: WorldClient,
+    /// The world as the learner: the account credential the scenario's report gave.
+    learner: WorldClient,
+    /// The world as a trainer (the support reading, the clerk's desk, a relying party).
+    trainer: WorldClient,
     id: String,
     view: LearnerView,
     inbox: Vec<InboxMessage>,
@@ -79,7 +110,7 @@ struct Landed {
 impl Landed {
     /// The refusal the world gives when `action` is tried now: what the person would see.
     async fn refusal_of(&self, action: LearnerAction) -> String {
-        match self.client.act(&self.id, &action).await {
+        match self.learner.act(&self.id, &action).await {
             Ok(view) => panic!("{action:?} should be refused, the learner went to {}", view.step),
             Err(error) => refusal_code(error),
         }
@@ -119,16 +150,27 @@ impl Landed {
 
     /// `GET /api/learners/{id}/situation`, the support agent's reading.
     async fn situation(&self) -> Value {
-        reqwest::get(format!(
-            "{}/api/learners/{}/situation",
-            self.world.base_url(),
-            self.id
-        ))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+        let situation = self.trainer.situation(&self.id).await.unwrap();
+        serde_json::to_value(situation).unwrap()
+    }
+
+    /// The phone that holds the learner's identity (`telephone-N` under `devices`, the one the
+    /// world knows as the learner's device), opened with the OS keyring its keys and device
+    /// credential were kept in (`apply_keeping_phones`).
+    fn identity_phone(&self) -> Device {
+        let enrolled = self.view.device_id.as_deref().expect("an activated phone");
+        let devices = self.dir.path().join("devices");
+        let folder = std::fs::read_dir(&devices)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .find(|folder| {
+                idn_device::DeviceProfile::read(folder)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|profile| profile.device_id == enrolled)
+            })
+            .unwrap_or_else(|| panic!("no phone of {} holds device {enrolled}", devices.display()));
+        open_phone(&folder, &self.learner)
     }
 
     fn refusals(&self) -> Vec<&str> {
@@ -142,21 +184,7 @@ impl Landed {
 
     /// The learner's own time: scenarios move their learner's clock, not the class's.
     async fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        let clock: Value = reqwest::get(format!(
-            "{}/api/learners/{}/clock",
-            self.world.base_url(),
-            self.id
-        ))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-        clock["now"]
-            .as_str()
-            .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
-            .map(|at| at.to_utc())
-            .unwrap_or_else(|| panic!("the learner's clock: {clock}"))
+        self.learner.learner_clock(&self.id).await.unwrap().now
     }
 
     async fn close(self) {
@@ -176,8 +204,24 @@ async fn reopen(dir: &Path) -> (RunningWorld, WorldClient) {
     (world, client)
 }
 
+/// A scenario's phone in `folder`, its keys and credential in the OS keyring, on `world`.
+fn open_phone(folder: &Path, world: &WorldClient) -> Device {
+    let vault = KeyringVault::open().expect("the OS keyring (run under a D-Bus session, or keyutils)");
+    Device::open(folder, world.anonymous(), std::sync::Arc::new(vault)).expect("the scenario's phone opens")
+}
+
 /// `idn scenario apply NAME` in a fresh world; fails the test unless the learner is on `reach`.
 async fn apply(name: &str, reach: &str) -> Landed {
+    apply_with_vault(name, reach, "memoire").await
+}
+
+/// As `apply`, with the scenario's phones keeping their keys and device credential in the OS
+/// keyring, for a test to look at the learner's logins from the phone, the one place they show.
+async fn apply_keeping_phones(name: &str, reach: &str) -> Landed {
+    apply_with_vault(name, reach, "keyring").await
+}
+
+async fn apply_with_vault(name: &str, reach: &str, vault: &str) -> Landed {
     let dir = tempfile::tempdir().unwrap();
     let output = idn(&[
         "scenario",
@@ -185,6 +229,8 @@ async fn apply(name: &str, reach: &str) -> Landed {
         name,
         "--data-dir",
         dir.path().to_str().unwrap(),
+        "--vault",
+        vault,
         "--json",
     ]);
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -196,7 +242,9 @@ async fn apply(name: &str, reach: &str) -> Landed {
     let applied: Value = serde_json::from_str(&stdout).expect("JSON report");
     let id = applied["learner_id"].as_str().expect("learner id").to_owned();
     let (world, client) = reopen(dir.path()).await;
-    let view = client.learner(&id).await.unwrap();
+    let learner = client.with_credential(Credential::new(learner_token(&applied)));
+    let trainer = idn_e2e::trainer_of(&world).await;
+    let view = learner.learner(&id).await.unwrap();
     assert_eq!(
         view.step, reach,
         "{name}: the learner stands on the promised step"
@@ -211,12 +259,13 @@ async fn apply(name: &str, reach: &str) -> Landed {
             .is_some_and(|text| text.len() > 40),
         "{name}: the agent gets an explanation to give"
     );
-    let inbox = client.inbox(&id).await.unwrap();
-    let journal = client.journal(&id).await.unwrap();
+    let inbox = learner.inbox(&id).await.unwrap();
+    let journal = learner.journal(&id).await.unwrap();
     Landed {
         applied,
         world,
-        client,
+        learner,
+        trainer,
         id,
         view,
         inbox,
@@ -276,11 +325,11 @@ async fn email_code_not_received_leaves_the_inbox_empty_until_a_resend() {
         "the agent sees one lost email"
     );
     landed
-        .client
+        .learner
         .act(&landed.id, &LearnerAction::ResendEmailCode)
         .await
         .unwrap();
-    let inbox = landed.client.inbox(&landed.id).await.unwrap();
+    let inbox = landed.learner.inbox(&landed.id).await.unwrap();
     assert!(
         inbox.iter().any(|m| m.code.is_some()),
         "« Renvoyer le code » brings a code"
@@ -314,7 +363,7 @@ async fn mistyped_email_code_leaves_two_attempts_and_the_right_code_still_works(
     );
     let code = landed.last_code(MessageChannel::Email).unwrap();
     let view = landed
-        .client
+        .learner
         .act(&landed.id, &LearnerAction::ConfirmEmail { code })
         .await
         .unwrap();
@@ -351,7 +400,7 @@ async fn email_code_in_spam_is_in_the_spam_folder_and_still_valid() {
     assert_eq!(message.folder, "spam");
     let code = message.code.clone().unwrap();
     let view = landed
-        .client
+        .learner
         .act(&landed.id, &LearnerAction::ConfirmEmail { code })
         .await
         .unwrap();
@@ -395,7 +444,7 @@ async fn mistyped_sms_code_leaves_two_attempts() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_number_already_enrolled_on_another_identity_is_refused_and_can_be_changed() {
-    let landed = apply("numero-deja-utilise-par-une-autre-identite", "mobile_code").await;
+    let landed = apply_keeping_phones("numero-deja-utilise-par-une-autre-identite", "mobile_code").await;
     assert_eq!(landed.refusals(), ["mobile_already_enrolled"]);
     let refused = landed.last_outcome("confirm_mobile");
     assert_eq!(refused.outcome, "mobile_already_enrolled");
@@ -414,22 +463,43 @@ async fn a_number_already_enrolled_on_another_identity_is_refused_and_can_be_cha
     );
     let mobile = landed.applied["mobile"].as_str().unwrap().to_owned();
     let holder = landed
-        .client
+        .trainer
         .open_login_request(&mobile, "Mon Compte Formation")
         .await
         .expect("the number's identity is another learner's, enrolled");
+    // The holder's phone (`titulaire` in the devices folder) is asked; the learner, who has no
+    // phone of their own yet, has nothing in their journal about it.
+    let holders_phone = open_phone(
+        &landed
+            .dir
+            .path()
+            .join("devices")
+            .join("titulaire")
+            .join("telephone-1"),
+        &landed.learner,
+    );
     assert!(
-        landed
-            .client
-            .pending_login_requests(&landed.id)
+        holders_phone
+            .pending_requests()
             .await
             .unwrap()
             .iter()
-            .all(|request| request.request_id != holder.request_id),
+            .any(|request| request.request_id == holder.request_id),
+        "the login with the number waits on its holder's phone"
+    );
+    assert_eq!(landed.view.device_id, None, "the learner has no activated phone");
+    assert!(
+        landed
+            .learner
+            .journal(&landed.id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|entry| entry.action != "open_login_request"),
         "logins with the number reach its holder only"
     );
     landed
-        .client
+        .learner
         .act(
             &landed.id,
             &LearnerAction::RegisterMobile {
@@ -438,7 +508,7 @@ async fn a_number_already_enrolled_on_another_identity_is_refused_and_can_be_cha
         )
         .await
         .unwrap();
-    let code = landed.client.inbox(&landed.id).await.unwrap();
+    let code = landed.learner.inbox(&landed.id).await.unwrap();
     let code = code
         .iter()
         .rev()
@@ -447,7 +517,7 @@ async fn a_number_already_enrolled_on_another_identity_is_refused_and_can_be_cha
         .unwrap();
     assert_eq!(
         landed
-            .client
+            .learner
             .act(&landed.id, &LearnerAction::ConfirmMobile { code })
             .await
             .unwrap()
@@ -496,7 +566,7 @@ async fn identity_confirmed_with_a_typo_cannot_be_changed_and_the_clerk_refuses_
         "identity_already_confirmed"
     );
     landed
-        .client
+        .learner
         .act(
             &landed.id,
             &LearnerAction::ChooseVerification {
@@ -505,10 +575,10 @@ async fn identity_confirmed_with_a_typo_cannot_be_changed_and_the_clerk_refuses_
         )
         .await
         .unwrap();
-    let code = landed.client.inbox(&landed.id).await.unwrap();
+    let code = landed.learner.inbox(&landed.id).await.unwrap();
     let code = code.iter().rev().find_map(|m| m.code.clone()).unwrap();
     let refused = landed
-        .client
+        .trainer
         .clerk_validate(&ClerkValidation {
             code,
             document_type: DocumentKind::Cni,
@@ -553,7 +623,7 @@ async fn face_to_face_code_after_fifteen_days_is_refused_at_the_counter() {
     assert!(valid_until <= landed.now().await, "the 15 days are over");
     let code = landed.last_code(MessageChannel::Sms).unwrap();
     let refused = landed
-        .client
+        .trainer
         .clerk_validate(&ClerkValidation {
             code,
             document_type: DocumentKind::Cni,
@@ -587,7 +657,7 @@ async fn refused_for(name: &str, reason: &str) {
         "{name}: the refusal email states the reason"
     );
     let redo = landed
-        .client
+        .learner
         .act(&landed.id, &LearnerAction::StartVisualIdentification)
         .await
         .unwrap();
@@ -696,18 +766,12 @@ async fn waiting_at_the_review_desk_is_never_decided_by_the_clock() {
         landed.view.next_deadline, None,
         "no automatic decision is scheduled"
     );
-    let advanced = reqwest::Client::new()
-        .post(format!(
-            "{}/api/learners/{}/clock/advance",
-            landed.world.base_url(),
-            landed.id
-        ))
-        .json(&serde_json::json!({ "seconds": 30 * 86_400 }))
-        .send()
+    landed
+        .trainer
+        .advance_learner_clock(&landed.id, 30 * 86_400)
         .await
-        .unwrap();
-    assert!(advanced.status().is_success());
-    let view = landed.client.learner(&landed.id).await.unwrap();
+        .expect("the trainer moves the learner's time 30 days on");
+    let view = landed.learner.learner(&landed.id).await.unwrap();
     assert_eq!(view.step, "review", "30 days later it still waits for a reviewer");
     landed.close().await;
 }
@@ -733,7 +797,7 @@ async fn refused_at_the_clerks_desk_the_code_stays_valid() {
     let persona = idn_scenario::persona::named("jean-edouard-lefevre").unwrap();
     let code = landed.last_code(MessageChannel::Sms).unwrap();
     let view = landed
-        .client
+        .trainer
         .clerk_validate(&ClerkValidation {
             code,
             document_type: DocumentKind::Cni,
@@ -819,7 +883,7 @@ async fn three_wrong_secret_codes_lock_the_identity() {
     );
     let request = landed.applied["login_request"].as_str().unwrap();
     assert_eq!(
-        landed.client.login_request(request).await.unwrap().status,
+        landed.trainer.login_request(request).await.unwrap().status,
         "blocked",
         "FranceConnect+ reads the request as blocked"
     );
@@ -830,32 +894,42 @@ async fn three_wrong_secret_codes_lock_the_identity() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn approval_not_given_within_a_minute_expires() {
-    let landed = apply("validation-hors-delai", "enrolled").await;
+    let landed = apply_keeping_phones("validation-hors-delai", "enrolled").await;
     assert_eq!(landed.blockers(), ["login_request_expired"]);
     let request = landed.applied["login_request"].as_str().unwrap();
     assert_eq!(
-        landed.client.login_request(request).await.unwrap().status,
+        landed.trainer.login_request(request).await.unwrap().status,
         "expired"
     );
-    assert!(landed
-        .client
-        .pending_login_requests(&landed.id)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        landed
+            .identity_phone()
+            .pending_requests()
+            .await
+            .unwrap()
+            .is_empty(),
+        "the phone no longer shows the expired request"
+    );
     landed.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn approval_from_the_old_phone_is_refused_and_the_request_waits_on_the_new_one() {
     let landed = apply("validation-depuis-un-autre-telephone", "enrolled").await;
-    assert_eq!(
-        landed.last_outcome("answer_login_request").outcome,
-        "not_the_enrolled_device"
+    // The old phone's access ended with the new activation: refused before the journey, with
+    // the reason the person reads.
+    let refusals = landed.applied["refusals"].as_array().unwrap();
+    let refused = refusals
+        .iter()
+        .find(|refusal| refusal["code"] == "credential_revoked")
+        .expect("the old phone's answer is refused");
+    assert!(
+        refused["message"].as_str().unwrap().contains("autre téléphone"),
+        "{refused}"
     );
     let request = landed.applied["login_request"].as_str().unwrap();
     assert_eq!(
-        landed.client.login_request(request).await.unwrap().status,
+        landed.trainer.login_request(request).await.unwrap().status,
         "pending"
     );
     let device_id = |phone: &str| -> String {
@@ -876,14 +950,17 @@ async fn approval_from_the_old_phone_is_refused_and_the_request_waits_on_the_new
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_number_on_franceconnect_reaches_no_one() {
-    let landed = apply("mauvais-numero-sur-franceconnect", "enrolled").await;
+    let landed = apply_keeping_phones("mauvais-numero-sur-franceconnect", "enrolled").await;
     assert_eq!(landed.refusals(), ["mobile_mismatch"]);
-    assert!(landed
-        .client
-        .pending_login_requests(&landed.id)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        landed
+            .identity_phone()
+            .pending_requests()
+            .await
+            .unwrap()
+            .is_empty(),
+        "the learner's phone was asked nothing"
+    );
     landed.close().await;
 }
 
@@ -975,17 +1052,20 @@ async fn passport_by_post_enrols_after_four_weeks() {
 /// `idn journal export` of a scenario applied in a fresh data directory.
 async fn exported_journal(name: &str) -> String {
     let landed = apply_anywhere(name).await;
-    let (world, client) = reopen(landed.0.path()).await;
-    drop(client);
-    let output = idn(&[
-        "--world",
-        &world.base_url(),
-        "journal",
-        "export",
-        &landed.1,
-        "--scenario",
-        name,
-    ]);
+    let (world, _) = reopen(landed.0.path()).await;
+    // The learner's journal, exported with the learner's own credential.
+    let output = idn_as(
+        &landed.2,
+        &[
+            "--world",
+            &world.base_url(),
+            "journal",
+            "export",
+            &landed.1,
+            "--scenario",
+            name,
+        ],
+    );
     world.stop().await;
     assert!(
         output.status.success(),
@@ -995,7 +1075,9 @@ async fn exported_journal(name: &str) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-async fn apply_anywhere(name: &str) -> (tempfile::TempDir, String) {
+/// `idn scenario apply NAME` in a fresh data directory: the directory, the learner's id and the
+/// learner's credential.
+async fn apply_anywhere(name: &str) -> (tempfile::TempDir, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let output = idn(&[
         "scenario",
@@ -1011,7 +1093,11 @@ async fn apply_anywhere(name: &str) -> (tempfile::TempDir, String) {
         String::from_utf8_lossy(&output.stdout)
     );
     let applied: Value = serde_json::from_slice(&output.stdout).unwrap();
-    (dir, applied["learner_id"].as_str().unwrap().to_owned())
+    (
+        dir,
+        applied["learner_id"].as_str().unwrap().to_owned(),
+        learner_token(&applied),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1071,13 +1157,18 @@ async fn replay_finds_no_divergence_and_points_at_a_tampered_line() {
 #[tokio::test(flavor = "multi_thread")]
 async fn desk_decisions_are_refused_on_a_world_that_gave_the_command_line_no_account() {
     let world = idn_e2e::spawn_world(36).await;
-    let output = idn(&[
-        "--world",
-        &world.running.base_url(),
-        "scenario",
-        "apply",
-        "refus-au-guichet",
-    ]);
+    // A trainer's API token opens the world's API, not its console's desks.
+    let token = trainer_token_of(&world.running).await;
+    let output = idn_as(
+        &token,
+        &[
+            "--world",
+            &world.running.base_url(),
+            "scenario",
+            "apply",
+            "refus-au-guichet",
+        ],
+    );
     assert_eq!(output.status.code(), Some(4), "the scenario cannot land here");
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -1121,18 +1212,23 @@ async fn an_exported_situation_reapplies_on_another_machine() {
         ("identification-refusee-lunettes", "identification_refused"),
         ("code-secret-oublie", "locked"),
     ] {
-        let (dir, id) = apply_anywhere(name).await;
+        let (dir, id, _) = apply_anywhere(name).await;
         let (world, _) = reopen(dir.path()).await;
         let exported = dir.path().join("situation.toml");
-        let output = idn(&[
-            "--world",
-            &world.base_url(),
-            "scenario",
-            "export",
-            &id,
-            "--out",
-            exported.to_str().unwrap(),
-        ]);
+        // The support agent's export (the support reading): a trainer's token.
+        let token = trainer_token_of(&world).await;
+        let output = idn_as(
+            &token,
+            &[
+                "--world",
+                &world.base_url(),
+                "scenario",
+                "export",
+                &id,
+                "--out",
+                exported.to_str().unwrap(),
+            ],
+        );
         world.stop().await;
         assert!(
             output.status.success(),
@@ -1162,6 +1258,7 @@ async fn an_exported_situation_reapplies_on_another_machine() {
             "{name}: the agent's machine shows the same step"
         );
         let (world, client) = reopen(elsewhere.path()).await;
+        let client = client.with_credential(Credential::new(learner_token(&applied)));
         let view = client
             .learner(applied["learner_id"].as_str().unwrap())
             .await
@@ -1185,16 +1282,21 @@ async fn an_exported_situation_reapplies_on_another_machine() {
 async fn two_learners_of_one_persona_in_a_class_world_keep_their_own_logins() {
     let world = idn_e2e::spawn_world(21).await;
     let url = world.running.base_url();
+    // The trainer preparing the class: the command line with a trainer's token.
+    let token = trainer_token_of(&world.running).await;
     let mut learners = Vec::new();
     for _ in 0..2 {
-        let output = idn(&[
-            "--world",
-            &url,
-            "scenario",
-            "apply",
-            "code-secret-oublie",
-            "--json",
-        ]);
+        let output = idn_as(
+            &token,
+            &[
+                "--world",
+                &url,
+                "scenario",
+                "apply",
+                "code-secret-oublie",
+                "--json",
+            ],
+        );
         assert!(
             output.status.success(),
             "{}",
@@ -1210,6 +1312,7 @@ async fn two_learners_of_one_persona_in_a_class_world_keep_their_own_logins() {
     for learner in &learners {
         let view = world
             .client
+            .with_credential(Credential::new(learner_token(learner)))
             .learner(learner["learner_id"].as_str().unwrap())
             .await
             .unwrap();
@@ -1223,12 +1326,8 @@ async fn two_learners_of_one_persona_in_a_class_world_keep_their_own_logins() {
 async fn a_journal_made_by_hand_replays_from_the_situation_it_exports() {
     // A user who got somewhere by hand (no scenario): one wrong SMS code.
     let world = idn_e2e::spawn_world(33).await;
-    let client = &world.client;
-    let id = client
-        .create_learner("manuel@simulation.example")
-        .await
-        .unwrap()
-        .id;
+    let learner = idn_e2e::new_learner(&world.client, "manuel@simulation.example").await;
+    let (id, client) = (learner.id.clone(), &learner.client);
     let code = idn_e2e::last_code(client, &id, MessageChannel::Email).await;
     client
         .act(&id, &LearnerAction::ConfirmEmail { code })
@@ -1259,7 +1358,9 @@ async fn a_journal_made_by_hand_replays_from_the_situation_it_exports() {
     assert_eq!(refusal_code(refused), "code_wrong");
 
     let url = world.running.base_url();
-    let output = idn(&["--world", &url, "journal", "export", &id]);
+    // A support agent exports the case (the situation is the support reading): a trainer's token.
+    let token = trainer_token_of(&world.running).await;
+    let output = idn_as(&token, &["--world", &url, "journal", "export", &id]);
     assert!(
         output.status.success(),
         "{}",
@@ -1288,15 +1389,17 @@ async fn a_journal_made_by_hand_replays_from_the_situation_it_exports() {
 async fn the_trainers_delivery_plan_refuses_unknown_messages_and_is_journaled() {
     let world = idn_e2e::spawn_world(34).await;
     let base = world.running.base_url();
-    let id = world
-        .client
-        .create_learner("plan@simulation.example")
-        .await
-        .unwrap()
-        .id;
+    let learner = idn_e2e::new_learner(&world.client, "plan@simulation.example").await;
+    let id = learner.id.clone();
+    let trainer = world
+        .trainer
+        .credential()
+        .expect("the trainer's session")
+        .expose();
     let http = reqwest::Client::new();
     let put = |body: Value| {
         http.put(format!("{base}/api/learners/{id}/delivery"))
+            .bearer_auth(trainer)
             .json(&body)
             .send()
     };
@@ -1310,7 +1413,7 @@ async fn the_trainers_delivery_plan_refuses_unknown_messages_and_is_journaled() 
         .await
         .unwrap();
     assert_eq!(planned.status(), 200);
-    let journal = world.client.journal(&id).await.unwrap();
+    let journal = learner.client.journal(&id).await.unwrap();
     let last = journal.last().unwrap();
     assert_eq!(
         (last.actor.as_str(), last.action.as_str()),
@@ -1321,12 +1424,12 @@ async fn the_trainers_delivery_plan_refuses_unknown_messages_and_is_journaled() 
         .as_deref()
         .unwrap_or_default()
         .contains("indésirables"));
-    world
+    learner
         .client
         .act(&id, &LearnerAction::ResendEmailCode)
         .await
         .unwrap();
-    let inbox = world.client.inbox(&id).await.unwrap();
+    let inbox = learner.client.inbox(&id).await.unwrap();
     assert_eq!(inbox.last().unwrap().folder, "spam");
     world.running.stop().await;
 }
@@ -1338,6 +1441,8 @@ async fn the_trainers_delivery_plan_refuses_unknown_messages_and_is_journaled() 
 struct ServedClassWorld {
     process: std::process::Child,
     url: String,
+    /// The trainer's API token (`idn staff token create`), for `IDN_TOKEN`.
+    token: String,
     _dir: tempfile::TempDir,
 }
 
@@ -1345,6 +1450,7 @@ impl ServedClassWorld {
     fn start() -> Self {
         use std::io::BufRead;
         let dir = tempfile::tempdir().unwrap();
+        let token = idn_e2e::trainer_token(dir.path());
         let mut process = Command::new(idn_binary())
             .args(["world", "serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(dir.path())
@@ -1367,6 +1473,7 @@ impl ServedClassWorld {
         Self {
             process,
             url: url.expect("idn world serve names its address"),
+            token,
             _dir: dir,
         }
     }
@@ -1403,7 +1510,10 @@ fn every_catalogue_scenario_lands_in_a_running_class_world_from_the_command_line
                     .unwrap()
                     .iter()
                     .any(|kind| kind == "review_desk" || kind == "clerk_desk");
-                let output = idn(&["--world", &world.url, "scenario", "apply", name, "--json"]);
+                let output = idn_as(
+                    &world.token,
+                    &["--world", &world.url, "scenario", "apply", name, "--json"],
+                );
                 let answer: Value = serde_json::from_slice(&output.stdout)
                     .unwrap_or_else(|_| panic!("{name}: {}", String::from_utf8_lossy(&output.stderr)));
                 let problem = if at_a_desk {

@@ -6,7 +6,8 @@ use ed25519_dalek::{Signer, SigningKey};
 use idn_api::{protocol, ApprovalAnswer, ClockMode, LoginRequestView, MessageChannel};
 use idn_device::{Device, MemoryVault, Vault, WorldClient};
 use idn_e2e::{
-    account_at_sms_code, activated_device, idn_binary, last_code, refusal_code, spawn_world, MOBILE,
+    account_at_sms_code, activated_device, clerk_validation, idn_binary, last_code, refusal_code,
+    spawn_world, Learner, TestWorld, MOBILE,
 };
 use idn_world::{RunningWorld, WorldOptions};
 use rand::rngs::OsRng;
@@ -20,12 +21,23 @@ struct Enrolled {
     vault: Arc<MemoryVault>,
 }
 
-async fn enrol(client: &WorldClient, dir: &std::path::Path, email: &str) -> Enrolled {
-    let (id, device, vault) = activated_device(client, dir, email, MOBILE, SECRET).await;
+/// A learner activated on a phone in `dir`; `trainer` validates at the clerk's desk.
+async fn enrol(client: &WorldClient, trainer: &WorldClient, dir: &std::path::Path, email: &str) -> Enrolled {
+    let (id, device, vault) = activated_device(client, trainer, dir, email, MOBILE, SECRET).await;
     Enrolled { id, device, vault }
 }
 
+/// `enrol` in a test world, the phone's folder in the world's.
+async fn enrol_in(world: &TestWorld, email: &str) -> Enrolled {
+    enrol(&world.client, &world.trainer, world.dir.path(), email).await
+}
+
 impl Enrolled {
+    /// The world as this learner's phone (its device credential).
+    fn client(&self) -> &WorldClient {
+        self.device.client()
+    }
+
     fn key(&self) -> SigningKey {
         let name = format!("device-signing-key/{}", self.device.profile().device_id);
         let bytes = self.vault.get(&name).unwrap().expect("device key in the vault");
@@ -65,16 +77,19 @@ impl Enrolled {
 #[tokio::test]
 async fn replayed_altered_and_cross_request_answers_are_refused_and_journaled() {
     let world = spawn_world(31).await;
-    let client = &world.client;
-    let enrolled = enrol(client, world.dir.path(), "attaque@simulation.example").await;
-    let first = client
+    let enrolled = enrol_in(&world, "attaque@simulation.example").await;
+    let first = world
+        .trainer
         .open_login_request(MOBILE, "Mon Compte Formation")
         .await
         .unwrap();
-    let second = client
+    let second = world
+        .trainer
         .open_login_request(MOBILE, "Mon Compte Formation")
         .await
         .unwrap();
+    // The answers are forged on the enrolled phone itself: its credential, its key.
+    let client = enrolled.client();
 
     let altered = enrolled
         .answer(client, &first, "Service malveillant", SECRET)
@@ -155,8 +170,8 @@ async fn replayed_altered_and_cross_request_answers_are_refused_and_journaled() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_answers_end_in_exactly_one_outcome() {
     let world = spawn_world(32).await;
-    let client = &world.client;
-    let enrolled = Arc::new(enrol(client, world.dir.path(), "course@simulation.example").await);
+    let client = &world.trainer;
+    let enrolled = Arc::new(enrol_in(&world, "course@simulation.example").await);
     for round in 0..8 {
         let request = client
             .open_login_request(MOBILE, "Mon Compte Formation")
@@ -216,8 +231,9 @@ async fn wrong_code_counter_survives_a_restart_and_locks_at_three() {
         .await
         .unwrap();
     let client = WorldClient::new(world.base_url());
-    let enrolled = enrol(&client, dir.path(), "compteur@simulation.example").await;
-    let request = client
+    let trainer = idn_e2e::trainer_of(&world).await;
+    let enrolled = enrol(&client, &trainer, dir.path(), "compteur@simulation.example").await;
+    let request = trainer
         .open_login_request(MOBILE, "Mon Compte Formation")
         .await
         .unwrap();
@@ -249,15 +265,19 @@ async fn wrong_code_counter_survives_a_restart_and_locks_at_three() {
         refusal_code(device.approve(&request.request_id, "9876").await.unwrap_err()),
         "secret_code_locked"
     );
-    assert_eq!(client.learner(&enrolled.id).await.unwrap().step, "locked");
+    assert_eq!(
+        device.client().learner(&enrolled.id).await.unwrap().step,
+        "locked",
+        "the phone's credential outlived the restart"
+    );
     world.stop().await;
 }
 
 #[tokio::test]
 async fn ce_n_est_pas_moi_refuses_the_request_and_is_recorded() {
     let world = spawn_world(34).await;
-    let client = &world.client;
-    let enrolled = enrol(client, world.dir.path(), "pasmoi@simulation.example").await;
+    let client = &world.trainer;
+    let enrolled = enrol_in(&world, "pasmoi@simulation.example").await;
     let request = client
         .open_login_request(MOBILE, "Mon Compte Formation")
         .await
@@ -271,7 +291,7 @@ async fn ce_n_est_pas_moi_refuses_the_request_and_is_recorded() {
         "declined",
         "the relying party sees the refusal"
     );
-    let journal = client.journal(&enrolled.id).await.unwrap();
+    let journal = enrolled.client().journal(&enrolled.id).await.unwrap();
     assert!(journal
         .iter()
         .any(|entry| entry.action == "decline_login_request" && entry.outcome == "ok"));
@@ -311,6 +331,8 @@ async fn no_secret_is_written_anywhere_after_a_full_journey() {
         .unwrap()
         .port();
     let log_path = dir.path().join("world.log");
+    // The class's trainer, by API token made on the world's machine before it is served.
+    let trainer_token = idn_e2e::trainer_token(&dir.path().join("world"));
     let mut world = std::process::Command::new(idn_binary())
         .args([
             "world",
@@ -332,8 +354,15 @@ async fn no_secret_is_written_anywhere_after_a_full_journey() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    let enrolled = enrol(&client, &dir.path().join("device"), "secrets@simulation.example").await;
-    let request = client
+    let trainer = client.with_credential(idn_api::Credential::new(trainer_token));
+    let enrolled = enrol(
+        &client,
+        &trainer,
+        &dir.path().join("device"),
+        "secrets@simulation.example",
+    )
+    .await;
+    let request = trainer
         .open_login_request(MOBILE, "Mon Compte Formation")
         .await
         .unwrap();
@@ -347,7 +376,8 @@ async fn no_secret_is_written_anywhere_after_a_full_journey() {
             .status,
         "approved"
     );
-    let one_time_codes: Vec<String> = client
+    let one_time_codes: Vec<String> = enrolled
+        .client()
         .inbox(&enrolled.id)
         .await
         .unwrap()
@@ -411,14 +441,16 @@ async fn no_secret_is_written_anywhere_after_a_full_journey() {
 #[tokio::test]
 async fn forgotten_secret_code_is_recovered_by_verifying_again_and_re_activating() {
     let world = spawn_world(35).await;
-    let client = &world.client;
-    let enrolled = enrol(client, world.dir.path(), "oubli@simulation.example").await;
-    let view = client
+    let trainer = &world.trainer;
+    let enrolled = enrol_in(&world, "oubli@simulation.example").await;
+    // « J'ai oublié mon code secret », on the phone.
+    let phone = enrolled.client();
+    let view = phone
         .act(&enrolled.id, &idn_api::LearnerAction::ForgetSecretCode)
         .await
         .unwrap();
     assert_eq!(view.step, "locked");
-    let refused = client
+    let refused = trainer
         .open_login_request(MOBILE, "Mon Compte Formation")
         .await
         .unwrap_err();
@@ -428,8 +460,9 @@ async fn forgotten_secret_code_is_recovered_by_verifying_again_and_re_activating
         "no login until re-activation"
     );
 
-    // Verify identity again (face to face here), then activate with a new code on a new key.
-    client
+    // Verify identity again (face to face here), then activate with a new code on a new phone,
+    // signed into the account.
+    phone
         .act(
             &enrolled.id,
             &idn_api::LearnerAction::ChooseVerification {
@@ -438,41 +471,39 @@ async fn forgotten_secret_code_is_recovered_by_verifying_again_and_re_activating
         )
         .await
         .unwrap();
-    let code = last_code(client, &enrolled.id, MessageChannel::Sms).await;
-    let identity = idn_e2e::identity();
-    client
-        .clerk_validate(&idn_api::ClerkValidation {
-            code,
-            document_type: idn_api::DocumentKind::Cni,
-            birth_name: identity.birth_name,
-            birth_date: identity.birth_date.parse().unwrap(),
-            document_number_ending: identity.document_number_ending,
-        })
-        .await
-        .unwrap();
-    let activation = last_code(client, &enrolled.id, MessageChannel::Sms).await;
+    let code = last_code(phone, &enrolled.id, MessageChannel::Sms).await;
+    trainer.clerk_validate(&clerk_validation(code)).await.unwrap();
+    let activation = last_code(phone, &enrolled.id, MessageChannel::Sms).await;
+    let signed_in = idn_e2e::sign_in(&world.client, "oubli@simulation.example").await;
     let vault = Arc::new(MemoryVault::default());
-    let mut device =
-        Device::open(&world.dir.path().join("nouveau-telephone"), client.clone(), vault).unwrap();
+    let mut device = Device::open(
+        &world.dir.path().join("nouveau-telephone"),
+        world.client.clone(),
+        vault,
+    )
+    .unwrap();
+    device.adopt_account(&signed_in.access).unwrap();
     device
         .activate(&enrolled.id, &activation, "8642")
         .await
         .expect("re-activation with a new code");
 
-    let request = client
+    let request = trainer
         .open_login_request(MOBILE, "Mon Compte Formation")
         .await
         .unwrap();
-    let stale = enrolled
-        .device
-        .approve(&request.request_id, SECRET)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        refusal_code(stale),
-        "not_the_enrolled_device",
-        "the old device and its key are retired"
+    let (code, message) = idn_e2e::refusal(
+        enrolled
+            .device
+            .approve(&request.request_id, SECRET)
+            .await
+            .unwrap_err(),
     );
+    assert_eq!(
+        code, "credential_revoked",
+        "the old phone's access ended with the new activation"
+    );
+    assert!(message.contains("autre téléphone"), "{message}");
     assert_eq!(
         device.approve(&request.request_id, "8642").await.unwrap().status,
         "approved"
@@ -482,12 +513,15 @@ async fn forgotten_secret_code_is_recovered_by_verifying_again_and_re_activating
 #[tokio::test]
 async fn a_replayed_wrong_answer_cannot_lock_the_person_out() {
     let world = spawn_world(36).await;
-    let client = &world.client;
-    let enrolled = enrol(client, world.dir.path(), "rejeu@simulation.example").await;
-    let request = client
+    let enrolled = enrol_in(&world, "rejeu@simulation.example").await;
+    let request = world
+        .trainer
         .open_login_request(MOBILE, "Mon Compte Formation")
         .await
         .unwrap();
+    // Replayed from the phone's own connection: the phone's credential does not make an old
+    // answer new.
+    let client = enrolled.client();
     let captured = enrolled
         .answer(client, &request, &request.relying_party, "1234")
         .await;
@@ -526,8 +560,7 @@ async fn a_replayed_wrong_answer_cannot_lock_the_person_out() {
 #[tokio::test]
 async fn a_refused_activation_keeps_the_enrolled_key() {
     let world = spawn_world(37).await;
-    let client = &world.client;
-    let mut enrolled = enrol(client, world.dir.path(), "cle@simulation.example").await;
+    let mut enrolled = enrol_in(&world, "cle@simulation.example").await;
     let again = enrolled
         .device
         .activate(&enrolled.id.clone(), "000000", "1357")
@@ -538,7 +571,8 @@ async fn a_refused_activation_keeps_the_enrolled_key() {
         "wrong_step",
         "the identity is already active"
     );
-    let request = client
+    let request = world
+        .trainer
         .open_login_request(MOBILE, "Mon Compte Formation")
         .await
         .unwrap();
@@ -557,8 +591,8 @@ async fn a_refused_activation_keeps_the_enrolled_key() {
 #[tokio::test]
 async fn after_a_lock_the_relying_party_reads_blocked() {
     let world = spawn_world(38).await;
-    let client = &world.client;
-    let enrolled = enrol(client, world.dir.path(), "bloque@simulation.example").await;
+    let client = &world.trainer;
+    let enrolled = enrol_in(&world, "bloque@simulation.example").await;
     let request = client
         .open_login_request(MOBILE, "Mon Compte Formation")
         .await
@@ -572,16 +606,15 @@ async fn after_a_lock_the_relying_party_reads_blocked() {
     );
 }
 
-// ----- one identity per mobile number (FranceConnect+ finds the identity by the number) -----
-
 #[tokio::test]
 async fn a_mobile_enrolled_on_one_identity_is_refused_to_another_while_its_holder_keeps_it() {
     use idn_api::LearnerAction;
     let world = spawn_world(39).await;
-    let client = &world.client;
-    let holder = enrol(client, world.dir.path(), "titulaire@simulation.example").await;
+    let holder = enrol_in(&world, "titulaire@simulation.example").await;
 
-    let (id, code) = account_at_sms_code(client, "proche@simulation.example", "06 39 98 00 01").await;
+    let (Learner { id, client, .. }, code) =
+        account_at_sms_code(&world.client, "proche@simulation.example", "06 39 98 00 01").await;
+    let client = &client;
     let (code_name, message) = idn_e2e::refusal(
         client
             .act(&id, &LearnerAction::ConfirmMobile { code: code.clone() })
@@ -626,11 +659,13 @@ async fn a_mobile_enrolled_on_one_identity_is_refused_to_another_while_its_holde
     );
 
     // A holder who forgot the secret code and verifies again keeps the number meanwhile.
-    client
+    holder
+        .client()
         .act(&holder.id, &LearnerAction::ForgetSecretCode)
         .await
         .unwrap();
-    client
+    holder
+        .client()
         .act(
             &holder.id,
             &LearnerAction::ChooseVerification {
@@ -639,11 +674,11 @@ async fn a_mobile_enrolled_on_one_identity_is_refused_to_another_while_its_holde
         )
         .await
         .unwrap();
-    let (other, code) = account_at_sms_code(client, "autre@simulation.example", MOBILE).await;
+    let (other, code) = account_at_sms_code(&world.client, "autre@simulation.example", MOBILE).await;
     assert_eq!(
         refusal_code(
-            client
-                .act(&other, &LearnerAction::ConfirmMobile { code })
+            other
+                .act(&LearnerAction::ConfirmMobile { code })
                 .await
                 .unwrap_err()
         ),
@@ -655,22 +690,19 @@ async fn a_mobile_enrolled_on_one_identity_is_refused_to_another_while_its_holde
 #[tokio::test]
 async fn the_second_activation_with_one_mobile_is_refused_and_logins_reach_the_first() {
     let world = spawn_world(40).await;
-    let client = &world.client;
+    let (client, trainer) = (&world.client, &world.trainer);
     // Both prove the number before either activates: the rule holds at activation.
-    let first = idn_e2e::learner_at_activation(client, "premier@simulation.example", MOBILE)
-        .await
-        .id;
-    let second = idn_e2e::learner_at_activation(client, "second@simulation.example", MOBILE)
-        .await
-        .id;
-    let activate = |id: String, name: &'static str| {
+    let first = idn_e2e::learner_at_activation(client, trainer, "premier@simulation.example", MOBILE).await;
+    let second = idn_e2e::learner_at_activation(client, trainer, "second@simulation.example", MOBILE).await;
+    let activate = |learner: Learner, name: &'static str| {
         let client = client.clone();
         let dir = world.dir.path().join(name);
         async move {
-            let code = last_code(&client, &id, MessageChannel::Sms).await;
+            let code = learner.last_code(MessageChannel::Sms).await;
             let vault = Arc::new(MemoryVault::default());
-            let mut device = Device::open(&dir, client.clone(), vault).unwrap();
-            device.activate(&id, &code, SECRET).await.map(|_| device)
+            let mut device = Device::open(&dir, client, vault).unwrap();
+            device.adopt_account(&learner.access).unwrap();
+            device.activate(&learner.id, &code, SECRET).await.map(|_| device)
         }
     };
     let first_device = activate(first.clone(), "premier")
@@ -685,15 +717,19 @@ async fn the_second_activation_with_one_mobile_is_refused_and_logins_reach_the_f
         message.contains("assistance"),
         "the number cannot change any more: {message}"
     );
-    assert_eq!(client.learner(&second).await.unwrap().step, "activation");
+    assert_eq!(
+        second.client.learner(&second.id).await.unwrap().step,
+        "activation",
+        "the refused activation left the account and its credential as they were"
+    );
 
-    let request = client
+    let request = trainer
         .open_login_request(MOBILE, "Mon Compte Formation")
         .await
         .unwrap();
     assert_eq!(
-        client
-            .pending_login_requests(&first)
+        first_device
+            .pending_requests()
             .await
             .unwrap()
             .iter()
@@ -702,7 +738,17 @@ async fn the_second_activation_with_one_mobile_is_refused_and_logins_reach_the_f
         [request.request_id.as_str()],
         "the login request reaches the one identity of the number"
     );
-    assert!(client.pending_login_requests(&second).await.unwrap().is_empty());
+    assert_eq!(
+        refusal_code(
+            second
+                .client
+                .pending_login_requests(&second.id)
+                .await
+                .unwrap_err()
+        ),
+        "device_credential_required",
+        "the second identity has no activated phone to ask"
+    );
     assert_eq!(
         first_device
             .approve(&request.request_id, SECRET)
@@ -727,7 +773,7 @@ async fn a_served_worlds_folder_database_and_keys_are_its_owners_only() {
             & 0o777
     };
     let world = spawn_world(41).await;
-    enrol(&world.client, world.dir.path(), "fichiers@simulation.example").await;
+    enrol_in(&world, "fichiers@simulation.example").await;
     let data = world.dir.path().join("world");
     let private_files = [
         "world.sqlite",
@@ -779,12 +825,8 @@ async fn a_served_worlds_folder_database_and_keys_are_its_owners_only() {
 #[tokio::test]
 async fn the_class_clock_cannot_be_thrown_years_ahead() {
     let world = spawn_world(170).await;
-    let client = &world.client;
-    let id = client
-        .create_learner("horloge@simulation.example")
-        .await
-        .unwrap()
-        .id;
+    let client = &world.trainer;
+    let learner = idn_e2e::new_learner(&world.client, "horloge@simulation.example").await;
     let before = client.clock().await.unwrap().now;
 
     let (code, message) = idn_e2e::refusal(client.advance_clock(5_461_746_301).await.unwrap_err());
@@ -811,8 +853,9 @@ async fn the_class_clock_cannot_be_thrown_years_ahead() {
     assert_eq!(code, "invalid_clock_factor");
     assert!(message.contains("3 600"), "{message}");
     let (code, _) = idn_e2e::refusal(
-        client
-            .advance_learner_clock(&id, 5_461_746_301)
+        learner
+            .client
+            .advance_learner_clock(&learner.id, 5_461_746_301)
             .await
             .unwrap_err(),
     );
@@ -831,4 +874,367 @@ async fn the_class_clock_cannot_be_thrown_years_ahead() {
         .set_clock(ClockMode::Accelerated { factor: 3_600.0 }, None)
         .await
         .unwrap();
+}
+
+// ----- who may call what (issue 16): each learner acts for themself, staff by role -----
+
+/// A classmate's account credential, and no credential at all, against every step of the old
+/// takeover chain (« code secret oublié » on someone else's identity, face to face, the clerk's
+/// validation, reading the new activation code in their inbox): each refused, nothing changed,
+/// and the victim's phone still approves logins.
+#[tokio::test]
+async fn a_classmate_cannot_take_over_an_enrolled_identity() {
+    use idn_api::{LearnerAction, VerificationMode};
+    let world = spawn_world(171).await;
+    let victim = enrol_in(&world, "victime@simulation.example").await;
+    let classmate =
+        idn_e2e::account_at_profile(&world.client, "voisin@simulation.example", "+33639980042").await;
+    let anonymous = &world.client;
+    for (who, client, expected) in [
+        ("a classmate", &classmate.client, "not_your_learner"),
+        ("no credential", anonymous, "authentication_required"),
+    ] {
+        let steps = [
+            (
+                "forget_secret_code",
+                client
+                    .act(&victim.id, &LearnerAction::ForgetSecretCode)
+                    .await
+                    .map(drop),
+            ),
+            (
+                "choose face to face",
+                client
+                    .act(
+                        &victim.id,
+                        &LearnerAction::ChooseVerification {
+                            mode: VerificationMode::FaceToFace,
+                        },
+                    )
+                    .await
+                    .map(drop),
+            ),
+            ("read the inbox", client.inbox(&victim.id).await.map(drop)),
+            ("read the journal", client.journal(&victim.id).await.map(drop)),
+        ];
+        for (step, answer) in steps {
+            let (code, message) = idn_e2e::refusal(answer.expect_err(step));
+            assert_eq!(code, expected, "{who}: {step} ({message})");
+        }
+        let clerk = client
+            .clerk_validate(&clerk_validation("123456".into()))
+            .await
+            .expect_err("the clerk's validation is the clerk's");
+        let expected_at_the_desk = match expected {
+            "not_your_learner" => "staff_required",
+            other => other,
+        };
+        assert_eq!(
+            refusal_code(clerk),
+            expected_at_the_desk,
+            "{who}: the clerk's desk"
+        );
+    }
+    assert_eq!(
+        victim.client().learner(&victim.id).await.unwrap().step,
+        "enrolled",
+        "the identity is untouched"
+    );
+    let request = world
+        .trainer
+        .open_login_request(MOBILE, "Mon Compte Formation")
+        .await
+        .unwrap();
+    assert_eq!(
+        victim
+            .device
+            .approve(&request.request_id, SECRET)
+            .await
+            .unwrap()
+            .status,
+        "approved",
+        "the victim's phone still approves"
+    );
+}
+
+#[tokio::test]
+async fn anonymous_callers_and_learners_cannot_list_learners_or_read_an_inbox() {
+    let world = spawn_world(172).await;
+    let alice = idn_e2e::new_learner(&world.client, "alice@simulation.example").await;
+    let bob = idn_e2e::new_learner(&world.client, "bob@simulation.example").await;
+    let (code, message) = idn_e2e::refusal(world.client.learners().await.unwrap_err());
+    assert_eq!(code, "authentication_required");
+    assert!(message.contains("Identifiez-vous"), "{message}");
+    assert_eq!(
+        refusal_code(alice.client.learners().await.unwrap_err()),
+        "staff_required",
+        "a learner does not list the class"
+    );
+    assert_eq!(
+        refusal_code(world.client.inbox(&alice.id).await.unwrap_err()),
+        "authentication_required"
+    );
+    let (code, message) = idn_e2e::refusal(bob.client.inbox(&alice.id).await.unwrap_err());
+    assert_eq!(code, "not_your_learner", "Bob reads Alice's codes");
+    assert!(message.contains("autre apprenant"), "{message}");
+    assert_eq!(
+        refusal_code(bob.client.inbox("inconnu").await.unwrap_err()),
+        "not_your_learner",
+        "the same refusal whether or not the learner exists"
+    );
+    // What they may: their own inbox, and the trainer the class list.
+    assert_eq!(
+        alice.client.inbox(&alice.id).await.unwrap().len(),
+        1,
+        "Alice's email code"
+    );
+    assert_eq!(world.trainer.learners().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn only_a_trainer_moves_the_class_clock() {
+    let world = spawn_world(173).await;
+    let base = world.running.base_url();
+    let before = world.client.clock().await.unwrap().now;
+    let http = reqwest::Client::new();
+    let anonymous = http
+        .post(format!("{base}/api/clock/advance"))
+        .json(&serde_json::json!({ "seconds": 86_400 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(
+        anonymous.headers()["www-authenticate"],
+        "Bearer realm=\"idn-sandbox\"",
+        "a 401 says how to authenticate (RFC 6750)"
+    );
+    let body: serde_json::Value = anonymous.json().await.unwrap();
+    assert_eq!(body["code"], "authentication_required");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("Identifiez-vous")),
+        "{body}"
+    );
+    let learner = idn_e2e::new_learner(&world.client, "eleve@simulation.example").await;
+    assert_eq!(
+        refusal_code(learner.client.advance_clock(86_400).await.unwrap_err()),
+        "staff_required",
+        "a learner moves their own time only"
+    );
+    assert_eq!(
+        refusal_code(
+            learner
+                .client
+                .set_clock(ClockMode::Accelerated { factor: 60.0 }, None)
+                .await
+                .unwrap_err()
+        ),
+        "staff_required"
+    );
+    assert!(
+        world.client.clock().await.unwrap().now - before < chrono::TimeDelta::minutes(1),
+        "the refusals left the class's time alone"
+    );
+    let moved = world
+        .trainer
+        .advance_clock(86_400)
+        .await
+        .expect("the trainer moves it");
+    assert!(moved.now - before >= chrono::TimeDelta::days(1));
+}
+
+#[tokio::test]
+async fn activation_elsewhere_revokes_the_old_phone() {
+    use idn_api::{LearnerAction, VerificationMode};
+    let world = spawn_world(174).await;
+    let old = enrol_in(&world, "nouveau-tel@simulation.example").await;
+    // The person gets a new phone: signs in there, forgets the code, verifies again, activates.
+    let account = idn_e2e::sign_in(&world.client, "nouveau-tel@simulation.example").await;
+    account.act(&LearnerAction::ForgetSecretCode).await.unwrap();
+    account
+        .act(&LearnerAction::ChooseVerification {
+            mode: VerificationMode::FaceToFace,
+        })
+        .await
+        .unwrap();
+    let code = account.last_code(MessageChannel::Sms).await;
+    world
+        .trainer
+        .clerk_validate(&clerk_validation(code))
+        .await
+        .unwrap();
+    let activation = account.last_code(MessageChannel::Sms).await;
+    let mut new_phone = Device::open(
+        &world.dir.path().join("nouveau"),
+        world.client.clone(),
+        Arc::new(MemoryVault::default()),
+    )
+    .unwrap();
+    new_phone.adopt_account(&account.access).unwrap();
+    new_phone.activate(&old.id, &activation, "7314").await.unwrap();
+
+    let (code, message) = idn_e2e::refusal(old.device.pending_requests().await.unwrap_err());
+    assert_eq!(code, "credential_revoked", "the old phone's access ended");
+    assert!(
+        message.contains("activée sur un autre téléphone"),
+        "the old phone says why, in French: {message}"
+    );
+    assert!(new_phone.pending_requests().await.unwrap().is_empty());
+    assert_eq!(
+        account.client.learner(&old.id).await.unwrap().step,
+        "enrolled",
+        "the La Poste account's credential keeps working"
+    );
+}
+
+#[tokio::test]
+async fn removing_the_identity_revokes_its_credential() {
+    let world = spawn_world(175).await;
+    let mut enrolled = enrol_in(&world, "retrait@simulation.example").await;
+    let before_removal = enrolled.client().clone();
+    enrolled.device.remove_identity().await.expect("removed");
+    assert!(
+        enrolled.device.client().credential().is_none(),
+        "the phone forgot its credential"
+    );
+    let (code, message) = idn_e2e::refusal(
+        before_removal
+            .pending_login_requests(&enrolled.id)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        code, "credential_revoked",
+        "a copy of the removed phone's credential no longer works"
+    );
+    assert!(message.contains("retirée"), "{message}");
+    assert_eq!(
+        refusal_code(before_removal.learner(&enrolled.id).await.unwrap_err()),
+        "credential_revoked"
+    );
+}
+
+/// Every operation of the OpenAPI document declares who may call it; each non-public one refuses
+/// an anonymous caller (401, French message), each learner route refuses a classmate (403
+/// `not_your_learner`), and the public ones answer without asking for a credential. Paths use
+/// real ids (a learner, a login request, a face-to-face code, a relying party), so a refusal
+/// is the guard's and not a 404.
+#[tokio::test]
+async fn every_route_refuses_who_it_must() {
+    let world = spawn_world(176).await;
+    let base = world.running.base_url();
+    let victim = enrol_in(&world, "cible@simulation.example").await;
+    let (classmate, face_to_face_code) =
+        idn_e2e::learner_at_face_to_face(&world.client, "camarade@simulation.example", "+33639980043").await;
+    let request = world
+        .trainer
+        .open_login_request(MOBILE, "Mon Compte Formation")
+        .await
+        .unwrap();
+    let encryption_key = josekit::jwk::Jwk::generate_ec_key(josekit::jwk::alg::ec::EcCurve::P256).unwrap();
+    let relying_party = world
+        .trainer
+        .register_relying_party(&idn_api::NewRelyingParty {
+            name: "Service de test".into(),
+            redirect_uris: vec!["http://127.0.0.1:9/retour".into()],
+            post_logout_redirect_uris: Vec::new(),
+            encryption_jwk: Some(
+                serde_json::to_value(encryption_key.to_public_key().unwrap().as_ref()).unwrap(),
+            ),
+            jwks_uri: None,
+        })
+        .await
+        .expect("the trainer registers a relying party");
+    let spec: serde_json::Value = reqwest::get(format!("{base}/api/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let real_path = |path: &str| {
+        path.replace("{id}", &victim.id)
+            .replace("{request_id}", &request.request_id)
+            .replace("{code}", &face_to_face_code)
+            .replace("{client_id}", &relying_party.relying_party.client_id)
+    };
+    let http = reqwest::Client::new();
+    let send = |method: &str, path: &str, token: Option<&str>| {
+        let mut request = http.request(
+            method.to_uppercase().parse().unwrap(),
+            format!("{base}{}", real_path(path)),
+        );
+        if method != "get" && method != "delete" {
+            request = request.json(&serde_json::json!({}));
+        }
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    let classmate_token = classmate.client.credential().unwrap().expose().to_owned();
+    let (mut operations, mut refusals) = (0, 0);
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().unwrap() {
+            if !["get", "put", "post", "delete", "patch"].contains(&method.as_str()) {
+                continue;
+            }
+            operations += 1;
+            let name = format!("{} {path}", method.to_uppercase());
+            let security = operation["security"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{name} declares no security"));
+            assert!(!security.is_empty(), "{name}: an empty security list");
+            let public = security
+                .iter()
+                .any(|requirement| requirement.as_object().is_some_and(|r| r.is_empty()));
+            let response = send(method, path, None).await.unwrap();
+            let status = response.status();
+            if public {
+                assert!(
+                    security.len() == 1,
+                    "{name}: public, and yet a credential is listed"
+                );
+                assert!(
+                    status != 401 && status != 403 && !status.is_server_error(),
+                    "{name} is public but answered {status} to an anonymous caller"
+                );
+                continue;
+            }
+            let body: serde_json::Value = response.json().await.unwrap_or_default();
+            assert_eq!(status, 401, "{name} anonymously: {body}");
+            assert_eq!(body["code"], "authentication_required", "{name}");
+            assert!(
+                body["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("Identifiez-vous")),
+                "{name}: a French message: {body}"
+            );
+            refusals += 1;
+            let learner_route = security.iter().any(|requirement| {
+                requirement.get("apprenant").is_some() || requirement.get("appareil").is_some()
+            }) && (path.contains("{id}") || path.contains("{request_id}"));
+            if learner_route {
+                let response = send(method, path, Some(&classmate_token)).await.unwrap();
+                let status = response.status();
+                let body: serde_json::Value = response.json().await.unwrap_or_default();
+                assert_eq!(status, 403, "{name} with a classmate's credential: {body}");
+                assert_eq!(body["code"], "not_your_learner", "{name}");
+                refusals += 1;
+            }
+        }
+    }
+    assert!(operations >= 30, "the whole API was read: {operations}");
+    println!("{operations} operations checked, {refusals} refusals");
+    assert_eq!(
+        victim
+            .device
+            .approve(&request.request_id, SECRET)
+            .await
+            .unwrap()
+            .status,
+        "approved",
+        "nothing the refused calls sent changed the victim's login"
+    );
 }

@@ -1,11 +1,11 @@
 //! The world's HTTP API, black-box, through the device core's client: the rules a learner,
 //! a clerk, a tester or a relying party meets.
 
-use idn_api::{LearnerAction, MediaKind, MessageChannel, VerificationMode};
-use idn_device::{Device, MemoryVault, WorldClient};
+use idn_api::{Credential, LearnerAction, MediaKind, MessageChannel, VerificationMode};
+use idn_device::{Device, MemoryVault};
 use idn_e2e::{
-    account_at_profile, activated_device, last_code, learner_with_confirmed_identity, refusal, refusal_code,
-    spawn_world, MOBILE,
+    account_at_profile, activated_device, last_code, learner_with_confirmed_identity, new_learner, refusal,
+    refusal_code, spawn_world, Learner, TestWorld, MOBILE,
 };
 use std::sync::Arc;
 
@@ -23,21 +23,26 @@ fn synthetic_photo(page: idn_capture::DocumentPage) -> Vec<u8> {
         .jpeg
 }
 
-async fn enrolled(
-    client: &WorldClient,
-    dir: &std::path::Path,
-    email: &str,
-    mobile: &str,
-) -> (String, Device) {
-    let (id, device, _) = activated_device(client, dir, email, mobile, "2580").await;
+/// A learner activated on a phone of their own with the secret code 2580: the phone's client
+/// carries its device credential.
+async fn enrolled(world: &TestWorld, email: &str, mobile: &str) -> (String, Device) {
+    let (id, device, _) = activated_device(
+        &world.client,
+        &world.trainer,
+        world.dir.path(),
+        email,
+        mobile,
+        "2580",
+    )
+    .await;
     (id, device)
 }
 
 #[tokio::test]
 async fn wrong_email_code_is_counted_and_journaled() {
     let world = spawn_world(1).await;
-    let client = &world.client;
-    let id = client.create_learner("a@simulation.example").await.unwrap().id;
+    let Learner { id, client, .. } = new_learner(&world.client, "a@simulation.example").await;
+    let client = &client;
     let right = last_code(client, &id, MessageChannel::Email).await;
     let wrong = if right == "000000" { "111111" } else { "000000" };
     let error = client
@@ -67,10 +72,10 @@ async fn wrong_email_code_is_counted_and_journaled() {
 #[tokio::test]
 async fn email_code_expires_with_the_world_clock() {
     let world = spawn_world(2).await;
-    let client = &world.client;
-    let id = client.create_learner("b@simulation.example").await.unwrap().id;
+    let Learner { id, client, .. } = new_learner(&world.client, "b@simulation.example").await;
+    let client = &client;
     let code = last_code(client, &id, MessageChannel::Email).await;
-    client.advance_clock(15 * 60).await.unwrap();
+    world.trainer.advance_clock(15 * 60).await.unwrap();
     let error = client
         .act(&id, &LearnerAction::ConfirmEmail { code })
         .await
@@ -90,8 +95,8 @@ async fn email_code_expires_with_the_world_clock() {
 #[tokio::test]
 async fn weak_password_and_bad_mobile_get_french_messages() {
     let world = spawn_world(3).await;
-    let client = &world.client;
-    let id = client.create_learner("c@simulation.example").await.unwrap().id;
+    let Learner { id, client, .. } = new_learner(&world.client, "c@simulation.example").await;
+    let client = &client;
     let code = last_code(client, &id, MessageChannel::Email).await;
     client
         .act(&id, &LearnerAction::ConfirmEmail { code })
@@ -134,17 +139,17 @@ async fn weak_password_and_bad_mobile_get_french_messages() {
 #[tokio::test]
 async fn truncated_or_mislabelled_upload_is_refused_and_nothing_is_stored() {
     let world = spawn_world(4).await;
-    let client = &world.client;
-    let id = learner_with_confirmed_identity(client, "d@simulation.example", MOBILE)
-        .await
-        .id;
+    let Learner { id, client, .. } =
+        learner_with_confirmed_identity(&world.client, "d@simulation.example", MOBILE).await;
+    let client = &client;
     let not_a_jpeg = b"GIF89a-not-a-jpeg".to_vec();
     let error = client
         .upload_media(&id, MediaKind::Photo, "image/jpeg", not_a_jpeg)
         .await
         .unwrap_err();
     assert_eq!(refusal_code(error), "content_mismatch");
-    let http = reqwest_free_upload(&world.running.base_url(), &id).await;
+    let token = client.credential().expect("the learner's credential").expose();
+    let http = reqwest_free_upload(&world.running.base_url(), &id, token).await;
     assert_eq!(http, "checksum_mismatch");
     // A video cut short on the device's disk arrives with a matching checksum: the world reads
     // it and refuses it rather than storing a file nobody can play.
@@ -228,7 +233,7 @@ fn small_video() -> Vec<u8> {
 }
 
 /// Sends a JPEG whose declared checksum is that of a longer file, as a cut-off upload would.
-async fn reqwest_free_upload(base_url: &str, id: &str) -> String {
+async fn reqwest_free_upload(base_url: &str, id: &str, token: &str) -> String {
     use sha2::Digest;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let full = [0xFFu8, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4, 5, 6, 0xFF, 0xD9];
@@ -237,7 +242,7 @@ async fn reqwest_free_upload(base_url: &str, id: &str) -> String {
     let address = base_url.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
     let head = format!(
-        "POST /api/learners/{id}/media?kind=photo HTTP/1.1\r\nHost: {address}\r\nContent-Type: image/jpeg\r\nx-content-sha256: {checksum}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "POST /api/learners/{id}/media?kind=photo HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: image/jpeg\r\nx-content-sha256: {checksum}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         sent.len()
     );
     stream.write_all(head.as_bytes()).await.unwrap();
@@ -255,9 +260,10 @@ async fn reqwest_free_upload(base_url: &str, id: &str) -> String {
 #[tokio::test]
 async fn login_approval_with_the_right_secret_code_succeeds() {
     let world = spawn_world(5).await;
-    let client = &world.client;
-    let (id, device) = enrolled(client, world.dir.path(), "e@simulation.example", MOBILE).await;
-    let request = client
+    // The relying party's side is played by the trainer, who may open login requests.
+    let relying_party = &world.trainer;
+    let (id, device) = enrolled(&world, "e@simulation.example", MOBILE).await;
+    let request = relying_party
         .open_login_request(MOBILE, "Mon Compte Formation")
         .await
         .unwrap();
@@ -269,11 +275,15 @@ async fn login_approval_with_the_right_secret_code_succeeds() {
         "approved"
     );
     assert_eq!(
-        client.login_request(&request.request_id).await.unwrap().status,
+        relying_party
+            .login_request(&request.request_id)
+            .await
+            .unwrap()
+            .status,
         "approved",
         "the relying party sees it"
     );
-    let inbox = client.inbox(&id).await.unwrap();
+    let inbox = device.client().inbox(&id).await.unwrap();
     assert!(
         inbox
             .iter()
@@ -285,15 +295,15 @@ async fn login_approval_with_the_right_secret_code_succeeds() {
 #[tokio::test]
 async fn approval_after_one_minute_is_refused() {
     let world = spawn_world(6).await;
-    let client = &world.client;
-    let (_, device) = enrolled(client, world.dir.path(), "f@simulation.example", MOBILE).await;
-    let request = client
+    let trainer = &world.trainer;
+    let (_, device) = enrolled(&world, "f@simulation.example", MOBILE).await;
+    let request = trainer
         .open_login_request(MOBILE, "Mon Compte Formation")
         .await
         .unwrap();
-    client.advance_clock(60).await.unwrap();
+    trainer.advance_clock(60).await.unwrap();
     assert_eq!(
-        client.login_request(&request.request_id).await.unwrap().status,
+        trainer.login_request(&request.request_id).await.unwrap().status,
         "expired"
     );
     let error = device.approve(&request.request_id, "2580").await.unwrap_err();
@@ -303,9 +313,9 @@ async fn approval_after_one_minute_is_refused() {
 #[tokio::test]
 async fn three_wrong_secret_codes_lock_and_the_lock_holds() {
     let world = spawn_world(7).await;
-    let client = &world.client;
-    let (id, device) = enrolled(client, world.dir.path(), "g@simulation.example", MOBILE).await;
-    let request = client
+    let trainer = &world.trainer;
+    let (id, device) = enrolled(&world, "g@simulation.example", MOBILE).await;
+    let request = trainer
         .open_login_request(MOBILE, "Mon Compte Formation")
         .await
         .unwrap();
@@ -323,8 +333,8 @@ async fn three_wrong_secret_codes_lock_and_the_lock_holds() {
         refusals,
         ["wrong_secret_code", "wrong_secret_code", "secret_code_locked"]
     );
-    assert_eq!(client.learner(&id).await.unwrap().step, "locked");
-    let error = client
+    assert_eq!(device.client().learner(&id).await.unwrap().step, "locked");
+    let error = trainer
         .open_login_request(MOBILE, "Mon Compte Formation")
         .await
         .unwrap_err();
@@ -335,16 +345,20 @@ async fn three_wrong_secret_codes_lock_and_the_lock_holds() {
     );
 }
 
+/// The phone's credential alone does not approve: the answer must be signed by the key enrolled
+/// at activation, which never leaves the phone; and a phone signed into the account only (no
+/// activation) cannot even read the request.
 #[tokio::test]
 async fn approval_from_a_device_that_is_not_enrolled_is_refused() {
     let world = spawn_world(8).await;
-    let client = &world.client;
-    let (id, device) = enrolled(client, world.dir.path(), "h@simulation.example", MOBILE).await;
-    let request = client
+    let (id, device) = enrolled(&world, "h@simulation.example", MOBILE).await;
+    let request = world
+        .trainer
         .open_login_request(MOBILE, "Mon Compte Formation")
         .await
         .unwrap();
-    // Another phone, with the person's learner id in its profile but its own key.
+    // Another phone, with the person's learner id in its profile, the enrolled phone's
+    // credential copied into its vault, but its own key.
     let other_dir = world.dir.path().join("other-phone");
     std::fs::create_dir_all(&other_dir).unwrap();
     std::fs::write(
@@ -354,9 +368,41 @@ async fn approval_from_a_device_that_is_not_enrolled_is_refused() {
     .unwrap();
     let vault = Arc::new(MemoryVault::default());
     idn_device::Vault::set(vault.as_ref(), "device-signing-key/autre-telephone", &[7u8; 32]).unwrap();
-    let other = Device::open(&other_dir, client.clone(), vault).unwrap();
+    let stolen = device
+        .client()
+        .credential()
+        .expect("the enrolled phone's credential");
+    idn_device::Vault::set(
+        vault.as_ref(),
+        "learner-credential/autre-telephone",
+        stolen.expose().as_bytes(),
+    )
+    .unwrap();
+    let other = Device::open(&other_dir, world.client.clone(), vault).unwrap();
     let error = other.approve(&request.request_id, "2580").await.unwrap_err();
     assert_eq!(refusal_code(error), "not_the_enrolled_device");
+    // A third phone, signed into the La Poste account (account credential), never activated.
+    let started = world
+        .client
+        .start_account_login("h@simulation.example", "Simulation2026")
+        .await
+        .expect("right password");
+    let signing_in = world
+        .client
+        .with_credential(Credential::new(started.ticket.token.clone()));
+    let code = last_code(&signing_in, &id, started.challenge.channel).await;
+    let signed_in = signing_in
+        .confirm_account_login("h@simulation.example", &code)
+        .await
+        .expect("right code");
+    let account = world
+        .client
+        .with_credential(Credential::new(signed_in.credential.token.clone()));
+    assert_eq!(
+        refusal_code(account.login_request(&request.request_id).await.unwrap_err()),
+        "device_credential_required",
+        "only the activated phone reads a login request"
+    );
     assert_eq!(
         device.approve(&request.request_id, "2580").await.unwrap().status,
         "approved"
@@ -366,9 +412,9 @@ async fn approval_from_a_device_that_is_not_enrolled_is_refused() {
 #[tokio::test]
 async fn wrong_mobile_typed_on_franceconnect_opens_nothing() {
     let world = spawn_world(9).await;
-    let client = &world.client;
-    enrolled(client, world.dir.path(), "i@simulation.example", MOBILE).await;
-    let error = client
+    enrolled(&world, "i@simulation.example", MOBILE).await;
+    let error = world
+        .trainer
         .open_login_request("+33639989999", "Mon Compte Formation")
         .await
         .unwrap_err();
@@ -378,10 +424,9 @@ async fn wrong_mobile_typed_on_franceconnect_opens_nothing() {
 #[tokio::test]
 async fn online_review_takes_the_configured_delay_and_tracks_the_letter() {
     let world = spawn_world(10).await;
-    let client = &world.client;
-    let id = learner_with_confirmed_identity(client, "j@simulation.example", MOBILE)
-        .await
-        .id;
+    let Learner { id, client, .. } =
+        learner_with_confirmed_identity(&world.client, "j@simulation.example", MOBILE).await;
+    let client = &client;
     client
         .act(
             &id,
@@ -477,13 +522,13 @@ async fn online_review_takes_the_configured_delay_and_tracks_the_letter() {
         ],
         "AR24's tracking timeline"
     );
-    client.advance_clock(14 * 60).await.unwrap();
+    world.trainer.advance_clock(14 * 60).await.unwrap();
     assert_eq!(
         client.learner(&id).await.unwrap().step,
         "review",
         "not before the review delay"
     );
-    client.advance_clock(60).await.unwrap();
+    world.trainer.advance_clock(60).await.unwrap();
     let accepted = client.learner(&id).await.unwrap();
     assert_eq!(
         accepted.step,
@@ -548,8 +593,7 @@ async fn fetch(url: &str) -> String {
 #[tokio::test]
 async fn the_database_holds_no_secret_code() {
     let world = spawn_world(12).await;
-    let client = &world.client;
-    enrolled(client, world.dir.path(), "k@simulation.example", MOBILE).await;
+    enrolled(&world, "k@simulation.example", MOBILE).await;
     let database = std::fs::read(idn_world::database_path(&world.dir.path().join("world"))).unwrap();
     let wal = std::fs::read(world.dir.path().join("world").join("world.sqlite-wal")).unwrap_or_default();
     for bytes in [&database, &wal] {
@@ -563,14 +607,13 @@ async fn the_database_holds_no_secret_code() {
 #[tokio::test]
 async fn two_learners_may_upload_the_same_file() {
     let world = spawn_world(13).await;
-    let client = &world.client;
     let jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 9, 0xFF, 0xD9];
     let mut ids = Vec::new();
     for (email, mobile) in [
         ("l1@simulation.example", "+33639980011"),
         ("l2@simulation.example", "+33639980012"),
     ] {
-        let id = learner_with_confirmed_identity(client, email, mobile).await.id;
+        let Learner { id, client, .. } = learner_with_confirmed_identity(&world.client, email, mobile).await;
         let photo = client
             .upload_media(&id, MediaKind::Photo, "image/jpeg", jpeg.clone())
             .await
@@ -607,15 +650,16 @@ async fn next_learner_event(reader: &mut tokio::io::BufReader<tokio::net::TcpStr
 async fn screens_follow_a_learner_live_through_server_sent_events() {
     use tokio::io::AsyncWriteExt;
     let world = spawn_world(12).await;
-    let client = &world.client;
-    let id = client.create_learner("live@simulation.example").await.unwrap().id;
+    let Learner { id, client, .. } = new_learner(&world.client, "live@simulation.example").await;
+    let client = &client;
+    let token = client.credential().expect("the learner's credential").expose();
     let mut stream = tokio::net::TcpStream::connect(world.running.address())
         .await
         .unwrap();
     stream
         .write_all(
             format!(
-                "GET /api/learners/{id}/events HTTP/1.1\r\nHost: world\r\nAccept: text/event-stream\r\n\r\n"
+                "GET /api/learners/{id}/events HTTP/1.1\r\nHost: world\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n"
             )
             .as_bytes(),
         )
@@ -626,7 +670,11 @@ async fn screens_follow_a_learner_live_through_server_sent_events() {
     assert_eq!(now["step"], "email_code", "the current view comes first");
 
     // Another learner's change is not sent; this learner's is, without asking.
-    client.create_learner("other@simulation.example").await.unwrap();
+    world
+        .client
+        .create_learner("other@simulation.example")
+        .await
+        .unwrap();
     let code = last_code(client, &id, MessageChannel::Email).await;
     client
         .act(&id, &LearnerAction::ConfirmEmail { code })
@@ -691,6 +739,7 @@ async fn logging_in_with_an_existing_account_confirms_by_code_and_keeps_its_step
     let world = spawn_world(32).await;
     let client = &world.client;
     let learner = learner_with_confirmed_identity(client, "sign.in@simulation.example", MOBILE).await;
+    let before = learner.client.learner(&learner.id).await.unwrap();
 
     let wrong = refusal(
         client
@@ -710,10 +759,11 @@ async fn logging_in_with_an_existing_account_confirms_by_code_and_keeps_its_step
         "an unknown email and a wrong password are refused alike"
     );
 
-    let challenge = client
+    let started = client
         .start_account_login(" Sign.In@simulation.example ", "Simulation2026")
         .await
         .expect("right password");
+    let challenge = &started.challenge;
     assert_eq!(
         challenge.channel,
         MessageChannel::Sms,
@@ -728,37 +778,65 @@ async fn logging_in_with_an_existing_account_confirms_by_code_and_keeps_its_step
         "the number is half hidden: {}",
         challenge.destination
     );
-    let code = last_code(client, &learner.id, MessageChannel::Sms).await;
-    let inbox = client.inbox(&learner.id).await.unwrap();
+    // The phone that typed the password reads the code with its sign-in ticket.
+    let signing_in = client.with_credential(Credential::new(started.ticket.token.clone()));
+    let code = last_code(&signing_in, &learner.id, MessageChannel::Sms).await;
+    let inbox = signing_in.inbox(&learner.id).await.unwrap();
     assert!(
         inbox
             .last()
             .is_some_and(|message| message.body.contains("code de confirmation")),
         "the SMS says what the code is for"
     );
-    let wrong_code = if code == "AAAA" { "BBBB" } else { "AAAA" };
-    let refused = refusal(
-        client
-            .confirm_account_login("sign.in@simulation.example", wrong_code)
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(refused.0, "code_wrong");
-    let view = client
-        .confirm_account_login("sign.in@simulation.example", &code)
-        .await
-        .expect("right code");
-    assert_eq!(view.id, learner.id, "the app learns which account it is");
-    assert_eq!(view.step, learner.step, "the account continues where it stood");
-    let replayed = refusal(
+    let (anonymous, _) = refusal(
         client
             .confirm_account_login("sign.in@simulation.example", &code)
             .await
             .unwrap_err(),
     );
-    assert_eq!(replayed.0, "no_sign_in_pending", "a code confirms one login only");
+    assert_eq!(
+        anonymous, "authentication_required",
+        "the code is typed back from the connection that gave the password"
+    );
+    let wrong_code = if code == "AAAA" { "BBBB" } else { "AAAA" };
+    let refused = refusal(
+        signing_in
+            .confirm_account_login("sign.in@simulation.example", wrong_code)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(refused.0, "code_wrong");
+    let access = signing_in
+        .confirm_account_login("sign.in@simulation.example", &code)
+        .await
+        .expect("right code");
+    assert_eq!(
+        access.learner.id, learner.id,
+        "the app learns which account it is"
+    );
+    assert_eq!(
+        access.learner.step, before.step,
+        "the account continues where it stood"
+    );
+    let replayed = refusal(
+        signing_in
+            .confirm_account_login("sign.in@simulation.example", &code)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        replayed.0, "credential_revoked",
+        "a ticket confirms one login only: {}",
+        replayed.1
+    );
+    let signed_in = Learner::from_access(client, access);
+    assert_eq!(
+        signed_in.client.learner(&learner.id).await.unwrap().step,
+        before.step,
+        "the account's new credential acts for it"
+    );
 
-    let journal = client.journal(&learner.id).await.unwrap();
+    let journal = signed_in.client.journal(&learner.id).await.unwrap();
     let logins: Vec<(&str, &str)> = journal
         .iter()
         .filter(|entry| entry.action.contains("sign_in"))
@@ -771,9 +849,8 @@ async fn logging_in_with_an_existing_account_confirms_by_code_and_keeps_its_step
             ("sign_in", "ok"),
             ("confirm_sign_in", "code_wrong"),
             ("confirm_sign_in", "ok"),
-            ("confirm_sign_in", "no_sign_in_pending"),
         ],
-        "every login attempt is journaled"
+        "every login attempt that reached the account is journaled"
     );
 }
 
@@ -781,23 +858,13 @@ async fn logging_in_with_an_existing_account_confirms_by_code_and_keeps_its_step
 async fn five_wrong_passwords_lock_the_account_login_for_fifteen_minutes() {
     let world = spawn_world(33).await;
     let client = &world.client;
-    let id = client
-        .create_learner("verrou@simulation.example")
-        .await
-        .unwrap()
-        .id;
-    let code = last_code(client, &id, MessageChannel::Email).await;
-    client
-        .act(&id, &LearnerAction::ConfirmEmail { code })
-        .await
-        .unwrap();
-    client
-        .act(
-            &id,
-            &LearnerAction::ChoosePassword {
-                password: "Simulation2026".into(),
-            },
-        )
+    let learner = new_learner(client, "verrou@simulation.example").await;
+    let code = learner.last_code(MessageChannel::Email).await;
+    learner.act(&LearnerAction::ConfirmEmail { code }).await.unwrap();
+    learner
+        .act(&LearnerAction::ChoosePassword {
+            password: "Simulation2026".into(),
+        })
         .await
         .unwrap();
     for attempt in 1..=4 {
@@ -827,20 +894,21 @@ async fn five_wrong_passwords_lock_the_account_login_for_fifteen_minutes() {
         code, "account_locked",
         "even the right password waits for the end of the lock"
     );
-    client.advance_clock(15 * 60).await.unwrap();
-    let challenge = client
+    world.trainer.advance_clock(15 * 60).await.unwrap();
+    let started = client
         .start_account_login("verrou@simulation.example", "Simulation2026")
         .await
         .expect("the lock is over");
     assert_eq!(
-        challenge.channel,
+        started.challenge.channel,
         MessageChannel::Email,
         "without a confirmed mobile the code goes by email"
     );
-    client.advance_clock(16 * 60).await.unwrap();
-    let code = last_code(client, &id, MessageChannel::Email).await;
+    world.trainer.advance_clock(16 * 60).await.unwrap();
+    let code = learner.last_code(MessageChannel::Email).await;
+    let signing_in = client.with_credential(Credential::new(started.ticket.token.clone()));
     let (refused, _) = refusal(
-        client
+        signing_in
             .confirm_account_login("verrou@simulation.example", &code)
             .await
             .unwrap_err(),
@@ -881,7 +949,9 @@ async fn control_and_bidi_characters_are_refused_in_every_text_field_and_french_
         "no account was created"
     );
 
-    let id = account_at_profile(client, "marie-noelle@simulation.example", MOBILE).await;
+    let Learner { id, client, .. } =
+        account_at_profile(&world.client, "marie-noelle@simulation.example", MOBILE).await;
+    let client = &client;
     assert_hidden_character_refused(
         client
             .act(&id, &profile("Marie\u{202E}", "Dupont"))
@@ -948,7 +1018,8 @@ async fn control_and_bidi_characters_are_refused_in_every_text_field_and_french_
     assert_eq!(identity.usage_name.as_deref(), Some("N'Diaye"));
 
     assert_hidden_character_refused(
-        client
+        world
+            .trainer
             .open_login_request(MOBILE, "Mon Compte\u{0}Formation")
             .await
             .unwrap_err(),

@@ -16,7 +16,9 @@ pub(crate) async fn answer<T: DeserializeOwned>(
         .await
         .map_err(|source| unreachable(base_url, source))?;
     if status.is_success() {
-        serde_json::from_slice(&bytes)
+        // "204 No Content" answers an action that returns nothing: read as JSON `null`, `()`.
+        let body: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+        serde_json::from_slice(body)
             .map_err(|error| ClientError::Protocol(format!("{error} in {}", String::from_utf8_lossy(&bytes))))
     } else {
         Err(refusal(status, &bytes))

@@ -6,14 +6,42 @@ use crate::events::LearnerEvents;
 use crate::ClientError;
 use crate::{
     ActivationRequest, ApprovalAnswer, ClerkLookup, ClerkValidation, ClockAdvance, ClockMode, ClockSetting,
-    ClockView, DeclineAnswer, DeliveryPlan, InboxMessage, JournalEntry, LearnerAction, LearnerClockView,
-    LearnerSettings, LearnerSituation, LearnerView, LoginRequestView, MediaKind, MediaView, NewLearner,
-    NewLoginRequest, NewRelyingParty, PlannedLearner, RegisteredRelyingParty, RelyingPartyView, ReviewPolicy,
-    WorldKeys, WorldStatus,
+    ClockView, DeclineAnswer, DeliveryPlan, InboxMessage, JournalEntry, LearnerAccess, LearnerAction,
+    LearnerClockView, LearnerSettings, LearnerSituation, LearnerView, LoginRequestView, MediaKind, MediaView,
+    NewLearner, NewLoginRequest, NewRelyingParty, PlannedLearner, RegisteredRelyingParty, RelyingPartyView,
+    ReviewPolicy, WorldKeys, WorldStatus,
 };
 use reqwest::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+
+/// A secret that opens the world's API (`idn_la_…` account, `idn_ld_…` device, `idn_st_…` staff,
+/// `idn_dv_…` developer, or a console session), sent as `Authorization: Bearer`. Its `Debug` never
+/// shows it, so a logged client or error cannot leak it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credential(String);
+
+impl Credential {
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self(secret.into())
+    }
+
+    /// The secret itself, to send or to store in a keyring; never to log.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = self
+            .0
+            .get(..7)
+            .filter(|p| p.starts_with("idn_"))
+            .unwrap_or("session");
+        write!(f, "Credential({kind}…)")
+    }
+}
 
 #[derive(Clone)]
 pub struct WorldClient {
@@ -21,24 +49,63 @@ pub struct WorldClient {
     http: reqwest::Client,
     /// For event streams, which stay open for as long as a screen listens: no overall timeout.
     streams: reqwest::Client,
+    credential: Option<Credential>,
+}
+
+impl std::fmt::Debug for WorldClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorldClient")
+            .field("base_url", &self.base_url)
+            .field("credential", &self.credential)
+            .finish_non_exhaustive()
+    }
 }
 
 impl WorldClient {
     pub fn new(base_url: impl Into<String>) -> Self {
+        Self::configured(base_url, |builder| builder)
+    }
+
+    /// A client whose HTTP connections `configure` sets up (the class world's TLS trust, see
+    /// `crate::tls`); `new` is this with nothing added.
+    pub fn configured(
+        base_url: impl Into<String>,
+        configure: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
+    ) -> Self {
         let base_url = base_url.into().trim_end_matches('/').to_owned();
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
+        let http = configure(reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)))
             .build()
-            .expect("a plain HTTP client builds");
-        let streams = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .build()
-            .expect("a plain HTTP client builds");
+            .expect("an HTTP client builds");
+        let streams =
+            configure(reqwest::Client::builder().connect_timeout(std::time::Duration::from_secs(10)))
+                .build()
+                .expect("an HTTP client builds");
         Self {
             base_url,
             http,
             streams,
+            credential: None,
         }
+    }
+
+    /// The same world, calling with this credential (the connections are shared).
+    pub fn with_credential(&self, credential: Credential) -> Self {
+        Self {
+            credential: Some(credential),
+            ..self.clone()
+        }
+    }
+
+    /// The same world, anonymously.
+    pub fn anonymous(&self) -> Self {
+        Self {
+            credential: None,
+            ..self.clone()
+        }
+    }
+
+    pub fn credential(&self) -> Option<&Credential> {
+        self.credential.as_ref()
     }
 
     pub fn base_url(&self) -> &str {
@@ -46,7 +113,11 @@ impl WorldClient {
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http.request(method, format!("{}{path}", self.base_url))
+        let request = self.http.request(method, format!("{}{path}", self.base_url));
+        match &self.credential {
+            Some(credential) => request.bearer_auth(credential.expose()),
+            None => request,
+        }
     }
 
     async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, ClientError> {
@@ -93,7 +164,9 @@ impl WorldClient {
         self.post("/api/clock/advance", &ClockAdvance { seconds }).await
     }
 
-    pub async fn create_learner(&self, email: &str) -> Result<LearnerView, ClientError> {
+    /// Opens a La Poste account; the answer carries the account's credential (use it with
+    /// [`WorldClient::with_credential`] for everything the learner does next).
+    pub async fn create_learner(&self, email: &str) -> Result<LearnerAccess, ClientError> {
         self.post(
             "/api/learners",
             &NewLearner {
@@ -175,10 +248,16 @@ impl WorldClient {
 
     /// The learner's live view: now, then after every change (see [`LearnerEvents`]).
     pub async fn learner_events(&self, id: &str) -> Result<LearnerEvents, ClientError> {
-        LearnerEvents::open(&self.streams, &self.base_url, id).await
+        LearnerEvents::open(&self.streams, &self.base_url, id, self.credential.as_ref()).await
     }
 
-    pub async fn activate(&self, id: &str, request: &ActivationRequest) -> Result<LearnerView, ClientError> {
+    /// Activates the identity on this device; the answer carries the device's credential, and
+    /// every other credential of the learner stops working.
+    pub async fn activate(
+        &self,
+        id: &str,
+        request: &ActivationRequest,
+    ) -> Result<LearnerAccess, ClientError> {
         self.post(&format!("/api/learners/{id}/activation"), request)
             .await
     }
@@ -228,6 +307,34 @@ impl WorldClient {
         .await
     }
 
+    /// « Simuler une connexion » from the phone: a login request to the learner's own enrolled
+    /// phone, in the name of `relying_party` (needs the device's credential).
+    pub async fn open_own_login_request(
+        &self,
+        id: &str,
+        relying_party: &str,
+    ) -> Result<LoginRequestView, ClientError> {
+        self.post(
+            &format!("/api/learners/{id}/login-requests"),
+            &crate::OwnLoginRequest {
+                relying_party: relying_party.to_owned(),
+            },
+        )
+        .await
+    }
+
+    /// Ends this client's credential (« Supprimer cette identité de l'appareil », signing out).
+    pub async fn revoke_own_credential(&self) -> Result<(), ClientError> {
+        self.send(self.request(Method::DELETE, "/api/credentials/current"))
+            .await
+    }
+
+    /// Support's « Déconnecter tous ses appareils »: every credential of the learner ends.
+    pub async fn revoke_learner_credentials(&self, id: &str) -> Result<(), ClientError> {
+        self.send(self.request(Method::DELETE, &format!("/api/learners/{id}/credentials")))
+            .await
+    }
+
     pub async fn login_request(&self, request_id: &str) -> Result<LoginRequestView, ClientError> {
         self.get(&format!("/api/login-requests/{request_id}")).await
     }
@@ -245,7 +352,7 @@ impl WorldClient {
         &self,
         email: &str,
         password: &str,
-    ) -> Result<crate::AccountLoginChallenge, ClientError> {
+    ) -> Result<crate::AccountLoginStarted, ClientError> {
         self.post(
             "/api/account-logins",
             &crate::AccountLogin {
@@ -256,8 +363,9 @@ impl WorldClient {
         .await
     }
 
-    /// The login's confirmation code typed back: the account's view once right.
-    pub async fn confirm_account_login(&self, email: &str, code: &str) -> Result<LearnerView, ClientError> {
+    /// The login's confirmation code typed back, with the sign-in ticket as this client's
+    /// credential: the account's view and credential once right.
+    pub async fn confirm_account_login(&self, email: &str, code: &str) -> Result<LearnerAccess, ClientError> {
         self.post(
             "/api/account-logins/confirmation",
             &crate::AccountLoginConfirmation {
@@ -271,7 +379,11 @@ impl WorldClient {
     // — The trainer's part —
 
     /// A learner created with a trainer's plan (delivery faults, review) journaled first.
-    pub async fn create_planned_learner(&self, planned: &PlannedLearner) -> Result<LearnerView, ClientError> {
+    /// The answer carries the learner's account credential, for its creator to hand on.
+    pub async fn create_planned_learner(
+        &self,
+        planned: &PlannedLearner,
+    ) -> Result<LearnerAccess, ClientError> {
         self.post("/api/trainer/learners", planned).await
     }
 

@@ -320,6 +320,18 @@ impl DeskSession {
         })
     }
 
+    /// The world's API as this staff member: the session's token as the Bearer credential, so
+    /// what the role allows there (the class clock, a learner's settings, the clerk's desk) is
+    /// done in this person's name and audited.
+    pub fn api(&self) -> crate::WorldClient {
+        let token = self
+            .cookie
+            .split_once('=')
+            .map(|(_, token)| token)
+            .unwrap_or_default();
+        crate::WorldClient::new(self.base_url.clone()).with_credential(crate::Credential::new(token))
+    }
+
     /// The session as the sign-in answered it (email, role, expiry).
     pub fn session(&self) -> &StaffSessionView {
         &self.session

@@ -23,6 +23,7 @@ impl ClientError {
     pub fn code(&self) -> &str {
         match self {
             Self::World { code, .. } => code,
+            Self::Unreachable { source, .. } if crate::tls::is_certificate_refusal(source) => "tls_untrusted",
             Self::Unreachable { .. } => "world_unreachable",
             Self::Protocol(_) => "protocol",
         }
@@ -32,6 +33,9 @@ impl ClientError {
     pub fn message_fr(&self) -> String {
         match self {
             Self::World { message, .. } => message.clone(),
+            Self::Unreachable { source, .. } if crate::tls::is_certificate_refusal(source) => {
+                crate::tls::UNTRUSTED_FR.into()
+            }
             Self::Unreachable { .. } => {
                 "Le service simulé ne répond pas : vérifiez qu'il est démarré, puis réessayez.".into()
             }

@@ -18,17 +18,17 @@ impl LearnerEvents {
         http: &reqwest::Client,
         base_url: &str,
         learner_id: &str,
+        credential: Option<&crate::Credential>,
     ) -> Result<Self, ClientError> {
         let url = format!("{base_url}/api/learners/{learner_id}/events");
-        let response = http
-            .get(&url)
-            .header("accept", "text/event-stream")
-            .send()
-            .await
-            .map_err(|source| ClientError::Unreachable {
-                url: base_url.to_owned(),
-                source,
-            })?;
+        let mut request = http.get(&url).header("accept", "text/event-stream");
+        if let Some(credential) = credential {
+            request = request.bearer_auth(credential.expose());
+        }
+        let response = request.send().await.map_err(|source| ClientError::Unreachable {
+            url: base_url.to_owned(),
+            source,
+        })?;
         if !response.status().is_success() {
             let status = response.status().as_u16();
             let bytes = response.bytes().await.unwrap_or_default();

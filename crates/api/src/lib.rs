@@ -10,9 +10,10 @@ mod error;
 mod events;
 mod journal;
 pub mod protocol;
+pub mod tls;
 mod wire;
 
-pub use client::WorldClient;
+pub use client::{Credential, WorldClient};
 pub use desk::*;
 pub use error::ClientError;
 pub use events::LearnerEvents;

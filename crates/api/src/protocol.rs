@@ -6,6 +6,9 @@
 //! device key over the request and its fresh challenge, and carries the code sealed again. The
 //! world opens it, compares a keyed HMAC with its verifier, and counts failures. The device
 //! stores no code; the database stores only the HMAC, whose key lives outside it.
+//!
+//! The world's HPKE key is endorsed by its Ed25519 identity key, so that a device which pinned
+//! the identity at its first contact can tell the world's key from one a relay swapped in.
 
 use hpke::aead::ChaCha20Poly1305;
 use hpke::kdf::HkdfSha256;
@@ -14,7 +17,7 @@ use hpke::{Deserializable, Kem, OpModeR, OpModeS, Serializable};
 use rand::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
 
-use crate::SealedSecretCode;
+use crate::{SealedSecretCode, WorldKeys};
 
 pub const HPKE_SUITE: &str = "DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20Poly1305";
 const HPKE_INFO: &[u8] = b"idn-sandbox/v1/secret-code";
@@ -48,6 +51,83 @@ pub fn parse_private_key(bytes: &[u8]) -> Result<WorldPrivateKey, ProtocolError>
 
 pub fn public_from_private(key: &WorldPrivateKey) -> WorldPublicKey {
     X25519HkdfSha256::sk_to_pk(key)
+}
+
+/// What the world's identity key signs to endorse an HPKE key: this label, the key id and the
+/// key, all of fixed length (21 + 16 + 32 bytes), so no two endorsed keys share a message.
+const ENDORSEMENT_LABEL: &[u8] = b"idn-world-hpke-key-v1";
+
+/// The world's long-lived signing key (Ed25519): it never seals anything, it vouches for the
+/// HPKE key devices seal to.
+pub type WorldIdentityKey = ed25519_dalek::SigningKey;
+
+/// The first 16 bytes of SHA-256 of the HPKE public key: what names one HPKE key.
+pub fn hpke_key_id(key: &WorldPublicKey) -> [u8; 16] {
+    let digest = Sha256::digest(key.to_bytes());
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&digest[..16]);
+    id
+}
+
+fn endorsement_message(key: &WorldPublicKey) -> Vec<u8> {
+    let mut message = ENDORSEMENT_LABEL.to_vec();
+    message.extend_from_slice(&hpke_key_id(key));
+    message.extend_from_slice(&key.to_bytes());
+    message
+}
+
+/// The answer of `GET /api/keys`: the HPKE key, its id and its endorsement by `identity`.
+pub fn world_keys(identity: &WorldIdentityKey, hpke: &WorldPublicKey) -> WorldKeys {
+    use ed25519_dalek::Signer;
+    WorldKeys {
+        hpke_suite: HPKE_SUITE.into(),
+        hpke_public_key: public_key_hex(hpke),
+        key_id: hex::encode(hpke_key_id(hpke)),
+        identity_public_key: hex::encode(identity.verifying_key().to_bytes()),
+        endorsement: hex::encode(identity.sign(&endorsement_message(hpke)).to_bytes()),
+    }
+}
+
+/// A world's keys whose endorsement holds: the HPKE key was signed by this identity (which says
+/// nothing yet about whether the identity is the world's: the device compares it with its pin).
+#[derive(Debug, Clone)]
+pub struct EndorsedWorldKeys {
+    /// Ed25519 public key, lowercase hex (as sent, once parsed).
+    pub identity_public_key: String,
+    /// X25519 public key, lowercase hex.
+    pub hpke_public_key: String,
+    pub hpke: WorldPublicKey,
+}
+
+/// Checks a `GET /api/keys` answer: the suite is ours, `key_id` names the HPKE key, and the
+/// endorsement is the identity key's strict Ed25519 signature over it. Any failure is one error:
+/// the device refuses the keys whatever was wrong with them.
+pub fn verify_world_keys(keys: &WorldKeys) -> Result<EndorsedWorldKeys, ProtocolError> {
+    if keys.hpke_suite != HPKE_SUITE {
+        return Err(ProtocolError);
+    }
+    let hpke = parse_public_key(&keys.hpke_public_key)?;
+    let key_id = hex::decode(&keys.key_id).map_err(|_| ProtocolError)?;
+    if key_id != hpke_key_id(&hpke) {
+        return Err(ProtocolError);
+    }
+    let identity = parse_verifying_key(&keys.identity_public_key).ok_or(ProtocolError)?;
+    let signature = hex::decode(&keys.endorsement).map_err(|_| ProtocolError)?;
+    let signature = ed25519_dalek::Signature::from_slice(&signature).map_err(|_| ProtocolError)?;
+    identity
+        .verify_strict(&endorsement_message(&hpke), &signature)
+        .map_err(|_| ProtocolError)?;
+    Ok(EndorsedWorldKeys {
+        identity_public_key: hex::encode(identity.to_bytes()),
+        hpke_public_key: public_key_hex(&hpke),
+        hpke,
+    })
+}
+
+fn parse_verifying_key(hex_key: &str) -> Option<ed25519_dalek::VerifyingKey> {
+    let bytes = hex::decode(hex_key).ok()?;
+    let bytes = <[u8; 32]>::try_from(bytes.as_slice()).ok()?;
+    ed25519_dalek::VerifyingKey::from_bytes(&bytes).ok()
 }
 
 /// Seals the secret code to the world, bound to `context` (what the code answers).
@@ -182,14 +262,8 @@ pub fn decline_message(terms: &RequestTerms<'_>) -> Vec<u8> {
 
 /// Verifies an Ed25519 signature (hex key and signature).
 pub fn verify_signature(public_key_hex: &str, signed: &[u8], signature_hex: &str) -> bool {
-    use ed25519_dalek::{Signature, VerifyingKey};
-    let Ok(key) = hex::decode(public_key_hex) else {
-        return false;
-    };
-    let Ok(key) = <[u8; 32]>::try_from(key.as_slice()) else {
-        return false;
-    };
-    let Ok(key) = VerifyingKey::from_bytes(&key) else {
+    use ed25519_dalek::Signature;
+    let Some(key) = parse_verifying_key(public_key_hex) else {
         return false;
     };
     let Ok(signature) = hex::decode(signature_hex) else {
@@ -218,5 +292,67 @@ mod tests {
             Err(ProtocolError),
             "replay on another request must fail"
         );
+    }
+
+    fn endorsed_by_a_new_identity() -> (WorldIdentityKey, WorldPublicKey, WorldKeys) {
+        let identity = WorldIdentityKey::generate(&mut OsRng);
+        let (_, hpke) = generate_world_key(&mut OsRng);
+        let keys = world_keys(&identity, &hpke);
+        (identity, hpke, keys)
+    }
+
+    #[test]
+    fn a_worlds_endorsed_hpke_key_verifies_under_its_identity() {
+        let (identity, hpke, keys) = endorsed_by_a_new_identity();
+        let endorsed = verify_world_keys(&keys).expect("the world's own answer verifies");
+        assert_eq!(endorsed.hpke, hpke);
+        assert_eq!(
+            endorsed.identity_public_key,
+            hex::encode(identity.verifying_key().to_bytes())
+        );
+        assert_eq!(keys.key_id.len(), 32, "16 bytes of SHA-256, hex");
+    }
+
+    #[test]
+    fn an_endorsement_with_any_byte_altered_is_refused() {
+        let (_, _, keys) = endorsed_by_a_new_identity();
+        // One bit of any byte of the key, its id, the identity or the signature.
+        let flip = |hex_text: &str, byte: usize| {
+            let mut bytes = hex::decode(hex_text).unwrap();
+            bytes[byte] ^= 0x01;
+            hex::encode(bytes)
+        };
+        for byte in 0..32 {
+            let mut altered = keys.clone();
+            altered.hpke_public_key = flip(&keys.hpke_public_key, byte);
+            assert!(verify_world_keys(&altered).is_err(), "HPKE key byte {byte}");
+            let mut altered = keys.clone();
+            altered.identity_public_key = flip(&keys.identity_public_key, byte);
+            assert!(verify_world_keys(&altered).is_err(), "identity byte {byte}");
+        }
+        for byte in 0..16 {
+            let mut altered = keys.clone();
+            altered.key_id = flip(&keys.key_id, byte);
+            assert!(verify_world_keys(&altered).is_err(), "key id byte {byte}");
+        }
+        for byte in 0..64 {
+            let mut altered = keys.clone();
+            altered.endorsement = flip(&keys.endorsement, byte);
+            assert!(verify_world_keys(&altered).is_err(), "endorsement byte {byte}");
+        }
+    }
+
+    #[test]
+    fn a_relays_key_with_the_worlds_endorsement_or_its_own_identity_is_told_apart() {
+        let (_, _, world) = endorsed_by_a_new_identity();
+        let (relay_identity, relay_hpke, relay) = endorsed_by_a_new_identity();
+        // The relay's key under the world's endorsement (its id recomputed): the signature fails.
+        let mut swapped = world.clone();
+        swapped.hpke_public_key = relay.hpke_public_key.clone();
+        swapped.key_id = relay.key_id.clone();
+        assert!(verify_world_keys(&swapped).is_err());
+        // Signed by the relay's own identity it verifies, as another identity: the pin decides.
+        let endorsed = verify_world_keys(&world_keys(&relay_identity, &relay_hpke)).unwrap();
+        assert_ne!(endorsed.identity_public_key, world.identity_public_key);
     }
 }

@@ -365,11 +365,23 @@ pub struct ClerkLookup {
     pub valid_until: DateTime<Utc>,
 }
 
-/// The public keys a device needs: the world's HPKE key (X25519) to seal the secret code.
+/// The public keys a device needs: the world's HPKE key (X25519) to seal the secret code, and
+/// its endorsement by the world's Ed25519 identity key, which the device pins at its first
+/// contact (`protocol::verify_world_keys`). A later key rotation adds a `rotations` list here
+/// (each new identity key signed by the previous one) without changing these fields: a device
+/// follows it from the identity it pinned, and one that does not know it ignores it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct WorldKeys {
     pub hpke_suite: String,
+    /// X25519 public key, hex.
     pub hpke_public_key: String,
+    /// Names the HPKE key: the first 16 bytes of SHA-256 of its 32 bytes, hex.
+    pub key_id: String,
+    /// The world's Ed25519 identity key, hex.
+    pub identity_public_key: String,
+    /// Ed25519 signature (hex) by the identity key over
+    /// `idn-world-hpke-key-v1` ‖ key id ‖ HPKE public key (raw bytes).
+    pub endorsement: String,
 }
 
 /// A secret code sealed to the world's key (HPKE base mode), hex.
@@ -595,4 +607,74 @@ pub struct RegisteredRelyingParty {
     #[serde(flatten)]
     pub relying_party: RelyingPartyView,
     pub client_secret: String,
+}
+
+// — Access to the world's API —
+
+/// What a credential lets its holder do (see SECURITY.md's credential table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    /// The La Poste account's holder, until the identity is activated on a phone (30 days).
+    Account,
+    /// The phone where the Identité Numérique is activated: the only one that answers login
+    /// requests. Ends when the identity is activated elsewhere or removed from the phone.
+    Device,
+    /// The right password was typed: enough to read the sign-in code and type it back (10 min).
+    SignIn,
+}
+
+/// A credential the world just issued; `token` is shown this once and stored only as a digest.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct IssuedCredential {
+    /// Sent as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub kind: CredentialKind,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for IssuedCredential {
+    // A token never reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedCredential")
+            .field("kind", &self.kind)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A learner's view with the credential that now acts for them: a new account (`account`), an
+/// account signed into (`account`), an activation (`device`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LearnerAccess {
+    #[serde(flatten)]
+    pub learner: LearnerView,
+    pub credential: IssuedCredential,
+}
+
+/// The password was right: the challenge, and the sign-in ticket that reads the code's message
+/// and types it back.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AccountLoginStarted {
+    #[serde(flatten)]
+    pub challenge: AccountLoginChallenge,
+    pub ticket: IssuedCredential,
+}
+
+/// The app's « Simuler une connexion »: a login request to the learner's own phone, in the name
+/// of a demo service.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OwnLoginRequest {
+    pub relying_party: String,
+}
+
+/// A staff API token, as `idn staff token list` shows it (never the secret).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ApiTokenView {
+    pub id: String,
+    pub staff_email: String,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
 }

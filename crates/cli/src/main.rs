@@ -6,6 +6,7 @@
 //! or a scenario did not land where it promised; 5 a replayed journal diverged from its recording.
 
 mod commands;
+mod connection;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -23,7 +24,7 @@ use commands::world::WorldCommand;
 use commands::{
     capture, clerk, clock, demo, device, journal, learner, login, relying_party, scenario, staff, world,
 };
-use idn_api::{ClientError, WorldClient};
+use idn_api::ClientError;
 use idn_device::DeviceError;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +49,8 @@ struct Cli {
     /// Machine-readable output: one JSON document (or one JSON object per demo step).
     #[arg(long, global = true)]
     json: bool,
+    #[command(flatten)]
+    connection: connection::Connection,
     #[command(subcommand)]
     command: Command,
 }
@@ -172,6 +175,9 @@ fn main() -> ExitCode {
 /// The stable code, the French message and the exit code of a failed command: 1 when the world,
 /// the phone or the capture refused (the person can act on it), 3 when something broke.
 fn failure(error: &anyhow::Error) -> (String, String, u8) {
+    if let Some(usage) = usage_failure(error) {
+        return usage;
+    }
     // The world's or the phone's error, also when a scenario carries it.
     let scenario = error.downcast_ref::<idn_scenario::ScenarioError>();
     let device = error
@@ -186,6 +192,13 @@ fn failure(error: &anyhow::Error) -> (String, String, u8) {
         Some(DeviceError::Client(client)) => Some(client),
         _ => None,
     });
+    if client.is_some_and(untrusted_certificate) {
+        return (
+            "tls_untrusted".to_owned(),
+            idn_api::tls::UNTRUSTED_FR.to_owned(),
+            3,
+        );
+    }
     let (code, exit) = match (client, device) {
         (Some(ClientError::World { code, status, .. }), _) if *status < 500 => (code.clone(), 1),
         (Some(client), _) => (client.code().to_owned(), 3),
@@ -201,6 +214,29 @@ fn failure(error: &anyhow::Error) -> (String, String, u8) {
         None => french(error),
     };
     (code, message, exit)
+}
+
+/// Connection options and TLS files that cannot be used as given: bad usage (2), with what to
+/// fix in French.
+fn usage_failure(error: &anyhow::Error) -> Option<(String, String, u8)> {
+    if let Some(connection) = error.downcast_ref::<connection::ConnectionError>() {
+        return Some((connection.code().to_owned(), connection.message_fr(), 2));
+    }
+    let tls = error.downcast_ref::<idn_world::tls::TlsError>()?;
+    let exit = match tls {
+        idn_world::tls::TlsError::Generation(_) => 3,
+        _ => 2,
+    };
+    Some((tls.code().to_owned(), tls.message_fr(), exit))
+}
+
+/// The world answered with a certificate this command does not trust (another authority, another
+/// host name): not a world that is down, and the person can fix it (`--ca-cert`, the QR code).
+fn untrusted_certificate(error: &ClientError) -> bool {
+    match error {
+        ClientError::Unreachable { source, .. } => idn_api::tls::is_certificate_refusal(source),
+        ClientError::World { .. } | ClientError::Protocol(_) => false,
+    }
 }
 
 /// The French message of an error, whatever layer it comes from.
@@ -219,23 +255,26 @@ async fn dispatch(cli: Cli) -> Result<Outcome> {
     let json = cli.json;
     // An empty IDN_WORLD_URL is how a shell unsets it for one command: no world given.
     let world = cli.world.filter(|url| !url.is_empty());
-    let client = WorldClient::new(world.as_deref().unwrap_or(DEFAULT_WORLD));
+    let connection = cli.connection;
+    // Built only for commands that talk to a world: `idn world serve` must start even when
+    // IDN_CA_CERT names the authority it is about to create.
+    let client = || connection.client(world.as_deref().unwrap_or(DEFAULT_WORLD));
     match cli.command {
         Command::World { command } => world::run(command).await,
-        Command::Demo(args) => demo::run(args, world, json).await,
-        Command::Learner { command } => learner::run(command, &client, json).await,
-        Command::Inbox { learner } => learner::inbox(&learner, &client, json).await,
-        Command::Journal { learner, command } => journal::run(learner, command, &client, json).await,
-        Command::Situation { learner } => scenario::situation(&learner, &client, json).await,
-        Command::Scenario { command } => scenario::run(command, &client, json).await,
+        Command::Demo(args) => demo::run(args, world, &connection, json).await,
+        Command::Learner { command } => learner::run(command, &client()?, json).await,
+        Command::Inbox { learner } => learner::inbox(&learner, &client()?, json).await,
+        Command::Journal { learner, command } => journal::run(learner, command, &client()?, json).await,
+        Command::Situation { learner } => scenario::situation(&learner, &client()?, json).await,
+        Command::Scenario { command } => scenario::run(command, &client()?, json).await,
         Command::Replay { journal, data_dir } => journal::replay(&journal, data_dir, json).await,
-        Command::Clock { command } => clock::run(command, &client, json).await,
-        Command::LoginRequest { mobile, service } => login::open(&mobile, &service, &client, json).await,
-        Command::LoginStatus { request_id } => login::status(&request_id, &client, json).await,
-        Command::Device(args) => device::run(args, client, json).await,
-        Command::Rp { command } => relying_party::run(command, &client, json).await,
+        Command::Clock { command } => clock::run(command, &client()?, json).await,
+        Command::LoginRequest { mobile, service } => login::open(&mobile, &service, &client()?, json).await,
+        Command::LoginStatus { request_id } => login::status(&request_id, &client()?, json).await,
+        Command::Device(args) => device::run(args, client()?, json).await,
+        Command::Rp { command } => relying_party::run(command, &client()?, json).await,
         Command::Staff { command } => staff::run(command, json).await,
-        Command::Clerk { command } => clerk::run(command, &client, json).await,
+        Command::Clerk { command } => clerk::run(command, &client()?, json).await,
         Command::Capture { command } => capture::run(command, json),
     }
 }

@@ -1,10 +1,15 @@
 //! The device: its identity (a file of non-secret facts), its signing key (in the vault), and
-//! the two things only it can do — activate the identity and answer login requests.
+//! the two things only it can do — activate the identity and answer login requests. It seals
+//! the secret code only to a world key it trusts: the identity key of each world it met is
+//! pinned at the first contact, and the HPKE key must be endorsed by it.
 
 use crate::{DeviceError, Vault, WorldClient};
 use ed25519_dalek::{Signer, SigningKey};
 use idn_api::ClientError;
-use idn_api::{protocol, ActivationRequest, ApprovalAnswer, DeclineAnswer, LearnerView, LoginRequestView};
+use idn_api::{
+    protocol, ActivationRequest, ApprovalAnswer, Credential, DeclineAnswer, IssuedCredential, LearnerAccess,
+    LearnerView, LoginRequestView,
+};
 use idn_journey::enrolment::SecretCode;
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
@@ -30,13 +35,47 @@ impl DeviceProfile {
     /// The profile kept in `data_dir`, read without opening the device (no world, no vault): the
     /// app's first screen decides from it while the embedded world starts. `None`: a new device.
     pub fn read(data_dir: &Path) -> Result<Option<DeviceProfile>, DeviceError> {
-        match std::fs::read(data_dir.join(PROFILE_FILE)) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|error| DeviceError::ProfileUnreadable(format!("{PROFILE_FILE}: {error}"))),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(error.into()),
+        Ok(read_profile_file(data_dir)?.map(|(profile, _)| profile))
+    }
+}
+
+/// A world as this device first met it at `base_url` (trust on first use): the identity key
+/// that endorses its HPKE key, and the HPKE key the device seals to. Public keys, hex.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct WorldPin {
+    base_url: String,
+    identity_public_key: String,
+    hpke_public_key: String,
+}
+
+/// The profile file: the profile's fields and, beside them, the worlds this device pinned.
+/// The pins are not part of `DeviceProfile` because approvals (`&self`, possibly several at
+/// once) re-pin an endorsed new HPKE key: the device keeps them behind a lock of their own.
+#[derive(Serialize)]
+struct ProfileFile<'a> {
+    #[serde(flatten)]
+    profile: &'a DeviceProfile,
+    world_pins: &'a [WorldPin],
+}
+
+/// The pins of a profile file; a profile written before pinning has none.
+#[derive(Deserialize)]
+struct PinsInFile {
+    #[serde(default)]
+    world_pins: Vec<WorldPin>,
+}
+
+fn read_profile_file(data_dir: &Path) -> Result<Option<(DeviceProfile, Vec<WorldPin>)>, DeviceError> {
+    let unreadable =
+        |error: serde_json::Error| DeviceError::ProfileUnreadable(format!("{PROFILE_FILE}: {error}"));
+    match std::fs::read(data_dir.join(PROFILE_FILE)) {
+        Ok(bytes) => {
+            let profile = serde_json::from_slice(&bytes).map_err(unreadable)?;
+            let PinsInFile { world_pins } = serde_json::from_slice(&bytes).map_err(unreadable)?;
+            Ok(Some((profile, world_pins)))
         }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -45,12 +84,18 @@ pub struct Device {
     vault: Arc<dyn Vault>,
     profile_path: PathBuf,
     profile: DeviceProfile,
-    /// The world's HPKE key, fetched once: a world keeps its key for life.
-    world_key: tokio::sync::OnceCell<protocol::WorldPublicKey>,
+    /// The worlds this device met, as written in the profile file (see [`ProfileFile`]).
+    world_pins: std::sync::Mutex<Vec<WorldPin>>,
 }
 
 fn signing_key_name(device_id: &str) -> String {
     format!("device-signing-key/{device_id}")
+}
+
+/// The credential that acts for the learner from this device: the account's until activation,
+/// then the device's. A secret, so in the vault beside the key, never in the profile.
+fn credential_name(device_id: &str) -> String {
+    format!("learner-credential/{device_id}")
 }
 
 fn parse_secret_code(raw: &str) -> Result<SecretCode, DeviceError> {
@@ -65,27 +110,32 @@ impl Device {
     pub fn open(data_dir: &Path, client: WorldClient, vault: Arc<dyn Vault>) -> Result<Self, DeviceError> {
         std::fs::create_dir_all(data_dir)?;
         let profile_path = data_dir.join(PROFILE_FILE);
-        let profile = match DeviceProfile::read(data_dir)? {
-            Some(profile) => profile,
+        let (profile, world_pins) = match read_profile_file(data_dir)? {
+            Some(stored) => stored,
             None => {
                 let profile = DeviceProfile {
                     device_id: uuid::Uuid::new_v4().to_string(),
                     learner_id: None,
                     account_id: None,
                 };
-                write_atomically(
-                    &profile_path,
-                    &serde_json::to_vec_pretty(&profile).expect("profile serialises"),
-                )?;
-                profile
+                write_profile_file(&profile_path, &profile, &[])?;
+                (profile, Vec::new())
             }
+        };
+        // The learner's credential, when one was stored: every call of this device carries it.
+        let client = match vault.get(&credential_name(&profile.device_id))? {
+            Some(token) => match std::str::from_utf8(&token) {
+                Ok(token) => client.with_credential(Credential::new(token)),
+                Err(_) => return Err(DeviceError::Vault("stored credential is not text".into())),
+            },
+            None => client,
         };
         Ok(Self {
             client,
             vault,
             profile_path,
             profile,
-            world_key: tokio::sync::OnceCell::new(),
+            world_pins: std::sync::Mutex::new(world_pins),
         })
     }
 
@@ -132,12 +182,12 @@ impl Device {
         secret_code: &str,
     ) -> Result<LearnerView, DeviceError> {
         let secret_code = parse_secret_code(secret_code)?;
-        let world_key = self.world_key().await?;
+        let world_key = self.trusted_world_key().await?;
         let signing_key = SigningKey::generate(&mut OsRng);
         let device_id = self.profile.device_id.clone();
         let public_key = hex::encode(signing_key.verifying_key().to_bytes());
         let context = protocol::activation_context(learner_id, &device_id, &public_key);
-        let sealed = protocol::seal_secret_code(world_key, secret_code.expose(), &context, &mut OsRng)
+        let sealed = protocol::seal_secret_code(&world_key, secret_code.expose(), &context, &mut OsRng)
             .map_err(|_| DeviceError::Sealing)?;
         let signature = signing_key.sign(&protocol::activation_message(
             learner_id,
@@ -157,8 +207,8 @@ impl Device {
             signature: hex::encode(signature.to_bytes()),
         };
         let activated = self.client.activate(learner_id, &request).await;
-        let view = match activated {
-            Ok(view) => view,
+        let access = match activated {
+            Ok(access) => access,
             Err(error) => {
                 self.vault.delete(&pending_name)?;
                 return Err(error.into());
@@ -167,33 +217,64 @@ impl Device {
         self.vault
             .set(&signing_key_name(&request.device_id), signing_key.as_bytes())?;
         self.vault.delete(&pending_name)?;
+        self.keep_credential(&access.credential)?;
         self.profile.learner_id = Some(learner_id.to_owned());
         self.profile.account_id = Some(learner_id.to_owned());
         self.save_profile()?;
-        Ok(view)
+        Ok(access.learner)
     }
 
-    /// Remembers the La Poste account this device enrols, so the app reopens on it.
-    pub fn remember_account(&mut self, learner_id: &str) -> Result<(), DeviceError> {
-        self.profile.account_id = Some(learner_id.to_owned());
+    /// Follows the La Poste account the world just opened or signed into from this device: its
+    /// credential goes to the vault and the app reopens on the account.
+    pub fn adopt_account(&mut self, access: &LearnerAccess) -> Result<(), DeviceError> {
+        self.keep_credential(&access.credential)?;
+        self.profile.account_id = Some(access.learner.id.clone());
         self.save_profile()
     }
 
-    /// "Supprimer cette identité de l'appareil": the signing key leaves the vault and the
-    /// profile forgets the account. The world keeps the learner; this device can no longer
-    /// answer for them, and a new activation is needed to use it again.
-    pub fn remove_identity(&mut self) -> Result<(), DeviceError> {
+    fn keep_credential(&mut self, credential: &IssuedCredential) -> Result<(), DeviceError> {
+        self.vault.set(
+            &credential_name(&self.profile.device_id),
+            credential.token.as_bytes(),
+        )?;
+        self.client = self
+            .client
+            .with_credential(Credential::new(credential.token.clone()));
+        Ok(())
+    }
+
+    /// "Supprimer cette identité de l'appareil": the world ends this device's credential, the
+    /// signing key and the credential leave the vault and the profile forgets the account. The
+    /// world keeps the learner; a new activation is needed to use it again. An unreachable
+    /// world does not keep the identity on the phone: the credential is then forgotten here
+    /// only (it also ends at the next activation or when support disconnects the learner).
+    pub async fn remove_identity(&mut self) -> Result<(), DeviceError> {
+        if self.client.credential().is_some() {
+            match self.client.revoke_own_credential().await {
+                Ok(()) => {}
+                Err(error @ ClientError::World { .. }) if error.code().starts_with("credential_") => {}
+                Err(error) => {
+                    tracing::warn!(%error, "the world could not end this device's credential")
+                }
+            }
+        }
         self.vault.delete(&signing_key_name(&self.profile.device_id))?;
+        self.vault.delete(&credential_name(&self.profile.device_id))?;
+        self.client = self.client.anonymous();
         self.profile.learner_id = None;
         self.profile.account_id = None;
         self.save_profile()
     }
 
     fn save_profile(&self) -> Result<(), DeviceError> {
-        write_atomically(
-            &self.profile_path,
-            &serde_json::to_vec_pretty(&self.profile).expect("profile serialises"),
-        )
+        write_profile_file(&self.profile_path, &self.profile, &self.pins())
+    }
+
+    /// The pins; a panic of another approval while it held them leaves them as they were.
+    fn pins(&self) -> std::sync::MutexGuard<'_, Vec<WorldPin>> {
+        self.world_pins
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Requests waiting for this device's answer.
@@ -211,9 +292,9 @@ impl Device {
         // A malformed code is refused by the world too, where it counts as a failed attempt;
         // it is sent as typed so the device never decides a rule.
         let request = self.client.login_request(request_id).await?;
-        let world_key = self.world_key().await?;
+        let world_key = self.trusted_world_key().await?;
         let context = protocol::approval_context(learner_id, request_id, &request.challenge);
-        let sealed = protocol::seal_secret_code(world_key, secret_code.trim(), &context, &mut OsRng)
+        let sealed = protocol::seal_secret_code(&world_key, secret_code.trim(), &context, &mut OsRng)
             .map_err(|_| DeviceError::Sealing)?;
         let signing_key = self.signing_key()?;
         let device_id = &self.profile.device_id;
@@ -240,14 +321,57 @@ impl Device {
         Ok(self.client.decline(learner_id, request_id, &answer).await?)
     }
 
-    async fn world_key(&self) -> Result<&protocol::WorldPublicKey, DeviceError> {
-        self.world_key
-            .get_or_try_init(|| async {
-                let keys = self.client.keys().await?;
-                protocol::parse_public_key(&keys.hpke_public_key)
-                    .map_err(|_| ClientError::Protocol("world HPKE key unreadable".into()).into())
-            })
-            .await
+    /// The HPKE key to seal the secret code to, before every activation and approval: the
+    /// world's keys are fetched and their endorsement checked each time, and the key returned
+    /// is the one pinned for this world. At the first contact with a world (its base URL) its
+    /// identity and HPKE keys are pinned; later, a new HPKE key is taken (and pinned) only when
+    /// the pinned identity endorses it. A bad endorsement or another identity: nothing is sealed.
+    async fn trusted_world_key(&self) -> Result<protocol::WorldPublicKey, DeviceError> {
+        let keys = self.client.keys().await?;
+        let base_url = self.client.base_url();
+        let untrusted = |reason: &str| {
+            tracing::warn!(
+                base_url,
+                reason,
+                "the world's keys are not trusted: nothing is sealed"
+            );
+            DeviceError::WorldKeyUntrusted
+        };
+        let endorsed =
+            protocol::verify_world_keys(&keys).map_err(|_| untrusted("the endorsement does not verify"))?;
+        let mut pins = self.pins();
+        let pinned = match pins.iter().position(|pin| pin.base_url == base_url) {
+            Some(index) => {
+                let pin = &mut pins[index];
+                if pin.identity_public_key != endorsed.identity_public_key {
+                    return Err(untrusted("another identity key than the pinned one"));
+                }
+                if pin.hpke_public_key != endorsed.hpke_public_key {
+                    tracing::info!(base_url, key_id = %keys.key_id, "the world's new HPKE key is endorsed by its pinned identity");
+                    pin.hpke_public_key = endorsed.hpke_public_key;
+                    write_profile_file(&self.profile_path, &self.profile, &pins)?;
+                }
+                pins[index].clone()
+            }
+            None => {
+                // The app's embedded world takes a new loopback port at each start: its pin
+                // moves to the new port rather than piling up. A pin for an address on the
+                // network is never dropped because another address showed the same keys.
+                pins.retain(|pin| {
+                    pin.identity_public_key != endorsed.identity_public_key || !is_loopback(&pin.base_url)
+                });
+                let pin = WorldPin {
+                    base_url: base_url.to_owned(),
+                    identity_public_key: endorsed.identity_public_key,
+                    hpke_public_key: endorsed.hpke_public_key,
+                };
+                pins.push(pin.clone());
+                write_profile_file(&self.profile_path, &self.profile, &pins)?;
+                pin
+            }
+        };
+        protocol::parse_public_key(&pinned.hpke_public_key)
+            .map_err(|_| DeviceError::ProfileUnreadable(format!("{PROFILE_FILE}: a pinned HPKE key")))
     }
 
     /// What an answer to `request` signs, from this device.
@@ -266,6 +390,37 @@ impl Device {
             device_id: &self.profile.device_id,
         }
     }
+}
+
+/// Whether `base_url` names this machine (`localhost`, 127.0.0.0/8, `::1`).
+fn is_loopback(base_url: &str) -> bool {
+    let authority = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+        _ => authority,
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback())
+}
+
+fn write_profile_file(
+    path: &Path,
+    profile: &DeviceProfile,
+    world_pins: &[WorldPin],
+) -> Result<(), DeviceError> {
+    let file = ProfileFile { profile, world_pins };
+    write_atomically(
+        path,
+        &serde_json::to_vec_pretty(&file).expect("profile serialises"),
+    )
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DeviceError> {
@@ -298,6 +453,41 @@ mod tests {
             DeviceProfile::read(dir.path()).unwrap().as_ref(),
             Some(device.profile()),
             "the app's first screen must see the profile the device keeps"
+        );
+    }
+
+    #[test]
+    fn only_addresses_of_this_machine_are_loopback() {
+        for url in [
+            "http://127.0.0.1:40000",
+            "http://localhost:8080/",
+            "http://[::1]:9",
+            "https://127.0.0.2",
+        ] {
+            assert!(is_loopback(url), "{url}");
+        }
+        for url in [
+            "http://192.168.1.20:8787",
+            "https://classe.example:443",
+            "http://localhost.example",
+            "http://[fe80::1]:80",
+        ] {
+            assert!(!is_loopback(url), "{url}: a pin on the network is kept");
+        }
+    }
+
+    #[test]
+    fn a_profile_written_before_world_pins_opens_and_keeps_its_identity() {
+        let dir = tempfile::tempdir().unwrap();
+        let before = r#"{"device_id": "telephone-1", "learner_id": "learner-1", "account_id": "learner-1"}"#;
+        std::fs::write(dir.path().join(PROFILE_FILE), before).unwrap();
+        let client = WorldClient::new("http://127.0.0.1:9");
+        let device = Device::open(dir.path(), client, Arc::new(MemoryVault::default())).unwrap();
+        assert_eq!(device.profile().device_id, "telephone-1");
+        assert_eq!(device.profile().learner_id.as_deref(), Some("learner-1"));
+        assert!(
+            device.pins().is_empty(),
+            "no world met yet: the first contact pins"
         );
     }
 }

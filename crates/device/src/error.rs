@@ -21,6 +21,11 @@ pub enum DeviceError {
     ProfileUnreadable(String),
     #[error("sealing the secret code failed")]
     Sealing,
+    /// The world's keys are not those this device pinned at its first contact with the world,
+    /// nor endorsed by its pinned identity: someone on the path may be swapping them. Nothing
+    /// was sealed or sent; why is logged.
+    #[error("the world's keys are not endorsed by the identity this device pinned")]
+    WorldKeyUntrusted,
     #[error("invalid input: {code}")]
     Invalid { code: &'static str, message: String },
     #[error("device file I/O failure: {0}")]
@@ -37,6 +42,7 @@ impl DeviceError {
             Self::DeviceKeyMissing => "device_key_missing",
             Self::ProfileUnreadable(_) => "device_profile",
             Self::Sealing => "sealing",
+            Self::WorldKeyUntrusted => "world_key_untrusted",
             Self::Invalid { code, .. } => code,
             Self::Io(_) => "device_io",
         }
@@ -51,6 +57,7 @@ impl DeviceError {
             Self::DeviceKeyMissing => "La clé de cet appareil est introuvable dans le trousseau : activez à nouveau votre Identité Numérique.".into(),
             Self::ProfileUnreadable(_) => "Les données de cet appareil sont illisibles : retirez l'identité de l'appareil puis activez-la à nouveau.".into(),
             Self::Sealing => "Le code secret n'a pas pu être protégé pour l'envoi ; réessayez.".into(),
+            Self::WorldKeyUntrusted => "La clé du monde a changé sans preuve : ne saisissez pas votre code secret, prévenez votre formateur.".into(),
             Self::Invalid { message, .. } => message.clone(),
             Self::Io(_) => "Impossible d'enregistrer les données de l'appareil ; vérifiez l'espace disque.".into(),
         }

@@ -34,6 +34,11 @@ impl ConsoleDesk {
         Ok(Self { session })
     }
 
+    /// The world's API as the engine's staff account (its session as the Bearer credential).
+    pub(crate) fn api(&self) -> idn_api::WorldClient {
+        self.session.api()
+    }
+
     /// « Se déconnecter »: the session ends at once instead of lasting its 8 hours. A failure
     /// leaves a session that expires by itself, which is no reason to fail the scenario.
     pub(crate) async fn sign_out(self) {

@@ -14,4 +14,4 @@ mod serve;
 
 pub use error::{Result, ScenarioError};
 pub use runner::WorldScenarios;
-pub use serve::{embedded_world, serve, ServedWorld};
+pub use serve::{embedded_world, serve, serve_over, ServedWorld};

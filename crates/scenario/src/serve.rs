@@ -4,7 +4,7 @@
 
 use crate::{Result, WorldScenarios};
 use idn_world::console::{scenario_engine_account, EngineAccount};
-use idn_world::{RunningWorld, WorldOptions};
+use idn_world::{RunningWorld, Transport, WorldOptions};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -15,13 +15,24 @@ pub struct ServedWorld {
     pub engine: EngineAccount,
 }
 
-/// Starts the world of `options` on `listener`, then installs the scenario engine, which reaches
-/// it through its own address and decides at the desks under its own console account.
+/// Starts the world of `options` on `listener` over plain HTTP, then installs the scenario
+/// engine, which reaches it through its own address and decides at the desks under its own
+/// console account.
 pub async fn serve(options: WorldOptions, listener: tokio::net::TcpListener) -> Result<ServedWorld> {
-    let world = RunningWorld::start_on(options, listener).await?;
+    serve_over(options, listener, Transport::Plain).await
+}
+
+/// As `serve`, over `transport` (HTTPS for a class world on the network). The engine reaches
+/// the world at `engine_url`, on this machine.
+pub async fn serve_over(
+    options: WorldOptions,
+    listener: tokio::net::TcpListener,
+    transport: Transport,
+) -> Result<ServedWorld> {
+    let world = RunningWorld::start_serving(options, listener, transport).await?;
     let engine = scenario_engine_account(world.world()).await?;
     world.world().install_scenario_runner(Arc::new(
-        WorldScenarios::new(world.base_url()).with_engine_account(engine.clone()),
+        WorldScenarios::new(world.engine_url()).with_engine_account(engine.clone()),
     ));
     Ok(ServedWorld { world, engine })
 }

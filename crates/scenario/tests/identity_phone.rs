@@ -9,11 +9,17 @@ use std::sync::Arc;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_given_phone_ends_up_holding_the_identity_and_answers_for_it() {
     let dir = tempfile::tempdir().unwrap();
-    let world = idn_scenario::embedded_world(&dir.path().join("monde"), 1)
-        .await
-        .unwrap()
-        .world;
+    let idn_scenario::ServedWorld { world, engine } =
+        idn_scenario::embedded_world(&dir.path().join("monde"), 1)
+            .await
+            .unwrap();
     let client = WorldClient::new(world.base_url());
+    // The trainer's side of the scenarios (the clerk's desk, the relying party's login request):
+    // the engine's console account, as `idn scenario apply --data-dir` uses it.
+    let trainer = idn_api::DeskSession::sign_in(&world.base_url(), &engine.email, &engine.password)
+        .await
+        .expect("the engine's account signs in")
+        .api();
     let vault: Arc<dyn Vault> = Arc::new(MemoryVault::default());
 
     // The identity moves to a new phone: the given one is that new phone, not the old one.
@@ -24,7 +30,9 @@ async fn the_given_phone_ends_up_holding_the_identity_and_answers_for_it() {
         vault: vault.clone(),
         identity_phone: Some(own.clone()),
     };
-    let applied = scenario::apply(&client, &moved, &options).await.unwrap();
+    let applied = scenario::apply_as(&client, &moved, &options, Some(&engine))
+        .await
+        .unwrap();
     assert_eq!(applied.step, "enrolled");
     let phone = Device::open(&own, client.clone(), vault.clone()).unwrap();
     assert_eq!(
@@ -32,7 +40,7 @@ async fn the_given_phone_ends_up_holding_the_identity_and_answers_for_it() {
         Some(applied.learner_id.as_str()),
         "the app's phone holds the identity"
     );
-    let request = client
+    let request = trainer
         .open_login_request(&applied.mobile, RELYING_PARTY)
         .await
         .unwrap();
@@ -48,7 +56,9 @@ async fn the_given_phone_ends_up_holding_the_identity_and_answers_for_it() {
         vault: vault.clone(),
         identity_phone: Some(own.clone()),
     };
-    let applied = scenario::apply(&client, &early, &options).await.unwrap();
+    let applied = scenario::apply_as(&client, &early, &options, Some(&engine))
+        .await
+        .unwrap();
     let phone = Device::open(&own, client.clone(), vault).unwrap();
     assert_eq!(
         phone.profile().account_id.as_deref(),

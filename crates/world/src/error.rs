@@ -15,6 +15,15 @@ pub enum WorldError {
     /// A body past its route's limit (the media route's is `MAX_MEDIA_BYTES`).
     #[error("body too large (limit {limit} bytes)")]
     TooLarge { limit: usize },
+    /// Too many attempts from one client address (`throttle.rs`); answered with `Retry-After`.
+    #[error("too many attempts from this client (retry after {retry_after:?})")]
+    Throttled { retry_after: std::time::Duration },
+    /// No credential, or one that no longer opens anything (`access`): 401.
+    #[error("unauthenticated: {code}")]
+    Unauthenticated { code: &'static str, message_fr: String },
+    /// A credential that does not open this route or this learner (`access`): 403.
+    #[error("forbidden: {code}")]
+    Forbidden { code: &'static str, message_fr: String },
     #[error("storage failure: {0}")]
     Storage(crate::StoreError),
     #[error("I/O failure: {0}")]
@@ -39,6 +48,9 @@ impl WorldError {
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::Storage(_) | Self::Io(_) | Self::Corrupt(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -49,6 +61,8 @@ impl WorldError {
             Self::NotFound { .. } => "not_found",
             Self::BadRequest { code, .. } => code,
             Self::TooLarge { .. } => "media_size",
+            Self::Throttled { .. } => "too_many_requests",
+            Self::Unauthenticated { code, .. } | Self::Forbidden { code, .. } => code,
             Self::Storage(_) | Self::Io(_) | Self::Corrupt(_) => "internal",
         }
     }
@@ -62,6 +76,14 @@ impl WorldError {
                 "Le fichier est trop volumineux : {} Mo au plus.",
                 limit / (1024 * 1024)
             ),
+            Self::Throttled { retry_after } => {
+                let minutes = crate::throttle::minutes_to_wait(*retry_after);
+                let unit = if minutes == 1 { "minute" } else { "minutes" };
+                format!("Trop de tentatives depuis cet appareil : réessayez dans {minutes} {unit}.")
+            }
+            Self::Unauthenticated { message_fr, .. } | Self::Forbidden { message_fr, .. } => {
+                message_fr.clone()
+            }
             Self::Storage(_) | Self::Io(_) | Self::Corrupt(_) => {
                 "Le service simulé a rencontré une erreur interne ; réessayez. Rien n'a été perdu.".into()
             }

@@ -1,11 +1,12 @@
 //! The world's HTTP API (axum): handlers parse, call one `World` method, render. The OpenAPI
 //! description is generated from these handlers and served at `/api/openapi.json`.
 
+use crate::access::{Access, Principal};
 use crate::api::{
     ActivationRequest, ApiError, ApprovalAnswer, ClerkLookup, ClerkValidation, ClockAdvance, ClockSetting,
-    ClockView, DeclineAnswer, DeliveryPlan, InboxMessage, JournalEntry, LearnerAction, LearnerSettings,
-    LearnerSituation, LearnerView, LoginRequestView, MediaKind, MediaView, NewLearner, NewLoginRequest,
-    PlannedLearner, WorldKeys, WorldStatus,
+    ClockView, DeclineAnswer, DeliveryPlan, InboxMessage, JournalEntry, LearnerAccess, LearnerAction,
+    LearnerSettings, LearnerSituation, LearnerView, LoginRequestView, MediaKind, MediaView, NewLearner,
+    NewLoginRequest, PlannedLearner, WorldKeys, WorldStatus,
 };
 use crate::world::{World, MAX_MEDIA_BYTES};
 use crate::WorldError;
@@ -14,12 +15,13 @@ use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, Que
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use axum::{Json, Router};
 use chrono::TimeDelta;
 use serde::Deserialize;
 use std::sync::Arc;
 use utoipa::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
 type Shared = State<Arc<World>>;
@@ -89,14 +91,16 @@ impl IntoResponse for WorldError {
         } else {
             tracing::info!(code = self.code(), error = %self, "request refused");
         }
-        (
+        let mut response = (
             status,
             Json(ApiError {
                 code: self.code().into(),
                 message: self.message_fr(),
             }),
         )
-            .into_response()
+            .into_response();
+        crate::throttle::add_retry_after(&self, &mut response);
+        response
     }
 }
 
@@ -110,44 +114,131 @@ impl IntoResponse for WorldError {
 )]
 struct ApiDoc;
 
+/// One route of the API with who may call it. The router and the OpenAPI document's security
+/// are built from this table only (`api_routes`): a route cannot exist without its rule.
+pub struct ApiRoute {
+    pub access: Access,
+    routes: UtoipaMethodRouter<Arc<World>>,
+}
+
+fn route(access: Access, routes: UtoipaMethodRouter<Arc<World>>) -> ApiRoute {
+    ApiRoute { access, routes }
+}
+
+/// Every route of the API and its rule (see `access` and SECURITY.md's table).
+pub fn api_routes() -> Vec<ApiRoute> {
+    use crate::access::{
+        ANY_LEARNER, DEVICE_ONLY, LEARNER_OR_SIGN_IN, NO_STAFF, TRAINER, TRAINER_OR_CLERK, TRAINER_OR_SUPPORT,
+    };
+    let own = |staff| Access::Learner {
+        kinds: ANY_LEARNER,
+        staff,
+    };
+    vec![
+        route(Access::Public, routes!(status)),
+        route(Access::Public, routes!(keys)),
+        route(Access::Public, routes!(clock)),
+        route(Access::Staff(TRAINER), routes!(set_clock)),
+        route(Access::Staff(TRAINER), routes!(advance_clock)),
+        route(Access::Staff(TRAINER_OR_SUPPORT), routes!(list_learners)),
+        route(Access::Public, routes!(create_learner)),
+        route(own(TRAINER_OR_SUPPORT), routes!(learner)),
+        route(own(NO_STAFF), routes!(act)),
+        route(Access::Staff(TRAINER), routes!(settings)),
+        route(Access::Staff(TRAINER), routes!(delivery_plan)),
+        route(Access::Staff(TRAINER), routes!(create_planned_learner)),
+        route(
+            Access::Learner {
+                kinds: LEARNER_OR_SIGN_IN,
+                staff: TRAINER_OR_SUPPORT,
+            },
+            routes!(inbox),
+        ),
+        route(own(TRAINER_OR_SUPPORT), routes!(journal)),
+        route(Access::Staff(TRAINER_OR_SUPPORT), routes!(situation)),
+        route(own(TRAINER_OR_SUPPORT), routes!(learner_clock)),
+        route(own(TRAINER_OR_SUPPORT), routes!(advance_learner_clock)),
+        route(own(TRAINER_OR_SUPPORT), routes!(learner_events)),
+        route(own(NO_STAFF), routes!(activate)),
+        route(
+            Access::Learner {
+                kinds: DEVICE_ONLY,
+                staff: NO_STAFF,
+            },
+            routes!(pending_login_requests),
+        ),
+        route(
+            Access::Learner {
+                kinds: DEVICE_ONLY,
+                staff: NO_STAFF,
+            },
+            routes!(open_own_login_request),
+        ),
+        route(
+            Access::Learner {
+                kinds: DEVICE_ONLY,
+                staff: NO_STAFF,
+            },
+            routes!(answer_login_request),
+        ),
+        route(
+            Access::Learner {
+                kinds: DEVICE_ONLY,
+                staff: NO_STAFF,
+            },
+            routes!(decline_login_request),
+        ),
+        route(Access::Staff(TRAINER), routes!(open_login_request)),
+        route(Access::LoginRequest { staff: TRAINER }, routes!(login_request)),
+        route(Access::Staff(TRAINER_OR_CLERK), routes!(clerk_lookup)),
+        route(Access::Staff(TRAINER_OR_CLERK), routes!(clerk_validate)),
+        route(Access::Public, routes!(start_account_login)),
+        route(Access::SignInTicket, routes!(confirm_account_login)),
+        route(Access::OwnCredential, routes!(revoke_own_credential)),
+        route(Access::Staff(TRAINER_OR_SUPPORT), routes!(disconnect_learner)),
+        route(own(NO_STAFF), routes!(upload_media)),
+    ]
+}
+
 /// The router with every route; `fn app` stays apart from serving so tests can call it directly.
 pub fn app(world: Arc<World>) -> Router {
-    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(status))
-        .routes(routes!(keys))
-        .routes(routes!(clock, set_clock))
-        .routes(routes!(advance_clock))
-        .routes(routes!(list_learners, create_learner))
-        .routes(routes!(learner))
-        .routes(routes!(act))
-        .routes(routes!(settings))
-        .routes(routes!(delivery_plan))
-        .routes(routes!(create_planned_learner))
-        .routes(routes!(inbox))
-        .routes(routes!(journal))
-        .routes(routes!(situation))
-        .routes(routes!(learner_clock))
-        .routes(routes!(advance_learner_clock))
-        .routes(routes!(learner_events))
-        .routes(routes!(activate))
-        .routes(routes!(pending_login_requests))
-        .routes(routes!(answer_login_request))
-        .routes(routes!(decline_login_request))
-        .routes(routes!(open_login_request))
-        .routes(routes!(login_request))
-        .routes(routes!(clerk_lookup))
-        .routes(routes!(clerk_validate))
-        .routes(routes!(start_account_login))
-        .routes(routes!(confirm_account_login))
-        .merge(crate::federation::api_routes())
+    let mut api = OpenApiRouter::with_openapi(ApiDoc::openapi());
+    let mut media = OpenApiRouter::new();
+    for ApiRoute {
+        access,
+        routes: (schemas, mut paths, method_router),
+    } in api_routes()
+    {
+        document_access(&mut paths, access);
+        let guarded = method_router.route_layer(axum::middleware::from_fn_with_state(
+            (world.clone(), access),
+            crate::access::guard,
+        ));
+        // Uploads are the only large bodies: their own limit, everyone else's stays small.
+        if paths.paths.keys().any(|path| path.ends_with("/media")) {
+            media = media.routes((schemas, paths, guarded));
+        } else {
+            api = api.routes((schemas, paths, guarded));
+        }
+    }
+    // Relying parties are registered by a trainer (a tester's own application included: with a
+    // trainer's API token).
+    let mut registry = crate::federation::api_routes();
+    document_access(
+        &mut registry.get_openapi_mut().paths,
+        Access::Staff(crate::access::TRAINER),
+    );
+    let registry = registry.route_layer(axum::middleware::from_fn_with_state(
+        (world.clone(), Access::Staff(crate::access::TRAINER)),
+        crate::access::guard,
+    ));
+    let (router, mut openapi) = api
+        .merge(registry)
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
-        .merge(
-            OpenApiRouter::new()
-                .routes(routes!(upload_media))
-                .layer(DefaultBodyLimit::max(MAX_MEDIA_BYTES)),
-        )
+        .merge(media.layer(DefaultBodyLimit::max(MAX_MEDIA_BYTES)))
         .with_state(world.clone())
         .split_for_parts();
+    declare_security_schemes(&mut openapi);
     let openapi = Arc::new(openapi);
     // FranceConnect+, La Poste's identity provider and the demo services (pages and OIDC).
     let router = match crate::federation::router(world.clone()) {
@@ -168,6 +259,90 @@ pub fn app(world: Arc<World>) -> Router {
         )
         .fallback(|| async { WorldError::NotFound { what: "adresse" } })
         .layer(axum::middleware::map_response(method_not_allowed_as_json))
+}
+
+/// The operations of one path.
+fn operations(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.patch.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// The OpenAPI security requirements of a rule: any one of them opens the route.
+fn requirements(access: Access) -> Vec<utoipa::openapi::security::SecurityRequirement> {
+    use utoipa::openapi::security::SecurityRequirement;
+    let schemes = access.schemes();
+    if schemes.is_empty() {
+        // Public: the empty requirement says "no credential needed".
+        return vec![SecurityRequirement::default()];
+    }
+    schemes
+        .into_iter()
+        .map(|(name, roles)| SecurityRequirement::new(name, roles))
+        .collect()
+}
+
+/// Writes a route's rule into its operations, with the refusals it can answer.
+fn document_access(paths: &mut utoipa::openapi::Paths, access: Access) {
+    use utoipa::openapi::{RefOr, Response};
+    for (_, item) in paths.paths.iter_mut() {
+        for operation in operations(item) {
+            operation.security = Some(requirements(access));
+            if access.schemes().is_empty() {
+                continue;
+            }
+            for (status, description) in [
+                ("401", "authentication_required, credential_unknown, credential_expired, credential_revoked"),
+                ("403", "not_your_learner, staff_required, role_not_allowed, device_credential_required, account_credential_required"),
+            ] {
+                let refusal = utoipa::openapi::ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        utoipa::openapi::ContentBuilder::new()
+                            .schema(Some(utoipa::openapi::Ref::from_schema_name("ApiError")))
+                            .build(),
+                    )
+                    .build();
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert(RefOr::<Response>::T(refusal));
+            }
+        }
+    }
+}
+
+/// The document's security schemes: Bearer tokens, named by who holds them.
+fn declare_security_schemes(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+    let components = openapi.components.get_or_insert_with(Default::default);
+    for (name, format, description) in [
+        ("apprenant", "idn_la_…", "The La Poste account's credential, from POST /api/learners or a confirmed sign-in."),
+        ("appareil", "idn_ld_…", "The activated phone's credential, from POST /api/learners/{id}/activation."),
+        ("connexion", "idn_si_…", "The sign-in ticket, from POST /api/account-logins with the right password."),
+        ("personnel", "idn_st_… or a console session", "A staff member's API token (idn staff token create) or console session; the requirement lists the roles allowed."),
+    ] {
+        components.security_schemes.insert(
+            name.to_owned(),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format(format)
+                    .description(Some(description))
+                    .build(),
+            ),
+        );
+    }
 }
 
 /// axum answers an unsupported method with an empty 405; give it the API's error format.
@@ -217,10 +392,13 @@ async fn list_learners(State(world): Shared) -> ApiResult<Vec<LearnerView>> {
     Ok(Json(world.learners().await?))
 }
 
-/// Starts a La Poste account: the 6-digit code is emailed to the identifier.
-#[utoipa::path(post, path = "/api/learners", request_body = NewLearner, responses((status = 200, body = LearnerView), (status = 422, body = ApiError)))]
-async fn create_learner(State(world): Shared, Body(new): Body<NewLearner>) -> ApiResult<LearnerView> {
-    Ok(Json(world.create_learner(&new.email).await?))
+/// Starts a La Poste account: the 6-digit code is emailed to the identifier. The answer carries
+/// the account's credential, shown this once.
+#[utoipa::path(post, path = "/api/learners", request_body = NewLearner, responses((status = 200, body = LearnerAccess), (status = 422, body = ApiError)))]
+async fn create_learner(State(world): Shared, Body(new): Body<NewLearner>) -> ApiResult<LearnerAccess> {
+    Ok(Json(
+        world.open_account_with_access(&new.email, Vec::new()).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/learners/{id}", params(("id" = String, Path)), responses((status = 200, body = LearnerView), (status = 404, body = ApiError)))]
@@ -261,13 +439,14 @@ async fn delivery_plan(
 
 /// A trainer or a scenario creates a learner whose messages follow a delivery plan from the
 /// first one (the emailed code is sent as the account starts).
-#[utoipa::path(post, path = "/api/trainer/learners", request_body = PlannedLearner, responses((status = 200, body = LearnerView), (status = 400, body = ApiError), (status = 422, body = ApiError)))]
+/// The answer carries the learner's account credential, for the trainer to hand on.
+#[utoipa::path(post, path = "/api/trainer/learners", request_body = PlannedLearner, responses((status = 200, body = LearnerAccess), (status = 400, body = ApiError), (status = 422, body = ApiError)))]
 async fn create_planned_learner(
     State(world): Shared,
     Body(new): Body<PlannedLearner>,
-) -> ApiResult<LearnerView> {
+) -> ApiResult<LearnerAccess> {
     Ok(Json(
-        world.create_planned_learner(&new.email, new.delivery).await?,
+        world.open_account_with_access(&new.email, new.delivery).await?,
     ))
 }
 
@@ -316,7 +495,11 @@ async fn journal(State(world): Shared, Path(id): Path<String>) -> ApiResult<Vec<
 /// learner's view now, then after every change (step, inbox, journal, login request). Lagging
 /// receivers skip to the current view; nothing is lost because each event is a full view.
 #[utoipa::path(get, path = "/api/learners/{id}/events", params(("id" = String, Path)), responses((status = 200, content_type = "text/event-stream", body = LearnerView), (status = 404, body = ApiError)))]
-async fn learner_events(State(world): Shared, Path(id): Path<String>) -> Result<Response, WorldError> {
+async fn learner_events(
+    State(world): Shared,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Response, WorldError> {
     use axum::response::sse::{Event, KeepAlive, Sse};
     use tokio::sync::broadcast::error::RecvError;
 
@@ -324,25 +507,55 @@ async fn learner_events(State(world): Shared, Path(id): Path<String>) -> Result<
     let first = world.learner(&id).await?;
     let event = |view: &LearnerView| Event::default().event("learner").json_data(view);
     let initial = futures_util::stream::once(std::future::ready(event(&first)));
-    let updates =
-        futures_util::stream::unfold((world, id, changes), move |(world, id, mut changes)| async move {
+    // The credential is checked again at each change and every minute: a phone whose identity
+    // was activated elsewhere, or removed, stops receiving the learner's updates.
+    let recheck = tokio::time::interval_at(
+        tokio::time::Instant::now() + CREDENTIAL_RECHECK,
+        CREDENTIAL_RECHECK,
+    );
+    let state = (world, id, changes, principal, recheck);
+    let updates = futures_util::stream::unfold(
+        state,
+        move |(world, id, mut changes, principal, mut recheck)| async move {
             loop {
-                match changes.recv().await {
-                    Ok(change) if change.learner_id != id => continue,
-                    Ok(_) | Err(RecvError::Lagged(_)) => match world.learner(&id).await {
-                        Ok(view) => return Some((event(&view), (world, id, changes))),
+                let changed = tokio::select! {
+                    change = changes.recv() => Some(change),
+                    _ = recheck.tick() => None,
+                };
+                if matches!(&changed, Some(Ok(change)) if change.learner_id != id) {
+                    continue;
+                }
+                match crate::access::credentials::still_valid(&world, &principal).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::info!(learner = %id, "event stream ends: credential ended");
+                        return None;
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, learner = %id, "event stream ends: credential unreadable");
+                        return None;
+                    }
+                }
+                match changed {
+                    None => continue,
+                    Some(Ok(_) | Err(RecvError::Lagged(_))) => match world.learner(&id).await {
+                        Ok(view) => return Some((event(&view), (world, id, changes, principal, recheck))),
                         Err(error) => {
                             tracing::warn!(%error, learner = %id, "event stream ends: learner unreadable");
                             return None;
                         }
                     },
-                    Err(RecvError::Closed) => return None,
+                    Some(Err(RecvError::Closed)) => return None,
                 }
             }
-        });
+        },
+    );
     let stream = futures_util::StreamExt::chain(initial, updates);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
 }
+
+/// How often an open event stream checks that its credential still opens it.
+const CREDENTIAL_RECHECK: std::time::Duration = std::time::Duration::from_secs(60);
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 struct MediaQuery {
@@ -389,13 +602,14 @@ async fn upload_media(
     ))
 }
 
-/// The device types the activation code and enrols its key and the sealed secret code.
-#[utoipa::path(post, path = "/api/learners/{id}/activation", params(("id" = String, Path)), request_body = ActivationRequest, responses((status = 200, body = LearnerView), (status = 422, body = ApiError)))]
+/// The device types the activation code and enrols its key and the sealed secret code. The
+/// answer carries the device's credential; every other credential of the learner ends.
+#[utoipa::path(post, path = "/api/learners/{id}/activation", params(("id" = String, Path)), request_body = ActivationRequest, responses((status = 200, body = LearnerAccess), (status = 422, body = ApiError)))]
 async fn activate(
     State(world): Shared,
     Path(id): Path<String>,
     Body(request): Body<ActivationRequest>,
-) -> ApiResult<LearnerView> {
+) -> ApiResult<LearnerAccess> {
     Ok(Json(world.activate(&id, request).await?))
 }
 
@@ -426,6 +640,40 @@ async fn decline_login_request(
     Ok(Json(world.decline_login_request(&id, &request_id, answer).await?))
 }
 
+/// « Simuler une connexion » on the activated phone: a request to the learner's own number.
+#[utoipa::path(post, path = "/api/learners/{id}/login-requests", params(("id" = String, Path)), request_body = crate::api::OwnLoginRequest, responses((status = 200, body = LoginRequestView), (status = 400, body = ApiError), (status = 422, body = ApiError)))]
+async fn open_own_login_request(
+    State(world): Shared,
+    Path(id): Path<String>,
+    Body(request): Body<crate::api::OwnLoginRequest>,
+) -> ApiResult<LoginRequestView> {
+    Ok(Json(
+        world.open_own_login_request(&id, request.relying_party).await?,
+    ))
+}
+
+/// Ends the credential of this request (« Supprimer cette identité de l'appareil », signing out).
+#[utoipa::path(delete, path = "/api/credentials/current", responses((status = 204)))]
+async fn revoke_own_credential(
+    State(world): Shared,
+    Extension(principal): Extension<Principal>,
+) -> Result<StatusCode, WorldError> {
+    crate::access::credentials::revoke_own(
+        &world,
+        &principal,
+        crate::access::credentials::RevokedBecause::Removed,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Support's « Déconnecter tous ses appareils »: every credential of the learner ends.
+#[utoipa::path(delete, path = "/api/learners/{id}/credentials", params(("id" = String, Path)), responses((status = 204), (status = 404, body = ApiError)))]
+async fn disconnect_learner(State(world): Shared, Path(id): Path<String>) -> Result<StatusCode, WorldError> {
+    world.disconnect_learner(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// The relying party's side: a person typed their mobile number on FranceConnect+.
 #[utoipa::path(post, path = "/api/login-requests", request_body = NewLoginRequest, responses((status = 200, body = LoginRequestView), (status = 422, body = ApiError)))]
 async fn open_login_request(
@@ -440,9 +688,16 @@ async fn login_request(State(world): Shared, Path(request_id): Path<String>) -> 
     Ok(Json(world.login_request(&request_id).await?))
 }
 
-/// The clerk types the face-to-face code to find the person.
-#[utoipa::path(get, path = "/api/clerk/{code}", params(("code" = String, Path)), responses((status = 200, body = ClerkLookup), (status = 404, body = ApiError)))]
-async fn clerk_lookup(State(world): Shared, Path(code): Path<String>) -> ApiResult<ClerkLookup> {
+/// The clerk types the face-to-face code to find the person (30 lookups a minute per staff member).
+#[utoipa::path(get, path = "/api/clerk/{code}", params(("code" = String, Path)), responses((status = 200, body = ClerkLookup), (status = 404, body = ApiError), (status = 429, body = ApiError)))]
+async fn clerk_lookup(
+    State(world): Shared,
+    Extension(principal): Extension<Principal>,
+    Path(code): Path<String>,
+) -> ApiResult<ClerkLookup> {
+    if let Some(staff) = principal.staff() {
+        world.throttles().clerk_lookup(&staff.staff_id)?;
+    }
     Ok(Json(world.clerk_lookup(&code).await?))
 }
 
@@ -458,25 +713,107 @@ async fn clerk_validate(
 /// « Se connecter avec un compte La Poste existant »: a right password sends a confirmation code
 /// (by SMS to a confirmed mobile, else by email). A wrong password and an unknown email get the
 /// same refusal; five wrong passwords in a row lock the login for 15 minutes.
-#[utoipa::path(post, path = "/api/account-logins", request_body = crate::api::AccountLogin, responses((status = 200, body = crate::api::AccountLoginChallenge), (status = 422, body = ApiError, description = "wrong_credentials, account_locked, invalid_email")))]
+/// The answer adds the sign-in ticket, the credential that reads the code's message and types it back.
+#[utoipa::path(post, path = "/api/account-logins", request_body = crate::api::AccountLogin, responses((status = 200, body = crate::api::AccountLoginStarted), (status = 422, body = ApiError, description = "wrong_credentials, account_locked, invalid_email"), (status = 429, body = ApiError)))]
 async fn start_account_login(
     State(world): Shared,
+    client: crate::throttle::ClientAddress,
     Body(login): Body<crate::api::AccountLogin>,
-) -> ApiResult<crate::api::AccountLoginChallenge> {
+) -> ApiResult<crate::api::AccountLoginStarted> {
+    let challenge = world
+        .start_account_login_from(client.0, &login.email, &login.password)
+        .await?;
+    let ticket = world.issue_sign_in_ticket(&challenge.account_id).await?;
+    Ok(Json(crate::api::AccountLoginStarted { challenge, ticket }))
+}
+
+/// The confirmation code typed back with the sign-in ticket: the account's view and credential
+/// once right.
+#[utoipa::path(post, path = "/api/account-logins/confirmation", request_body = crate::api::AccountLoginConfirmation, responses((status = 200, body = LearnerAccess), (status = 422, body = ApiError, description = "code_wrong, code_expired, code_attempts_exhausted, no_sign_in_pending")))]
+async fn confirm_account_login(
+    State(world): Shared,
+    Extension(ticket): Extension<Principal>,
+    Body(confirmation): Body<crate::api::AccountLoginConfirmation>,
+) -> ApiResult<LearnerAccess> {
     Ok(Json(
-        world.start_account_login(&login.email, &login.password).await?,
+        world
+            .confirm_sign_in(&ticket, &confirmation.email, &confirmation.code)
+            .await?,
     ))
 }
 
-/// The confirmation code typed back; the account's view (its id and step) once right.
-#[utoipa::path(post, path = "/api/account-logins/confirmation", request_body = crate::api::AccountLoginConfirmation, responses((status = 200, body = LearnerView), (status = 422, body = ApiError, description = "code_wrong, code_expired, code_attempts_exhausted, no_sign_in_pending")))]
-async fn confirm_account_login(
-    State(world): Shared,
-    Body(confirmation): Body<crate::api::AccountLoginConfirmation>,
-) -> ApiResult<LearnerView> {
-    Ok(Json(
-        world
-            .confirm_account_login(&confirmation.email, &confirmation.code)
-            .await?,
-    ))
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body as HttpBody;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    async fn document() -> serde_json::Value {
+        let dir = tempfile::tempdir().unwrap();
+        let world = World::open(
+            crate::WorldOptions::new(dir.path()),
+            Arc::new(crate::clock::SystemWallClock),
+        )
+        .await
+        .unwrap();
+        let response = app(Arc::new(world))
+            .oneshot(Request::get("/api/openapi.json").body(HttpBody::empty()).unwrap())
+            .await
+            .unwrap();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    /// The document says who may call every operation, from the same table as the router: a
+    /// route without its rule cannot be added, and a client reading the document knows which
+    /// credential to send.
+    #[tokio::test]
+    async fn every_operation_of_the_document_declares_who_may_call_it() {
+        let document = document().await;
+        let schemes = document["components"]["securitySchemes"].as_object().unwrap();
+        for name in ["apprenant", "appareil", "connexion", "personnel"] {
+            assert_eq!(schemes[name]["scheme"], "bearer", "{name} is a Bearer scheme");
+        }
+        let mut public = Vec::new();
+        let mut guarded = 0;
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let security = operation["security"]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("{method} {path} declares no security"));
+                if security
+                    .iter()
+                    .any(|requirement| requirement.as_object().unwrap().is_empty())
+                {
+                    public.push(format!("{method} {path}"));
+                } else {
+                    guarded += 1;
+                    assert!(
+                        operation["responses"]["401"].is_object()
+                            && operation["responses"]["403"].is_object(),
+                        "{method} {path} documents its refusals"
+                    );
+                }
+            }
+        }
+        public.sort();
+        assert_eq!(
+            public,
+            [
+                "get /api/clock",
+                "get /api/keys",
+                "get /api/status",
+                "post /api/account-logins",
+                "post /api/learners",
+            ],
+            "only these are open to anyone"
+        );
+        assert!(
+            guarded >= 30,
+            "every other operation needs a credential ({guarded})"
+        );
+    }
 }

@@ -3,14 +3,20 @@
 //! the guides' « Continuer sur votre smartphone » step, which leads to how to install the app.
 //! QR codes are drawn with the `qrcode` crate and served as PNG; their address follows the one
 //! the caller reached the world by (`federation::base_url`), so a LAN name or a proxy works.
+//! Under its local authority, the page also hands out the authority's certificate with its
+//! fingerprint and how to trust it on each platform, and the QR codes carry the fingerprint
+//! (`#ca=`) so that the app can pin it: the projected screen is the channel the class trusts.
 
 use crate::federation::base_url;
+use crate::tls::AuthorityCertificate;
 use crate::World;
 use axum::extract::Path;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
+use base64::Engine;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 const STYLE: &str = include_str!("../federation-assets/style.css");
@@ -36,13 +42,66 @@ impl Code {
         }
     }
 
-    /// The text the code carries, for a world reached at `base`.
-    fn text(self, base: &str) -> String {
+    /// The text the code carries, for a world reached at `base`: under a local authority, its
+    /// fingerprint follows in the fragment (never sent to the server), for the app to pin.
+    fn text(self, base: &str, exposure: &Exposure) -> String {
+        let pin = match exposure.authority() {
+            Some(authority) => format!(
+                "#ca={}",
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(authority.fingerprint().as_bytes())
+            ),
+            None => String::new(),
+        };
         match self {
-            Code::Join => base.to_owned(),
-            Code::Smartphone => format!("{base}/application"),
+            Code::Join if pin.is_empty() => base.to_owned(),
+            Code::Join => format!("{base}/{pin}"),
+            Code::Smartphone => format!("{base}/application{pin}"),
         }
     }
+}
+
+/// How the world is served, as the welcome page tells the class (set by `RunningWorld`; a
+/// router without it is a local, plain world).
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Exposure {
+    /// Plain HTTP on loopback: nobody else can listen.
+    #[default]
+    Local,
+    /// Plain HTTP on a network address: the page warns that the class's traffic is readable.
+    PlainOnNetwork,
+    /// HTTPS, with the local authority devices install (none with a trainer's own certificate).
+    Https {
+        authority: Option<Arc<AuthorityCertificate>>,
+    },
+}
+
+impl Exposure {
+    pub(crate) fn plain(address: SocketAddr) -> Self {
+        if address.ip().is_loopback() {
+            Self::Local
+        } else {
+            Self::PlainOnNetwork
+        }
+    }
+
+    pub(crate) fn https(authority: Option<AuthorityCertificate>) -> Self {
+        Self::Https {
+            authority: authority.map(Arc::new),
+        }
+    }
+
+    fn authority(&self) -> Option<&AuthorityCertificate> {
+        match self {
+            Self::Https {
+                authority: Some(authority),
+            } => Some(authority),
+            Self::Https { authority: None } | Self::Local | Self::PlainOnNetwork => None,
+        }
+    }
+}
+
+fn exposure(extension: Option<Extension<Exposure>>) -> Exposure {
+    extension.map(|Extension(exposure)| exposure).unwrap_or_default()
 }
 
 pub(crate) fn router(world: Arc<World>) -> Router {
@@ -50,7 +109,42 @@ pub(crate) fn router(world: Arc<World>) -> Router {
         .route("/", get(welcome))
         .route("/application", get(application))
         .route("/qr/{file}", get(qr_png_route))
+        .route("/autorite/{file}", get(authority_file))
         .with_state(world)
+}
+
+/// The local authority's certificate: `.crt` (DER) is what phones and Windows install on a tap,
+/// `.pem` what Debian's `update-ca-certificates`, `certutil` and `--ca-cert` read.
+async fn authority_file(extension: Option<Extension<Exposure>>, Path(file): Path<String>) -> Response {
+    let exposure = exposure(extension);
+    let Some(authority) = exposure.authority() else {
+        return crate::WorldError::NotFound {
+            what: "autorité de certification",
+        }
+        .into_response();
+    };
+    let (content_type, body) = match file.as_str() {
+        "idn-sandbox.crt" => ("application/x-x509-ca-cert", authority.der().to_vec()),
+        "idn-sandbox.pem" => ("application/x-pem-file", authority.pem().as_bytes().to_vec()),
+        _ => {
+            return crate::WorldError::NotFound {
+                what: "autorité de certification",
+            }
+            .into_response()
+        }
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// The PNG of a QR code carrying `text`, black on white, with its quiet zone.
@@ -79,11 +173,15 @@ pub fn qr_png(text: &str) -> Result<Vec<u8>, qrcode::types::QrError> {
     Ok(png)
 }
 
-async fn qr_png_route(headers: HeaderMap, Path(file): Path<String>) -> Response {
+async fn qr_png_route(
+    headers: HeaderMap,
+    extension: Option<Extension<Exposure>>,
+    Path(file): Path<String>,
+) -> Response {
     let Some(code) = Code::from_file(&file) else {
         return crate::WorldError::NotFound { what: "QR code" }.into_response();
     };
-    match qr_png(&code.text(&base_url(&headers))) {
+    match qr_png(&code.text(&base_url(&headers), &exposure(extension))) {
         Ok(png) => (
             [
                 (header::CONTENT_TYPE, "image/png"),
@@ -110,22 +208,30 @@ fn is_loopback(base: &str) -> bool {
         || authority.starts_with("[::1]")
 }
 
-async fn welcome(headers: HeaderMap) -> Html<String> {
+async fn welcome(headers: HeaderMap, extension: Option<Extension<Exposure>>) -> Html<String> {
     let base = base_url(&headers);
+    let exposure = exposure(extension);
     let loopback = if is_loopback(&base) {
-        r#"<p class="notice" role="note" data-testid="adresse-locale">Cette adresse n'est joignable que depuis cet ordinateur. Pour que les appareils de la classe puissent scanner le QR code, ouvrez cette page avec l'adresse réseau du serveur (par exemple http://192.168.1.20:8787, lancé avec <code>idn world serve --listen 0.0.0.0:8787</code>).</p>"#
+        r#"<p class="notice" role="note" data-testid="adresse-locale">Cette adresse n'est joignable que depuis cet ordinateur. Pour que les appareils de la classe puissent scanner le QR code, ouvrez cette page avec l'adresse réseau du serveur (par exemple https://192.168.1.20:8787, lancé avec <code>idn world serve --listen 0.0.0.0:8787</code>).</p>"#
     } else {
         ""
     };
+    let unprotected = match exposure {
+        Exposure::PlainOnNetwork => {
+            r#"<div class="card notice" role="alert" data-testid="sans-https"><h2>Attention : ce monde est servi sans HTTPS</h2><p>Sur le Wi-Fi de la classe, n'importe qui peut lire et modifier le trafic (jetons d'accès, codes). Formateur : relancez le monde sans <code>--no-tls</code>.</p></div>"#
+        }
+        Exposure::Local | Exposure::Https { .. } => "",
+    };
+    let authority = exposure.authority().map(authority_card).unwrap_or_default();
     page(
         "Monde simulé de la classe",
         &format!(
-            r#"<div class="card"><h1>Monde simulé de la classe</h1>
+            r#"{unprotected}<div class="card"><h1>Monde simulé de la classe</h1>
 <p>Ce serveur simule les services de L'Identité Numérique La Poste pour la classe : compte La Poste, e-mails et SMS, courrier recommandé AR24, bureau de poste, horloge et demandes de connexion FranceConnect+.</p></div>
 <div class="card" id="rejoindre"><h2>Rejoindre la classe</h2>
 <p>Dans l'application L'Identité Numérique (simulation), ouvrez <b>Réglages</b>, puis <b>Rejoindre une classe</b> et <b>Scanner le QR code</b> :</p>
 <p class="qr"><img src="/qr/rejoindre.png" width="264" height="264" alt="QR code pour rejoindre la classe : {base}" data-qr="rejoindre"></p>
-<p>Ou saisissez l'adresse : <b data-testid="adresse">{base}</b></p>{loopback}</div>
+<p>Ou saisissez l'adresse : <b data-testid="adresse">{base}</b></p>{loopback}</div>{authority}
 <div class="card" id="smartphone"><h2>Continuer sur votre smartphone</h2>
 <p>Vous avez commencé sur un ordinateur ? Scannez ce QR code avec votre smartphone pour installer l'application L'Identité Numérique et poursuivre votre parcours.</p>
 <p class="qr"><img src="/qr/smartphone.png" width="264" height="264" alt="QR code pour continuer sur votre smartphone : {base}/application" data-qr="smartphone"></p></div>
@@ -135,6 +241,28 @@ async fn welcome(headers: HeaderMap) -> Html<String> {
 <li><a href="/api/openapi.json">Description de l'API (OpenAPI)</a></li></ul></div>"#,
             base = esc(&base),
         ),
+    )
+}
+
+/// The authority's card: what to compare, what to download, how to trust it and remove it on
+/// each platform. Its fingerprint is shown as operating systems show it, for a person to compare.
+fn authority_card(authority: &AuthorityCertificate) -> String {
+    format!(
+        r#"<div class="card" id="autorite"><h2>Faire confiance au monde de la classe</h2>
+<p>Ce monde est servi en HTTPS sous une autorité de certification locale, créée pour cette formation. Elle ne peut garantir que des noms et adresses locaux (localhost, .local, réseaux privés) : jamais le site d'une banque ni d'un service réel.</p>
+<p>Empreinte SHA-256 de l'autorité : <code data-testid="empreinte">{fingerprint}</code></p>
+<p>Avant d'installer l'autorité, vérifiez que l'empreinte affichée par votre appareil est exactement celle projetée par le formateur. L'application de la classe n'en a pas besoin : le QR code « Rejoindre la classe » contient déjà cette empreinte.</p>
+<p><a href="/autorite/idn-sandbox.crt" download>Télécharger l'autorité (idn-sandbox.crt)</a> · <a href="/autorite/idn-sandbox.pem" download>format PEM (idn-sandbox.pem)</a></p>
+<details><summary>Android</summary><p>Téléchargez <b>idn-sandbox.crt</b>, puis ouvrez <b>Paramètres › Sécurité › Chiffrement et identifiants › Installer un certificat › Certificat CA</b> et choisissez le fichier. Android prévient qu'une autorité installée peut voir le trafic : c'est normal pour une autorité de formation. Pour la retirer : <b>Identifiants de confiance › Utilisateur</b>, touchez-la, puis <b>Supprimer</b>.</p></details>
+<details><summary>iOS et iPadOS</summary><p>Ouvrez cette page dans Safari et touchez <b>idn-sandbox.crt</b>, puis <b>Réglages › Profil téléchargé › Installer</b>. Ensuite <b>Réglages › Général › Informations › Réglages des certificats</b> : activez la confiance totale pour « IDN Sandbox — autorité locale ». Pour la retirer : <b>Réglages › Général › VPN et gestion de l'appareil</b>, le profil, puis <b>Supprimer le profil</b>.</p></details>
+<details><summary>macOS</summary><p>Téléchargez <b>idn-sandbox.crt</b> et ouvrez-le : il s'ajoute au <b>Trousseau d'accès</b> (trousseau « session »). Double-cliquez l'autorité, dépliez <b>Se fier</b> et choisissez <b>Toujours faire confiance</b>. Pour la retirer : supprimez-la du trousseau.</p></details>
+<details><summary>Windows</summary><p>Téléchargez <b>idn-sandbox.crt</b>, ouvrez-le, puis <b>Installer le certificat… › Utilisateur actuel › Placer tous les certificats dans le magasin suivant › Autorités de certification racines de confiance</b>. Pour la retirer : <code>certmgr.msc</code>, le même magasin, clic droit › <b>Supprimer</b>.</p></details>
+<details><summary>Debian, Chromium et Firefox</summary><p>Pour tout le système : <code>sudo cp idn-sandbox.pem /usr/local/share/ca-certificates/idn-sandbox.crt</code> puis <code>sudo update-ca-certificates</code> (pour la retirer : supprimez le fichier, puis <code>sudo update-ca-certificates --fresh</code>).</p>
+<p>Chromium : <code>certutil -d sql:$HOME/.pki/nssdb -A -t "C,," -n "IDN Sandbox" -i idn-sandbox.pem</code> (paquet <code>libnss3-tools</code> ; pour la retirer : <code>certutil -d sql:$HOME/.pki/nssdb -D -n "IDN Sandbox"</code>).</p>
+<p>Firefox : <b>Paramètres › Vie privée et sécurité › Certificats › Afficher les certificats › Autorités › Importer</b>, cochez « Confirmer cette AC pour identifier des sites web ».</p>
+<p>En ligne de commande : <code>idn --ca-cert idn-sandbox.pem …</code> ou <code>idn --ca-fingerprint {fingerprint} …</code>.</p></details>
+<p><b>Retirez-la après la formation</b> : elle ne sert qu'à ce monde simulé.</p></div>"#,
+        fingerprint = esc(&authority.fingerprint().to_string()),
     )
 }
 

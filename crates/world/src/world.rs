@@ -46,6 +46,7 @@ use tokio::sync::broadcast;
 mod actions;
 mod clerk;
 mod clock;
+mod credentials;
 mod login_requests;
 mod media;
 mod settings;
@@ -72,6 +73,8 @@ pub struct WorldOptions {
     /// Relying parties may publish their keys on loopback and private addresses (a developer's
     /// own application on localhost); `idn world serve` turns it off. Applied by `RunningWorld`.
     pub allow_private_jwks: bool,
+    /// Password checks one client address may make, whatever the account (`throttle.rs`).
+    pub password_attempts_per_address: crate::throttle::AttemptQuota,
 }
 
 impl WorldOptions {
@@ -83,6 +86,7 @@ impl WorldOptions {
             initial_clock: None,
             public_url: None,
             allow_private_jwks: true,
+            password_attempts_per_address: crate::throttle::AttemptQuota::PASSWORD_ATTEMPTS_PER_ADDRESS,
         }
     }
 }
@@ -101,6 +105,8 @@ pub struct World {
     changes: broadcast::Sender<LearnerChanged>,
     /// The scenario engine the composition root installed for the console, if any.
     pub(crate) scenario_desk: std::sync::OnceLock<Arc<crate::console::ScenarioDesk>>,
+    /// What one client address may do, counted in memory on the wall clock.
+    throttles: crate::throttle::Throttles,
 }
 
 /// A learner's state, journal or inbox changed (sent after the transaction committed).
@@ -172,10 +178,16 @@ impl World {
             tx.commit()?;
             stored
         };
+        // Credentials that ended long ago have told their holders why: forget them.
+        let forgotten_before = wall_now - crate::access::credentials::ENDED_KEPT;
+        store
+            .change(|tx| tx.delete_credentials_ended_before(forgotten_before))
+            .await?;
         let (seed_text, review_delay, clock) = (stored.seed, stored.review_delay, stored.clock);
         let seed = seed_text
             .starts_with("seed:")
             .then(|| Sha256::digest(seed_text.as_bytes()).into());
+        let throttles = crate::throttle::Throttles::new(options.password_attempts_per_address, wall.clone());
         Ok(Self {
             store,
             data_dir: options.data_dir.clone(),
@@ -186,7 +198,13 @@ impl World {
             review_delay,
             changes: broadcast::channel(256).0,
             scenario_desk: std::sync::OnceLock::new(),
+            throttles,
         })
+    }
+
+    /// The limits per client address (password attempts), for the sign-ins.
+    pub(crate) fn throttles(&self) -> &crate::throttle::Throttles {
+        &self.throttles
     }
 
     /// The store, for the typed questions and changes of the console's staff tables and the
@@ -250,11 +268,9 @@ impl World {
         })
     }
 
+    /// The world's HPKE key, endorsed by its identity key (`protocol::world_keys`).
     pub fn keys(&self) -> WorldKeys {
-        WorldKeys {
-            hpke_suite: protocol::HPKE_SUITE.into(),
-            hpke_public_key: self.secrets.hpke_public_hex(),
-        }
+        self.secrets.public_keys().clone()
     }
 
     // ----- learners -----
@@ -271,6 +287,28 @@ impl World {
         email: &str,
         delivery: Vec<DeliveryFault>,
     ) -> Result<LearnerView, WorldError> {
+        Ok(self.open_account(email, delivery, false).await?.0)
+    }
+
+    /// `create_planned_learner` through the API: the account's credential is issued in the same
+    /// unit of work, so an account never exists without the access its creator was given.
+    pub async fn open_account_with_access(
+        &self,
+        email: &str,
+        delivery: Vec<DeliveryFault>,
+    ) -> Result<api::LearnerAccess, WorldError> {
+        let (learner, credential) = self.open_account(email, delivery, true).await?;
+        let credential =
+            credential.ok_or_else(|| WorldError::Corrupt("account opened without access".into()))?;
+        Ok(api::LearnerAccess { learner, credential })
+    }
+
+    async fn open_account(
+        &self,
+        email: &str,
+        delivery: Vec<DeliveryFault>,
+        with_access: bool,
+    ) -> Result<(LearnerView, Option<api::IssuedCredential>), WorldError> {
         let email = Email::parse(email)?;
         delivery::validate(&delivery)?;
         let mut writer = self.store.write().await;
@@ -336,10 +374,23 @@ impl World {
             "start_account",
             |_, _, _| Ok(Command::StartAccount { email }),
         )?;
+        let credential = match (&result, with_access) {
+            (Ok(()), true) => Some(crate::access::credentials::issue(
+                &tx,
+                &id,
+                api::CredentialKind::Account,
+                None,
+                self.wall_now(),
+            )?),
+            _ => None,
+        };
         tx.commit()?;
         self.announce(&id);
         result?;
-        Ok(views::learner_view(&id, &loaded.journey, &loaded.review_policy))
+        Ok((
+            views::learner_view(&id, &loaded.journey, &loaded.review_policy),
+            credential,
+        ))
     }
 
     pub async fn learner(&self, id: &str) -> Result<LearnerView, WorldError> {
@@ -507,16 +558,39 @@ impl World {
         action: &str,
         build: impl FnOnce(&LearnerRow, DateTime<Utc>, &Tx<'_>) -> Result<Command, WorldError> + Send,
     ) -> Result<LearnerView, WorldError> {
+        self.transition_with(id, actor, action, build, |_, _| Ok(()))
+            .await
+            .map(|(view, ())| view)
+    }
+
+    /// `transition_reading`, then `after` in the same unit of work once the step was taken (a
+    /// refused step is journaled without it): what the step earns, such as a credential,
+    /// exists exactly when the step does.
+    async fn transition_with<T>(
+        &self,
+        id: &str,
+        actor: Actor,
+        action: &str,
+        build: impl FnOnce(&LearnerRow, DateTime<Utc>, &Tx<'_>) -> Result<Command, WorldError> + Send,
+        after: impl FnOnce(&Tx<'_>, &LearnerRow) -> Result<T, WorldError>,
+    ) -> Result<(LearnerView, T), WorldError> {
         let mut writer = self.store.write().await;
         let tx = writer.begin()?;
         let mut loaded = tx.learner(id)?;
         let now = self.now();
         self.let_time_pass(&tx, &mut loaded, now)?;
         let result = self.step_in(&tx, &mut loaded, now, actor, action, build)?;
+        let earned = match result {
+            Ok(()) => Ok(after(&tx, &loaded)?),
+            Err(error) => Err(error),
+        };
         tx.commit()?;
         self.announce(id);
-        result?;
-        Ok(views::learner_view(id, &loaded.journey, &loaded.review_policy))
+        let earned = earned?;
+        Ok((
+            views::learner_view(id, &loaded.journey, &loaded.review_policy),
+            earned,
+        ))
     }
 
     /// Runs one command inside the caller's transaction. The outer result is a storage

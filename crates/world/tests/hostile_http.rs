@@ -22,9 +22,10 @@ mod hostile;
 use hostile::checks::{
     check_effects, check_journal, check_leaks, check_reply, observe, observe_all, Learner, Seen, Tally,
 };
+use hostile::mutations::Mutation;
 use hostile::mutations::{intents, Intent};
 use hostile::population::{open_world, upload, Facts, Template};
-use hostile::requests::{costs_argon2, plan, Case, Expect, Kind, Planned};
+use hostile::requests::{costs_argon2, plan, Address, Case, Expect, Kind, Planned};
 use hostile::{Api, Outgoing, Reply};
 use idn_api::LoginRequestView;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
@@ -97,12 +98,20 @@ fn an_upload_past_the_size_limit_is_refused_in_the_api_format() {
             .must(Outgoing::json(axum::http::Method::POST, "/api/learners", &body))
             .await;
         let id = learner["id"].as_str().unwrap();
+        // The learner's own upload, with their credential: refused for its size, not its sender.
+        let account = learner["credential"]["token"].as_str().unwrap();
         let mut jpeg = vec![0xFF, 0xD8, 0xFF];
         jpeg.resize(64 * 1024 * 1024 + 1, 0);
         let reply = api
-            .send(&upload(id, "photo", "image/jpeg", &jpeg, &"0".repeat(64)))
+            .send(&upload(id, "photo", "image/jpeg", &jpeg, &"0".repeat(64)).bearer(account))
             .await;
         assert!(!reply.accepted(), "a file past the limit is refused");
+        assert!(
+            reply.status != 401 && reply.status != 403,
+            "refused for its size, not for who sent it: {} {}",
+            reply.status,
+            reply.text()
+        );
         if let Err(error) = check_reply(&reply) {
             panic!("an upload of 64 MiB + 1 byte: {error}");
         }
@@ -184,7 +193,13 @@ async fn run_case(
         let step = learners[planned.drawn_for].seen.step();
         drawn_at.insert(step);
         let started = Instant::now();
-        let replies = send(runtime, &api, &planned.sends).await;
+        // Each copy presents its sender's credential as it stands now.
+        let signed: Vec<Outgoing> = planned
+            .sends
+            .iter()
+            .map(|outgoing| planned.sender.sign(outgoing, &learners, &template.trainer))
+            .collect();
+        let replies = send(runtime, &api, &signed).await;
         let sent = started.elapsed();
         let context = || describe(number, &planned, &replies, &history);
         for index in &may_change {
@@ -193,6 +208,31 @@ async fn run_case(
             }
         }
         let before: Vec<Seen> = learners.iter().map(|learner| learner.seen.clone()).collect();
+        // The credentials an accepted request gives: the phone's at an activation, the ticket
+        // of a right password, the account's at a confirmed sign-in.
+        for reply in replies.iter().filter(|reply| reply.accepted()) {
+            let body = reply.json().unwrap_or_default();
+            match (planned.kind, &planned.address) {
+                (Kind::Activate, Address::Path(index)) => {
+                    learners[*index].facts.device_credential =
+                        body["credential"]["token"].as_str().map(str::to_owned);
+                }
+                (Kind::SignIn, _) => {
+                    for index in &may_change {
+                        learners[*index].facts.ticket = body["ticket"]["token"].as_str().map(str::to_owned);
+                    }
+                }
+                (Kind::ConfirmSignIn, _) => {
+                    if let Some(token) = body["credential"]["token"].as_str() {
+                        for index in &may_change {
+                            learners[*index].facts.account = token.to_owned();
+                            learners[*index].facts.ticket = None;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
         if planned.kind == Kind::CreateLearner {
             for reply in replies.iter().filter(|reply| reply.accepted()) {
                 let view: idn_api::LearnerView = serde_json::from_slice(&reply.body)
@@ -212,6 +252,10 @@ async fn run_case(
                 }
                 let mut facts = Facts::new(learners.len(), view.id.clone());
                 facts.email = typed;
+                facts.account = reply.json().unwrap_or_default()["credential"]["token"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| format!("{}: a new account without its credential", context()))?;
                 let seen = observe(&world, &view.id).await;
                 may_change.push(learners.len());
                 let mut learner = Learner {
@@ -241,7 +285,17 @@ async fn run_case(
         }
         let after: Vec<Seen> = learners.iter().map(|learner| learner.seen.clone()).collect();
         let observed = started.elapsed();
-        let verdict = check_request(&api, &planned, &replies, &may_change, &before, &after, &learners).await;
+        let verdict = check_request(
+            &api,
+            &template.trainer,
+            &planned,
+            &replies,
+            &may_change,
+            &before,
+            &after,
+            &learners,
+        )
+        .await;
         let verdict = verdict.and_then(|()| check_leaks(&learners, &template.media));
         verdict.map_err(|error| format!("{error}\n\n{}", context()))?;
         {
@@ -289,8 +343,10 @@ async fn send(runtime: &tokio::runtime::Runtime, api: &Api, sends: &[Outgoing]) 
 }
 
 /// Every invariant about one request and the world after it.
+#[allow(clippy::too_many_arguments)]
 async fn check_request(
     api: &Api,
+    trainer: &str,
     planned: &Planned,
     replies: &[Reply],
     may_change: &[usize],
@@ -306,6 +362,18 @@ async fn check_request(
             return Err(format!(
                 "accepted ({}) a request the world must refuse",
                 reply.status
+            ));
+        }
+    }
+    if planned.mutation == Mutation::OthersCredential {
+        if let Some(reply) = replies
+            .iter()
+            .find(|reply| reply.status != 403 || reply.code() != "not_your_learner")
+        {
+            return Err(format!(
+                "another learner's credential got {} {:?}, not 403 not_your_learner",
+                reply.status,
+                reply.code()
             ));
         }
     }
@@ -352,11 +420,9 @@ async fn check_request(
                     opened.request_id
                 ));
             }
+            // Read back as the relying party that opened it (the trainer).
             let status = api
-                .send(&Outgoing::get(format!(
-                    "/api/login-requests/{}",
-                    opened.request_id
-                )))
+                .send(&Outgoing::get(format!("/api/login-requests/{}", opened.request_id)).bearer(trainer))
                 .await;
             if !status.accepted() || status.json().is_none_or(|view| view["status"] != "pending") {
                 return Err(format!(

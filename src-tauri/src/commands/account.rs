@@ -11,8 +11,10 @@ use crate::session::{self, SessionView};
 #[tauri::command]
 pub async fn create_account(app: AppHandle, email: String) -> Result<SessionView, CommandError> {
     session::with_device(&app, async |linked, device| {
-        let learner = linked.client().create_learner(email.trim()).await?;
-        device.remember_account(&learner.id)?;
+        // Anyone may open an account: asked anonymously, it answers with the account's
+        // credential, which the device keeps for everything the learner does next.
+        let access = linked.client().create_learner(email.trim()).await?;
+        device.adopt_account(&access)?;
         Ok(())
     })
     .await?;
@@ -23,9 +25,9 @@ pub async fn create_account(app: AppHandle, email: String) -> Result<SessionView
 /// One step of the journey for the account enrolled from this device.
 #[tauri::command]
 pub async fn act(app: AppHandle, action: LearnerAction) -> Result<SessionView, CommandError> {
-    session::with_device(&app, async |linked, device| {
+    session::with_device(&app, async |_, device| {
         let id = device.profile().account_id.clone().ok_or_else(no_account)?;
-        linked.client().act(&id, &action).await?;
+        device.client().act(&id, &action).await?;
         Ok(())
     })
     .await?;

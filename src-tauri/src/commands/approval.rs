@@ -42,8 +42,8 @@ pub async fn approve_login(
 /// expired, or blocked by a lock).
 #[tauri::command]
 pub async fn login_request(app: AppHandle, request_id: String) -> Result<LoginRequestView, CommandError> {
-    session::with_device(&app, async |linked, _| {
-        Ok(linked.client().login_request(&request_id).await?)
+    session::with_device(&app, async |_, device| {
+        Ok(device.client().login_request(&request_id).await?)
     })
     .await
 }
@@ -55,25 +55,28 @@ pub async fn decline_login(app: AppHandle, request_id: String) -> Result<LoginRe
 }
 
 /// The sandbox plays FranceConnect+ for a learner without a browser at hand: a login to
-/// `relying_party` with the enrolled mobile number, as `idn login-request` does.
+/// `relying_party` sent to this phone, asked with the device's own credential (the world opens
+/// it for the learner that credential names, never for another mobile number).
 #[tauri::command]
 pub async fn simulate_login(app: AppHandle, relying_party: String) -> Result<LoginRequestView, CommandError> {
-    session::with_device(&app, async |linked, device| {
-        let id = device.profile().account_id.clone().ok_or_else(no_account)?;
-        let learner = linked.client().learner(&id).await?;
-        let mobile = learner.mobile.ok_or_else(no_account)?;
-        Ok(linked
+    session::with_device(&app, async |_, device| {
+        let id = device
+            .profile()
+            .learner_id
+            .clone()
+            .ok_or(idn_device::DeviceError::NotActivated)?;
+        Ok(device
             .client()
-            .open_login_request(&mobile, &relying_party)
+            .open_own_login_request(&id, &relying_party)
             .await?)
     })
     .await
 }
 
-/// "Supprimer cette identité de l'appareil".
+/// "Supprimer cette identité de l'appareil": the world ends this device's credential first.
 #[tauri::command]
 pub async fn remove_identity(app: AppHandle) -> Result<SessionView, CommandError> {
-    session::with_device(&app, async |_, device| Ok(device.remove_identity()?)).await?;
+    session::with_device(&app, async |_, device| Ok(device.remove_identity().await?)).await?;
     session::follow_learner(&app);
     session::snapshot(&app).await
 }

@@ -81,9 +81,9 @@ pub async fn start_preview(
     frames: Channel,
 ) -> Result<(), CommandError> {
     let page = page_of(document, side)?;
-    let identity = session::with_device(&app, async |linked, device| {
+    let identity = session::with_device(&app, async |_, device| {
         let id = device.profile().account_id.clone().ok_or_else(no_account)?;
-        Ok(linked.client().learner(&id).await?.identity)
+        Ok(device.client().learner(&id).await?.identity)
     })
     .await?;
     let degradations = match degradation.as_deref() {
@@ -207,9 +207,9 @@ async fn upload(
     jpeg: Vec<u8>,
     hint: Option<PreviewHint>,
 ) -> Result<PhotoUploaded, CommandError> {
-    session::with_device(app, async |linked, device| {
+    session::with_device(app, async |_, device| {
         let id = device.profile().account_id.clone().ok_or_else(no_account)?;
-        let media = linked
+        let media = device
             .client()
             .upload_media(&id, MediaKind::Photo, "image/jpeg", jpeg)
             .await?;
@@ -247,9 +247,9 @@ pub async fn import_video(app: AppHandle, request: Request<'_>) -> Result<VideoU
         .unwrap_or("video/mp4")
         .to_owned();
     let bytes = bytes.clone();
-    session::with_device(&app, async |linked, device| {
+    session::with_device(&app, async |_, device| {
         let id = device.profile().account_id.clone().ok_or_else(no_account)?;
-        let media = linked
+        let media = device
             .client()
             .upload_media(&id, MediaKind::Video, &content_type, bytes)
             .await?;

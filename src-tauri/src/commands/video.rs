@@ -47,9 +47,9 @@ pub async fn record_video(
     mistake: Option<String>,
     seconds: u32,
 ) -> Result<VideoRecorded, CommandError> {
-    let digits = session::with_device(&app, async |linked, device| {
+    let digits = session::with_device(&app, async |_, device| {
         let id = device.profile().account_id.clone().ok_or_else(no_account)?;
-        let learner = linked.client().learner(&id).await?;
+        let learner = device.client().learner(&id).await?;
         Ok(learner.registered_letter.and_then(|letter| letter.spoken_digits))
     })
     .await?
@@ -170,9 +170,9 @@ pub async fn upload_video(
         .as_ref()
         .map(|recording| recording.clip.mp4.clone())
         .ok_or_else(no_video)?;
-    session::with_device(&app, async |linked, device| {
+    session::with_device(&app, async |_, device| {
         let id = device.profile().account_id.clone().ok_or_else(no_account)?;
-        let media = linked
+        let media = device
             .client()
             .upload_media(&id, MediaKind::Video, "video/mp4", mp4)
             .await?;

@@ -28,16 +28,34 @@ pub async fn session(app: AppHandle) -> Result<SessionView, CommandError> {
     session::snapshot(&app).await
 }
 
-/// "Passer 24 heures" and the like: the sandbox moves the world's clock so nobody waits.
+/// "Passer 24 heures" and the like: the sandbox moves the learner's own time so nobody waits
+/// (with the learner's credential; the class clock is the trainer's, and the other learners of
+/// a class keep theirs).
 #[tauri::command]
-pub async fn advance_clock(
-    app: AppHandle,
-    link: State<'_, WorldLink>,
-    hours: u32,
-) -> Result<SessionView, CommandError> {
-    let linked = link.linked()?;
-    linked.client().advance_clock(i64::from(hours) * 3600).await?;
+pub async fn advance_clock(app: AppHandle, hours: u32) -> Result<SessionView, CommandError> {
+    session::with_device(&app, async |_, device| {
+        let id = device
+            .profile()
+            .account_id
+            .clone()
+            .ok_or_else(nothing_to_advance)?;
+        device
+            .client()
+            .advance_learner_clock(&id, i64::from(hours) * 3600)
+            .await?;
+        Ok(())
+    })
+    .await?;
     session::snapshot(&app).await
+}
+
+/// Time is the learner's own: before an account exists there is none to move.
+fn nothing_to_advance() -> CommandError {
+    CommandError {
+        code: "no_account".into(),
+        message: "Aucune démarche n'est encore commencée sur cet appareil : il n'y a pas encore de temps à faire avancer."
+            .into(),
+    }
 }
 
 /// Joins a class (`address`: the world server's URL) or comes back to the embedded world (`None`).

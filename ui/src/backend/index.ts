@@ -55,8 +55,9 @@ export interface Backend {
   startAccountLogin(email: string, password: string): Promise<AccountLoginChallenge>;
   /** The confirmation code typed back: this device then follows the account. */
   confirmAccountLogin(email: string, code: string): Promise<SessionView>;
-  /** The account's messages while its confirmation code is awaited (this phone's inbox). */
-  accountLoginMessages(accountId: string): Promise<InboxMessage[]>;
+  /** The account's messages while its confirmation code is awaited (this phone's inbox), read
+   * with the sign-in ticket that the shell keeps (it never reaches the screens). */
+  accountLoginMessages(): Promise<InboxMessage[]>;
 }
 
 /** What the preview films: the sandbox's specimen camera (optionally with a classic mistake) or
@@ -161,7 +162,7 @@ class TauriBackend implements Backend {
     call<AccountLoginChallenge>("start_account_login", { email, password });
   confirmAccountLogin = (email: string, code: string) =>
     call<SessionView>("confirm_account_login", { email, code });
-  accountLoginMessages = (accountId: string) => call<InboxMessage[]>("account_login_messages", { accountId });
+  accountLoginMessages = () => call<InboxMessage[]>("account_login_messages");
 }
 
 /** Outside the app: say so instead of pretending. */

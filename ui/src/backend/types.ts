@@ -5,6 +5,8 @@ import type { components } from "./wire";
 type Schemas = components["schemas"];
 
 export type SessionView = Schemas["SessionView"];
+/** Why the world asks this device to sign in to its account again (`SessionView.sign_in_needed`). */
+export type SignInNeeded = Schemas["SignInNeeded"];
 export type WorldConnection = Schemas["WorldConnection"];
 export type WorldStatus = Schemas["WorldStatus"];
 export type CommandErrorBody = Schemas["CommandError"];

@@ -300,6 +300,7 @@ export interface components {
             learner?: null | components["schemas"]["LearnerView"];
             /** @description Login requests waiting for this device's answer. */
             pending_requests: components["schemas"]["LoginRequestView"][];
+            sign_in_needed?: null | components["schemas"]["SignInNeeded"];
             /** @description Where this device's key lives (OS keyring or memory), for the "À propos" section. */
             vault: string;
             world: components["schemas"]["WorldConnection"];
@@ -308,6 +309,20 @@ export interface components {
         SexField: "female" | "male";
         /** @enum {string} */
         Side: "front" | "back" | "photo_page";
+        /** @description Why the device must sign in to its account again (wire type, in [`SessionView`]). */
+        SignInNeeded: {
+            /**
+             * @description The world's stable code (`credential_revoked`, `credential_expired`,
+             *     `authentication_required`), or `credential_missing` when this device keeps no access
+             *     for the account it follows (a throw-away vault after a restart, an older profile).
+             */
+            code: string;
+            /**
+             * @description For people, in French: the world's reason (« Votre Identité Numérique a été activée sur
+             *     un autre téléphone. »…), or the app's for `credential_missing`.
+             */
+            reason: string;
+        };
         /**
          * @description Where a learner stands, as a screen or a trainer names it. On the wire it is its snake_case
          *     code (`Step::code`), and the screens' TypeScript switches over the union of those codes.

@@ -3,6 +3,14 @@ import { BackendError, type Backend, type InboxMessage, type SessionView } from 
 
 export type Panel = "messages" | "settings" | null;
 
+/** The world's refusals of the credential a command carried (HTTP 401): the device must sign
+ * in again, which the next snapshot says (`sign_in_needed`), not an error note. */
+const CREDENTIAL_REFUSALS = new Set(["credential_revoked", "credential_expired", "authentication_required"]);
+
+export function isCredentialRefusal(error: BackendError): boolean {
+  return CREDENTIAL_REFUSALS.has(error.code);
+}
+
 export class SessionStore {
   view = $state<SessionView | null>(null);
   loadError = $state<BackendError | null>(null);
@@ -70,6 +78,16 @@ export class SessionStore {
     this.#markWorldUp();
   }
 
+  /** Takes a new snapshot: after a refused credential, it carries `sign_in_needed`. A failure
+   * is left to the next `session` event. */
+  async refresh(): Promise<void> {
+    try {
+      this.set(await this.backend.session());
+    } catch {
+      // The world may be unreachable at this moment: the next event brings the snapshot.
+    }
+  }
+
   /** Resolves once the world in use has answered, or failed to start (see `start`). */
   worldUp(): Promise<void> {
     return this.#worldUp;
@@ -87,6 +105,11 @@ export const session = new SessionStore();
 export class Runner {
   busy = $state(false);
   error = $state<BackendError | null>(null);
+  readonly #store: SessionStore;
+
+  constructor(store: SessionStore = session) {
+    this.#store = store;
+  }
 
   async run(work: () => Promise<void>): Promise<boolean> {
     this.busy = true;
@@ -97,12 +120,15 @@ export class Runner {
       } catch (raw) {
         // Tried on the welcome screen before the embedded world was up: once, when it is.
         if (BackendError.from(raw).code !== "world_starting") throw raw;
-        await session.worldUp();
+        await this.#store.worldUp();
         await work();
       }
       return true;
     } catch (raw) {
       this.error = BackendError.from(raw);
+      // The world no longer accepts this device's access: the snapshot takes the person to
+      // the sign-in screen with the world's reason.
+      if (isCredentialRefusal(this.error)) await this.#store.refresh();
       return false;
     } finally {
       this.busy = false;

@@ -423,7 +423,7 @@ impl Printer {
 
 /// The demo's world: its own, embedded (kept in the data directory), or the one at `--world`.
 enum DemoWorld {
-    Embedded(ServedWorld),
+    Embedded(Box<ServedWorld>),
     Given(String),
 }
 
@@ -436,7 +436,12 @@ impl DemoWorld {
     }
 }
 
-pub async fn run(args: DemoArgs, world: Option<String>, json: bool) -> Result<Outcome> {
+pub async fn run(
+    args: DemoArgs,
+    world: Option<String>,
+    connection: &crate::connection::Connection,
+    json: bool,
+) -> Result<Outcome> {
     let photos = match (args.photo_recto, args.photo_verso) {
         (Some(front), Some(back)) => Some(vec![front, back]),
         (None, None) => None,
@@ -485,13 +490,13 @@ pub async fn run(args: DemoArgs, world: Option<String>, json: bool) -> Result<Ou
     let world = match world {
         Some(url) => {
             // A class's world: it must answer before the demo plays there (else exit 3).
-            idn_api::WorldClient::new(&url).status().await?;
+            connection.client(&url)?.status().await?;
             DemoWorld::Given(url)
         }
         None => {
             let seed = args.seed.unwrap_or_else(rand::random);
             match idn_scenario::embedded_world(&data_dir.join("world"), seed).await {
-                Ok(served) => DemoWorld::Embedded(served),
+                Ok(served) => DemoWorld::Embedded(Box::new(served)),
                 Err(error) => {
                     let message = error.to_string();
                     printing().failed(&message);
@@ -529,7 +534,12 @@ pub async fn run(args: DemoArgs, world: Option<String>, json: bool) -> Result<Ou
         },
         progress: &mut report,
     };
-    let client = idn_api::WorldClient::new(&world_url);
+    // A class's world gets the connection's trust and credential; the embedded one is plain
+    // loopback and knows no credential from outside.
+    let client = match &world {
+        DemoWorld::Embedded(_) => idn_api::WorldClient::new(&world_url),
+        DemoWorld::Given(url) => connection.client(url)?,
+    };
     let staff = match &world {
         DemoWorld::Embedded(served) => Some(&served.engine),
         DemoWorld::Given(_) => None,

@@ -85,6 +85,7 @@ pub async fn replay(path: &Path, data_dir: Option<PathBuf>, json: bool) -> Resul
     let replayed = match scenario::apply_as(&client, &recorded.scenario, &options, Some(&served.engine)).await
     {
         Ok(applied) => client
+            .with_credential(idn_api::Credential::new(applied.credential.token.clone()))
             .journal(&applied.learner_id)
             .await
             .map_err(anyhow::Error::from),

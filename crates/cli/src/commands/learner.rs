@@ -32,9 +32,12 @@ pub enum LearnerCommand {
 pub async fn run(command: LearnerCommand, client: &WorldClient, json: bool) -> Result<Outcome> {
     match command {
         LearnerCommand::Create { email } => {
-            let view = client.create_learner(&email).await?;
-            print(json, &view, |view| {
-                format!("Apprenant créé : {}\nÉtape : {}", view.id, view.step_label)
+            let access = client.create_learner(&email).await?;
+            print(json, &access, |access| {
+                format!(
+                    "Apprenant créé : {}\nÉtape : {}\nAccès de l'apprenant (affiché une fois) : export IDN_TOKEN={}",
+                    access.learner.id, access.learner.step_label, access.credential.token
+                )
             });
         }
         LearnerCommand::Show { learner } => {

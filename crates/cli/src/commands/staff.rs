@@ -30,6 +30,41 @@ pub enum StaffCommand {
         #[arg(long)]
         password: Option<String>,
     },
+    /// API tokens of staff members, for tools and the `idn` CLI against a class world
+    /// (`IDN_TOKEN`); made on the world's own machine, like accounts.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// A new token acting with the staff member's role; its secret is printed this once.
+    Create {
+        #[arg(long, default_value = "idn-world-data")]
+        data_dir: PathBuf,
+        /// The staff member (their account must exist: `idn staff add`).
+        #[arg(long)]
+        email: String,
+        /// What the token is for, shown in the list and the staff audit.
+        #[arg(long = "nom", default_value = "outil")]
+        label: String,
+        /// Lifetime in days (1 to 365).
+        #[arg(long = "jours", default_value_t = 30)]
+        days: i64,
+    },
+    /// Every token (never a secret).
+    List {
+        #[arg(long, default_value = "idn-world-data")]
+        data_dir: PathBuf,
+    },
+    /// Ends a token at once.
+    Revoke {
+        #[arg(long, default_value = "idn-world-data")]
+        data_dir: PathBuf,
+        id: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -86,8 +121,77 @@ fn read_password(from_stdin: bool) -> Result<String> {
     Ok(first)
 }
 
+async fn open_world(data_dir: &std::path::Path) -> Result<World> {
+    Ok(World::open(
+        WorldOptions::new(data_dir),
+        Arc::new(idn_world::clock::SystemWallClock),
+    )
+    .await?)
+}
+
+async fn run_token(command: TokenCommand, json: bool) -> Result<Outcome> {
+    use idn_world::access::credentials;
+    match command {
+        TokenCommand::Create {
+            data_dir,
+            email,
+            label,
+            days,
+        } => {
+            let world = open_world(&data_dir).await?;
+            let (token, secret) =
+                credentials::create_staff_token(&world, &email, &label, Some(chrono::TimeDelta::days(days)))
+                    .await
+                    .map_err(|error| invalid(error.code(), error.message_fr()))?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "ok": true, "token": secret, "id": token.id, "email": token.staff_email, "expires_at": token.expires_at })
+                );
+            } else {
+                println!(
+                    "Jeton créé pour {} (expire le {}).\nIl ne sera plus affiché : gardez-le comme un mot de passe.\n\n  export IDN_TOKEN={secret}\n\nRévocation : idn staff token revoke --data-dir {} {}",
+                    token.staff_email,
+                    token.expires_at.format("%d/%m/%Y %H:%M UTC"),
+                    data_dir.display(),
+                    token.id
+                );
+            }
+        }
+        TokenCommand::List { data_dir } => {
+            let world = open_world(&data_dir).await?;
+            let tokens = credentials::staff_tokens(&world).await?;
+            super::print(json, &tokens, |tokens| {
+                super::lines(tokens, |token| {
+                    let state = match token.revoked_at {
+                        Some(at) => format!("révoqué le {}", at.format("%d/%m/%Y %H:%M")),
+                        None => format!("expire le {}", token.expires_at.format("%d/%m/%Y %H:%M")),
+                    };
+                    format!(
+                        "{}  {:<28} {:<20} {state}",
+                        token.id, token.staff_email, token.label
+                    )
+                })
+            });
+        }
+        TokenCommand::Revoke { data_dir, id } => {
+            let world = open_world(&data_dir).await?;
+            if !credentials::revoke_staff_token(&world, &id).await? {
+                bail!(invalid("not_found", "Aucun jeton actif n'a cet identifiant."));
+            }
+            if json {
+                println!("{}", serde_json::json!({ "ok": true, "revoked": id }));
+            } else {
+                println!("Jeton révoqué : {id}");
+            }
+        }
+    }
+    Ok(Outcome::Done)
+}
+
 pub async fn run(command: StaffCommand, json: bool) -> Result<Outcome> {
     match command {
+        StaffCommand::Token { command } => run_token(command, json).await,
         StaffCommand::Add {
             data_dir,
             role,

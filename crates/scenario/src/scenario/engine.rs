@@ -38,6 +38,7 @@ async fn enrol_holder_of_the_number(
     scenario: &Scenario,
     persona: &Persona,
     options: &ApplyOptions,
+    staff: Option<&EngineAccount>,
 ) -> Result<Applied> {
     let mut holder = persona.clone();
     holder.name = format!("titulaire-du-numero-de-{}", persona.name);
@@ -59,7 +60,7 @@ async fn enrol_holder_of_the_number(
         vault: options.vault.clone(),
         identity_phone: None,
     };
-    apply_as(client, &enrolled, &phones, None).await
+    apply_as(client, &enrolled, &phones, staff).await
 }
 
 /// The world's refusal carried by `error`, if it is one.
@@ -77,7 +78,14 @@ pub(super) fn refusal_of(error: &DeviceError) -> Option<(String, String)> {
 
 /// A scenario being applied: the learner, the phones, what happened.
 pub(super) struct Run<'a> {
-    client: &'a WorldClient,
+    /// The learner's side of the world: the account's credential, given when it was opened.
+    learner: WorldClient,
+    /// The trainer's side (opening the account with its plan, settings, a relying party's
+    /// login requests, the support reading): the engine's console session, or the caller's
+    /// credential.
+    trainer: WorldClient,
+    /// The account as the world opened it, with its credential: each phone signs in with it.
+    access: idn_api::LearnerAccess,
     scenario: &'a Scenario,
     persona: Persona,
     options: &'a ApplyOptions,
@@ -151,7 +159,12 @@ pub async fn apply_walkthrough<'a>(
         .iter()
         .any(|fault| matches!(fault, Fault::MobileAlreadyEnrolled))
     {
-        Some(Box::pin(enrol_holder_of_the_number(client, scenario, &persona, options)).await?)
+        Some(
+            Box::pin(enrol_holder_of_the_number(
+                client, scenario, &persona, options, staff,
+            ))
+            .await?,
+        )
     } else {
         None
     };
@@ -180,20 +193,41 @@ pub async fn apply_walkthrough<'a>(
             times: 1,
         })
         .collect();
+    // The desk session opens first: a trainer opens the account with its plan.
+    let desk = match staff {
+        Some(account) => Some(ConsoleDesk::sign_in(client.base_url(), account).await?),
+        None => None,
+    };
+    let trainer = match &desk {
+        Some(desk) => desk.api(),
+        None => client.clone(),
+    };
     (walkthrough.progress)(Progress::Acting(Step::NotStarted));
-    let learner = client
+    let opened = trainer
         .create_planned_learner(&PlannedLearner {
             email: persona.email.clone(),
             delivery,
         })
-        .await?;
+        .await;
+    let access = match opened {
+        Ok(access) => access,
+        Err(error) => {
+            if let Some(desk) = desk {
+                desk.sign_out().await;
+            }
+            return Err(error.into());
+        }
+    };
+    let learner = access.learner.clone();
     (walkthrough.progress)(Progress::Moved(Move::AccountCreated {
         learner_id: learner.id.clone(),
         email: persona.email.clone(),
     }));
     let phones = walkthrough.phones;
     let mut run = Run {
-        client,
+        learner: client.with_credential(idn_api::Credential::new(access.credential.token.clone())),
+        trainer,
+        access,
         scenario,
         persona,
         options,
@@ -209,7 +243,7 @@ pub async fn apply_walkthrough<'a>(
         }),
         submissions: 0,
         staff,
-        desk: None,
+        desk,
         review_desk_to_plan: scenario
             .faults
             .iter()
@@ -219,23 +253,29 @@ pub async fn apply_walkthrough<'a>(
         Ok(view) => run.afterwards().await.map(|()| view),
         Err(error) => Err(error),
     };
+    // Throw-away phones go whether the scenario landed or not: nothing is left in the keyring.
+    let discarded = match phones {
+        Phones::Discarded => run.discard_phones().await,
+        Phones::Kept => Ok(()),
+    };
+    let finished = async {
+        let view = walked?;
+        discarded?;
+        if run.options.identity_phone.is_some() {
+            // The person's own phone follows the account (opening it signs it in).
+            let holder = run.holder();
+            run.phone(holder)?;
+        }
+        // Read as support reads it, still with the engine's trainer access.
+        let situation = run.trainer.situation(&run.id).await?;
+        Ok::<_, ScenarioError>((view, situation))
+    }
+    .await;
     if let Some(desk) = run.desk.take() {
         // The engine's session ends with the scenario, as a person signs out.
         desk.sign_out().await;
     }
-    // Throw-away phones go whether the scenario landed or not: nothing is left in the keyring.
-    let discarded = match phones {
-        Phones::Discarded => run.discard_phones(),
-        Phones::Kept => Ok(()),
-    };
-    let view = walked?;
-    discarded?;
-    if run.options.identity_phone.is_some() {
-        let id = run.id.clone();
-        let holder = run.holder();
-        run.phone(holder)?.remember_account(&id)?;
-    }
-    let situation = run.client.situation(&run.id).await?;
+    let (view, situation) = finished?;
     Ok(Applied {
         pending_code: situation.pending_code,
         blockers: situation.blockers,
@@ -251,6 +291,7 @@ pub async fn apply_walkthrough<'a>(
         device_failures: run.device_failures,
         login_request: run.login_request,
         devices_dir: options.devices_dir.clone(),
+        credential: run.access.credential.clone(),
     })
 }
 
@@ -282,7 +323,7 @@ impl Run<'_> {
             }
         }
         for _ in 0..80 {
-            let view = self.client.learner(&self.id).await?;
+            let view = self.learner.learner(&self.id).await?;
             let due = self
                 .scenario
                 .faults
@@ -333,12 +374,12 @@ impl Run<'_> {
     }
 
     async fn act(&self, action: LearnerAction) -> Result<LearnerView> {
-        Ok(self.client.act(&self.id, &action).await?)
+        Ok(self.learner.act(&self.id, &action).await?)
     }
 
     async fn last_code(&self, channels: &[MessageChannel]) -> Result<Option<String>> {
         Ok(self
-            .client
+            .learner
             .inbox(&self.id)
             .await?
             .iter()
@@ -353,7 +394,9 @@ impl Run<'_> {
     async fn advance(&self, delta: chrono::TimeDelta) -> Result<()> {
         if delta > chrono::TimeDelta::zero() {
             let whole_seconds = delta.num_seconds() + i64::from(delta.subsec_nanos() > 0);
-            self.client.advance_learner_clock(&self.id, whole_seconds).await?;
+            self.learner
+                .advance_learner_clock(&self.id, whole_seconds)
+                .await?;
         }
         Ok(())
     }

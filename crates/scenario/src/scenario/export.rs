@@ -244,9 +244,17 @@ pub(super) fn faults_seen(
                 .iter()
                 .filter(|entry| entry.action == "answer_login_request")
                 .collect();
-            if answers
+            // The identity moved to a new phone (activated again): the old phone's attempt is
+            // refused at the door since its access ended, so the journal shows the move
+            // (journals from before show the refused answer itself).
+            let activations = journal
                 .iter()
-                .any(|entry| entry.outcome == "not_the_enrolled_device")
+                .filter(|entry| entry.action == "activate" && entry.outcome == "ok")
+                .count();
+            if activations >= 2
+                || answers
+                    .iter()
+                    .any(|entry| entry.outcome == "not_the_enrolled_device")
             {
                 faults.push(Fault::ApprovalFromOtherDevice);
             } else {

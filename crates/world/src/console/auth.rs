@@ -1,7 +1,8 @@
 //! Staff accounts and sessions of the console: roles, Argon2id password hashes, sign-in throttled
-//! per address, sessions stored as the SHA-256 of their token with an absolute expiry in
-//! wall-clock time, the per-session CSRF token every form and desk call carries, and the staff
-//! audit (one line per action, never dropped silently).
+//! per client (so that no one can lock a trainer out by typing wrong passwords), sessions stored
+//! as the SHA-256 of their token with an absolute expiry in wall-clock time, the per-session CSRF
+//! token every form and desk call carries, and the staff audit (one line per action, never
+//! dropped silently).
 
 use super::Refusal;
 use crate::store::{NewStaff, NewStaffSession, StaffAuditLine, StaffReads};
@@ -10,15 +11,26 @@ use chrono::{DateTime, TimeDelta, Utc};
 use idn_journey::account::Email;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
 
 /// How long a session lasts after sign-in, whatever is done with it.
 pub const SESSION_LIFETIME: TimeDelta = TimeDelta::hours(8);
 /// Shortest staff password: longer than a learner's, since a staff session sees every learner.
 pub const MIN_PASSWORD_CHARS: usize = 12;
-/// Failed sign-ins tolerated per address within [`THROTTLE_WINDOW`], whichever sign-in (form or
-/// JSON) they went through.
-const MAX_LOGIN_FAILURES: i64 = 5;
-const THROTTLE_WINDOW: TimeDelta = TimeDelta::minutes(15);
+/// Failed sign-ins with one staff address from one client address within [`THROTTLE_WINDOW`],
+/// whichever sign-in (form or JSON) they went through, after which that client waits until the
+/// oldest of them is out of the window (`too_many_requests`, « Trop de tentatives depuis cet
+/// appareil… »). Counted per client so that a classmate's wrong passwords stop the classmate,
+/// not the trainer (issue 16). The client's address is its connection's (`throttle.rs`).
+const MAX_LOGIN_FAILURES_PER_CLIENT: usize = 5;
+/// Failed sign-ins with one staff address from all clients together within [`THROTTLE_WINDOW`],
+/// after which everyone waits (`login_throttled`): guessing from many addresses stays bounded
+/// (OWASP's Authentication Cheat Sheet: the lockout counter belongs to the account). Set far
+/// above what one person reaches: a client makes at most 5 in the window, so 50 takes 10 client
+/// addresses guessing at once, not a classmate's laptop and phone; and 50 guesses per 15 minutes
+/// are nothing against a staff password of 12 characters or more.
+const MAX_LOGIN_FAILURES_PER_ACCOUNT: i64 = 50;
+pub(super) const THROTTLE_WINDOW: TimeDelta = TimeDelta::minutes(15);
 
 /// What a staff member may do in the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -232,35 +244,60 @@ pub async fn sign_in(
     Ok(Some((token, session)))
 }
 
+/// Whether this client may try this staff address now: `Err` with the wait when its last
+/// [`MAX_LOGIN_FAILURES_PER_CLIENT`] failures all fall within [`THROTTLE_WINDOW`].
+async fn client_may_try(world: &World, email: &str, client: &str) -> Result<(), WorldError> {
+    let now = world.wall_now();
+    let recent = world.store().read().await.failed_sign_ins_from(
+        email,
+        client,
+        now - THROTTLE_WINDOW,
+        MAX_LOGIN_FAILURES_PER_CLIENT as u32,
+    )?;
+    match recent.get(MAX_LOGIN_FAILURES_PER_CLIENT - 1) {
+        Some(oldest) => Err(WorldError::Throttled {
+            retry_after: (*oldest + THROTTLE_WINDOW - now).to_std().unwrap_or_default(),
+        }),
+        None => Ok(()),
+    }
+}
+
 async fn recent_failures(world: &World, email: &str) -> Result<i64, WorldError> {
     let since = world.wall_now() - THROTTLE_WINDOW;
     Ok(world.store().read().await.failed_sign_ins_since(email, since)?)
 }
 
-/// The one sign-in of the console's form and its JSON API: throttled per address, each failure
-/// and success audited. Returns the cookie's token and the session, or why it is refused.
+/// The one sign-in of the console's form and its JSON API, from the client at `client`: one of
+/// the address's password attempts (`throttle.rs`), then the client's and the account's locks
+/// (refused before any hashing), each failure and success audited with the client's address.
+/// Returns the cookie's token and the session, or why it is refused; a client that must wait is
+/// [`WorldError::Throttled`] (429 with `Retry-After`).
 pub(super) async fn open_session(
     world: &World,
+    client: IpAddr,
     email: &str,
     password: &str,
 ) -> Result<Result<(String, StaffSession), Refusal>, WorldError> {
     let email = email.trim().to_lowercase();
-    if recent_failures(world, &email).await? >= MAX_LOGIN_FAILURES {
+    world.throttles().password_attempt(client)?;
+    let client = client.to_string();
+    client_may_try(world, &email, &client).await?;
+    if recent_failures(world, &email).await? >= MAX_LOGIN_FAILURES_PER_ACCOUNT {
         return Ok(Err(Refusal::Throttled));
     }
     match sign_in(world, &email, password).await? {
         Some((token, session)) => {
-            audit_done(world, &session, "login", None, None).await;
+            audit_done(world, &session, "login", None, Some(&client)).await;
             Ok(Ok((token, session)))
         }
         None => {
             let at = world.wall_now();
             let failed = world
                 .store()
-                .change(|tx| tx.append_failed_sign_in(&email, at))
+                .change(|tx| tx.append_failed_sign_in_from(&email, &client, at))
                 .await;
             if let Err(error) = failed {
-                // Without its line, this failure does not count towards the throttle; the
+                // Without its line, this failure does not count towards the locks; the
                 // refusal stands all the same.
                 tracing::warn!(%error, "a failed staff sign-in could not be audited");
             }

@@ -13,6 +13,7 @@ use crate::api::{
     ClerkCase, ClerkDecided, ClerkVerdict, ReviewDecided, ReviewDeskSetting, ReviewQueueItem,
     ReviewSubmission, ReviewVerdict, StaffSessionView, StaffSignIn,
 };
+use crate::throttle::{self, ClientAddress};
 use crate::{World, WorldError};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -34,14 +35,16 @@ pub struct Body<T>(T);
 #[from_request(via(axum::extract::Path), rejection(WorldError))]
 pub struct Path<T>(T);
 
-/// `POST /console/api/connexion`: opens a session (throttled per address like the form), sets
-/// its cookie and answers its CSRF token.
+/// `POST /console/api/connexion`: opens a session (throttled per client like the form), sets
+/// its cookie and answers its CSRF token; a client that must wait gets 429 `too_many_requests`
+/// with `Retry-After`.
 pub async fn sign_in(
     State(world): Shared,
+    client: ClientAddress,
     headers: HeaderMap,
     Body(credentials): Body<StaffSignIn>,
 ) -> Response {
-    match auth::open_session(&world, &credentials.email, &credentials.password).await {
+    match auth::open_session(&world, client.0, &credentials.email, &credentials.password).await {
         Ok(Ok((token, session))) => {
             let mut response = Json(StaffSessionView {
                 email: session.email,
@@ -54,6 +57,7 @@ pub async fn sign_in(
             response
         }
         Ok(Err(refusal)) => refusal.json(),
+        Err(WorldError::Throttled { retry_after }) => throttle::refusal(retry_after),
         Err(error) => error.into_response(),
     }
 }

@@ -1,5 +1,5 @@
-//! The sign-in page and form (throttled, with a double-submit cookie), sign-out, and the home
-//! page that sends each role to its desk.
+//! The sign-in page and form (throttled per client address, with a double-submit cookie),
+//! sign-out, and the home page that sends each role to its desk.
 
 use super::auth::{self, Role};
 use super::handlers::{see_other, Session, Shared};
@@ -7,6 +7,8 @@ use super::pages;
 use super::{
     cleared_session_cookie, cookie, secure_suffix, session_cookie, set_cookie, LOGIN_COOKIE, SESSION_COOKIE,
 };
+use crate::throttle::{self, ClientAddress};
+use crate::WorldError;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -43,12 +45,17 @@ pub struct LoginForm {
     password: String,
 }
 
-pub async fn login(State(world): Shared, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+pub async fn login(
+    State(world): Shared,
+    client: ClientAddress,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let sent_back = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     if sent_back.is_empty() || !auth::same_secret(&sent_back, &form.csrf) {
         return login_form(&headers, Some(pages::LOGIN_FORM_EXPIRED), StatusCode::FORBIDDEN);
     }
-    match auth::open_session(&world, &form.email, &form.password).await {
+    match auth::open_session(&world, client.0, &form.email, &form.password).await {
         Ok(Ok((token, _))) => {
             let mut response = see_other("/console");
             set_cookie(&mut response, session_cookie(&token, &headers));
@@ -63,6 +70,12 @@ pub async fn login(State(world): Shared, headers: HeaderMap, Form(form): Form<Lo
             Some(&refusal.message_fr(super::Surface::Page)),
             refusal.status(),
         ),
+        Err(error @ WorldError::Throttled { .. }) => {
+            // The form again, saying how long this device waits; the header says it to programs.
+            let mut response = login_form(&headers, Some(&error.message_fr()), error.http_status());
+            throttle::add_retry_after(&error, &mut response);
+            response
+        }
         Err(error) => error.into_response(),
     }
 }

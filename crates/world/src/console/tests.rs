@@ -2,7 +2,8 @@
 //! learner (who has no staff session, whatever they send), an expired session and a session of
 //! the wrong role are refused on every route, pages and JSON desk calls alike; forms without the
 //! session's CSRF token, and desk calls without it in their header, are refused; sign-in checks
-//! the password and sign-out ends the session.
+//! the password and sign-out ends the session; wrong passwords stop the client that typed them,
+//! never another one.
 
 use super::*;
 use crate::clock::SystemWallClock;
@@ -621,4 +622,221 @@ async fn a_support_agent_moves_one_learners_time_and_only_their_code_expires() {
         fx.world.learner_clock(&fx.learner).await.unwrap().offset_seconds,
         20 * 60
     );
+}
+
+// ----- sign-in throttled per client (issue 16) -----
+
+const CLASSMATE: &str = "192.168.1.66";
+const TRAINERS_LAPTOP: &str = "192.168.1.10";
+
+/// The sign-in form posted from the client at `address` (as served with connection info).
+async fn form_sign_in_from(app: &Router, address: &str, email: &str, password: &str) -> Response {
+    let token = "ab".repeat(32);
+    let body = format!(
+        "csrf={token}&email={}&password={}",
+        email.replace('@', "%40"),
+        password.replace(' ', "+")
+    );
+    let peer: std::net::SocketAddr = format!("{address}:50000").parse().unwrap();
+    let request = HttpRequest::builder()
+        .method(Method::POST)
+        .uri("/console/connexion")
+        .header(header::COOKIE, format!("{LOGIN_COOKIE}={token}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .extension(axum::extract::ConnectInfo(peer))
+        .body(Body::from(body))
+        .unwrap();
+    app.clone().oneshot(request).await.unwrap()
+}
+
+/// The desk API's JSON sign-in from the client at `address`.
+async fn json_sign_in_from(app: &Router, address: &str, email: &str, password: &str) -> Response {
+    let peer: std::net::SocketAddr = format!("{address}:50000").parse().unwrap();
+    let body = serde_json::json!({ "email": email, "password": password }).to_string();
+    let request = HttpRequest::builder()
+        .method(Method::POST)
+        .uri("/console/api/connexion")
+        .header(header::CONTENT_TYPE, "application/json")
+        .extension(axum::extract::ConnectInfo(peer))
+        .body(Body::from(body))
+        .unwrap();
+    app.clone().oneshot(request).await.unwrap()
+}
+
+/// `Retry-After` in seconds, which a throttled answer must carry.
+fn retry_after(response: &Response) -> u64 {
+    let value = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .expect("a throttled answer says when to come back (Retry-After)");
+    value.to_str().unwrap().parse().expect("Retry-After in seconds")
+}
+
+#[tokio::test]
+async fn a_classmates_wrong_passwords_stop_the_classmate_and_never_the_trainer() {
+    let fx = fixture().await;
+    let trainer = "formateur@classe.example";
+    for attempt in 1..=5 {
+        let response = form_sign_in_from(&fx.app, CLASSMATE, trainer, "mauvais mot de passe").await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "wrong password {attempt}"
+        );
+    }
+    let stopped = form_sign_in_from(&fx.app, CLASSMATE, trainer, PASSWORD).await;
+    assert_eq!(
+        stopped.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "after 5 wrong passwords the guessing client waits, even with the right one"
+    );
+    let wait = retry_after(&stopped);
+    assert!(
+        (1..=15 * 60).contains(&wait),
+        "until the oldest failure leaves the 15 minutes: {wait} s"
+    );
+    let page = text(stopped).await;
+    assert!(
+        page.contains("Trop de tentatives depuis cet appareil : réessayez dans ")
+            && page.contains(" minutes."),
+        "the page says why and for how long, in French: {page}"
+    );
+    assert!(!page.contains(SESSION_COOKIE), "and opens nothing");
+
+    let trainer_signs_in = form_sign_in_from(&fx.app, TRAINERS_LAPTOP, trainer, PASSWORD).await;
+    assert_eq!(
+        trainer_signs_in.status(),
+        StatusCode::SEE_OTHER,
+        "the trainer, on their own device, signs in as if nothing happened"
+    );
+    for _ in 0..10 {
+        let response = form_sign_in_from(&fx.app, CLASSMATE, trainer, "encore faux").await;
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+    let again = form_sign_in_from(&fx.app, TRAINERS_LAPTOP, trainer, PASSWORD).await;
+    assert_eq!(
+        again.status(),
+        StatusCode::SEE_OTHER,
+        "more guesses from the classmate change nothing for the trainer"
+    );
+
+    let audit = fx.world.store().read().await.latest_staff_audit(50).unwrap();
+    let failed_from_classmate = audit
+        .iter()
+        .filter(|line| line.action == "login_failed" && line.detail.as_deref() == Some(CLASSMATE))
+        .count();
+    assert_eq!(
+        failed_from_classmate, 5,
+        "each wrong password checked is audited with the address it came from; refusals before any check are not failures"
+    );
+    assert!(
+        audit
+            .iter()
+            .any(|line| line.action == "login" && line.detail.as_deref() == Some(TRAINERS_LAPTOP)),
+        "a sign-in is audited with its address too"
+    );
+}
+
+#[tokio::test]
+async fn the_json_sign_in_stops_a_guessing_client_with_429_retry_after_and_a_french_message() {
+    let fx = fixture().await;
+    let reviewer = "relecteur@classe.example";
+    for _ in 0..5 {
+        let response = json_sign_in_from(&fx.app, CLASSMATE, reviewer, "pas le bon").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let stopped = json_sign_in_from(&fx.app, CLASSMATE, reviewer, PASSWORD).await;
+    assert_eq!(stopped.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!((1..=15 * 60).contains(&retry_after(&stopped)));
+    let body: serde_json::Value = serde_json::from_str(&text(stopped).await).unwrap();
+    assert_eq!(body["code"], "too_many_requests", "a stable code for programs");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Trop de tentatives depuis cet appareil : réessayez dans "),
+        "{message}"
+    );
+    let form = form_sign_in_from(&fx.app, CLASSMATE, reviewer, PASSWORD).await;
+    assert_eq!(
+        form.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "one lock for the client and the account, whichever sign-in"
+    );
+    let elsewhere = json_sign_in_from(&fx.app, TRAINERS_LAPTOP, reviewer, PASSWORD).await;
+    assert_eq!(
+        elsewhere.status(),
+        StatusCode::OK,
+        "the reviewer signs in from another device"
+    );
+}
+
+#[tokio::test]
+async fn a_client_trying_many_addresses_is_stopped_at_its_quota_and_others_are_not() {
+    let fx = fixture().await;
+    let quota = crate::throttle::AttemptQuota::PASSWORD_ATTEMPTS_PER_ADDRESS.burst;
+    for attempt in 0..quota {
+        let guess = format!("inconnu{attempt}@classe.example");
+        let response = json_sign_in_from(&fx.app, CLASSMATE, &guess, "devinette").await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "attempt {attempt}: each address is new, so no lock of an account stops it"
+        );
+    }
+    let stopped = json_sign_in_from(&fx.app, CLASSMATE, "formateur@classe.example", PASSWORD).await;
+    assert_eq!(
+        stopped.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "past {quota} password checks the client waits, whatever the account"
+    );
+    assert!(retry_after(&stopped) >= 1);
+    let body: serde_json::Value = serde_json::from_str(&text(stopped).await).unwrap();
+    assert_eq!(body["code"], "too_many_requests");
+    let trainer = json_sign_in_from(&fx.app, TRAINERS_LAPTOP, "formateur@classe.example", PASSWORD).await;
+    assert_eq!(
+        trainer.status(),
+        StatusCode::OK,
+        "another client keeps its own allowance"
+    );
+}
+
+#[tokio::test]
+async fn guesses_from_many_clients_on_one_account_stop_at_the_accounts_bound() {
+    let fx = fixture().await;
+    let clerk = "guichetier@classe.example";
+    // 46 wrong passwords already audited from 12 clients (4 each, under every client's lock),
+    // written directly: each one through the form would cost a hash.
+    let at = fx.world.wall_now();
+    for failure in 0..46u8 {
+        let address = format!("10.0.0.{}", 1 + failure / 4);
+        fx.world
+            .store()
+            .change(|tx| tx.append_failed_sign_in_from(clerk, &address, at))
+            .await
+            .unwrap();
+    }
+    let counted = fx
+        .world
+        .store()
+        .read()
+        .await
+        .failed_sign_ins_since(clerk, at - auth::THROTTLE_WINDOW)
+        .unwrap();
+    assert_eq!(counted, 46);
+    for client in 13..=16u8 {
+        let response = json_sign_in_from(&fx.app, &format!("10.0.0.{client}"), clerk, "devinette").await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "failure {} of 50",
+            46 + client - 12
+        );
+    }
+    let owner = json_sign_in_from(&fx.app, TRAINERS_LAPTOP, clerk, PASSWORD).await;
+    assert_eq!(
+        owner.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "at 50 wrong passwords in 15 minutes, from 16 clients, the account waits, whoever signs in"
+    );
+    let body: serde_json::Value = serde_json::from_str(&text(owner).await).unwrap();
+    assert_eq!(body["code"], "login_throttled", "the account's own bound");
 }

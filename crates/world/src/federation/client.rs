@@ -3,6 +3,7 @@
 //! checks (iss, aud, exp, nonce, acr), userinfo as `application/jwt`. Nothing is trusted
 //! because it comes from the same process: everything goes over HTTP and is verified.
 
+use super::error::FederationError;
 use super::jose::{self, DecryptionKey, IssuerKeys};
 use super::rules::IdentityClaims;
 use chrono::{DateTime, Utc};
@@ -22,8 +23,11 @@ const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
 const FETCH_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The body of `response`, refused beyond `MAX_DOCUMENT_BYTES` without reading further.
-async fn limited_body(mut response: reqwest::Response, url: &str) -> Result<Vec<u8>, String> {
-    let too_big = || format!("GET {url}: more than {MAX_DOCUMENT_BYTES} bytes");
+async fn limited_body(mut response: reqwest::Response, url: &str) -> Result<Vec<u8>, FederationError> {
+    let too_big = || FederationError::TooLarge {
+        url: url.to_owned(),
+        limit: MAX_DOCUMENT_BYTES,
+    };
     if response
         .content_length()
         .is_some_and(|length| length > MAX_DOCUMENT_BYTES as u64)
@@ -34,7 +38,7 @@ async fn limited_body(mut response: reqwest::Response, url: &str) -> Result<Vec<
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|error| format!("GET {url}: {error}"))?
+        .map_err(FederationError::unreachable(url))?
     {
         if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
             return Err(too_big());
@@ -52,7 +56,7 @@ pub struct JwksCache {
 }
 
 impl JwksCache {
-    async fn document(&self, http: &reqwest::Client, url: &str) -> Result<Value, String> {
+    async fn document(&self, http: &reqwest::Client, url: &str) -> Result<Value, FederationError> {
         if let Some((value, at)) = self.documents.lock().expect("cache lock").get(url) {
             if at.elapsed() < CACHE_TTL {
                 return Ok(value.clone());
@@ -65,13 +69,18 @@ impl JwksCache {
             .timeout(FETCH_TIMEOUT)
             .send()
             .await
-            .map_err(|error| format!("GET {url}: {error}"))?;
+            .map_err(FederationError::unreachable(url))?;
         if !response.status().is_success() {
-            return Err(format!("GET {url}: status {}", response.status()));
+            return Err(FederationError::Status {
+                url: url.to_owned(),
+                status: response.status(),
+            });
         }
         let body = limited_body(response, url).await?;
-        let value: Value =
-            serde_json::from_slice(&body).map_err(|error| format!("GET {url}: not JSON: {error}"))?;
+        let value: Value = serde_json::from_slice(&body).map_err(|error| FederationError::BadDocument {
+            url: url.to_owned(),
+            reason: format!("not JSON: {error}"),
+        })?;
         self.documents
             .lock()
             .expect("cache lock")
@@ -79,29 +88,46 @@ impl JwksCache {
         Ok(value)
     }
 
-    pub async fn fetch(&self, http: &reqwest::Client, url: &str) -> Result<JwkSet, String> {
+    pub async fn fetch(&self, http: &reqwest::Client, url: &str) -> Result<JwkSet, FederationError> {
         let value = self.document(http, url).await?;
-        let map = value.as_object().cloned().ok_or("JWKS is not an object")?;
-        JwkSet::from_map(map).map_err(|error| format!("JWKS {url}: {error}"))
+        let Value::Object(map) = value else {
+            return Err(FederationError::BadDocument {
+                url: url.to_owned(),
+                reason: "a key set is a JSON object".into(),
+            });
+        };
+        JwkSet::from_map(map).map_err(|source| FederationError::BadKeys {
+            url: url.to_owned(),
+            source,
+        })
     }
 
     /// A relying party's key set on a public address only; `public_http` comes from
     /// `public_addresses_client`, which checks the addresses of names.
-    pub async fn fetch_public(&self, public_http: &reqwest::Client, url: &str) -> Result<JwkSet, String> {
-        let parsed = reqwest::Url::parse(url).map_err(|error| format!("GET {url}: {error}"))?;
+    pub async fn fetch_public(
+        &self,
+        public_http: &reqwest::Client,
+        url: &str,
+    ) -> Result<JwkSet, FederationError> {
+        let parsed =
+            reqwest::Url::parse(url).map_err(|_| FederationError::InvalidUrl { url: url.to_owned() })?;
         // reqwest connects to a literal address without asking the resolver: checked here.
         if parsed
             .host_str()
             .and_then(literal_ip)
             .is_some_and(|ip| !is_public(ip))
         {
-            return Err(format!("GET {url}: private address refused"));
+            return Err(FederationError::PrivateAddress { url: url.to_owned() });
         }
         self.fetch(public_http, url).await
     }
 
     /// An issuer's signing keys from its JWKS URL, turned into verifiers once per fetch.
-    pub async fn issuer_keys(&self, http: &reqwest::Client, url: &str) -> Result<Arc<IssuerKeys>, String> {
+    pub async fn issuer_keys(
+        &self,
+        http: &reqwest::Client,
+        url: &str,
+    ) -> Result<Arc<IssuerKeys>, FederationError> {
         if let Some((keys, at)) = self.issuers.lock().expect("cache lock").get(url) {
             if at.elapsed() < CACHE_TTL {
                 return Ok(keys.clone());
@@ -233,6 +259,8 @@ pub struct VerifiedLogin {
     pub sub: String,
     pub amr: Vec<String>,
     pub auth_time: DateTime<Utc>,
+    /// The id_token as the client holds it once decrypted: the signed JWT, which is what it
+    /// sends back as `id_token_hint` at logout (OIDC Core 3.1.2.1).
     pub id_token: String,
     pub identity: IdentityClaims,
 }
@@ -279,6 +307,17 @@ pub fn check_id_token(
     Ok(())
 }
 
+/// A string field of a provider's JSON answer, or the error naming what is missing.
+fn field<'v>(document: &'v Value, name: &'static str, of: &'static str) -> Result<&'v str, FederationError> {
+    document
+        .get(name)
+        .and_then(Value::as_str)
+        .ok_or(FederationError::MissingField {
+            document: of,
+            field: name,
+        })
+}
+
 impl RelyingClient<'_> {
     /// Exchanges `code`, verifies the id_token, reads userinfo and verifies it too.
     pub async fn complete(
@@ -288,23 +327,22 @@ impl RelyingClient<'_> {
         code: &str,
         nonce: &str,
         now: DateTime<Utc>,
-    ) -> Result<VerifiedLogin, String> {
+    ) -> Result<VerifiedLogin, FederationError> {
         let discovery = cache
             .document(http, &format!("{}/.well-known/openid-configuration", self.issuer))
             .await?;
-        if discovery.get("issuer").and_then(Value::as_str) != Some(self.issuer.as_str()) {
-            return Err("discovery issuer differs from the configured issuer".into());
+        let issuer = discovery.get("issuer").and_then(Value::as_str);
+        if issuer != Some(self.issuer.as_str()) {
+            return Err(FederationError::IssuerMismatch {
+                expected: self.issuer.clone(),
+                found: issuer.map(str::to_owned),
+            });
         }
-        let endpoint = |name: &str| {
-            discovery
-                .get(name)
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .ok_or_else(|| format!("discovery has no {name}"))
-        };
+        let endpoint = |name| field(&discovery, name, "discovery").map(str::to_owned);
         let keys = cache.issuer_keys(http, &endpoint("jwks_uri")?).await?;
+        let token_endpoint = endpoint("token_endpoint")?;
         let response = http
-            .post(endpoint("token_endpoint")?)
+            .post(&token_endpoint)
             .basic_auth(self.client_id, Some(self.client_secret))
             .form(&[
                 ("grant_type", "authorization_code"),
@@ -313,34 +351,56 @@ impl RelyingClient<'_> {
             ])
             .send()
             .await
-            .map_err(|error| format!("token endpoint: {error}"))?;
+            .map_err(FederationError::unreachable(&token_endpoint))?;
         let status = response.status();
-        let body: Value = response
-            .json()
+        let body = response
+            .bytes()
             .await
-            .map_err(|error| format!("token endpoint: {error}"))?;
+            .map_err(FederationError::unreachable(&token_endpoint))?;
+        let body: Option<Value> = serde_json::from_slice(&body).ok();
         if !status.is_success() {
-            return Err(format!("token endpoint refused: {body}"));
+            // RFC 6749 §5.2: a refusal carries its OAuth error code; an answer without one is
+            // a failure of the endpoint, named by its status.
+            let text = |name: &str| {
+                body.as_ref()
+                    .and_then(|body| body.get(name))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            };
+            return Err(match text("error") {
+                Some(code) => FederationError::TokenRejected {
+                    status,
+                    code,
+                    description: text("error_description"),
+                },
+                None => FederationError::Status {
+                    url: token_endpoint,
+                    status,
+                },
+            });
         }
-        let id_token = body
-            .get("id_token")
-            .and_then(Value::as_str)
-            .ok_or("no id_token")?
-            .to_owned();
-        let access_token = body
-            .get("access_token")
-            .and_then(Value::as_str)
-            .ok_or("no access_token")?;
-        let claims =
-            jose::open(&id_token, self.decryption, &keys).map_err(|error| format!("id_token: {error}"))?;
-        check_id_token(&claims, &self.issuer, self.client_id, nonce, now)?;
+        let body = body.ok_or_else(|| FederationError::BadDocument {
+            url: token_endpoint.clone(),
+            reason: "the token response is not JSON".into(),
+        })?;
+        let id_token = field(&body, "id_token", "the token response")?;
+        let access_token = field(&body, "access_token", "the token response")?;
+        let id_token =
+            jose::open(id_token, self.decryption, &keys).map_err(|source| FederationError::Token {
+                token: "id_token",
+                source,
+            })?;
+        let claims = id_token.claims;
+        check_id_token(&claims, &self.issuer, self.client_id, nonce, now)
+            .map_err(FederationError::IdTokenClaims)?;
         let sub = claims["sub"].as_str().unwrap_or_default().to_owned();
+        let userinfo_endpoint = endpoint("userinfo_endpoint")?;
         let response = http
-            .get(endpoint("userinfo_endpoint")?)
+            .get(&userinfo_endpoint)
             .bearer_auth(access_token)
             .send()
             .await
-            .map_err(|error| format!("userinfo: {error}"))?;
+            .map_err(FederationError::unreachable(&userinfo_endpoint))?;
         let content_type = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
@@ -348,21 +408,25 @@ impl RelyingClient<'_> {
             .unwrap_or_default()
             .to_owned();
         if !response.status().is_success() || !content_type.starts_with("application/jwt") {
-            return Err(format!(
-                "userinfo answered {} ({content_type})",
-                response.status()
-            ));
+            return Err(FederationError::UserinfoRefused {
+                status: response.status(),
+                content_type,
+            });
         }
         let sealed = response
             .text()
             .await
-            .map_err(|error| format!("userinfo: {error}"))?;
-        let info =
-            jose::open(&sealed, self.decryption, &keys).map_err(|error| format!("userinfo: {error}"))?;
+            .map_err(FederationError::unreachable(&userinfo_endpoint))?;
+        let info = jose::open(&sealed, self.decryption, &keys)
+            .map_err(|source| FederationError::Token {
+                token: "userinfo",
+                source,
+            })?
+            .claims;
         if info.get("sub").and_then(Value::as_str) != Some(sub.as_str())
             || info.get("iss").and_then(Value::as_str) != Some(self.issuer.as_str())
         {
-            return Err("userinfo sub or iss differs from the id_token's".into());
+            return Err(FederationError::UserinfoMismatch);
         }
         Ok(VerifiedLogin {
             amr: claims
@@ -382,7 +446,7 @@ impl RelyingClient<'_> {
                 .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
                 .unwrap_or(now),
             sub,
-            id_token,
+            id_token: id_token.signed,
             identity: IdentityClaims::from_claims(&info),
         })
     }
@@ -423,8 +487,8 @@ mod tests {
         .await;
         let refused = JwksCache::default().fetch(&plain_http(), &redirect).await;
         assert!(
-            refused.is_err(),
-            "a redirect must not be followed to another address"
+            matches!(&refused, Err(FederationError::Status { status, .. }) if status.is_redirection()),
+            "a redirect must not be followed to another address: {refused:?}"
         );
 
         let mut huge = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"keys\":[".to_vec();
@@ -432,7 +496,7 @@ mod tests {
         let endless = answering(huge).await;
         let refused = JwksCache::default().fetch(&plain_http(), &endless).await;
         assert!(
-            refused.as_ref().is_err_and(|error| error.contains("more than")),
+            matches!(refused, Err(FederationError::TooLarge { .. })),
             "a body beyond the limit is refused, not read to the end: {refused:?}"
         );
 
@@ -521,9 +585,7 @@ mod tests {
             .fetch_public(&public_addresses_client(), &literal)
             .await;
         assert!(
-            refused
-                .as_ref()
-                .is_err_and(|error| error.contains("private address")),
+            matches!(refused, Err(FederationError::PrivateAddress { .. })),
             "a literal loopback address is refused before connecting: {refused:?}"
         );
         // A name resolving to loopback only (DNS may have changed since the registration).
@@ -532,7 +594,7 @@ mod tests {
             .fetch_public(&public_addresses_client(), &named)
             .await;
         assert!(
-            refused.is_err(),
+            matches!(refused, Err(FederationError::Unreachable { .. })),
             "localhost resolves to no public address: {refused:?}"
         );
         // The same servers are read when private addresses are allowed: the refusals above are

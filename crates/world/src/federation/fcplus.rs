@@ -6,6 +6,7 @@
 use super::client::RelyingClient;
 use super::laposte::{error_redirect, refusal_response};
 use super::pages;
+use super::provider::id_token_digest;
 use super::rules::{self, AuthorizeParams, ClientRules, CodeGrant, Grant};
 use super::store::random_token;
 use super::{base_url, Federation, ProviderKind, FCPLUS_CLIENT_ID};
@@ -16,7 +17,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 type Shared = State<Arc<Federation>>;
@@ -223,7 +223,7 @@ struct EndSession {
     post_logout_redirect_uri: Option<String>,
 }
 
-/// RP-initiated logout: a known `id_token_hint`, a `state`, and a registered
+/// RP-initiated logout: a known `id_token_hint` (encrypted or decrypted), a `state`, and a registered
 /// `post_logout_redirect_uri` of the same client; the person goes back there with the state.
 async fn end_session(
     State(federation): Shared,
@@ -239,8 +239,9 @@ async fn end_session(
     if state.chars().count() < rules::MIN_STATE_NONCE_CHARS {
         return refused();
     }
-    let digest = hex::encode(Sha256::digest(hint.as_bytes()));
-    let Some(client_id) = federation.issued_id_tokens.take(&digest) else {
+    // The token as issued (a JWE) or the JWS inside it, which a relying party that decrypted the
+    // token holds (OIDC Core 3.1.2.1); either one ends the session, and only once.
+    let Some(client_id) = federation.issued_id_tokens.take(&id_token_digest(&hint)) else {
         return refused();
     };
     let client = federation

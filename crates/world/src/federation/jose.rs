@@ -244,12 +244,20 @@ impl IssuerKeys {
     }
 }
 
+/// A token as a provider issues it: the signed JWT and its encryption to the recipient.
+pub struct Sealed {
+    /// The compact JWE sent to the recipient.
+    pub encrypted: String,
+    /// The compact JWS inside it, which the recipient holds once it has decrypted the token.
+    pub signed: String,
+}
+
 /// Signs `claims` with ES256 and encrypts the result to `recipient`.
 pub fn seal(
     claims: &Map<String, Value>,
     signer: &SigningKey,
     recipient: &Recipient,
-) -> Result<String, TokenError> {
+) -> Result<Sealed, TokenError> {
     let mut header = JwsHeader::new();
     header.set_token_type("JWT");
     if let Some(kid) = signer.private.key_id() {
@@ -263,17 +271,20 @@ pub fn seal(
     if let Some(kid) = &recipient.kid {
         header.set_key_id(kid);
     }
-    jwe::serialize_compact(signed.as_bytes(), &header, recipient.encrypter.as_ref())
-        .map_err(failed("encryption"))
+    let encrypted = jwe::serialize_compact(signed.as_bytes(), &header, recipient.encrypter.as_ref())
+        .map_err(failed("encryption"))?;
+    Ok(Sealed { encrypted, signed })
+}
+
+/// A token decrypted and verified: its claims, and the signed JWT it carried.
+pub struct Opened {
+    pub claims: Map<String, Value>,
+    pub signed: String,
 }
 
 /// Decrypts `token` with `key`, then checks its ES256 signature against `issuer_keys`.
-/// Returns the claims; the caller checks `iss`, `aud`, `exp` and `nonce`.
-pub fn open(
-    token: &str,
-    key: &DecryptionKey,
-    issuer_keys: &IssuerKeys,
-) -> Result<Map<String, Value>, TokenError> {
+/// The caller checks `iss`, `aud`, `exp` and `nonce`.
+pub fn open(token: &str, key: &DecryptionKey, issuer_keys: &IssuerKeys) -> Result<Opened, TokenError> {
     let (signed, header) =
         jwe::deserialize_compact(token, key.decrypter.as_ref()).map_err(failed("decryption"))?;
     if header.content_encryption() != Some(CONTENT_ENCRYPTION) {
@@ -293,7 +304,10 @@ pub fn open(
             .map(|(_, verifier)| verifier.as_ref()))
     })
     .map_err(failed("signature"))?;
-    Ok(payload.claims_set().clone())
+    Ok(Opened {
+        claims: payload.claims_set().clone(),
+        signed,
+    })
 }
 
 /// Everything the two providers keep secret: signing keys, FranceConnect+'s decryption key
@@ -440,9 +454,22 @@ mod tests {
             DecryptionKey::generate_ec("rp-ec").unwrap(),
         ] {
             let token = seal(&claims(), &issuer, &Recipient::of(recipient.public()).unwrap()).unwrap();
-            assert_eq!(token.split('.').count(), 5, "a compact JWE has five parts");
-            let opened = open(&token, &recipient, &IssuerKeys::of(&issuer.jwks())).unwrap();
-            assert_eq!(opened["given_name"], "Jean Édouard");
+            assert_eq!(
+                token.encrypted.split('.').count(),
+                5,
+                "a compact JWE has five parts"
+            );
+            assert_eq!(
+                token.signed.split('.').count(),
+                3,
+                "a compact JWS has three parts"
+            );
+            let opened = open(&token.encrypted, &recipient, &IssuerKeys::of(&issuer.jwks())).unwrap();
+            assert_eq!(opened.claims["given_name"], "Jean Édouard");
+            assert_eq!(
+                opened.signed, token.signed,
+                "the recipient finds the very JWS the issuer signed inside the JWE"
+            );
         }
     }
 
@@ -456,11 +483,11 @@ mod tests {
         let issuer_keys = IssuerKeys::of(&issuer.jwks());
         let forged = seal(&claims(), &impostor, &to_recipient).unwrap();
         assert!(
-            open(&forged, &recipient, &issuer_keys).is_err(),
+            open(&forged.encrypted, &recipient, &issuer_keys).is_err(),
             "a signature by another key is refused even with the same kid"
         );
         let token = seal(&claims(), &issuer, &to_recipient).unwrap();
-        assert!(open(&token, &other, &issuer_keys).is_err());
+        assert!(open(&token.encrypted, &other, &issuer_keys).is_err());
     }
 
     #[test]
@@ -477,10 +504,10 @@ mod tests {
         );
         let token = seal(&claims(), &issuer, &recipients.get(new.public()).unwrap()).unwrap();
         assert!(
-            open(&token, &new, &issuer_keys).is_ok(),
+            open(&token.encrypted, &new, &issuer_keys).is_ok(),
             "a new key with the same kid is not mistaken for the cached one"
         );
-        assert!(open(&token, &old, &issuer_keys).is_err());
+        assert!(open(&token.encrypted, &old, &issuer_keys).is_err());
     }
 
     #[test]

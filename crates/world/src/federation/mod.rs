@@ -7,9 +7,11 @@
 //! Layout: `rules` (pure rules of FranceConnect+), `jose` (tokens, keys), `store` (short-lived
 //! codes, tokens and flows), `registry` (relying parties), `provider` (token, userinfo,
 //! discovery, JWKS of both providers), `client` (the OIDC client side FranceConnect+ and the demo
-//! sites share), `laposte`, `fcplus`, `sites` (pages and redirects), `pages` (HTML and French).
+//! sites share, its failures typed by `error`), `laposte`, `fcplus`, `sites` (pages and
+//! redirects), `pages` (HTML and French).
 
 mod client;
+mod error;
 mod fcplus;
 mod jose;
 mod laposte;
@@ -89,14 +91,34 @@ pub struct Federation {
     pub public_http: reqwest::Client,
 }
 
+/// Whom the back-channel (FranceConnect+ → La Poste, the demo sites → FranceConnect+, all on
+/// the world's own address) trusts: the operating system (a trainer's own certificate) and the
+/// world's local authority when it has one, so that a world served over HTTPS reaches itself.
+fn own_trust(data_dir: &std::path::Path) -> idn_api::tls::Trust {
+    let trust = idn_api::tls::Trust::platform();
+    let authority = data_dir.join(crate::tls::DIR_NAME).join("ca.pem");
+    if !authority.exists() {
+        return trust;
+    }
+    match trust.clone().with_ca_file(&authority) {
+        Ok(with_authority) => with_authority,
+        Err(error) => {
+            tracing::warn!(%error, "the world's local authority is unreadable; its back-channel trusts the platform only");
+            trust
+        }
+    }
+}
+
 impl Federation {
     pub fn open(world: Arc<World>) -> Result<Self, WorldError> {
         let (keys, site_keys) = FederationKeys::load_or_create(world.data_dir())?;
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
+            .redirect(reqwest::redirect::Policy::none());
+        let http = own_trust(world.data_dir())
+            .configure(builder)
             .build()
-            .expect("a plain HTTP client builds");
+            .expect("an HTTP client builds");
         let public_http = client::public_addresses_client();
         Ok(Self {
             world,
@@ -252,13 +274,24 @@ pub enum JwksAddresses {
 }
 
 /// The served router, with the public address and the key-set rule applied to every request.
-/// A local world (no public URL, any key-set address) gets the router unchanged.
-pub(crate) fn expose(app: Router, public_url: Option<PublicUrl>, jwks: JwksAddresses) -> Router {
+/// A local world (no public URL, any key-set address, plain HTTP) gets the router unchanged.
+/// With `https`, the world serves TLS itself: every request says so (`X-Forwarded-Proto:
+/// https`, whatever the client sent), so issuers, redirect URIs, QR codes and the console's
+/// `Secure` cookies follow.
+pub(crate) fn expose(app: Router, public_url: Option<PublicUrl>, jwks: JwksAddresses, https: bool) -> Router {
     let app = match jwks {
         JwksAddresses::Any => app,
         JwksAddresses::PublicOnly => app.layer(axum::Extension(jwks)),
     };
     match public_url {
+        None if https => app.layer(axum::middleware::map_request(
+            |mut request: axum::extract::Request| async move {
+                request
+                    .headers_mut()
+                    .insert("x-forwarded-proto", HeaderValue::from_static("https"));
+                request
+            },
+        )),
         None => app,
         // Rewriting Host and X-Forwarded-Proto at the edge, as a reverse proxy would, puts every
         // place that derives an address from them (`base_url`: issuers, redirect URIs, the
@@ -334,7 +367,7 @@ mod tests {
                 .await
                 .unwrap(),
         );
-        let app = expose(crate::http::app(world), public_url, JwksAddresses::Any);
+        let app = expose(crate::http::app(world), public_url, JwksAddresses::Any, false);
         (dir, app)
     }
 
@@ -361,6 +394,51 @@ mod tests {
                 "local use and TLS proxies rely on the Host and X-Forwarded-Proto"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn the_back_channel_reaches_a_world_served_under_its_own_authority() {
+        let dir = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let tls = crate::tls::ServerTls::prepare(
+            dir.path(),
+            &crate::tls::TlsSetup::LocalAuthority { names: vec![] },
+            listener.local_addr().unwrap(),
+            std::time::SystemTime::now(),
+        )
+        .unwrap();
+        let running = crate::RunningWorld::start_serving(
+            WorldOptions::new(dir.path()),
+            listener,
+            crate::Transport::Tls(tls),
+        )
+        .await
+        .unwrap();
+        let status = format!("{}/api/status", running.local_url());
+        let back_channel = own_trust(dir.path())
+            .configure(reqwest::Client::builder())
+            .build()
+            .unwrap();
+        let answer = back_channel.get(&status).send().await;
+        assert!(
+            answer.is_ok_and(|answer| answer.status().is_success()),
+            "FranceConnect+ must reach La Poste on the world's own HTTPS address"
+        );
+        let stranger = tempfile::tempdir().unwrap();
+        let refused = own_trust(stranger.path())
+            .without_platform()
+            .configure(reqwest::Client::builder())
+            .build()
+            .unwrap()
+            .get(&status)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            idn_api::tls::is_certificate_refusal(&refused),
+            "a world without this authority does not trust it: {refused:?}"
+        );
+        running.stop().await;
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! (`application/jwt`), discovery and JWKS. Errors answer in the standard OAuth form
 //! (`{"error", "error_description"}`, `WWW-Authenticate` at userinfo).
 
+use super::error::FederationError;
 use super::jose::{self, Recipient, SigningKey};
 use super::registry::{Client, Encryption};
 use super::rules::{self, OAuthError, Refusal};
@@ -158,7 +159,7 @@ pub async fn recipient_key(
     federation: &Federation,
     client: &Client,
     addresses: JwksAddresses,
-) -> Result<Arc<Recipient>, String> {
+) -> Result<Arc<Recipient>, FederationError> {
     let jwk = match &client.encryption {
         Encryption::Jwk(jwk) => jwk.as_ref().clone(),
         Encryption::JwksUri(uri) => {
@@ -171,18 +172,31 @@ pub async fn recipient_key(
                         .await
                 }
             }
-            .map_err(|error| format!("JWKS of {} unreadable: {error}", client.client_id))?;
+            .map_err(|source| FederationError::ClientKeySet {
+                client_id: client.client_id.clone(),
+                source: Box::new(source),
+            })?;
             set.keys()
                 .into_iter()
                 .find(|jwk| jwk.key_use() != Some("sig") && jose::check_recipient_key(jwk).is_ok())
                 .cloned()
-                .ok_or_else(|| format!("no encryption key in the JWKS of {}", client.client_id))?
+                .ok_or_else(|| FederationError::NoEncryptionKey {
+                    client_id: client.client_id.clone(),
+                })?
         }
     };
     federation
         .recipients
         .get(&jwk)
-        .map_err(|error| format!("encryption key of {}: {error}", client.client_id))
+        .map_err(|source| FederationError::RecipientKey {
+            client_id: client.client_id.clone(),
+            source,
+        })
+}
+
+/// How an issued id_token is known again at logout: the hex SHA-256 of its compact form.
+pub fn id_token_digest(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 async fn token(
@@ -265,8 +279,13 @@ async fn token(
         now,
     );
     if provider == ProviderKind::FranceConnectPlus {
-        federation.issued_id_tokens.insert(
-            hex::encode(Sha256::digest(id_token.as_bytes())),
+        // The hint at logout is this token, or the JWS inside it once the relying party has
+        // decrypted it (OIDC Core 3.1.2.1): one entry under both digests.
+        federation.issued_id_tokens.insert_under(
+            vec![
+                id_token_digest(&id_token.encrypted),
+                id_token_digest(&id_token.signed),
+            ],
             client.client_id.clone(),
             now + chrono::TimeDelta::hours(12),
             now,
@@ -277,7 +296,7 @@ async fn token(
         "access_token": access_token,
         "token_type": "Bearer",
         "expires_in": rules::ACCESS_TOKEN_LIFETIME.num_seconds(),
-        "id_token": id_token,
+        "id_token": id_token.encrypted,
         "scope": grant.scopes.join(" "),
     }));
     Ok((
@@ -334,7 +353,7 @@ async fn userinfo(
             (header::CONTENT_TYPE, "application/jwt"),
             (header::CACHE_CONTROL, "no-store"),
         ],
-        sealed,
+        sealed.encrypted,
     )
         .into_response())
 }
@@ -346,7 +365,8 @@ async fn jwks(State(federation): Shared, provider: ProviderKind) -> Response {
 }
 
 async fn discovery(State(_): Shared, headers: HeaderMap, provider: ProviderKind) -> Json<Value> {
-    let issuer = provider.issuer(&base_url(&headers));
+    let base = base_url(&headers);
+    let issuer = provider.issuer(&base);
     let acr: &[&str] = match provider {
         ProviderKind::FranceConnectPlus => &["eidas2", "eidas3"],
         ProviderKind::LaPoste => &["eidas2"],
@@ -367,13 +387,12 @@ async fn discovery(State(_): Shared, headers: HeaderMap, provider: ProviderKind)
     ];
     claims.extend(rules::PIVOT_CLAIMS);
     claims.extend(rules::CONTACT_CLAIMS);
-    Json(json!({
+    let mut document = json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{issuer}/authorize"),
         "token_endpoint": format!("{issuer}/token"),
         "userinfo_endpoint": format!("{issuer}/userinfo"),
         "jwks_uri": format!("{issuer}/jwks"),
-        "end_session_endpoint": format!("{issuer}/session/end"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code"],
@@ -389,10 +408,18 @@ async fn discovery(State(_): Shared, headers: HeaderMap, provider: ProviderKind)
         "userinfo_encryption_alg_values_supported": ["RSA-OAEP", "ECDH-ES"],
         "userinfo_encryption_enc_values_supported": [jose::CONTENT_ENCRYPTION],
         "request_parameter_supported": false,
+        // Absent, it would mean true (OpenID Connect Discovery 1.0 §3).
+        "request_uri_parameter_supported": false,
         "claims_parameter_supported": false,
         "frontchannel_logout_supported": false,
-        "service_documentation": "IDN Sandbox — simulation ; aucun service réel n'est contacté",
-    }))
+        // A URL (Discovery §3): the sandbox's welcome page says what it simulates.
+        "service_documentation": format!("{base}/"),
+    });
+    // Only FranceConnect+ ends sessions (RP-initiated logout); La Poste has no such endpoint.
+    if provider == ProviderKind::FranceConnectPlus {
+        document["end_session_endpoint"] = format!("{issuer}/session/end").into();
+    }
+    Json(document)
 }
 
 #[cfg(test)]
@@ -401,6 +428,62 @@ mod tests {
     use crate::clock::SystemWallClock;
     use crate::{World, WorldOptions};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// `provider`'s discovery document as a relying party reaching the world at `host` reads it.
+    async fn discovered(provider: ProviderKind, host: &str) -> Value {
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let dir = tempfile::tempdir().unwrap();
+        let world = Arc::new(
+            World::open(WorldOptions::new(dir.path()), Arc::new(SystemWallClock))
+                .await
+                .unwrap(),
+        );
+        let request =
+            axum::http::Request::get(format!("{}/.well-known/openid-configuration", provider.path()))
+                .header(header::HOST, host)
+                .body(axum::body::Body::empty())
+                .unwrap();
+        let response = crate::http::app(world).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    #[tokio::test]
+    async fn discovery_names_a_documentation_url_and_no_request_uri() {
+        for provider in [ProviderKind::FranceConnectPlus, ProviderKind::LaPoste] {
+            let document = discovered(provider, "192.168.1.20:8787").await;
+            let documentation = document["service_documentation"].as_str().unwrap_or_default();
+            assert!(
+                reqwest::Url::parse(documentation).is_ok(),
+                "service_documentation is a URL (Discovery §3), not prose: {documentation:?}"
+            );
+            assert_eq!(
+                documentation, "http://192.168.1.20:8787/",
+                "the world's own welcome page"
+            );
+            assert_eq!(
+                document["request_uri_parameter_supported"],
+                json!(false),
+                "absent would mean true: request_uri is not supported"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn only_franceconnect_plus_advertises_an_end_session_endpoint() {
+        let fcplus = discovered(ProviderKind::FranceConnectPlus, "monde.test").await;
+        assert_eq!(
+            fcplus["end_session_endpoint"],
+            "http://monde.test/fcplus/session/end"
+        );
+        let laposte = discovered(ProviderKind::LaPoste, "monde.test").await;
+        assert!(
+            laposte.get("end_session_endpoint").is_none(),
+            "La Poste has no logout endpoint to advertise: {laposte}"
+        );
+    }
 
     /// A key set on loopback, answered to every request (as a relying party's own application).
     async fn key_set_on_loopback(key: &josekit::jwk::Jwk) -> String {
@@ -438,9 +521,11 @@ mod tests {
         let client = Client::new("rp", "Service", "s", vec![], vec![], Encryption::JwksUri(uri));
         let refused = recipient_key(&federation, &client, JwksAddresses::PublicOnly).await;
         assert!(
-            refused
-                .as_ref()
-                .is_err_and(|error| error.contains("private address")),
+            matches!(
+                &refused,
+                Err(FederationError::ClientKeySet { source, .. })
+                    if matches!(**source, FederationError::PrivateAddress { .. })
+            ),
             "a served world does not read a key set on loopback: {:?}",
             refused.err()
         );

@@ -12,6 +12,7 @@
 
 mod change;
 mod connection;
+mod credentials;
 mod inbox;
 mod journal;
 mod learners;
@@ -22,6 +23,7 @@ mod relying_parties;
 mod settings;
 mod staff;
 
+pub(crate) use credentials::{CredentialReads, NewApiToken, NewLearnerCredential};
 pub(crate) use inbox::InboxReads;
 pub(crate) use journal::JournalReads;
 pub(crate) use learners::{JournalLine, LearnerReads, LearnerRow, NewLearnerRow, StoredMessage};

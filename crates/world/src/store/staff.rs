@@ -1,6 +1,8 @@
 //! The console's staff tables (migration 0004): accounts with their Argon2id hash, sessions kept
 //! as the SHA-256 of their token, and the staff audit, which also counts failed sign-ins for the
-//! throttle. Session checks run on every console request: a cached statement on a reader.
+//! sign-in's locks (per client address and account, and per account; a failed sign-in's line
+//! holds the client's address as its detail). Session checks run on every console request: a
+//! cached statement on a reader.
 
 use super::{parse_time, text, Reads, StoreError, Tx};
 use crate::console::Role;
@@ -50,7 +52,7 @@ pub(crate) struct StaffAuditLine {
     pub detail: Option<String>,
 }
 
-/// The audit action of a failed sign-in, which the throttle counts.
+/// The audit action of a failed sign-in, which the sign-in's locks count.
 const LOGIN_FAILED: &str = "login_failed";
 
 fn role(code: &str) -> Result<Role, StoreError> {
@@ -97,7 +99,7 @@ pub(crate) trait StaffReads: Reads {
         }))
     }
 
-    /// Failed sign-ins with this address after `since`.
+    /// Failed sign-ins with this address after `since`, from every client.
     fn failed_sign_ins_since(&self, email: &str, since: DateTime<Utc>) -> Result<i64, StoreError> {
         Ok(self
             .connection()
@@ -105,6 +107,26 @@ pub(crate) trait StaffReads: Reads {
                 "SELECT COUNT(*) FROM staff_audit WHERE action = ? AND staff_email = ? AND at > ?",
             )?
             .query_row((LOGIN_FAILED, email, since.to_rfc3339()), |row| row.get(0))?)
+    }
+
+    /// When the latest `limit` failed sign-ins with this address from this client address after
+    /// `since` happened, the latest first.
+    fn failed_sign_ins_from(
+        &self,
+        email: &str,
+        client: &str,
+        since: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DateTime<Utc>>, StoreError> {
+        let mut statement = self.connection().prepare_cached(
+            "SELECT at FROM staff_audit WHERE action = ? AND staff_email = ? AND detail = ? AND at > ? ORDER BY at DESC LIMIT ?",
+        )?;
+        let mut rows = statement.query((LOGIN_FAILED, email, client, since.to_rfc3339(), limit))?;
+        let mut times = Vec::new();
+        while let Some(row) = rows.next()? {
+            times.push(parse_time(text(row, 0)?)?);
+        }
+        Ok(times)
     }
 
     /// The last `limit` lines of the staff audit, the latest first.
@@ -205,7 +227,10 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// The audit line of a failed sign-in with this address, which the throttle counts.
+    /// The audit line of a failed sign-in with this address, its client unknown: it counts
+    /// towards the account's bound only. (The sign-in always knows its client; the store's own
+    /// tests write one without.)
+    #[cfg(test)]
     pub fn append_failed_sign_in(&self, email: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.append_staff_audit(&StaffAuditLine {
             at,
@@ -213,6 +238,23 @@ impl Tx<'_> {
             action: LOGIN_FAILED.to_owned(),
             learner_id: None,
             detail: None,
+        })
+    }
+
+    /// The audit line of a failed sign-in with this address from this client address, which the
+    /// sign-in's locks count (and trainers read on « Actions du personnel »).
+    pub fn append_failed_sign_in_from(
+        &self,
+        email: &str,
+        client: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.append_staff_audit(&StaffAuditLine {
+            at,
+            staff_email: email.to_owned(),
+            action: LOGIN_FAILED.to_owned(),
+            learner_id: None,
+            detail: Some(client.to_owned()),
         })
     }
 }

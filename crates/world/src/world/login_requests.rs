@@ -7,7 +7,13 @@ use idn_journey::text::{self, TextField};
 impl World {
     // ----- activation and approvals -----
 
-    pub async fn activate(&self, id: &str, request: ActivationRequest) -> Result<LearnerView, WorldError> {
+    /// The device's credential is issued in the same unit of work, and the phone that held the
+    /// identity before loses its own: one activated phone acts for the identity.
+    pub async fn activate(
+        &self,
+        id: &str,
+        request: ActivationRequest,
+    ) -> Result<api::LearnerAccess, WorldError> {
         let learner_id = id.to_owned();
         // Shown to the learner and to staff as the device holding the identity.
         text::screen(
@@ -36,7 +42,26 @@ impl World {
                 })?;
         let code = SecretCode::parse(&code)?;
         let verifier = SecretVerifier(self.secrets.secret_verifier(&learner_id, code.expose()));
-        self.transition_reading(id, Actor::Device, "activate", move |loaded, now, tx| {
+        let device_id = request.device_id.clone();
+        let wall_now = self.wall_now();
+        let issue = move |tx: &Tx<'_>, loaded: &LearnerRow| {
+            use crate::access::credentials::{issue, revoke_all, RevokedBecause};
+            revoke_all(
+                tx,
+                &loaded.id,
+                &[api::CredentialKind::Device, api::CredentialKind::SignIn],
+                RevokedBecause::Activated,
+                wall_now,
+            )?;
+            issue(
+                tx,
+                &loaded.id,
+                api::CredentialKind::Device,
+                Some(&device_id),
+                wall_now,
+            )
+        };
+        let build = move |loaded: &LearnerRow, now, tx: &Tx<'_>| {
             let mobile = loaded.journey.person().map(|person| &person.account.mobile);
             Ok(Command::Activate {
                 holder: mobile_holder(tx, &loaded.id, mobile)?,
@@ -49,8 +74,11 @@ impl World {
                     enrolled_at: now,
                 },
             })
-        })
-        .await
+        };
+        let (learner, credential) = self
+            .transition_with(id, Actor::Device, "activate", build, issue)
+            .await?;
+        Ok(api::LearnerAccess { learner, credential })
     }
 
     /// FranceConnect+'s side: the person typed their mobile number; a request awaits approval.

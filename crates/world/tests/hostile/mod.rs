@@ -41,6 +41,13 @@ impl Outgoing {
         }
     }
 
+    /// The same request presenting `token` (`Authorization: Bearer`), as its sender would.
+    pub fn bearer(mut self, token: &str) -> Self {
+        self.headers.retain(|(name, _)| *name != "authorization");
+        self.headers.push(("authorization", format!("Bearer {token}")));
+        self
+    }
+
     /// The body as JSON, when it is JSON.
     pub fn json_body(&self) -> Option<serde_json::Value> {
         serde_json::from_slice(&self.body).ok()
@@ -109,9 +116,19 @@ impl Api {
         Reply { status, body }
     }
 
-    /// A read that must succeed (the property's own observations of the world).
+    /// A read that must succeed (the property's own observations of the world), anonymous.
     pub async fn read<T: DeserializeOwned>(&self, path: &str) -> T {
-        let reply = self.send(&Outgoing::get(path)).await;
+        self.read_request(Outgoing::get(path)).await
+    }
+
+    /// A read that must succeed, presenting `token`.
+    pub async fn read_as<T: DeserializeOwned>(&self, path: &str, token: &str) -> T {
+        self.read_request(Outgoing::get(path).bearer(token)).await
+    }
+
+    async fn read_request<T: DeserializeOwned>(&self, outgoing: Outgoing) -> T {
+        let path = outgoing.path.clone();
+        let reply = self.send(&outgoing).await;
         assert!(
             reply.accepted(),
             "GET {path} answered {}: {}",

@@ -6,7 +6,7 @@
 use super::checks::allowed_from;
 use super::population::{last_code, sha256_hex, upload, RELYING_PARTY, SECRET_CODE};
 use super::requests::{
-    build, canonical_code, enrolled_device, login_request, Address, Case, Expect, Kind, Planned,
+    build, canonical_code, enrolled_device, login_request, Address, Case, Expect, Kind, Planned, Sender,
     LEARNER_ACTIONS,
 };
 use super::Outgoing;
@@ -61,6 +61,9 @@ pub enum Mutation {
     OutOfStep,
     /// The body cut, mislabelled, not JSON, or the wrong method.
     BrokenJson(u8),
+    /// A learner's own request sent with another learner's credential (a classmate on the same
+    /// Wi-Fi who knows the id): refused `not_your_learner`, the learner unchanged.
+    OthersCredential,
 }
 
 impl Mutation {
@@ -82,6 +85,7 @@ impl Mutation {
             Self::Concurrent => "concurrent duplicate",
             Self::OutOfStep => "valid at another step",
             Self::BrokenJson(_) => "broken body or method",
+            Self::OthersCredential => "another learner's credential",
         }
     }
 }
@@ -106,6 +110,7 @@ pub fn intents(length: std::ops::RangeInclusive<usize>) -> impl Strategy<Value =
         3 => Just(Mutation::Concurrent),
         5 => Just(Mutation::OutOfStep),
         3 => (0u8..8).prop_map(Mutation::BrokenJson),
+        4 => Just(Mutation::OthersCredential),
     ];
     let indexes = (
         any::<Index>(),
@@ -344,6 +349,7 @@ pub(super) fn spoil(
     let (outgoing, address) = build(kind, who, case, rng);
     let mut planned = Planned {
         kind,
+        sender: Sender::of(kind, who, &outgoing.path),
         sends: vec![outgoing.clone()],
         address,
         expect: Expect::Either,
@@ -502,6 +508,7 @@ pub(super) fn spoil(
             let (outgoing, address) = build(kind, who, case, rng);
             planned = Planned {
                 kind,
+                sender: Sender::of(kind, who, &outgoing.path),
                 sends: vec![outgoing],
                 address,
                 expect: Expect::Refused,
@@ -530,6 +537,23 @@ pub(super) fn spoil(
             planned.expect = Expect::Refused;
             // Refused before any handler runs (no route has PATCH or DELETE).
             planned.address = Address::Nobody;
+        }
+        Mutation::OthersCredential => {
+            let own_route = outgoing.path.starts_with(&format!("/api/learners/{id}/"))
+                || outgoing.path == format!("/api/learners/{id}");
+            match planned.sender {
+                Sender::Account(_) | Sender::Device(_) if own_route => {
+                    planned.sender = match planned.sender {
+                        Sender::Device(_) => Sender::Device(other),
+                        _ => Sender::Account(other),
+                    };
+                    // The classmate may change nobody: not the learner, not themselves.
+                    planned.address = Address::Nobody;
+                    planned.expect = Expect::Refused;
+                    planned.why += &format!(", with learner {other}'s credential");
+                }
+                _ => planned.mutation = Mutation::None,
+            }
         }
         Mutation::OtherLearner => planned.mutation = Mutation::None,
     }

@@ -185,6 +185,12 @@ pub struct Facts {
     pub mobile: String,
     pub identity: IdentityForm,
     pub device: Device,
+    /// The account credential the account's opening (or a confirmed sign-in) gave.
+    pub account: String,
+    /// The device credential the learner's activation gave, once activated.
+    pub device_credential: Option<String>,
+    /// The sign-in ticket the right password gave, until the code is confirmed.
+    pub ticket: Option<String>,
 }
 
 const BIRTH_NAMES: [&str; 8] = [
@@ -200,6 +206,9 @@ impl Facts {
             mobile: format!("+336399{index:05}"),
             identity: identity(index),
             device: Device::of(index),
+            account: String::new(),
+            device_credential: None,
+            ticket: None,
         }
     }
 }
@@ -357,12 +366,26 @@ pub struct Template {
     pub learners: Vec<Facts>,
     pub media: Arc<Media>,
     pub world_key: Arc<WorldPublicKey>,
+    /// A trainer's API token (`idn staff token create`): the clerk's desk, a relying party's
+    /// login requests, the class clock, settings, the support reading.
+    pub trainer: String,
 }
+
+/// The trainer of the template world (a staff account and its API token, made on the world's
+/// machine as `idn staff add` and `idn staff token create` do).
+const TRAINER_EMAIL: &str = "formatrice@simulation.example";
 
 pub async fn open_world(dir: &Path) -> (Arc<World>, Api) {
     let mut options = WorldOptions::new(dir);
     options.seed = Some(15);
     options.initial_clock = Some(ClockMode::Manual);
+    // Every request comes from the one in-process client and the wall clock stands still: the
+    // per-address password quota would turn the cases' logins into 429s, which is not what
+    // the property looks at (`throttle.rs` tests the quota).
+    options.password_attempts_per_address = idn_world::throttle::AttemptQuota {
+        burst: 1_000_000,
+        window: std::time::Duration::from_secs(15 * 60),
+    };
     let world = Arc::new(
         World::open(options, Arc::new(FixedWall))
             .await
@@ -380,6 +403,18 @@ impl Template {
         let dir = tempfile::tempdir().unwrap();
         let (world, api) = open_world(dir.path()).await;
         let keys: idn_api::WorldKeys = api.read("/api/keys").await;
+        idn_world::console::add_staff(
+            &world,
+            TRAINER_EMAIL,
+            idn_world::console::Role::Trainer,
+            "Formatrice2026!",
+        )
+        .await
+        .expect("a trainer account");
+        let (_, trainer) =
+            idn_world::access::credentials::create_staff_token(&world, TRAINER_EMAIL, "hostile", None)
+                .await
+                .expect("a trainer's token");
         let world_key = Arc::new(protocol::parse_public_key(&keys.hpke_public_key).unwrap());
         // Created in order (a learner's id depends on how many came before), then walked
         // side by side: each walk's codes depend only on its own learner.
@@ -393,23 +428,32 @@ impl Template {
                     &json!({"email": email}),
                 ))
                 .await;
-            learners.push(Facts::new(index, view["id"].as_str().unwrap().to_owned()));
+            let mut facts = Facts::new(index, view["id"].as_str().unwrap().to_owned());
+            facts.account = view["credential"]["token"].as_str().unwrap().to_owned();
+            learners.push(facts);
         }
         let media = Arc::new(media.await.unwrap());
         let walks: Vec<_> = learners
             .iter()
             .zip(GOALS)
             .map(|(facts, goal)| {
-                let (api, facts, media, world_key) =
-                    (api.clone(), facts.clone(), media.clone(), world_key.clone());
-                tokio::spawn(async move { walk(&api, &facts, goal, &media, &world_key).await })
+                let (api, facts, media, world_key, trainer) = (
+                    api.clone(),
+                    facts.clone(),
+                    media.clone(),
+                    world_key.clone(),
+                    trainer.clone(),
+                );
+                tokio::spawn(async move { walk(&api, &facts, goal, &media, &world_key, &trainer).await })
             })
             .collect();
-        for walk in walks {
-            walk.await.expect("every learner reaches their step");
+        for (facts, walk) in learners.iter_mut().zip(walks) {
+            facts.device_credential = walk.await.expect("every learner reaches their step");
         }
         for (facts, goal) in learners.iter().zip(GOALS) {
-            let view: LearnerView = api.read(&format!("/api/learners/{}", facts.id)).await;
+            let view: LearnerView = api
+                .read_as(&format!("/api/learners/{}", facts.id), &trainer)
+                .await;
             assert_eq!(
                 view.step.code(),
                 goal_step(goal),
@@ -422,6 +466,7 @@ impl Template {
             learners,
             media,
             world_key,
+            trainer,
             _world: world,
         }
     }
@@ -471,35 +516,46 @@ pub fn goal_step(goal: Goal) -> &'static str {
     }
 }
 
-/// Walks a new learner along the normal path to `goal`, through the API only.
-async fn walk(api: &Api, facts: &Facts, goal: Goal, media: &Media, world_key: &WorldPublicKey) {
+/// Walks a new learner along the normal path to `goal`, through the API only: the learner with
+/// their account credential, the trainer (`trainer`'s token) at the clerk's desk, for the review
+/// setting and as the relying party. The device credential of an activation, if one was made.
+async fn walk(
+    api: &Api,
+    facts: &Facts,
+    goal: Goal,
+    media: &Media,
+    world_key: &WorldPublicKey,
+    trainer: &str,
+) -> Option<String> {
     let id = facts.id.as_str();
+    let account = facts.account.as_str();
     let inbox = |api: &Api| {
         let path = format!("/api/learners/{id}/inbox");
         let api = api.clone();
-        async move { api.read::<Vec<InboxMessage>>(&path).await }
+        let account = account.to_owned();
+        async move { api.read_as::<Vec<InboxMessage>>(&path, &account).await }
     };
-    let act = |body: serde_json::Value| api.must(action(id, body));
+    let act = |body: serde_json::Value| api.must(action(id, body).bearer(account));
     if goal == Goal::EmailCode {
-        return;
+        return None;
     }
     let code = last_code(&inbox(api).await, MessageChannel::Email).unwrap();
     act(json!({"action": "confirm_email", "code": code})).await;
     if goal == Goal::Password {
-        return;
+        return None;
     }
     act(json!({"action": "choose_password", "password": PASSWORD})).await;
     if goal == Goal::Mobile {
-        return;
+        return None;
     }
     act(json!({"action": "register_mobile", "mobile": facts.mobile})).await;
     if goal == Goal::MobileCode {
-        return;
+        return None;
     }
     let code = last_code(&inbox(api).await, MessageChannel::Sms).unwrap();
     act(json!({"action": "confirm_mobile", "code": code})).await;
     if goal == Goal::Profile {
-        return;
+        return None;
     }
     act(
         json!({"action": "complete_profile", "civility": "monsieur", "first_name": "Jean",
@@ -507,17 +563,17 @@ async fn walk(api: &Api, facts: &Facts, goal: Goal, media: &Media, world_key: &W
     )
     .await;
     if goal == Goal::IdentityData {
-        return;
+        return None;
     }
     let mut enter = serde_json::to_value(&facts.identity).unwrap();
     enter["action"] = json!("enter_identity");
     act(enter).await;
     if goal == Goal::IdentityConfirmation {
-        return;
+        return None;
     }
     act(json!({"action": "confirm_identity"})).await;
     let mode = match goal {
-        Goal::VerificationChoice => return,
+        Goal::VerificationChoice => return None,
         Goal::PostalLetter => "by_post",
         Goal::RegisteredLetter
         | Goal::LetterConfirmed
@@ -529,14 +585,14 @@ async fn walk(api: &Api, facts: &Facts, goal: Goal, media: &Media, world_key: &W
     };
     act(json!({"action": "choose_verification", "mode": mode})).await;
     match goal {
-        Goal::FaceToFace | Goal::PostalLetter | Goal::RegisteredLetter => return,
+        Goal::FaceToFace | Goal::PostalLetter | Goal::RegisteredLetter => return None,
         _ => {}
     }
     if mode == "online" {
         act(json!({"action": "read_letter"})).await;
         act(json!({"action": "confirm_letter_identity"})).await;
         if goal == Goal::LetterConfirmed {
-            return;
+            return None;
         }
         act(json!({"action": "start_visual_identification"})).await;
         for (kind, content_type, bytes) in [
@@ -544,63 +600,76 @@ async fn walk(api: &Api, facts: &Facts, goal: Goal, media: &Media, world_key: &W
             ("photo", "image/jpeg", &media.back),
             ("video", "video/mp4", &media.video),
         ] {
-            api.must(upload(id, kind, content_type, bytes, &media.checksum(bytes)))
+            api.must(upload(id, kind, content_type, bytes, &media.checksum(bytes)).bearer(account))
                 .await;
         }
         if goal == Goal::VisualIdentification {
-            return;
+            return None;
         }
         if goal == Goal::IdentificationRefused {
-            api.must(Outgoing::json(
-                Method::PUT,
-                format!("/api/learners/{id}/settings"),
-                &json!({"review": "refuse_next", "reason": "reflet"}),
-            ))
+            api.must(
+                Outgoing::json(
+                    Method::PUT,
+                    format!("/api/learners/{id}/settings"),
+                    &json!({"review": "refuse_next", "reason": "reflet"}),
+                )
+                .bearer(trainer),
+            )
             .await;
         }
         act(submission(id, media)).await;
         if goal == Goal::Review {
-            return;
+            return None;
         }
-        api.must(Outgoing::json(
-            Method::POST,
-            format!("/api/learners/{id}/clock/advance"),
-            &json!({"seconds": 16 * 60}),
-        ))
+        api.must(
+            Outgoing::json(
+                Method::POST,
+                format!("/api/learners/{id}/clock/advance"),
+                &json!({"seconds": 16 * 60}),
+            )
+            .bearer(account),
+        )
         .await;
-        return;
+        return None;
     }
     let code = last_code(&inbox(api).await, MessageChannel::Sms).unwrap();
     let identity = &facts.identity;
-    api.must(Outgoing::json(
-        Method::POST,
-        "/api/clerk/validations",
-        &json!({"code": code, "document_type": "cni", "birth_name": identity.birth_name,
+    api.must(
+        Outgoing::json(
+            Method::POST,
+            "/api/clerk/validations",
+            &json!({"code": code, "document_type": "cni", "birth_name": identity.birth_name,
             "birth_date": identity.birth_date, "document_number_ending": identity.document_number_ending}),
-    ))
+        )
+        .bearer(trainer),
+    )
     .await;
     if goal == Goal::ActivationFaceToFace {
-        return;
+        return None;
     }
     let code = last_code(&inbox(api).await, MessageChannel::Sms).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(facts.index as u64);
     let body = facts
         .device
         .activation(id, &code, SECRET_CODE, world_key, &mut rng);
-    api.must(Outgoing::json(
-        Method::POST,
-        format!("/api/learners/{id}/activation"),
-        &body,
-    ))
-    .await;
+    let activated = api
+        .must(Outgoing::json(Method::POST, format!("/api/learners/{id}/activation"), &body).bearer(account))
+        .await;
+    let device_credential = activated["credential"]["token"]
+        .as_str()
+        .expect("the activation gives the device's credential")
+        .to_owned();
     match goal {
         Goal::EnrolledWithRequests => {
             for _ in 0..2 {
-                api.must(Outgoing::json(
-                    Method::POST,
-                    "/api/login-requests",
-                    &json!({"mobile": facts.mobile, "relying_party": RELYING_PARTY}),
-                ))
+                api.must(
+                    Outgoing::json(
+                        Method::POST,
+                        "/api/login-requests",
+                        &json!({"mobile": facts.mobile, "relying_party": RELYING_PARTY}),
+                    )
+                    .bearer(trainer),
+                )
                 .await;
             }
         }
@@ -609,6 +678,7 @@ async fn walk(api: &Api, facts: &Facts, goal: Goal, media: &Media, world_key: &W
         }
         _ => {}
     }
+    Some(device_credential)
 }
 
 /// The online submission of a learner: both sides of the card and the video, as uploaded.

@@ -300,6 +300,86 @@ pub enum Address {
     Everyone,
 }
 
+/// Who sends a request, and so which credential it presents (resolved when it is sent: a
+/// learner's credentials change as they activate or sign in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sender {
+    /// Nobody yet: opening an account, typing a password.
+    Anonymous,
+    /// The learner at this index, with their account credential.
+    Account(usize),
+    /// The learner at this index from their activated phone (their account credential when
+    /// they have no phone: the world then asks for the phone's).
+    Device(usize),
+    /// The learner at this index with the sign-in ticket their password earned.
+    SignIn(usize),
+    /// The class's trainer (the clerk's desk, a relying party, settings, the support reading).
+    Trainer,
+}
+
+impl Sender {
+    /// Who sends a request of `kind` to `path` for learner `who`, as SECURITY.md's table says.
+    pub fn of(kind: Kind, who: usize, path: &str) -> Self {
+        match kind {
+            Kind::Read if path.ends_with("/situation") => Self::Trainer,
+            Kind::ConfirmEmail
+            | Kind::ResendEmailCode
+            | Kind::ChoosePassword
+            | Kind::RegisterMobile
+            | Kind::ConfirmMobile
+            | Kind::ResendMobileCode
+            | Kind::CompleteProfile
+            | Kind::EnterIdentity
+            | Kind::ConfirmIdentity
+            | Kind::ChooseFaceToFace
+            | Kind::ChooseByPost
+            | Kind::ChooseOnline
+            | Kind::ReadLetter
+            | Kind::ConfirmLetterIdentity
+            | Kind::DeclineLetter
+            | Kind::StartVisualIdentification
+            | Kind::SubmitVisualIdentification
+            | Kind::ResendActivationCode
+            | Kind::ForgetSecretCode
+            | Kind::Activate
+            | Kind::UploadFront
+            | Kind::UploadBack
+            | Kind::UploadVideo
+            | Kind::LearnerClock
+            | Kind::Read => Self::Account(who),
+            Kind::Approve | Kind::Decline | Kind::PendingRequests => Self::Device(who),
+            Kind::ClerkValidate
+            | Kind::ClerkLookup
+            | Kind::OpenLoginRequest
+            | Kind::LoginRequestStatus
+            | Kind::ReviewPolicy
+            | Kind::DeliveryPlan
+            | Kind::ClassClock
+            | Kind::SetClock => Self::Trainer,
+            Kind::SignIn | Kind::CreateLearner => Self::Anonymous,
+            Kind::ConfirmSignIn => Self::SignIn(who),
+        }
+    }
+
+    /// `outgoing` as this sender sends it: with their credential, if they hold one.
+    pub fn sign(self, outgoing: &Outgoing, learners: &[Learner], trainer: &str) -> Outgoing {
+        let facts = |index: usize| learners.get(index).map(|learner| &learner.facts);
+        let token = match self {
+            Self::Anonymous => None,
+            Self::Trainer => Some(trainer),
+            Self::Account(index) => facts(index).map(|facts| facts.account.as_str()),
+            Self::Device(index) => {
+                facts(index).map(|facts| facts.device_credential.as_deref().unwrap_or(&facts.account))
+            }
+            Self::SignIn(index) => facts(index).and_then(|facts| facts.ticket.as_deref()),
+        };
+        match token {
+            Some(token) => outgoing.clone().bearer(token),
+            None => outgoing.clone(),
+        }
+    }
+}
+
 /// What the world must do with a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
@@ -314,6 +394,8 @@ pub struct Planned {
     pub kind: Kind,
     /// One request, or the same request twice at once.
     pub sends: Vec<Outgoing>,
+    /// Whose credential the request presents.
+    pub sender: Sender,
     pub address: Address,
     pub expect: Expect,
     pub mutation: Mutation,
@@ -709,6 +791,7 @@ pub fn plan(intent: &Intent, case: &Case<'_>, rng: &mut ChaCha20Rng) -> Planned 
                 } else {
                     *outgoing = Outgoing::get(format!("/api/learners/{}", case.learners[who].facts.id));
                     planned.kind = Kind::Read;
+                    planned.sender = Sender::Account(who);
                     planned.address = Address::Nobody;
                     planned.expect = Expect::Either;
                     planned.why += " (login replaced by a read: no Argon2 left in this case)";

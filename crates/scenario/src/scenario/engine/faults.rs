@@ -9,7 +9,7 @@ impl Run<'_> {
             let Some(account) = self.staff else {
                 invalid!("{} : {NO_DESK_ACCOUNT}", self.scenario.name);
             };
-            self.desk = Some(ConsoleDesk::sign_in(self.client.base_url(), account).await?);
+            self.desk = Some(ConsoleDesk::sign_in(self.learner.base_url(), account).await?);
         }
         Ok(self.desk.as_ref().expect("signed in just above"))
     }
@@ -38,7 +38,7 @@ impl Run<'_> {
     }
 
     async fn open_login_request(&mut self, mobile: &str) -> Result<String, DeviceError> {
-        let request = self.client.open_login_request(mobile, RELYING_PARTY).await?;
+        let request = self.trainer.open_login_request(mobile, RELYING_PARTY).await?;
         self.login_request = Some(request.request_id.clone());
         Ok(request.request_id)
     }
@@ -70,7 +70,7 @@ impl Run<'_> {
             }
             Fault::IdentityRefused => {
                 let outcome = self
-                    .client
+                    .learner
                     .act(&self.id, &LearnerAction::EnterIdentity(Box::new(self.identity())))
                     .await;
                 let expected = self.persona.refused_with.clone().unwrap_or_default();
@@ -103,14 +103,14 @@ impl Run<'_> {
             Fault::ApprovalExpired => {
                 let mobile = self.persona.mobile.clone();
                 let request = self.open_login_request(&mobile).await?;
-                let deadline = self.client.login_request(&request).await?.deadline;
-                let now = self.client.learner_clock(&self.id).await?.now;
+                let deadline = self.trainer.login_request(&request).await?.deadline;
+                let now = self.learner.learner_clock(&self.id).await?.now;
                 self.advance(deadline - now + chrono::TimeDelta::seconds(1))
                     .await?;
             }
             Fault::ApprovalFromOtherDevice => self.move_to_new_phone_then_answer_from_old().await?,
             Fault::WrongMobileTyped { typed } => {
-                let outcome = self.client.open_login_request(typed, RELYING_PARTY).await;
+                let outcome = self.trainer.open_login_request(typed, RELYING_PARTY).await;
                 self.expect_refusal("open_login_request", outcome, &["mobile_mismatch"])?;
             }
             Fault::MobileAlreadyEnrolled => {
@@ -120,7 +120,7 @@ impl Run<'_> {
                     .await?
                     .context("aucun code SMS reçu")?;
                 let outcome = self
-                    .client
+                    .learner
                     .act(&self.id, &LearnerAction::ConfirmMobile { code })
                     .await;
                 self.expect_refusal("confirm_mobile", outcome, &["mobile_already_enrolled"])?;
@@ -133,7 +133,7 @@ impl Run<'_> {
                 let whole = hex::encode(sha2::Sha256::digest(&jpeg));
                 let cut = jpeg[..jpeg.len() / 3].to_vec();
                 let outcome = self
-                    .client
+                    .learner
                     .upload_media_declared(&self.id, MediaKind::Photo, "image/jpeg", cut, &whole)
                     .await;
                 self.expect_refusal("upload_media", outcome, &["checksum_mismatch"])?;
@@ -174,7 +174,7 @@ impl Run<'_> {
         };
         self.desk().await?.review(&id, review).await?;
         if decision == DeskDecision::Refused {
-            let refused = self.client.learner(&self.id).await?;
+            let refused = self.learner.learner(&self.id).await?;
             let got = refused
                 .registered_letter
                 .as_ref()
@@ -238,7 +238,7 @@ impl Run<'_> {
                 let right = self.last_code(&[MessageChannel::Email]).await?;
                 let wrong = right.as_deref().map_or_else(|| "000000".to_owned(), shifted);
                 let outcome = self
-                    .client
+                    .learner
                     .act(&self.id, &LearnerAction::ConfirmEmail { code: wrong })
                     .await;
                 self.expect_refusal("confirm_email", outcome, &accepted)
@@ -246,7 +246,7 @@ impl Run<'_> {
             CodeName::Sms => {
                 // The SMS alphabet has no 0: "0000" is never the right code.
                 let outcome = self
-                    .client
+                    .learner
                     .act(&self.id, &LearnerAction::ConfirmMobile { code: "0000".into() })
                     .await;
                 self.expect_refusal("confirm_mobile", outcome, &accepted)
@@ -266,7 +266,8 @@ impl Run<'_> {
     }
 
     /// The person re-verified their identity to move it to a new phone (after "code secret
-    /// oublié"); the old phone still shows login requests and answers one: refused.
+    /// oublié"); the old phone tries to answer a login request: refused at the door, its access
+    /// ended by the new activation (« activée sur un autre téléphone »).
     async fn move_to_new_phone_then_answer_from_old(&mut self) -> Result<()> {
         self.act(LearnerAction::ForgetSecretCode).await?;
         self.act(LearnerAction::ChooseVerification {
@@ -285,6 +286,6 @@ impl Run<'_> {
         let mobile = self.persona.mobile.clone();
         let request = self.open_login_request(&mobile).await?;
         let outcome = self.phone(new_phone - 1)?.approve(&request, &secret).await;
-        self.expect_refusal("answer_login_request", outcome, &["not_the_enrolled_device"])
+        self.expect_refusal("answer_login_request", outcome, &["credential_revoked"])
     }
 }

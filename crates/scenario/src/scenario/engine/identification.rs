@@ -54,7 +54,7 @@ impl Run<'_> {
                     // Glasses, a face out of view, an expired document, different data, or a
                     // take the engine does not spoil itself: the trainer's planned refusal plays
                     // the reviewer.
-                    self.client
+                    self.trainer
                         .set_review_policy(
                             &self.id,
                             ReviewPolicy::RefuseNext {
@@ -99,7 +99,7 @@ impl Run<'_> {
                 }
             };
             let stored = self
-                .client
+                .learner
                 .upload_media(&self.id, MediaKind::Photo, content_type, bytes)
                 .await?;
             photos.push(SubmittedPhoto {
@@ -119,7 +119,7 @@ impl Run<'_> {
             }
         };
         let video = self
-            .client
+            .learner
             .upload_media(&self.id, MediaKind::Video, content_type, bytes)
             .await?;
         let after = self
@@ -137,7 +137,7 @@ impl Run<'_> {
         });
         if let Some(reason) = reason {
             // The review happens after its delay; then the refusal must carry the reason.
-            let review = self.client.learner(&self.id).await?;
+            let review = self.learner.learner(&self.id).await?;
             let refused = self.wait_for_review(&review).await?;
             let got = refused
                 .registered_letter
@@ -159,8 +159,8 @@ impl Run<'_> {
     /// transaction (at once when the learner's clock jumps, or at its sweep on a running
     /// class clock), and the engine reads the outcome only once it is there.
     pub(super) async fn wait_for_review(&mut self, view: &LearnerView) -> Result<LearnerView> {
-        let mut events = self.client.learner_events(&self.id).await?;
-        let now = self.client.learner_clock(&self.id).await?.now;
+        let mut events = self.learner.learner_events(&self.id).await?;
+        let now = self.learner.learner_clock(&self.id).await?.now;
         let due = view
             .next_deadline
             .context("l'examen n'a pas d'échéance (examen au guichet)")?;

@@ -88,7 +88,7 @@ impl Run<'_> {
             "face_to_face" => self.clerk().await?,
             "postal_letter" => {
                 self.advance(rules::POSTAL_LETTER_DELAY).await?;
-                let now = self.client.learner_clock(&self.id).await?.now;
+                let now = self.learner.learner_clock(&self.id).await?.now;
                 let code = self.last_code(&[MessageChannel::Post]).await?;
                 self.moved(Move::LetterDelivered {
                     now,
@@ -193,7 +193,7 @@ impl Run<'_> {
             .context("aucun code de face à face reçu")?;
         let identity = self.persona.identity.clone();
         let after = self
-            .client
+            .trainer
             .clerk_validate(&ClerkValidation {
                 code: code.clone(),
                 document_type: self.document(),
@@ -227,7 +227,7 @@ impl Run<'_> {
     /// secret code on the phone holding the identity.
     async fn approve_a_login(&mut self) -> Result<()> {
         let mobile = self.persona.mobile.clone();
-        let request = self.client.open_login_request(&mobile, RELYING_PARTY).await?;
+        let request = self.trainer.open_login_request(&mobile, RELYING_PARTY).await?;
         self.login_request = Some(request.request_id.clone());
         self.moved(Move::LoginRequested {
             request_id: request.request_id.clone(),

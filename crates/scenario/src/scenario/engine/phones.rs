@@ -30,19 +30,26 @@ impl Run<'_> {
                     .devices_dir
                     .join(format!("telephone-{}", opening + 1)),
             };
-            let device = Device::open(&dir, self.client.clone(), self.options.vault.clone())?;
+            let mut device = Device::open(&dir, self.learner.clone(), self.options.vault.clone())?;
+            // The person signs in on this phone: it holds the account's credential, unless it
+            // already holds this learner's (the identity activated on it).
+            if device.profile().learner_id.as_deref() != Some(self.id.as_str()) {
+                device.adopt_account(&self.access)?;
+            }
             self.devices.push((dir, device));
         }
         Ok(&mut self.devices[index].1)
     }
 
-    /// Every phone opened: its signing key leaves the vault and its profile folder is deleted.
+    /// Every phone opened: its credential ends at the world, its signing key and credential leave
+    /// the vault and its profile folder is deleted.
     /// Each phone is tried even when one fails; the first failure is returned.
-    pub(super) fn discard_phones(&mut self) -> Result<()> {
+    pub(super) async fn discard_phones(&mut self) -> Result<()> {
         let mut first_failure = None;
         for (dir, mut device) in self.devices.drain(..) {
             let removed = device
                 .remove_identity()
+                .await
                 .map_err(ScenarioError::from)
                 .and_then(|()| std::fs::remove_dir_all(&dir).map_err(ScenarioError::from));
             if let Err(error) = removed {

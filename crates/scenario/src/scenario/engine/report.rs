@@ -166,4 +166,7 @@ pub struct Applied {
     pub blockers: Vec<BlockerView>,
     /// Where the simulated phones keep their profile.
     pub devices_dir: PathBuf,
+    /// The learner's account credential, as the trainer who opened the account receives it: a
+    /// tester acts for the learner with it (`IDN_TOKEN`), a trainer hands it to no one else.
+    pub credential: idn_api::IssuedCredential,
 }
