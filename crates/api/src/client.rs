@@ -62,12 +62,16 @@ impl std::fmt::Debug for WorldClient {
 }
 
 impl WorldClient {
+    /// A client of the world at `base_url`, trusting the operating system's certificates for an
+    /// `https` world (a trainer's certificate, or the class authority installed as the welcome
+    /// page explains); `configured` with a [`crate::tls::Trust`] adds a pinned authority.
     pub fn new(base_url: impl Into<String>) -> Self {
-        Self::configured(base_url, |builder| builder)
+        let trust = crate::tls::Trust::platform();
+        Self::configured(base_url, move |builder| trust.configure(builder))
     }
 
     /// A client whose HTTP connections `configure` sets up (the class world's TLS trust, see
-    /// `crate::tls`); `new` is this with nothing added.
+    /// `crate::tls`).
     pub fn configured(
         base_url: impl Into<String>,
         configure: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder,

@@ -293,12 +293,15 @@ impl DeskSession {
     /// Signs in at the world's console (`base_url` is the world's address).
     pub async fn sign_in(base_url: &str, email: &str, password: &str) -> Result<Self, ClientError> {
         let base_url = base_url.trim_end_matches('/').to_owned();
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
             // The desk API answers JSON; a redirection would be a page meant for people.
-            .redirect(reqwest::redirect::Policy::none())
+            .redirect(reqwest::redirect::Policy::none());
+        // An `https` world: the operating system's certificates, as for `WorldClient::new`.
+        let http = crate::tls::Trust::platform()
+            .configure(builder)
             .build()
-            .expect("a plain HTTP client builds");
+            .expect("an HTTP client builds");
         let response = http
             .post(format!("{base_url}/console/api/connexion"))
             .json(&StaffSignIn {
