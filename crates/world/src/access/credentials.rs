@@ -5,13 +5,12 @@
 
 use super::Principal;
 use crate::api::{CredentialKind, IssuedCredential};
-use crate::console::{self, StaffSession};
+use crate::console::{self, digest, StaffSession};
 use crate::store::{CredentialReads, NewApiToken, NewLearnerCredential, StaffReads, Tx};
 use crate::{World, WorldError};
 use base64::Engine;
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 /// A La Poste account's credential, from its creation or a sign-in until the identity is
 /// activated on a phone. Wall-clock time: moving the class clock never ends an access.
@@ -62,10 +61,6 @@ impl RevokedBecause {
             _ => "Cet accès a été retiré : reconnectez-vous avec votre compte La Poste.",
         }
     }
-}
-
-fn digest(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 fn prefix(kind: CredentialKind) -> &'static str {

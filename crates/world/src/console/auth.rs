@@ -87,7 +87,8 @@ fn random_hex() -> String {
     hex::encode(bytes)
 }
 
-fn digest(token: &str) -> String {
+/// The SHA-256 (hex) a token is stored as: console sessions and the API's credentials alike.
+pub(crate) fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

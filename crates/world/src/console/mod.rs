@@ -27,7 +27,7 @@ pub use auth::{
     add_staff, scenario_engine_account, EngineAccount, Role, StaffSession, MIN_PASSWORD_CHARS,
     SCENARIO_ENGINE_EMAIL, SESSION_LIFETIME,
 };
-pub(crate) use auth::{audit_done, session};
+pub(crate) use auth::{audit_done, digest, session};
 pub use scenarios::{
     Application, AppliedScenario, CatalogueEntry, ScenarioDesk, ScenarioFailure, ScenarioRunner,
     ScenarioSource,
