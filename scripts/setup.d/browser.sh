@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Browser suite (tests/browser): playwright-core and jose from npm; Chromium is Debian's
+# Browser suite (tests/browser): playwright-core, jose and openid-client from npm (exact versions); Chromium is Debian's
 # (`chromium`, installed by setup-debian.sh). Skipped when the lock file has not changed.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

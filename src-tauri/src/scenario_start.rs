@@ -6,7 +6,7 @@
 //! makes it remember the account), and the screens follow that learner. The other phones a
 //! scenario needs (the old phone of "validation depuis un autre téléphone") are kept apart.
 
-use idn_device::{Device, DeviceError};
+use idn_device::DeviceError;
 use idn_scenario::scenario::{self, Applied, ApplyOptions};
 use idn_scenario::ScenarioError;
 use tauri::{AppHandle, Manager};
@@ -89,7 +89,8 @@ async fn run(app: &AppHandle, choice: &str) -> Result<Applied, StartError> {
     let (linked, own_phone, vault) = session::release_device(app).await?;
     // This device now plays the scenario's person: the identity it held (its key, and the
     // credential the world then ends) is removed.
-    Device::open(&own_phone, linked.client().clone(), vault.clone())?
+    linked
+        .open_device(&own_phone, vault.clone())?
         .remove_identity()
         .await?;
     let others = own_phone

@@ -87,8 +87,9 @@ impl SignInNeeded {
 }
 
 struct OpenDevice {
-    /// The world this device profile belongs to (see `Linked::device_folder`).
-    folder: String,
+    /// The world linked when the device was opened: joining again, even the same address by
+    /// its QR code, reopens it with the new link's trust and expected identity.
+    linked: Arc<Linked>,
     device: Device,
 }
 
@@ -128,16 +129,20 @@ pub async fn with_device<T>(
     let linked = app.state::<WorldLink>().linked()?;
     let session = app.state::<Session>();
     let mut slot = session.device.lock().await;
-    let folder = linked.device_folder();
-    let reuse = slot.as_ref().is_some_and(|open| open.folder == folder);
+    let reuse = slot
+        .as_ref()
+        .is_some_and(|open| Arc::ptr_eq(&open.linked, &linked));
     if !reuse {
         let vault = session
             .vault
             .clone()
             .map_err(|error| CommandError::from(DeviceError::VaultUnavailable(error)))?;
-        let dir = device_dir(app)?.join(&folder);
-        let device = Device::open(&dir, linked.client().clone(), vault)?;
-        *slot = Some(OpenDevice { folder, device });
+        let dir = device_dir(app)?.join(linked.device_folder());
+        let device = linked.open_device(&dir, vault)?;
+        *slot = Some(OpenDevice {
+            linked: linked.clone(),
+            device,
+        });
     }
     let open = slot.as_mut().expect("opened just above");
     work(&linked, &mut open.device).await

@@ -1,21 +1,26 @@
 //! The app's link to a simulated world: an embedded one started in the app's data directory, or
 //! an external one named by `--world-url` / `IDN_WORLD_URL` or chosen in the settings (joining a
 //! class). Commands wait for nothing: until the embedded world is up they answer
-//! `world_starting`, which the screens show and retry.
+//! `world_starting`, which the screens show and retry. A class world named by its join code
+//! (`https://…/#ca=…&id=…`, scanned, pasted or given at launch) is reached under the authority
+//! the code pins, and the device expects the identity key it names (`idn_api::join`).
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
-use idn_device::WorldClient;
+use idn_api::join::{IdentityFingerprint, JoinAddress, JoinError};
+use idn_api::tls::CaFingerprint;
+use idn_device::{Device, DeviceError, Vault, WorldClient};
 use idn_world::{RunningWorld, WorldOptions};
 use serde::Serialize;
 use tauri::{AppHandle, Manager};
 
-/// Which world the app talks to, decided once at launch.
+/// Which world the app talks to, decided at launch and when the person joins a class. An
+/// external world keeps what its join code pins (nothing for a typed address).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WorldSource {
     Embedded,
-    External(String),
+    External(JoinAddress),
 }
 
 /// The launch options were wrong: the app says so and stops.
@@ -25,6 +30,9 @@ pub enum SourceError {
     MissingUrl,
     #[error("Adresse du monde simulé invalide : « {0} » (attendu : http://hôte:port ou https://…)")]
     NotHttp(String),
+    /// An address whose join code (`#ca=…&id=…`) is cut or mistyped.
+    #[error("{}", .0.message_fr())]
+    JoinCode(JoinError),
 }
 
 impl SourceError {
@@ -32,6 +40,7 @@ impl SourceError {
         match self {
             SourceError::MissingUrl => "world_url_missing",
             SourceError::NotHttp(_) => "world_url_invalid",
+            SourceError::JoinCode(error) => error.code(),
         }
     }
 }
@@ -59,13 +68,13 @@ impl WorldSource {
         }
     }
 
-    /// A class server's address as typed in the settings (or read from its QR code).
+    /// A class server's address as typed in the settings, or the text of its QR code (scanned
+    /// or pasted), which may pin its authority and identity key after `#`.
     pub fn from_address(url: &str) -> Result<WorldSource, SourceError> {
-        let url = url.trim().trim_end_matches('/').to_owned();
-        if url.starts_with("http://") || url.starts_with("https://") {
-            Ok(WorldSource::External(url))
-        } else {
-            Err(SourceError::NotHttp(url))
+        match JoinAddress::parse(url) {
+            Ok(join) => Ok(WorldSource::External(join)),
+            Err(JoinError::NotHttp(text)) => Err(SourceError::NotHttp(text)),
+            Err(error) => Err(SourceError::JoinCode(error)),
         }
     }
 }
@@ -82,16 +91,50 @@ pub struct Linked {
     base_url: String,
     origin: Origin,
     client: WorldClient,
+    /// What the world's join code pinned: the authority the client trusts, the identity key
+    /// the device expects.
+    ca: Option<CaFingerprint>,
+    identity: Option<IdentityFingerprint>,
 }
 
 impl Linked {
-    fn new(base_url: String, origin: Origin) -> Linked {
-        let client = WorldClient::new(base_url.clone());
+    /// The embedded world, on this machine's loopback in plain HTTP.
+    fn embedded(base_url: String) -> Linked {
         Linked {
+            client: WorldClient::new(base_url.clone()),
             base_url,
-            origin,
-            client,
+            origin: Origin::Embedded,
+            ca: None,
+            identity: None,
         }
+    }
+
+    /// A class world, trusted as its join code says (the OS store, and the pinned authority).
+    fn external(join: &JoinAddress) -> Linked {
+        Linked {
+            base_url: join.base_url().to_owned(),
+            origin: Origin::External,
+            client: join.client(),
+            ca: join.ca(),
+            identity: join.identity(),
+        }
+    }
+
+    /// Whether joining `join` would change nothing: the same world, pinned alike. The embedded
+    /// world's own code counts too: joining it as a class would stop it.
+    pub fn is_joined_by(&self, join: &JoinAddress) -> bool {
+        self.base_url == join.base_url()
+            && (self.origin == Origin::Embedded || (self.ca, self.identity) == (join.ca(), join.identity()))
+    }
+
+    /// This device in this world, stored in `dir`: it pins the identity key the join code
+    /// named, if any, and no other.
+    pub fn open_device(&self, dir: &std::path::Path, vault: Arc<dyn Vault>) -> Result<Device, DeviceError> {
+        let device = Device::open(dir, self.client.clone(), vault)?;
+        Ok(match self.identity {
+            Some(identity) => device.expecting_world_identity(identity),
+            None => device,
+        })
     }
 
     pub fn base_url(&self) -> &str {
@@ -132,7 +175,7 @@ impl WorldSource {
     pub fn device_folder(&self) -> String {
         match self {
             WorldSource::Embedded => device_folder(Origin::Embedded, ""),
-            WorldSource::External(base_url) => device_folder(Origin::External, base_url),
+            WorldSource::External(join) => device_folder(Origin::External, join.base_url()),
         }
     }
 }
@@ -214,18 +257,23 @@ pub async fn connect(app: AppHandle, source: WorldSource) {
     let link = app.state::<WorldLink>();
     link.awaiting(source.clone());
     match source {
-        WorldSource::External(base_url) => {
-            tracing::info!(%base_url, "using an external simulated world");
+        WorldSource::External(join) => {
+            tracing::info!(
+                base_url = join.base_url(),
+                pinned_ca = join.ca().is_some(),
+                expected_identity = join.identity().is_some(),
+                "using an external simulated world"
+            );
             let previous = lock(&link.embedded).take();
             if let Some(world) = previous {
                 world.stop().await;
             }
-            link.settle(Ok(Linked::new(base_url, Origin::External)));
+            link.settle(Ok(Linked::external(&join)));
         }
         WorldSource::Embedded => {
             let running = lock(&link.embedded).as_ref().map(|world| world.base_url());
             let outcome = match running {
-                Some(base_url) => Ok(Linked::new(base_url, Origin::Embedded)),
+                Some(base_url) => Ok(Linked::embedded(base_url)),
                 None => {
                     *lock(&link.linked) = None;
                     start_embedded(&app).await
@@ -271,10 +319,14 @@ pub fn data_root(app: &AppHandle) -> Option<std::path::PathBuf> {
 /// Whether this device has begun an enrolment (an account, or an identity) in the world that
 /// `source` links to, read from its profile on disk: no world is needed to know it.
 pub fn enrolment_begun_in(app: &AppHandle, source: &WorldSource) -> bool {
+    enrolment_begun_in_folder(app, &source.device_folder())
+}
+
+fn enrolment_begun_in_folder(app: &AppHandle, folder: &str) -> bool {
     let Ok(dir) = crate::session::device_dir(app) else {
         return false;
     };
-    match idn_device::DeviceProfile::read(&dir.join(source.device_folder())) {
+    match idn_device::DeviceProfile::read(&dir.join(folder)) {
         Ok(profile) => {
             profile.is_some_and(|profile| profile.account_id.is_some() || profile.learner_id.is_some())
         }
@@ -289,15 +341,15 @@ pub fn enrolment_begun_in(app: &AppHandle, source: &WorldSource) -> bool {
 /// [`enrolment_begun_in`] for the world in use, or the one being linked.
 pub fn enrolment_begun(app: &AppHandle) -> Result<bool, LinkError> {
     let link = app.state::<WorldLink>();
-    let source = match link.linked() {
-        Ok(linked) => match linked.origin() {
-            Origin::Embedded => WorldSource::Embedded,
-            Origin::External => WorldSource::External(linked.base_url().to_owned()),
-        },
-        Err(LinkError::Starting) => lock(&link.awaited).clone().unwrap_or(WorldSource::Embedded),
+    let folder = match link.linked() {
+        Ok(linked) => linked.device_folder(),
+        Err(LinkError::Starting) => lock(&link.awaited)
+            .clone()
+            .unwrap_or(WorldSource::Embedded)
+            .device_folder(),
         Err(error) => return Err(error),
     };
-    Ok(enrolment_begun_in(app, &source))
+    Ok(enrolment_begun_in_folder(app, &folder))
 }
 
 async fn start_embedded(app: &AppHandle) -> Result<Linked, LinkError> {
@@ -323,7 +375,7 @@ async fn start_embedded(app: &AppHandle) -> Result<Linked, LinkError> {
     *lock(&app.state::<WorldLink>().engine_account) = Some(engine);
     tracing::info!(%base_url, dir = %data_dir.display(), "embedded simulated world started");
     *lock(&app.state::<WorldLink>().embedded) = Some(world);
-    Ok(Linked::new(base_url, Origin::Embedded))
+    Ok(Linked::embedded(base_url))
 }
 
 #[cfg(test)]
@@ -332,6 +384,20 @@ mod tests {
 
     fn source(args: &[&str], env: Option<&str>) -> Result<WorldSource, SourceError> {
         WorldSource::from_args_and_env(args.iter().map(|arg| arg.to_string()), env.map(str::to_owned))
+    }
+
+    fn external(base_url: &str) -> WorldSource {
+        WorldSource::External(JoinAddress::new(base_url, None, None).unwrap())
+    }
+
+    /// A join code as the welcome page writes it.
+    fn join_code() -> JoinAddress {
+        JoinAddress::new(
+            "https://192.168.1.20:8787",
+            Some(idn_api::tls::CaFingerprint::from_bytes([0xAB; 32])),
+            Some(IdentityFingerprint::of(&[7; 32])),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -343,7 +409,7 @@ mod tests {
     fn env_url_selects_an_external_world_without_trailing_slash() {
         assert_eq!(
             source(&[], Some("http://127.0.0.1:8080/")),
-            Ok(WorldSource::External("http://127.0.0.1:8080".into()))
+            Ok(external("http://127.0.0.1:8080"))
         );
     }
 
@@ -351,11 +417,11 @@ mod tests {
     fn flag_wins_over_env() {
         assert_eq!(
             source(&["--world-url", "http://a:1"], Some("http://b:2")),
-            Ok(WorldSource::External("http://a:1".into()))
+            Ok(external("http://a:1"))
         );
         assert_eq!(
             source(&["--world-url=http://a:1"], Some("http://b:2")),
-            Ok(WorldSource::External("http://a:1".into()))
+            Ok(external("http://a:1"))
         );
     }
 
@@ -374,15 +440,21 @@ mod tests {
 
     #[test]
     fn a_source_names_the_same_device_folder_as_its_linked_world() {
-        let external = "http://192.168.1.20:8787";
+        let address = JoinAddress::new("http://192.168.1.20:8787", None, None).unwrap();
         assert_eq!(
-            WorldSource::External(external.into()).device_folder(),
-            Linked::new(external.into(), Origin::External).device_folder(),
+            WorldSource::External(address.clone()).device_folder(),
+            Linked::external(&address).device_folder(),
             "the first screen must read the profile the device will open"
+        );
+        let scanned = WorldSource::from_address(&join_code().to_string()).unwrap();
+        assert_eq!(
+            scanned.device_folder(),
+            external("https://192.168.1.20:8787").device_folder(),
+            "a world joined by its code or by its typed address keeps one device profile"
         );
         assert_eq!(
             WorldSource::Embedded.device_folder(),
-            Linked::new("http://127.0.0.1:40000".into(), Origin::Embedded).device_folder(),
+            Linked::embedded("http://127.0.0.1:40000".into()).device_folder(),
             "the embedded world's profile does not depend on its port"
         );
     }
@@ -397,6 +469,73 @@ mod tests {
         assert_eq!(
             source(&["--world-url", "127.0.0.1:8080"], None),
             Err(SourceError::NotHttp("127.0.0.1:8080".into()))
+        );
+    }
+
+    #[test]
+    fn a_scanned_or_pasted_join_code_names_the_world_and_keeps_what_it_pins() {
+        let code = join_code().to_string();
+        assert!(code.contains("/#ca=") && code.contains("&id="), "{code}");
+        let joined = WorldSource::from_address(&format!("  {code} ")).unwrap();
+        assert_eq!(joined, WorldSource::External(join_code()));
+        let WorldSource::External(join) = &joined else {
+            unreachable!("checked above")
+        };
+        let linked = Linked::external(join);
+        assert_eq!(
+            linked.base_url(),
+            "https://192.168.1.20:8787",
+            "the fragment is not part of the address called"
+        );
+        assert_eq!(linked.client().base_url(), "https://192.168.1.20:8787");
+        assert_eq!(
+            linked.identity,
+            join_code().identity(),
+            "the device will expect the identity the code names"
+        );
+        assert_eq!(
+            source(&["--world-url", &code], None),
+            Ok(WorldSource::External(join_code())),
+            "the code's text works at launch too"
+        );
+    }
+
+    #[test]
+    fn a_typed_address_pins_nothing() {
+        let WorldSource::External(join) = WorldSource::from_address("http://192.168.1.20:8787/").unwrap()
+        else {
+            panic!("an http address is an external world")
+        };
+        let linked = Linked::external(&join);
+        assert_eq!(linked.base_url(), "http://192.168.1.20:8787");
+        assert_eq!((join.ca(), linked.identity), (None, None));
+        assert!(linked.is_joined_by(&join));
+        let WorldSource::External(code) =
+            WorldSource::from_address(&format!("http://192.168.1.20:8787/{}", join_code().fragment()))
+                .unwrap()
+        else {
+            panic!("an http address is an external world")
+        };
+        assert!(
+            !linked.is_joined_by(&code),
+            "scanning the code of the world in use, joined by its typed address, adds its pins"
+        );
+        assert!(Linked::external(&code).is_joined_by(&code));
+        assert!(
+            Linked::embedded("http://127.0.0.1:40000".into()).is_joined_by(
+                &JoinAddress::new("http://127.0.0.1:40000", None, join_code().identity()).unwrap()
+            ),
+            "the embedded world's own code is the world in use"
+        );
+    }
+
+    #[test]
+    fn a_damaged_join_code_is_refused_with_its_reason() {
+        let damaged = WorldSource::from_address("https://192.168.1.20:8787/#ca=q6ur&id=abc").unwrap_err();
+        assert_eq!(damaged.code(), "join_code_invalid");
+        assert!(
+            damaged.to_string().contains("Scannez à nouveau"),
+            "the person reads what to do: {damaged}"
         );
     }
 }

@@ -2,10 +2,12 @@
 // and L'Identité Numérique La Poste in Debian's Chromium, approving on the device through the
 // device core (the `idn` CLI), plus the refused, expired and wrong-number cases, and an
 // independent OpenID Connect client (the `jose` library) that verifies the tokens against the
-// published keys. Screenshots of every page go to tests/browser/artefacts/. What a trainer does
-// (the class clock, reading the learner, registering the independent relying party) goes to the
-// world's API with a trainer's credential (tests/browser/trainer.mjs); the device answers with
-// its own, kept in its vault by `idn demo`.
+// published keys, and a certified relying-party library (panva's openid-client 6 with its default
+// checks) against a second world served over HTTPS (tests/browser/openid-client.mjs).
+// Screenshots of every page go to tests/browser/artefacts/. What a trainer does (the class clock,
+// reading the learner, registering the independent relying party) goes to the world's API
+// with a trainer's credential (tests/browser/trainer.mjs); the device answers with its own,
+// kept in its vault by `idn demo`.
 //
 // Needs: the `idn` binary (IDN_BIN, default target/debug/idn), /usr/bin/chromium, a keyring
 // for the device key (scripts/test.d/browser.sh provides one with dbus-run-session).
@@ -20,6 +22,7 @@ import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import * as jose from 'jose';
 import { addTrainer, apiToken, trainerToken } from './trainer.mjs';
+import { openidClientLogin, serveTlsWorld } from './openid-client.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -95,12 +98,19 @@ async function pendingRequest() {
   throw new Error('the login request never reached the device');
 }
 
+// ----- a second world, over HTTPS, for the certified relying-party library -----
+console.log('==> monde HTTPS (idn world serve --tls) pour openid-client');
+const secure = await serveTlsWorld(idn, join(data, 'https'));
+console.log(`==> monde HTTPS : ${secure.base}`);
+
 // ----- the browser -----
+// It trusts the HTTPS world's certificate by the hash of that one public key, nothing wider.
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: [
     '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    `--ignore-certificate-errors-spki-list=${secure.spki}`,
   ],
 });
 
@@ -286,8 +296,15 @@ await scenario('client OpenID Connect indépendant (jose)', async (page) => {
   }
 });
 
+// A certified relying-party library (panva's openid-client 6) with its default checks, over
+// HTTPS: discovery, login with PKCE, state and nonce, decryption of the ID token and userinfo,
+// logout with the decrypted signed ID token as hint (tests/browser/openid-client.mjs).
+await scenario('client certifié openid-client 6 sur HTTPS', (page) =>
+  openidClientLogin(page, secure, { toLaPoste, screenshot, expectText }));
+
 await browser.close();
 world.kill('SIGTERM');
+secure.stop();
 rmSync(data, { recursive: true, force: true });
 const failed = results.filter((result) => !result.ok);
 console.log(`\n${results.length - failed.length}/${results.length} scénarios réussis ; captures dans ${artefacts}`);

@@ -2,12 +2,15 @@
 //! A relay on the path that swaps its own key in must not get a code it can open: the device
 //! pins the world's identity key at its first contact and takes an HPKE key only when that
 //! identity endorses it. The relay here is an HTTP proxy the phone's client goes through (as a
-//! machine on the class's network would be), forwarding everything but `GET /api/keys`.
+//! machine on the class's network would be), forwarding everything but `GET /api/keys`. A device
+//! that joined by the welcome page's QR code knows the identity key beforehand (`#…&id=`): a
+//! relay met at the first contact is refused too, and so is a code of another world.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use idn_api::join::{IdentityFingerprint, JoinAddress};
 use idn_api::protocol::{self, WorldIdentityKey, WorldPrivateKey};
 use idn_api::{ClockMode, DeskSession, LoginRequestView, MessageChannel, SealedSecretCode, WorldKeys};
 use idn_device::{Device, DeviceError, MemoryVault, WorldClient};
@@ -175,6 +178,27 @@ async fn relay(State(state): State<Arc<RelayState>>, request: Request) -> Respon
         }
     }
     response
+}
+
+/// What the person reads when the world is not the one whose code was scanned.
+const NOT_THE_SCANNED_ONE: &str = "Ce monde ne correspond pas au QR code scanné";
+
+/// The text of the welcome page's « Rejoindre la classe » QR code of the world at `base_url`.
+async fn join_code_of(base_url: &str) -> JoinAddress {
+    let png = reqwest::get(format!("{base_url}/qr/rejoindre.png"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let texts = idn_capture::read_qr_codes(&idn_capture::decode_still(&png).unwrap());
+    JoinAddress::parse(&texts[0]).expect("the welcome page's code is a join code")
+}
+
+fn world_pins(phone_dir: &std::path::Path) -> Vec<serde_json::Value> {
+    let profile: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(phone_dir.join("device.json")).unwrap()).unwrap();
+    profile["world_pins"].as_array().cloned().unwrap_or_default()
 }
 
 fn assert_untrusted(error: DeviceError, why: &str) {
@@ -359,4 +383,120 @@ async fn a_new_hpke_key_endorsed_by_the_pinned_identity_is_accepted() {
         .unwrap_err();
     assert_untrusted(error, "another identity after the endorsed change");
     restarted.stop().await;
+}
+
+#[tokio::test]
+async fn a_device_joined_by_the_qr_code_refuses_a_relay_met_at_its_first_contact() {
+    let world = spawn_world(1604).await;
+    let base_url = world.running.base_url();
+    let join = join_code_of(&base_url).await;
+    let identity = join.identity().expect("the code names the world's identity key");
+    let email = "qr-relais@simulation.example";
+    let learner = learner_at_activation(&world.client, &world.trainer, email, MOBILE).await;
+    let code = learner.last_code(MessageChannel::Sms).await;
+    let phone_dir = world.dir.path().join(email);
+    let vault = Arc::new(MemoryVault::default());
+
+    // Trust on first use would pin the relay's own identity here and seal the code to its key.
+    let relay = Relay::start(Swap::OwnIdentity).await;
+    let mut phone = Device::open(&phone_dir, relay.client_for(&base_url), vault.clone())
+        .unwrap()
+        .expecting_world_identity(identity);
+    phone.adopt_account(&learner.access).unwrap();
+    let error = phone.activate(&learner.id, &code, SECRET).await.unwrap_err();
+    assert_eq!(error.code(), "world_key_untrusted", "{error:?}");
+    assert!(
+        error.message_fr().starts_with(NOT_THE_SCANNED_ONE),
+        "the person is told the world is not the scanned one: {}",
+        error.message_fr()
+    );
+    assert!(
+        relay.keys_swapped() > 0,
+        "the phone's traffic went through the relay"
+    );
+    assert_eq!(
+        relay.sealed_paths(),
+        Vec::<String>::new(),
+        "nothing is sealed to the relay's key"
+    );
+    assert_eq!(
+        world_pins(&phone_dir),
+        Vec::<serde_json::Value>::new(),
+        "nothing is pinned"
+    );
+    let refused = Device::check_world_identity(&relay.client_for(&base_url), identity)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.code(),
+        "world_key_untrusted",
+        "joining through the relay is refused at once too"
+    );
+    drop(phone);
+
+    // Directly, the same phone with the same code activates and pins the world's identity.
+    let mut phone = Device::open(&phone_dir, world.client.clone(), vault)
+        .unwrap()
+        .expecting_world_identity(identity);
+    let view = phone.activate(&learner.id, &code, SECRET).await.unwrap();
+    assert_eq!(view.step, "enrolled");
+    let keys = world.client.keys().await.unwrap();
+    let pins = world_pins(&phone_dir);
+    assert_eq!(pins.len(), 1);
+    assert_eq!(pins[0]["identity_public_key"], keys.identity_public_key);
+}
+
+#[tokio::test]
+async fn a_qr_code_naming_another_worlds_identity_is_refused_and_nothing_is_pinned() {
+    let world = spawn_world(1605).await;
+    let other = spawn_world(1606).await;
+    let base_url = world.running.base_url();
+    // The code of another class's world, its address replaced by this one's (a stale or forged
+    // code): its identity is not this world's.
+    let stranger = join_code_of(&other.running.base_url()).await;
+    let forged = JoinAddress::new(&base_url, None, stranger.identity()).unwrap();
+    let right = join_code_of(&base_url).await;
+    assert_ne!(
+        forged.identity(),
+        right.identity(),
+        "each world has its own identity"
+    );
+
+    let email = "qr-autre-monde@simulation.example";
+    let learner = learner_at_activation(&world.client, &world.trainer, email, MOBILE).await;
+    let code = learner.last_code(MessageChannel::Sms).await;
+    let phone_dir = world.dir.path().join(email);
+    let vault = Arc::new(MemoryVault::default());
+    let wrong: IdentityFingerprint = forged.identity().unwrap();
+    let mut phone = Device::open(&phone_dir, forged.client(), vault.clone())
+        .unwrap()
+        .expecting_world_identity(wrong);
+    phone.adopt_account(&learner.access).unwrap();
+    let error = phone.activate(&learner.id, &code, SECRET).await.unwrap_err();
+    assert_eq!(error.code(), "world_key_untrusted", "{error:?}");
+    assert!(
+        error.message_fr().starts_with(NOT_THE_SCANNED_ONE),
+        "{}",
+        error.message_fr()
+    );
+    assert_eq!(
+        world_pins(&phone_dir),
+        Vec::<serde_json::Value>::new(),
+        "nothing is pinned"
+    );
+    assert_eq!(
+        learner.client.learner(&learner.id).await.unwrap().step,
+        "activation",
+        "the world heard of no activation"
+    );
+    drop(phone);
+
+    let mut phone = Device::open(&phone_dir, right.client(), vault)
+        .unwrap()
+        .expecting_world_identity(right.identity().unwrap());
+    let view = phone.activate(&learner.id, &code, SECRET).await.unwrap();
+    assert_eq!(
+        view.step, "enrolled",
+        "the right code activates: nothing was spent"
+    );
 }

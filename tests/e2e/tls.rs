@@ -1,17 +1,22 @@
 //! HTTPS of a class world (issue 16): a world on the class's network serves HTTPS under its local
 //! authority; a client that trusts that authority (its file or its fingerprint) talks to it, any
 //! other is refused for the certificate, not told the world is down; the welcome page hands out
-//! the authority; and a world served in plain HTTP on the network says loudly that it is.
+//! the authority; and a world served in plain HTTP on the network says loudly that it is. The
+//! welcome page's QR code (`#ca=…&id=…`) is enough for a device to join: it pins the authority
+//! for HTTPS and the identity key the device then pins.
 
 use base64::Engine;
+use idn_api::join::{IdentityFingerprint, JoinAddress};
 use idn_api::tls::{is_certificate_refusal, CaFingerprint, Trust};
-use idn_api::{ClientError, WorldClient};
-use idn_e2e::idn_binary;
+use idn_api::{ClientError, MessageChannel, WorldClient};
+use idn_device::{Device, MemoryVault};
+use idn_e2e::{idn_binary, learner_at_activation, trainer_of, MOBILE};
 use idn_world::tls::{ServerTls, TlsName, TlsSetup};
 use idn_world::{Transport, WorldOptions};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 
 /// A world in this process serving HTTPS on a loopback port under its local authority.
 async fn https_world(dir: &Path) -> idn_scenario::ServedWorld {
@@ -30,6 +35,26 @@ async fn https_world(dir: &Path) -> idn_scenario::ServedWorld {
 
 fn client(url: &str, trust: &Trust) -> WorldClient {
     WorldClient::configured(url, |builder| trust.configure(builder))
+}
+
+/// The texts of the QR code `file` of the welcome page at `url`, as a phone films it projected
+/// (`http`: the trainer's browser, which trusts the authority).
+async fn qr_texts(http: &reqwest::Client, url: &str, file: &str) -> Vec<String> {
+    let png = http
+        .get(format!("{url}/qr/{file}"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    idn_capture::read_qr_codes(&idn_capture::decode_still(&png).unwrap())
+}
+
+/// The fingerprint of the identity key the world at the other end of `client` shows.
+async fn identity_shown(client: &WorldClient) -> IdentityFingerprint {
+    let keys = client.keys().await.expect("the world's keys");
+    IdentityFingerprint::of(&hex::decode(keys.identity_public_key).unwrap())
 }
 
 /// True when the call failed because the certificate was refused (what people are told as
@@ -111,6 +136,100 @@ async fn world_serves_https_under_its_local_authority_and_clients_trust_only_it(
 }
 
 #[tokio::test]
+async fn a_device_joining_by_the_qr_code_alone_trusts_the_world_pins_its_identity_and_enrols() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = https_world(dir.path()).await;
+    let url = served.world.local_url();
+    let projector = served
+        .world
+        .client_trust()
+        .configure(reqwest::Client::builder())
+        .build()
+        .unwrap();
+    let scanned = qr_texts(&projector, &url, "rejoindre.png").await;
+    assert_eq!(scanned.len(), 1, "{scanned:?}");
+
+    // The phone knows nothing but the code it filmed: no authority installed, no --ca-cert.
+    let join = JoinAddress::parse(&scanned[0]).expect("the projected code is a join code");
+    assert_eq!(
+        join.base_url(),
+        url,
+        "the fragment is not part of the world's address"
+    );
+    assert!(
+        refused_for_its_certificate(WorldClient::new(join.base_url()).status().await),
+        "without the code's pin the phone does not trust the class's authority"
+    );
+    let world = join.client();
+    world
+        .status()
+        .await
+        .expect("the code's authority opens the world over HTTPS");
+    let identity = join.identity().expect("the code names the world's identity key");
+    Device::check_world_identity(&world, identity)
+        .await
+        .expect("the world shows the identity key the code names");
+
+    let staff = trainer_of(&served.world).await;
+    let trainer = world.with_credential(staff.credential().unwrap().clone());
+    let email = "qr-seul@simulation.example";
+    let learner = learner_at_activation(&world, &trainer, email, MOBILE).await;
+    let code = learner.last_code(MessageChannel::Sms).await;
+    let phone_dir = dir.path().join("telephone");
+    let mut phone = Device::open(&phone_dir, world.anonymous(), Arc::new(MemoryVault::default()))
+        .unwrap()
+        .expecting_world_identity(identity);
+    phone.adopt_account(&learner.access).unwrap();
+    let view = phone
+        .activate(&learner.id, &code, "2580")
+        .await
+        .expect("activation over HTTPS with the code's pins");
+    assert_eq!(view.step, "enrolled");
+
+    let profile: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(phone_dir.join("device.json")).unwrap()).unwrap();
+    let pins = profile["world_pins"].as_array().unwrap();
+    assert_eq!(pins.len(), 1, "{profile}");
+    assert_eq!(pins[0]["base_url"], url);
+    let pinned = hex::decode(pins[0]["identity_public_key"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        IdentityFingerprint::of(&pinned),
+        identity,
+        "the identity pinned is the one the code named"
+    );
+    served.world.stop().await;
+}
+
+#[tokio::test]
+async fn a_qr_code_whose_authority_is_not_the_worlds_is_refused_for_its_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = https_world(dir.path()).await;
+    let url = served.world.local_url();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let other = ServerTls::prepare(
+        elsewhere.path(),
+        &TlsSetup::LocalAuthority { names: vec![] },
+        served.world.address(),
+        std::time::SystemTime::now(),
+    )
+    .unwrap();
+    let identity = identity_shown(&client(&url, &served.world.client_trust())).await;
+    let forged = JoinAddress::new(
+        &url,
+        Some(other.authority().unwrap().fingerprint()),
+        Some(identity),
+    )
+    .unwrap();
+    let refused = forged.client().status().await.unwrap_err();
+    assert_eq!(
+        (refused.code(), refused.message_fr()),
+        ("tls_untrusted", idn_api::tls::UNTRUSTED_FR.to_owned()),
+        "another class's authority in the code does not open this world: {refused:?}"
+    );
+    served.world.stop().await;
+}
+
+#[tokio::test]
 async fn the_welcome_page_carries_the_https_address_the_fingerprint_and_the_authority() {
     let dir = tempfile::tempdir().unwrap();
     let served = https_world(dir.path()).await;
@@ -182,23 +301,17 @@ async fn the_welcome_page_carries_the_https_address_the_fingerprint_and_the_auth
         .expect("the PEM download is a usable authority (for --ca-cert)");
 
     let pin = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(authority.fingerprint().as_bytes());
+    let identity = identity_shown(&client(&url, &served.world.client_trust())).await;
+    let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(identity.as_bytes());
     for (file, expected) in [
-        ("rejoindre.png", format!("{url}/#ca={pin}")),
-        ("smartphone.png", format!("{url}/application#ca={pin}")),
+        ("rejoindre.png", format!("{url}/#ca={pin}&id={id}")),
+        ("smartphone.png", format!("{url}/application#ca={pin}&id={id}")),
     ] {
-        let png = http
-            .get(format!("{url}/qr/{file}"))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        let frame = idn_capture::decode_still(&png).unwrap();
         assert_eq!(
-            idn_capture::read_qr_codes(&frame),
+            qr_texts(&http, &url, file).await,
             vec![expected],
-            "{file}: the https address, with the authority's fingerprint for the app to pin"
+            "{file}: the https address, with the fingerprints of the authority and of the \
+             identity key for the app to pin"
         );
     }
 
@@ -267,6 +380,14 @@ impl Drop for ServeProcess {
     }
 }
 
+/// The same join code naming another world's identity key.
+fn other_identity(code: &str) -> String {
+    let (before, _) = code
+        .split_once("id=")
+        .expect("the code names the world's identity");
+    format!("{before}id={}", "A".repeat(43))
+}
+
 fn idn(args: &[&str]) -> (i32, serde_json::Value) {
     let output = Command::new(idn_binary())
         .args(args)
@@ -281,8 +402,8 @@ fn idn(args: &[&str]) -> (i32, serde_json::Value) {
     (output.status.code().unwrap_or(-1), document)
 }
 
-#[test]
-fn a_served_class_world_is_https_by_default_and_the_cli_trusts_it_when_told() {
+#[tokio::test]
+async fn a_served_class_world_is_https_by_default_and_the_cli_trusts_it_when_told() {
     let dir = tempfile::tempdir().unwrap();
     let world = ServeProcess::start(dir.path(), "0.0.0.0:0", &[]);
     assert!(
@@ -337,6 +458,51 @@ fn a_served_class_world_is_https_by_default_and_the_cli_trusts_it_when_told() {
         "show",
     ]);
     assert_eq!(code, 0, "the projected fingerprint opens it too: {shown}");
+    let projector = Trust::from_ca_file(&ca)
+        .unwrap()
+        .configure(reqwest::Client::builder())
+        .build()
+        .unwrap();
+    let scanned = qr_texts(&projector, &url, "rejoindre.png").await;
+    assert!(scanned[0].starts_with(&format!("{url}/#ca=")), "{scanned:?}");
+    let (code, shown) = idn(&["--world", &scanned[0], "--json", "clock", "show"]);
+    assert_eq!(code, 0, "the QR code's text pasted as --world opens it: {shown}");
+    // A phone driven by `idn device` pins the identity the code names: a code naming another
+    // world's identity is refused before anything is sent (the learner need not even exist).
+    let phone = dir.path().join("telephone");
+    let (code, refused) = idn(&[
+        "--world",
+        &other_identity(&scanned[0]),
+        "--json",
+        "device",
+        "--device-dir",
+        phone.to_str().unwrap(),
+        "--vault",
+        "memoire",
+        "activate",
+        "--learner",
+        "personne",
+        "--code",
+        "ABCDEFGH",
+        "--secret",
+        "1357",
+    ]);
+    assert_eq!(
+        refused["code"].as_str(),
+        Some("world_key_untrusted"),
+        "exit {code}: {refused}"
+    );
+    assert!(
+        refused["message"].as_str().unwrap().contains("QR code scanné"),
+        "{refused}"
+    );
+    let cut = scanned[0].replace("#ca=", "#ca=A");
+    let (code, refused) = idn(&["--world", &cut, "--json", "clock", "show"]);
+    assert_eq!(
+        (code, refused["code"].as_str()),
+        (2, Some("join_code_invalid")),
+        "a damaged code is said as such: {refused}"
+    );
     let (code, refused) = idn(&["--world", &url, "--json", "clock", "show"]);
     assert_eq!(
         (code, refused["code"].as_str()),

@@ -5,11 +5,11 @@ use crate::answer::{answer, unreachable};
 use crate::events::LearnerEvents;
 use crate::ClientError;
 use crate::{
-    ActivationRequest, ApprovalAnswer, ClerkLookup, ClerkValidation, ClockAdvance, ClockMode, ClockSetting,
-    ClockView, DeclineAnswer, DeliveryPlan, InboxMessage, JournalEntry, LearnerAccess, LearnerAction,
-    LearnerClockView, LearnerSettings, LearnerSituation, LearnerView, LoginRequestView, MediaKind, MediaView,
-    NewLearner, NewLoginRequest, NewRelyingParty, PlannedLearner, RegisteredRelyingParty, RelyingPartyView,
-    ReviewPolicy, WorldKeys, WorldStatus,
+    ActivationRequest, ApprovalAnswer, ClerkLookup, ClerkValidation, ClockAdvance, ClockChange, ClockMode,
+    ClockRewind, ClockSetting, ClockView, DeclineAnswer, DeliveryPlan, InboxMessage, JournalEntry,
+    LearnerAccess, LearnerAction, LearnerClockView, LearnerSettings, LearnerSituation, LearnerView,
+    LoginRequestView, MediaKind, MediaView, NewLearner, NewLoginRequest, NewRelyingParty, PlannedLearner,
+    RegisteredRelyingParty, RelyingPartyView, ReviewPolicy, WorldKeys, WorldStatus,
 };
 use reqwest::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
@@ -166,6 +166,21 @@ impl WorldClient {
 
     pub async fn advance_clock(&self, seconds: i64) -> Result<ClockView, ClientError> {
         self.post("/api/clock/advance", &ClockAdvance { seconds }).await
+    }
+
+    /// « Revenir à ce moment »: the class clock goes back to `to`, its speed kept (a trainer's).
+    pub async fn rewind_clock(&self, to: chrono::DateTime<chrono::Utc>) -> Result<ClockView, ClientError> {
+        self.post("/api/clock/rewind", &ClockRewind { to }).await
+    }
+
+    /// « Revenir à l'heure réelle »: real time from the wall clock's time (a trainer's).
+    pub async fn real_time_clock(&self) -> Result<ClockView, ClientError> {
+        self.post("/api/clock/real", &serde_json::json!({})).await
+    }
+
+    /// The class clock's recent changes, newest first (trainers and support agents).
+    pub async fn clock_history(&self) -> Result<Vec<ClockChange>, ClientError> {
+        self.get("/api/clock/history").await
     }
 
     /// Opens a La Poste account; the answer carries the account's credential (use it with

@@ -45,4 +45,11 @@ pub enum JournalDetail {
     /// The learner's own clock moved forward by `seconds`; `ahead_seconds` is then their lead on
     /// the class clock.
     LearnerClockAdvanced { seconds: i64, ahead_seconds: i64 },
+    /// The class clock went back by `class_seconds_back`, to before this learner's last action:
+    /// the learner stays at their own time (a learner's time never goes back), now
+    /// `ahead_seconds` ahead of the class.
+    ClassClockRewoundLearnerKept {
+        class_seconds_back: i64,
+        ahead_seconds: i64,
+    },
 }

@@ -8,6 +8,7 @@ mod client;
 mod desk;
 mod error;
 mod events;
+pub mod join;
 mod journal;
 pub mod protocol;
 pub mod tls;

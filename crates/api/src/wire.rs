@@ -71,6 +71,46 @@ pub struct ClockSetting {
     pub now: Option<DateTime<Utc>>,
 }
 
+/// « Revenir à ce moment »: the class clock goes back to `to` (its speed is kept). Learners who
+/// acted after that moment stay at their own time (journaled for each).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ClockRewind {
+    pub to: DateTime<Utc>,
+}
+
+/// What a change of the class clock was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockChangeKind {
+    /// Moved forward by a duration (`POST /api/clock/advance`).
+    Advance,
+    /// A new speed, or a later date (`PUT /api/clock`).
+    Set,
+    /// Back to an earlier time (`POST /api/clock/rewind`, or `PUT /api/clock` with an earlier date).
+    Rewind,
+    /// « Revenir à l'heure réelle »: real time, from the wall clock's time (`POST /api/clock/real`).
+    RealTime,
+}
+
+/// One change of the class clock, as its history keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ClockChange {
+    /// When it was made (the world's real, wall-clock time).
+    pub recorded_at: DateTime<Utc>,
+    pub kind: ClockChangeKind,
+    /// The class's simulated time just before the change.
+    pub before: DateTime<Utc>,
+    /// The class's simulated time just after it.
+    pub after: DateTime<Utc>,
+    /// The clock's speed after the change.
+    #[serde(flatten)]
+    pub mode: ClockMode,
+    /// The staff member who made it (their email); absent for the world's own changes.
+    pub by: Option<String>,
+    /// Learners kept at their own later time by a move back (0 otherwise).
+    pub learners_kept: u64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct NewLearner {
     /// The identifier of the La Poste account; the 6-digit code is emailed there.

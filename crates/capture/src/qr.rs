@@ -66,10 +66,12 @@ pub fn read_qr_codes(frame: &Frame) -> Vec<String> {
 }
 
 /// A world's address from a QR code's text: `http://` or `https://`, a host (letters, digits,
-/// dots, hyphens, or a bracketed IPv6 address), an optional port, nothing after but one `/`.
-/// A world is joined by its root address; anything else is some other QR code.
+/// dots, hyphens, or a bracketed IPv6 address), an optional port, nothing after but one `/` and
+/// the fragment of a join code (`#ca=…&id=…`, read by `idn_api::JoinAddress`). A world is joined
+/// by its root address; anything else is some other QR code.
 pub fn world_address(text: &str) -> Option<String> {
     let text = text.trim();
+    let text = text.split_once('#').map_or(text, |(address, _)| address);
     let rest = text
         .strip_prefix("http://")
         .map(|rest| ("http://", rest))
@@ -113,6 +115,11 @@ mod tests {
             ("  https://classe.exemple.fr ", Some("https://classe.exemple.fr")),
             ("http://[::1]:8787", Some("http://[::1]:8787")),
             ("http://127.0.0.1:8787/application", None),
+            (
+                "https://192.168.1.20:8787/#ca=q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s&id=AAAA",
+                Some("https://192.168.1.20:8787"),
+            ),
+            ("http://127.0.0.1:8787/application#id=AAAA", None),
             ("http://127.0.0.1:99999", None),
             ("http://:8787", None),
             ("192.168.1.20:8787", None),

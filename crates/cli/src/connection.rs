@@ -2,8 +2,11 @@
 //! `--ca-fingerprint`: a class world is served under a local authority no operating system
 //! knows) and the credential it presents (`--token-file`, `IDN_TOKEN`, `--token`). Every command
 //! that talks to a world gets its client from `Connection::client`, so that all of them trust
-//! and authenticate the same way.
+//! and authenticate the same way. `--world` also takes the text of the welcome page's QR code
+//! (`https://…/#ca=…&id=…`, `idn_api::join`): its authority is then pinned as `--ca-fingerprint`
+//! would.
 
+use idn_api::join::{JoinAddress, JoinError};
 use idn_api::tls::{CaFingerprint, Trust, TrustError};
 use idn_api::{Credential, WorldClient};
 use std::path::{Path, PathBuf};
@@ -38,6 +41,8 @@ pub struct Connection {
 pub enum ConnectionError {
     #[error(transparent)]
     Trust(#[from] TrustError),
+    #[error(transparent)]
+    JoinCode(#[from] JoinError),
     #[error("cannot read the token file {path}: {source}")]
     TokenFile { path: PathBuf, source: std::io::Error },
     #[error("the token file {path} is empty")]
@@ -48,6 +53,7 @@ impl ConnectionError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Trust(error) => error.code(),
+            Self::JoinCode(error) => error.code(),
             Self::TokenFile { .. } => "token_file_unreadable",
             Self::EmptyToken { .. } => "token_file_empty",
         }
@@ -56,6 +62,7 @@ impl ConnectionError {
     pub fn message_fr(&self) -> String {
         match self {
             Self::Trust(error) => error.message_fr(),
+            Self::JoinCode(error) => error.message_fr(),
             Self::TokenFile { path, .. } => format!(
                 "Le fichier de jeton {} ne peut pas être lu : vérifiez le chemin.",
                 path.display()
@@ -68,10 +75,31 @@ impl ConnectionError {
     }
 }
 
+/// The world identity a join code's text names (`#…&id=…`), which a phone must then pin; none
+/// for a plain address (the phone then trusts the first identity it meets, as before).
+pub fn join_identity(url: &str) -> Option<idn_api::join::IdentityFingerprint> {
+    url.contains('#')
+        .then(|| JoinAddress::parse(url).ok())
+        .flatten()
+        .and_then(|join| join.identity())
+}
+
 impl Connection {
-    /// The client of the world at `url`, with this connection's trust and credential.
+    /// The client of the world at `url` (an address, or a join code's text), with this
+    /// connection's trust and credential.
     pub fn client(&self, url: &str) -> Result<WorldClient, ConnectionError> {
-        let trust = self.trust()?;
+        // Only a text with a fragment is read as a join code: any other is passed on as given.
+        let (url, pinned_by_code) = if url.contains('#') {
+            let join = JoinAddress::parse(url)?;
+            (join.base_url().to_owned(), join.ca())
+        } else {
+            (url.to_owned(), None)
+        };
+        let mut trust = self.trust()?;
+        // `--ca-fingerprint` says what to pin when given; the code's authority otherwise.
+        if let Some(ca) = pinned_by_code.filter(|_| self.fingerprint().is_none()) {
+            trust = trust.with_pinned_ca(ca);
+        }
         let client = WorldClient::configured(url, |builder| trust.configure(builder));
         Ok(match self.credential()? {
             Some(credential) => client.with_credential(credential),
@@ -89,14 +117,17 @@ impl Connection {
         {
             trust = trust.with_ca_file(path)?;
         }
-        if let Some(text) = self
-            .ca_fingerprint
-            .as_deref()
-            .filter(|text| !text.trim().is_empty())
-        {
+        if let Some(text) = self.fingerprint() {
             trust = trust.with_pinned_ca(CaFingerprint::parse(text)?);
         }
         Ok(trust)
+    }
+
+    /// `--ca-fingerprint` / `IDN_CA_FINGERPRINT`, unless empty (unset for one command).
+    fn fingerprint(&self) -> Option<&str> {
+        self.ca_fingerprint
+            .as_deref()
+            .filter(|text| !text.trim().is_empty())
     }
 
     /// `--token-file`, else `--token` / `IDN_TOKEN` (an empty variable is how a shell unsets it

@@ -271,7 +271,10 @@ async fn dispatch(cli: Cli) -> Result<Outcome> {
         Command::Clock { command } => clock::run(command, &client()?, json).await,
         Command::LoginRequest { mobile, service } => login::open(&mobile, &service, &client()?, json).await,
         Command::LoginStatus { request_id } => login::status(&request_id, &client()?, json).await,
-        Command::Device(args) => device::run(args, client()?, json).await,
+        Command::Device(args) => {
+            let identity = world.as_deref().and_then(connection::join_identity);
+            device::run(args, client()?, identity, json).await
+        }
         Command::Rp { command } => relying_party::run(command, &client()?, json).await,
         Command::Staff { command } => staff::run(command, json).await,
         Command::Clerk { command } => clerk::run(command, &client()?, json).await,

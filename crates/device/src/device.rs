@@ -1,10 +1,13 @@
 //! The device: its identity (a file of non-secret facts), its signing key (in the vault), and
 //! the two things only it can do — activate the identity and answer login requests. It seals
 //! the secret code only to a world key it trusts: the identity key of each world it met is
-//! pinned at the first contact, and the HPKE key must be endorsed by it.
+//! pinned at the first contact, and the HPKE key must be endorsed by it. A device that joined
+//! a world by its QR code (`idn_api::join`) knows that identity beforehand: the key pinned must
+//! be the one the code names, instead of the first one seen.
 
 use crate::{DeviceError, Vault, WorldClient};
 use ed25519_dalek::{Signer, SigningKey};
+use idn_api::join::IdentityFingerprint;
 use idn_api::ClientError;
 use idn_api::{
     protocol, ActivationRequest, ApprovalAnswer, Credential, DeclineAnswer, IssuedCredential, LearnerAccess,
@@ -86,6 +89,8 @@ pub struct Device {
     profile: DeviceProfile,
     /// The worlds this device met, as written in the profile file (see [`ProfileFile`]).
     world_pins: std::sync::Mutex<Vec<WorldPin>>,
+    /// The identity key of the client's world as its join code names it, if it was joined so.
+    expected_identity: Option<IdentityFingerprint>,
 }
 
 fn signing_key_name(device_id: &str) -> String {
@@ -136,7 +141,19 @@ impl Device {
             profile_path,
             profile,
             world_pins: std::sync::Mutex::new(world_pins),
+            expected_identity: None,
         })
+    }
+
+    /// The same device, for a world joined by its QR code (or the code's text pasted): the
+    /// identity key it pins for that world must be `identity`, whether it meets the world for
+    /// the first time or pinned another key before (the projected code is the channel the class
+    /// trusts, so it also replaces a pin taken on first use, e.g. of a world since recreated).
+    pub fn expecting_world_identity(self, identity: IdentityFingerprint) -> Self {
+        Self {
+            expected_identity: Some(identity),
+            ..self
+        }
     }
 
     pub fn profile(&self) -> &DeviceProfile {
@@ -326,6 +343,8 @@ impl Device {
     /// is the one pinned for this world. At the first contact with a world (its base URL) its
     /// identity and HPKE keys are pinned; later, a new HPKE key is taken (and pinned) only when
     /// the pinned identity endorses it. A bad endorsement or another identity: nothing is sealed.
+    /// With an expected identity (the join code's), an identity other than it is refused before
+    /// anything is pinned, and it is the one pinned.
     async fn trusted_world_key(&self) -> Result<protocol::WorldPublicKey, DeviceError> {
         let keys = self.client.keys().await?;
         let base_url = self.client.base_url();
@@ -337,16 +356,23 @@ impl Device {
             );
             DeviceError::WorldKeyUntrusted
         };
-        let endorsed =
-            protocol::verify_world_keys(&keys).map_err(|_| untrusted("the endorsement does not verify"))?;
+        let endorsed = endorsed_keys(&keys, base_url, self.expected_identity)?;
         let mut pins = self.pins();
         let pinned = match pins.iter().position(|pin| pin.base_url == base_url) {
             Some(index) => {
                 let pin = &mut pins[index];
                 if pin.identity_public_key != endorsed.identity_public_key {
-                    return Err(untrusted("another identity key than the pinned one"));
-                }
-                if pin.hpke_public_key != endorsed.hpke_public_key {
+                    if self.expected_identity.is_none() {
+                        return Err(untrusted("another identity key than the pinned one"));
+                    }
+                    tracing::info!(
+                        base_url,
+                        "the world's join code names another identity than the pinned one: re-pinned"
+                    );
+                    pin.identity_public_key = endorsed.identity_public_key;
+                    pin.hpke_public_key = endorsed.hpke_public_key;
+                    write_profile_file(&self.profile_path, &self.profile, &pins)?;
+                } else if pin.hpke_public_key != endorsed.hpke_public_key {
                     tracing::info!(base_url, key_id = %keys.key_id, "the world's new HPKE key is endorsed by its pinned identity");
                     pin.hpke_public_key = endorsed.hpke_public_key;
                     write_profile_file(&self.profile_path, &self.profile, &pins)?;
@@ -374,6 +400,17 @@ impl Device {
             .map_err(|_| DeviceError::ProfileUnreadable(format!("{PROFILE_FILE}: a pinned HPKE key")))
     }
 
+    /// Whether the world `client` reaches shows the identity key its join code names, asked
+    /// when joining so that a wrong world is said at once (activation and approvals check it
+    /// again, each time, before sealing anything).
+    pub async fn check_world_identity(
+        client: &WorldClient,
+        identity: IdentityFingerprint,
+    ) -> Result<(), DeviceError> {
+        let keys = client.keys().await?;
+        endorsed_keys(&keys, client.base_url(), Some(identity)).map(drop)
+    }
+
     /// What an answer to `request` signs, from this device.
     fn terms<'a>(
         &'a self,
@@ -390,6 +427,33 @@ impl Device {
             device_id: &self.profile.device_id,
         }
     }
+}
+
+/// The world's keys once their endorsement verifies and, when a join code named the world's
+/// identity key (`expected`), once the endorsing key is that one.
+fn endorsed_keys(
+    keys: &idn_api::WorldKeys,
+    base_url: &str,
+    expected: Option<IdentityFingerprint>,
+) -> Result<protocol::EndorsedWorldKeys, DeviceError> {
+    let endorsed = protocol::verify_world_keys(keys).map_err(|_| {
+        tracing::warn!(
+            base_url,
+            "the world's keys are not trusted (the endorsement does not verify): nothing is sealed"
+        );
+        DeviceError::WorldKeyUntrusted
+    })?;
+    if let Some(expected) = expected {
+        let shown = hex::decode(&endorsed.identity_public_key).unwrap_or_default();
+        if IdentityFingerprint::of(&shown) != expected {
+            tracing::warn!(
+                base_url,
+                "the world's identity key is not the one its join code names: nothing is pinned or sealed"
+            );
+            return Err(DeviceError::WorldNotTheScannedOne);
+        }
+    }
+    Ok(endorsed)
 }
 
 /// Whether `base_url` names this machine (`localhost`, 127.0.0.0/8, `::1`).

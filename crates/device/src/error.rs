@@ -26,6 +26,10 @@ pub enum DeviceError {
     /// was sealed or sent; why is logged.
     #[error("the world's keys are not endorsed by the identity this device pinned")]
     WorldKeyUntrusted,
+    /// The world's identity key is not the one named by the QR code the device joined it by:
+    /// the address leads elsewhere than the projected world. Nothing was pinned, sealed or sent.
+    #[error("the world's identity key is not the one its join code names")]
+    WorldNotTheScannedOne,
     #[error("invalid input: {code}")]
     Invalid { code: &'static str, message: String },
     #[error("device file I/O failure: {0}")]
@@ -42,7 +46,7 @@ impl DeviceError {
             Self::DeviceKeyMissing => "device_key_missing",
             Self::ProfileUnreadable(_) => "device_profile",
             Self::Sealing => "sealing",
-            Self::WorldKeyUntrusted => "world_key_untrusted",
+            Self::WorldKeyUntrusted | Self::WorldNotTheScannedOne => "world_key_untrusted",
             Self::Invalid { code, .. } => code,
             Self::Io(_) => "device_io",
         }
@@ -58,6 +62,7 @@ impl DeviceError {
             Self::ProfileUnreadable(_) => "Les données de cet appareil sont illisibles : retirez l'identité de l'appareil puis activez-la à nouveau.".into(),
             Self::Sealing => "Le code secret n'a pas pu être protégé pour l'envoi ; réessayez.".into(),
             Self::WorldKeyUntrusted => "La clé du monde a changé sans preuve : ne saisissez pas votre code secret, prévenez votre formateur.".into(),
+            Self::WorldNotTheScannedOne => "Ce monde ne correspond pas au QR code scanné : ne saisissez pas votre code secret, vérifiez l'adresse et prévenez votre formateur.".into(),
             Self::Invalid { message, .. } => message.clone(),
             Self::Io(_) => "Impossible d'enregistrer les données de l'appareil ; vérifiez l'espace disque.".into(),
         }

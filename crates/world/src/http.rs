@@ -3,10 +3,10 @@
 
 use crate::access::{Access, Principal};
 use crate::api::{
-    ActivationRequest, ApiError, ApprovalAnswer, ClerkLookup, ClerkValidation, ClockAdvance, ClockSetting,
-    ClockView, DeclineAnswer, DeliveryPlan, InboxMessage, JournalEntry, LearnerAccess, LearnerAction,
-    LearnerSettings, LearnerSituation, LearnerView, LoginRequestView, MediaKind, MediaView, NewLearner,
-    NewLoginRequest, PlannedLearner, WorldKeys, WorldStatus,
+    ActivationRequest, ApiError, ApprovalAnswer, ClerkLookup, ClerkValidation, ClockAdvance, ClockChange,
+    ClockRewind, ClockSetting, ClockView, DeclineAnswer, DeliveryPlan, InboxMessage, JournalEntry,
+    LearnerAccess, LearnerAction, LearnerSettings, LearnerSituation, LearnerView, LoginRequestView,
+    MediaKind, MediaView, NewLearner, NewLoginRequest, PlannedLearner, WorldKeys, WorldStatus,
 };
 use crate::world::{World, MAX_MEDIA_BYTES};
 use crate::WorldError;
@@ -140,6 +140,9 @@ pub fn api_routes() -> Vec<ApiRoute> {
         route(Access::Public, routes!(clock)),
         route(Access::Staff(TRAINER), routes!(set_clock)),
         route(Access::Staff(TRAINER), routes!(advance_clock)),
+        route(Access::Staff(TRAINER), routes!(rewind_clock)),
+        route(Access::Staff(TRAINER), routes!(real_time_clock)),
+        route(Access::Staff(TRAINER_OR_SUPPORT), routes!(clock_history)),
         route(Access::Staff(TRAINER_OR_SUPPORT), routes!(list_learners)),
         route(Access::Public, routes!(create_learner)),
         route(own(TRAINER_OR_SUPPORT), routes!(learner)),
@@ -373,18 +376,69 @@ async fn clock(State(world): Shared) -> Json<ClockView> {
     Json(world.clock_view())
 }
 
-/// Sets the clock's mode (real, accelerated ×N, manual), optionally jumping to a time.
+/// Sets the clock's mode (real, accelerated ×N, manual), optionally from a time: a later one is
+/// a jump (a year at most), an earlier one moves the class back as `POST /api/clock/rewind` does.
 #[utoipa::path(put, path = "/api/clock", request_body = ClockSetting, responses((status = 200, body = ClockView), (status = 400, body = ApiError)))]
-async fn set_clock(State(world): Shared, Body(setting): Body<ClockSetting>) -> ApiResult<ClockView> {
-    Ok(Json(world.set_clock(setting.mode, setting.now).await?))
+async fn set_clock(
+    State(world): Shared,
+    Extension(principal): Extension<Principal>,
+    Body(setting): Body<ClockSetting>,
+) -> ApiResult<ClockView> {
+    Ok(Json(
+        world
+            .set_clock_by(setting.mode, setting.now, staff_email(&principal))
+            .await?,
+    ))
 }
 
 /// Moves simulated time forward; due letters, reviews and expiries happen at once.
 #[utoipa::path(post, path = "/api/clock/advance", request_body = ClockAdvance, responses((status = 200, body = ClockView), (status = 400, body = ApiError)))]
-async fn advance_clock(State(world): Shared, Body(advance): Body<ClockAdvance>) -> ApiResult<ClockView> {
+async fn advance_clock(
+    State(world): Shared,
+    Extension(principal): Extension<Principal>,
+    Body(advance): Body<ClockAdvance>,
+) -> ApiResult<ClockView> {
     let delta = TimeDelta::try_seconds(advance.seconds)
         .ok_or_else(|| WorldError::bad_request("invalid_duration", "Durée invalide."))?;
-    Ok(Json(world.advance_clock(delta).await?))
+    Ok(Json(
+        world.advance_clock_by(delta, staff_email(&principal)).await?,
+    ))
+}
+
+/// « Revenir à ce moment »: the class clock goes back to `to`, its speed kept. A learner's time
+/// never goes back: those who acted after `to` stay at their own time (journaled for each);
+/// the others and every new learner are at `to`. Refused before the world's creation
+/// (`clock_before_world`) and for a time not earlier than the class's (`clock_not_earlier`).
+#[utoipa::path(post, path = "/api/clock/rewind", request_body = ClockRewind, responses((status = 200, body = ClockView), (status = 400, body = ApiError, description = "clock_before_world, clock_not_earlier")))]
+async fn rewind_clock(
+    State(world): Shared,
+    Extension(principal): Extension<Principal>,
+    Body(rewind): Body<ClockRewind>,
+) -> ApiResult<ClockView> {
+    Ok(Json(
+        world.rewind_clock(rewind.to, staff_email(&principal)).await?,
+    ))
+}
+
+/// « Revenir à l'heure réelle »: real time from the wall clock's time; going back keeps the
+/// learners who acted later at their own time, as a rewind does.
+#[utoipa::path(post, path = "/api/clock/real", responses((status = 200, body = ClockView)))]
+async fn real_time_clock(
+    State(world): Shared,
+    Extension(principal): Extension<Principal>,
+) -> ApiResult<ClockView> {
+    Ok(Json(world.real_time_clock(staff_email(&principal)).await?))
+}
+
+/// The class clock's latest changes, newest first: who moved it, from when to when.
+#[utoipa::path(get, path = "/api/clock/history", responses((status = 200, body = Vec<ClockChange>)))]
+async fn clock_history(State(world): Shared) -> ApiResult<Vec<ClockChange>> {
+    Ok(Json(world.clock_history().await?))
+}
+
+/// The staff member behind a request, for the clock's history.
+fn staff_email(principal: &Principal) -> Option<&str> {
+    principal.staff().map(|staff| staff.email.as_str())
 }
 
 #[utoipa::path(get, path = "/api/learners", responses((status = 200, body = Vec<LearnerView>)))]
@@ -393,9 +447,15 @@ async fn list_learners(State(world): Shared) -> ApiResult<Vec<LearnerView>> {
 }
 
 /// Starts a La Poste account: the 6-digit code is emailed to the identifier. The answer carries
-/// the account's credential, shown this once.
-#[utoipa::path(post, path = "/api/learners", request_body = NewLearner, responses((status = 200, body = LearnerAccess), (status = 422, body = ApiError)))]
-async fn create_learner(State(world): Shared, Body(new): Body<NewLearner>) -> ApiResult<LearnerAccess> {
+/// the account's credential, shown this once. Counted per client address (`throttle.rs`: 10 an
+/// hour); a trainer's `POST /api/trainer/learners` is not.
+#[utoipa::path(post, path = "/api/learners", request_body = NewLearner, responses((status = 200, body = LearnerAccess), (status = 422, body = ApiError), (status = 429, body = ApiError)))]
+async fn create_learner(
+    State(world): Shared,
+    client: crate::throttle::ClientAddress,
+    Body(new): Body<NewLearner>,
+) -> ApiResult<LearnerAccess> {
+    world.throttles().account_opening(client.0)?;
     Ok(Json(
         world.open_account_with_access(&new.email, Vec::new()).await?,
     ))
@@ -765,6 +825,64 @@ mod tests {
             .await
             .unwrap();
         serde_json::from_slice(&bytes).unwrap()
+    }
+
+    /// `POST /api/learners` from one phone on the class Wi-Fi: 10 accounts, then 429 with
+    /// Retry-After and a French message; another phone still opens its account, and the world's
+    /// own machine (no address: in-process) is not counted.
+    #[tokio::test]
+    async fn one_address_opens_ten_accounts_an_hour_and_another_still_opens_its_own() {
+        use axum::extract::ConnectInfo;
+        let dir = tempfile::tempdir().unwrap();
+        let world = World::open(
+            crate::WorldOptions::new(dir.path()),
+            Arc::new(crate::clock::SystemWallClock),
+        )
+        .await
+        .unwrap();
+        let app = app(Arc::new(world));
+        let open = |from: Option<&str>, n: usize| {
+            let mut request = Request::post("/api/learners")
+                .header("content-type", "application/json")
+                .body(HttpBody::from(format!(
+                    r#"{{"email":"compte{n}@simulation.example"}}"#
+                )))
+                .unwrap();
+            if let Some(from) = from {
+                let peer: std::net::SocketAddr = format!("{from}:50000").parse().unwrap();
+                request.extensions_mut().insert(ConnectInfo(peer));
+            }
+            app.clone().oneshot(request)
+        };
+        for n in 0..10 {
+            let response = open(Some("192.168.1.66"), n).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "account {n} of 10");
+        }
+        let refused = open(Some("192.168.1.66"), 10).await.unwrap();
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            refused.headers()["retry-after"],
+            "360",
+            "one more every 6 minutes"
+        );
+        let bytes = axum::body::to_bytes(refused.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["code"], "too_many_requests");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("réessayez dans 6 minutes"),
+            "{body}"
+        );
+        let other = open(Some("192.168.1.10"), 11).await.unwrap();
+        assert_eq!(other.status(), StatusCode::OK, "another phone opens its account");
+        for n in 12..24 {
+            let local = open(None, n).await.unwrap();
+            assert_eq!(local.status(), StatusCode::OK, "the world's own machine ({n})");
+        }
     }
 
     /// The document says who may call every operation, from the same table as the router: a

@@ -53,6 +53,14 @@ pub fn sentence(detail: &JournalDetail) -> String {
             duration_fr(*seconds),
             duration_fr(*ahead_seconds)
         ),
+        JournalDetail::ClassClockRewoundLearnerKept {
+            class_seconds_back,
+            ahead_seconds,
+        } => format!(
+            "Horloge de la classe ramenée {} en arrière ; l'apprenant avait agi après ce moment et reste à son heure (avance sur la classe : {}).",
+            duration_fr(*class_seconds_back),
+            duration_fr(*ahead_seconds)
+        ),
     }
 }
 
@@ -284,6 +292,17 @@ mod tests {
                 "{action}"
             );
         }
+    }
+
+    #[test]
+    fn a_learner_kept_at_their_time_reads_how_far_the_class_went_back() {
+        assert_eq!(
+            sentence(&JournalDetail::ClassClockRewoundLearnerKept {
+                class_seconds_back: 366 * 86_400,
+                ahead_seconds: 365 * 86_400 + 7200,
+            }),
+            "Horloge de la classe ramenée 366 j en arrière ; l'apprenant avait agi après ce moment et reste à son heure (avance sur la classe : 365 j 2 h)."
+        );
     }
 
     #[test]

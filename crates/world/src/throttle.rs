@@ -10,6 +10,12 @@
 //! (client, account) where the rule lives: the staff audit for the console (`console/auth.rs`),
 //! the journey for the app (`idn_journey::sign_in`).
 //!
+//! Opening La Poste accounts anonymously (`POST /api/learners`) is counted per client address
+//! too, so that one phone on the class Wi-Fi cannot fill the world with accounts. The world's own
+//! machine (loopback, and in-process calls without an address) is not counted: it is the
+//! trainer's, who opens accounts at will through the trainer's route and `idn`, and it is where
+//! the suites, the embedded world of the app and a local browser come from.
+//!
 //! The limiters are in memory (a restart forgets them, as it forgets sessions of the federation)
 //! and run on the world's wall clock, never on the simulated one: moving the class's time does
 //! not lift a limit, and tests drive them with their own wall clock.
@@ -85,6 +91,16 @@ impl AttemptQuota {
         window: Duration::from_secs(15 * 60),
     };
 
+    /// La Poste accounts one client address may open anonymously: 10 an hour (one more every 6
+    /// minutes). The sandbox's choice, La Poste publishes none: a person opens one account, a
+    /// few when an exercise goes wrong; a phone scripting openings is stopped after 10. A class
+    /// behind one router is not one address: the class server sees each phone's own address
+    /// on the Wi-Fi.
+    pub const ACCOUNT_OPENINGS_PER_ADDRESS: AttemptQuota = AttemptQuota {
+        burst: 10,
+        window: Duration::from_secs(60 * 60),
+    };
+
     fn governor(self) -> governor::Quota {
         let burst = NonZeroU32::new(self.burst).unwrap_or(NonZeroU32::MIN);
         let one_back_every = (self.window / burst.get()).max(Duration::from_nanos(1));
@@ -128,14 +144,26 @@ const ADDRESSES_BEFORE_CLEANUP: usize = 4096;
 /// The world's keyed limiters, one per thing counted per client address.
 pub(crate) struct Throttles {
     password_attempts: PerAddress,
+    account_openings: PerAddress,
     clerk_lookups: PerStaff,
 }
 
+/// The quotas per client address a world applies (`WorldOptions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddressQuotas {
+    pub password_attempts: AttemptQuota,
+    pub account_openings: AttemptQuota,
+}
+
 impl Throttles {
-    pub(crate) fn new(password_attempts_per_address: AttemptQuota, wall: Arc<dyn WallClock>) -> Self {
+    pub(crate) fn new(quotas: AddressQuotas, wall: Arc<dyn WallClock>) -> Self {
         Self {
             password_attempts: governor::RateLimiter::hashmap_with_clock(
-                password_attempts_per_address.governor(),
+                quotas.password_attempts.governor(),
+                WallInstants(wall.clone()),
+            ),
+            account_openings: governor::RateLimiter::hashmap_with_clock(
+                quotas.account_openings.governor(),
                 WallInstants(wall.clone()),
             ),
             clerk_lookups: governor::RateLimiter::hashmap_with_clock(
@@ -170,6 +198,24 @@ impl Throttles {
         }
         limiter.check_key(&client).map_err(|not_until| {
             tracing::info!(%client, "password attempts from this address throttled");
+            WorldError::Throttled {
+                retry_after: not_until.wait_time_from(governor::clock::Clock::now(limiter.clock())),
+            }
+        })
+    }
+
+    /// One La Poste account opened anonymously from this client: allowed, or
+    /// [`WorldError::Throttled`]. The world's own machine is not counted (see the module).
+    pub(crate) fn account_opening(&self, client: IpAddr) -> Result<(), WorldError> {
+        if client.is_loopback() || client.is_unspecified() {
+            return Ok(());
+        }
+        let limiter = &self.account_openings;
+        if limiter.len() > ADDRESSES_BEFORE_CLEANUP {
+            limiter.retain_recent();
+        }
+        limiter.check_key(&client).map_err(|not_until| {
+            tracing::info!(%client, "account openings from this address throttled");
             WorldError::Throttled {
                 retry_after: not_until.wait_time_from(governor::clock::Clock::now(limiter.clock())),
             }
@@ -250,7 +296,7 @@ mod tests {
     #[test]
     fn an_address_past_its_quota_waits_and_other_addresses_do_not() {
         let wall = wall();
-        let throttles = Throttles::new(AttemptQuota::PASSWORD_ATTEMPTS_PER_ADDRESS, wall.clone());
+        let throttles = Throttles::new(quotas(), wall.clone());
         for attempt in 1..=20 {
             assert!(
                 throttles.password_attempt(GUESSER).is_ok(),
@@ -287,6 +333,58 @@ mod tests {
                 "the whole allowance is back after 15 quiet minutes ({attempt})"
             );
         }
+    }
+
+    fn quotas() -> AddressQuotas {
+        AddressQuotas {
+            password_attempts: AttemptQuota::PASSWORD_ATTEMPTS_PER_ADDRESS,
+            account_openings: AttemptQuota::ACCOUNT_OPENINGS_PER_ADDRESS,
+        }
+    }
+
+    #[test]
+    fn a_phone_opens_ten_accounts_an_hour_and_the_worlds_own_machine_is_not_counted() {
+        let wall = wall();
+        let throttles = Throttles::new(quotas(), wall.clone());
+        for opening in 1..=10 {
+            assert!(
+                throttles.account_opening(GUESSER).is_ok(),
+                "opening {opening} of 10 is allowed"
+            );
+        }
+        let Err(WorldError::Throttled { retry_after }) = throttles.account_opening(GUESSER) else {
+            panic!("the 11th opening within the hour is refused");
+        };
+        assert_eq!(
+            retry_after,
+            Duration::from_secs(6 * 60),
+            "one comes back every 6 minutes"
+        );
+        assert!(
+            throttles.password_attempt(GUESSER).is_ok(),
+            "the password allowance is counted apart"
+        );
+        assert!(
+            throttles.account_opening(TRAINER).is_ok(),
+            "another phone opens its account"
+        );
+        for local in [
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+            ClientAddress::UNKNOWN.0,
+        ] {
+            for _ in 0..50 {
+                assert!(
+                    throttles.account_opening(local).is_ok(),
+                    "{local}: the world's own machine is the trainer's"
+                );
+            }
+        }
+        wall.advance(TimeDelta::minutes(6));
+        assert!(
+            throttles.account_opening(GUESSER).is_ok(),
+            "one back after 6 minutes"
+        );
     }
 
     #[test]

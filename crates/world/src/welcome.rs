@@ -4,18 +4,19 @@
 //! QR codes are drawn with the `qrcode` crate and served as PNG; their address follows the one
 //! the caller reached the world by (`federation::base_url`), so a LAN name or a proxy works.
 //! Under its local authority, the page also hands out the authority's certificate with its
-//! fingerprint and how to trust it on each platform, and the QR codes carry the fingerprint
-//! (`#ca=`) so that the app can pin it: the projected screen is the channel the class trusts.
+//! fingerprint and how to trust it on each platform. The QR codes carry, in their fragment
+//! (`#ca=…&id=…`, `idn_api::join`), that fingerprint and the one of the world's identity key, so
+//! that the app pins both: the projected screen is the channel the class trusts.
 
 use crate::federation::base_url;
 use crate::tls::AuthorityCertificate;
 use crate::World;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
-use base64::Engine;
+use idn_api::join::{IdentityFingerprint, JoinAddress};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -42,22 +43,30 @@ impl Code {
         }
     }
 
-    /// The text the code carries, for a world reached at `base`: under a local authority, its
-    /// fingerprint follows in the fragment (never sent to the server), for the app to pin.
-    fn text(self, base: &str, exposure: &Exposure) -> String {
-        let pin = match exposure.authority() {
-            Some(authority) => format!(
-                "#ca={}",
-                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(authority.fingerprint().as_bytes())
-            ),
-            None => String::new(),
+    /// The text the code carries, for a world reached at `base` whose identity key is
+    /// `identity`: the fragment (never sent to the server) names that key and, under a local
+    /// authority, the authority, for the app to pin (`idn_api::join`).
+    fn text(self, base: &str, exposure: &Exposure, identity: IdentityFingerprint) -> String {
+        let ca = exposure.authority().map(|authority| authority.fingerprint());
+        let join = match JoinAddress::new(base, ca, Some(identity)) {
+            Ok(join) => join,
+            // `base_url` always names a scheme and a host: this is a forged Host header at worst.
+            Err(error) => {
+                tracing::warn!(%error, base, "welcome page reached by an address that is not a world's");
+                return base.to_owned();
+            }
         };
         match self {
-            Code::Join if pin.is_empty() => base.to_owned(),
-            Code::Join => format!("{base}/{pin}"),
-            Code::Smartphone => format!("{base}/application{pin}"),
+            Code::Join => join.to_string(),
+            Code::Smartphone => format!("{}/application{}", join.base_url(), join.fragment()),
         }
     }
+}
+
+/// The fingerprint of the world's identity key, which the join code carries.
+fn identity_of(world: &World) -> Option<IdentityFingerprint> {
+    let key = hex::decode(world.keys().identity_public_key).ok()?;
+    Some(IdentityFingerprint::of(&key))
 }
 
 /// How the world is served, as the welcome page tells the class (set by `RunningWorld`; a
@@ -174,6 +183,7 @@ pub fn qr_png(text: &str) -> Result<Vec<u8>, qrcode::types::QrError> {
 }
 
 async fn qr_png_route(
+    State(world): State<Arc<World>>,
     headers: HeaderMap,
     extension: Option<Extension<Exposure>>,
     Path(file): Path<String>,
@@ -181,7 +191,11 @@ async fn qr_png_route(
     let Some(code) = Code::from_file(&file) else {
         return crate::WorldError::NotFound { what: "QR code" }.into_response();
     };
-    match qr_png(&code.text(&base_url(&headers), &exposure(extension))) {
+    let Some(identity) = identity_of(&world) else {
+        tracing::error!("the world's identity key is not hexadecimal: no join code drawn");
+        return (StatusCode::INTERNAL_SERVER_ERROR, "Clé du monde illisible.").into_response();
+    };
+    match qr_png(&code.text(&base_url(&headers), &exposure(extension), identity)) {
         Ok(png) => (
             [
                 (header::CONTENT_TYPE, "image/png"),
@@ -326,8 +340,8 @@ mod tests {
         )
     }
 
-    fn decoded(png: &[u8]) -> idn_capture::QrReading {
-        idn_capture::QrReading::of_frame(&idn_capture::decode_still(png).unwrap())
+    fn decoded(png: &[u8]) -> Vec<String> {
+        idn_capture::read_qr_codes(&idn_capture::decode_still(png).unwrap())
     }
 
     #[tokio::test]
@@ -338,6 +352,7 @@ mod tests {
                 .await
                 .unwrap(),
         );
+        let identity = IdentityFingerprint::of(&hex::decode(world.keys().identity_public_key).unwrap());
         let app = crate::http::app(world);
         let (status, html) = get(&app, "/", "192.168.1.20:8787").await;
         assert_eq!(status, StatusCode::OK);
@@ -360,15 +375,23 @@ mod tests {
 
         let (status, png) = get(&app, "/qr/rejoindre.png", "192.168.1.20:8787").await;
         assert_eq!(status, StatusCode::OK);
+        let texts = decoded(&png);
+        assert_eq!(texts.len(), 1, "{texts:?}");
+        let join = JoinAddress::parse(&texts[0]).unwrap();
         assert_eq!(
-            decoded(&png),
-            idn_capture::QrReading::WorldAddress("http://192.168.1.20:8787".into()),
-            "scanning the join code gives the world's address as the class reaches it"
+            (join.base_url(), join.ca(), join.identity()),
+            ("http://192.168.1.20:8787", None, Some(identity)),
+            "the join code is the world's address as the class reaches it, with its identity key \
+             and no authority for a plain world: {}",
+            texts[0]
         );
         let (_, png) = get(&app, "/qr/smartphone.png", "classe.exemple:8080").await;
         assert_eq!(
             decoded(&png),
-            idn_capture::QrReading::NotAWorldAddress("http://classe.exemple:8080/application".into()),
+            vec![format!(
+                "http://classe.exemple:8080/application{}",
+                join.fragment()
+            )],
             "the smartphone step leads to the install page, not to joining"
         );
         let (status, _) = get(&app, "/application", "classe.exemple:8080").await;

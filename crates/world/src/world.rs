@@ -75,6 +75,8 @@ pub struct WorldOptions {
     pub allow_private_jwks: bool,
     /// Password checks one client address may make, whatever the account (`throttle.rs`).
     pub password_attempts_per_address: crate::throttle::AttemptQuota,
+    /// Accounts one client address may open anonymously (`throttle.rs`; loopback not counted).
+    pub account_openings_per_address: crate::throttle::AttemptQuota,
 }
 
 impl WorldOptions {
@@ -87,6 +89,7 @@ impl WorldOptions {
             public_url: None,
             allow_private_jwks: true,
             password_attempts_per_address: crate::throttle::AttemptQuota::PASSWORD_ATTEMPTS_PER_ADDRESS,
+            account_openings_per_address: crate::throttle::AttemptQuota::ACCOUNT_OPENINGS_PER_ADDRESS,
         }
     }
 }
@@ -187,7 +190,13 @@ impl World {
         let seed = seed_text
             .starts_with("seed:")
             .then(|| Sha256::digest(seed_text.as_bytes()).into());
-        let throttles = crate::throttle::Throttles::new(options.password_attempts_per_address, wall.clone());
+        let throttles = crate::throttle::Throttles::new(
+            crate::throttle::AddressQuotas {
+                password_attempts: options.password_attempts_per_address,
+                account_openings: options.account_openings_per_address,
+            },
+            wall.clone(),
+        );
         Ok(Self {
             store,
             data_dir: options.data_dir.clone(),
@@ -202,7 +211,7 @@ impl World {
         })
     }
 
-    /// The limits per client address (password attempts), for the sign-ins.
+    /// The limits per client address (password attempts, account openings).
     pub(crate) fn throttles(&self) -> &crate::throttle::Throttles {
         &self.throttles
     }

@@ -3,14 +3,17 @@
 //! sends the frames to the screen in the live preview's wire format (`preview.rs`: length,
 //! JSON [`PreviewFrame`] header whose hint says what was read, JPEG), so the screen draws them
 //! with the same code as the document photos. At the first QR code holding a world's address
-//! the worker stops and the command joins that world exactly as a typed address does
-//! (`world::use_world`: address checked, world reachable, then shown as the world in use).
+//! (with the fragment its welcome page adds, `#ca=…&id=…`: `idn_api::join`) the worker stops and
+//! the command joins that world exactly as its text pasted does (`world::use_world`: address
+//! checked, world reachable under the pinned authority, its identity the code's, then shown as
+//! the world in use).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use idn_capture::{JpegQuality, QrReading, StillEncoder, SyntheticQrScene, VideoSource};
+use idn_api::join::JoinAddress;
+use idn_capture::{Frame, JpegQuality, QrReading, StillEncoder, SyntheticQrScene, VideoSource};
 use tauri::ipc::{Channel, InvokeResponseBody};
 use tauri::{AppHandle, State};
 
@@ -118,9 +121,9 @@ pub async fn scan_world_qr(
     scan.stop();
     let address = found?;
     tracing::info!(%address, "world address read from a QR code");
-    if let WorldSource::External(url) = WorldSource::from_address(&address)? {
+    if let WorldSource::External(join) = WorldSource::from_address(&address)? {
         // Joining the world already in use would restart nothing and could stop the embedded one.
-        if link.linked().is_ok_and(|linked| linked.base_url() == url) {
+        if link.linked().is_ok_and(|linked| linked.is_joined_by(&join)) {
             return Err(CommandError {
                 code: "world_already_in_use".into(),
                 message: "Ce QR code est celui du monde simulé que vous utilisez déjà.".into(),
@@ -149,7 +152,7 @@ fn film(source: &mut dyn VideoSource, frames: &Channel, stop: &AtomicBool) -> Re
             .duration_since(UNIX_EPOCH)
             .map(|since| since.as_secs_f64() * 1000.0)
             .unwrap_or_default();
-        let reading = QrReading::of_frame(&frame);
+        let (reading, join_code) = read_frame(&frame);
         let hint = reading.hint_code().map(|code| PreviewHint {
             code: code.to_owned(),
             message: reading.message_fr(),
@@ -173,8 +176,8 @@ fn film(source: &mut dyn VideoSource, frames: &Channel, stop: &AtomicBool) -> Re
             // The screen went away: nobody to scan for.
             return Err(stopped());
         }
-        if let QrReading::WorldAddress(address) = reading {
-            return Ok(address);
+        if let Some(text) = join_code {
+            return Ok(text);
         }
         seq += 1;
         next += FRAME_INTERVAL;
@@ -187,6 +190,34 @@ fn film(source: &mut dyn VideoSource, frames: &Channel, stop: &AtomicBool) -> Re
         }
     }
     Err(stopped())
+}
+
+/// What `frame` shows, for the hint, and the text of the world's join code if one is in view.
+/// `QrReading::of_frame` takes only a bare address for a world's: the welcome page's code carries
+/// a fragment after the root, so the codes are classified here with `idn_api::join`.
+fn read_frame(frame: &Frame) -> (QrReading, Option<String>) {
+    let texts = idn_capture::read_qr_codes(frame);
+    if let Some((join, text)) = texts
+        .iter()
+        .find_map(|text| join_code(text).map(|join| (join, text)))
+    {
+        return (
+            QrReading::WorldAddress(join.base_url().to_owned()),
+            Some(text.clone()),
+        );
+    }
+    match texts.into_iter().next() {
+        Some(text) => (QrReading::NotAWorldAddress(text), None),
+        None => (QrReading::NoCode, None),
+    }
+}
+
+/// A world's join code: its root address, then an optional fragment (`/application` and the
+/// other pages of a world are not joined).
+fn join_code(text: &str) -> Option<JoinAddress> {
+    let join = JoinAddress::parse(text).ok()?;
+    idn_capture::world_address(join.base_url())?;
+    Some(join)
 }
 
 #[cfg(test)]
@@ -207,5 +238,36 @@ mod tests {
             "an empty text films a blank sheet"
         );
         assert_eq!(of(&["--world-url", "http://a:1"]), None);
+    }
+
+    #[test]
+    fn a_filmed_join_code_keeps_its_fragment_and_other_pages_are_not_joined() {
+        let code = "https://192.168.1.20:8787/#ca=q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s&id=q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s";
+        let filmed = |text: &str| {
+            let scene = SyntheticQrScene::showing(text, 640, 480, 3).unwrap();
+            read_frame(&scene.frame_at(40))
+        };
+        assert_eq!(
+            filmed(code),
+            (
+                QrReading::WorldAddress("https://192.168.1.20:8787".into()),
+                Some(code.to_owned())
+            ),
+            "the world's address is shown, and its whole code is joined"
+        );
+        assert_eq!(
+            filmed("http://192.168.1.20:8787"),
+            (
+                QrReading::WorldAddress("http://192.168.1.20:8787".into()),
+                Some("http://192.168.1.20:8787".to_owned())
+            ),
+            "a bare address is joined as before"
+        );
+        let page = "https://192.168.1.20:8787/application#id=q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s";
+        assert_eq!(
+            filmed(page),
+            (QrReading::NotAWorldAddress(page.into()), None),
+            "the smartphone step's code is not joined"
+        );
     }
 }

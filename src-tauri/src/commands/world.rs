@@ -58,16 +58,25 @@ fn nothing_to_advance() -> CommandError {
     }
 }
 
-/// Joins a class (`address`: the world server's URL) or comes back to the embedded world (`None`).
+/// Joins a class (`address`: the world server's URL, or the text of its « Rejoindre la classe »
+/// QR code with the authority and identity it pins) or comes back to the embedded world (`None`).
 #[tauri::command]
 pub async fn use_world(app: AppHandle, address: Option<String>) -> Result<SessionView, CommandError> {
     let source = match address {
         None => WorldSource::Embedded,
         Some(address) => WorldSource::from_address(&address)?,
     };
-    if let WorldSource::External(url) = &source {
-        // Check before switching: a mistyped address must not leave the app without a world.
-        idn_device::WorldClient::new(url.clone()).status().await?;
+    if let WorldSource::External(join) = &source {
+        // Check before switching, under the trust the code gives: a mistyped address, or a
+        // server whose certificate is not the pinned authority's, must not leave the app
+        // without a world.
+        let client = join.client();
+        client.status().await?;
+        if let Some(identity) = join.identity() {
+            // A code for another world (or a server standing in for it) is said now, not at the
+            // activation; the device checks it again before sealing anything.
+            idn_device::Device::check_world_identity(&client, identity).await?;
+        }
     }
     world_link::connect(app.clone(), source).await;
     session::follow_learner(&app);

@@ -1,11 +1,11 @@
 //! `idn clock`: read, advance and set the world's clock, so that "24 h" or "4 weeks" pass when
-//! a trainer says so.
+//! a trainer says so; bring it back (`rewind`, `real`) and read what moved it (`history`).
 
 use super::{invalid, print};
 use crate::Outcome;
 use anyhow::Result;
 use clap::Subcommand;
-use idn_api::{ClockMode, WorldClient};
+use idn_api::{ClockChange, ClockChangeKind, ClockMode, WorldClient};
 use idn_device::DeviceError;
 
 #[derive(Subcommand)]
@@ -19,6 +19,15 @@ pub enum ClockCommand {
     Set {
         mode: String,
     },
+    /// Bring the class back to a time (2026-11-16T09:00:00Z) or by a duration (2h, 3j, 366j).
+    /// Learners who acted after that moment stay at their own time.
+    Rewind {
+        to: String,
+    },
+    /// « Revenir à l'heure réelle »: real time from now.
+    Real,
+    /// The class clock's latest changes, newest first.
+    History,
 }
 
 pub async fn run(command: ClockCommand, client: &WorldClient, json: bool) -> Result<Outcome> {
@@ -26,6 +35,23 @@ pub async fn run(command: ClockCommand, client: &WorldClient, json: bool) -> Res
         ClockCommand::Show => client.clock().await?,
         ClockCommand::Advance { duration } => client.advance_clock(parse_duration(&duration)?).await?,
         ClockCommand::Set { mode } => client.set_clock(parse_mode(&mode)?, None).await?,
+        ClockCommand::Rewind { to } => {
+            let to = match chrono::DateTime::parse_from_rfc3339(to.trim()) {
+                Ok(at) => at.to_utc(),
+                Err(_) => {
+                    let back = chrono::TimeDelta::try_seconds(parse_duration(&to)?)
+                        .ok_or_else(|| invalid("invalid_duration", format!("Durée invalide « {to} ».")))?;
+                    client.clock().await?.now - back
+                }
+            };
+            client.rewind_clock(to).await?
+        }
+        ClockCommand::Real => client.real_time_clock().await?,
+        ClockCommand::History => {
+            let changes = client.clock_history().await?;
+            print(json, &changes, |changes| history_text(changes));
+            return Ok(Outcome::Done);
+        }
     };
     print(json, &view, |view| {
         format!(
@@ -35,6 +61,37 @@ pub async fn run(command: ClockCommand, client: &WorldClient, json: bool) -> Res
         )
     });
     Ok(Outcome::Done)
+}
+
+/// The history as lines: when (real time), what, the class's time before → after, by whom.
+fn history_text(changes: &[ClockChange]) -> String {
+    if changes.is_empty() {
+        return "L'horloge de la classe n'a pas encore été changée.".to_owned();
+    }
+    changes
+        .iter()
+        .map(|change| {
+            let kind = match change.kind {
+                ClockChangeKind::Advance => "avance",
+                ClockChangeKind::Set => "réglage",
+                ClockChangeKind::Rewind => "retour en arrière",
+                ClockChangeKind::RealTime => "retour à l'heure réelle",
+            };
+            let kept = match change.learners_kept {
+                0 => String::new(),
+                n => format!(", {n} apprenant(s) resté(s) à leur heure"),
+            };
+            format!(
+                "{} : {kind} {} → {} ({:?}) par {}{kept}",
+                change.recorded_at.format("%d/%m/%Y %H:%M:%S"),
+                change.before.format("%d/%m/%Y %H:%M"),
+                change.after.format("%d/%m/%Y %H:%M"),
+                change.mode,
+                change.by.as_deref().unwrap_or("le monde"),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Reads 90s, 15m, 24h, 15j, 4sem into seconds.

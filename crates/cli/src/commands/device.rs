@@ -46,7 +46,14 @@ enum DeviceCommand {
     Show,
 }
 
-pub async fn run(args: DeviceArgs, client: WorldClient, json: bool) -> Result<Outcome> {
+/// `identity`: the world identity the join code given as `--world` names, which this phone must
+/// pin (the same check as the app's after a scan).
+pub async fn run(
+    args: DeviceArgs,
+    client: WorldClient,
+    identity: Option<idn_api::join::IdentityFingerprint>,
+    json: bool,
+) -> Result<Outcome> {
     // Only activation makes a phone; any other command on a folder without one would silently
     // make a new, empty phone and answer for it.
     if !matches!(args.command, DeviceCommand::Activate { .. })
@@ -65,6 +72,9 @@ pub async fn run(args: DeviceArgs, client: WorldClient, json: bool) -> Result<Ou
     }
     let vault = open_vault(args.vault)?;
     let mut device = Device::open(&args.device_dir, client, vault)?;
+    if let Some(identity) = identity {
+        device = device.expecting_world_identity(identity);
+    }
     match args.command {
         DeviceCommand::Activate {
             learner,

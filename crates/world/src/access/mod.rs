@@ -10,6 +10,8 @@
 
 pub mod credentials;
 pub(crate) mod refusal;
+#[cfg(test)]
+mod tests;
 
 use crate::api::CredentialKind;
 use crate::console::{Role, StaffSession};

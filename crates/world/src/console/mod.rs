@@ -263,6 +263,18 @@ pub fn routes() -> Vec<ConsoleRoute> {
             post(clock_pages::clock_speed),
         ),
         route(
+            Method::POST,
+            "/console/horloge/revenir",
+            Staff(TRAINERS),
+            post(clock_pages::clock_rewind),
+        ),
+        route(
+            Method::POST,
+            "/console/horloge/heure-reelle",
+            Staff(TRAINERS),
+            post(clock_pages::clock_real_time),
+        ),
+        route(
             Method::GET,
             "/console/scenarios",
             Staff(READERS),

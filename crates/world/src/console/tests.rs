@@ -840,3 +840,104 @@ async fn guesses_from_many_clients_on_one_account_stop_at_the_accounts_bound() {
     let body: serde_json::Value = serde_json::from_str(&text(owner).await).unwrap();
     assert_eq!(body["code"], "login_throttled", "the account's own bound");
 }
+
+/// The clock page lists the class clock's changes with who made them; a trainer brings the
+/// class back with « Revenir à ce moment » and « Revenir à l'heure réelle » (each audited), and
+/// the page says in plain French what that does to learners. A support agent reads the history
+/// without the buttons.
+#[tokio::test]
+async fn a_trainer_brings_the_class_clock_back_from_its_history() {
+    let fx = fixture().await;
+    let (cookie, csrf) = sign_in_as(&fx.app, &fx.world, Role::Trainer).await;
+    let response = send(
+        &fx.app,
+        &Method::POST,
+        "/console/horloge/avancer",
+        Some(&cookie),
+        &format!("csrf={csrf}&amount=4&unit=semaines"),
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "the demo moves the class 4 weeks"
+    );
+    let history = fx.world.clock_history().await.unwrap();
+    let demo = &history[0];
+    assert_eq!(
+        demo.by.as_deref(),
+        Some("formateur@classe.example"),
+        "who moved it"
+    );
+
+    let page = text(send(&fx.app, &Method::GET, "/console/horloge", Some(&cookie), "").await).await;
+    assert!(page.contains("Historique de l'horloge"), "{page}");
+    assert!(page.contains("formateur@classe.example"));
+    assert!(page.contains("Revenir à ce moment") && page.contains("Revenir à l'heure réelle"));
+    assert!(
+        page.contains("les apprenants qui ont agi après ce moment restent à leur heure"),
+        "what a move back does is said"
+    );
+
+    let to = demo.before.to_rfc3339().replace('+', "%2B").replace(':', "%3A");
+    let response = send(
+        &fx.app,
+        &Method::POST,
+        "/console/horloge/revenir",
+        Some(&cookie),
+        &format!("csrf={csrf}&to={to}"),
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "« Revenir à ce moment »"
+    );
+    let now = fx.world.clock_view().now;
+    assert!(
+        now >= demo.before && now - demo.before < chrono::TimeDelta::minutes(1),
+        "the class is back at the moment before the demo: {now}"
+    );
+    let response = send(
+        &fx.app,
+        &Method::POST,
+        "/console/horloge/heure-reelle",
+        Some(&cookie),
+        &format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "« Revenir à l'heure réelle »"
+    );
+    assert_eq!(fx.world.clock_view().mode, crate::api::ClockMode::Real);
+    let audited: Vec<String> = fx
+        .world
+        .store()
+        .read()
+        .await
+        .latest_staff_audit(50)
+        .unwrap()
+        .into_iter()
+        .map(|line| line.action)
+        .filter(|action| action.starts_with("clock_"))
+        .collect();
+    for action in ["clock_advance", "clock_rewind", "clock_real_time"] {
+        assert!(
+            audited.iter().any(|done| done == action),
+            "{action} audited: {audited:?}"
+        );
+    }
+
+    let (support, _) = sign_in_as(&fx.app, &fx.world, Role::SupportAgent).await;
+    let page = text(send(&fx.app, &Method::GET, "/console/horloge", Some(&support), "").await).await;
+    assert!(
+        page.contains("Historique de l'horloge"),
+        "support reads the history"
+    );
+    assert!(
+        !page.contains("Revenir à ce moment") && !page.contains("id=\"heure-reelle\""),
+        "only a trainer moves the class clock"
+    );
+}

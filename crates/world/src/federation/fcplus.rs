@@ -181,6 +181,7 @@ async fn callback(
             client_id: login.request.client_id.clone(),
             redirect_uri: login.request.redirect_uri.clone(),
             issued_at: now,
+            code_challenge: login.request.code_challenge.clone(),
             grant: Grant {
                 // La Poste's pairwise sub for FranceConnect+ identifies the person here.
                 subject: verified.sub,

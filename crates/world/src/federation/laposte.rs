@@ -345,6 +345,7 @@ async fn next(State(federation): Shared, Path(flow): Path<String>) -> Result<Res
             client_id: login.request.client_id.clone(),
             redirect_uri: login.request.redirect_uri.clone(),
             issued_at: now,
+            code_challenge: login.request.code_challenge.clone(),
             grant: Grant {
                 subject: learner_id,
                 nonce: login.request.nonce.clone(),

@@ -127,6 +127,7 @@ pub struct TokenForm {
     redirect_uri: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
+    code_verifier: Option<String>,
 }
 
 /// `client_secret_basic` (Authorization header) or `client_secret_post` (form fields).
@@ -242,6 +243,7 @@ async fn token(
         store.codes.take(code),
         &client.client_id,
         form.redirect_uri.as_deref(),
+        form.code_verifier.as_deref(),
         now,
     )
     .map_err(OAuthFailure::new)?;
@@ -401,6 +403,9 @@ async fn discovery(State(_): Shared, headers: HeaderMap, provider: ProviderKind)
         "claims_supported": claims,
         "acr_values_supported": acr,
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        // PKCE is enforced when the client uses it; a client learns so only from this list
+        // (RFC 9700 §2.1.1, RFC 8414 §2): without it openid-client's `supportsPKCE()` is false.
+        "code_challenge_methods_supported": [rules::PKCE_METHOD],
         "id_token_signing_alg_values_supported": [jose::SIGNING_ALG],
         "id_token_encryption_alg_values_supported": ["RSA-OAEP", "ECDH-ES"],
         "id_token_encryption_enc_values_supported": [jose::CONTENT_ENCRYPTION],
@@ -467,6 +472,11 @@ mod tests {
                 document["request_uri_parameter_supported"],
                 json!(false),
                 "absent would mean true: request_uri is not supported"
+            );
+            assert_eq!(
+                document["code_challenge_methods_supported"],
+                json!(["S256"]),
+                "clients learn that PKCE is enforced only from the discovery (RFC 9700 §2.1.1)"
             );
         }
     }

@@ -103,6 +103,9 @@ pub struct AuthorizeParams {
     pub state: Option<String>,
     pub nonce: Option<String>,
     pub acr_values: Option<String>,
+    /// PKCE (RFC 7636): the challenge of the client's secret verifier, and its method.
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
     /// The service's name, passed by FranceConnect+ to the identity provider so that the app can
     /// say which service asks (a sandbox extension; real providers learn it out of band).
     pub sp_name: Option<String>,
@@ -130,6 +133,49 @@ pub struct AuthorizationRequest {
     pub nonce: String,
     pub acr: Acr,
     pub scopes: Vec<String>,
+    /// Present when the client used PKCE: its code then needs the verifier.
+    pub code_challenge: Option<CodeChallenge>,
+}
+
+/// A PKCE challenge with the S256 method (RFC 7636 §4.2): the base64url SHA-256 of a verifier,
+/// 43 characters. `plain` is refused: it protects nothing once the request is seen (RFC 9700
+/// §2.1.1 says to use S256).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeChallenge(String);
+
+/// The only PKCE method offered, as published (`code_challenge_methods_supported`).
+pub const PKCE_METHOD: &str = "S256";
+
+impl CodeChallenge {
+    /// `method` absent means `plain` (RFC 7636 §4.3), so it must say S256.
+    pub fn parse(challenge: &str, method: Option<&str>) -> Result<Self, Refusal> {
+        if method != Some(PKCE_METHOD) {
+            return Err(refuse(
+                OAuthError::InvalidRequest,
+                "code_challenge_method must be S256 (plain is not supported)",
+            ));
+        }
+        let base64url = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+        if challenge.len() != 43 || !challenge.chars().all(base64url) {
+            return Err(refuse(
+                OAuthError::InvalidRequest,
+                "code_challenge must be the base64url SHA-256 of the verifier (43 characters)",
+            ));
+        }
+        Ok(Self(challenge.to_owned()))
+    }
+
+    /// Whether `verifier` (43 to 128 unreserved characters, RFC 7636 §4.1) hashes to this
+    /// challenge.
+    pub fn is_met_by(&self, verifier: &str) -> bool {
+        use base64::Engine;
+        use sha2::Digest;
+        let unreserved = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~');
+        (43..=128).contains(&verifier.len())
+            && verifier.chars().all(unreserved)
+            && base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+                == self.0
+    }
 }
 
 /// The client's registration as the rules need it.
@@ -192,6 +238,12 @@ pub fn check_authorize(
         )));
     }
     let acr = requested_acr(params.acr_values.as_deref().unwrap_or_default()).map_err(back)?;
+    let code_challenge = params
+        .code_challenge
+        .as_deref()
+        .map(|challenge| CodeChallenge::parse(challenge, params.code_challenge_method.as_deref()))
+        .transpose()
+        .map_err(back)?;
     if acr > offered {
         return Err(back(refuse(
             OAuthError::AccessDenied,
@@ -205,6 +257,7 @@ pub fn check_authorize(
         nonce: nonce.to_owned(),
         acr,
         scopes,
+        code_challenge,
     })
 }
 
@@ -235,6 +288,8 @@ pub struct CodeGrant {
     pub client_id: String,
     pub redirect_uri: String,
     pub issued_at: DateTime<Utc>,
+    /// The authorization request's PKCE challenge, if it had one.
+    pub code_challenge: Option<CodeChallenge>,
     pub grant: Grant,
 }
 
@@ -257,6 +312,7 @@ pub fn redeem(
     code: Option<CodeGrant>,
     client_id: &str,
     redirect_uri: Option<&str>,
+    code_verifier: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Grant, Refusal> {
     let code = code.ok_or(refuse(
@@ -280,6 +336,30 @@ pub fn redeem(
             OAuthError::InvalidGrant,
             "the authorization code expired (30 seconds)",
         ));
+    }
+    // RFC 7636 §4.6: a code issued with a challenge needs its verifier. RFC 9700 §2.1.1: a
+    // verifier for a code issued without a challenge is refused too (PKCE downgrade).
+    match (&code.code_challenge, code_verifier) {
+        (Some(challenge), Some(verifier)) if challenge.is_met_by(verifier) => {}
+        (None, None) => {}
+        (Some(_), Some(_)) => {
+            return Err(refuse(
+                OAuthError::InvalidGrant,
+                "code_verifier does not match the code_challenge of the authorization request",
+            ))
+        }
+        (Some(_), None) => {
+            return Err(refuse(
+                OAuthError::InvalidGrant,
+                "code_verifier is required: the authorization request carried a code_challenge",
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(refuse(
+                OAuthError::InvalidGrant,
+                "code_verifier given but the authorization request carried no code_challenge",
+            ))
+        }
     }
     Ok(code.grant)
 }
@@ -408,6 +488,8 @@ mod tests {
             state: Some(STATE.into()),
             nonce: Some(NONCE.into()),
             acr_values: Some("eidas2".into()),
+            code_challenge: None,
+            code_challenge_method: None,
             sp_name: None,
         }
     }
@@ -514,6 +596,7 @@ mod tests {
             client_id: "client".into(),
             redirect_uri: REDIRECT.into(),
             issued_at,
+            code_challenge: None,
             grant: Grant {
                 subject: "learner".into(),
                 nonce: NONCE.into(),
@@ -543,24 +626,25 @@ mod tests {
     fn codes_expire_after_30_seconds_and_are_bound_to_client_and_redirect_uri() {
         let t0 = DateTime::from_timestamp(1_780_000_000, 0).unwrap();
         let within = t0 + TimeDelta::seconds(29);
-        assert!(redeem(Some(code(t0)), "client", Some(REDIRECT), within).is_ok());
+        assert!(redeem(Some(code(t0)), "client", Some(REDIRECT), None, within).is_ok());
         let error = |result: Result<Grant, Refusal>| result.map(|_| ()).map_err(|r| r.error.code());
         assert_eq!(
             error(redeem(
                 Some(code(t0)),
                 "client",
                 Some(REDIRECT),
+                None,
                 t0 + CODE_LIFETIME
             )),
             Err("invalid_grant"),
             "a code is dead at 30 s"
         );
         assert_eq!(
-            error(redeem(None, "client", Some(REDIRECT), t0)),
+            error(redeem(None, "client", Some(REDIRECT), None, t0)),
             Err("invalid_grant")
         );
         assert_eq!(
-            error(redeem(Some(code(t0)), "other", Some(REDIRECT), t0)),
+            error(redeem(Some(code(t0)), "other", Some(REDIRECT), None, t0)),
             Err("invalid_grant")
         );
         assert_eq!(
@@ -568,14 +652,84 @@ mod tests {
                 Some(code(t0)),
                 "client",
                 Some("https://service.invalid/x"),
+                None,
                 t0
             )),
             Err("invalid_grant")
         );
         assert_eq!(
-            error(redeem(Some(code(t0)), "client", None, t0)),
+            error(redeem(Some(code(t0)), "client", None, None, t0)),
             Err("invalid_grant")
         );
+    }
+
+    // A verifier and its S256 challenge, computed apart from this code (Node's
+    // `createHash('sha256').update(verifier).digest('base64url')`).
+    const VERIFIER: &str = "dBjftJeZ4CVP-mJ92K1qUMuV82Mw5nwYE6-4X0Q-c1M";
+    const CHALLENGE: &str = "FAiOGIcrUoriTJpy80Nc39W4cMG6A94Ed12lUUxbs4Q";
+
+    #[test]
+    fn a_code_issued_with_a_pkce_challenge_needs_its_verifier_and_only_that_one() {
+        let t0 = DateTime::from_timestamp(1_780_000_000, 0).unwrap();
+        let mut request = params();
+        request.code_challenge = Some(CHALLENGE.into());
+        request.code_challenge_method = Some("S256".into());
+        let challenge = check(&request).unwrap().code_challenge;
+        assert!(challenge.is_some(), "the challenge is kept with the request");
+        let bound = CodeGrant {
+            code_challenge: challenge,
+            ..code(t0)
+        };
+        let error = |result: Result<Grant, Refusal>| result.map(|_| ()).map_err(|r| r.error.code());
+        assert_eq!(
+            error(redeem(
+                Some(bound.clone()),
+                "client",
+                Some(REDIRECT),
+                Some(VERIFIER),
+                t0
+            )),
+            Ok(()),
+            "the verifier meets its own challenge"
+        );
+        assert_eq!(
+            error(redeem(Some(bound.clone()), "client", Some(REDIRECT), None, t0)),
+            Err("invalid_grant"),
+            "a stolen code without the verifier is worthless"
+        );
+        let other = "dBjftJeZ4CVP-mJ92K1qUMuV82Mw5nwYE6-4X0Q-c1N";
+        assert_eq!(
+            error(redeem(Some(bound), "client", Some(REDIRECT), Some(other), t0)),
+            Err("invalid_grant"),
+            "another verifier does not meet the challenge"
+        );
+        assert_eq!(
+            error(redeem(
+                Some(code(t0)),
+                "client",
+                Some(REDIRECT),
+                Some(VERIFIER),
+                t0
+            )),
+            Err("invalid_grant"),
+            "a verifier for a code issued without a challenge is a downgrade (RFC 9700 §2.1.1)"
+        );
+    }
+
+    #[test]
+    fn pkce_is_s256_only() {
+        let mut request = params();
+        request.code_challenge = Some(CHALLENGE.into());
+        assert_eq!(
+            redirected_error(check(&request)),
+            "invalid_request",
+            "no method means plain (RFC 7636 §4.3), which is refused"
+        );
+        request.code_challenge_method = Some("plain".into());
+        assert_eq!(redirected_error(check(&request)), "invalid_request");
+        request.code_challenge_method = Some("S256".into());
+        request.code_challenge = Some("too-short".into());
+        assert_eq!(redirected_error(check(&request)), "invalid_request");
     }
 
     #[test]

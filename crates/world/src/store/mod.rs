@@ -11,6 +11,7 @@
 //! migrations at open, on a connection closed before the store serves.
 
 mod change;
+mod clock_history;
 mod connection;
 mod credentials;
 mod inbox;
@@ -23,6 +24,7 @@ mod relying_parties;
 mod settings;
 mod staff;
 
+pub(crate) use clock_history::{ClockHistoryReads, NewClockChange};
 pub(crate) use credentials::{CredentialReads, NewApiToken, NewLearnerCredential};
 pub(crate) use inbox::InboxReads;
 pub(crate) use journal::JournalReads;

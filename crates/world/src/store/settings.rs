@@ -103,6 +103,15 @@ impl Tx<'_> {
 
 /// Reads of the world row.
 pub(crate) trait SettingsReads: Reads {
+    /// When the world was created: the class clock's first time, before which it never goes.
+    fn world_created_at(&self) -> Result<DateTime<Utc>, StoreError> {
+        let created: String = self
+            .connection()
+            .prepare_cached("SELECT created_at FROM world WHERE id = 1")?
+            .query_row([], |row| row.get(0))?;
+        parse_time(&created)
+    }
+
     /// The class's default review desk setting, given to learners created from now on.
     fn class_review_desk(&self) -> Result<bool, StoreError> {
         Ok(self
