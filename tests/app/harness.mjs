@@ -22,6 +22,9 @@ export function check(condition, why) {
   if (!condition) throw new Error(`ÉCHEC : ${why}`);
 }
 
+/** What must never reach a learner's screen: a command, an address, a frame rate. */
+export const DEVELOPER_TEXT = /idn |images\/s|http:\/\//;
+
 export class App {
   constructor(browser, scenario) {
     this.browser = browser;
@@ -29,6 +32,8 @@ export class App {
     this.shots = 0;
     this.worldUrl = null;
     this.axeFindings = [];
+    /** Screens whose learner-visible text matched DEVELOPER_TEXT (kept for the report). */
+    this.textFindings = [];
     /** The trainer's Bearer token in the world in use, once `discoverWorld` has run. */
     this.trainer = null;
   }
@@ -125,6 +130,68 @@ export class App {
     return this.browser.execute(() => document.body.innerText);
   }
 
+  /** The text a learner reads: the page's visible text without the trainer's sections (the
+   * « Options du formateur » and the sandbox menu) when a trainer has opened them. */
+  async learnerText() {
+    return this.browser.execute(() => {
+      let text = document.body.innerText;
+      for (const section of document.querySelectorAll("details.trainer-options[open], details.sandbox[open]")) {
+        text = text.replace(section.innerText, "");
+      }
+      return text;
+    });
+  }
+
+  /** Fails when developer text (DEVELOPER_TEXT) shows on a learner's screen. */
+  async checkLearnerText(name) {
+    const found = DEVELOPER_TEXT.exec(await this.learnerText());
+    check(found === null, `« ${name} » shows a learner developer text: « ${found?.[0]} »`);
+  }
+
+  /** A screenshot of a learner's screen, which must show nothing meant for developers. */
+  async learnerScreen(name) {
+    await this.checkLearnerText(name);
+    await this.screen(name);
+  }
+
+  /** Opens the screen's « Options du formateur » (the trainer's controls), if closed. */
+  async openTrainerOptions() {
+    const section = await this.browser.$('[data-testid="trainer-options"]');
+    if (!(await section.getAttribute("open"))) await this.toggle(section);
+  }
+
+  async closeTrainerOptions() {
+    const section = await this.browser.$('[data-testid="trainer-options"]');
+    if (await section.getAttribute("open")) await this.toggle(section);
+  }
+
+  async toggle(section) {
+    const summary = await section.$("summary");
+    await inMiddle(this.browser, summary);
+    await summary.click();
+  }
+
+  /** Whether the element is within the first screen height of the page (scrolled to its top). */
+  async onFirstScreen(id) {
+    return this.browser.execute((wanted) => {
+      window.scrollTo(0, 0);
+      const element = document.querySelector(`[data-testid="${wanted}"]`);
+      return element !== null && element.getBoundingClientRect().bottom <= window.innerHeight;
+    }, id);
+  }
+
+  /** Whether the elements are all in view at once, below the sticky SIMULATION banner, as the
+   * screen stands (no scrolling). */
+  async inViewTogether(ids) {
+    return this.browser.execute((wanted) => {
+      const top = document.querySelector(".simulation-banner")?.getBoundingClientRect().bottom ?? 0;
+      return wanted.every((id) => {
+        const box = document.querySelector(`[data-testid="${id}"]`)?.getBoundingClientRect();
+        return box !== undefined && box.height > 0 && box.top >= top - 1 && box.bottom <= window.innerHeight + 1;
+      });
+    }, ids);
+  }
+
   /** Waits (up to `seconds`) for `predicate` to hold; screens update from live events. */
   async waitFor(predicate, what, seconds = 20) {
     const deadline = Date.now() + seconds * 1000;
@@ -158,12 +225,14 @@ export class App {
   async click(name) {
     const button = await this.browser.$(`//button[normalize-space(.)=${xpathString(name)}] | //*[@data-testid=${xpathString(name)}]`);
     await button.waitForClickable({ timeout: 10_000 });
+    await inMiddle(this.browser, button);
     await button.click();
   }
 
   async clickTestId(id) {
     const element = await this.browser.$(`[data-testid="${id}"]`);
     await element.waitForClickable({ timeout: 10_000 });
+    await inMiddle(this.browser, element);
     await element.click();
   }
 
@@ -206,6 +275,8 @@ export class App {
   }
 
   async screen(name) {
+    const found = DEVELOPER_TEXT.exec(await this.learnerText().catch(() => ""));
+    if (found !== null) this.textFindings.push({ screen: name, text: found[0] });
     await this.shot(name);
     // IDN_AXE=0 (benchmark runs): axe-core's own memory would be counted as the app's.
     if (process.env.IDN_AXE !== "0") await this.axe(name);
@@ -290,6 +361,17 @@ function processStartMs(pid) {
   const uptimeSeconds = Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]);
   // Clock ticks are 1/100 s on Linux (USER_HZ).
   return now - (uptimeSeconds - ticks / 100) * 1000;
+}
+
+/** Brings an element out of view into the middle of the window before a click: the driver
+ * would scroll it to the top, under the sticky SIMULATION banner, where a click lands on the
+ * banner. An element already in view stays where the person sees it. */
+async function inMiddle(browser, element) {
+  await browser.execute((node) => {
+    const box = node.getBoundingClientRect();
+    const top = document.querySelector(".simulation-banner")?.getBoundingClientRect().bottom ?? 0;
+    if (box.top < top || box.bottom > window.innerHeight) node.scrollIntoView({ block: "center" });
+  }, element);
 }
 
 function xpathString(text) {

@@ -198,10 +198,20 @@ async function approvals(app) {
 /** Photos of the CNI's two sides through the live preview; returns the preview's measures. */
 async function photos(app, { measure }) {
   const figures = {};
+  // The learner's card: instructions and « Ouvrir la caméra » on the first screen; the sandbox's
+  // controls wait, closed, in « Options du formateur » under the main action.
+  check(await app.onFirstScreen("open-camera-front"), "« Ouvrir la caméra » is on the first screen of the photo screen");
+  check(!(await app.browser.$("#trainer-photo-mistake").isDisplayed()), "the simulated mistakes are hidden until the trainer opens the options");
+  check(!(await app.browser.$("#trainer-camera").isDisplayed()), "the camera choice is hidden until the trainer opens the options");
+  check(!(await app.learnerText()).includes("Erreur à simuler"), "a learner reads nothing about mistakes to pick");
   if (measure) {
     // With glare the guidance never lets auto-capture fire: the preview runs long enough to
     // measure the frame rate and the capture-to-screen delay the window delivers.
-    await app.choose("Simuler une erreur classique (entraînement)", "Reflet");
+    await app.openTrainerOptions();
+    check(await app.browser.$("#trainer-photo-mistake").isDisplayed(), "the trainer's controls show once the options are opened");
+    await app.choose("Erreur à simuler sur les photos", "Reflet");
+    check((await app.browser.$("#trainer-camera").getValue()) === "synthetic", "a simulated mistake is filmed by the training camera, and the choice says so");
+    await app.closeTrainerOptions();
     await app.clickTestId("open-camera-front");
     await app.waitFor(async () => Number(await app.browser.$('[data-testid="preview-front"]').getAttribute("data-seq")) > 0, "preview frames");
     const samples = [];
@@ -222,21 +232,39 @@ async function photos(app, { measure }) {
       (await app.browser.$('[data-testid="hint-front"]').getAttribute("data-hint")) === "glare",
       "the guidance names the glare while the preview runs",
     );
-    await app.screen("apercu-reflet");
+    await app.learnerScreen("apercu-reflet");
     await app.click("Prendre la photo");
-    await app.waitForText("Photo prise (à la main)");
-    await app.screen("photo-prise-a-la-main");
-    await app.choose("Simuler une erreur classique (entraînement)", "Aucune");
+    await app.waitFor(async () => (await app.browser.$('[data-testid="hint-front"]').getAttribute("data-taken")) === "manual", "the photo taken by hand");
+    check(await app.inViewTogether(["preview-front", "use-front"]), "the photo and « Utiliser cette photo » are on screen together");
+    check((await app.browser.$('[data-testid="hint-front"]').getText()).includes("Reflet détecté"), "the learner is warned that the glare stays on the photo");
+    await app.learnerScreen("photo-prise-a-la-main");
+    // The trainer reads the preview's measures in the options, then goes back to what a phone
+    // does: its own camera (this machine has none: the training camera takes over, told once).
+    await app.openTrainerOptions();
+    const measured = await app.browser.$('[data-testid="fps-front"]').getText();
+    check(/images\/s/.test(measured) && measured.includes("Prendre la photo"), `the options give the frame rate and how the photo was taken: ${measured}`);
+    await app.choose("Erreur à simuler sur les photos", "Aucune");
+    await app.choose("Caméra", "Caméra de cet appareil");
+    await app.browser.execute(() => document.querySelector('[data-testid="trainer-options"]')?.scrollIntoView({ block: "end" }));
+    await app.screen("options-du-formateur");
+    await app.closeTrainerOptions();
     await app.click("Reprendre la photo");
   } else {
     await app.clickTestId("open-camera-front");
   }
-  await app.waitForText("Photo prise (automatiquement)", 30);
-  await app.screen("photo-recto-automatique");
+  await app.waitFor(async () => (await app.browser.$('[data-testid="hint-front"]').getAttribute("data-taken")) === "automatic", "the front photo taken automatically", 30);
+  check(
+    (await app.browser.$('[data-testid="no-camera-front"]').isExisting()) === measure,
+    measure ? "the missing camera is told the first time the device's camera is tried" : "the missing camera was told once already",
+  );
+  check(await app.inViewTogether(["preview-front", "use-front"]), "the photo and « Utiliser cette photo » are on screen together");
+  await app.learnerScreen("photo-recto-automatique");
   await app.clickTestId("use-front");
   await app.waitFor(() => app.browser.$('[data-testid="uploaded-front"]').isExisting(), "the front photo uploaded");
   await app.clickTestId("open-camera-back");
-  await app.waitForText("Photo prise (automatiquement)", 30);
+  await app.waitFor(async () => (await app.browser.$('[data-testid="hint-back"]').getAttribute("data-taken")) === "automatic", "the back photo taken automatically", 30);
+  check(!(await app.browser.$('[data-testid="no-camera-back"]').isExisting()), "the missing camera is not told again on the back");
+  check(await app.inViewTogether(["preview-back", "use-back"]), "the back photo and « Utiliser cette photo » are on screen together");
   await app.clickTestId("use-back");
   await app.waitFor(() => app.browser.$('[data-testid="uploaded-back"]').isExisting(), "the back photo uploaded");
   return figures;
@@ -259,7 +287,8 @@ async function video(app) {
       setTimeout(() => resolve({ ok: false, error: "timeout" }), 10000);
     }),
   );
-  await app.screen("video-enregistree");
+  check(!(await app.browser.$('[data-testid="no-camera-video"]').isExisting()), "the missing camera, told with the photos, is not told again");
+  await app.learnerScreen("video-enregistree");
   return playable;
 }
 
@@ -271,7 +300,8 @@ const scenarios = {
     await app.discoverWorld();
     const learnerId = await enrol(app, person, { mode: "face_to_face" });
     await app.waitForHeading("Vérification en face à face");
-    await app.screen("face-a-face");
+    check((await app.bodyText()).includes("votre formateur joue ce rôle dans la classe"), "the screen says who plays the clerk in the class");
+    await app.learnerScreen("face-a-face");
     // The clerk at the post office checks the document and types the code from the SMS.
     const code = await app.latestCode(learnerId, (message) => message.channel === "sms");
     await app.api("POST", "/api/clerk/validations", {
@@ -298,7 +328,7 @@ scenarios["courrier"] = async (app) => {
   // Four weeks later the letter arrives and the postman checks the document, as face to face.
   await app.api("POST", "/api/clock/advance", { seconds: 29 * 24 * 3600 });
   await app.waitForHeading("Vérification en face à face", 30);
-  await app.screen("courrier-arrive");
+  await app.learnerScreen("courrier-arrive");
 };
 
 scenarios["reglages"] = async (app) => {
@@ -335,12 +365,12 @@ scenarios["en-ligne"] = async (app) => {
   await app.screen("courrier-ouvert");
   await app.clickTestId("confirm-letter");
   await app.waitForText("Conditions pour une pièce valide");
-  await app.screen("conditions");
+  await app.learnerScreen("conditions");
   // The trainer makes the first review refuse the photos for glare, as guides warn.
   await app.api("PUT", `/api/learners/${learnerId}/settings`, { review: "refuse_next", reason: "reflet" });
   await app.clickTestId("start-visual");
   await app.waitFor(() => app.browser.$('[data-testid="open-camera-front"]').isExisting(), "the photo screen");
-  await app.screen("identification-visuelle");
+  await app.learnerScreen("identification-visuelle");
   const figures = await photos(app, { measure: true });
   const playback = await video(app);
   await app.clickTestId("submit-visual");
@@ -598,7 +628,13 @@ for (const name of chosen) {
   const app = await App.launch(name, { application, port, args: setup.args, trainer: true });
   try {
     await scenarios[name](app, context);
-    report.scenarios[name] = { ok: true, seconds: (Date.now() - started) / 1000, screenshots: app.shots };
+    report.scenarios[name] = {
+      ok: true,
+      seconds: (Date.now() - started) / 1000,
+      screenshots: app.shots,
+      // Developer text on screens not yet checked as a learner's (DEVELOPER_TEXT).
+      developerText: app.textFindings,
+    };
     console.log(`ok   ${name} (${app.shots} écrans, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   } catch (error) {
     failed = true;
