@@ -111,8 +111,8 @@ async fn through_laposte(
             let wait = location(&response);
             let pending = device.pending_requests().await.unwrap();
             timings.appear.push(typed.elapsed());
-            let request = pending.first().expect("request on the device").request_id.clone();
-            device.approve(&request, "2580").await.expect("approval");
+            let request = pending.first().expect("request on the device");
+            device.approve_shown(request, "2580").await.expect("approval");
             url = format!("{base}{}", wait.replace("/laposte/attente/", "/laposte/suite/"));
             continue;
         }

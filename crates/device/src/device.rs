@@ -91,7 +91,16 @@ pub struct Device {
     world_pins: std::sync::Mutex<Vec<WorldPin>>,
     /// The identity key of the client's world as its join code names it, if it was joined so.
     expected_identity: Option<IdentityFingerprint>,
+    /// The pinned HPKE key (hex) last checked against the world's endorsed keys, and when: see
+    /// [`WORLD_KEYS_RECHECK`].
+    checked_world_key: std::sync::Mutex<Option<(std::time::Instant, String)>>,
 }
+
+/// How long a device seals to the key it last checked before asking the world's keys again. The
+/// sandbox's choice: the check exists to take a new key the pinned identity endorses, which a
+/// phone sees within ten minutes, while each approval of a busy class no longer costs one more
+/// exchange and a signature check (the sealing key is always the pinned one either way).
+pub const WORLD_KEYS_RECHECK: std::time::Duration = std::time::Duration::from_secs(600);
 
 fn signing_key_name(device_id: &str) -> String {
     format!("device-signing-key/{device_id}")
@@ -142,6 +151,7 @@ impl Device {
             profile,
             world_pins: std::sync::Mutex::new(world_pins),
             expected_identity: None,
+            checked_world_key: std::sync::Mutex::new(None),
         })
     }
 
@@ -152,6 +162,7 @@ impl Device {
     pub fn expecting_world_identity(self, identity: IdentityFingerprint) -> Self {
         Self {
             expected_identity: Some(identity),
+            checked_world_key: std::sync::Mutex::new(None),
             ..self
         }
     }
@@ -299,23 +310,36 @@ impl Device {
         Ok(self.client.pending_login_requests(self.learner_id()?).await?)
     }
 
-    /// Approves a login request with the secret code, typed now and never stored.
+    /// Approves a login request with the secret code, typed now and never stored, reading the
+    /// request from the world first (a caller that holds only its id).
     pub async fn approve(
         &self,
         request_id: &str,
         secret_code: &str,
     ) -> Result<LoginRequestView, DeviceError> {
+        let request = self.client.login_request(request_id).await?;
+        self.approve_shown(&request, secret_code).await
+    }
+
+    /// Approves the request as the phone showed it (from the pending list or the event stream):
+    /// what is signed is what the person saw, and no second read is needed. A request that
+    /// changed since is refused by the world, which checks the signature against its own terms.
+    pub async fn approve_shown(
+        &self,
+        request: &LoginRequestView,
+        secret_code: &str,
+    ) -> Result<LoginRequestView, DeviceError> {
         let learner_id = self.learner_id()?;
+        let request_id = request.request_id.as_str();
         // A malformed code is refused by the world too, where it counts as a failed attempt;
         // it is sent as typed so the device never decides a rule.
-        let request = self.client.login_request(request_id).await?;
         let world_key = self.trusted_world_key().await?;
         let context = protocol::approval_context(learner_id, request_id, &request.challenge);
         let sealed = protocol::seal_secret_code(&world_key, secret_code.trim(), &context, &mut OsRng)
             .map_err(|_| DeviceError::Sealing)?;
         let signing_key = self.signing_key()?;
         let device_id = &self.profile.device_id;
-        let terms = self.terms(learner_id, request_id, &request);
+        let terms = self.terms(learner_id, request_id, request);
         let signed = protocol::approval_message(&terms, &sealed);
         let answer = ApprovalAnswer {
             device_id: device_id.clone(),
@@ -339,13 +363,40 @@ impl Device {
     }
 
     /// The HPKE key to seal the secret code to, before every activation and approval: the
-    /// world's keys are fetched and their endorsement checked each time, and the key returned
-    /// is the one pinned for this world. At the first contact with a world (its base URL) its
+    /// world's keys are fetched and their endorsement checked (at most every
+    /// [`WORLD_KEYS_RECHECK`] for one opened device), and the key returned is the one pinned for
+    /// this world. At the first contact with a world (its base URL) its
     /// identity and HPKE keys are pinned; later, a new HPKE key is taken (and pinned) only when
     /// the pinned identity endorses it. A bad endorsement or another identity: nothing is sealed.
     /// With an expected identity (the join code's), an identity other than it is refused before
     /// anything is pinned, and it is the one pinned.
     async fn trusted_world_key(&self) -> Result<protocol::WorldPublicKey, DeviceError> {
+        let recent = self
+            .checked_world_key
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < WORLD_KEYS_RECHECK)
+            .map(|(_, key)| key.clone());
+        let pinned_hex = match recent {
+            Some(key) => key,
+            None => {
+                let key = self.check_world_keys().await?;
+                *self
+                    .checked_world_key
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    Some((std::time::Instant::now(), key.clone()));
+                key
+            }
+        };
+        protocol::parse_public_key(&pinned_hex)
+            .map_err(|_| DeviceError::ProfileUnreadable(format!("{PROFILE_FILE}: a pinned HPKE key")))
+    }
+
+    /// Fetches the world's keys, checks their endorsement against the pin (pinning at first
+    /// contact) and answers the pinned HPKE key, in hexadecimal.
+    async fn check_world_keys(&self) -> Result<String, DeviceError> {
         let keys = self.client.keys().await?;
         let base_url = self.client.base_url();
         let untrusted = |reason: &str| {
@@ -396,8 +447,7 @@ impl Device {
                 pin
             }
         };
-        protocol::parse_public_key(&pinned.hpke_public_key)
-            .map_err(|_| DeviceError::ProfileUnreadable(format!("{PROFILE_FILE}: a pinned HPKE key")))
+        Ok(pinned.hpke_public_key)
     }
 
     /// Whether the world `client` reaches shows the identity key its join code names, asked
