@@ -157,7 +157,7 @@ await scenario('connexion à Mon Compte Formation, achat, déconnexion', async (
   await page.goto(`${base}/mcf`);
   await expectText(page, "S'identifier avec");
   await expectText(page, 'SIMULATION');
-  await expectText(page, 'Numéro de sécurité sociale + Mot de passe');
+  await expectText(page, 'Connexion avec vos identifiants');
   await screenshot(page, 'mcf-connexion');
   await page.click('#fc-plus');
   await toLaPoste(page, mobile);

@@ -8,19 +8,19 @@
 //! (`#ca=…&id=…`, `idn_api::join`), that fingerprint and the one of the world's identity key, so
 //! that the app pins both: the projected screen is the channel the class trusts.
 
-use crate::federation::base_url;
+use crate::federation::{base_url, Page, Theme};
 use crate::tls::AuthorityCertificate;
 use crate::World;
+use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use idn_api::join::{IdentityFingerprint, JoinAddress};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-const STYLE: &str = include_str!("../federation-assets/style.css");
 /// Pixels per module of the served PNG, and the light margin the QR specification asks for.
 const MODULE_PX: u32 = 8;
 const QUIET_ZONE: u32 = 4;
@@ -116,7 +116,6 @@ fn exposure(extension: Option<Extension<Exposure>>) -> Exposure {
 pub(crate) fn router(world: Arc<World>) -> Router {
     Router::new()
         .route("/", get(welcome))
-        .route("/application", get(application))
         .route("/qr/{file}", get(qr_png_route))
         .route("/autorite/{file}", get(authority_file))
         .with_state(world)
@@ -222,99 +221,38 @@ fn is_loopback(base: &str) -> bool {
         || authority.starts_with("[::1]")
 }
 
-async fn welcome(headers: HeaderMap, extension: Option<Extension<Exposure>>) -> Html<String> {
+/// The welcome page (`templates/welcome.html`).
+#[derive(Template)]
+#[template(path = "welcome.html")]
+struct WelcomePage {
+    theme: Theme,
+    /// The address the page was reached by, which the QR codes carry.
+    base: String,
+    /// Reached on this machine's loopback address: the class cannot use it.
+    loopback: bool,
+    /// Served in plain HTTP on a network address: the class's traffic is readable.
+    plain_on_network: bool,
+    /// The local authority's SHA-256 fingerprint, when the world is served under it.
+    authority: Option<String>,
+}
+
+async fn welcome(headers: HeaderMap, extension: Option<Extension<Exposure>>) -> Response {
     let base = base_url(&headers);
     let exposure = exposure(extension);
-    let loopback = if is_loopback(&base) {
-        r#"<p class="notice" role="note" data-testid="adresse-locale">Cette adresse n'est joignable que depuis cet ordinateur. Pour que les appareils de la classe puissent scanner le QR code, ouvrez cette page avec l'adresse réseau du serveur (par exemple https://192.168.1.20:8787, lancé avec <code>idn world serve --listen 0.0.0.0:8787</code>).</p>"#
-    } else {
-        ""
+    let plain_on_network = match exposure {
+        Exposure::PlainOnNetwork => true,
+        Exposure::Local | Exposure::Https { .. } => false,
     };
-    let unprotected = match exposure {
-        Exposure::PlainOnNetwork => {
-            r#"<div class="card notice" role="alert" data-testid="sans-https"><h2>Attention : ce monde est servi sans HTTPS</h2><p>Sur le Wi-Fi de la classe, n'importe qui peut lire et modifier le trafic (jetons d'accès, codes). Formateur : relancez le monde sans <code>--no-tls</code>.</p></div>"#
-        }
-        Exposure::Local | Exposure::Https { .. } => "",
-    };
-    let authority = exposure.authority().map(authority_card).unwrap_or_default();
-    page(
-        "Monde simulé de la classe",
-        &format!(
-            r#"{unprotected}<div class="card"><h1>Monde simulé de la classe</h1>
-<p>Ce serveur simule les services de L'Identité Numérique La Poste pour la classe : compte La Poste, e-mails et SMS, courrier recommandé AR24, bureau de poste, horloge et demandes de connexion FranceConnect+.</p></div>
-<div class="card" id="rejoindre"><h2>Rejoindre la classe</h2>
-<p>Dans l'application L'Identité Numérique (simulation), ouvrez <b>Réglages</b>, puis <b>Rejoindre une classe</b> et <b>Scanner le QR code</b> :</p>
-<p class="qr"><img src="/qr/rejoindre.png" width="264" height="264" alt="QR code pour rejoindre la classe : {base}" data-qr="rejoindre"></p>
-<p>Ou saisissez l'adresse : <b data-testid="adresse">{base}</b></p>{loopback}</div>{authority}
-<div class="card" id="smartphone"><h2>Continuer sur votre smartphone</h2>
-<p>Vous avez commencé sur un ordinateur ? Scannez ce QR code avec votre smartphone pour installer l'application L'Identité Numérique et poursuivre votre parcours.</p>
-<p class="qr"><img src="/qr/smartphone.png" width="264" height="264" alt="QR code pour continuer sur votre smartphone : {base}/application" data-qr="smartphone"></p></div>
-<div class="card"><h2>Les services simulés</h2><ul>
-<li><a href="/mcf">Mon Compte Formation</a> et <a href="/mce">Mon Compte Élu</a> (connexion avec FranceConnect+)</li>
-<li><a href="/console">Console des formateurs</a></li>
-<li><a href="/api/openapi.json">Description de l'API (OpenAPI)</a></li></ul></div>"#,
-            base = esc(&base),
-        ),
-    )
-}
-
-/// The authority's card: what to compare, what to download, how to trust it and remove it on
-/// each platform. Its fingerprint is shown as operating systems show it, for a person to compare.
-fn authority_card(authority: &AuthorityCertificate) -> String {
-    format!(
-        r#"<div class="card" id="autorite"><h2>Faire confiance au monde de la classe</h2>
-<p>Ce monde est servi en HTTPS sous une autorité de certification locale, créée pour cette formation. Elle ne peut garantir que des noms et adresses locaux (localhost, .local, réseaux privés) : jamais le site d'une banque ni d'un service réel.</p>
-<p>Empreinte SHA-256 de l'autorité : <code data-testid="empreinte">{fingerprint}</code></p>
-<p>Avant d'installer l'autorité, vérifiez que l'empreinte affichée par votre appareil est exactement celle projetée par le formateur. L'application de la classe n'en a pas besoin : le QR code « Rejoindre la classe » contient déjà cette empreinte.</p>
-<p><a href="/autorite/idn-sandbox.crt" download>Télécharger l'autorité (idn-sandbox.crt)</a> · <a href="/autorite/idn-sandbox.pem" download>format PEM (idn-sandbox.pem)</a></p>
-<details><summary>Android</summary><p>Téléchargez <b>idn-sandbox.crt</b>, puis ouvrez <b>Paramètres › Sécurité › Chiffrement et identifiants › Installer un certificat › Certificat CA</b> et choisissez le fichier. Android prévient qu'une autorité installée peut voir le trafic : c'est normal pour une autorité de formation. Pour la retirer : <b>Identifiants de confiance › Utilisateur</b>, touchez-la, puis <b>Supprimer</b>.</p></details>
-<details><summary>iOS et iPadOS</summary><p>Ouvrez cette page dans Safari et touchez <b>idn-sandbox.crt</b>, puis <b>Réglages › Profil téléchargé › Installer</b>. Ensuite <b>Réglages › Général › Informations › Réglages des certificats</b> : activez la confiance totale pour « IDN Sandbox — autorité locale ». Pour la retirer : <b>Réglages › Général › VPN et gestion de l'appareil</b>, le profil, puis <b>Supprimer le profil</b>.</p></details>
-<details><summary>macOS</summary><p>Téléchargez <b>idn-sandbox.crt</b> et ouvrez-le : il s'ajoute au <b>Trousseau d'accès</b> (trousseau « session »). Double-cliquez l'autorité, dépliez <b>Se fier</b> et choisissez <b>Toujours faire confiance</b>. Pour la retirer : supprimez-la du trousseau.</p></details>
-<details><summary>Windows</summary><p>Téléchargez <b>idn-sandbox.crt</b>, ouvrez-le, puis <b>Installer le certificat… › Utilisateur actuel › Placer tous les certificats dans le magasin suivant › Autorités de certification racines de confiance</b>. Pour la retirer : <code>certmgr.msc</code>, le même magasin, clic droit › <b>Supprimer</b>.</p></details>
-<details><summary>Debian, Chromium et Firefox</summary><p>Pour tout le système : <code>sudo cp idn-sandbox.pem /usr/local/share/ca-certificates/idn-sandbox.crt</code> puis <code>sudo update-ca-certificates</code> (pour la retirer : supprimez le fichier, puis <code>sudo update-ca-certificates --fresh</code>).</p>
-<p>Chromium : <code>certutil -d sql:$HOME/.pki/nssdb -A -t "C,," -n "IDN Sandbox" -i idn-sandbox.pem</code> (paquet <code>libnss3-tools</code> ; pour la retirer : <code>certutil -d sql:$HOME/.pki/nssdb -D -n "IDN Sandbox"</code>).</p>
-<p>Firefox : <b>Paramètres › Vie privée et sécurité › Certificats › Afficher les certificats › Autorités › Importer</b>, cochez « Confirmer cette AC pour identifier des sites web ».</p>
-<p>En ligne de commande : <code>idn --ca-cert idn-sandbox.pem …</code> ou <code>idn --ca-fingerprint {fingerprint} …</code>.</p></details>
-<p><b>Retirez-la après la formation</b> : elle ne sert qu'à ce monde simulé.</p></div>"#,
-        fingerprint = esc(&authority.fingerprint().to_string()),
-    )
-}
-
-async fn application(headers: HeaderMap) -> Html<String> {
-    let base = base_url(&headers);
-    page(
-        "Installer L'Identité Numérique",
-        &format!(
-            r#"<div class="card"><h1>Installer L'Identité Numérique (simulation)</h1>
-<p>Dans ce bac à sable, l'application L'Identité Numérique est celle d'IDN Sandbox : installez le paquet fourni par votre formateur (Debian ou Ubuntu : <code>IDN Sandbox_0.1.0_amd64.deb</code>), ou lancez-la depuis le projet avec <code>bash scripts/run-app.sh</code>.</p>
-<p>Ouvrez ensuite <b>Réglages</b>, <b>Rejoindre une classe</b>, et scannez le QR code « Rejoindre la classe » de la <a href="/">page d'accueil</a>, ou saisissez l'adresse <b>{base}</b>.</p>
-<p>La vraie application se télécharge sur l'App Store ou Google Play ; elle n'est jamais contactée ici.</p></div>"#,
-            base = esc(&base),
-        ),
-    )
-}
-
-fn page(title: &str, body: &str) -> Html<String> {
-    Html(format!(
-        r#"<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} — Simulation</title><style>{STYLE}
-.qr img {{ image-rendering: pixelated; max-width: 100%; height: auto; }}</style></head>
-<body class="theme-laposte"><div class="simulation" role="note">SIMULATION — IDN Sandbox : aucun service réel de La Poste ni de FranceConnect n'est contacté</div>
-<header class="site"><span class="logo">L'Identité Numérique <b>La Poste</b></span><span class="sub">Monde simulé de la classe</span></header>
-<main>{body}</main>
-<footer>IDN Sandbox — simulation pédagogique. Les identités affichées sont fictives.</footer>
-</body></html>"#,
-        title = esc(title),
-    ))
-}
-
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+    Page::new(WelcomePage {
+        theme: Theme::Welcome,
+        loopback: is_loopback(&base),
+        base,
+        plain_on_network,
+        authority: exposure
+            .authority()
+            .map(|authority| authority.fingerprint().to_string()),
+    })
+    .into_response()
 }
 
 #[cfg(test)]
@@ -394,9 +332,27 @@ mod tests {
             )],
             "the smartphone step leads to the install page, not to joining"
         );
-        let (status, _) = get(&app, "/application", "classe.exemple:8080").await;
-        assert_eq!(status, StatusCode::OK);
         let (status, _) = get(&app, "/qr/autre.png", "classe.exemple:8080").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn the_welcome_page_escapes_its_address_and_keeps_the_banner_in_the_header() {
+        let page = WelcomePage {
+            theme: Theme::Welcome,
+            base: r#"http://x"><script>alert('x')</script>"#.to_owned(),
+            loopback: false,
+            plain_on_network: true,
+            authority: Some("AB:CD".to_owned()),
+        }
+        .render()
+        .unwrap();
+        assert!(!page.contains("<script"), "the address is text, never markup");
+        assert!(page.contains("http://x&#34;&#62;&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;"));
+        let (header, _) = page.split_once("</header>").unwrap();
+        assert!(header.contains("SIMULATION") && header.contains("Monde simulé de la classe"));
+        assert!(page.contains(r#"data-testid="sans-https""#));
+        assert!(page.contains(r#"<code data-testid="empreinte">AB:CD</code>"#));
+        assert!(page.contains("<summary>Debian, Chromium et Firefox</summary>"));
     }
 }

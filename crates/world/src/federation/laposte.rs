@@ -225,12 +225,19 @@ async fn wait_page(State(federation): Shared, Path(flow): Path<String>) -> Resul
         return Ok(Redirect::to(&format!("/laposte/suite/{flow}")).into_response());
     }
     let (_, cancel) = flow_urls(&flow);
+    let wait = format!("/laposte/attente/{flow}");
+    let events = format!("/laposte/attente/{flow}/evenements");
+    let next = format!("/laposte/suite/{flow}");
+    let urls = pages::WaitUrls {
+        wait: &wait,
+        events: &events,
+        next: &next,
+        cancel: &cancel,
+    };
     Ok(pages::lp_wait(
         &login.service,
         countdown_seconds(&view, countdown_factor(&federation)),
-        &format!("/laposte/attente/{flow}/evenements"),
-        &format!("/laposte/suite/{flow}"),
-        &cancel,
+        urls,
     )
     .into_response())
 }

@@ -8,7 +8,8 @@
 //! codes, tokens and flows), `registry` (relying parties), `provider` (token, userinfo,
 //! discovery, JWKS of both providers), `client` (the OIDC client side FranceConnect+ and the demo
 //! sites share, its failures typed by `error`), `laposte`, `fcplus`, `sites` (pages and
-//! redirects), `pages` (HTML and French).
+//! redirects), `pages` (the typed contexts of their askama templates, under `templates/`, and
+//! their French messages).
 
 mod client;
 mod error;
@@ -21,6 +22,8 @@ mod registry;
 mod rules;
 mod sites;
 mod store;
+
+pub(crate) use pages::{Page, Theme};
 
 use crate::{World, WorldError};
 use axum::http::{header, HeaderMap, HeaderValue};

@@ -1,117 +1,117 @@
 //! The pages people see on the simulated FranceConnect+, La Poste identity provider and demo
-//! services, with all their French text in one place. Every page says "Simulation" at the top.
+//! services: one askama template each under `templates/` (all extending `site.html`, hence
+//! `base.html` with its SIMULATION banner), with the typed context they show. Their French text
+//! lives in the templates and in the constants here; every value is escaped by askama.
 
 use super::rules::IdentityClaims;
-use axum::response::Html;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 
-const STYLE: &str = include_str!("../../federation-assets/style.css");
-const SIMULATION_BANNER: &str =
-    "SIMULATION — IDN Sandbox : aucun service réel de La Poste ni de FranceConnect n'est contacté";
-
-/// Escapes text for HTML content and attribute values.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// The visual identity of a page.
-#[derive(Debug, Clone, Copy)]
+/// The visual identity of a page (`templates/site.html`): the body's class and the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Theme {
     FranceConnect,
     LaPoste,
-    Service { elu: bool },
+    /// Mon Compte Formation.
+    Formation,
+    /// Mon Compte Élu.
+    Elu,
+    /// The world's welcome page, in La Poste's colours.
+    Welcome,
 }
 
-fn layout(theme: Theme, title: &str, body: &str) -> Html<String> {
-    let (class, logo, sub) = match theme {
-        Theme::FranceConnect => (
-            "theme-fc",
-            "FranceConnect<b>+</b>",
-            "Simulation du service de l'État",
-        ),
-        Theme::LaPoste => (
-            "theme-laposte",
-            "L'Identité Numérique <b>La Poste</b>",
-            "Simulation du fournisseur d'identité",
-        ),
-        Theme::Service { elu: false } => (
-            "theme-mcf",
-            "Mon Compte Formation",
-            "moncompteformation (simulation)",
-        ),
-        Theme::Service { elu: true } => (
-            "theme-mcf theme-elu",
-            "Mon Compte Élu",
-            "Droits DIFE (simulation)",
-        ),
-    };
-    Html(format!(
-        r#"<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} — Simulation</title><style>{STYLE}</style></head>
-<body class="{class}"><div class="simulation" role="note">{SIMULATION_BANNER}</div>
-<header class="site"><span class="logo">{logo}</span><span class="sub">{sub}</span></header>
-<main>{body}</main>
-<footer>IDN Sandbox — simulation pédagogique. Les identités affichées sont fictives.</footer>
-</body></html>"#,
-        title = esc(title),
-    ))
+impl Theme {
+    pub fn css_class(self) -> &'static str {
+        match self {
+            Self::FranceConnect => "theme-fc",
+            Self::LaPoste | Self::Welcome => "theme-laposte",
+            Self::Formation => "theme-mcf",
+            Self::Elu => "theme-mcf theme-elu",
+        }
+    }
 }
 
-fn message_box(class: &str, text: Option<&str>) -> String {
-    text.map(|text| format!(r#"<div class="{class}" role="alert">{}</div>"#, esc(text)))
-        .unwrap_or_default()
+/// A page ready to be sent: rendered when the response is made.
+pub struct Page<T>(T);
+
+impl<T: Template> Page<T> {
+    pub fn new(template: T) -> Self {
+        Self(template)
+    }
+
+    /// The page's HTML; only a value's `Display` could make it fail, and ours do not.
+    pub fn html(&self) -> askama::Result<String> {
+        self.0.render()
+    }
+}
+
+impl<T: Template> IntoResponse for Page<T> {
+    fn into_response(self) -> Response {
+        match self.html() {
+            Ok(html) => Html(html).into_response(),
+            Err(error) => {
+                tracing::error!(%error, "a page of the world could not be rendered");
+                (StatusCode::INTERNAL_SERVER_ERROR, "Page indisponible.").into_response()
+            }
+        }
+    }
 }
 
 // ----- FranceConnect+ -----
 
+#[derive(Template)]
+#[template(path = "fcplus/choice.html")]
+pub struct FcChoice<'a> {
+    theme: Theme,
+    service: &'a str,
+    choose_url: &'a str,
+    cancel_url: &'a str,
+    notice: Option<&'a str>,
+}
+
 /// "Je choisis un moyen pour me connecter sur : <service>".
-pub fn fc_choice(service: &str, choose_url: &str, cancel_url: &str, notice: Option<&str>) -> Html<String> {
-    layout(
-        Theme::FranceConnect,
-        "Je choisis un moyen pour me connecter",
-        &format!(
-            r#"<div class="card"><h1>Je choisis un moyen pour me connecter sur : {service}</h1>
-{notice}
-<p>FranceConnect<b>+</b> vous permet d'accéder aux services en ligne qui demandent une identité vérifiée (niveau eIDAS substantiel).</p>
-<a class="provider" id="fournisseur-laposte" href="{choose_url}"><span class="mark">LP</span><span>L'Identité Numérique La Poste</span></a>
-<p class="hint">Les autres moyens de connexion ne sont pas simulés dans ce bac à sable.</p>
-<p class="links"><a href="{cancel_url}">Revenir sur {service}</a></p></div>"#,
-            service = esc(service),
-            notice = message_box("notice", notice),
-            choose_url = esc(choose_url),
-            cancel_url = esc(cancel_url),
-        ),
-    )
+pub fn fc_choice<'a>(
+    service: &'a str,
+    choose_url: &'a str,
+    cancel_url: &'a str,
+    notice: Option<&'a str>,
+) -> Page<FcChoice<'a>> {
+    Page(FcChoice {
+        theme: Theme::FranceConnect,
+        service,
+        choose_url,
+        cancel_url,
+        notice,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "fcplus/about.html")]
+pub struct FcAbout {
+    theme: Theme,
 }
 
 /// "Qu'est-ce que FranceConnect+ ?", told locally: the sandbox links to no real site.
-pub fn fc_about() -> Html<String> {
-    layout(
-        Theme::FranceConnect,
-        "Qu'est-ce que FranceConnect+ ?",
-        r#"<div class="card"><h1>Qu'est-ce que FranceConnect+ ?</h1>
-<p>FranceConnect<b>+</b> est la version de FranceConnect réservée aux services qui demandent une identité vérifiée au niveau eIDAS « substantiel » ou « élevé », comme l'achat d'une formation sur Mon Compte Formation depuis le 25 octobre 2022.</p>
-<p>Vous vous connectez avec un moyen d'identification de ce niveau, par exemple L'Identité Numérique La Poste : vous saisissez votre numéro de mobile, puis vous validez la connexion dans l'application avec votre code secret, dans la minute.</p>
-<p>Le service reçoit votre identité pivot (prénoms, nom de naissance, date, lieu et pays de naissance, sexe) et votre adresse électronique.</p></div>"#,
-    )
+pub fn fc_about() -> Page<FcAbout> {
+    Page(FcAbout {
+        theme: Theme::FranceConnect,
+    })
 }
 
 pub const FC_IDP_FAILED: &str =
     "La connexion avec L'Identité Numérique La Poste n'a pas abouti. Choisissez à nouveau un moyen de connexion.";
 
+#[derive(Template)]
+#[template(path = "fcplus/error.html")]
+pub struct FcError<'a> {
+    theme: Theme,
+    text: &'static str,
+    reason: &'a str,
+}
+
 /// A request FranceConnect+ cannot answer to the client (unknown client, wrong address…).
-pub fn fc_error(reason: &str) -> Html<String> {
+pub fn fc_error(reason: &str) -> Page<FcError<'_>> {
     let text = match reason {
         "unknown_client" => "Ce service n'est pas enregistré auprès de FranceConnect+ (client_id inconnu).",
         "redirect_uri_mismatch" => {
@@ -125,106 +125,96 @@ pub fn fc_error(reason: &str) -> Html<String> {
         }
         _ => "La demande de connexion est invalide.",
     };
-    layout(
-        Theme::FranceConnect,
-        "Erreur",
-        &format!(
-            r#"<div class="card"><h1>Une erreur est survenue</h1>{}<p class="hint">Code : {}</p></div>"#,
-            message_box("error", Some(text)),
-            esc(reason)
-        ),
-    )
+    Page(FcError {
+        theme: Theme::FranceConnect,
+        text,
+        reason,
+    })
 }
 
 // ----- La Poste identity provider -----
 
+#[derive(Template)]
+#[template(path = "laposte/login.html")]
+pub struct LpLogin<'a> {
+    theme: Theme,
+    action: &'a str,
+    cancel_url: &'a str,
+    service: &'a str,
+    error: Option<&'a str>,
+    mobile: &'a str,
+}
+
 /// "Identifiez-vous avec votre Identité Numérique".
-pub fn lp_login(
-    action: &str,
-    cancel_url: &str,
-    service: &str,
-    error: Option<&str>,
-    mobile: &str,
-) -> Html<String> {
-    layout(
-        Theme::LaPoste,
-        "Identifiez-vous",
-        &format!(
-            r#"<div class="card"><h1>Identifiez-vous avec votre Identité Numérique</h1>
-<p>Pour accéder à <b>{service}</b> via FranceConnect<b>+</b>.</p>{error}
-<form method="post" action="{action}">
-<label for="mobile">+33 Numéro de Mobile</label>
-<input type="tel" id="mobile" name="mobile" autocomplete="tel" placeholder="+33 6 12 34 56 78" value="{mobile}" required>
-<p class="hint">Le numéro de mobile utilisé lors de la création de votre Identité Numérique.</p>
-<button class="btn primary" type="submit" id="s-identifier">S'identifier</button>
-</form>
-<p class="links">Vous n'avez pas d'Identité Numérique ? <a href="/laposte/creer">Créer mon Identité Numérique</a></p>
-<p class="links"><a href="{cancel_url}">Revenir à FranceConnect+</a></p></div>"#,
-            service = esc(service),
-            error = message_box("error", error),
-            action = esc(action),
-            cancel_url = esc(cancel_url),
-            mobile = esc(mobile),
-        ),
-    )
+pub fn lp_login<'a>(
+    action: &'a str,
+    cancel_url: &'a str,
+    service: &'a str,
+    error: Option<&'a str>,
+    mobile: &'a str,
+) -> Page<LpLogin<'a>> {
+    Page(LpLogin {
+        theme: Theme::LaPoste,
+        action,
+        cancel_url,
+        service,
+        error,
+        mobile,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "laposte/create.html")]
+pub struct LpCreate {
+    theme: Theme,
 }
 
 /// How to get an identity: in the app, as journey.md describes.
-pub fn lp_create() -> Html<String> {
-    layout(
-        Theme::LaPoste,
-        "Créer mon Identité Numérique",
-        r#"<div class="card"><h1>Créer mon Identité Numérique</h1>
-<p>L'Identité Numérique se crée dans l'application « L'Identité Numérique » : compte La Poste, informations de votre pièce d'identité, vérification (en bureau de poste, en ligne avec AR24 ou par courrier), puis activation et choix d'un code secret à 4 chiffres.</p>
-<p>Dans ce bac à sable, l'application simulée ou la commande <code>idn demo</code> font tout le parcours.</p></div>"#,
-    )
+pub fn lp_create() -> Page<LpCreate> {
+    Page(LpCreate {
+        theme: Theme::LaPoste,
+    })
+}
+
+/// The addresses the waiting page links to, all within its login flow.
+#[derive(Debug, Clone, Copy)]
+pub struct WaitUrls<'a> {
+    /// The page itself, which a person without JavaScript reloads.
+    pub wait: &'a str,
+    /// The server-sent events of the request's status.
+    pub events: &'a str,
+    /// Where to go once the phone answered.
+    pub next: &'a str,
+    pub cancel: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "laposte/wait.html")]
+pub struct LpWait<'a> {
+    theme: Theme,
+    service: &'a str,
+    seconds_left: i64,
+    /// The countdown as first shown, `m:ss`.
+    countdown: String,
+    wait_url: &'a str,
+    events_url: &'a str,
+    next_url: &'a str,
+    cancel_url: &'a str,
 }
 
 /// The live wait for the approval on the phone, with the one-minute countdown.
-pub fn lp_wait(
-    service: &str,
-    seconds_left: i64,
-    events_url: &str,
-    next_url: &str,
-    cancel_url: &str,
-) -> Html<String> {
-    layout(
-        Theme::LaPoste,
-        "Validez sur votre téléphone",
-        &format!(
-            r#"<div class="card"><h1>Validez la connexion dans votre application</h1>
-<div class="phone" aria-hidden="true"><span></span></div>
-<p class="lead">Une demande de connexion à <b>{service}</b> a été envoyée à l'application « L'Identité Numérique ». Ouvrez-la et saisissez votre code secret pour l'accepter.</p>
-<p>Temps restant pour valider :</p>
-<div class="countdown" id="compte-a-rebours" data-seconds="{seconds_left}">{minutes}:{seconds:02}</div>
-<p class="hint" id="etat">En attente de votre validation…</p>
-<p class="links"><a href="{cancel_url}">Annuler et revenir à FranceConnect+</a></p></div>
-<script>
-(function () {{
-  var left = {seconds_left};
-  var shown = document.getElementById('compte-a-rebours');
-  function draw() {{ var s = Math.max(0, left); shown.textContent = Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0'); }}
-  setInterval(function () {{ left -= 1; draw(); }}, 1000);
-  var source = new EventSource('{events_url}');
-  source.addEventListener('statut', function (event) {{
-    var data = JSON.parse(event.data);
-    left = data.seconds_left; draw();
-    if (data.status !== 'pending') {{
-      source.close();
-      document.getElementById('etat').textContent = 'Réponse reçue…';
-      window.location.assign('{next_url}');
-    }}
-  }});
-}})();
-</script>"#,
-            service = esc(service),
-            minutes = seconds_left.max(0) / 60,
-            seconds = seconds_left.max(0) % 60,
-            events_url = esc(events_url),
-            next_url = esc(next_url),
-            cancel_url = esc(cancel_url),
-        ),
-    )
+pub fn lp_wait<'a>(service: &'a str, seconds_left: i64, urls: WaitUrls<'a>) -> Page<LpWait<'a>> {
+    let shown = seconds_left.max(0);
+    Page(LpWait {
+        theme: Theme::LaPoste,
+        service,
+        seconds_left,
+        countdown: format!("{}:{:02}", shown / 60, shown % 60),
+        wait_url: urls.wait,
+        events_url: urls.events,
+        next_url: urls.next,
+        cancel_url: urls.cancel,
+    })
 }
 
 /// Why a login through La Poste did not go through; each has its own page.
@@ -280,22 +270,31 @@ impl LpOutcome {
     }
 }
 
-pub fn lp_outcome(outcome: LpOutcome, retry_url: &str, cancel_url: &str) -> Html<String> {
+#[derive(Template)]
+#[template(path = "laposte/outcome.html")]
+pub struct LpOutcomePage<'a> {
+    theme: Theme,
+    id: &'static str,
+    title: &'static str,
+    text: &'static str,
+    retry_url: &'a str,
+    cancel_url: &'a str,
+}
+
+pub fn lp_outcome<'a>(
+    outcome: LpOutcome,
+    retry_url: &'a str,
+    cancel_url: &'a str,
+) -> Page<LpOutcomePage<'a>> {
     let (title, text) = outcome.text();
-    layout(
-        Theme::LaPoste,
+    Page(LpOutcomePage {
+        theme: Theme::LaPoste,
+        id: outcome.id(),
         title,
-        &format!(
-            r#"<div class="card" id="issue-{id}"><h1>{title}</h1>{text}
-<a class="btn primary" href="{retry_url}" id="reessayer">Réessayer</a>
-<p class="links"><a href="{cancel_url}" id="retour-fc">Revenir à FranceConnect+</a></p></div>"#,
-            id = outcome.id(),
-            title = esc(title),
-            text = message_box("error", Some(text)),
-            retry_url = esc(retry_url),
-            cancel_url = esc(cancel_url),
-        ),
-    )
+        text,
+        retry_url,
+        cancel_url,
+    })
 }
 
 // ----- demo services (Mon Compte Formation, Mon Compte Élu) -----
@@ -341,119 +340,180 @@ pub const RP_PURCHASE_NEEDS_FC: &str =
     "L'achat d'une formation nécessite une identification avec FranceConnect+ au moment de l'achat.";
 
 fn theme(site: &SiteText) -> Theme {
-    Theme::Service { elu: site.elu }
+    if site.elu {
+        Theme::Elu
+    } else {
+        Theme::Formation
+    }
 }
 
-/// The login page of the guides: FranceConnect+ first, then the classic form.
-pub fn rp_home(site: &SiteText, error: Option<&str>, notice: Option<&str>) -> Html<String> {
-    layout(
-        theme(site),
-        &format!("Connexion — {}", site.name),
-        &format!(
-            r#"<h1>Je me connecte à {name}</h1>{error}{notice}
-<div class="columns">
-<div class="card"><h2>Connexion FranceConnect+</h2>
-<p>FranceConnect<b>+</b> est la solution proposée par l'État pour sécuriser et simplifier la connexion aux services en ligne qui demandent une identité vérifiée.</p>
-<a class="btn fc" id="fc-plus" href="{prefix}/franceconnect"><span>S'identifier avec</span><span class="plus">FranceConnect+</span></a>
-<p class="links"><a href="/fcplus/a-propos" id="quest-ce-que-fc">Qu'est-ce que FranceConnect+ ?</a></p>
-<p class="hint">Obligatoire pour les comptes créés depuis le 25 octobre 2022 et pour tout achat de formation.</p></div>
-<div class="card"><h2>Numéro de sécurité sociale + Mot de passe</h2>
-<p class="hint">Pour les comptes créés avant le 25 octobre 2022.</p>
-<form method="post" action="{prefix}/connexion-classique">
-<label for="nir">Numéro de sécurité sociale</label><input type="text" id="nir" name="nir" inputmode="numeric" autocomplete="off" maxlength="21">
-<label for="password">Mot de passe</label><input type="password" id="password" name="password" autocomplete="current-password">
-<p class="hint">Le mot de passe contient au moins 8 caractères, dont une majuscule, une minuscule et un chiffre.</p>
-<button class="btn secondary" type="submit">Se connecter</button></form>
-<p class="hint">Votre compte a été créé après le 25 octobre 2022 ? Connectez-vous avec FranceConnect+.</p></div>
-</div>"#,
-            name = esc(site.name),
-            prefix = site.prefix,
-            error = message_box("error", error),
-            notice = message_box("success", notice),
-        ),
-    )
+/// What the login page shows besides its forms.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HomeMessages<'a> {
+    pub error: Option<&'a str>,
+    pub notice: Option<&'a str>,
+    /// After « ME CONNECTER »: the sandbox has no account with identifiers, only FranceConnect+.
+    pub simulated_only: bool,
+}
+
+#[derive(Template)]
+#[template(path = "services/home.html")]
+pub struct RpHome<'a> {
+    theme: Theme,
+    site: &'a SiteText,
+    error: Option<&'a str>,
+    notice: Option<&'a str>,
+    simulated_only: bool,
+}
+
+/// The login page of the guides: FranceConnect+ first, « OU », then the identifiers.
+pub fn rp_home<'a>(site: &'a SiteText, messages: HomeMessages<'a>) -> Page<RpHome<'a>> {
+    Page(RpHome {
+        theme: theme(site),
+        site,
+        error: messages.error,
+        notice: messages.notice,
+        simulated_only: messages.simulated_only,
+    })
+}
+
+/// The login page's links to what the sandbox does not simulate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotSimulated {
+    /// « MOT DE PASSE OUBLIÉ ».
+    ForgottenPassword,
+    /// « CRÉER MON COMPTE ».
+    NewAccount,
+}
+
+impl NotSimulated {
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::ForgottenPassword => "Mot de passe oublié",
+            Self::NewAccount => "Créer mon compte",
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "services/not_simulated.html")]
+pub struct RpNotSimulated<'a> {
+    theme: Theme,
+    site: &'a SiteText,
+    topic: NotSimulated,
+}
+
+pub fn rp_not_simulated(site: &SiteText, topic: NotSimulated) -> Page<RpNotSimulated<'_>> {
+    Page(RpNotSimulated {
+        theme: theme(site),
+        site,
+        topic,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "services/account.html")]
+pub struct RpAccount<'a> {
+    theme: Theme,
+    site: &'a SiteText,
+    identity: &'a IdentityClaims,
+    sub: &'a str,
+    purchased: bool,
+    purchase_needs_fc: &'static str,
+}
+
+impl RpAccount<'_> {
+    fn gender(&self) -> &'static str {
+        match self.identity.gender.as_str() {
+            "female" => "Femme",
+            "male" => "Homme",
+            _ => "—",
+        }
+    }
 }
 
 /// The person's space after login: their pivot identity, their rights and a training to buy.
-pub fn rp_account(site: &SiteText, identity: &IdentityClaims, sub: &str, purchased: bool) -> Html<String> {
-    let birthplace = if identity.birthplace.is_empty() {
-        "né(e) à l'étranger".to_owned()
-    } else {
-        format!("code INSEE {}", identity.birthplace)
-    };
-    let gender = match identity.gender.as_str() {
-        "female" => "Femme",
-        "male" => "Homme",
-        _ => "—",
-    };
-    let purchase = if purchased {
-        format!(
-            r#"<div class="success" id="achat-confirme">Votre inscription à la formation « {} » est confirmée (simulation : aucun droit n'est débité).</div>"#,
-            esc(site.training)
-        )
-    } else {
-        format!(
-            r#"<form method="post" action="{}/formation/acheter"><button class="btn primary" id="acheter" type="submit">Acheter cette formation</button></form>
-<p class="hint">{}</p>"#,
-            site.prefix, RP_PURCHASE_NEEDS_FC
-        )
-    };
-    layout(
-        theme(site),
-        &format!("Mon espace — {}", site.name),
-        &format!(
-            r#"<h1 id="bienvenue">Bonjour {given}</h1>
-<div class="card"><h2>Mon identité (transmise par FranceConnect+)</h2>
-<dl class="identity">
-<dt>Prénom(s)</dt><dd id="given_name">{given}</dd>
-<dt>Nom de naissance</dt><dd id="family_name">{family}</dd>
-<dt>Nom d'usage</dt><dd>{usage}</dd>
-<dt>Date de naissance</dt><dd id="birthdate">{birthdate}</dd>
-<dt>Sexe</dt><dd>{gender}</dd>
-<dt>Lieu de naissance</dt><dd id="birthplace">{birthplace}</dd>
-<dt>Pays de naissance</dt><dd>code INSEE {country}</dd>
-<dt>Adresse électronique</dt><dd>{email}</dd>
-<dt>Identifiant chez ce service</dt><dd class="hint" id="sub">{sub}</dd>
-</dl></div>
-<div class="card"><h2>{rights_label}</h2><p class="price" id="droits">{rights}</p></div>
-<div class="card"><div class="training"><div><h2>Formation</h2><p>{training}</p></div><p class="price">{price}</p></div>{purchase}</div>
-<p class="links"><a href="{prefix}/deconnexion" id="deconnexion">Se déconnecter</a></p>"#,
-            given = esc(&identity.given_name),
-            family = esc(&identity.family_name),
-            usage = esc(if identity.preferred_username.is_empty() {
-                "—"
-            } else {
-                &identity.preferred_username
-            }),
-            birthdate = esc(&identity.birthdate),
-            gender = gender,
-            birthplace = esc(&birthplace),
-            country = esc(&identity.birthcountry),
-            email = esc(&identity.email),
-            sub = esc(sub),
-            rights_label = esc(site.rights_label),
-            rights = esc(site.rights_amount),
-            training = esc(site.training),
-            price = esc(site.training_price),
-            purchase = purchase,
-            prefix = site.prefix,
-        ),
-    )
+pub fn rp_account<'a>(
+    site: &'a SiteText,
+    identity: &'a IdentityClaims,
+    sub: &'a str,
+    purchased: bool,
+) -> Page<RpAccount<'a>> {
+    Page(RpAccount {
+        theme: theme(site),
+        site,
+        identity,
+        sub,
+        purchased,
+        purchase_needs_fc: RP_PURCHASE_NEEDS_FC,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_page_says_simulation_and_escapes_what_it_shows() {
-        let page = fc_choice("<script>Service</script>", "/a", "/b", None).0;
-        assert!(page.contains("SIMULATION"));
-        assert!(
-            page.contains("&lt;script&gt;Service"),
-            "service names are escaped"
-        );
-        assert!(!page.contains("<script>Service"));
+    const HOSTILE: &str = r#"<script>alert("x")</script> d'Arc"#;
+    const ESCAPED: &str = "&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; d&#39;Arc";
+
+    fn html<T: Template>(page: Page<T>) -> String {
+        page.html().expect("every page renders")
+    }
+
+    fn identity(given_name: &str) -> IdentityClaims {
+        IdentityClaims {
+            given_name: given_name.to_owned(),
+            family_name: "LEFÈVRE".to_owned(),
+            birthdate: "1990-05-17".to_owned(),
+            gender: "female".to_owned(),
+            birthplace: "75056".to_owned(),
+            birthcountry: "99100".to_owned(),
+            preferred_username: String::new(),
+            email: "jeanne@exemple.fr".to_owned(),
+        }
+    }
+
+    /// Every page of this module, as a person can meet it.
+    fn every_page() -> Vec<(&'static str, String)> {
+        let urls = WaitUrls {
+            wait: "/laposte/attente/f",
+            events: "/laposte/attente/f/evenements",
+            next: "/laposte/suite/f",
+            cancel: "/laposte/abandon/f",
+        };
+        let claims = identity("Jeanne");
+        let mut pages = vec![
+            (
+                "fc_choice",
+                html(fc_choice("Mon Compte Formation", "/a", "/b", Some(FC_IDP_FAILED))),
+            ),
+            ("fc_about", html(fc_about())),
+            ("fc_error", html(fc_error("unknown_flow"))),
+            (
+                "lp_login",
+                html(lp_login(
+                    "/a",
+                    "/b",
+                    "Mon Compte Formation",
+                    Some("Numéro invalide"),
+                    "",
+                )),
+            ),
+            ("lp_create", html(lp_create())),
+            ("lp_wait", html(lp_wait("Mon Compte Formation", 60, urls))),
+            ("rp_home", html(rp_home(&MCF, HomeMessages::default()))),
+            ("rp_home_elu", html(rp_home(&ELU, HomeMessages::default()))),
+            (
+                "rp_password",
+                html(rp_not_simulated(&MCF, NotSimulated::ForgottenPassword)),
+            ),
+            (
+                "rp_new_account",
+                html(rp_not_simulated(&ELU, NotSimulated::NewAccount)),
+            ),
+            ("rp_account", html(rp_account(&MCF, &claims, "sub", false))),
+            ("rp_account_bought", html(rp_account(&ELU, &claims, "sub", true))),
+        ];
         for outcome in [
             LpOutcome::Expired,
             LpOutcome::Refused,
@@ -462,9 +522,195 @@ mod tests {
             LpOutcome::Locked,
             LpOutcome::TooManyRequests,
         ] {
-            let page = lp_outcome(outcome, "/retry", "/back").0;
-            assert!(page.contains("SIMULATION") && page.contains("/retry") && page.contains("/back"));
+            pages.push((outcome.id(), html(lp_outcome(outcome, "/retry", "/back"))));
         }
-        assert!(rp_home(&MCF, None, None).0.contains("S'identifier avec"));
+        pages
+    }
+
+    #[test]
+    fn every_page_has_its_simulation_banner_in_the_header_landmark_and_nothing_outside_landmarks() {
+        for (name, page) in every_page() {
+            let body = page
+                .split_once("<body")
+                .and_then(|(_, rest)| rest.split_once('>'))
+                .map(|(_, rest)| rest)
+                .expect("a body");
+            let body = body.trim_start();
+            assert!(
+                body.starts_with(r#"<header class="site-top">"#),
+                "{name}: the body opens with the banner landmark"
+            );
+            let (header, rest) = body.split_once("</header>").expect("a closed header");
+            assert!(
+                header.contains(r#"<div class="simulation" role="note">SIMULATION"#),
+                "{name}: the SIMULATION banner is inside the header"
+            );
+            let rest = rest.trim_start();
+            assert!(rest.starts_with("<main>"), "{name}: main follows the header");
+            let (_, after_main) = rest.split_once("</main>").expect("a closed main");
+            let after_main = after_main.trim_start();
+            assert!(
+                after_main.starts_with("<footer>"),
+                "{name}: only the footer follows main"
+            );
+            let (_, after_footer) = after_main.split_once("</footer>").expect("a closed footer");
+            assert_eq!(
+                after_footer.trim(),
+                "</body></html>",
+                "{name}: nothing after the footer"
+            );
+            assert_eq!(page.matches("<h1").count(), 1, "{name}: one main heading");
+        }
+    }
+
+    #[test]
+    fn no_page_links_to_a_real_site_or_phone_number() {
+        for (name, page) in every_page() {
+            assert!(
+                !page.contains("href=\"http") && !page.contains("tel:") && !page.contains("mailto:"),
+                "{name}: links stay in the world"
+            );
+        }
+    }
+
+    #[test]
+    fn a_hostile_service_name_is_shown_as_text() {
+        let urls = WaitUrls {
+            wait: "/w",
+            events: "/e",
+            next: "/n",
+            cancel: "/c",
+        };
+        for (name, page) in [
+            ("fc_choice", html(fc_choice(HOSTILE, "/a", "/b", None))),
+            ("lp_login", html(lp_login("/a", "/b", HOSTILE, None, HOSTILE))),
+            ("lp_wait", html(lp_wait(HOSTILE, 60, urls))),
+        ] {
+            assert!(
+                !page.contains(HOSTILE),
+                "{name}: the raw name never reaches the page"
+            );
+            assert!(
+                page.contains(ESCAPED),
+                "{name}: the name is escaped, quotes included"
+            );
+            assert_eq!(
+                page.matches("<script").count(),
+                usize::from(name == "lp_wait"),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_hostile_given_name_is_shown_as_text_on_the_account_page() {
+        let page = html(rp_account(&MCF, &identity(HOSTILE), "\"sub'", false));
+        assert!(!page.contains(HOSTILE) && !page.contains("<script"));
+        assert!(page.contains(&format!(r#"<h1 id="bienvenue">Bonjour {ESCAPED}</h1>"#)));
+        assert!(page.contains(&format!(r#"<dd id="given_name">{ESCAPED}</dd>"#)));
+        assert!(page.contains("&#34;sub&#39;"), "the identifier is escaped too");
+    }
+
+    #[test]
+    fn a_hostile_address_stays_inside_its_attribute() {
+        let hostile = r#"/x" onmouseover="alert(1)"#;
+        let page = html(lp_outcome(LpOutcome::Expired, hostile, "/b"));
+        assert!(!page.contains(hostile));
+        assert!(page.contains(r#"href="/x&#34; onmouseover=&#34;alert(1)""#));
+    }
+
+    #[test]
+    fn the_service_login_page_is_the_guides_one() {
+        for site in [&MCF, &ELU] {
+            let page = html(rp_home(site, HomeMessages::default()));
+            for text in [
+                "<h1>Connexion</h1>",
+                "Attention !</b> Votre parcours d'achat s'est davantage sécurisé avec FranceConnect+.",
+                "Vos données de connexion sont strictement personnelles, veuillez à ne pas les communiquer à une autre personne.",
+                "<h2 id=\"titre-fc\">Connexion FranceConnect+</h2>",
+                "FranceConnect+ assure la sécurité de votre CPF grâce à l'Identité Numérique La Poste.",
+                "S'identifier avec",
+                "Qu'est-ce que FranceConnect+ ?",
+                ">OU<",
+                "<h2 id=\"titre-identifiants\">Connexion avec vos identifiants</h2>",
+                "Votre mot de passe comporte au minimum 8 caractères, dont une majuscule, une minuscule et un chiffre.",
+                ">ME CONNECTER</button>",
+                ">MOT DE PASSE OUBLIÉ</a>",
+                "Vous n'avez pas de compte ? <a",
+                ">CRÉER MON COMPTE</a>",
+                "téléconseiller au <span class=\"telephone\">09 70 81 00 50</span>",
+            ] {
+                assert!(page.contains(text), "{}: « {text} » is on the login page", site.name);
+            }
+            assert_eq!(
+                page.matches("type=\"submit\"").count(),
+                1,
+                "« ME CONNECTER » is the page's one submit button"
+            );
+            assert!(!page.contains("seul-fc-simule"), "no account was tried yet");
+        }
+        let tried = html(rp_home(
+            &MCF,
+            HomeMessages {
+                error: Some(RP_CLASSIC_REFUSED),
+                notice: None,
+                simulated_only: true,
+            },
+        ));
+        assert!(tried.contains("seule la connexion avec FranceConnect+ est simulée"));
+    }
+
+    #[test]
+    fn franceconnect_offers_la_poste_alone_and_says_why() {
+        let page = html(fc_choice("Mon Compte Formation", "/a", "/b", None));
+        assert!(page.contains("Je choisis un moyen pour me connecter sur : Mon Compte Formation"));
+        assert!(page.contains("J'utilise l'application"));
+        assert!(page.contains("<summary>Pourquoi je ne retrouve pas mes comptes habituels ?</summary>"));
+        assert_eq!(page.matches("class=\"provider\"").count(), 1, "one provider");
+        assert!(
+            !page.contains("autres moyens") && !page.contains("par exemple"),
+            "no other provider is suggested"
+        );
+    }
+
+    #[test]
+    fn the_real_support_contacts_are_marked_as_not_called_by_the_sandbox() {
+        let pages = every_page();
+        for name in [
+            "lp_login",
+            "lp_create",
+            "rp_home",
+            "rp_password",
+            "bloquee",
+            "numero-inconnu",
+        ] {
+            let (_, page) = pages.iter().find(|(page, _)| *page == name).unwrap();
+            for text in [
+                "du lundi au vendredi de 8h30 à 19h et samedi de 8h30 à 13h, hors jours fériés",
+                "Consultez le <b>tuto</b>",
+                "Consultez la <b>FAQ</b>",
+                "contacts du vrai service L'Identité Numérique La Poste",
+                "Le bac à sable ne les appelle jamais",
+            ] {
+                assert!(page.contains(text), "{name}: « {text} »");
+            }
+        }
+    }
+
+    #[test]
+    fn the_waiting_page_tells_a_person_without_javascript_to_reload() {
+        let urls = WaitUrls {
+            wait: "/laposte/attente/f",
+            events: "/laposte/attente/f/evenements",
+            next: "/laposte/suite/f",
+            cancel: "/laposte/abandon/f",
+        };
+        let page = html(lp_wait("Mon Compte Formation", 60, urls));
+        let (_, noscript) = page.split_once("<noscript>").expect("a noscript");
+        let (noscript, _) = noscript.split_once("</noscript>").unwrap();
+        assert!(noscript.contains(r#"<a href="/laposte/attente/f">rechargez cette page</a>"#));
+        assert!(page.contains(r#"data-seconds="60""#) && page.contains(">1:00</div>"));
+        assert!(page.contains(r#"data-events="/laposte/attente/f/evenements""#));
+        assert!(page.contains(r#"data-next="/laposte/suite/f""#));
     }
 }

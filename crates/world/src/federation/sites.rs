@@ -5,7 +5,7 @@
 
 use super::client::{RelyingClient, VerifiedLogin};
 use super::jose::{DecryptionKey, SiteKeys};
-use super::pages::{self, SiteText, ELU, MCF};
+use super::pages::{self, HomeMessages, NotSimulated, SiteText, ELU, MCF};
 use super::registry::{Client, Encryption};
 use super::store::{random_token, Expiring};
 use super::{base_url, Federation, ProviderKind};
@@ -111,6 +111,14 @@ pub fn routes() -> Router<Arc<Federation>> {
                 post(move |form| classic_login(form, elu)),
             )
             .route(
+                &format!("{prefix}/mot-de-passe-oublie"),
+                get(move || not_simulated(NotSimulated::ForgottenPassword, elu)),
+            )
+            .route(
+                &format!("{prefix}/creer-mon-compte"),
+                get(move || not_simulated(NotSimulated::NewAccount, elu)),
+            )
+            .route(
                 &format!("{prefix}/franceconnect"),
                 get(move |s, h| start_login(s, h, After::Account, elu)),
             )
@@ -192,8 +200,11 @@ async fn home(
     if session(&federation, site, &headers).is_some_and(|(_, session)| session.login.is_some()) {
         return Redirect::to(&format!("{}/espace", site.text.prefix)).into_response();
     }
-    let error = query.erreur.is_some().then_some(pages::RP_LOGIN_FAILED);
-    pages::rp_home(&site.text, error, None).into_response()
+    let messages = HomeMessages {
+        error: query.erreur.is_some().then_some(pages::RP_LOGIN_FAILED),
+        ..HomeMessages::default()
+    };
+    pages::rp_home(&site.text, messages).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -203,21 +214,40 @@ struct ClassicForm {
     password: String,
 }
 
-/// The classic form exists for accounts created before 25 October 2022; the sandbox has none.
+fn site_text(elu: bool) -> &'static SiteText {
+    if elu {
+        &ELU
+    } else {
+        &MCF
+    }
+}
+
+/// The classic form exists for accounts created before 25 October 2022; the sandbox has none,
+/// and says so once the number is well formed.
 async fn classic_login(Form(form): Form<ClassicForm>, elu: bool) -> Response {
-    let text = if elu { &ELU } else { &MCF };
+    let text = site_text(elu);
     let digits: String = form.nir.chars().filter(|c| !c.is_whitespace()).collect();
     let valid_nir = digits.len() == 15
         && digits
             .chars()
             .enumerate()
             .all(|(i, c)| c.is_ascii_digit() || (i == 6 && matches!(c, 'A' | 'B')));
-    let error = if valid_nir {
-        pages::RP_CLASSIC_REFUSED
-    } else {
-        pages::RP_CLASSIC_INVALID_NIR
+    let messages = HomeMessages {
+        error: Some(if valid_nir {
+            pages::RP_CLASSIC_REFUSED
+        } else {
+            pages::RP_CLASSIC_INVALID_NIR
+        }),
+        notice: None,
+        simulated_only: valid_nir,
     };
-    pages::rp_home(text, Some(error), None).into_response()
+    pages::rp_home(text, messages).into_response()
+}
+
+/// « MOT DE PASSE OUBLIÉ » and « CRÉER MON COMPTE »: what they are for, and that only the
+/// FranceConnect+ login is simulated.
+async fn not_simulated(topic: NotSimulated, elu: bool) -> Response {
+    pages::rp_not_simulated(site_text(elu), topic).into_response()
 }
 
 /// "S'identifier avec FranceConnect+": a fresh state and nonce, then FranceConnect+.
@@ -387,6 +417,9 @@ async fn logged_out(
     let confirmed = session(&federation, site, &headers)
         .and_then(|(_, session)| session.logout_state)
         .is_some_and(|state| Some(state) == query.state);
-    let notice = confirmed.then_some(pages::RP_LOGGED_OUT);
-    pages::rp_home(&site.text, None, notice).into_response()
+    let messages = HomeMessages {
+        notice: confirmed.then_some(pages::RP_LOGGED_OUT),
+        ..HomeMessages::default()
+    };
+    pages::rp_home(&site.text, messages).into_response()
 }
