@@ -3,12 +3,14 @@
 // `idn scenario apply` against the running world; what reaches the learner is checked through
 // the world's API with `idn`, as the device reads it.
 //
-// Covers: staff sign-in (wrong password refused), the live learners list (a learner appears
-// without reloading), a learner's page, the review desk in "revue manuelle" (video and digits
-// shown, refusal with a real reason reaching the learner's state and inbox), the clerk desk
-// (a different document refused, then validated), the clock advanced and its speed set, a role
-// refused where it has no business, sign-out; a scenario applied from the catalogue and from a
-// chosen file, landing on the learner's page; one learner's clock moved, the class's untouched. Screenshots: tests/browser/artefacts-console/.
+// Covers: staff sign-in (wrong password refused), the class at a glance (an empty class shows
+// the join QR code; learners appear live by name with their step n/N, their last error, « À vous
+// d'agir » for a review at the desk, the counts per step), a learner's page, the review desk in
+// "revue manuelle" (video and digits shown, refusal with a real reason reaching the learner's
+// state and inbox), the clerk desk (a different document refused, then validated), the clock
+// advanced and its speed set, a role refused where it has no business, sign-out; a scenario
+// applied from the catalogue and from a chosen file, landing on the learner's page; one
+// learner's clock moved, the class's untouched. Screenshots: tests/browser/artefacts-console/.
 // The world's API is read as a trainer (tests/browser/trainer.mjs), and `idn scenario apply`
 // against the running world gets that trainer's token in IDN_TOKEN: nobody else may.
 //
@@ -154,15 +156,36 @@ await scenario('connexion du personnel et liste en direct', async (page) => {
   await expectText(page, 'revue manuelle');
   assert.equal(await page.textContent('#mode-actuel'), 'revue manuelle');
 
-  // A learner appears in the open list without a reload (change feed over SSE).
+  // An empty class shows how to join it: the welcome page's QR code and the address.
   await page.goto(`${base}/console/apprenants`);
+  await expectText(page, 'La classe est vide');
+  const qr = page.locator('#rejoindre img[data-qr="rejoindre"]');
+  await qr.waitFor();
+  assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 100), 'the join QR code is drawn');
+  assert.equal(await page.textContent('#adresse-classe'), base);
   await screenshot(page, 'liste-vide');
+  // A learner appears in the open list without a reload (change feed over SSE).
   const applied = cli(['scenario', 'apply', 'identification-en-cours-d-examen']);
   reviewLearner = applied.learner_id;
   // The row follows the learner's steps as they happen, up to the review.
   await page.locator(`tr[data-learner="${reviewLearner}"][data-step="review"]`).waitFor({ timeout: 15000 });
   await expectText(page, 'Liste mise à jour');
+  // The class at a glance: by name, step n/N, the review at the desk waits for the trainer.
+  const row = page.locator(`tr[data-learner="${reviewLearner}"]`);
+  assert.equal(await row.getAttribute('data-a-vous'), 'oui', 'the review at the desk waits for the trainer');
+  assert.match(await row.innerText(), /Aminata/, 'the learner by name');
+  assert.match(await row.innerText(), /13\/16/, 'the step n/N');
+  assert.match(await row.innerText(), /À vous d'agir/);
+  assert.equal(await row.locator('.tag.blocker').count(), 0, 'no red blocker for a review at the desk');
+  assert.equal((await page.textContent('#repartition tr[data-step="review"] td.count')).trim(), '1');
+  assert.equal((await page.textContent('#repartition tr[data-step="email_code"] td.count')).trim(), '0');
   await screenshot(page, 'liste-en-direct');
+  // A second learner, blocked: the chart and rows follow, live.
+  const second = cli(['scenario', 'apply', 'code-email-errone']).learner_id;
+  await page.locator(`tr[data-learner="${second}"]`).waitFor({ timeout: 15000 });
+  assert.equal((await page.textContent('#repartition tr[data-step="email_code"] td.count')).trim(), '1');
+  assert.match(await page.locator(`tr[data-learner="${second}"]`).innerText(), /incorrect/, 'the last error, in French');
+  await screenshot(page, 'classe-d-un-coup-d-oeil');
 
   await page.fill('#q', 'aminata');
   await page.click('#rechercher');
@@ -173,6 +196,7 @@ await scenario('connexion du personnel et liste en direct', async (page) => {
 
   await page.goto(`${base}/console/apprenants/${reviewLearner}`);
   await expectText(page, 'Journal');
+  await expectText(page, 'Où en est l\'apprenant');
   await expectText(page, 'revue manuelle (guichet de revue)');
   assert.ok((await page.locator('#journal tbody tr').count()) > 5, 'the journal is shown');
   assert.equal(await page.locator('video').count(), 1, 'the submitted video');

@@ -758,7 +758,7 @@ async fn a_support_agent_applies_a_scenario_from_the_console_and_lands_on_the_le
     let learner_page = landed(&support, &follow).await;
     let (_, page) = support.get(&learner_page).await;
     assert!(
-        page.contains("identity_data"),
+        page.contains("Étape 6/16 Vos informations personnelles"),
         "the minor stays at the identity form"
     );
 
@@ -1639,5 +1639,235 @@ async fn a_classmates_wrong_passwords_on_another_address_never_lock_the_trainer_
         lines.iter().filter(|line| line.contains("login_failed")).count(),
         5,
         "the trainer reads the five failures and the address they came from"
+    );
+}
+
+/// A value as askama writes it in a page (its HTML escaper).
+fn escaped(text: &str) -> String {
+    text.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+/// The row of one learner in the class at a glance.
+fn row_of<'a>(page: &'a str, id: &str) -> &'a str {
+    let start = page
+        .find(&format!(r#"<tr data-learner="{id}""#))
+        .unwrap_or_else(|| panic!("a row for {id}: {page}"));
+    let end = page[start..].find("</tr>").unwrap() + start;
+    &page[start..end]
+}
+
+/// The count the chart shows for a step.
+fn bar_count(page: &str, step: &str) -> String {
+    let chart = &page[page.find(r#"id="repartition""#).expect("the chart")..];
+    let start = chart
+        .find(&format!(r#"<tr data-step="{step}""#))
+        .unwrap_or_else(|| panic!("a bar for {step}"));
+    let cell = r#"<td class="count">"#;
+    let count = &chart[start..][chart[start..].find(cell).unwrap() + cell.len()..];
+    count[..count.find('<').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn the_class_at_a_glance_names_each_learner_and_says_who_waits_for_the_trainer() {
+    let world = world_with_staff(98).await;
+    let client = &world.client;
+    let base = world.running.base_url();
+    let trainer = Console::sign_in(&base, "formatrice@classe.example").await;
+    let (_, empty) = trainer.get("/console/apprenants").await;
+    assert!(
+        empty.contains(r#"src="/qr/rejoindre.png""#) && empty.contains(&base),
+        "an empty class shows the join QR code and the address"
+    );
+    let qr = trainer
+        .http
+        .get(format!("{base}/qr/rejoindre.png"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            qr.status().as_u16(),
+            qr.headers()["content-type"].to_str().unwrap()
+        ),
+        (200, "image/png"),
+        "the image the page shows is served (the console's CSP allows 'self' images)"
+    );
+
+    let (status, _) = trainer.post("/console/revue/mode", &[("mode", "manuelle")]).await;
+    assert_eq!(status, 303);
+    let (waiting, _, _) = submitted_online(client, "attente@simulation.example", "+33639980041").await;
+    let (counter, _) = learner_at_face_to_face(client, "guichet@simulation.example", "+33639980042").await;
+    let mistaken = new_learner(client, "faute@simulation.example").await;
+    let right = mistaken.last_code(MessageChannel::Email).await;
+    let wrong: String = right
+        .chars()
+        .map(|digit| if digit == '1' { '2' } else { '1' })
+        .collect();
+    mistaken
+        .act(&LearnerAction::ConfirmEmail { code: wrong })
+        .await
+        .expect_err("a wrong email code is refused");
+    let refusal = mistaken.client.journal(&mistaken.id).await.unwrap();
+    let refusal = refusal
+        .last()
+        .unwrap()
+        .message
+        .clone()
+        .expect("the refusal's French message");
+
+    let (status, page) = trainer.get("/console/apprenants").await;
+    assert_eq!(status, 200);
+    assert!(
+        !page.contains(r#"id="rejoindre""#),
+        "the class is no longer empty"
+    );
+
+    let review = row_of(&page, &waiting.id);
+    assert!(
+        review.contains(r#"data-step="review" data-a-vous="oui""#)
+            && review.contains("À vous d'agir")
+            && review.contains(&format!(r#"href="/console/revue/{}""#, waiting.id)),
+        "the learner waiting at the review desk waits for the trainer: {review}"
+    );
+    assert!(
+        !review.contains(r#"class="tag blocker""#),
+        "a review at the desk is no red blocker: {review}"
+    );
+    assert!(
+        review.contains(">Jean Édouard Lefèvre</a>") && review.contains("attente@simulation.example"),
+        "named by their identity, their email beside: {review}"
+    );
+    assert!(review.contains(r#"<span class="rank">13/16</span> Identification en cours de traitement"#));
+
+    let at_counter = row_of(&page, &counter.id);
+    assert!(
+        at_counter.contains("À vous d'agir") && at_counter.contains(r#"href="/console/guichet""#),
+        "the person at the face-to-face counter waits for the trainer too: {at_counter}"
+    );
+    assert!(at_counter.contains(r#"<span class="rank">9/16</span>"#));
+
+    let errored = row_of(&page, &mistaken.id);
+    assert!(
+        errored.contains(">faute@simulation.example</a>"),
+        "no name yet: the email"
+    );
+    assert!(
+        errored.contains(&escaped(&refusal)) && errored.contains("il y a moins d&#39;une minute"),
+        "the latest error in French, with how long ago: {errored}"
+    );
+    assert!(
+        page.find(&format!(r#"data-learner="{}""#, waiting.id))
+            < page.find(&format!(r#"data-learner="{}""#, mistaken.id)),
+        "who waits for the trainer comes first"
+    );
+    assert!(page.contains("<strong>2</strong> apprenants attendent votre action"));
+    for (step, count) in [
+        ("email_code", "1"),
+        ("face_to_face", "1"),
+        ("review", "1"),
+        ("enrolled", "0"),
+    ] {
+        assert_eq!(bar_count(&page, step), count, "learners at {step}");
+    }
+
+    // A support agent is not the desk: the same learners wait, for someone else.
+    let support = Console::sign_in(&base, "support@classe.example").await;
+    let (_, seen_by_support) = support.get("/console/apprenants").await;
+    let review = row_of(&seen_by_support, &waiting.id);
+    assert!(
+        !review.contains("À vous d'agir") && review.contains("attend le guichet de revue"),
+        "{review}"
+    );
+
+    // The live part alone, as the page's script fetches it after a change.
+    let (status, live) = trainer.get("/console/apprenants/lignes?q=lef%C3%A8vre").await;
+    assert_eq!(status, 200);
+    assert!(live.contains(&waiting.id) && live.contains(&counter.id) && !live.contains(&mistaken.id));
+    assert!(
+        live.contains(r#"id="repartition""#) && !live.contains("<html"),
+        "the chart and the rows, without the page around them"
+    );
+}
+
+#[tokio::test]
+async fn a_learners_page_puts_what_blocks_them_first_and_tells_the_journal_in_french() {
+    let world = world_with_staff(99).await;
+    let client = &world.client;
+    let base = world.running.base_url();
+    let trainer = Console::sign_in(&base, "formatrice@classe.example").await;
+    trainer.post("/console/revue/mode", &[("mode", "manuelle")]).await;
+    let (learner, _, _) = submitted_online(client, "journal@simulation.example", MOBILE).await;
+    let (status, page) = trainer.get(&format!("/console/apprenants/{}", learner.id)).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<h1>Jean Édouard Lefèvre</h1>"), "named");
+    let first_card = &page[..page.find("<h2>État</h2>").expect("the state")];
+    assert!(
+        first_card.contains("Où en est l&#39;apprenant") || first_card.contains("Où en est l'apprenant"),
+        "where they stand comes first"
+    );
+    assert!(
+        first_card.contains("À vous d'agir"),
+        "and that the trainer has to act"
+    );
+    let journal = &page[page.find(r#"<table id="journal">"#).expect("the journal")..];
+    for internal in ["plan_review", "email_code", "start_account", "→ password"] {
+        assert!(
+            !journal.contains(internal),
+            "no internal name ({internal}) in the journal: {journal}"
+        );
+    }
+    assert!(
+        journal.contains("Ouvre son compte La Poste")
+            && journal.contains("Identifications visuelles : revue manuelle au guichet de revue.")
+            && journal.contains("1/16 Code reçu par e-mail → 2/16 Choix du mot de passe"),
+        "each line says what happened and which steps, in French: {journal}"
+    );
+
+    let reviewer = Console::sign_in(&base, "relecteur@classe.example").await;
+    let (_, desk) = reviewer.get(&format!("/console/revue/{}", learner.id)).await;
+    assert!(
+        desk.contains(r#"<select id="motif" name="reason" required><option value="" selected disabled>"#),
+        "the refusal form starts with no reason chosen"
+    );
+}
+
+#[tokio::test]
+async fn the_clerk_keeps_what_was_typed_when_the_document_differs() {
+    let world = world_with_staff(100).await;
+    let base = world.running.base_url();
+    let (_, code) = learner_at_face_to_face(&world.client, "copie@simulation.example", MOBILE).await;
+    let clerk = Console::sign_in(&base, "guichet@classe.example").await;
+    let typed_name = r#"Lefèvre"><script>alert(1)</script>"#;
+    let (status, page) = clerk
+        .post(
+            "/console/guichet",
+            &[
+                ("code", code.as_str()),
+                ("decision", "valider"),
+                ("document_type", "passeport"),
+                ("birth_name", typed_name),
+                ("birth_date", "1985-02-11"),
+                ("document_number_ending", "0000"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422, "a different document is refused");
+    assert!(
+        page.contains(&format!(r#"name="birth_name" value="{}""#, escaped(typed_name)))
+            && page.contains(r#"name="birth_date" value="1985-02-11""#)
+            && page.contains(r#"name="document_number_ending" value="0000""#)
+            && page.contains(r#"<option value="passeport" selected>"#),
+        "what the clerk typed stays in the form, escaped: {page}"
+    );
+    assert!(!page.contains("<script>alert(1)"));
+    assert!(
+        page.contains(
+            r#"<select id="motif-guichet" name="reason" required><option value="" selected disabled>"#
+        ),
+        "sending the person away starts with no reason chosen"
     );
 }

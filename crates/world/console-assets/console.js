@@ -1,5 +1,7 @@
 // The console's one script: live updates from the world's change feed (server-sent events),
 // without polling. Served from the world itself so that the CSP allows 'self' scripts only.
+// The class at a glance is fetched again after each change; since it shows how long each
+// learner has been idle (real time), it is also fetched again every minute.
 (function () {
   'use strict';
   var live = document.querySelector('[data-live-rows]');
@@ -16,12 +18,13 @@
         .then(function (response) { return response.ok ? response.text() : null; })
         .then(function (html) {
           if (html === null) return;
-          document.getElementById('lignes').innerHTML = html;
+          live.innerHTML = html;
           var stamp = document.getElementById('mis-a-jour');
           if (stamp) stamp.textContent = 'Liste mise à jour à ' + new Date().toLocaleTimeString('fr-FR');
         });
     }, 150);
   }
+  if (live) setInterval(refreshRows, 60000);
   source.addEventListener('change', function (event) {
     if (live) refreshRows();
     notices.forEach(function (notice) {

@@ -1,15 +1,15 @@
 //! The face-to-face desk's page: the clerk looks up a code, compares the confirmed identity
 //! with the document presented, validates or sends the person away, decided by `desks.rs`.
 
-use super::auth::StaffSession;
 use super::desks;
 use super::handlers::{identity_facts, Session, Shared};
-use super::pages::{self, csrf, esc, notice, when};
+use super::pages::{self, when, Fact, Frame};
 use crate::api::{ClerkCase, ClerkRefusalReason, ClerkVerdict, CopiedDocument, DocumentKind};
 use crate::WorldError;
+use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::{Extension, Form};
 use serde::Deserialize;
 
@@ -19,14 +19,41 @@ pub struct ClerkQuery {
     code: String,
 }
 
-fn clerk_body(code: &str, found: &str, result: &str) -> String {
-    format!(
-        r#"{result}<div class="card"><h1>Guichet face à face</h1><p>La personne présente sa pièce d'identité et son code de vérification en face à face (reçu par SMS ou par courrier).</p>
-<form method="get" action="/console/guichet" class="row"><div><label for="code">Code de vérification en face à face</label><input type="text" id="code" name="code" value="{code}" autocomplete="off" required></div><div><button class="btn primary" type="submit" id="rechercher-code">Rechercher</button></div></form></div>{found}"#,
-        code = esc(code),
-        found = found,
-        result = result,
-    )
+/// What the desk answered the last form: a success, or why it refused.
+struct Outcome {
+    kind: &'static str,
+    message: String,
+}
+
+/// A choice of a select.
+struct Choice {
+    value: &'static str,
+    label: String,
+    selected: bool,
+}
+
+/// The identity to compare and the clerk's two forms (validate, send away), with what the
+/// clerk typed last kept when the desk refused it.
+struct Found {
+    until: String,
+    identity: Option<Vec<Fact>>,
+    kinds: Vec<Choice>,
+    reasons: Vec<Choice>,
+    /// A reason was chosen in the last form (else « Choisissez le motif » is selected).
+    reason_chosen: bool,
+    birth_name: String,
+    birth_date: String,
+    document_number_ending: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/clerk.html")]
+struct ClerkPage<'a> {
+    frame: Frame<'a>,
+    code: &'a str,
+    outcome: Option<Outcome>,
+    lookup_error: Option<String>,
+    found: Option<Found>,
 }
 
 pub async fn clerk_page(
@@ -35,55 +62,55 @@ pub async fn clerk_page(
     Query(query): Query<ClerkQuery>,
 ) -> Response {
     let code = query.code.trim().to_owned();
-    let found = if code.is_empty() {
-        String::new()
+    let (found, lookup_error) = if code.is_empty() {
+        (None, None)
     } else {
         match desks::clerk_case(&world, &session, &code).await {
-            Ok(case) => clerk_found(&session, &code, &case),
-            Err(error) => notice("error", &error.message_fr()),
+            Ok(case) => (Some(found(&case, None)), None),
+            Err(error) => (None, Some(error.message_fr())),
         }
     };
-    pages::layout(&session, "Guichet face à face", &clerk_body(&code, &found, "")).into_response()
+    pages::ok(&ClerkPage {
+        frame: Frame::signed_in(&session, "Guichet face à face"),
+        code: &code,
+        outcome: None,
+        lookup_error,
+        found,
+    })
 }
 
-/// The identity to compare and the clerk's two forms (validate, send away).
-fn clerk_found(session: &StaffSession, code: &str, case: &ClerkCase) -> String {
-    let kinds: String = DocumentKind::ALL
+/// The case looked up, and the forms filled with `typed` (what the clerk copied last), if any.
+fn found(case: &ClerkCase, typed: Option<&ClerkForm>) -> Found {
+    let chosen_kind = typed.map(|form| form.document_type.as_str()).unwrap_or_default();
+    let chosen_reason = typed.map(|form| form.reason.as_str()).unwrap_or_default();
+    let reasons: Vec<Choice> = ClerkRefusalReason::ALL
         .iter()
-        .map(|kind| {
-            format!(
-                r#"<option value="{}">{}</option>"#,
-                kind.code(),
-                esc(kind.label_fr())
-            )
+        .map(|reason| Choice {
+            value: reason.code(),
+            label: capitalized(reason.label_fr()),
+            selected: reason.code() == chosen_reason,
         })
         .collect();
-    let reasons: String = ClerkRefusalReason::ALL
-        .iter()
-        .map(|reason| {
-            format!(
-                r#"<option value="{}">{}</option>"#,
-                reason.code(),
-                esc(&capitalized(reason.label_fr()))
-            )
-        })
-        .collect();
-    format!(
-        r#"<div class="columns"><div class="card" id="fiche"><h2>Données confirmées dans l'application</h2><p>Code valable jusqu'au {until}.</p>{identity}</div>
-<div class="card"><h2>Pièce présentée au guichet</h2><p class="hint">Recopiez ce que montre la pièce : le service compare avec les données confirmées.</p>
-<form method="post" action="/console/guichet">{csrf}<input type="hidden" name="code" value="{code}"><input type="hidden" name="decision" value="valider">
-<label for="type">Type de pièce</label><select id="type" name="document_type">{kinds}</select>
-<label for="nom">Nom de naissance</label><input type="text" id="nom" name="birth_name" required>
-<label for="naissance">Date de naissance</label><input type="date" id="naissance" name="birth_date" required>
-<label for="fin">4 derniers caractères du numéro de la pièce</label><input type="text" id="fin" name="document_number_ending" maxlength="4" required>
-<button class="btn primary" type="submit" id="valider">Valider l'identité</button></form>
-<form method="post" action="/console/guichet">{csrf}<input type="hidden" name="code" value="{code}"><input type="hidden" name="decision" value="refuser"><label for="motif-guichet">Refuser (la personne repart sans validation)</label><select id="motif-guichet" name="reason">{reasons}</select><button class="btn danger" type="submit" id="refuser-guichet">Refuser</button></form></div></div>"#,
-        until = when(case.valid_until),
+    Found {
+        until: when(case.valid_until),
         // A face-to-face code is only sent once the identity is confirmed.
-        identity = identity_facts(Some(&case.identity), true),
-        code = esc(code),
-        csrf = csrf(session),
-    )
+        identity: identity_facts(Some(&case.identity), true),
+        kinds: DocumentKind::ALL
+            .iter()
+            .map(|kind| Choice {
+                value: kind.code(),
+                label: kind.label_fr().to_owned(),
+                selected: kind.code() == chosen_kind,
+            })
+            .collect(),
+        reason_chosen: reasons.iter().any(|reason| reason.selected),
+        reasons,
+        birth_name: typed.map(|form| form.birth_name.clone()).unwrap_or_default(),
+        birth_date: typed.map(|form| form.birth_date.clone()).unwrap_or_default(),
+        document_number_ending: typed
+            .map(|form| form.document_number_ending.clone())
+            .unwrap_or_default(),
+    }
 }
 
 /// The text with its first letter in capitals (a reason's wording opening an option).
@@ -121,15 +148,15 @@ pub async fn clerk_decide(
         "valider" => Ok(ClerkVerdict::Validate {
             code: code.clone(),
             presented: CopiedDocument {
-                document_type: form.document_type,
-                birth_name: form.birth_name,
-                birth_date: form.birth_date,
-                document_number_ending: form.document_number_ending,
+                document_type: form.document_type.clone(),
+                birth_name: form.birth_name.clone(),
+                birth_date: form.birth_date.clone(),
+                document_number_ending: form.document_number_ending.clone(),
             },
         }),
         "refuser" => Ok(ClerkVerdict::Refuse {
             code: code.clone(),
-            reason: form.reason,
+            reason: form.reason.clone(),
         }),
         _ => Err(WorldError::bad_request("invalid_decision", "Décision inconnue.")),
     };
@@ -137,29 +164,40 @@ pub async fn clerk_decide(
         Ok(verdict) => desks::decide_clerk(&world, &session, &verdict).await,
         Err(error) => Err(error),
     };
-    let (status, result, found) = match outcome {
-        Ok(decided) => (StatusCode::OK, notice("success", &decided.message), String::new()),
+    let (status, outcome, found) = match outcome {
+        Ok(decided) => (
+            StatusCode::OK,
+            Outcome {
+                kind: "success",
+                message: decided.message,
+            },
+            None,
+        ),
         Err(error) => {
-            // The person is still at the counter: the identity to compare stays on the page.
+            // The person is still at the counter: the identity to compare stays on the page,
+            // and so does what the clerk copied from the document.
             let found = desks::clerk_case(&world, &session, &code)
                 .await
-                .map(|case| clerk_found(&session, &code, &case))
-                .unwrap_or_default();
+                .ok()
+                .map(|case| found(&case, Some(&form)));
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                notice("error", &error.message_fr()),
+                Outcome {
+                    kind: "error",
+                    message: error.message_fr(),
+                },
                 found,
             )
         }
     };
-    let result = result.replacen("role=\"status\"", "role=\"status\" id=\"resultat-guichet\"", 1);
-    (
+    pages::render(
         status,
-        pages::layout(
-            &session,
-            "Guichet face à face",
-            &clerk_body(&code, &found, &result),
-        ),
+        &ClerkPage {
+            frame: Frame::signed_in(&session, "Guichet face à face"),
+            code: &code,
+            outcome: Some(outcome),
+            lookup_error: None,
+            found,
+        },
     )
-        .into_response()
 }

@@ -2,9 +2,10 @@
 //! after a form, the failure page, and the blocks several pages show (identity, media).
 
 use super::auth::StaffSession;
-use super::pages::{self, esc, facts};
+use super::pages::{self, Fact, Frame};
 use crate::api::IdentitySummary;
 use crate::{World, WorldError};
+use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -24,18 +25,32 @@ pub(super) fn see_other(to: &str) -> Response {
     response
 }
 
+#[derive(Template)]
+#[template(path = "console/failure.html")]
+pub(super) struct FailurePage<'a> {
+    pub frame: Frame<'a>,
+    pub message: &'a str,
+    /// The refusal's stable code, for support.
+    pub code: Option<&'a str>,
+    /// Where to go back to (the console's home when absent).
+    pub back: Option<(&'static str, &'static str)>,
+}
+
 /// A refused or failed action, on a page of the console (never JSON, never a 5xx detail).
 pub(super) fn failure(session: &StaffSession, error: WorldError) -> Response {
     let status = error.http_status();
     if status.is_server_error() {
         tracing::error!(%error, "console request failed");
     }
-    let body = format!(
-        r#"<div class="card"><h1>Action impossible</h1>{}<p class="hint">Code : {}</p><p class="links"><a href="/console">Retour à la console</a></p></div>"#,
-        pages::notice("error", &error.message_fr()),
-        esc(error.code())
-    );
-    (status, pages::layout(session, "Action impossible", &body)).into_response()
+    pages::render(
+        status,
+        &FailurePage {
+            frame: Frame::signed_in(session, "Action impossible"),
+            message: &error.message_fr(),
+            code: Some(error.code()),
+            back: None,
+        },
+    )
 }
 
 /// A duration in French, to the minute.
@@ -65,73 +80,68 @@ pub(super) fn side_label(photo: &crate::api::SubmittedPhoto) -> &'static str {
     DocumentSide::from(photo.side).label_fr()
 }
 
-/// The identity a learner typed; `confirmed` says whether it can still change.
-pub(super) fn identity_facts(identity: Option<&IdentitySummary>, confirmed: bool) -> String {
-    match identity {
-        Some(identity) => facts(&[
-            ("Pièce", identity.document_type.clone()),
-            ("Prénoms", identity.given_names.join(", ")),
-            ("Nom de naissance", identity.birth_name.clone()),
-            (
-                "Nom d'usage",
-                identity.usage_name.clone().unwrap_or_else(|| "—".into()),
-            ),
-            (
-                "Date de naissance",
-                identity.birth_date.format("%d/%m/%Y").to_string(),
-            ),
-            (
-                "Lieu de naissance",
-                if identity.birthplace.is_empty() {
-                    format!("à l'étranger (pays INSEE {})", identity.birth_country)
-                } else {
-                    identity.birthplace.clone()
-                },
-            ),
-            ("Nationalité", identity.nationality.clone()),
-            ("Expire le", identity.expiry_date.format("%d/%m/%Y").to_string()),
-            (
-                "Fin du numéro de la pièce",
-                identity.document_number_ending.clone(),
-            ),
-            (
-                "Confirmée",
-                if confirmed {
-                    "oui (ne peut plus être modifiée)"
-                } else {
-                    "non (en attente de confirmation)"
-                }
-                .into(),
-            ),
-        ]),
-        None => r#"<p class="hint">Pas encore saisie.</p>"#.to_owned(),
-    }
+/// The identity a learner typed, as facts (none until it is typed); `confirmed` says whether it
+/// can still change.
+pub(super) fn identity_facts(identity: Option<&IdentitySummary>, confirmed: bool) -> Option<Vec<Fact>> {
+    let identity = identity?;
+    Some(vec![
+        Fact::new("Pièce", identity.document_type.clone()),
+        Fact::new("Prénoms", identity.given_names.join(", ")),
+        Fact::new("Nom de naissance", identity.birth_name.clone()),
+        Fact::new(
+            "Nom d'usage",
+            identity.usage_name.clone().unwrap_or_else(|| "—".into()),
+        ),
+        Fact::new(
+            "Date de naissance",
+            identity.birth_date.format("%d/%m/%Y").to_string(),
+        ),
+        Fact::new(
+            "Lieu de naissance",
+            if identity.birthplace.is_empty() {
+                format!("à l'étranger (pays INSEE {})", identity.birth_country)
+            } else {
+                identity.birthplace.clone()
+            },
+        ),
+        Fact::new("Nationalité", identity.nationality.clone()),
+        Fact::new("Expire le", identity.expiry_date.format("%d/%m/%Y").to_string()),
+        Fact::new(
+            "Fin du numéro de la pièce",
+            identity.document_number_ending.clone(),
+        ),
+        Fact::new(
+            "Confirmée",
+            if confirmed {
+                "oui (ne peut plus être modifiée)"
+            } else {
+                "non (en attente de confirmation)"
+            },
+        ),
+    ])
 }
 
-pub(super) fn media_html(learner_id: &str, media_id: &str, content_type: &str, caption: &str) -> String {
-    let src = format!(
-        "/console/apprenants/{}/medias/{}",
-        form_encode(learner_id),
-        form_encode(media_id)
-    );
-    let element = if content_type.starts_with("video/") {
-        format!(
-            r#"<video controls preload="metadata" src="{}" data-media="{}"></video>"#,
-            esc(&src),
-            esc(media_id)
-        )
-    } else {
-        format!(
-            r#"<img src="{}" alt="{}" data-media="{}">"#,
-            esc(&src),
-            esc(caption),
-            esc(media_id)
-        )
-    };
-    format!(
-        r#"<figure>{element}<figcaption class="hint">{}</figcaption></figure>"#,
-        esc(caption)
-    )
+/// A photo or the video a learner sent, as a page shows it (the `media` macro).
+pub(super) struct Media {
+    pub src: String,
+    pub media_id: String,
+    pub video: bool,
+    pub caption: String,
+}
+
+impl Media {
+    pub fn new(learner_id: &str, media_id: &str, content_type: &str, caption: String) -> Self {
+        Self {
+            src: format!(
+                "/console/apprenants/{}/medias/{}",
+                form_encode(learner_id),
+                form_encode(media_id)
+            ),
+            media_id: media_id.to_owned(),
+            video: content_type.starts_with("video/"),
+            caption,
+        }
+    }
 }
 
 /// The review mode a trainer picks, for one learner or the whole class.

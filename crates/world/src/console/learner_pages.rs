@@ -1,26 +1,30 @@
-//! The learners' pages: the live list with its search, a learner's page (state, blockers,
-//! identity, clock, files, messages, journal), their files, and the trainer's review mode for
-//! one learner.
+//! The learners' pages: the class at a glance (live, with its search; `class_overview.rs`), a
+//! learner's page (where they stand and what blocks them first, then their state, identity,
+//! clock, files, messages and their journal in French), their files, and the trainer's review
+//! mode for one learner.
 
 use super::auth::{Role, StaffSession};
-use super::clock_pages::learner_clock_card;
+use super::class_overview::{learner_state, name_of, ClassOverview, RowState};
+use super::clock_pages::{learner_clock_card, LearnerClockCard};
 use super::desks::{self, UnderReview};
 use super::handlers::{
-    desk_from, failure, form_encode, how_long, identity_facts, media_html, see_other, side_label, ReviewMode,
-    Session, Shared,
+    desk_from, failure, form_encode, identity_facts, see_other, side_label, Media, ReviewMode, Session,
+    Shared,
 };
-use super::pages::{self, csrf, esc, facts, notice, when};
-use crate::api::{InboxMessage, LearnerSituation, LearnerView, ReviewDeskSetting, ReviewPolicy};
+use super::journal_fr::{step_fr, JournalRow};
+use super::pages::{self, when, Fact, Frame};
+use super::scenarios::Landed;
+use crate::api::{InboxMessage, MessageChannel, PendingCodeView, ReviewDeskSetting, ReviewPolicy};
+use crate::federation::base_url;
 use crate::store::OversightReads;
 use crate::{World, WorldError};
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
-use chrono::{DateTime, Utc};
 use idn_journey::verification::RefusalReason;
 use serde::Deserialize;
-use std::collections::HashMap;
 
 #[derive(Deserialize, Default)]
 pub struct Search {
@@ -28,132 +32,43 @@ pub struct Search {
     q: String,
 }
 
-struct Row_ {
-    view: LearnerView,
-    situation: LearnerSituation,
-    since: Option<DateTime<Utc>>,
+#[derive(Template)]
+#[template(path = "console/learners.html")]
+struct LearnersPage<'a> {
+    frame: Frame<'a>,
+    query: &'a str,
+    live_url: String,
+    overview: ClassOverview,
 }
 
-async fn learner_rows_data(world: &World, query: &str) -> Result<Vec<Row_>, WorldError> {
-    let views = world.learners().await?;
-    // "Since" is read in each learner's time; shown against the class clock, it is moved back by
-    // the learner's own advance.
-    let since: HashMap<String, DateTime<Utc>> = world
-        .store()
-        .read()
-        .await
-        .last_step_changes()?
-        .into_iter()
-        .map(|change| (change.learner_id, change.at - change.clock_offset))
-        .collect();
-    let needle = query.trim().to_lowercase();
-    let mut rows = Vec::new();
-    for view in views {
-        let situation = world.situation(&view.id).await?;
-        let name = situation
-            .profile
-            .as_ref()
-            .map(|profile| format!("{} {}", profile.first_name, profile.last_name))
-            .unwrap_or_default();
-        let haystack = format!(
-            "{} {} {} {} {} {} {}",
-            view.id,
-            view.email.as_deref().unwrap_or_default(),
-            view.mobile.as_deref().unwrap_or_default(),
-            name,
-            view.step.code(),
-            view.step_label,
-            situation
-                .blockers
-                .iter()
-                .map(|blocker| format!("{} {}", blocker.code, blocker.label))
-                .collect::<Vec<_>>()
-                .join(" ")
-        )
-        .to_lowercase();
-        if !needle.is_empty() && !haystack.contains(&needle) {
-            continue;
-        }
-        let since = since.get(&view.id).copied();
-        rows.push(Row_ {
-            view,
-            situation,
-            since,
-        });
-    }
-    Ok(rows)
-}
-
-fn render_rows(rows: &[Row_], now: DateTime<Utc>) -> String {
-    if rows.is_empty() {
-        return r#"<tr><td colspan="5" class="hint">Aucun apprenant.</td></tr>"#.to_owned();
-    }
-    rows.iter()
-        .map(|row| {
-            let name = row
-                .situation
-                .profile
-                .as_ref()
-                .map(|profile| format!("{} {}", profile.first_name, profile.last_name))
-                .unwrap_or_else(|| "—".to_owned());
-            let blockers: String = if row.situation.blockers.is_empty() {
-                "—".to_owned()
-            } else {
-                row.situation
-                    .blockers
-                    .iter()
-                    .map(|blocker| {
-                        format!(
-                            r#"<span class="tag blocker" title="{}">{}</span>"#,
-                            esc(&blocker.code),
-                            esc(&blocker.label)
-                        )
-                    })
-                    .collect()
-            };
-            format!(
-                r#"<tr data-learner="{id}" data-step="{step}"><td><a href="/console/apprenants/{id}">{email}</a><br><span class="hint">{name}</span></td><td>{label}</td><td>{since}</td><td>{blockers}</td><td class="mono">{id}</td></tr>"#,
-                id = esc(&row.view.id),
-                step = esc(row.view.step.code()),
-                email = esc(row.view.email.as_deref().unwrap_or("—")),
-                name = esc(&name),
-                label = esc(&row.view.step_label),
-                since = esc(&row.since.map_or_else(|| "—".to_owned(), |at| how_long(now - at))),
-            )
-        })
-        .collect()
-}
-
+/// « La classe d'un coup d'œil »: the overview, live, and the search.
 pub async fn learners(
     State(world): Shared,
     Extension(session): Session,
     Query(search): Query<Search>,
+    headers: HeaderMap,
 ) -> Response {
-    let rows = match learner_rows_data(&world, &search.q).await {
-        Ok(rows) => rows,
+    let overview = match ClassOverview::read(&world, &session, &search.q, base_url(&headers)).await {
+        Ok(overview) => overview,
         Err(error) => return failure(&session, error),
     };
-    let rows_url = format!("/console/apprenants/lignes?q={}", form_encode(&search.q));
-    let body = format!(
-        r#"<div class="card"><h1>Apprenants</h1>
-<form method="get" action="/console/apprenants" class="row" role="search"><div><label for="q">Rechercher (adresse, nom, étape, blocage, identifiant)</label><input type="search" id="q" name="q" value="{q}"></div><div><button class="btn secondary" type="submit" id="rechercher">Rechercher</button></div></form>
-<p class="hint" id="mis-a-jour" aria-live="polite">La liste se met à jour d'elle-même à chaque changement.</p>
-<table data-live-rows="{rows_url}"><thead><tr><th>Apprenant</th><th>Étape</th><th>Depuis (temps simulé)</th><th>Blocages</th><th>Identifiant</th></tr></thead>
-<tbody id="lignes">{rows}</tbody></table></div>"#,
-        q = esc(&search.q),
-        rows_url = esc(&rows_url),
-        rows = render_rows(&rows, world.now()),
-    );
-    pages::layout(&session, "Apprenants", &body).into_response()
+    pages::ok(&LearnersPage {
+        frame: Frame::signed_in(&session, "Apprenants"),
+        query: &search.q,
+        live_url: format!("/console/apprenants/lignes?q={}", form_encode(&search.q)),
+        overview,
+    })
 }
 
+/// The overview alone, for the page's script to replace after a change.
 pub async fn learner_rows(
     State(world): Shared,
     Extension(session): Session,
     Query(search): Query<Search>,
+    headers: HeaderMap,
 ) -> Response {
-    match learner_rows_data(&world, &search.q).await {
-        Ok(rows) => Html(render_rows(&rows, world.now())).into_response(),
+    match ClassOverview::read(&world, &session, &search.q, base_url(&headers)).await {
+        Ok(overview) => pages::ok(&overview),
         Err(error) => failure(&session, error),
     }
 }
@@ -176,31 +91,33 @@ pub async fn learner_feed(State(world): Shared) -> Response {
     Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
 }
 
-fn inbox_html(messages: &[InboxMessage], folder: &str) -> String {
-    let shown: Vec<&InboxMessage> = messages
+/// A message as the learner received it (or never did).
+struct MessageView {
+    channel: &'static str,
+    at: String,
+    sender: String,
+    recipient: String,
+    subject: String,
+    body: String,
+    folder: String,
+}
+
+fn messages_in(messages: &[InboxMessage], folder: &str) -> Vec<MessageView> {
+    messages
         .iter()
         .filter(|message| message.folder == folder)
-        .collect();
-    if shown.is_empty() {
-        return r#"<p class="hint">Aucun message.</p>"#.to_owned();
-    }
-    shown
-        .iter()
-        .map(|message| {
-            let channel = match message.channel {
-                crate::api::MessageChannel::Email => "E-mail",
-                crate::api::MessageChannel::Sms => "SMS",
-                crate::api::MessageChannel::Post => "Courrier",
-            };
-            format!(
-                r#"<div class="message" data-folder="{folder}"><div class="meta">{channel} · {at} · de {sender} à {recipient}</div><strong>{subject}</strong><pre>{body}</pre></div>"#,
-                folder = esc(folder),
-                at = when(message.at),
-                sender = esc(&message.sender),
-                recipient = esc(&message.recipient),
-                subject = esc(&message.subject),
-                body = esc(&message.body),
-            )
+        .map(|message| MessageView {
+            channel: match message.channel {
+                MessageChannel::Email => "E-mail",
+                MessageChannel::Sms => "SMS",
+                MessageChannel::Post => "Courrier",
+            },
+            at: when(message.at),
+            sender: message.sender.clone(),
+            recipient: message.recipient.clone(),
+            subject: message.subject.clone(),
+            body: message.body.clone(),
+            folder: message.folder.clone(),
         })
         .collect()
 }
@@ -212,6 +129,49 @@ pub struct LearnerQuery {
     scenario: Option<String>,
 }
 
+/// The code a learner is waiting for, in French.
+fn pending_code_fr(code: &PendingCodeView) -> String {
+    let kind = match code.kind.as_str() {
+        "email" => "le code reçu par e-mail",
+        "sms" => "le code reçu par SMS",
+        "face_to_face" => "le code de vérification en face à face",
+        "activation" => "le code d'activation",
+        other => other,
+    };
+    format!(
+        "Code attendu : {kind}, valable jusqu'au {}{} — {} essai(s) et {} renvoi(s) restants.",
+        when(code.valid_until),
+        if code.expired { " (expiré)" } else { "" },
+        code.attempts_left,
+        code.resends_left
+    )
+}
+
+#[derive(Template)]
+#[template(path = "console/learner.html")]
+struct LearnerPage<'a> {
+    frame: Frame<'a>,
+    id: &'a str,
+    name: String,
+    email: Option<String>,
+    landed: Option<Landed>,
+    step: String,
+    state: RowState,
+    pending_code: Option<String>,
+    facts: Vec<Fact>,
+    /// A trainer switches this learner's review between the desk and the automatic review.
+    review_switch: Option<bool>,
+    /// The submission under review, for who may decide it.
+    review_link: bool,
+    identity: Option<Vec<Fact>>,
+    clock: LearnerClockCard,
+    media: Vec<Media>,
+    inbox: Vec<MessageView>,
+    spam: Vec<MessageView>,
+    withheld: Vec<(String, String)>,
+    journal: Vec<JournalRow>,
+}
+
 pub async fn learner(
     State(world): Shared,
     Extension(session): Session,
@@ -220,9 +180,8 @@ pub async fn learner(
 ) -> Response {
     let landed = query
         .scenario
-        .map(|job| super::scenarios::landed_notice(&world, &id, &job))
-        .unwrap_or_default();
-    match learner_page(&world, &session, &id, &landed).await {
+        .and_then(|job| super::scenarios::landed_notice(&world, &id, &job));
+    match learner_page(&world, &session, &id, landed).await {
         Ok(page) => page,
         Err(error) => failure(&session, error),
     }
@@ -232,7 +191,7 @@ async fn learner_page(
     world: &World,
     session: &StaffSession,
     id: &str,
-    landed: &str,
+    landed: Option<Landed>,
 ) -> Result<Response, WorldError> {
     let view = world.learner(id).await?;
     let situation = world.situation(id).await?;
@@ -253,181 +212,90 @@ async fn learner_page(
             RefusalReason::from_code(reason).map_or(reason.as_str(), |reason| reason.label_fr())
         ),
     };
-    let mut state = vec![
-        ("Étape", format!("{} ({})", view.step_label, view.step.code())),
-        (
+    let mut facts = vec![
+        Fact::new("Étape", step_fr(view.step)),
+        Fact::new(
             "Adresse électronique",
             view.email.clone().unwrap_or_else(|| "—".into()),
         ),
-        ("Mobile", view.mobile.clone().unwrap_or_else(|| "—".into())),
-        (
+        Fact::new("Mobile", view.mobile.clone().unwrap_or_else(|| "—".into())),
+        Fact::new(
             "Prochaine échéance",
             view.next_deadline.map_or_else(|| "—".into(), when),
         ),
-        (
+        Fact::new(
             "Examen des identifications",
             if desk {
-                "revue manuelle (guichet de revue)".into()
+                "revue manuelle (guichet de revue)"
             } else {
-                "automatique".into()
+                "automatique"
             },
         ),
-        ("Réglage du formateur", policy),
+        Fact::new("Réglage du formateur", policy),
     ];
     if let Some(letter) = &view.registered_letter {
-        state.push(("Lettre AR24", letter.letter_id.clone()));
+        facts.push(Fact::new("Lettre AR24", letter.letter_id.clone()));
         if let Some(digits) = &letter.spoken_digits {
-            state.push(("Chiffres demandés", digits.clone()));
+            facts.push(Fact::new("Chiffres demandés", digits.clone()));
         }
         if let Some(reason) = &letter.refusal_reason_label {
-            state.push(("Dernier refus", reason.clone()));
+            facts.push(Fact::new("Dernier refus", reason.clone()));
         }
-        state.push(("Refus", letter.refusals.to_string()));
+        facts.push(Fact::new("Refus", letter.refusals.to_string()));
     }
-    let blockers = if situation.blockers.is_empty() {
-        r#"<p class="hint">Aucun blocage.</p>"#.to_owned()
-    } else {
-        let items: String = situation
-            .blockers
-            .iter()
-            .map(|blocker| {
-                format!(
-                    r#"<li><strong>{}</strong> <span class="hint mono">{}</span></li>"#,
-                    esc(&blocker.label),
-                    esc(&blocker.code)
-                )
-            })
-            .collect();
-        format!(r#"<ul id="blocages">{items}</ul>"#)
-    };
-    let pending_code = situation
-        .pending_code
-        .as_ref()
-        .map(|code| {
-            notice(
-                "notice",
-                &format!(
-                    "Code attendu ({}) : valable jusqu'au {}{} — {} essai(s) et {} renvoi(s) restants.",
-                    code.kind,
-                    when(code.valid_until),
-                    if code.expired { " (expiré)" } else { "" },
-                    code.attempts_left,
-                    code.resends_left
-                ),
-            )
-        })
-        .unwrap_or_default();
-    let journal_rows: String = journal
+    let media = media
         .iter()
-        .map(|entry| {
-            format!(
-                r#"<tr><td>{}</td><td>{}</td><td>{}</td><td class="mono">{}</td><td>{}</td><td>{}</td><td class="mono">{} → {}</td></tr>"#,
-                entry.seq,
-                when(entry.at),
-                esc(&entry.actor),
-                esc(&entry.action),
-                if entry.outcome == "ok" { "ok".to_owned() } else { format!(r#"<span class="tag blocker">{}</span>"#, esc(&entry.outcome)) },
-                esc(entry.message.as_deref().unwrap_or("")),
-                esc(entry.step_before.code()),
-                esc(entry.step_after.code()),
-            )
+        .map(|listing| {
+            let media_id = &listing.media_id;
+            let role = review.as_ref().and_then(|review| {
+                if &review.video_media_id == media_id {
+                    Some(format!(
+                        "vidéo de la soumission en cours — chiffres demandés : {}",
+                        review.digits
+                    ))
+                } else {
+                    review
+                        .photos
+                        .iter()
+                        .find(|photo| &photo.media_id == media_id)
+                        .map(|photo| format!("photo de la soumission en cours ({})", side_label(photo)))
+                }
+            });
+            let caption = format!(
+                "{} · {} · {} Ko · reçu le {}",
+                role.unwrap_or_else(|| "envoi précédent".into()),
+                listing.content_type,
+                listing.size / 1024,
+                listing.created_at.format("%Y-%m-%d %H:%M")
+            );
+            Media::new(id, media_id, &listing.content_type, caption)
         })
         .collect();
-    let withheld_html = if withheld.is_empty() {
-        String::new()
-    } else {
-        let items: String = withheld
+    let name = name_of(&view, &situation);
+    let state = learner_state(world, session.role, &view, &situation).await?;
+    Ok(pages::ok(&LearnerPage {
+        frame: Frame::signed_in(session, "Apprenant"),
+        id,
+        email: view.email.clone().filter(|email| *email != name),
+        name,
+        landed,
+        step: step_fr(view.step),
+        state,
+        pending_code: situation.pending_code.as_ref().map(pending_code_fr),
+        facts,
+        review_switch: (session.role == Role::Trainer).then_some(desk),
+        review_link: review.is_some() && matches!(session.role, Role::Trainer | Role::Reviewer),
+        identity: identity_facts(view.identity.as_ref(), view.identity_confirmed),
+        clock: learner_clock_card(session, &clock),
+        media,
+        inbox: messages_in(&inbox, "inbox"),
+        spam: messages_in(&inbox, "spam"),
+        withheld: withheld
             .iter()
-            .map(|message| {
-                format!(
-                    "<li>{} — {}</li>",
-                    esc(&message.at.to_rfc3339()),
-                    esc(&message.subject)
-                )
-            })
-            .collect();
-        format!(r#"<h3>Jamais reçus (retenus par le plan de distribution)</h3><ul>{items}</ul>"#)
-    };
-    let media_html_list: String = if media.is_empty() {
-        r#"<p class="hint">Aucun fichier reçu.</p>"#.to_owned()
-    } else {
-        media
-            .iter()
-            .map(|listing| {
-                let media_id = &listing.media_id;
-                let role = review.as_ref().and_then(|review| {
-                    if &review.video_media_id == media_id {
-                        Some(format!(
-                            "vidéo de la soumission en cours — chiffres demandés : {}",
-                            review.digits
-                        ))
-                    } else {
-                        review
-                            .photos
-                            .iter()
-                            .find(|photo| &photo.media_id == media_id)
-                            .map(|photo| format!("photo de la soumission en cours ({})", side_label(photo)))
-                    }
-                });
-                let caption = format!(
-                    "{} · {} · {} Ko · reçu le {}",
-                    role.unwrap_or_else(|| "envoi précédent".into()),
-                    listing.content_type,
-                    listing.size / 1024,
-                    listing.created_at.format("%Y-%m-%d %H:%M")
-                );
-                media_html(id, media_id, &listing.content_type, &caption)
-            })
-            .collect()
-    };
-    let review_form = if session.role == Role::Trainer {
-        format!(
-            r#"<form method="post" action="/console/apprenants/{id}/revue">{csrf}<input type="hidden" name="mode" value="{mode}"><button class="btn secondary" type="submit" id="basculer-revue">{label}</button></form>"#,
-            id = esc(id),
-            csrf = csrf(session),
-            mode = if desk { "automatique" } else { "manuelle" },
-            label = if desk {
-                "Revenir à l'examen automatique"
-            } else {
-                "Passer en revue manuelle"
-            },
-        )
-    } else {
-        String::new()
-    };
-    let review_link = if review.is_some() && matches!(session.role, Role::Trainer | Role::Reviewer) {
-        format!(
-            r#"<p><a class="btn primary" href="/console/revue/{}">Examiner cette identification</a></p>"#,
-            esc(id)
-        )
-    } else {
-        String::new()
-    };
-    let body = format!(
-        r#"<div class="notice" data-live-notice data-learner="{id}" hidden>Cet apprenant a changé : <a href="/console/apprenants/{id}">recharger la page</a>.</div>
-{landed}<div class="card"><h1>{title}</h1><p class="hint mono">{id}</p>
-<div class="columns"><div><h2>État</h2>{state}{review_form}{review_link}</div><div><h2>Blocages</h2>{pending_code}{blockers}<h2>Identité saisie</h2>{identity}</div></div></div>
-{clock}
-<div class="card"><h2>Fichiers envoyés</h2><div class="media">{media}</div></div>
-<div class="card"><h2>Messages reçus</h2><div class="columns"><div><h3>Boîte de réception</h3>{inbox}</div><div><h3>Courrier indésirable</h3>{spam}</div></div>{withheld}</div>
-<div class="card"><h2>Journal</h2><table id="journal"><thead><tr><th>N°</th><th>Quand (simulé)</th><th>Qui</th><th>Action</th><th>Résultat</th><th>Message</th><th>Étape avant → après</th></tr></thead><tbody>{journal}</tbody></table></div>"#,
-        id = esc(id),
-        title = esc(view.email.as_deref().unwrap_or("Apprenant")),
-        state = facts(
-            &state
-                .iter()
-                .map(|(label, value)| (*label, value.clone()))
-                .collect::<Vec<_>>()
-        ),
-        identity = identity_facts(view.identity.as_ref(), view.identity_confirmed),
-        media = media_html_list,
-        inbox = inbox_html(&inbox, "inbox"),
-        spam = inbox_html(&inbox, "spam"),
-        withheld = withheld_html,
-        journal = journal_rows,
-        clock = learner_clock_card(session, &clock),
-    );
-    Ok(pages::layout(session, "Apprenant", &body).into_response())
+            .map(|message| (when(message.at), message.subject.clone()))
+            .collect(),
+        journal: journal.iter().map(JournalRow::from_entry).collect(),
+    }))
 }
 
 pub async fn media(

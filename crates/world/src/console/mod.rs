@@ -1,9 +1,10 @@
 //! The trainers' and support agents' console, served by the world under `/console`: staff
 //! sign-in (separate from learners), the live list of learners, a learner's page, the review
 //! desk, the clerk desk, the clock and the scenarios (applied through an installed engine).
-//! Server-rendered French pages (the federation's approach: `format!` templates with escaping,
-//! one stylesheet), one small script for live updates, a strict CSP; beside them the desks as
-//! JSON (`/console/api/…`) for programs, which decide through the same functions as the forms.
+//! Server-rendered French pages (askama templates in `templates/console/`, extending the world's
+//! one layout, one escaping rule; one stylesheet), one small script for live updates, a strict
+//! CSP; beside them the desks as JSON (`/console/api/…`) for programs, which decide through the
+//! same functions as the forms.
 //!
 //! Every route is declared once in [`routes`] with who may reach it and what it answers (a page
 //! or JSON); the router is built from that table and the access guard wraps each route, so a
@@ -11,11 +12,13 @@
 
 mod assets;
 mod auth;
+mod class_overview;
 mod clerk_pages;
 mod clock_pages;
 mod desk_api;
 mod desks;
 mod handlers;
+mod journal_fr;
 mod learner_pages;
 mod pages;
 mod review_pages;
@@ -521,11 +524,7 @@ impl Refusal {
                 *response.status_mut() = StatusCode::SEE_OTHER;
                 response
             }
-            (_, Surface::Page) => (
-                self.status(),
-                pages::refusal(self.title_fr(), &self.message_fr(surface)),
-            )
-                .into_response(),
+            (_, Surface::Page) => pages::refusal(self.status(), self.title_fr(), &self.message_fr(surface)),
         }
     }
 

@@ -1,142 +1,170 @@
-//! The console's pages and all their French text. Every page says "Simulation" at the top; every
-//! value shown is escaped; every form carries the session's CSRF token.
+//! What every console page shares: its frame (title, the signed-in staff member's links, an
+//! optional reload), the sign-in and refusal pages, the French texts of the sign-in, and the one
+//! way a page is rendered. Pages are askama templates in `templates/console/` extending the
+//! world's one layout, so every value shown goes through askama's HTML escaper and every form
+//! carries the session's CSRF token through the `csrf` macro.
 
 use super::auth::{Role, StaffSession};
-use axum::response::Html;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
-
-const SIMULATION_BANNER: &str =
-    "SIMULATION — IDN Sandbox : console des formateurs et du support ; aucune personne ni aucun service réel";
 
 /// French date and time of the simulated clock (UTC).
 pub fn when(at: DateTime<Utc>) -> String {
     at.format("%d/%m/%Y %H:%M").to_string()
 }
 
-/// Escapes text for HTML content and attribute values.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+/// A link of the console's navigation.
+pub(super) struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// The signed-in staff member, as the layout's header shows them.
+pub(super) struct StaffHeader<'a> {
+    pub email: &'a str,
+    pub role: &'static str,
+    pub csrf: &'a str,
+    pub links: Vec<NavLink>,
+}
+
+/// The layout's context: the page's title, who is signed in (none on the sign-in and refusal
+/// pages), and a reload delay for a page that follows something running.
+pub(super) struct Frame<'a> {
+    pub title: &'a str,
+    pub staff: Option<StaffHeader<'a>>,
+    pub refresh_seconds: Option<u32>,
+}
+
+impl<'a> Frame<'a> {
+    /// A page of a signed-in staff member, with the links their role may follow.
+    pub fn signed_in(session: &'a StaffSession, title: &'a str) -> Self {
+        Self {
+            title,
+            staff: Some(StaffHeader {
+                email: &session.email,
+                role: session.role.label_fr(),
+                csrf: &session.csrf_token,
+                links: nav_links(session.role, title),
+            }),
+            refresh_seconds: None,
         }
     }
-    out
+
+    /// A page that reloads itself every `seconds` (a scenario being applied), without script.
+    pub fn refreshing(mut self, seconds: u32) -> Self {
+        self.refresh_seconds = Some(seconds);
+        self
+    }
+
+    /// A page nobody is signed in to (sign-in, refusals).
+    pub fn public(title: &'a str) -> Self {
+        Self {
+            title,
+            staff: None,
+            refresh_seconds: None,
+        }
+    }
+
+    /// The session's CSRF token, for the forms of the page.
+    pub fn csrf(&self) -> &str {
+        self.staff.as_ref().map_or("", |staff| staff.csrf)
+    }
 }
 
-/// The hidden field every form of a session carries.
-pub fn csrf(session: &StaffSession) -> String {
-    format!(
-        r#"<input type="hidden" name="csrf" value="{}">"#,
-        esc(&session.csrf_token)
-    )
-}
-
-fn document(title: &str, nav: &str, body: &str) -> Html<String> {
-    document_with(title, nav, body, "")
-}
-
-fn document_with(title: &str, nav: &str, body: &str, head: &str) -> Html<String> {
-    Html(format!(
-        r#"<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">{head}
-<title>{title} — Console (simulation)</title><link rel="stylesheet" href="/console/static/style.css">
-<script src="/console/static/console.js" defer></script></head>
-<body><div class="simulation" role="note">{SIMULATION_BANNER}</div>
-<header class="site"><span class="logo">Console IDN Sandbox</span>{nav}</header>
-<main>{body}</main>
-<footer>IDN Sandbox — simulation pédagogique. Les identités affichées sont fictives.</footer>
-</body></html>"#,
-        title = esc(title),
-    ))
-}
-
-/// The page layout of a signed-in staff member, with the links their role may follow.
-pub fn layout(session: &StaffSession, title: &str, body: &str) -> Html<String> {
-    layout_with(session, title, body, "")
-}
-
-/// A page that reloads itself every `seconds` (a scenario being applied), without script.
-pub fn layout_refreshing(session: &StaffSession, title: &str, body: &str, seconds: u32) -> Html<String> {
-    layout_with(
-        session,
-        title,
-        body,
-        &format!(r#"<meta http-equiv="refresh" content="{seconds}">"#),
-    )
-}
-
-fn layout_with(session: &StaffSession, title: &str, body: &str, head: &str) -> Html<String> {
-    let mut links = Vec::new();
-    let role = session.role;
+fn nav_links(role: Role, title: &str) -> Vec<NavLink> {
     let may = |roles: &[Role]| roles.contains(&role);
-    if may(super::READERS) {
-        links.push(("/console/apprenants", "Apprenants"));
+    [
+        (may(super::READERS), "/console/apprenants", "Apprenants"),
+        (may(super::REVIEWERS), "/console/revue", "Guichet de revue"),
+        (may(super::CLERKS), "/console/guichet", "Guichet face à face"),
+        (true, "/console/horloge", "Horloge"),
+        (may(super::READERS), "/console/scenarios", "Scénarios"),
+        (may(super::TRAINERS), "/console/personnel", "Actions du personnel"),
+    ]
+    .into_iter()
+    .filter(|(allowed, _, _)| *allowed)
+    .map(|(_, href, label)| NavLink {
+        href,
+        label,
+        current: label == title,
+    })
+    .collect()
+}
+
+/// One line of a definition list: a label and its value.
+pub(super) struct Fact {
+    pub label: &'static str,
+    pub value: String,
+}
+
+impl Fact {
+    pub fn new(label: &'static str, value: impl Into<String>) -> Self {
+        Self {
+            label,
+            value: value.into(),
+        }
     }
-    if may(super::REVIEWERS) {
-        links.push(("/console/revue", "Guichet de revue"));
+}
+
+/// A page rendered, or a logged failure (a template's render only fails on a formatting error).
+pub(super) fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "console page not rendered");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Page de la console non rendue.",
+            )
+                .into_response()
+        }
     }
-    if may(super::CLERKS) {
-        links.push(("/console/guichet", "Guichet face à face"));
-    }
-    links.push(("/console/horloge", "Horloge"));
-    if may(super::READERS) {
-        links.push(("/console/scenarios", "Scénarios"));
-    }
-    if may(super::TRAINERS) {
-        links.push(("/console/personnel", "Actions du personnel"));
-    }
-    let links: String = links
-        .iter()
-        .map(|(href, label)| format!(r#"<a href="{href}">{label}</a>"#))
-        .collect();
-    let nav = format!(
-        r#"<nav aria-label="Console">{links}</nav><span class="who">{email} — {role}</span>
-<form method="post" action="/console/deconnexion" class="inline">{csrf}<button type="submit" class="btn link" id="deconnexion">Se déconnecter</button></form>"#,
-        email = esc(&session.email),
-        role = esc(role.label_fr()),
-        csrf = csrf(session),
-    );
-    document_with(title, &nav, body, head)
+}
+
+/// A page rendered with 200.
+pub(super) fn ok(page: &impl Template) -> Response {
+    render(StatusCode::OK, page)
+}
+
+#[derive(Template)]
+#[template(path = "console/refusal.html")]
+struct RefusalPage<'a> {
+    frame: Frame<'a>,
+    text: &'a str,
 }
 
 /// A refusal page (not signed in, wrong role, CSRF): says why, links to the sign-in.
-pub fn refusal(title: &str, text: &str) -> Html<String> {
-    document(
-        title,
-        "",
-        &format!(
-            r#"<div class="card"><h1>{}</h1><div class="error" role="alert">{}</div><p class="links"><a href="/console/connexion">Se connecter</a> · <a href="/console">Accueil de la console</a></p></div>"#,
-            esc(title),
-            esc(text)
-        ),
+pub(super) fn refusal(status: StatusCode, title: &str, text: &str) -> Response {
+    render(
+        status,
+        &RefusalPage {
+            frame: Frame::public(title),
+            text,
+        },
     )
 }
 
-pub fn login(form_token: &str, error: Option<&str>) -> Html<String> {
-    let error = error
-        .map(|text| format!(r#"<div class="error" role="alert">{}</div>"#, esc(text)))
-        .unwrap_or_default();
-    document(
-        "Connexion du personnel",
-        "",
-        &format!(
-            r#"<div class="card narrow"><h1>Connexion du personnel</h1>
-<p>Formateurs, agents de support, relecteurs AR24 et guichetiers. Les apprenants n'ont pas accès à cette console.</p>{error}
-<form method="post" action="/console/connexion">
-<input type="hidden" name="csrf" value="{token}">
-<label for="email">Adresse électronique</label><input type="email" id="email" name="email" autocomplete="username" required>
-<label for="password">Mot de passe</label><input type="password" id="password" name="password" autocomplete="current-password" required>
-<button class="btn primary" type="submit" id="se-connecter">Se connecter</button>
-</form>
-<p class="hint">Le premier compte formateur se crée sur la machine du monde : <code>idn staff add --data-dir DOSSIER --role formateur --email … --password-stdin</code>.</p></div>"#,
-            token = esc(form_token),
-        ),
+#[derive(Template)]
+#[template(path = "console/login.html")]
+struct LoginPage<'a> {
+    frame: Frame<'a>,
+    form_token: &'a str,
+    error: Option<&'a str>,
+}
+
+/// The sign-in page, with its form's token (double-submitted in a cookie) and why the last
+/// attempt was refused.
+pub(super) fn login(status: StatusCode, form_token: &str, error: Option<&str>) -> Response {
+    render(
+        status,
+        &LoginPage {
+            frame: Frame::public("Connexion du personnel"),
+            form_token,
+            error,
+        },
     )
 }
 
@@ -145,16 +173,3 @@ pub const LOGIN_THROTTLED: &str =
     "Trop d'essais de connexion pour cette adresse : attendez quelques minutes avant de réessayer.";
 pub const LOGIN_FORM_EXPIRED: &str =
     "Le formulaire de connexion a expiré : rechargez la page et recommencez.";
-
-/// A definition list of (label, value) pairs, values escaped.
-pub fn facts(pairs: &[(&str, String)]) -> String {
-    let items: String = pairs
-        .iter()
-        .map(|(label, value)| format!("<dt>{}</dt><dd>{}</dd>", esc(label), esc(value)))
-        .collect();
-    format!(r#"<dl class="facts">{items}</dl>"#)
-}
-
-pub fn notice(kind: &str, text: &str) -> String {
-    format!(r#"<div class="{kind}" role="status">{}</div>"#, esc(text))
-}

@@ -7,8 +7,10 @@
 //! follows it ("en cours", then the learner's page) and the staff audit records who applied what.
 
 use super::auth::{self, StaffSession};
-use super::pages::{self, csrf, esc, notice};
+use super::handlers::FailurePage;
+use super::pages::{self, Frame};
 use crate::{World, WorldError};
+use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -175,86 +177,81 @@ fn duration_fr(seconds: i64) -> String {
     }
 }
 
-fn state_html(job: &Job, now: DateTime<Utc>) -> String {
-    let took = (job.finished.unwrap_or(now) - job.started).num_seconds();
+/// Where an application stands, as the pages show it.
+enum JobStatus {
+    Running {
+        took: String,
+    },
+    Landed {
+        learner_id: String,
+        step: String,
+        took: String,
+    },
+    Failed {
+        message: String,
+    },
+}
+
+fn status(job: &Job, now: DateTime<Utc>) -> JobStatus {
+    let took = duration_fr((job.finished.unwrap_or(now) - job.started).num_seconds());
     match &job.state {
-        JobState::Running => format!(
-            r#"<span class="tag">en cours</span> <span class="hint">depuis {}</span>"#,
-            duration_fr(took)
-        ),
-        JobState::Landed(applied) => format!(
-            r#"<span class="tag">appliqué</span> <a href="/console/apprenants/{id}">{step}</a> <span class="hint">en {took}</span>"#,
-            id = esc(&applied.learner_id),
-            step = esc(&applied.step_label),
-            took = duration_fr(took),
-        ),
-        JobState::Failed(message) => format!(r#"<span class="tag blocker">échec</span> {}"#, esc(message)),
+        JobState::Running => JobStatus::Running { took },
+        JobState::Landed(applied) => JobStatus::Landed {
+            learner_id: applied.learner_id.clone(),
+            step: applied.step_label.clone(),
+            took,
+        },
+        JobState::Failed(message) => JobStatus::Failed {
+            message: message.clone(),
+        },
     }
 }
 
+/// A recent application, as the list shows it.
+struct RecentRow {
+    id: String,
+    what: String,
+    by: String,
+    status: JobStatus,
+}
+
+#[derive(Template)]
+#[template(path = "console/scenarios.html")]
+struct ScenariosPage<'a> {
+    frame: Frame<'a>,
+    /// Why nothing can be applied: no engine installed.
+    no_runner: Option<&'static str>,
+    recent: Vec<RecentRow>,
+    catalogue: Vec<CatalogueEntry>,
+}
+
 pub async fn page(State(world): Shared, Extension(session): Session) -> Response {
+    let frame = Frame::signed_in(&session, "Scénarios");
     let Some(desk) = world.scenario_desk() else {
-        let body = format!(
-            r#"<div class="card"><h1>Scénarios</h1>{}</div>"#,
-            notice("notice", NO_RUNNER)
-        );
-        return pages::layout(&session, "Scénarios", &body).into_response();
+        return pages::ok(&ScenariosPage {
+            frame,
+            no_runner: Some(NO_RUNNER),
+            recent: Vec::new(),
+            catalogue: Vec::new(),
+        });
     };
     let now = world.wall_now();
-    let recent: String = desk
+    let recent = desk
         .recent()
         .iter()
-        .map(|job| {
-            format!(
-                r#"<tr><td>{what}</td><td>{by}</td><td>{state}</td><td><a href="/console/scenarios/suivi/{id}">suivi</a></td></tr>"#,
-                what = esc(&job.what),
-                by = esc(&job.by),
-                state = state_html(job, now),
-                id = esc(&job.id),
-            )
+        .map(|job| RecentRow {
+            id: job.id.clone(),
+            what: job.what.clone(),
+            by: job.by.clone(),
+            status: status(job, now),
         })
         .collect();
-    let recent = if recent.is_empty() {
-        String::new()
-    } else {
-        format!(
-            r#"<div class="card"><h2>Dernières applications</h2><table id="applications"><thead><tr><th>Scénario</th><th>Par</th><th>Résultat</th><th></th></tr></thead><tbody>{recent}</tbody></table></div>"#
-        )
-    };
-    let rows: String = desk
-        .runner
-        .catalogue()
-        .iter()
-        .map(|entry| {
-            format!(
-                r#"<tr id="scenario-{name}"><td><strong>{title}</strong><br><span class="hint">{situation}</span><details><summary>Ce que l'agent explique</summary><p>{explanation}</p></details></td><td>{reach}</td><td><form method="post" action="/console/scenarios/appliquer">{csrf}<input type="hidden" name="name" value="{name}"><button class="btn secondary" type="submit" aria-label="Appliquer « {title} »">Appliquer</button></form>{slow}</td></tr>"#,
-                name = esc(&entry.name),
-                title = esc(&entry.title),
-                situation = esc(&entry.situation),
-                explanation = esc(entry.explanation.trim()),
-                reach = esc(&entry.reach_label),
-                csrf = csrf(&session),
-                slow = if entry.slow {
-                    r#"<p class="hint">Plus long : photos et vidéo fabriquées (quelques secondes).</p>"#
-                } else {
-                    ""
-                },
-            )
-        })
-        .collect();
-    let body = format!(
-        r#"<div class="card"><h1>Scénarios</h1>
-<p>Un scénario crée une personne fictive et l'amène dans une situation du parcours en une étape, comme une personne le ferait (cœur de l'appareil, API publique). Son temps avance seul : les autres apprenants de la classe gardent l'horloge de la classe.</p>
-<h2>Appliquer un fichier de scénario</h2>
-<form method="post" action="/console/scenarios/fichier">{csrf}
-<label for="fichier-choisi">Fichier (.toml), par exemple exporté du cas d'un utilisateur avec <code>idn scenario export</code></label><input type="file" id="fichier-choisi" accept=".toml,text/plain" data-fills="fichier">
-<label for="fichier">Contenu du fichier</label><textarea id="fichier" name="toml" rows="8" required spellcheck="false"></textarea>
-<button class="btn primary" type="submit" id="appliquer-fichier">Appliquer ce fichier</button></form></div>
-{recent}
-<div class="card"><h2>Catalogue</h2><table id="catalogue"><thead><tr><th>Situation</th><th>Étape atteinte</th><th></th></tr></thead><tbody>{rows}</tbody></table></div>"#,
-        csrf = csrf(&session),
-    );
-    pages::layout(&session, "Scénarios", &body).into_response()
+    pages::ok(&ScenariosPage {
+        frame,
+        no_runner: None,
+        recent,
+        catalogue: desk.runner.catalogue(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -345,11 +342,23 @@ async fn start(world: Arc<World>, session: StaffSession, source: ScenarioSource,
 }
 
 fn failure_page(session: &StaffSession, message: &str, status: StatusCode) -> Response {
-    let body = format!(
-        r#"<div class="card"><h1>Scénario non appliqué</h1>{}<p class="links"><a href="/console/scenarios">Retour aux scénarios</a></p></div>"#,
-        notice("error", message)
-    );
-    (status, pages::layout(session, "Scénario non appliqué", &body)).into_response()
+    pages::render(
+        status,
+        &FailurePage {
+            frame: Frame::signed_in(session, "Scénario non appliqué"),
+            message,
+            code: None,
+            back: Some(("/console/scenarios", "Retour aux scénarios")),
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "console/scenario_running.html")]
+struct RunningPage<'a> {
+    frame: Frame<'a>,
+    what: &'a str,
+    status: JobStatus,
 }
 
 /// The follow-up of one application: "en cours" (the page reloads itself), then the learner's
@@ -374,29 +383,29 @@ pub async fn follow(State(world): Shared, Extension(session): Session, Path(id):
             &format!("Le scénario ({}) n'a pas abouti : {message}", job.what),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
-        JobState::Running => {
-            let body = format!(
-                r#"<div class="card"><h1>Scénario en cours</h1><p id="etat-scenario" role="status">{what} : {state}.</p><p class="hint">Cette page se recharge d'elle-même et ouvrira la page de l'apprenant dès qu'il sera dans sa situation.</p><p class="links"><a href="/console/scenarios">Retour aux scénarios</a></p></div>"#,
-                what = esc(&job.what),
-                state = state_html(&job, world.wall_now()),
-            );
-            pages::layout_refreshing(&session, "Scénario en cours", &body, 2).into_response()
-        }
+        JobState::Running => pages::ok(&RunningPage {
+            frame: Frame::signed_in(&session, "Scénario en cours").refreshing(2),
+            what: &job.what,
+            status: status(&job, world.wall_now()),
+        }),
     }
 }
 
 /// The notice the learner's page shows right after a scenario put them there.
-pub(crate) fn landed_notice(world: &World, learner_id: &str, job_id: &str) -> String {
-    let Some(job) = world.scenario_desk().and_then(|desk| desk.job(job_id)) else {
-        return String::new();
-    };
+pub(crate) struct Landed {
+    pub title: String,
+    pub step: String,
+    pub explanation: String,
+}
+
+pub(crate) fn landed_notice(world: &World, learner_id: &str, job_id: &str) -> Option<Landed> {
+    let job = world.scenario_desk().and_then(|desk| desk.job(job_id))?;
     match &job.state {
-        JobState::Landed(applied) if applied.learner_id == learner_id => format!(
-            r#"<div class="success" role="status" id="scenario-applique"><strong>Scénario appliqué : {title}</strong> — étape atteinte : {step}.<br>À dire à l'utilisateur : {explanation}</div>"#,
-            title = esc(&applied.title),
-            step = esc(&applied.step_label),
-            explanation = esc(applied.explanation.trim()),
-        ),
-        JobState::Landed(_) | JobState::Running | JobState::Failed(_) => String::new(),
+        JobState::Landed(applied) if applied.learner_id == learner_id => Some(Landed {
+            title: applied.title.clone(),
+            step: applied.step_label.clone(),
+            explanation: applied.explanation.trim().to_owned(),
+        }),
+        JobState::Landed(_) | JobState::Running | JobState::Failed(_) => None,
     }
 }

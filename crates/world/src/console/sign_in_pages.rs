@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 fn login_form(headers: &HeaderMap, error: Option<&str>, status: StatusCode) -> Response {
     let token = auth::fresh_token();
-    let mut response = (status, pages::login(&token, error)).into_response();
+    let mut response = pages::login(status, &token, error);
     set_cookie(
         &mut response,
         format!(

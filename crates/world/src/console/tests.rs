@@ -941,3 +941,171 @@ async fn a_trainer_brings_the_class_clock_back_from_its_history() {
         "only a trainer moves the class clock"
     );
 }
+
+// ----- the class at a glance (issue 19 item 5) -----
+
+#[test]
+fn a_learners_rank_follows_the_journeys_step_order_and_a_locked_identity_stays_at_the_end() {
+    use super::class_overview::step_rank;
+    use crate::api::Step;
+    assert_eq!(
+        step_rank(Step::EmailCode),
+        (1, 16),
+        "the first thing a learner does"
+    );
+    assert_eq!(step_rank(Step::Review), (13, 16));
+    assert_eq!(
+        step_rank(Step::Enrolled),
+        (16, 16),
+        "the identity active is the end"
+    );
+    assert_eq!(
+        step_rank(Step::Locked),
+        (16, 16),
+        "a locked identity was active first: not a 17th step"
+    );
+    let ranks: Vec<usize> = Step::ALL[..Step::ALL.len() - 1]
+        .iter()
+        .map(|step| step_rank(*step).0)
+        .collect();
+    assert!(
+        ranks.windows(2).all(|pair| pair[0] + 1 == pair[1]),
+        "ranks follow Step::ALL one by one: {ranks:?}"
+    );
+}
+
+/// The console as a browser reaches it at `host` (the join code names the address it was
+/// reached by).
+async fn get_at(app: &Router, path: &str, cookie: &str, host: &str) -> String {
+    let request = HttpRequest::builder()
+        .uri(path)
+        .header(header::COOKIE, cookie)
+        .header(header::HOST, host)
+        .body(Body::empty())
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    text(response).await
+}
+
+#[tokio::test]
+async fn an_empty_class_shows_the_trainer_how_to_join_with_the_qr_code_and_the_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = Arc::new(
+        World::open(WorldOptions::new(dir.path()), Arc::new(SystemWallClock))
+            .await
+            .unwrap(),
+    );
+    add_staff(&world, "formateur@classe.example", Role::Trainer, PASSWORD)
+        .await
+        .unwrap();
+    let app = crate::http::app(world.clone());
+    let (cookie, _) = sign_in_as(&app, &world, Role::Trainer).await;
+    for path in ["/console/apprenants", "/console/apprenants/lignes?q="] {
+        let page = get_at(&app, path, &cookie, "salle-12.local:8787").await;
+        assert!(
+            page.contains(r#"<img src="/qr/rejoindre.png""#),
+            "{path}: the welcome page's join QR code: {page}"
+        );
+        assert!(
+            page.contains(r#"<b id="adresse-classe">http://salle-12.local:8787</b>"#),
+            "{path}: and the address to type"
+        );
+        assert!(
+            !page.contains("n'est joignable que depuis cet ordinateur"),
+            "a network address needs no warning"
+        );
+        assert!(!page.contains(r#"id="repartition""#), "no chart of nobody");
+    }
+    let on_loopback = get_at(&app, "/console/apprenants", &cookie, "127.0.0.1:8787").await;
+    assert!(
+        on_loopback.contains("n'est joignable que depuis cet ordinateur"),
+        "opened on loopback, the trainer is told the phones cannot reach that address"
+    );
+}
+
+#[tokio::test]
+async fn the_class_at_a_glance_shows_a_new_learner_by_address_at_step_one_and_the_counts() {
+    let fx = fixture().await;
+    let (cookie, _) = sign_in_as(&fx.app, &fx.world, Role::SupportAgent).await;
+    let page = text(send(&fx.app, &Method::GET, "/console/apprenants", Some(&cookie), "").await).await;
+    let row = format!(r#"<tr data-learner="{}" data-step="email_code">"#, fx.learner);
+    assert!(page.contains(&row), "the learner's row: {page}");
+    assert!(
+        page.contains(">camille@exemple.fr</a>"),
+        "no name typed yet: the email names them"
+    );
+    assert!(page.contains(r#"<span class="rank">1/16</span> Code reçu par e-mail"#));
+    assert!(
+        page.contains("moins d&#39;une minute"),
+        "idle for less than a minute, in real time"
+    );
+    assert!(
+        page.contains(r#"<tr data-step="email_code"><th scope="row">1. Code reçu par e-mail</th>"#)
+            && page.contains(
+                r#"<meter min="0" max="1" value="1" aria-hidden="true"></meter></td><td class="count">1</td>"#
+            ),
+        "one learner at the email code in the chart, with the value in text"
+    );
+    assert!(
+        page.contains(r#"<tr data-step="enrolled" class="empty">"#),
+        "the steps nobody stands at are there too, empty"
+    );
+    let visible = visible_text(&page);
+    assert!(
+        !visible.contains(&fx.learner),
+        "no identifier column: ids stay in links and attributes"
+    );
+}
+
+#[tokio::test]
+async fn hostile_values_on_the_learners_and_clerk_pages_are_shown_as_text() {
+    let fx = fixture().await;
+    let (cookie, _) = sign_in_as(&fx.app, &fx.world, Role::Trainer).await;
+    let hostile = "%3Cscript%3Ealert(1)%3C%2Fscript%3E%22%27%3E%3Cimg+src%3Dx%3E";
+    for path in [
+        format!("/console/apprenants?q={hostile}"),
+        format!("/console/apprenants/lignes?q={hostile}"),
+        format!("/console/guichet?code={hostile}"),
+    ] {
+        let page = text(send(&fx.app, &Method::GET, &path, Some(&cookie), "").await).await;
+        assert!(
+            !page.contains("<script>alert") && !page.contains("<img src=x>") && !page.contains(r#""'>"#),
+            "{path}: nothing typed becomes markup: {page}"
+        );
+        assert!(
+            page.contains("&#60;script&#62;alert(1)&#60;/script&#62;&#34;&#39;&#62;&#60;img src=x&#62;"),
+            "{path}: it is shown as typed, escaped once by askama: {page}"
+        );
+    }
+    let search = text(
+        send(
+            &fx.app,
+            &Method::GET,
+            &format!("/console/apprenants?q={hostile}"),
+            Some(&cookie),
+            "",
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        search.contains("Aucun apprenant ne correspond à"),
+        "the search found nobody and says so"
+    );
+}
+
+/// The text of a page without its tags (what a person reads).
+fn visible_text(html: &str) -> String {
+    let mut visible = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => visible.push(c),
+            _ => {}
+        }
+    }
+    visible
+}

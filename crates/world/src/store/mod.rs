@@ -11,6 +11,7 @@
 //! migrations at open, on a connection closed before the store serves.
 
 mod change;
+pub(crate) mod class_activity;
 mod clock_history;
 mod connection;
 mod credentials;

@@ -1,16 +1,8 @@
-//! What the console shows staff beyond a learner's own view: since when each learner is at their
-//! step, the messages the providers withheld from them, the files they sent.
+//! What the console shows staff beyond a learner's own view: the messages the providers withheld
+//! from them, the files they sent.
 
 use super::{parse_time, text, Reads, StoreError};
-use chrono::{DateTime, TimeDelta, Utc};
-
-/// When a learner last changed step, in their own time, and how far their time is ahead of the
-/// class's.
-pub(crate) struct LastStepChange {
-    pub learner_id: String,
-    pub at: DateTime<Utc>,
-    pub clock_offset: TimeDelta,
-}
+use chrono::{DateTime, Utc};
 
 /// A message the providers never delivered (hidden from the person, shown to staff).
 pub(crate) struct WithheldMessage {
@@ -28,23 +20,6 @@ pub(crate) struct MediaListing {
 
 /// Reads for the console's learner list and learner page.
 pub(crate) trait OversightReads: Reads {
-    /// Every learner who has changed step at least once.
-    fn last_step_changes(&self) -> Result<Vec<LastStepChange>, StoreError> {
-        let mut statement = self.connection().prepare_cached(
-            "SELECT j.learner_id, MAX(j.at), l.clock_offset_seconds FROM journal j JOIN learners l ON l.id = j.learner_id WHERE j.step_before <> j.step_after GROUP BY j.learner_id",
-        )?;
-        let mut rows = statement.query([])?;
-        let mut changes = Vec::new();
-        while let Some(row) = rows.next()? {
-            changes.push(LastStepChange {
-                learner_id: row.get(0)?,
-                at: parse_time(text(row, 1)?)?,
-                clock_offset: TimeDelta::seconds(row.get(2)?),
-            });
-        }
-        Ok(changes)
-    }
-
     /// The learner's withheld messages, in the order they were sent.
     fn withheld_messages(&self, learner_id: &str) -> Result<Vec<WithheldMessage>, StoreError> {
         let mut statement = self.connection().prepare_cached(
