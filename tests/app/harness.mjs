@@ -36,6 +36,8 @@ export class App {
     this.textFindings = [];
     /** The trainer's Bearer token in the world in use, once `discoverWorld` has run. */
     this.trainer = null;
+    /** Screens with tap targets under 44 px (kept for the report). */
+    this.tapFindings = [];
   }
 
   /** `trainer`: the scenario plays the staff over the API (not the launch benchmark's launches). */
@@ -185,9 +187,13 @@ export class App {
   async inViewTogether(ids) {
     return this.browser.execute((wanted) => {
       const top = document.querySelector(".simulation-banner")?.getBoundingClientRect().bottom ?? 0;
+      // Sticky actions at the bottom cover what scrolls under them.
+      const sticky = document.querySelector(".sticky-actions");
       return wanted.every((id) => {
-        const box = document.querySelector(`[data-testid="${id}"]`)?.getBoundingClientRect();
-        return box !== undefined && box.height > 0 && box.top >= top - 1 && box.bottom <= window.innerHeight + 1;
+        const element = document.querySelector(`[data-testid="${id}"]`);
+        const box = element?.getBoundingClientRect();
+        const bottom = sticky && !sticky.contains(element) ? sticky.getBoundingClientRect().top : window.innerHeight;
+        return box !== undefined && box.height > 0 && box.top >= top - 1 && box.bottom <= bottom + 1;
       });
     }, ids);
   }
@@ -279,7 +285,87 @@ export class App {
     if (found !== null) this.textFindings.push({ screen: name, text: found[0] });
     await this.shot(name);
     // IDN_AXE=0 (benchmark runs): axe-core's own memory would be counted as the app's.
-    if (process.env.IDN_AXE !== "0") await this.axe(name);
+    if (process.env.IDN_AXE !== "0") {
+      await this.axe(name);
+      await this.tapTargets(name);
+    }
+  }
+
+  /** Fails when something a person taps on the screen is smaller than 44 × 44 px (WCAG 2.5.5):
+   * buttons, menus, fields, and a checkbox or radio button with its label (tapped as one). */
+  async tapTargets(name) {
+    const small = await this.browser.execute(() => {
+      const found = [];
+      for (const element of document.querySelectorAll("button, a[href], summary, select, input:not([type=hidden])")) {
+        const target = element.matches("input[type=checkbox], input[type=radio]") ? (element.closest("label") ?? element) : element;
+        const box = target.getBoundingClientRect();
+        // Hidden: in a closed section, or not laid out.
+        if (box.width === 0 || box.height === 0 || target.closest("details:not([open])") && !target.matches("summary")) continue;
+        if (box.width < 43.5 || box.height < 43.5) {
+          const what = element.getAttribute("data-testid") ?? element.id ?? "";
+          found.push(`${element.tagName.toLowerCase()}${what ? `#${what}` : ""} « ${(target.textContent ?? "").trim().slice(0, 40)} » ${Math.round(box.width)}×${Math.round(box.height)}`);
+        }
+      }
+      return found;
+    });
+    if (small.length > 0) {
+      this.tapFindings.push({ screen: name, small });
+      throw new Error(`ÉCHEC : cibles de moins de 44 px sur « ${name} » : ${small.join(" ; ")}`);
+    }
+  }
+
+  /** The step indicator as shown: `account:password`, `numbered:1`, or `none`. */
+  async steps() {
+    return this.browser.execute(() => {
+      const bar = document.querySelector('[data-testid="steps"]');
+      if (bar === null) return "none";
+      const current = bar.querySelector('[aria-current="step"]');
+      const phase = bar.getAttribute("data-phase");
+      const number = current?.querySelector(".steps__number")?.textContent?.replace(/\D/g, "") ?? "";
+      return `${phase}:${phase === "account" ? current?.getAttribute("data-step") : Number(number)}`;
+    });
+  }
+
+  /** Checks that the step indicator lights `expected` (`account:email_code`, `numbered:1`…)
+   * and that exactly one mark is lit (none when `none`). */
+  async expectSteps(expected, where) {
+    const shown = await this.steps();
+    check(shown === expected, `${where} : l'indicateur d'étapes montre ${shown}, attendu ${expected}`);
+    const lit = await this.browser.execute(() => document.querySelectorAll('[data-testid="steps"] [aria-current="step"]').length);
+    check(lit === (expected === "none" ? 0 : 1), `${where} : ${lit} étape(s) en cours à la fois`);
+  }
+
+  /** The refusal shown: its title, the way forward's button and what they are about. */
+  async errorNote() {
+    return this.browser.execute(() => {
+      const note = document.querySelector('[data-testid="error-note"]');
+      if (note === null) return null;
+      return {
+        code: note.getAttribute("data-code"),
+        action: note.getAttribute("data-action"),
+        field: note.getAttribute("data-field"),
+        title: note.querySelector('[data-testid="error-title"]')?.textContent?.trim() ?? "",
+        button: note.querySelector('[data-testid="error-action"]')?.textContent?.trim() ?? "",
+        lastAttempt: note.querySelector('[data-testid="last-attempt"]')?.textContent?.trim() ?? null,
+      };
+    });
+  }
+
+  /** Waits for a refusal titled `title`, then checks its way forward (`action`, `button`). */
+  async expectError({ title, action, button }, seconds = 20) {
+    await this.waitFor(async () => (await this.errorNote())?.title === title, `the refusal « ${title} »`, seconds);
+    const note = await this.errorNote();
+    check(note.action === action, `« ${title} » : way forward ${note.action}, expected ${action}`);
+    check(note.button === button, `« ${title} » : button « ${note.button} », expected « ${button} »`);
+    return note;
+  }
+
+  /** Whether the field (by id) is marked invalid for assistive technologies and by its style. */
+  async fieldInvalid(id) {
+    return this.browser.execute((wanted) => {
+      const field = document.getElementById(wanted);
+      return field?.getAttribute("aria-invalid") === "true";
+    }, id);
   }
 
   async axe(name) {
@@ -365,12 +451,15 @@ function processStartMs(pid) {
 
 /** Brings an element out of view into the middle of the window before a click: the driver
  * would scroll it to the top, under the sticky SIMULATION banner, where a click lands on the
- * banner. An element already in view stays where the person sees it. */
+ * banner. An element already in view stays where the person sees it; one hidden under the
+ * sticky actions at the bottom (a login request's) is out of view too. */
 async function inMiddle(browser, element) {
   await browser.execute((node) => {
     const box = node.getBoundingClientRect();
     const top = document.querySelector(".simulation-banner")?.getBoundingClientRect().bottom ?? 0;
-    if (box.top < top || box.bottom > window.innerHeight) node.scrollIntoView({ block: "center" });
+    const sticky = document.querySelector(".sticky-actions");
+    const bottom = sticky && !sticky.contains(node) ? sticky.getBoundingClientRect().top : window.innerHeight;
+    if (box.top < top || box.bottom > bottom) node.scrollIntoView({ block: "center" });
   }, element);
 }
 

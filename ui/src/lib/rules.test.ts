@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import schema from "../backend/wire-schema.json";
+import type { Step } from "../backend";
 import {
   allPassed,
   dateMask,
@@ -13,7 +15,8 @@ import {
   secretCodeHint,
   smsCodeMask,
   splitGivenNames,
-  stepGroup,
+  isLastAttempt,
+  stepIndicator,
   unreadCount,
 } from "./rules";
 
@@ -88,13 +91,85 @@ describe("identity form inline checks", () => {
   });
 });
 
-describe("step indicator and badge", () => {
-  it("groups steps as the guides number them", () => {
-    expect(stepGroup("mobile_code")).toBe(1);
-    expect(stepGroup("identity_confirmation")).toBe(2);
-    expect(stepGroup("review")).toBe(3);
-    expect(stepGroup("enrolled")).toBeNull();
+/** Every Step of the wire (the generated schema of Rust's `Step`), in the journey's order. */
+const STEPS = schema.components.schemas.Step.enum as Step[];
+
+/** What the indicator lights for a step, in one word: `account:password`, `2`, or `none`. */
+function lit(step: Step): string {
+  const indicator = stepIndicator(step);
+  if (indicator === null) return "none";
+  const current = indicator.items.filter((item) => item.state === "current");
+  expect(current, `${step}: exactly one mark lit`).toHaveLength(1);
+  const [item] = current;
+  return indicator.phase === "account" ? `account:${item?.key}` : String(item?.number);
+}
+
+describe("step indicator", () => {
+  it("lights, for every step, the one the learner is on (the guides' side bar after the account)", () => {
+    expect(STEPS).toHaveLength(18);
+    expect(Object.fromEntries(STEPS.map((step) => [step, lit(step)]))).toEqual({
+      // The La Poste account's screens: named, never numbered.
+      not_started: "account:email",
+      email_code: "account:email_code",
+      password: "account:password",
+      // « 01 Numéro de mobile »: the number and its SMS code.
+      mobile: "1",
+      mobile_code: "1",
+      // Civility, names and CGU finish the account.
+      profile: "account:profile",
+      // « 02 Informations d'identité »
+      identity_data: "2",
+      identity_confirmation: "2",
+      // « 03 Vérification de votre identité », up to the activation it ends with.
+      verification_choice: "3",
+      face_to_face: "3",
+      postal_letter: "3",
+      registered_letter: "3",
+      visual_identification: "3",
+      review: "3",
+      identification_refused: "3",
+      activation: "3",
+      // Past the creation: no indicator.
+      enrolled: "none",
+      locked: "none",
+    });
   });
+
+  it("never lights a numbered step while the account is being created", () => {
+    for (const step of STEPS) {
+      const indicator = stepIndicator(step);
+      if (indicator?.phase !== "account") continue;
+      expect(indicator.items.every((item) => item.number === null), step).toBe(true);
+    }
+  });
+
+  it("ticks the steps before the current one and only those", () => {
+    for (const step of STEPS) {
+      const items = stepIndicator(step)?.items ?? [];
+      const at = items.findIndex((item) => item.state === "current");
+      items.forEach((item, index) => {
+        expect(item.state, `${step} ${item.key}`).toBe(index < at ? "done" : index === at ? "current" : "upcoming");
+      });
+    }
+    expect(stepIndicator("identity_data")?.items.map((item) => `${item.number}:${item.state}`)).toEqual([
+      "1:done",
+      "2:current",
+      "3:upcoming",
+    ]);
+    expect(stepIndicator("profile")?.items.map((item) => item.state)).toEqual(["done", "done", "done", "current"]);
+  });
+});
+
+describe("last attempt", () => {
+  it("warns only when the backend says one attempt is left", () => {
+    expect(isLastAttempt(1)).toBe(true);
+    expect(isLastAttempt(2)).toBe(false);
+    expect(isLastAttempt(0)).toBe(false);
+    expect(isLastAttempt(null), "no figure from the backend, no warning").toBe(false);
+  });
+});
+
+describe("badge", () => {
   it("counts messages newer than the last one seen", () => {
     expect(unreadCount([1, 2, 3, 4], 2)).toBe(2);
   });

@@ -73,19 +73,57 @@ export function secondsLeft(secondsAtReceipt: number, receivedAtMs: number, nowM
   return Math.max(0, Math.min(60, secondsAtReceipt) - elapsed);
 }
 
-/** Which part of the step indicator a step belongs to (01 mobile, 02 identity, 03 verification). */
-export function stepGroup(step: Step): 1 | 2 | 3 | null {
+/** One mark of the step indicator: a La Poste account screen, or one of the app's 3 numbered
+ * steps (« 01 Numéro de mobile · 02 Informations d'identité · 03 Vérification de votre identité »,
+ * the side bar guide 004 shows). */
+export type IndicatorKey = "email" | "email_code" | "password" | "profile" | "mobile" | "identity" | "verification";
+export type IndicatorState = "done" | "current" | "upcoming";
+
+export interface IndicatorItem {
+  key: IndicatorKey;
+  /** 1, 2 or 3 for the numbered steps; null for the account's screens (never numbered). */
+  number: 1 | 2 | 3 | null;
+  state: IndicatorState;
+}
+
+/** What the step indicator shows: the La Poste account being created (its own screens, which
+ * the guides show before the app's numbered side bar), or the 3 numbered steps. */
+export interface StepIndicator {
+  phase: "account" | "numbered";
+  items: IndicatorItem[];
+}
+
+/** The La Poste account's screens, in the order the journey asks them (crates/journey `Step`). */
+export const ACCOUNT_SCREENS = ["email", "email_code", "password", "profile"] as const;
+const NUMBERED = [
+  ["mobile", 1],
+  ["identity", 2],
+  ["verification", 3],
+] as const;
+
+/**
+ * The step indicator of a step, so that it never lights a step the learner is not on. The
+ * guides show the app's side bar « 01 Numéro de mobile · 02 Informations d'identité ·
+ * 03 Vérification de votre identité » (done steps ticked, the current one lit); the La Poste
+ * account (email, its code, password, civility and CGU) is created before it, on screens
+ * without that side bar: there the indicator names the account's screens and no number.
+ * `not_started` is the email form (the welcome screen itself shows no indicator); an enrolled
+ * or locked identity is past the creation: null, no indicator.
+ */
+export function stepIndicator(step: Step): StepIndicator | null {
   switch (step) {
     case "not_started":
+      return account("email");
     case "email_code":
     case "password":
+    case "profile":
+      return account(step);
     case "mobile":
     case "mobile_code":
-    case "profile":
-      return 1;
+      return numbered(1);
     case "identity_data":
     case "identity_confirmation":
-      return 2;
+      return numbered(2);
     case "verification_choice":
     case "face_to_face":
     case "postal_letter":
@@ -94,7 +132,7 @@ export function stepGroup(step: Step): 1 | 2 | 3 | null {
     case "review":
     case "identification_refused":
     case "activation":
-      return 3;
+      return numbered(3);
     case "enrolled":
     case "locked":
       return null;
@@ -104,6 +142,34 @@ export function stepGroup(step: Step): 1 | 2 | 3 | null {
       return unplaced;
     }
   }
+}
+
+function account(current: (typeof ACCOUNT_SCREENS)[number]): StepIndicator {
+  const at = ACCOUNT_SCREENS.indexOf(current);
+  return {
+    phase: "account",
+    items: ACCOUNT_SCREENS.map((key, index) => ({ key, number: null, state: stateOf(index, at) })),
+  };
+}
+
+function numbered(current: 1 | 2 | 3): StepIndicator {
+  return {
+    phase: "numbered",
+    items: NUMBERED.map(([key, number]) => ({ key, number, state: stateOf(number, current) })),
+  };
+}
+
+function stateOf(position: number, current: number): IndicatorState {
+  if (position < current) return "done";
+  return position === current ? "current" : "upcoming";
+}
+
+/** The warning before a last attempt shows when the backend says exactly one attempt is left
+ * (its data: the number is never the screens' own). How many attempts a code or the secret code
+ * gets is the sandbox's choice (crates/journey rules.rs `MAX_CODE_ATTEMPTS`,
+ * `MAX_SECRET_CODE_FAILURES`): the guides give no number, and the warning says so. */
+export function isLastAttempt(attemptsLeft: number | null): boolean {
+  return attemptsLeft === 1;
 }
 
 /** Inline checks of the identity form, shown under each field when it loses focus. */

@@ -106,12 +106,15 @@ export class Runner {
   busy = $state(false);
   error = $state<BackendError | null>(null);
   readonly #store: SessionStore;
+  /** The last action tried, for an error's « Réessayer ». */
+  #last: (() => Promise<void>) | null = null;
 
   constructor(store: SessionStore = session) {
     this.#store = store;
   }
 
   async run(work: () => Promise<void>): Promise<boolean> {
+    this.#last = work;
     this.busy = true;
     this.error = null;
     try {
@@ -133,5 +136,11 @@ export class Runner {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Tries the last action again (an error's « Réessayer »); false when there is none. */
+  retry(): Promise<boolean> {
+    const last = this.#last;
+    return last === null ? Promise.resolve(false) : this.run(last);
   }
 }
