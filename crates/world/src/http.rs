@@ -255,6 +255,8 @@ pub fn app(world: Arc<World>) -> Router {
     let router = router.merge(crate::console::router(world.clone()));
     // The welcome page a trainer projects: the QR codes to join the class and to continue on a phone.
     let router = router.merge(crate::welcome::router(world.clone()));
+    // The device's screens for a phone's browser, at the address of the welcome page's QR code.
+    let router = router.merge(crate::web_app::router());
     router
         .route(
             "/api/openapi.json",

@@ -18,6 +18,7 @@ mod store;
 pub mod throttle;
 pub mod tls;
 mod views;
+mod web_app;
 mod welcome;
 mod world;
 
