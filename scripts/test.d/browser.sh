@@ -2,7 +2,9 @@
 # Browser suite: Mon Compte Formation → FranceConnect+ → La Poste → approval through the device
 # core (idn CLI) → back, in headless Chromium, with the refused, expired and wrong-number cases,
 # an independent OIDC client (jose), and a certified relying-party library (openid-client 6, its
-# default checks) against a second world served over HTTPS under its local authority.
+# default checks) against a second world served over HTTPS under its local authority; then the
+# app in a phone's browser (tests/browser/phone.mjs: Chromium as a phone over the world's HTTPS,
+# the screens test.sh built in ui/dist, the device key in the browser, no keyring).
 # Screenshots: tests/browser/artefacts/. The device keeps its key in the OS keyring, so the suite
 # runs in a D-Bus session with GNOME Keyring unlocked.
 set -euo pipefail
@@ -16,3 +18,4 @@ timeout 300 dbus-run-session -- sh -c '
   printf sandbox | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
   node tests/browser/run.mjs
 '
+timeout 300 node tests/browser/phone.mjs
