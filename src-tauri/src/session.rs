@@ -77,6 +77,7 @@ impl SignInNeeded {
                 status: 401,
                 code,
                 message,
+                ..
             } => Some(SignInNeeded {
                 code: code.clone(),
                 reason: message.clone(),
@@ -322,6 +323,7 @@ mod tests {
             status,
             code: code.into(),
             message: message.into(),
+            attempts_left: None,
         }
     }
 

@@ -74,6 +74,8 @@ fn tls_runs_on_ring_and_never_links_aws_lc() {
     }
 }
 
+/// `chrono-tz` is allowed: its IANA zone tables are compiled in (no file, no clock read), and the
+/// journey's `local_time` renders times for people in the class's zone with them.
 #[test]
 fn the_journey_core_links_no_runtime_network_or_storage() {
     let linked = linked_by("idn-journey");

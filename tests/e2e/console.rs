@@ -380,6 +380,35 @@ async fn the_clerk_desk_validates_a_face_to_face_identity_and_refuses_a_differen
     let (status, page) = clerk.post("/console/guichet", &wrong).await;
     assert_eq!(status, 422, "a different document is refused");
     assert!(page.contains("resultat-guichet"));
+    assert!(
+        page.contains("Les 4 derniers caractères du numéro de la pièce ne correspondent pas."),
+        "the refusal names the field that differs: {page}"
+    );
+    assert!(
+        page.contains(r#"maxlength="4" required aria-invalid="true" aria-describedby="fin-differe">"#)
+            && !page.contains(r#"id="nom-differe""#),
+        "the number's field is marked, and only it: {page}"
+    );
+    assert_eq!(client.learner(&id).await.unwrap().step, "face_to_face");
+    let other_name = [
+        ("code", code.as_str()),
+        ("decision", "valider"),
+        ("document_type", "cni"),
+        ("birth_name", "Lefebvre"),
+        ("birth_date", "1985-02-11"),
+        ("document_number_ending", "7K2P"),
+    ];
+    let (status, page) = clerk.post("/console/guichet", &other_name).await;
+    assert_eq!(status, 422, "another birth name is refused");
+    assert!(
+        page.contains("Le nom de naissance ne correspond pas.")
+            && !page.contains("Les 4 derniers caractères du numéro de la pièce ne correspondent pas."),
+        "the refusal names the birth name, and only it: {page}"
+    );
+    assert!(
+        page.contains(r#"value="Lefebvre" required aria-invalid="true" aria-describedby="nom-differe">"#),
+        "what the clerk typed stays, marked as different: {page}"
+    );
     assert_eq!(client.learner(&id).await.unwrap().step, "face_to_face");
     // Sent away without validation: the code stays valid, the learner's journal says why.
     let (status, page) = clerk
@@ -1055,6 +1084,7 @@ fn refused(outcome: Result<impl std::fmt::Debug, ClientError>) -> (u16, String, 
             status,
             code,
             message,
+            ..
         }) => (status, code, message),
         other => panic!("expected the world's refusal, got {other:?}"),
     }
@@ -1237,8 +1267,13 @@ async fn the_json_clerk_desk_refuses_keeping_the_code_then_validates() {
     };
     let (status, code_refused, message) = refused(clerk.clerk_validate(&presented("0000")).await);
     assert_eq!(
-        status, 422,
-        "another document is refused by the journey ({code_refused}: {message})"
+        (status, code_refused.as_str()),
+        (422, "document_mismatch"),
+        "another document is refused by the journey ({message})"
+    );
+    assert!(
+        message.ends_with("Les 4 derniers caractères du numéro de la pièce ne correspondent pas."),
+        "the desk API's message names the field: {message}"
     );
     assert_eq!(client.learner(&id).await.unwrap().step, "face_to_face");
     let validated = clerk.clerk_validate(&presented("7K2P")).await.unwrap();

@@ -69,6 +69,72 @@ async fn wrong_email_code_is_counted_and_journaled() {
     );
 }
 
+/// The screens warn before a last attempt from the refusal's data, never from its sentence:
+/// the body says `attempts_left` for a wrong code, and only then.
+#[tokio::test]
+async fn a_wrong_code_says_the_attempts_left_as_data() {
+    let world = spawn_world(31).await;
+    let Learner { id, client, .. } = new_learner(&world.client, "essais@simulation.example").await;
+    let right = last_code(&client, &id, MessageChannel::Email).await;
+    let wrong = if right == "000000" { "111111" } else { "000000" };
+    let http = reqwest::Client::new();
+    let url = format!("{}/api/learners/{id}/actions", client.base_url());
+    let credential = client
+        .credential()
+        .expect("the account's credential")
+        .expose()
+        .to_owned();
+    let post = |body: serde_json::Value| http.post(&url).bearer_auth(&credential).json(&body).send();
+    let mut bodies = Vec::new();
+    for _ in 0..3 {
+        let response = post(serde_json::json!({"action": "confirm_email", "code": wrong}))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422);
+        bodies.push(response.json::<serde_json::Value>().await.unwrap());
+    }
+    let seen: Vec<(&str, Option<u64>)> = bodies
+        .iter()
+        .map(|body| (body["code"].as_str().unwrap(), body["attempts_left"].as_u64()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("code_wrong", Some(2)),
+            ("code_wrong", Some(1)),
+            ("code_attempts_exhausted", None)
+        ],
+        "the remaining attempts of CodeWrong, as a number; none once the code is burned"
+    );
+    assert!(
+        bodies[2].get("attempts_left").is_none(),
+        "omitted, not null, where it does not apply: {}",
+        bodies[2]
+    );
+    let error = client
+        .act(&id, &LearnerAction::ConfirmEmail { code: right })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (error.code(), error.attempts_left()),
+        ("code_attempts_exhausted", None),
+        "the client reads the same body"
+    );
+
+    let (_, device) = enrolled(&world, "essais-secret@simulation.example", MOBILE).await;
+    let request = world
+        .trainer
+        .open_login_request(MOBILE, "Mon Compte Formation")
+        .await
+        .unwrap();
+    let refused = device.approve(&request.request_id, "1111").await.unwrap_err();
+    assert_eq!(
+        (refused.code(), refused.attempts_left()),
+        ("wrong_secret_code", Some(2)),
+        "a wrong secret code reaches the device with the attempts left"
+    );
+}
+
 #[tokio::test]
 async fn email_code_expires_with_the_world_clock() {
     let world = spawn_world(2).await;

@@ -1,5 +1,5 @@
 //! How a world's HTTP answer becomes a typed result, for every client of this crate: a success's
-//! JSON body, or the world's refusal with its stable code and French message.
+//! JSON body, or the world's refusal with its stable code, French message and attempts left.
 
 use crate::{ApiError, ClientError};
 use reqwest::StatusCode;
@@ -31,6 +31,7 @@ pub(crate) fn refusal(status: StatusCode, bytes: &[u8]) -> ClientError {
             status: status.as_u16(),
             code: error.code,
             message: error.message,
+            attempts_left: error.attempts_left,
         },
         Err(_) => ClientError::Protocol(format!("HTTP {status}: {}", String::from_utf8_lossy(bytes))),
     }

@@ -5,12 +5,14 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum ClientError {
-    /// The world refused the request; `code` is stable, `message` is for people.
+    /// The world refused the request; `code` is stable, `message` is for people,
+    /// `attempts_left` set for a wrong code or secret code (the world's `ApiError`).
     #[error("world refused the request: {code}")]
     World {
         status: u16,
         code: String,
         message: String,
+        attempts_left: Option<u8>,
     },
     #[error("cannot reach the world at {url}: {source}")]
     Unreachable { url: String, source: reqwest::Error },
@@ -40,6 +42,14 @@ impl ClientError {
                 "Le service simulé ne répond pas : vérifiez qu'il est démarré, puis réessayez.".into()
             }
             Self::Protocol(_) => "Réponse inattendue du service simulé ; réessayez.".into(),
+        }
+    }
+
+    /// The attempts left after the world's refusal of a wrong code, when it says so.
+    pub fn attempts_left(&self) -> Option<u8> {
+        match self {
+            Self::World { attempts_left, .. } => *attempts_left,
+            Self::Unreachable { .. } | Self::Protocol(_) => None,
         }
     }
 

@@ -37,6 +37,7 @@ impl LearnerEvents {
                     status,
                     code: error.code,
                     message: error.message,
+                    attempts_left: error.attempts_left,
                 },
                 Err(_) => ClientError::Protocol(format!("events: HTTP {status}")),
             });

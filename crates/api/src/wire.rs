@@ -14,6 +14,22 @@ pub struct ApiError {
     pub code: String,
     /// French sentence for the person.
     pub message: String,
+    /// Attempts left after this refusal, for a wrong code (`code_wrong`) or secret code
+    /// (`wrong_secret_code`): screens warn before the last one. Absent for any other refusal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub attempts_left: Option<u8>,
+}
+
+impl ApiError {
+    /// A refusal that counts no attempts.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+            attempts_left: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

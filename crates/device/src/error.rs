@@ -52,6 +52,24 @@ impl DeviceError {
         }
     }
 
+    /// The attempts left after the world refused a wrong code or secret code, when it says so:
+    /// a screen warns before the last one.
+    pub fn attempts_left(&self) -> Option<u8> {
+        match self {
+            Self::Client(error) => error.attempts_left(),
+            Self::VaultUnavailable(_)
+            | Self::Vault(_)
+            | Self::NotActivated
+            | Self::DeviceKeyMissing
+            | Self::ProfileUnreadable(_)
+            | Self::Sealing
+            | Self::WorldKeyUntrusted
+            | Self::WorldNotTheScannedOne
+            | Self::Invalid { .. }
+            | Self::Io(_) => None,
+        }
+    }
+
     pub fn message_fr(&self) -> String {
         match self {
             Self::Client(error) => error.message_fr(),

@@ -1,6 +1,7 @@
 //! The one error type of the journey: every rule a command can break, with a stable code for
 //! programs, an English message for logs (`Display`) and a French message for people.
 
+use crate::identity::PresentedField;
 use crate::text::TextField;
 use crate::{CodeKind, IdentityField, Step};
 use thiserror::Error;
@@ -41,8 +42,9 @@ pub enum JourneyError {
     ResidencePermitTooShort,
     #[error("identity data already confirmed; it cannot be changed")]
     IdentityAlreadyConfirmed,
-    #[error("the document presented differs from the confirmed identity data")]
-    DocumentMismatch,
+    /// `fields` names what differs (never empty), so the clerk knows what to check again.
+    #[error("the document presented differs from the confirmed identity data ({fields:?})")]
+    DocumentMismatch { fields: Vec<PresentedField> },
     #[error("registered letter not opened yet")]
     LetterNotOpened,
     #[error("visual identification not started")]
@@ -112,7 +114,7 @@ impl JourneyError {
             Self::DocumentIssuedInFuture => "document_issued_in_future",
             Self::ResidencePermitTooShort => "residence_permit_too_short",
             Self::IdentityAlreadyConfirmed => "identity_already_confirmed",
-            Self::DocumentMismatch => "document_mismatch",
+            Self::DocumentMismatch { .. } => "document_mismatch",
             Self::LetterNotOpened => "letter_not_opened",
             Self::IdentificationNotStarted => "identification_not_started",
             Self::IncompleteSubmission(_) => "incomplete_submission",
@@ -135,6 +137,51 @@ impl JourneyError {
             Self::ForbiddenCharacter { .. } => "forbidden_character",
             Self::TextTooLong { .. } => "text_too_long",
             Self::TooManyGivenNames { .. } => "too_many_given_names",
+        }
+    }
+
+    /// The attempts left after this refusal, as data for screens (which warn before the last
+    /// one): only a wrong code or secret code that still allows another try says it.
+    pub fn attempts_left(&self) -> Option<u8> {
+        match self {
+            Self::CodeWrong { remaining, .. } | Self::WrongSecretCode { remaining } => Some(*remaining),
+            Self::WrongStep { .. }
+            | Self::InvalidEmail
+            | Self::WeakPassword
+            | Self::InvalidMobile
+            | Self::TermsNotAccepted
+            | Self::CodeMalformed(_)
+            | Self::CodeExpired(_)
+            | Self::CodeAttemptsExhausted(_)
+            | Self::ResendLimitReached(_)
+            | Self::InvalidField { .. }
+            | Self::Underage
+            | Self::DocumentExpired
+            | Self::DocumentIssuedInFuture
+            | Self::ResidencePermitTooShort
+            | Self::IdentityAlreadyConfirmed
+            | Self::DocumentMismatch { .. }
+            | Self::LetterNotOpened
+            | Self::IdentificationNotStarted
+            | Self::IncompleteSubmission(_)
+            | Self::InvalidSecretCode
+            | Self::SecretCodeLocked
+            | Self::UnknownLoginRequest
+            | Self::LoginRequestAlreadyAnswered
+            | Self::LoginRequestExpired
+            | Self::NotTheEnrolledDevice
+            | Self::InvalidDeviceSignature
+            | Self::MobileMismatch
+            | Self::AnswerReplayed
+            | Self::TooManyPendingLoginRequests
+            | Self::LoginRequestRateLimited
+            | Self::WrongCredentials
+            | Self::AccountLocked { .. }
+            | Self::NoSignInPending
+            | Self::MobileAlreadyEnrolled { .. }
+            | Self::ForbiddenCharacter { .. }
+            | Self::TextTooLong { .. }
+            | Self::TooManyGivenNames { .. } => None,
         }
     }
 
@@ -170,7 +217,12 @@ impl JourneyError {
             Self::DocumentIssuedInFuture => "La date de délivrance ne peut pas être dans le futur.".into(),
             Self::ResidencePermitTooShort => "Seuls les titres de séjour d'une durée de validité d'au moins 5 ans sont acceptés.".into(),
             Self::IdentityAlreadyConfirmed => "Vos informations personnelles sont confirmées : elles ne peuvent plus être modifiées.".into(),
-            Self::DocumentMismatch => "La pièce présentée ne correspond pas aux informations confirmées.".into(),
+            Self::DocumentMismatch { fields } => std::iter::once(
+                "La pièce présentée ne correspond pas aux informations confirmées.",
+            )
+            .chain(fields.iter().map(|field| field.mismatch_fr()))
+            .collect::<Vec<_>>()
+            .join(" "),
             Self::LetterNotOpened => "Ouvrez d'abord votre courrier recommandé (« Lire mon courrier »).".into(),
             Self::IdentificationNotStarted => "Commencez d'abord l'identification visuelle.".into(),
             Self::IncompleteSubmission(what) => format!("Il manque {what} pour envoyer votre identification visuelle."),
@@ -191,8 +243,8 @@ impl JourneyError {
             Self::LoginRequestRateLimited => "Trop de demandes de connexion en peu de temps : réessayez dans quelques minutes.".into(),
             Self::WrongCredentials => "Adresse e-mail ou mot de passe incorrect.".into(),
             Self::AccountLocked { until } => format!(
-                "Trop de mots de passe incorrects : par sécurité, la connexion à votre compte est bloquée jusqu'au {} (UTC).",
-                until.format("%d/%m/%Y à %H:%M")
+                "Trop de mots de passe incorrects : par sécurité, la connexion à votre compte est bloquée jusqu'au {}.",
+                crate::local_time::in_sentence(*until)
             ),
             Self::NoSignInPending => "Aucune connexion n'attend de code de confirmation : saisissez à nouveau votre adresse e-mail et votre mot de passe.".into(),
             Self::MobileAlreadyEnrolled { step: Step::MobileCode } => "Ce numéro de mobile est déjà celui d'une autre Identité Numérique : un numéro ne peut servir qu'à une seule Identité Numérique, car c'est par lui que FranceConnect+ la retrouve. Indiquez votre propre numéro de mobile. Si ce numéro est bien le vôtre, vous avez déjà une Identité Numérique : utilisez-la, ou contactez l'assistance.".into(),
@@ -217,5 +269,23 @@ fn capitalise(text: &str) -> String {
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_document_mismatch_names_each_field_that_differs_in_french() {
+        let error = JourneyError::DocumentMismatch {
+            fields: vec![PresentedField::BirthName, PresentedField::BirthDate],
+        };
+        assert_eq!(error.code(), "document_mismatch", "the code stays stable");
+        assert_eq!(
+            error.message_fr(),
+            "La pièce présentée ne correspond pas aux informations confirmées. Le nom de naissance \
+             ne correspond pas. La date de naissance ne correspond pas."
+        );
     }
 }

@@ -207,6 +207,30 @@ pub struct PresentedDocument {
     pub document_number_ending: String,
 }
 
+/// A field the clerk compares between the document presented and the confirmed identity: the
+/// fields of `PresentedDocument`, named in a refusal so the clerk knows which one differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PresentedField {
+    DocumentType,
+    BirthName,
+    BirthDate,
+    DocumentNumberEnding,
+}
+
+impl PresentedField {
+    /// The clerk's reading of this difference, in French.
+    pub fn mismatch_fr(self) -> &'static str {
+        match self {
+            Self::DocumentType => "Le type de pièce ne correspond pas.",
+            Self::BirthName => "Le nom de naissance ne correspond pas.",
+            Self::BirthDate => "La date de naissance ne correspond pas.",
+            Self::DocumentNumberEnding => {
+                "Les 4 derniers caractères du numéro de la pièce ne correspondent pas."
+            }
+        }
+    }
+}
+
 /// The identity FranceConnect+ passes to relying parties (OpenID Connect claims).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PivotIdentity {
@@ -357,14 +381,26 @@ impl IdentityDocument {
     }
 
     /// The clerk's comparison: same kind of document, same birth name (ignoring case and
-    /// accents' composition), same birth date, same number ending.
-    pub fn matches(&self, presented: &PresentedDocument) -> bool {
+    /// accents' composition), same birth date, same number ending. Empty when the document
+    /// matches; else every field that differs, in the form's order.
+    pub fn differences(&self, presented: &PresentedDocument) -> Vec<PresentedField> {
         let same_name = PersonName::parse(&presented.birth_name)
             .is_some_and(|name| name.as_str().to_lowercase() == self.birth_name.as_str().to_lowercase());
-        self.document_type == presented.document_type
-            && same_name
-            && self.birth_date == presented.birth_date
-            && self.document_number_ending == presented.document_number_ending.trim().to_ascii_uppercase()
+        [
+            (
+                PresentedField::DocumentType,
+                self.document_type == presented.document_type,
+            ),
+            (PresentedField::BirthName, same_name),
+            (PresentedField::BirthDate, self.birth_date == presented.birth_date),
+            (
+                PresentedField::DocumentNumberEnding,
+                self.document_number_ending == presented.document_number_ending.trim().to_ascii_uppercase(),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(field, same)| (!same).then_some(field))
+        .collect()
     }
 
     pub fn pivot_identity(&self) -> PivotIdentity {
@@ -607,8 +643,42 @@ pub(crate) mod tests {
             birth_date: NaiveDate::from_ymd_opt(1990, 5, 17).unwrap(),
             document_number_ending: "X4B2".into(),
         };
-        assert!(document.matches(&shown));
+        assert_eq!(document.differences(&shown), vec![]);
         shown.document_number_ending = "X4B3".into();
-        assert!(!document.matches(&shown), "another document must be refused");
+        assert_eq!(
+            document.differences(&shown),
+            vec![PresentedField::DocumentNumberEnding],
+            "another document must be refused, naming its number"
+        );
+    }
+
+    #[test]
+    fn clerk_comparison_names_every_field_that_differs() {
+        let document = check(|_| {}).unwrap();
+        let shown = PresentedDocument {
+            document_type: DocumentType::Passeport,
+            birth_name: "Martin".into(),
+            birth_date: NaiveDate::from_ymd_opt(1990, 5, 18).unwrap(),
+            document_number_ending: " x4b2 ".into(),
+        };
+        assert_eq!(
+            document.differences(&shown),
+            vec![
+                PresentedField::DocumentType,
+                PresentedField::BirthName,
+                PresentedField::BirthDate
+            ],
+            "kind, birth name and birth date differ; the number matches once trimmed and in capitals"
+        );
+        let unreadable_name = PresentedDocument {
+            birth_name: "D'Aubigné\u{0}".into(),
+            ..shown
+        };
+        assert!(
+            document
+                .differences(&unreadable_name)
+                .contains(&PresentedField::BirthName),
+            "a name that does not parse cannot be the same name"
+        );
     }
 }

@@ -892,8 +892,9 @@ impl Journey {
                 if person.identity.is_expired_on(today) {
                     return Err(JourneyError::DocumentExpired);
                 }
-                if !person.identity.matches(&presented) {
-                    return Err(JourneyError::DocumentMismatch);
+                let fields = person.identity.differences(&presented);
+                if !fields.is_empty() {
+                    return Err(JourneyError::DocumentMismatch { fields });
                 }
                 let person = person.clone();
                 Ok(self.start_activation(person, VerificationMode::FaceToFace, None, now, rng))

@@ -11,6 +11,7 @@ pub mod enrolment;
 mod error;
 pub mod identity;
 mod journey;
+pub mod local_time;
 pub mod rules;
 pub mod sign_in;
 pub mod situation;

@@ -109,3 +109,12 @@ pub const RELYING_PARTY_NAME_MAX_CHARS: usize = 200;
 /// Characters of the identifier a device gives itself at activation (a UUID is 36). The
 /// sandbox's choice.
 pub const DEVICE_ID_MAX_CHARS: usize = 64;
+
+/// The class's time zone: every time a person reads (emails, SMS, letters, the app's screens,
+/// the console) is local time there, so a message's expiry reads like the learner's watch. The
+/// journey itself counts in UTC instants. The sandbox's choice, one constant rather than a
+/// per-class setting: every class simulates French services, and the app's screens use the same
+/// IANA name (`ui/src/lib/dates.ts`).
+pub const CLASS_TIME_ZONE: chrono_tz::Tz = chrono_tz::Europe::Paris;
+/// [`CLASS_TIME_ZONE`] as the console names it beside a clock.
+pub const CLASS_TIME_ZONE_FR: &str = "heure de Paris";

@@ -7,7 +7,9 @@ use idn_journey::account::{
 use idn_journey::enrolment::{
     ApprovalStatus, DeviceId, DevicePublicKey, EnrolledDevice, ProofCheck, SecretVerifier,
 };
-use idn_journey::identity::{DocumentSide, DocumentType, IdentityInput, PresentedDocument, Sex};
+use idn_journey::identity::{
+    DocumentSide, DocumentType, IdentityInput, PresentedDocument, PresentedField, Sex,
+};
 use idn_journey::verification::{
     MediaRef, RefusalReason, ReviewDecision, ReviewPlan, Submission, VerificationMode,
 };
@@ -299,7 +301,10 @@ fn clerk_refuses_another_document() {
             code,
             presented: other
         }),
-        Err(JourneyError::DocumentMismatch)
+        Err(JourneyError::DocumentMismatch {
+            fields: vec![PresentedField::DocumentNumberEnding]
+        }),
+        "the refusal names the field that differs"
     );
     assert_eq!(sim.journey.step(), Step::FaceToFace);
 }

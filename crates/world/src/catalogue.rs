@@ -1,7 +1,8 @@
 //! The French text of every email, SMS and letter the simulated services send.
 //! Sender addresses use the reserved `.invalid` domain: nothing here can reach a real mailbox.
+//! Times read in the class's time zone (`idn_journey::local_time`), like the learner's watch.
 
-use chrono::{DateTime, Utc};
+use idn_journey::local_time::in_sentence as date;
 use idn_journey::{Channel, Notice};
 
 pub struct Recipient<'a> {
@@ -25,10 +26,6 @@ const LA_POSTE_SMS: &str = "LaPoste (simulation)";
 const AR24_EMAIL: &str = "AR24 (simulation) <notifications@ar24.simulation.invalid>";
 const POSTAL: &str = "La Poste — courrier (simulation)";
 const FOOTER: &str = "\n\n— Message de la simulation IDN Sandbox. Aucun service réel n'est contacté.";
-
-fn date(at: DateTime<Utc>) -> String {
-    at.format("%d/%m/%Y à %H:%M (UTC)").to_string()
-}
 
 pub fn render(channel: Channel, notice: &Notice, to: &Recipient<'_>) -> RenderedMessage {
     let hello = match to.first_name {
@@ -172,6 +169,8 @@ fn is_ar24(notice: &Notice) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{DateTime, Utc};
+    use idn_journey::rules::EMAIL_CODE_VALIDITY;
     use idn_journey::verification::RefusalReason;
 
     fn every_notice() -> Vec<(Channel, Notice)> {
@@ -334,5 +333,57 @@ mod tests {
             "{}",
             message.body
         );
+    }
+
+    fn email_code_sent_at(now: &str) -> String {
+        let now: DateTime<Utc> = now.parse().unwrap();
+        let to = Recipient {
+            email: "camille@simulation.example",
+            mobile: None,
+            first_name: Some("Camille"),
+        };
+        let notice = Notice::EmailCode {
+            code: "123456".into(),
+            valid_until: now + EMAIL_CODE_VALIDITY,
+        };
+        render(Channel::Email, &notice, &to).body
+    }
+
+    #[test]
+    fn an_email_code_sent_at_eight_seventeen_in_winter_is_valid_until_eight_thirty_two_paris_time() {
+        // 07:17 UTC is 08:17 in Paris in December (UTC+1): the code received then reads as
+        // valid for its 15 minutes, not as already expired at 07:32.
+        let body = email_code_sent_at("2026-12-03T07:17:00Z");
+        assert!(
+            body.contains("Il est valable jusqu'au 03/12/2026 à 08:32."),
+            "the expiry reads in Paris time: {body}"
+        );
+    }
+
+    #[test]
+    fn an_email_code_sent_in_july_reads_in_summer_time() {
+        // July is UTC+2 in Paris.
+        let body = email_code_sent_at("2026-07-15T07:17:00Z");
+        assert!(
+            body.contains("Il est valable jusqu'au 15/07/2026 à 09:32."),
+            "the expiry reads in Paris summer time: {body}"
+        );
+    }
+
+    #[test]
+    fn no_message_names_utc() {
+        let to = Recipient {
+            email: "camille@simulation.example",
+            mobile: Some("+33639980001"),
+            first_name: Some("Camille"),
+        };
+        for (channel, notice) in every_notice() {
+            let message = render(channel, &notice, &to);
+            assert!(
+                !message.body.contains("UTC") && !message.subject.contains("UTC"),
+                "{notice:?}: a person reads local time, never UTC: {}",
+                message.body
+            );
+        }
     }
 }

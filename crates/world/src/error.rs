@@ -67,6 +67,32 @@ impl WorldError {
         }
     }
 
+    /// The attempts left after a wrong code or secret code, else `None` (`ApiError`'s field).
+    pub fn attempts_left(&self) -> Option<u8> {
+        match self {
+            Self::Journey(error) => error.attempts_left(),
+            Self::NotFound { .. }
+            | Self::BadRequest { .. }
+            | Self::TooLarge { .. }
+            | Self::Throttled { .. }
+            | Self::Unauthenticated { .. }
+            | Self::Forbidden { .. }
+            | Self::Storage(_)
+            | Self::Io(_)
+            | Self::Corrupt(_) => None,
+        }
+    }
+
+    /// The body people and programs receive: the stable code, the French message and, for a
+    /// wrong code, the attempts left.
+    pub fn body(&self) -> crate::api::ApiError {
+        crate::api::ApiError {
+            code: self.code().into(),
+            message: self.message_fr(),
+            attempts_left: self.attempts_left(),
+        }
+    }
+
     pub fn message_fr(&self) -> String {
         match self {
             Self::Journey(error) => error.message_fr(),

@@ -91,14 +91,7 @@ impl IntoResponse for WorldError {
         } else {
             tracing::info!(code = self.code(), error = %self, "request refused");
         }
-        let mut response = (
-            status,
-            Json(ApiError {
-                code: self.code().into(),
-                message: self.message_fr(),
-            }),
-        )
-            .into_response();
+        let mut response = (status, Json(self.body())).into_response();
         crate::throttle::add_retry_after(&self, &mut response);
         response
     }
@@ -353,10 +346,10 @@ fn declare_security_schemes(openapi: &mut utoipa::openapi::OpenApi) {
 /// axum answers an unsupported method with an empty 405; give it the API's error format.
 async fn method_not_allowed_as_json(response: Response) -> Response {
     if response.status() == StatusCode::METHOD_NOT_ALLOWED {
-        let error = ApiError {
-            code: "method_not_allowed".into(),
-            message: "Cette méthode HTTP n'est pas acceptée à cette adresse.".into(),
-        };
+        let error = ApiError::new(
+            "method_not_allowed",
+            "Cette méthode HTTP n'est pas acceptée à cette adresse.",
+        );
         return (StatusCode::METHOD_NOT_ALLOWED, Json(error)).into_response();
     }
     response

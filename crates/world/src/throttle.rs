@@ -249,14 +249,7 @@ pub(crate) fn add_retry_after(error: &WorldError, response: &mut Response) {
 /// in French, and `Retry-After`.
 pub(crate) fn refusal(retry_after: Duration) -> Response {
     let error = WorldError::Throttled { retry_after };
-    let mut response = (
-        error.http_status(),
-        axum::Json(crate::api::ApiError {
-            code: error.code().into(),
-            message: error.message_fr(),
-        }),
-    )
-        .into_response();
+    let mut response = (error.http_status(), axum::Json(error.body())).into_response();
     add_retry_after(&error, &mut response);
     response
 }

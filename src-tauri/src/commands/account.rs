@@ -38,5 +38,6 @@ pub(crate) fn no_account() -> CommandError {
     CommandError {
         code: "no_account".into(),
         message: "Aucun compte La Poste n'est encore créé sur cet appareil.".into(),
+        attempts_left: None,
     }
 }

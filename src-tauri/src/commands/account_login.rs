@@ -43,6 +43,7 @@ fn sign_in_restart() -> CommandError {
         code: "sign_in_restart".into(),
         message: "La connexion n'est plus en cours : saisissez à nouveau l'adresse e-mail et le mot de passe du compte."
             .into(),
+        attempts_left: None,
     }
 }
 

@@ -35,6 +35,7 @@ fn page_of(document: DocumentKind, side: Side) -> Result<DocumentPage, CommandEr
         | (DocumentKind::Passeport, Side::Front | Side::Back) => Err(CommandError {
             code: "side_not_on_document".into(),
             message: "Cette face n'existe pas pour ce type de pièce.".into(),
+            attempts_left: None,
         }),
     }
 }
@@ -65,6 +66,7 @@ fn capture_error(error: idn_capture::CaptureError) -> CommandError {
     CommandError {
         code: error.code().to_owned(),
         message: error.message_fr(),
+        attempts_left: None,
     }
 }
 
@@ -157,6 +159,7 @@ pub async fn upload_photo(
     let still = preview.take_still().ok_or_else(|| CommandError {
         code: "no_photo".into(),
         message: "Aucune photo n'a encore été prise.".into(),
+        attempts_left: None,
     })?;
     let jpeg = StillEncoder::new(JpegQuality::DOCUMENT)
         .and_then(|mut encoder| encoder.encode(&still.frame))
@@ -172,6 +175,7 @@ pub async fn import_photo(app: AppHandle, request: Request<'_>) -> Result<PhotoU
         return Err(CommandError {
             code: "not_a_file".into(),
             message: "Le fichier n'a pas été transmis.".into(),
+            attempts_left: None,
         });
     };
     let header = |name: &str| {
@@ -186,11 +190,13 @@ pub async fn import_photo(app: AppHandle, request: Request<'_>) -> Result<PhotoU
         serde_json::from_value(serde_json::Value::String(header("side"))).map_err(|_| CommandError {
             code: "bad_side".into(),
             message: "Face de la pièce inconnue.".into(),
+            attempts_left: None,
         })?;
     let document: DocumentKind = serde_json::from_value(serde_json::Value::String(header("document")))
         .map_err(|_| CommandError {
             code: "bad_document".into(),
             message: "Type de pièce inconnu.".into(),
+            attempts_left: None,
         })?;
     let page = page_of(document, side)?;
     let frame = decode_still(bytes).map_err(capture_error)?;
@@ -237,6 +243,7 @@ pub async fn import_video(app: AppHandle, request: Request<'_>) -> Result<VideoU
         return Err(CommandError {
             code: "not_a_file".into(),
             message: "Le fichier n'a pas été transmis.".into(),
+            attempts_left: None,
         });
     };
     let content_type = request

@@ -18,6 +18,11 @@ use serde::Serialize;
 pub struct CommandError {
     pub code: String,
     pub message: String,
+    /// Attempts left after the world refused a wrong code (`code_wrong`) or secret code
+    /// (`wrong_secret_code`): the screens warn before the last one. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub attempts_left: Option<u8>,
 }
 
 impl From<idn_device::DeviceError> for CommandError {
@@ -27,6 +32,7 @@ impl From<idn_device::DeviceError> for CommandError {
         CommandError {
             code: error.code().to_owned(),
             message: error.message_fr(),
+            attempts_left: error.attempts_left(),
         }
     }
 }
@@ -42,6 +48,7 @@ impl From<crate::world_link::LinkError> for CommandError {
         CommandError {
             code: error.code().to_owned(),
             message: error.to_string(),
+            attempts_left: None,
         }
     }
 }
@@ -51,6 +58,7 @@ impl From<crate::world_link::SourceError> for CommandError {
         CommandError {
             code: error.code().to_owned(),
             message: error.to_string(),
+            attempts_left: None,
         }
     }
 }

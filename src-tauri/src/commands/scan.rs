@@ -71,6 +71,7 @@ fn capture_error(error: idn_capture::CaptureError) -> CommandError {
     CommandError {
         code: error.code().to_owned(),
         message,
+        attempts_left: None,
     }
 }
 
@@ -78,6 +79,7 @@ fn stopped() -> CommandError {
     CommandError {
         code: "scan_stopped".into(),
         message: "La lecture du QR code a été arrêtée.".into(),
+        attempts_left: None,
     }
 }
 
@@ -127,6 +129,7 @@ pub async fn scan_world_qr(
             return Err(CommandError {
                 code: "world_already_in_use".into(),
                 message: "Ce QR code est celui du monde simulé que vous utilisez déjà.".into(),
+                attempts_left: None,
             });
         }
     }

@@ -38,6 +38,7 @@ pub fn open_service(
         CommandError {
             code: "no_browser".into(),
             message: format!("Aucun navigateur n'a pu s'ouvrir : ouvrez vous-même {url}"),
+            attempts_left: None,
         }
     })?;
     Ok(url)

@@ -57,6 +57,7 @@ pub async fn record_video(
         code: "identification_not_started".into(),
         message: "Commencez d'abord l'identification visuelle : les 3 chiffres à dire n'existent pas encore."
             .into(),
+        attempts_left: None,
     })?;
     let digits: SpokenDigits = digits.parse().map_err(capture_error)?;
     let length = Duration::from_secs(u64::from(seconds.clamp(3, 30)));
@@ -68,6 +69,7 @@ pub async fn record_video(
                 CommandError {
                     code: "recording_failed".into(),
                     message: "L'enregistrement s'est interrompu ; recommencez.".into(),
+                    attempts_left: None,
                 }
             })?
             .map_err(capture_error)?;
@@ -141,6 +143,7 @@ fn capture_error(error: idn_capture::CaptureError) -> CommandError {
     CommandError {
         code: error.code().to_owned(),
         message: error.message_fr(),
+        attempts_left: None,
     }
 }
 
@@ -157,6 +160,7 @@ fn no_video() -> CommandError {
     CommandError {
         code: "no_video".into(),
         message: "Aucune vidéo n'a encore été enregistrée.".into(),
+        attempts_left: None,
     }
 }
 

@@ -55,6 +55,7 @@ fn nothing_to_advance() -> CommandError {
         code: "no_account".into(),
         message: "Aucune démarche n'est encore commencée sur cet appareil : il n'y a pas encore de temps à faire avancer."
             .into(),
+        attempts_left: None,
     }
 }
 

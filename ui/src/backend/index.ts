@@ -69,26 +69,38 @@ export interface PreviewRequest {
   degradation: string | null;
 }
 
-/** A failed command, with the stable code the screens decide on and Rust's French message. */
+/** A failed command, with the stable code the screens decide on, Rust's French message and,
+ * for a wrong code or secret code, the attempts left (shell/errors.ts warns before the last). */
 export class BackendError extends Error {
   readonly code: string;
+  /** Attempts left after this refusal, as the backend's data; absent (no own property) when it
+   * does not apply. `declare`: no class field defines it as `undefined`. */
+  declare readonly attempts_left?: number;
 
   constructor(body: CommandErrorBody) {
     super(body.message);
     this.name = "BackendError";
     this.code = body.code;
+    const left = attemptsLeftOf(body.attempts_left);
+    if (left !== undefined) this.attempts_left = left;
   }
 
   static from(raw: unknown): BackendError {
     if (raw instanceof BackendError) return raw;
     if (typeof raw === "object" && raw !== null && "code" in raw && "message" in raw) {
-      const { code, message } = raw as Record<string, unknown>;
+      const { code, message, attempts_left } = raw as Record<string, unknown>;
       if (typeof code === "string" && typeof message === "string") {
-        return new BackendError({ code, message });
+        const left = attemptsLeftOf(attempts_left);
+        return new BackendError(left === undefined ? { code, message } : { code, message, attempts_left: left });
       }
     }
     return new BackendError({ code: "unknown", message: String(raw) });
   }
+}
+
+/** An error body's `attempts_left` when it is a count (a whole number, 0 or more), else absent. */
+export function attemptsLeftOf(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : undefined;
 }
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {

@@ -52,6 +52,12 @@ export interface components {
          *     `message` for people (never a bare string, never internal details).
          */
         CommandError: {
+            /**
+             * Format: int32
+             * @description Attempts left after the world refused a wrong code (`code_wrong`) or secret code
+             *     (`wrong_secret_code`): the screens warn before the last one. Absent otherwise.
+             */
+            attempts_left?: number;
             code: string;
             message: string;
         };

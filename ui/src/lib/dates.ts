@@ -1,10 +1,16 @@
-// Dates and times as French people read them, in France's time zone whatever the computer's:
-// the simulated services are French.
-const day = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: "Europe/Paris" });
+// Dates and times as French people read them, in the class's time zone whatever the phone's or
+// computer's: the simulated services are French, and a screen must read like the emails and SMS
+// (rendered in the same zone by the world).
+
+/** The class's time zone: the world's `idn_journey::rules::CLASS_TIME_ZONE` (the session view
+ * does not carry it; the sandbox sets it once). */
+export const CLASS_TIME_ZONE = "Europe/Paris";
+
+const day = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: CLASS_TIME_ZONE });
 const dayTime = new Intl.DateTimeFormat("fr-FR", {
   dateStyle: "long",
   timeStyle: "short",
-  timeZone: "Europe/Paris",
+  timeZone: CLASS_TIME_ZONE,
 });
 
 /** "1990-05-17" (a calendar date) → "17 mai 1990". */

@@ -70,6 +70,7 @@ pub(super) fn refusal_of(error: &DeviceError) -> Option<(String, String)> {
             status,
             code,
             message,
+            ..
         }) if *status < 500 => Some((code.clone(), message.clone())),
         DeviceError::Invalid { code, message } => Some(((*code).to_owned(), message.clone())),
         _ => None,

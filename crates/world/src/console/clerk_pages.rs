@@ -11,6 +11,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Form};
+use idn_journey::identity::PresentedField;
+use idn_journey::JourneyError;
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -44,6 +46,35 @@ struct Found {
     birth_name: String,
     birth_date: String,
     document_number_ending: String,
+    /// The fields the journey found different from the confirmed identity, marked on the form.
+    differs: Differs,
+}
+
+/// Which of the form's fields differ (`JourneyError::DocumentMismatch`), for `aria-invalid`
+/// and the line under each.
+#[derive(Default)]
+struct Differs {
+    document_type: bool,
+    birth_name: bool,
+    birth_date: bool,
+    document_number_ending: bool,
+}
+
+impl Differs {
+    fn of(error: &WorldError) -> Self {
+        let mut differs = Self::default();
+        if let WorldError::Journey(JourneyError::DocumentMismatch { fields }) = error {
+            for field in fields {
+                match field {
+                    PresentedField::DocumentType => differs.document_type = true,
+                    PresentedField::BirthName => differs.birth_name = true,
+                    PresentedField::BirthDate => differs.birth_date = true,
+                    PresentedField::DocumentNumberEnding => differs.document_number_ending = true,
+                }
+            }
+        }
+        differs
+    }
 }
 
 #[derive(Template)]
@@ -66,7 +97,7 @@ pub async fn clerk_page(
         (None, None)
     } else {
         match desks::clerk_case(&world, &session, &code).await {
-            Ok(case) => (Some(found(&case, None)), None),
+            Ok(case) => (Some(found(&case, None, Differs::default())), None),
             Err(error) => (None, Some(error.message_fr())),
         }
     };
@@ -79,8 +110,9 @@ pub async fn clerk_page(
     })
 }
 
-/// The case looked up, and the forms filled with `typed` (what the clerk copied last), if any.
-fn found(case: &ClerkCase, typed: Option<&ClerkForm>) -> Found {
+/// The case looked up, and the forms filled with `typed` (what the clerk copied last), if any,
+/// with the fields that `differs` marked.
+fn found(case: &ClerkCase, typed: Option<&ClerkForm>, differs: Differs) -> Found {
     let chosen_kind = typed.map(|form| form.document_type.as_str()).unwrap_or_default();
     let chosen_reason = typed.map(|form| form.reason.as_str()).unwrap_or_default();
     let reasons: Vec<Choice> = ClerkRefusalReason::ALL
@@ -110,6 +142,7 @@ fn found(case: &ClerkCase, typed: Option<&ClerkForm>) -> Found {
         document_number_ending: typed
             .map(|form| form.document_number_ending.clone())
             .unwrap_or_default(),
+        differs,
     }
 }
 
@@ -175,11 +208,12 @@ pub async fn clerk_decide(
         ),
         Err(error) => {
             // The person is still at the counter: the identity to compare stays on the page,
-            // and so does what the clerk copied from the document.
+            // and so does what the clerk copied from the document, each field that differs
+            // marked.
             let found = desks::clerk_case(&world, &session, &code)
                 .await
                 .ok()
-                .map(|case| found(&case, Some(&form)));
+                .map(|case| found(&case, Some(&form), Differs::of(&error)));
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Outcome {

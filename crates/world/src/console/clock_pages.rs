@@ -3,7 +3,7 @@
 
 use super::auth::{self, Role, StaffSession};
 use super::handlers::{failure, form_encode, how_long, see_other, Session, Shared};
-use super::pages::{self, when, Fact, Frame};
+use super::pages::{self, when, Fact, Frame, SimulationTime};
 use crate::api::{ClockChange, ClockChangeKind, ClockMode, LearnerClockView};
 use crate::WorldError;
 use askama::Template;
@@ -11,6 +11,8 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::{Extension, Form};
 use chrono::{DateTime, TimeDelta, Utc};
+use idn_journey::local_time;
+use idn_journey::rules::CLASS_TIME_ZONE_FR;
 use serde::Deserialize;
 
 /// A clock speed in French.
@@ -46,7 +48,12 @@ struct SpeedOption {
 #[template(path = "console/clock.html")]
 struct ClockPage<'a> {
     frame: Frame<'a>,
+    /// The class's time, on a clock's face in the class's time zone.
     now: String,
+    /// « heure de Paris ».
+    zone: &'static str,
+    /// The real time beside it when the class's clock is not on it.
+    simulation: Option<SimulationTime>,
     mode: String,
     /// A trainer moves the class clock.
     trainer: bool,
@@ -69,7 +76,9 @@ pub async fn clock_page(State(world): Shared, Extension(session): Session) -> Re
     };
     pages::ok(&ClockPage {
         frame: Frame::signed_in(&session, "Horloge"),
-        now: view.now.format("%d/%m/%Y %H:%M:%S").to_string(),
+        now: local_time::on_clock(view.now),
+        zone: CLASS_TIME_ZONE_FR,
+        simulation: SimulationTime::of(view.now, world.wall_now()),
         mode: mode_fr(view.mode),
         trainer,
         speeds: speed_options(view.mode),

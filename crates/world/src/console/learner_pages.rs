@@ -266,7 +266,7 @@ async fn learner_page(
                 role.unwrap_or_else(|| "envoi précédent".into()),
                 listing.content_type,
                 listing.size / 1024,
-                listing.created_at.format("%Y-%m-%d %H:%M")
+                super::pages::when(listing.created_at)
             );
             Media::new(id, media_id, &listing.content_type, caption)
         })

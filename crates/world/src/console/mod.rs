@@ -532,10 +532,7 @@ impl Refusal {
     pub(crate) fn json(self) -> Response {
         (
             self.status(),
-            Json(ApiError {
-                code: self.code().to_owned(),
-                message: self.message_fr(Surface::Json),
-            }),
+            Json(ApiError::new(self.code(), self.message_fr(Surface::Json))),
         )
             .into_response()
     }

@@ -5,14 +5,48 @@
 //! carries the session's CSRF token through the `csrf` macro.
 
 use super::auth::{Role, StaffSession};
+use super::handlers::how_long;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
+use idn_journey::local_time;
 
-/// French date and time of the simulated clock (UTC).
+/// A French date and time in the class's time zone (Paris), the time people read everywhere:
+/// the simulated clock's times (codes, deadlines, journals) and the wall clock's (audit) alike.
 pub fn when(at: DateTime<Utc>) -> String {
-    at.format("%d/%m/%Y %H:%M").to_string()
+    local_time::in_table(at)
+}
+
+/// The class's simulated time set beside the wall clock's when they differ by a minute or more
+/// (an accelerated, manual, advanced or rewound clock): « heure de la simulation », the real
+/// time and how far apart they are. `None` when the simulation runs on real time.
+pub(super) struct SimulationTime {
+    /// The simulated time, on a clock's face.
+    pub now: String,
+    /// The wall clock's time.
+    pub real: String,
+    /// « en avance de 2 j 3 h sur l'heure réelle », « en retard de 5 min sur l'heure réelle ».
+    pub gap: String,
+}
+
+impl SimulationTime {
+    pub fn of(simulated: DateTime<Utc>, wall: DateTime<Utc>) -> Option<Self> {
+        let gap = simulated - wall;
+        if gap.abs() < TimeDelta::minutes(1) {
+            return None;
+        }
+        let (direction, length) = if gap > TimeDelta::zero() {
+            ("en avance", gap)
+        } else {
+            ("en retard", -gap)
+        };
+        Some(Self {
+            now: local_time::on_clock(simulated),
+            real: local_time::on_clock(wall),
+            gap: format!("{direction} de {} sur l'heure réelle", how_long(length)),
+        })
+    }
 }
 
 /// A link of the console's navigation.

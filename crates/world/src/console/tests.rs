@@ -1109,3 +1109,146 @@ fn visible_text(html: &str) -> String {
     }
     visible
 }
+
+// ----- one time for everyone (issue 19 item 2) -----
+
+/// What a person reads on a page: its visible text, with askama's escaped apostrophes read back.
+fn page_text(html: &str) -> String {
+    visible_text(html).replace("&#39;", "'")
+}
+
+/// A wall clock stopped at one moment, so that a page's times are read exactly.
+struct StoppedWall(chrono::DateTime<chrono::Utc>);
+
+impl crate::clock::WallClock for StoppedWall {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0
+    }
+}
+
+/// A world whose wall clock reads `wall` (RFC 3339), with a signed-in trainer and one learner.
+async fn trainer_at(wall: &str) -> (Fixture, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let wall = StoppedWall(wall.parse().unwrap());
+    let world = Arc::new(
+        World::open(WorldOptions::new(dir.path()), Arc::new(wall))
+            .await
+            .unwrap(),
+    );
+    add_staff(&world, "formateur@classe.example", Role::Trainer, PASSWORD)
+        .await
+        .unwrap();
+    let learner = world.create_learner("camille@exemple.fr").await.unwrap().id;
+    let app = crate::http::app(world.clone());
+    let (cookie, _) = sign_in_as(&app, &world, Role::Trainer).await;
+    let fixture = Fixture {
+        _dir: dir,
+        world,
+        app,
+        learner,
+    };
+    (fixture, cookie)
+}
+
+#[tokio::test]
+async fn the_clock_page_reads_paris_time_and_says_when_the_simulation_leaves_real_time() {
+    // 07:17 UTC on 3 December is 08:17 in Paris (winter, UTC+1).
+    let (fx, cookie) = trainer_at("2026-12-03T07:17:00Z").await;
+    let page =
+        page_text(&text(send(&fx.app, &Method::GET, "/console/horloge", Some(&cookie), "").await).await);
+    assert!(
+        page.contains("Heure de la classe (heure de Paris, l'heure réelle) :03/12/2026 08:17:00"),
+        "on real time the clock reads Paris time and says it is the real time: {page}"
+    );
+    assert!(
+        !page.contains("UTC") && !page.contains("Heure de la simulation"),
+        "no UTC, and no « heure de la simulation » while it is the real time: {page}"
+    );
+
+    let moved = "2026-12-05T10:00:00Z".parse().unwrap();
+    fx.world
+        .set_clock(crate::api::ClockMode::Manual, Some(moved))
+        .await
+        .unwrap();
+    let page =
+        page_text(&text(send(&fx.app, &Method::GET, "/console/horloge", Some(&cookie), "").await).await);
+    assert!(
+        page.contains("Heure de la simulation (heure de Paris) :05/12/2026 11:00:00"),
+        "a moved clock is named « heure de la simulation », in Paris time: {page}"
+    );
+    assert!(
+        page.contains(
+            "Heure réelle : 03/12/2026 08:17:00 ; la simulation est en avance de 2 j 2 h sur l'heure réelle."
+        ),
+        "the real time and the gap are beside it: {page}"
+    );
+    assert!(!page.contains("UTC"), "{page}");
+}
+
+#[tokio::test]
+async fn summer_time_reads_two_hours_ahead_of_utc_on_the_clock_page() {
+    let (fx, cookie) = trainer_at("2026-07-15T07:17:00Z").await;
+    let page =
+        page_text(&text(send(&fx.app, &Method::GET, "/console/horloge", Some(&cookie), "").await).await);
+    assert!(
+        page.contains("15/07/2026 09:17:00"),
+        "July is UTC+2 in Paris: {page}"
+    );
+}
+
+#[tokio::test]
+async fn the_staff_audit_reads_real_paris_time_with_the_simulations_time_beside_it() {
+    let (fx, cookie) = trainer_at("2026-12-03T07:17:00Z").await;
+    let page =
+        page_text(&text(send(&fx.app, &Method::GET, "/console/personnel", Some(&cookie), "").await).await);
+    assert!(
+        page.contains("à l'heure réelle (heure de Paris)") && page.contains("03/12/2026 08:17:00"),
+        "the trainer's sign-in is audited at 08:17:00 Paris time: {page}"
+    );
+    assert!(
+        !page.contains("UTC") && !page.contains("Heure de la simulation"),
+        "{page}"
+    );
+
+    fx.world.advance_clock(chrono::TimeDelta::days(3)).await.unwrap();
+    let page =
+        page_text(&text(send(&fx.app, &Method::GET, "/console/personnel", Some(&cookie), "").await).await);
+    assert!(
+        page.contains(
+            "Heure de la simulation : 06/12/2026 08:17:00, en avance de 3 j 0 h sur l'heure réelle"
+        ),
+        "an advanced class says its time beside the real one: {page}"
+    );
+}
+
+#[tokio::test]
+async fn a_learners_email_code_received_at_eight_seventeen_reads_valid_until_eight_thirty_two() {
+    let (fx, cookie) = trainer_at("2026-12-03T07:17:00Z").await;
+    let inbox = fx.world.inbox(&fx.learner).await.unwrap();
+    let code = inbox
+        .iter()
+        .find(|message| message.code.is_some())
+        .expect("the new learner was sent a code");
+    assert!(
+        code.body.contains("valable jusqu'au 03/12/2026 à 08:32") && !code.body.contains("UTC"),
+        "the email's expiry reads in Paris time, 15 minutes after it arrives: {}",
+        code.body
+    );
+    let page = page_text(
+        &text(
+            send(
+                &fx.app,
+                &Method::GET,
+                &format!("/console/apprenants/{}", fx.learner),
+                Some(&cookie),
+                "",
+            )
+            .await,
+        )
+        .await,
+    );
+    assert!(
+        page.contains("03/12/2026 08:17"),
+        "the learner's page shows the message received at 08:17 Paris time: {page}"
+    );
+}

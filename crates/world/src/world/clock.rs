@@ -125,7 +125,7 @@ impl World {
                 "clock_before_world",
                 format!(
                     "Le monde n'existait pas encore à cette heure-là : il a été créé le {}. Choisissez un moment plus récent.",
-                    created.format("%d/%m/%Y à %H:%M UTC")
+                    idn_journey::local_time::in_sentence(created)
                 ),
             ));
         }

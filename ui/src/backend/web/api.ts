@@ -60,8 +60,10 @@ export interface MediaView {
   size: number;
 }
 
-/** Every refusal of the world: a stable code and a French message. */
+/** Every refusal of the world: a stable code and a French message; the attempts left after a
+ * wrong code (`code_wrong`) or secret code (`wrong_secret_code`). */
 export interface ApiError {
   code: string;
   message: string;
+  attempts_left?: number;
 }

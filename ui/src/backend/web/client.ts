@@ -2,7 +2,7 @@
 // method per endpoint the device uses, as crates/api's WorldClient. A refusal keeps the world's
 // stable code and French message (and its HTTP status, which tells a refused credential); a
 // world that does not answer, or answers off the protocol, gets the client's own codes.
-import { BackendError } from "../index";
+import { attemptsLeftOf, BackendError } from "../index";
 import type {
   InboxMessage,
   LearnerAction,
@@ -27,8 +27,8 @@ export class WorldError extends BackendError {
   /** The HTTP status of the world's refusal; `null` when the world did not answer in the protocol. */
   readonly status: number | null;
 
-  constructor(code: string, message: string, status: number | null) {
-    super({ code, message });
+  constructor(code: string, message: string, status: number | null, attemptsLeft?: number) {
+    super(attemptsLeft === undefined ? { code, message } : { code, message, attempts_left: attemptsLeft });
     this.name = "WorldError";
     this.status = status;
   }
@@ -47,14 +47,15 @@ function offProtocol(): WorldError {
   return new WorldError("protocol", deviceMessage("protocol"), null);
 }
 
-/** A refusal's body (`ApiError`), or an off-protocol failure. */
+/** A refusal's body (`ApiError`, with the attempts left after a wrong code), or an
+ * off-protocol failure. */
 async function refusal(response: Response): Promise<WorldError> {
   try {
     const body: unknown = await response.json();
     if (typeof body === "object" && body !== null) {
-      const { code, message } = body as Record<string, unknown>;
+      const { code, message, attempts_left } = body as Record<string, unknown>;
       if (typeof code === "string" && typeof message === "string") {
-        return new WorldError(code, message, response.status);
+        return new WorldError(code, message, response.status, attemptsLeftOf(attempts_left));
       }
     }
   } catch {
