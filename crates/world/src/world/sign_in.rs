@@ -294,13 +294,26 @@ mod tests {
             .start_account_login_from(CLASSMATE, &email, "Faux2026x")
             .await;
         drop(world);
-        let mut stored = Vec::new();
-        for entry in std::fs::read_dir(dir.path()).unwrap() {
-            let path = entry.unwrap().path();
-            if path.to_string_lossy().contains("world.sqlite") {
-                stored.extend(std::fs::read(path).unwrap());
+        // The WAL and shared-memory files go away when the last connection closes, which may
+        // happen between listing the folder and reading them: read the whole set again then.
+        let stored = loop {
+            let mut stored = Vec::new();
+            let mut vanished = false;
+            for entry in std::fs::read_dir(dir.path()).unwrap() {
+                let path = entry.unwrap().path();
+                if path.to_string_lossy().contains("world.sqlite") {
+                    match std::fs::read(&path) {
+                        Ok(bytes) => stored.extend(bytes),
+                        Err(error) if error.kind() == std::io::ErrorKind::NotFound => vanished = true,
+                        Err(error) => panic!("{}: {error}", path.display()),
+                    }
+                }
             }
-        }
+            if !vanished {
+                break stored;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        };
         let stored = String::from_utf8_lossy(&stored);
         assert!(stored.contains("clients"), "the client's failure is stored");
         assert!(
