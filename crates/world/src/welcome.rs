@@ -212,8 +212,8 @@ async fn qr_png_route(
 }
 
 /// True when the page was reached on this machine's loopback address: a code of that address
-/// would send the class's devices to themselves.
-fn is_loopback(base: &str) -> bool {
+/// would send the class's devices to themselves (the console's empty class says so too).
+pub(crate) fn is_loopback(base: &str) -> bool {
     let authority = base.split_once("://").map_or(base, |(_, rest)| rest);
     authority == "localhost"
         || authority.starts_with("localhost:")

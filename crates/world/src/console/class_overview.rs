@@ -195,7 +195,7 @@ impl ClassOverview {
             })
             .collect();
         let join = (total == 0).then(|| Join {
-            loopback: is_loopback(&address),
+            loopback: crate::welcome::is_loopback(&address),
             address,
         });
         Ok(Self {
@@ -316,11 +316,3 @@ fn row_state(
     }
 }
 
-/// True when the console was reached on this machine's loopback address.
-fn is_loopback(address: &str) -> bool {
-    let authority = address.split_once("://").map_or(address, |(_, rest)| rest);
-    authority == "localhost"
-        || authority.starts_with("localhost:")
-        || authority.starts_with("127.")
-        || authority.starts_with("[::1]")
-}
