@@ -315,4 +315,3 @@ fn row_state(
         _ => RowState::Fine,
     }
 }
-
