@@ -41,7 +41,14 @@ pub fn run() {
     let session = Session::new();
     launch::milestone("keyring opened");
 
-    tauri::Builder::default()
+    let builder = tauri::Builder::default();
+    // On a phone the camera and the microphone go through the webview (`getUserMedia`), asked
+    // by our own screens only; the system's prompt (CAMERA / RECORD_AUDIO on Android, the usage
+    // strings of Info.ios.plist on iOS) still asks the person. On the desktop the shell reads
+    // them itself (nokhwa, cpal) and the webview keeps its default.
+    #[cfg(mobile)]
+    let builder = builder.on_permission_request(|_, kind| webview_permission(kind));
+    builder
         .plugin(tauri_plugin_opener::init())
         .manage(world_link::DataRoot::from_args(std::env::args().skip(1)))
         .manage(WorldLink::default())
@@ -124,9 +131,52 @@ pub fn run() {
         });
 }
 
+/// What the phone's webview may use without asking again: the camera and the microphone, for
+/// the document photos and the spoken-digit video; nothing else (no location, notifications,
+/// clipboard…), which no screen needs.
+#[cfg(any(mobile, test))]
+fn webview_permission(kind: tauri::webview::PermissionKind) -> tauri::webview::PermissionResponse {
+    use tauri::webview::{PermissionKind, PermissionResponse};
+    match kind {
+        PermissionKind::Camera | PermissionKind::Microphone => PermissionResponse::Allow,
+        _ => PermissionResponse::Deny,
+    }
+}
+
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     // A second initialisation (tests, mobile relaunch) keeps the first subscriber: not an error.
     let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::webview_permission;
+    use tauri::webview::{PermissionKind, PermissionResponse};
+
+    #[test]
+    fn the_phone_webview_gets_the_camera_and_microphone_and_nothing_else() {
+        assert_eq!(
+            webview_permission(PermissionKind::Camera),
+            PermissionResponse::Allow
+        );
+        assert_eq!(
+            webview_permission(PermissionKind::Microphone),
+            PermissionResponse::Allow
+        );
+        for other in [
+            PermissionKind::Geolocation,
+            PermissionKind::Notifications,
+            PermissionKind::ClipboardRead,
+            PermissionKind::DisplayCapture,
+            PermissionKind::Other,
+        ] {
+            assert_eq!(
+                webview_permission(other),
+                PermissionResponse::Deny,
+                "{other}: no screen of the app needs it"
+            );
+        }
+    }
 }
