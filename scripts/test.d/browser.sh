@@ -4,7 +4,9 @@
 # an independent OIDC client (jose), and a certified relying-party library (openid-client 6, its
 # default checks) against a second world served over HTTPS under its local authority; then the
 # app in a phone's browser (tests/browser/phone.mjs: Chromium as a phone over the world's HTTPS,
-# the screens test.sh built in ui/dist, the device key in the browser, no keyring).
+# the screens test.sh built in ui/dist, the device key in the browser, no keyring); then
+# L'Identité Numérique's web site on a computer and the phone going on from it
+# (tests/browser/website.mjs).
 # Screenshots: tests/browser/artefacts/. The device keeps its key in the OS keyring, so the suite
 # runs in a D-Bus session with GNOME Keyring unlocked.
 set -euo pipefail
@@ -19,3 +21,4 @@ timeout 300 dbus-run-session -- sh -c '
   node tests/browser/run.mjs
 '
 timeout 300 node tests/browser/phone.mjs
+timeout 300 node tests/browser/website.mjs

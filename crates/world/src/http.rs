@@ -250,6 +250,8 @@ pub fn app(world: Arc<World>) -> Router {
     let router = router.merge(crate::welcome::router(world.clone()));
     // The device's screens for a phone's browser, at the address of the welcome page's QR code.
     let router = router.merge(crate::web_app::router());
+    // L'Identité Numérique's web site, for a learner who starts on a computer (`website`).
+    let router = router.merge(crate::website::router(world.clone()));
     router
         .route(
             "/api/openapi.json",

@@ -19,6 +19,7 @@ pub mod throttle;
 pub mod tls;
 mod views;
 mod web_app;
+mod website;
 mod welcome;
 mod world;
 

@@ -39,7 +39,11 @@ pub fn routes() -> Router<Arc<Federation>> {
         .route("/laposte/suite/{flow}", get(next))
         .route("/laposte/issue/{flow}/{outcome}", get(outcome_page))
         .route("/laposte/abandon/{flow}", get(abandon))
-        .route("/laposte/creer", get(|| async { pages::lp_create() }))
+        // « Créez votre Identité Numérique »: L'Identité Numérique's web site (`website`).
+        .route(
+            "/laposte/creer",
+            get(|| async { axum::response::Redirect::permanent("/identite-numerique/creer") }),
+        )
 }
 
 fn flow_urls(flow: &str) -> (String, String) {

@@ -163,19 +163,6 @@ pub fn lp_login<'a>(
     })
 }
 
-#[derive(Template)]
-#[template(path = "laposte/create.html")]
-pub struct LpCreate {
-    theme: Theme,
-}
-
-/// How to get an identity: in the app, as journey.md describes.
-pub fn lp_create() -> Page<LpCreate> {
-    Page(LpCreate {
-        theme: Theme::LaPoste,
-    })
-}
-
 /// The addresses the waiting page links to, all within its login flow.
 #[derive(Debug, Clone, Copy)]
 pub struct WaitUrls<'a> {
@@ -499,7 +486,6 @@ mod tests {
                     "",
                 )),
             ),
-            ("lp_create", html(lp_create())),
             ("lp_wait", html(lp_wait("Mon Compte Formation", 60, urls))),
             ("rp_home", html(rp_home(&MCF, HomeMessages::default()))),
             ("rp_home_elu", html(rp_home(&ELU, HomeMessages::default()))),
@@ -676,14 +662,7 @@ mod tests {
     #[test]
     fn the_real_support_contacts_are_marked_as_not_called_by_the_sandbox() {
         let pages = every_page();
-        for name in [
-            "lp_login",
-            "lp_create",
-            "rp_home",
-            "rp_password",
-            "bloquee",
-            "numero-inconnu",
-        ] {
+        for name in ["lp_login", "rp_home", "rp_password", "bloquee", "numero-inconnu"] {
             let (_, page) = pages.iter().find(|(page, _)| *page == name).unwrap();
             for text in [
                 "du lundi au vendredi de 8h30 à 19h et samedi de 8h30 à 13h, hors jours fériés",
