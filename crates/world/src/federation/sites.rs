@@ -148,15 +148,7 @@ fn cookie_name(site: &Site) -> String {
 }
 
 fn session_id(site: &Site, headers: &HeaderMap) -> Option<String> {
-    let name = cookie_name(site);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_owned())
+    crate::console::cookie(headers, &cookie_name(site))
 }
 
 fn session(federation: &Federation, site: &Site, headers: &HeaderMap) -> Option<(String, Session)> {

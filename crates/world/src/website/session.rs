@@ -6,6 +6,7 @@
 
 use crate::access::{credentials, Principal};
 use crate::api::CredentialKind;
+use crate::console::cookie;
 use crate::World;
 use axum::http::{header, HeaderMap, HeaderValue};
 
@@ -93,17 +94,6 @@ fn expired(name: &str) -> HeaderValue {
         "{name}=; Path={COOKIE_PATH}; HttpOnly; SameSite=Strict; Max-Age=0"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|line| line.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_owned())
 }
 
 #[cfg(test)]
