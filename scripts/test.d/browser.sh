@@ -21,4 +21,7 @@ timeout 300 dbus-run-session -- sh -c '
   node tests/browser/run.mjs
 '
 timeout 300 node tests/browser/phone.mjs
+# The phone's camera and microphone: live guidance from the world, auto-capture, the video filmed
+# with MediaRecorder and checked by the world (tests/browser/phone-video.mjs).
+timeout 300 node tests/browser/phone-video.mjs
 timeout 300 node tests/browser/website.mjs

@@ -93,15 +93,11 @@ async function enrol(app, who, { mode }) {
   await app.expectSteps("numbered:1", "mobile");
   await app.type("Numéro de mobile", who.mobile);
   await app.screen("mobile");
-  await app.click("Recevoir le code par SMS");
-  await app.waitForHeading("Code reçu par SMS");
-  await app.expectSteps("numbered:1", "SMS code");
-  await app.type("Code SMS", await app.latestCode(learner.id, (message) => message.channel === "sms"));
-  await app.screen("code-sms");
   await app.click("Continuer");
 
+  // « Créer mon compte », then the SMS code (002 steps 6 and 7).
   await app.waitForHeading("Civilité, prénom et nom");
-  await app.expectSteps("account:profile", "civility and CGU");
+  await app.expectSteps("numbered:1", "civility and CGU");
   await app.tick("Madame");
   await app.type("Prénom", who.firstName);
   await app.type("Nom", who.lastName);
@@ -122,6 +118,12 @@ async function enrol(app, who, { mode }) {
   check(await app.browser.execute(() => document.activeElement?.id === "terms"), "« Aller à la case des CGU » focuses the checkbox");
   await app.tick("J'accepte les conditions générales");
   await app.click("Créer mon compte");
+
+  await app.waitForHeading("Code reçu par SMS");
+  await app.expectSteps("numbered:1", "SMS code");
+  await app.type("Code SMS", await app.latestCode(learner.id, (message) => message.channel === "sms"));
+  await app.screen("code-sms");
+  await app.click("Continuer");
 
   await app.waitForHeading("Vos informations personnelles");
   await app.expectSteps("numbered:2", "identity form");
@@ -601,8 +603,8 @@ scenarios["scenario-au-lancement"] = async (app) => {
   await app.waitFor(async () => (await app.api("GET", `/api/learners/${learner.id}/inbox`)).length > before, "the new SMS");
   await app.type("Code SMS", await app.latestCode(learner.id, (message) => message.channel === "sms"));
   await app.click("Continuer");
-  await app.waitForHeading("Civilité, prénom et nom");
-  await app.expectSteps("account:profile", "civility after the SMS code");
+  await app.waitForHeading("Vos informations personnelles");
+  await app.expectSteps("numbered:2", "the identity form after the SMS code");
   // The learner's own time, with the learner's credential: the sandbox menu answers.
   await app.browser.$("summary=Menu bac à sable").click();
   await app.click("Passer 24 heures");
@@ -637,8 +639,6 @@ scenarios["compte-existant"] = async (app) => {
   await act({ action: "confirm_email", code: await app.latestCode(id, () => true, { as }) });
   await act({ action: "choose_password", password: person.password });
   await act({ action: "register_mobile", mobile: "+33639980077" });
-  const smsCode = await app.latestCode(id, (message) => message.channel === "sms", { as });
-  await act({ action: "confirm_mobile", code: smsCode });
   await act({
     action: "complete_profile",
     civility: "madame",
@@ -647,6 +647,8 @@ scenarios["compte-existant"] = async (app) => {
     terms_accepted: true,
     marketing_opt_in: false,
   });
+  const smsCode = await app.latestCode(id, (message) => message.channel === "sms", { as });
+  await act({ action: "confirm_mobile", code: smsCode });
 
   await app.waitForHeading("Bienvenue dans L'Identité Numérique");
   await app.click("Se connecter avec un compte La Poste existant");

@@ -52,7 +52,8 @@ for (const [role, email] of Object.entries(staff)) {
 addTrainer(idn, worldDir);
 const madeToken = apiToken(idn, worldDir);
 
-const world = spawn(idn, ['world', 'serve', '--listen', '127.0.0.1:0', '--data-dir', worldDir], {
+const CLASS = 'Salle 12 — formation IDN';
+const world = spawn(idn, ['world', 'serve', '--listen', '127.0.0.1:0', '--data-dir', worldDir, '--class', CLASS], {
   stdio: ['ignore', 'ignore', 'pipe'],
 });
 const base = await new Promise((resolve, reject) => {
@@ -325,7 +326,7 @@ await scenario('horloge : avancer et régler la vitesse', async (page) => {
 
   await page.goto(`${base}/console/personnel`);
   await expectText(page, 'refuse:lunettes');
-  await expectText(page, 'clerk_validate');
+  await expectText(page, 'Validation au guichet face à face');
   await screenshot(page, 'actions-du-personnel');
 
   await page.click('#deconnexion');
@@ -372,8 +373,35 @@ await scenario('scénarios : appliquer depuis la console, puis avancer le temps 
   assert.ok(journal.some((entry) => entry.action === 'advance_learner_clock'), 'the advance is journaled');
 
   await page.goto(`${base}/console/personnel`);
-  await expectText(page, 'scenario_applied');
-  await expectText(page, 'learner_clock_advance');
+  await expectText(page, 'Scénario appliqué');
+  await expectText(page, "Horloge d'un apprenant avancée");
+});
+
+// ----- quick help on a learner's page: one click, audited -----
+await scenario('aide rapide : débloquer un code expiré en un clic', async (page) => {
+  await signIn(page, staff.formateur);
+  await expectText(page, CLASS);
+  await page.goto(`${base}/console/scenarios`);
+  await page.click('#scenario-code-email-expire button[type=submit]');
+  await page.waitForURL(/\/console\/apprenants\/[^/?]+\?scenario=/, { timeout: 30000 });
+  const learner = page.url().match(/apprenants\/([^/?]+)/)[1];
+  const before = await read(`/api/learners/${learner}/situation`);
+  assert.ok(before.blockers.some((blocker) => blocker.code === 'code_expired:email'), 'the scenario left the code expired');
+  assert.equal(await page.locator('[data-aide="fin_blocage_connexion"]').count(), 0, 'no lock: no lock to end');
+  await page.locator('#aide-rapide').scrollIntoViewIfNeeded();
+  await screenshot(page, 'aide-rapide-offerte');
+  await page.click('[data-aide="renvoyer_code"]');
+  await expectText(page, 'Aide apportée : un nouveau code a été envoyé');
+  const after = await read(`/api/learners/${learner}/situation`);
+  assert.deepEqual(after.blockers, [], 'a new code: nothing blocks the learner');
+  assert.equal(after.pending_code.resends_left, before.pending_code.resends_left - 1, 'the resend counts');
+  const journal = await read(`/api/learners/${learner}/journal`);
+  const last = journal[journal.length - 1];
+  assert.deepEqual([last.actor, last.action, last.outcome], ['formateur', 'resend_email_code', 'ok']);
+  await screenshot(page, 'aide-rapide-apportee');
+
+  await page.goto(`${base}/console/personnel`);
+  await expectText(page, 'Aide rapide : code renvoyé');
 });
 
 await browser.close();

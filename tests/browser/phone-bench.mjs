@@ -259,9 +259,6 @@ async function enrol(phone) {
   await tap(phone, 'Continuer');
   await heading(phone, 'Numéro de mobile');
   await type(phone, 'Numéro de mobile', person.mobile);
-  await tap(phone, 'Recevoir le code par SMS');
-  await heading(phone, 'Code reçu par SMS');
-  await type(phone, 'Code SMS', await latestCode(id, (message) => message.channel === 'sms'));
   await tap(phone, 'Continuer');
   await heading(phone, 'Civilité, prénom et nom');
   await phone.getByLabel('Madame').check();
@@ -269,6 +266,9 @@ async function enrol(phone) {
   await type(phone, 'Nom', person.lastName);
   await phone.getByLabel("J'accepte les conditions générales").check();
   await tap(phone, 'Créer mon compte');
+  await heading(phone, 'Code reçu par SMS');
+  await type(phone, 'Code SMS', await latestCode(id, (message) => message.channel === 'sms'));
+  await tap(phone, 'Continuer');
   await heading(phone, 'Vos informations personnelles');
   await type(phone, 'Prénoms', person.givenNames);
   await type(phone, 'Nom de naissance', person.birthName);

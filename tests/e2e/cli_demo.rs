@@ -57,8 +57,8 @@ const ACCOUNT_AND_IDENTITY: [&str; 8] = [
     "account_created",
     "email_confirmed",
     "password_chosen",
-    "mobile_confirmed",
     "profile_completed",
+    "mobile_confirmed",
     "identity_entered",
     "identity_confirmed",
 ];

@@ -29,14 +29,19 @@ fn assert_in_time_order(journal: &[JournalEntry], who: &str) {
 
 /// From the profile to the face-to-face code: what the hurried learner does in the year ahead.
 async fn go_to_the_post_office(learner: &Learner) -> String {
-    for action in [
-        LearnerAction::CompleteProfile {
+    learner
+        .act(&LearnerAction::CompleteProfile {
             civility: idn_api::Civility::Madame,
             first_name: "Camille".into(),
             last_name: "Martin".into(),
             terms_accepted: true,
             marketing_opt_in: false,
-        },
+        })
+        .await
+        .expect("the account is created");
+    let sms_code = learner.last_code(MessageChannel::Sms).await;
+    for action in [
+        LearnerAction::ConfirmMobile { code: sms_code },
         LearnerAction::EnterIdentity(Box::new(idn_e2e::identity())),
         LearnerAction::ConfirmIdentity,
         LearnerAction::ChooseVerification {

@@ -182,7 +182,12 @@ async fn submit_online(learner: &Learner) -> (String, idn_api::MediaView) {
             &id,
             MediaKind::Video,
             "video/webm",
-            vec![0x1A, 0x45, 0xDF, 0xA3, 1, 2],
+            // What Chrome records (the world checks it): crates/capture's fixture.
+            std::fs::read(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../crates/capture/tests/fixtures/spoken-vp8-opus.webm"
+            ))
+            .unwrap(),
         )
         .await
         .unwrap();
@@ -969,7 +974,8 @@ async fn a_refusal_by_a_signed_in_reviewer_exports_reapplies_and_replays() {
     assert!(row("relectrice@classe.example", "refuse:piece_dans_un_etui"));
     assert!(
         audit.split("<tr>").any(|line| {
-            line.contains(idn_world::console::SCENARIO_ENGINE_EMAIL) && line.contains(">logout<")
+            line.contains(idn_world::console::SCENARIO_ENGINE_EMAIL)
+                && line.contains("data-action=\"logout\"")
         }),
         "the engine signs out when its scenario is done"
     );
@@ -1203,7 +1209,7 @@ async fn a_refusal_through_the_json_review_desk_reaches_the_learner_with_its_rea
     let lines = audit_lines(&base, &id).await;
     assert!(
         lines.iter().any(|line| line.contains("relecteur@classe.example")
-            && line.contains(">review<")
+            && line.contains("data-action=\"review\"")
             && line.contains("refuse:lunettes")),
         "the decision is audited under the reviewer's address:\n{lines:#?}"
     );
@@ -1287,9 +1293,9 @@ async fn the_json_clerk_desk_refuses_keeping_the_code_then_validates() {
 
     let lines = audit_lines(&base, &id).await;
     for (action, detail) in [
-        (">clerk_lookup<", ""),
-        (">clerk_refuse<", "piece_expiree"),
-        (">clerk_validate<", ""),
+        ("data-action=\"clerk_lookup\"", ""),
+        ("data-action=\"clerk_refuse\"", "piece_expiree"),
+        ("data-action=\"clerk_validate\"", ""),
     ] {
         assert!(
             lines.iter().any(|line| line.contains("guichet@classe.example")
@@ -1554,9 +1560,9 @@ async fn bad_desk_input_gets_a_stable_code_and_a_french_message_and_changes_noth
     for id in [&online, &face] {
         assert!(
             !audit_lines(&base, id).await.iter().any(|line| {
-                line.contains(">review<")
-                    || line.contains(">clerk_refuse<")
-                    || line.contains(">clerk_validate<")
+                line.contains("data-action=\"review\"")
+                    || line.contains("data-action=\"clerk_refuse\"")
+                    || line.contains("data-action=\"clerk_validate\"")
             }),
             "a refused input is no decision in the audit"
         );
@@ -1905,4 +1911,161 @@ async fn the_clerk_keeps_what_was_typed_when_the_document_differs() {
         ),
         "sending the person away starts with no reason chosen"
     );
+}
+
+/// Quick help (issue 19 item 5): a learner in review is offered the review's 24 weekday hours and
+/// the catalogue's refusals, not what belongs to other steps; one click on « Identification
+/// refusée : reflet… » refuses their identification as a reviewer would, the refusal reaches their
+/// state and inbox, and the staff audit says who did it, in French.
+#[tokio::test]
+async fn one_click_puts_a_learner_in_review_into_a_refused_identification_with_its_reason() {
+    let world = spawn_world(87).await;
+    let base = world.running.base_url();
+    add_staff(
+        world.running.world(),
+        "formatrice@classe.example",
+        Role::Trainer,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let (learner, _, _) = submitted_online(&world.client, "aide@simulation.example", "+33639980021").await;
+    let id = learner.id.clone();
+    let trainer = Console::sign_in(&base, "formatrice@classe.example").await;
+    let (_, page) = trainer.get(&format!("/console/apprenants/{id}")).await;
+    assert!(
+        page.contains("data-aide=\"horloge:revue\"") && page.contains("+ 24 h ouvrées (revue)"),
+        "in review: the review's delay in one click"
+    );
+    assert!(
+        page.contains("data-aide=\"situation:identification_refusee:reflet\""),
+        "and the catalogue's refusals"
+    );
+    assert!(
+        !page.contains("data-aide=\"renvoyer_code\"")
+            && !page.contains("data-aide=\"situation:code_secret_oublie\""),
+        "no code awaited, not enrolled: neither is offered"
+    );
+
+    let (status, _) = trainer
+        .post(
+            &format!("/console/apprenants/{id}/aide"),
+            &[("aide", "situation:identification_refusee:reflet")],
+        )
+        .await;
+    assert_eq!(status, 303, "the help is given");
+    let view = world.trainer.learner(&id).await.unwrap();
+    assert_eq!(
+        view.registered_letter.unwrap().refusal_reason_label.as_deref(),
+        Some(RefusalReason::Glare.label_fr()),
+        "the learner's letter says why"
+    );
+    let inbox = world.trainer.inbox(&id).await.unwrap();
+    assert!(
+        inbox
+            .iter()
+            .any(|message| message.subject == "Identification refusée"
+                && message.body.contains(RefusalReason::Glare.label_fr())),
+        "the refusal's email reached the learner"
+    );
+    let again = trainer
+        .post(
+            &format!("/console/apprenants/{id}/aide"),
+            &[("aide", "situation:identification_refusee:flou")],
+        )
+        .await;
+    assert_eq!(again.0, 400, "no longer in review: the refusal no longer applies");
+    assert!(again.1.contains("ne s&#39;applique pas"), "{}", again.1);
+    let lines = audit_lines(&base, "help_situation").await;
+    assert_eq!(lines.len(), 1, "one audit line: {lines:?}");
+    assert!(
+        lines[0].contains("Aide rapide : situation du catalogue")
+            && lines[0].contains("formatrice@classe.example")
+            && lines[0].contains(&id),
+        "{}",
+        lines[0]
+    );
+}
+
+/// Quick help for an enrolled learner (issue 19 item 5): the catalogue's login request and
+/// forgotten secret code are offered, nothing about codes; « Code secret oublié » locks the
+/// identity as the app's button does, and then the only way out offered is the real one, verifying
+/// the identity again (face to face: a new activation code by SMS, which the clerk finds).
+#[tokio::test]
+async fn an_enrolled_learner_is_put_into_a_login_request_or_a_forgotten_secret_code_then_verifies_again() {
+    let world = spawn_world(88).await;
+    let base = world.running.base_url();
+    add_staff(
+        world.running.world(),
+        "formatrice@classe.example",
+        Role::Trainer,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let (id, device, _vault) = idn_e2e::activated_device(
+        &world.client,
+        &world.trainer,
+        world.dir.path(),
+        "inscrite@simulation.example",
+        MOBILE,
+        "2580",
+    )
+    .await;
+    let trainer = Console::sign_in(&base, "formatrice@classe.example").await;
+    let help = format!("/console/apprenants/{id}/aide");
+    let (_, page) = trainer.get(&format!("/console/apprenants/{id}")).await;
+    for offered in [
+        "situation:demande_de_connexion",
+        "situation:validation_hors_delai",
+        "situation:code_secret_oublie",
+    ] {
+        assert!(
+            page.contains(&format!("data-aide=\"{offered}\"")),
+            "enrolled: {offered}"
+        );
+    }
+    assert!(
+        !page.contains("data-aide=\"renvoyer_code\"") && !page.contains("data-aide=\"refaire_verification"),
+        "no code awaited, nothing locked"
+    );
+
+    let (status, _) = trainer
+        .post(&help, &[("aide", "situation:demande_de_connexion")])
+        .await;
+    assert_eq!(status, 303);
+    let pending = device.pending_requests().await.unwrap();
+    assert_eq!(pending.len(), 1, "a login request waits on the learner's phone");
+
+    let (status, _) = trainer
+        .post(&help, &[("aide", "situation:code_secret_oublie")])
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(world.trainer.learner(&id).await.unwrap().step, "locked");
+    let (_, page) = trainer.get(&format!("/console/apprenants/{id}")).await;
+    assert!(
+        page.contains("data-aide=\"refaire_verification:face_a_face\"")
+            && page.contains("choix du bac à sable"),
+        "locked: verifying again is offered, the sandbox's choice said"
+    );
+    assert!(
+        !page.contains("data-aide=\"situation:demande_de_connexion\""),
+        "a locked identity gets no login request"
+    );
+    let (status, _) = trainer
+        .post(&help, &[("aide", "refaire_verification:face_a_face")])
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(world.trainer.learner(&id).await.unwrap().step, "face_to_face");
+    let code = last_code(&world.trainer, &id, MessageChannel::Sms).await;
+    let found = world.trainer.clerk_lookup(&code).await.unwrap();
+    assert_eq!(found.learner_id, id, "the clerk finds the new activation code");
+
+    assert_eq!(
+        audit_lines(&base, "data-action=\"help_situation\"").await.len(),
+        2
+    );
+    let unlock = audit_lines(&base, "data-action=\"help_unlock\"").await;
+    assert_eq!(unlock.len(), 1);
+    assert!(unlock[0].contains("Aide rapide : déblocage"), "{}", unlock[0]);
 }

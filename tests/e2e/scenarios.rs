@@ -522,7 +522,7 @@ async fn a_number_already_enrolled_on_another_identity_is_refused_and_can_be_cha
             .await
             .unwrap()
             .step,
-        "profile",
+        "identity_data",
         "with a number of their own the account goes on"
     );
     landed.close().await;
@@ -618,7 +618,7 @@ async fn a_minor_is_refused_at_the_identity_form() {
 #[tokio::test(flavor = "multi_thread")]
 async fn face_to_face_code_after_fifteen_days_is_refused_at_the_counter() {
     let landed = apply("code-face-a-face-expire", "face_to_face").await;
-    assert_eq!(landed.blockers(), ["code_expired:face_to_face"]);
+    assert_eq!(landed.blockers(), ["code_expired:activation"]);
     let valid_until = landed.view.face_to_face.as_ref().unwrap().valid_until;
     assert!(valid_until <= landed.now().await, "the 15 days are over");
     let code = landed.last_code(MessageChannel::Sms).unwrap();
@@ -1351,6 +1351,7 @@ async fn a_journal_made_by_hand_replays_from_the_situation_it_exports() {
         )
         .await
         .unwrap();
+    client.act(&id, &idn_e2e::profile_action()).await.unwrap();
     let refused = client
         .act(&id, &LearnerAction::ConfirmMobile { code: "0000".into() })
         .await
@@ -1382,7 +1383,7 @@ async fn a_journal_made_by_hand_replays_from_the_situation_it_exports() {
         Some(0),
         "the user's path is reproduced: {report:#}"
     );
-    assert_eq!(report["replayed_entries"], 5);
+    assert_eq!(report["replayed_entries"], 6);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -655,7 +655,7 @@ async fn a_mobile_enrolled_on_one_identity_is_refused_to_another_while_its_holde
             .await
             .unwrap()
             .step,
-        "profile"
+        "identity_data"
     );
 
     // A holder who forgot the secret code and verifies again keeps the number meanwhile.

@@ -545,7 +545,12 @@ async fn online_review_takes_the_configured_delay_and_tracks_the_letter() {
             &id,
             MediaKind::Video,
             "video/webm",
-            vec![0x1A, 0x45, 0xDF, 0xA3, 1, 2],
+            // What Chrome records (the world checks it): crates/capture's fixture.
+            std::fs::read(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../crates/capture/tests/fixtures/spoken-vp8-opus.webm"
+            ))
+            .unwrap(),
         )
         .await
         .unwrap();
@@ -1036,6 +1041,11 @@ async fn control_and_bidi_characters_are_refused_in_every_text_field_and_french_
         .act(&id, &profile("Marie-Noëlle", "D\u{2019}Aubigné"))
         .await
         .expect("accents, hyphens and apostrophes are names");
+    let sms_code = last_code(client, &id, MessageChannel::Sms).await;
+    client
+        .act(&id, &LearnerAction::ConfirmMobile { code: sms_code })
+        .await
+        .expect("the account's number is confirmed");
 
     let with = |edit: &dyn Fn(&mut idn_api::IdentityForm)| {
         let mut form = idn_e2e::identity();

@@ -239,9 +239,9 @@ pub async fn last_code(client: &WorldClient, id: &str, channel: MessageChannel) 
         .unwrap_or_else(|| panic!("no {channel:?} code in the inbox"))
 }
 
-/// A new account brought to the SMS code of `mobile`: the learner and the code received.
-/// `world` is any client of the world (the account is opened anonymously).
-pub async fn account_at_sms_code(world: &WorldClient, email: &str, mobile: &str) -> (Learner, String) {
+/// A new account up to « Renseignez vos informations » (before « Créer mon compte »), with
+/// `mobile` typed. `world` is any client of the world (the account is opened anonymously).
+pub async fn account_at_profile(world: &WorldClient, email: &str, mobile: &str) -> Learner {
     let learner = new_learner(world, email).await;
     let code = learner.last_code(MessageChannel::Email).await;
     learner
@@ -260,33 +260,36 @@ pub async fn account_at_sms_code(world: &WorldClient, email: &str, mobile: &str)
         })
         .await
         .expect("mobile");
+    learner
+}
+
+/// The profile every helper types on « Renseignez vos informations ».
+pub fn profile_action() -> LearnerAction {
+    LearnerAction::CompleteProfile {
+        civility: Civility::Monsieur,
+        first_name: "Jean".into(),
+        last_name: "Lefèvre".into(),
+        terms_accepted: true,
+        marketing_opt_in: false,
+    }
+}
+
+/// A new account created (« Créer mon compte ») whose number awaits its SMS code (002 steps 6
+/// and 7): the learner and the code received.
+pub async fn account_at_sms_code(world: &WorldClient, email: &str, mobile: &str) -> (Learner, String) {
+    let learner = account_at_profile(world, email, mobile).await;
+    learner.act(&profile_action()).await.expect("profile");
     let code = learner.last_code(MessageChannel::Sms).await;
     (learner, code)
 }
 
-/// A new account up to « Civilité, prénom et nom », with `mobile` confirmed.
-pub async fn account_at_profile(world: &WorldClient, email: &str, mobile: &str) -> Learner {
+/// Account created, identity confirmed: the learner stands at the verification choice.
+pub async fn learner_with_confirmed_identity(world: &WorldClient, email: &str, mobile: &str) -> Learner {
     let (learner, code) = account_at_sms_code(world, email, mobile).await;
     learner
         .act(&LearnerAction::ConfirmMobile { code })
         .await
         .expect("sms code");
-    learner
-}
-
-/// Account created, identity confirmed: the learner stands at the verification choice.
-pub async fn learner_with_confirmed_identity(world: &WorldClient, email: &str, mobile: &str) -> Learner {
-    let learner = account_at_profile(world, email, mobile).await;
-    learner
-        .act(&LearnerAction::CompleteProfile {
-            civility: Civility::Monsieur,
-            first_name: "Jean".into(),
-            last_name: "Lefèvre".into(),
-            terms_accepted: true,
-            marketing_opt_in: false,
-        })
-        .await
-        .expect("profile");
     learner
         .act(&LearnerAction::EnterIdentity(Box::new(identity())))
         .await
@@ -299,7 +302,8 @@ pub async fn learner_with_confirmed_identity(world: &WorldClient, email: &str, m
     learner
 }
 
-/// Face to face chosen: the learner and the code they bring to the post office (by SMS).
+/// Face to face chosen: the learner and the activation code they show at the post office (by
+/// SMS), the one code of the face-to-face path (002).
 pub async fn learner_at_face_to_face(world: &WorldClient, email: &str, mobile: &str) -> (Learner, String) {
     let learner = learner_with_confirmed_identity(world, email, mobile).await;
     learner
@@ -325,7 +329,7 @@ pub fn clerk_validation(code: String) -> idn_api::ClerkValidation {
 }
 
 /// Face to face validated by the clerk (`trainer`, who may work the clerk's desk): the learner
-/// waits for the activation code.
+/// makes the final validation in the app with the code the clerk saw.
 pub async fn learner_at_activation(
     world: &WorldClient,
     trainer: &WorldClient,
@@ -339,7 +343,7 @@ pub async fn learner_at_activation(
         .expect("clerk validates");
     assert_eq!(
         view.step, "activation",
-        "the clerk's validation sends the activation code"
+        "after the clerk, the final validation is in the app"
     );
     learner
 }

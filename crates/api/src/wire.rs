@@ -40,6 +40,10 @@ pub struct WorldStatus {
     pub now: DateTime<Utc>,
     pub clock: ClockView,
     pub learners: u64,
+    /// The class's name as the trainer gave it (`idn world serve --class`): a device that joins
+    /// confirms it by name. Absent when the trainer gave none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -394,6 +398,41 @@ pub struct MediaView {
     pub content_type: String,
     pub sha256: String,
     pub size: u64,
+    /// For a video: the world's machine checks on the file (absent for a photo).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_checks: Option<VideoChecksView>,
+}
+
+/// The machine checks the world made on an uploaded video, the same as the app's on its own
+/// recording (duration, sound, loudness, three utterances); the face and the digits are left to
+/// the reviewer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct VideoChecksView {
+    pub duration_ms: u64,
+    pub passed: bool,
+    /// What to fix, first failing check first (empty when every check passed).
+    pub hints: Vec<CaptureHint>,
+}
+
+/// One thing to change in a photo or a video: a stable code the screens decide on, and the
+/// French sentence shown to the person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CaptureHint {
+    pub code: String,
+    pub message: String,
+}
+
+/// The world's guidance on one preview frame of a document photo
+/// (`POST /api/learners/{id}/guidance`): the app's Rust guidance, for a phone's browser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct GuidanceView {
+    /// What the person should change, first failing check first (`None`: all good).
+    pub hint: Option<CaptureHint>,
+    /// Consecutive frames passing every check, this one included; the device sends it back with
+    /// the next frame.
+    pub steady: u8,
+    /// Auto-capture: enough steady good frames, take the photo now.
+    pub capture: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

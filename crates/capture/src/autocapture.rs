@@ -46,6 +46,18 @@ impl AutoCapture {
         }
     }
 
+    /// A run carried by a stateless caller between frames: the world's guidance route, which
+    /// gets back from the device the streak it answered on the previous frame. A streak at or past
+    /// the goal counts as one frame short of it, so that a photo is only ever triggered by a
+    /// frame this run has just judged good.
+    pub fn resume(steady_frames: NonZeroU8, streak: u8) -> Self {
+        Self {
+            steady_frames,
+            streak: streak.min(steady_frames.get() - 1),
+            taken: false,
+        }
+    }
+
     /// Feeds one preview frame and its guidance; returns the still when this frame completes
     /// the steady run. A failing frame starts the count again.
     pub fn observe(&mut self, frame: &Frame, guidance: &GuidanceReport) -> Option<Still> {
@@ -149,5 +161,20 @@ mod tests {
         assert_eq!(still.guidance.first_hint(), Some(Hint::Glare));
         assert!(auto.has_taken());
         assert!(auto.observe(&frame(2), &report(None)).is_none(), "already taken");
+    }
+
+    #[test]
+    fn a_resumed_run_fires_on_the_next_good_frame_only() {
+        let good = report(None);
+        let bad = report(Some(Hint::Blurry));
+        let mut resumed = AutoCapture::resume(AutoCapture::DEFAULT_STEADY_FRAMES, 4);
+        assert!(resumed.observe(&frame(1), &good).is_some());
+        // A claimed streak past the goal is not a photo by itself, and a bad frame resets it.
+        let mut resumed = AutoCapture::resume(AutoCapture::DEFAULT_STEADY_FRAMES, 200);
+        assert!(resumed.observe(&frame(2), &bad).is_none());
+        assert_eq!(resumed.streak(), 0);
+        let mut fresh = AutoCapture::resume(AutoCapture::DEFAULT_STEADY_FRAMES, 0);
+        assert!(fresh.observe(&frame(3), &good).is_none());
+        assert_eq!(fresh.streak(), 1);
     }
 }

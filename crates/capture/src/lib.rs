@@ -3,7 +3,8 @@
 //! cameras through nokhwa, microphones through cpal, behind the same traits), the guidance shown
 //! while photographing a document, auto-capture, the JPEG encoding of stills, and the recording of
 //! the spoken-digit video (H.264 + Opus in MP4, see `video.rs` for the choice of codecs) with the
-//! checks a machine can honestly make on it.
+//! checks a machine can honestly make on it, also on what browsers record (WebM with Opus, MP4
+//! with AAC; `webm.rs`, `aac.rs`).
 //!
 //! Everything here runs without hardware. Specimen documents are fictitious and marked
 //! "SPECIMEN" and "SIMULATION": this is a practice sandbox.
@@ -22,6 +23,7 @@
 //! Specimens are lettered with the public-domain 8×8 bitmap font of `font8x8` (ASCII and
 //! Latin-1, so French accents), scaled up: no font file to ship or load.
 
+mod aac;
 mod autocapture;
 #[cfg(target_os = "linux")]
 mod camera;
@@ -41,6 +43,7 @@ mod qr;
 pub mod speech;
 pub mod synthetic;
 mod video;
+mod webm;
 
 pub use autocapture::{AutoCapture, Still, Trigger};
 #[cfg(target_os = "linux")]
@@ -56,7 +59,7 @@ pub use guidance::{
 pub use jpeg::{JpegQuality, StillEncoder};
 #[cfg(target_os = "linux")]
 pub use microphone::{list_microphones, MicrophoneDescription, MicrophoneSource};
-pub use mp4file::{inspect_video, VideoInspection};
+pub use mp4file::{inspect_video, VideoContainer, VideoInspection};
 pub use photograph::{photograph, Photograph};
 pub use qr::{read_qr_codes, world_address, QrReading};
 pub use speech::{analyse_samples, AudioAnalysis, AudioMeter};

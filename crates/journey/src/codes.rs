@@ -1,5 +1,5 @@
-//! One-time codes the world sends (email, SMS, face-to-face, activation): how they look, how
-//! long they live, how many wrong tries and resends they allow.
+//! One-time codes the world sends (email, SMS, activation): how they look, how long they live,
+//! how many wrong tries and resends they allow.
 
 use crate::{rules, JourneyError};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -13,9 +13,12 @@ pub enum CodeKind {
     Email,
     /// 4 letters or digits, by SMS, to prove the mobile number.
     Mobile,
-    /// 6 digits, by SMS (or in the postal letter), shown to the post-office clerk.
-    FaceToFace,
-    /// 6 digits, by email and SMS, typed into the app to activate the identity.
+    /// 6 digits, typed into the app for the final validation that activates the identity. Face
+    /// to face it is the only code after the account's: sent by SMS when the person chooses face
+    /// to face (or printed in the postal letter), shown to the clerk with the document, then
+    /// typed into the app (002). Online, AR24's validation sends it by email and SMS (003).
+    /// Codes stored as `FaceToFace` before face to face had one code read back as this one.
+    #[serde(alias = "FaceToFace")]
     Activation,
 }
 
@@ -27,14 +30,13 @@ impl CodeKind {
         match self {
             Self::Email => "code reçu par e-mail",
             Self::Mobile => "code reçu par SMS",
-            Self::FaceToFace => "code de vérification en face à face",
             Self::Activation => "code d'activation",
         }
     }
 
     pub fn format_fr(self) -> &'static str {
         match self {
-            Self::Email | Self::FaceToFace | Self::Activation => "6 chiffres",
+            Self::Email | Self::Activation => "6 chiffres",
             Self::Mobile => "4 caractères (lettres ou chiffres)",
         }
     }
@@ -43,14 +45,13 @@ impl CodeKind {
         match self {
             Self::Email => rules::EMAIL_CODE_VALIDITY,
             Self::Mobile => rules::MOBILE_CODE_VALIDITY,
-            Self::FaceToFace => rules::FACE_TO_FACE_VALIDITY,
             Self::Activation => rules::ACTIVATION_CODE_VALIDITY,
         }
     }
 
     fn generate(self, rng: &mut dyn RngCore) -> String {
         match self {
-            Self::Email | Self::FaceToFace | Self::Activation => (0..6)
+            Self::Email | Self::Activation => (0..6)
                 .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
                 .collect(),
             Self::Mobile => (0..4)
@@ -63,7 +64,7 @@ impl CodeKind {
     fn normalise_typed(self, typed: &str) -> Option<String> {
         let compact: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
         let well_formed = match self {
-            Self::Email | Self::FaceToFace | Self::Activation => {
+            Self::Email | Self::Activation => {
                 compact.len() == 6 && compact.chars().all(|c| c.is_ascii_digit())
             }
             Self::Mobile => compact.len() == 4 && compact.chars().all(|c| c.is_ascii_alphanumeric()),
@@ -85,13 +86,35 @@ pub struct IssuedCode {
 
 impl IssuedCode {
     pub fn issue(kind: CodeKind, now: DateTime<Utc>, rng: &mut dyn RngCore) -> Self {
+        Self::issue_valid_for(kind, kind.validity(), now, rng)
+    }
+
+    /// A code living `validity` rather than its kind's usual lifetime: the activation code face
+    /// to face lives as long as the time to present oneself ([`rules::FACE_TO_FACE_VALIDITY`]).
+    pub fn issue_valid_for(
+        kind: CodeKind,
+        validity: TimeDelta,
+        now: DateTime<Utc>,
+        rng: &mut dyn RngCore,
+    ) -> Self {
         Self {
             kind,
             value: kind.generate(rng),
             issued_at: now,
-            expires_at: now + kind.validity(),
+            expires_at: now + validity,
             failed_attempts: 0,
             resends: 0,
+        }
+    }
+
+    /// The same code, kept for its next use: valid `validity` from `now`, with every wrong try
+    /// allowed again. Face to face, the code the clerk accepted is the one the person then types
+    /// into the app ([`rules::FINAL_VALIDATION_VALIDITY`]).
+    pub fn kept_for(&self, validity: TimeDelta, now: DateTime<Utc>) -> Self {
+        Self {
+            expires_at: now + validity,
+            failed_attempts: 0,
+            ..self.clone()
         }
     }
 

@@ -25,8 +25,8 @@ pub enum Step {
     EmailCode,
     Password,
     Mobile,
-    MobileCode,
     Profile,
+    MobileCode,
     IdentityData,
     IdentityConfirmation,
     VerificationChoice,
@@ -48,8 +48,8 @@ impl Step {
         Self::EmailCode,
         Self::Password,
         Self::Mobile,
-        Self::MobileCode,
         Self::Profile,
+        Self::MobileCode,
         Self::IdentityData,
         Self::IdentityConfirmation,
         Self::VerificationChoice,
@@ -147,16 +147,16 @@ pub enum Stage {
         email: Email,
         password: PasswordDigest,
     },
-    MobileCode {
-        email: Email,
-        password: PasswordDigest,
-        mobile: MobileNumber,
-        code: IssuedCode,
-    },
+    /// The number typed, before « Créer mon compte » (002 step 6).
     Profile {
         email: Email,
         password: PasswordDigest,
         mobile: MobileNumber,
+    },
+    /// The account is created; its number awaits the SMS code (002 step 7).
+    MobileCode {
+        account: Account,
+        code: IssuedCode,
     },
     IdentityData {
         account: Account,
@@ -168,6 +168,7 @@ pub enum Stage {
     VerificationChoice {
         person: Person,
     },
+    /// The activation code was sent; the clerk (or postman) has not validated yet.
     FaceToFace {
         person: Person,
         code: IssuedCode,
@@ -182,6 +183,8 @@ pub enum Stage {
         person: Person,
         letter: RegisteredLetter,
     },
+    /// Awaiting the final validation in the app. Face to face, `code` is the very code the
+    /// clerk accepted.
     Activation {
         person: Person,
         code: IssuedCode,
@@ -236,7 +239,7 @@ pub enum Command {
     ChooseVerification {
         mode: VerificationMode,
     },
-    /// The clerk (or postman) checks the code and the document shown.
+    /// The clerk (or postman) checks the activation code and the document shown.
     ClerkValidate {
         code: String,
         presented: PresentedDocument,
@@ -346,6 +349,8 @@ pub enum Notice {
         valid_until: DateTime<Utc>,
     },
     AccountCreated,
+    /// The activation code, by SMS, when the person chooses face to face: shown to the clerk,
+    /// then typed into the app for the final validation.
     FaceToFaceCode {
         code: String,
         valid_until: DateTime<Utc>,
@@ -456,12 +461,10 @@ impl Journey {
     pub fn password_digest(&self) -> Option<&PasswordDigest> {
         match &self.stage {
             Stage::NotStarted | Stage::EmailCode { .. } | Stage::Password { .. } => None,
-            Stage::Mobile { password, .. }
-            | Stage::MobileCode { password, .. }
-            | Stage::Profile { password, .. } => Some(password),
-            Stage::IdentityData { account } | Stage::IdentityConfirmation { account, .. } => {
-                Some(&account.password)
-            }
+            Stage::Mobile { password, .. } | Stage::Profile { password, .. } => Some(password),
+            Stage::MobileCode { account, .. }
+            | Stage::IdentityData { account }
+            | Stage::IdentityConfirmation { account, .. } => Some(&account.password),
             Stage::VerificationChoice { person }
             | Stage::FaceToFace { person, .. }
             | Stage::PostalLetter { person, .. }
@@ -475,7 +478,7 @@ impl Journey {
     /// The mobile number typed and waiting for its SMS code to be typed back.
     pub fn mobile_awaiting_code(&self) -> Option<&MobileNumber> {
         match &self.stage {
-            Stage::MobileCode { mobile, .. } => Some(mobile),
+            Stage::MobileCode { account, .. } => Some(&account.mobile),
             _ => None,
         }
     }
@@ -487,8 +490,8 @@ impl Journey {
             | Stage::EmailCode { .. }
             | Stage::Password { .. }
             | Stage::Mobile { .. }
+            | Stage::Profile { .. }
             | Stage::MobileCode { .. } => None,
-            Stage::Profile { mobile, .. } => Some(mobile),
             Stage::IdentityData { account } | Stage::IdentityConfirmation { account, .. } => {
                 Some(&account.mobile)
             }
@@ -631,7 +634,12 @@ impl Journey {
             Stage::PostalLetter {
                 person, arrives_at, ..
             } if now >= *arrives_at => {
-                let code = IssuedCode::issue(CodeKind::FaceToFace, *arrives_at, rng);
+                let code = IssuedCode::issue_valid_for(
+                    CodeKind::Activation,
+                    rules::FACE_TO_FACE_VALIDITY,
+                    *arrives_at,
+                    rng,
+                );
                 effects.push(send(
                     Channel::Post,
                     Notice::PostalLetterDelivered {
@@ -738,79 +746,20 @@ impl Journey {
                 Ok(vec![])
             }
             (Stage::Mobile { email, password }, Command::RegisterMobile { mobile }) => {
-                let code = IssuedCode::issue(CodeKind::Mobile, now, rng);
-                let effect = send(
-                    Channel::Sms,
-                    Notice::MobileCode {
-                        code: code.value().into(),
-                        valid_until: code.expires_at(),
-                    },
-                );
-                self.stage = Stage::MobileCode {
-                    email: email.clone(),
-                    password: password.clone(),
-                    mobile,
-                    code,
-                };
-                Ok(vec![effect])
-            }
-            (
-                Stage::MobileCode {
-                    email,
-                    password,
-                    mobile,
-                    code,
-                },
-                Command::ConfirmMobile { code: typed, holder },
-            ) => {
-                code.check(&typed, now)?;
-                // Said only to whoever proved they hold the phone (the right code); they stay
-                // here and may type another number (that new SMS counts as a resend).
-                refuse_a_held_mobile(holder, Step::MobileCode)?;
                 self.stage = Stage::Profile {
                     email: email.clone(),
                     password: password.clone(),
-                    mobile: mobile.clone(),
+                    mobile,
                 };
                 Ok(vec![])
             }
-            (Stage::MobileCode { code, .. }, Command::ResendMobileCode) => {
-                *code = code.reissue(now, rng)?;
-                Ok(vec![send(
-                    Channel::Sms,
-                    Notice::MobileCode {
-                        code: code.value().into(),
-                        valid_until: code.expires_at(),
-                    },
-                )])
+            // Back from « Renseignez vos informations » to correct the number: no SMS yet.
+            (Stage::Profile { mobile: typed, .. }, Command::RegisterMobile { mobile }) => {
+                *typed = mobile;
+                Ok(vec![])
             }
-            // A person who typed a wrong number goes back and types another one; the new SMS
-            // counts as a resend, so changing numbers cannot bypass the resend limit.
-            (
-                Stage::MobileCode {
-                    email,
-                    password,
-                    code,
-                    ..
-                },
-                Command::RegisterMobile { mobile },
-            ) => {
-                let code = code.reissue(now, rng)?;
-                let effect = send(
-                    Channel::Sms,
-                    Notice::MobileCode {
-                        code: code.value().into(),
-                        valid_until: code.expires_at(),
-                    },
-                );
-                self.stage = Stage::MobileCode {
-                    email: email.clone(),
-                    password: password.clone(),
-                    mobile,
-                    code,
-                };
-                Ok(vec![effect])
-            }
+            // « Créer mon compte » (002 step 6): the account exists, then the SMS code proves its
+            // number (step 7).
             (
                 Stage::Profile {
                     email,
@@ -831,8 +780,49 @@ impl Journey {
                     mobile: mobile.clone(),
                     profile,
                 };
-                self.stage = Stage::IdentityData { account };
-                Ok(vec![send(Channel::Email, Notice::AccountCreated)])
+                let code = IssuedCode::issue(CodeKind::Mobile, now, rng);
+                let sms = send(
+                    Channel::Sms,
+                    Notice::MobileCode {
+                        code: code.value().into(),
+                        valid_until: code.expires_at(),
+                    },
+                );
+                self.stage = Stage::MobileCode { account, code };
+                Ok(vec![send(Channel::Email, Notice::AccountCreated), sms])
+            }
+            (Stage::MobileCode { account, code }, Command::ConfirmMobile { code: typed, holder }) => {
+                code.check(&typed, now)?;
+                // Said only to whoever proved they hold the phone (the right code); they stay
+                // here and may type another number (that new SMS counts as a resend).
+                refuse_a_held_mobile(holder, Step::MobileCode)?;
+                self.stage = Stage::IdentityData {
+                    account: account.clone(),
+                };
+                Ok(vec![])
+            }
+            (Stage::MobileCode { code, .. }, Command::ResendMobileCode) => {
+                *code = code.reissue(now, rng)?;
+                Ok(vec![send(
+                    Channel::Sms,
+                    Notice::MobileCode {
+                        code: code.value().into(),
+                        valid_until: code.expires_at(),
+                    },
+                )])
+            }
+            // A person who typed a wrong number goes back and types another one; the new SMS
+            // counts as a resend, so changing numbers cannot bypass the resend limit.
+            (Stage::MobileCode { account, code }, Command::RegisterMobile { mobile }) => {
+                *code = code.reissue(now, rng)?;
+                account.mobile = mobile;
+                Ok(vec![send(
+                    Channel::Sms,
+                    Notice::MobileCode {
+                        code: code.value().into(),
+                        valid_until: code.expires_at(),
+                    },
+                )])
             }
             (
                 Stage::IdentityData { account } | Stage::IdentityConfirmation { account, .. },
@@ -896,8 +886,14 @@ impl Journey {
                 if !fields.is_empty() {
                     return Err(JourneyError::DocumentMismatch { fields });
                 }
-                let person = person.clone();
-                Ok(self.start_activation(person, VerificationMode::FaceToFace, None, now, rng))
+                // The final validation happens in the app, with this same code (002).
+                self.stage = Stage::Activation {
+                    person: person.clone(),
+                    code: code.kept_for(rules::FINAL_VALIDATION_VALIDITY, now),
+                    verified_by: VerificationMode::FaceToFace,
+                    letter: None,
+                };
+                Ok(vec![])
             }
             (Stage::Online { letter, .. }, Command::ReadLetter) => {
                 if !letter.opened {
@@ -980,16 +976,26 @@ impl Journey {
                 }
                 Ok(self.apply_review(decision, now, rng))
             }
-            (Stage::Activation { code, .. }, Command::ResendActivationCode) => {
+            (
+                Stage::Activation {
+                    code, verified_by, ..
+                },
+                Command::ResendActivationCode,
+            ) => {
                 *code = code.reissue(now, rng)?;
                 let notice = Notice::ActivationCode {
                     code: code.value().into(),
                     valid_until: code.expires_at(),
                 };
-                Ok(vec![
-                    send(Channel::Email, notice.clone()),
-                    send(Channel::Sms, notice),
-                ])
+                // Face to face the code came by SMS only (002); online by email and SMS (003).
+                Ok(match verified_by {
+                    VerificationMode::FaceToFace | VerificationMode::ByPost => {
+                        vec![send(Channel::Sms, notice)]
+                    }
+                    VerificationMode::Online => {
+                        vec![send(Channel::Email, notice.clone()), send(Channel::Sms, notice)]
+                    }
+                })
             }
             (
                 Stage::Activation { person, code, .. },
@@ -1176,7 +1182,9 @@ impl Journey {
         }
         let effects = match mode {
             VerificationMode::FaceToFace => {
-                let code = IssuedCode::issue(CodeKind::FaceToFace, now, rng);
+                // « vous allez ensuite recevoir un code d'activation sur votre portable » (002).
+                let code =
+                    IssuedCode::issue_valid_for(CodeKind::Activation, rules::FACE_TO_FACE_VALIDITY, now, rng);
                 let effect = send(
                     Channel::Sms,
                     Notice::FaceToFaceCode {

@@ -6,13 +6,18 @@
 
 use chrono::TimeDelta;
 
-/// The emailed 6-digit code that proves the identifier (email address) is readable.
+/// The emailed 6-digit code that proves the identifier (email address) is readable. The
+/// sandbox's choice.
 pub const EMAIL_CODE_VALIDITY: TimeDelta = TimeDelta::minutes(15);
-/// The 4-character alphanumeric code sent by SMS to the mobile number.
+/// The 4-character alphanumeric code sent by SMS to the mobile number, after « Créer mon
+/// compte » (002 steps 6 and 7). Its lifetime is the sandbox's choice.
 pub const MOBILE_CODE_VALIDITY: TimeDelta = TimeDelta::minutes(10);
-/// Wrong entries of one emailed/SMS/activation code before that code is burned.
+/// Wrong entries of one emailed/SMS/activation code before that code is burned. The sandbox's
+/// choice (no guide gives one); face to face, the clerk's and the app's entries are counted
+/// apart (see [`FINAL_VALIDATION_VALIDITY`]).
 pub const MAX_CODE_ATTEMPTS: u8 = 3;
-/// How many times a person may ask for a new emailed or SMS code at one step.
+/// How many times a person may ask for a new emailed or SMS code at one step. The sandbox's
+/// choice.
 pub const MAX_CODE_RESENDS: u8 = 3;
 /// Minimum password length (the CPF site's own rule).
 pub const PASSWORD_MIN_LENGTH: usize = 8;
@@ -20,8 +25,16 @@ pub const PASSWORD_MIN_LENGTH: usize = 8;
 pub const ADULT_AGE_YEARS: u32 = 18;
 /// A titre de séjour is accepted only when it was issued for at least this many years.
 pub const RESIDENCE_PERMIT_MIN_VALIDITY_YEARS: u32 = 5;
-/// Time to present oneself at a post office (or to the postman) with the activation code.
+/// Time to present oneself at a post office (or to the postman) with the activation code
+/// received by SMS when choosing face to face: « Vous disposez de 15 jours » (002). That code
+/// lives this long.
 pub const FACE_TO_FACE_VALIDITY: TimeDelta = TimeDelta::days(15);
+/// Once the clerk validated the identity, how long the same activation code stays valid for the
+/// final validation in the app, with its wrong tries counted afresh (the clerk's typing errors
+/// are not the person's). The sandbox's choice: the guides only say « La validation finale …
+/// sera effective sur cet applicatif » (002); the same lifetime as an activation code sent
+/// after an online verification.
+pub const FINAL_VALIDATION_VALIDITY: TimeDelta = ACTIVATION_CODE_VALIDITY;
 /// Delivery time of the paper verification letter ("about 4 weeks").
 pub const POSTAL_LETTER_DELAY: TimeDelta = TimeDelta::weeks(4);
 /// Longest review of an online visual identification, counted on weekdays only.
@@ -30,7 +43,8 @@ pub const REVIEW_MAX_WEEKDAY_HOURS: i64 = 24;
 pub const DEFAULT_AUTOMATIC_REVIEW_DELAY: TimeDelta = TimeDelta::minutes(15);
 /// Number of digits to say aloud in the identification video.
 pub const SPOKEN_DIGITS: usize = 3;
-/// Lifetime of the 6-digit activation code sent by email and SMS.
+/// Lifetime of the 6-digit activation code sent by email and SMS after an online verification.
+/// The sandbox's choice (003 gives none).
 pub const ACTIVATION_CODE_VALIDITY: TimeDelta = TimeDelta::days(7);
 /// A login request must be approved in the app within one minute.
 pub const LOGIN_APPROVAL_WINDOW: TimeDelta = TimeDelta::seconds(60);

@@ -44,7 +44,6 @@ impl Blocker {
         let kind = |kind: CodeKind| match kind {
             CodeKind::Email => "email",
             CodeKind::Mobile => "sms",
-            CodeKind::FaceToFace => "face_to_face",
             CodeKind::Activation => "activation",
         };
         match self {
@@ -127,8 +126,9 @@ impl Journey {
             if status.attempts_left == 0 {
                 situation.blockers.push(Blocker::CodeBurned(status.kind));
             }
-            // Face-to-face and activation codes come again by choosing the verification again
-            // or asking in the app; only the account's codes have a resend limit that blocks.
+            // The activation code comes again by choosing the verification again (face to face,
+            // before the clerk) or by asking in the app; only the account's codes have a resend
+            // limit that blocks.
             let unusable = status.expired || status.attempts_left == 0;
             if unusable
                 && status.resends_left == 0

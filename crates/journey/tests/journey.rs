@@ -73,10 +73,11 @@ impl Sim {
                 (CodeKind::Email, Notice::EmailCode { code, .. })
                 | (CodeKind::Mobile, Notice::MobileCode { code, .. })
                 | (
-                    CodeKind::FaceToFace,
-                    Notice::FaceToFaceCode { code, .. } | Notice::PostalLetterDelivered { code, .. },
-                )
-                | (CodeKind::Activation, Notice::ActivationCode { code, .. }) => Some(code.clone()),
+                    CodeKind::Activation,
+                    Notice::FaceToFaceCode { code, .. }
+                    | Notice::PostalLetterDelivered { code, .. }
+                    | Notice::ActivationCode { code, .. },
+                ) => Some(code.clone()),
                 _ => None,
             })
             .unwrap_or_else(|| panic!("no {kind:?} code in the inbox"))
@@ -94,14 +95,14 @@ impl Sim {
         self.ok(Command::RegisterMobile {
             mobile: MobileNumber::parse("+33612345678").unwrap(),
         });
+        self.ok(Command::CompleteProfile {
+            profile: profile(),
+            terms_accepted: true,
+        });
         let code = self.last_code(CodeKind::Mobile);
         self.ok(Command::ConfirmMobile {
             code,
             holder: MobileHolder::NoOtherIdentity,
-        });
-        self.ok(Command::CompleteProfile {
-            profile: profile(),
-            terms_accepted: true,
         });
         self.ok(Command::EnterIdentity { input: identity() });
         self.ok(Command::ConfirmIdentity);
@@ -112,12 +113,11 @@ impl Sim {
         self.ok(Command::ChooseVerification {
             mode: VerificationMode::FaceToFace,
         });
-        let code = self.last_code(CodeKind::FaceToFace);
+        let code = self.last_code(CodeKind::Activation);
         self.ok(Command::ClerkValidate {
-            code,
+            code: code.clone(),
             presented: presented(),
         });
-        let code = self.last_code(CodeKind::Activation);
         self.ok(Command::Activate {
             code,
             device: device("device-1"),
@@ -238,24 +238,176 @@ fn face_to_face_journey_reaches_an_approved_login() {
 }
 
 #[test]
-fn activation_code_arrives_by_email_and_sms() {
+fn face_to_face_has_one_code_sent_by_sms_when_chosen_shown_to_the_clerk_then_typed_in_the_app() {
     let mut sim = Sim::new(2);
+    sim.until_identity_confirmed();
+    let before = sim.inbox.len();
+    sim.ok(Command::ChooseVerification {
+        mode: VerificationMode::FaceToFace,
+    });
+    let sent: Vec<_> = sim.inbox[before..].to_vec();
+    let [(Channel::Sms, Notice::FaceToFaceCode { code, valid_until })] = sent.as_slice() else {
+        panic!("one SMS with the activation code when face to face is chosen: {sent:?}");
+    };
+    assert_eq!(
+        *valid_until,
+        sim.now + rules::FACE_TO_FACE_VALIDITY,
+        "15 days to go to La Poste"
+    );
+    assert_eq!(
+        sim.journey.face_to_face_code(),
+        Some(code.as_str()),
+        "the clerk finds the learner by it"
+    );
+    assert!(
+        matches!(
+            sim.run(Command::Activate {
+                code: code.clone(),
+                device: device("device-1"),
+                holder: MobileHolder::NoOtherIdentity,
+            }),
+            Err(JourneyError::WrongStep { .. })
+        ),
+        "the app validates nothing before the clerk"
+    );
+    let after_choice = sim.inbox.len();
+    sim.ok(Command::ClerkValidate {
+        code: code.clone(),
+        presented: presented(),
+    });
+    assert_eq!(
+        sim.journey.step(),
+        Step::Activation,
+        "the final validation is in the app"
+    );
+    assert_eq!(sim.inbox.len(), after_choice, "no second code after the clerk");
+    assert_eq!(
+        sim.journey.face_to_face_code(),
+        None,
+        "the clerk cannot validate twice"
+    );
+    sim.ok(Command::Activate {
+        code: code.clone(),
+        device: device("device-1"),
+        holder: MobileHolder::NoOtherIdentity,
+    });
+    assert_eq!(sim.journey.step(), Step::Enrolled);
+    let codes: Vec<&Notice> = sim
+        .inbox
+        .iter()
+        .map(|(_, notice)| notice)
+        .filter(|notice| {
+            matches!(
+                notice,
+                Notice::FaceToFaceCode { .. } | Notice::ActivationCode { .. }
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes.len(),
+        1,
+        "one code in the whole face-to-face path: {codes:?}"
+    );
+}
+
+#[test]
+fn after_the_clerk_the_same_code_lives_on_for_the_app_with_fresh_attempts() {
+    let mut sim = Sim::new(33);
     sim.until_identity_confirmed();
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::FaceToFace,
     });
-    let code = sim.last_code(CodeKind::FaceToFace);
+    let code = sim.last_code(CodeKind::Activation);
+    // The clerk mistypes twice, then types it right on day 14.
+    for _ in 0..2 {
+        let _ = sim.run(Command::ClerkValidate {
+            code: wrong_code(&code),
+            presented: presented(),
+        });
+    }
+    sim.wait(TimeDelta::days(14));
+    sim.ok(Command::ClerkValidate {
+        code: code.clone(),
+        presented: presented(),
+    });
+    let situation = sim.journey.situation(sim.now);
+    let pending = situation.code.expect("the activation code is awaited in the app");
+    assert_eq!(pending.kind, CodeKind::Activation);
+    assert_eq!(
+        pending.attempts_left,
+        rules::MAX_CODE_ATTEMPTS,
+        "the clerk's errors are not the person's"
+    );
+    assert_eq!(pending.expires_at, sim.now + rules::FINAL_VALIDATION_VALIDITY);
+    sim.wait(TimeDelta::days(2));
+    assert_eq!(
+        sim.run(Command::Activate {
+            code: wrong_code(&code),
+            device: device("device-1"),
+            holder: MobileHolder::NoOtherIdentity,
+        }),
+        Err(JourneyError::CodeWrong {
+            kind: CodeKind::Activation,
+            remaining: rules::MAX_CODE_ATTEMPTS - 1
+        }),
+        "past the 15 days, the code still works for the final validation"
+    );
+    sim.ok(Command::Activate {
+        code,
+        device: device("device-1"),
+        holder: MobileHolder::NoOtherIdentity,
+    });
+    assert_eq!(sim.journey.step(), Step::Enrolled);
+}
+
+#[test]
+fn the_clerk_cannot_validate_with_a_burned_code() {
+    let mut sim = Sim::new(34);
+    sim.until_identity_confirmed();
+    sim.ok(Command::ChooseVerification {
+        mode: VerificationMode::FaceToFace,
+    });
+    let code = sim.last_code(CodeKind::Activation);
+    for _ in 0..rules::MAX_CODE_ATTEMPTS {
+        let _ = sim.run(Command::ClerkValidate {
+            code: wrong_code(&code),
+            presented: presented(),
+        });
+    }
+    assert_eq!(
+        sim.run(Command::ClerkValidate {
+            code,
+            presented: presented()
+        }),
+        Err(JourneyError::CodeAttemptsExhausted(CodeKind::Activation))
+    );
+    sim.ok(Command::ChooseVerification {
+        mode: VerificationMode::FaceToFace,
+    });
+    let fresh = sim.last_code(CodeKind::Activation);
+    sim.ok(Command::ClerkValidate {
+        code: fresh,
+        presented: presented(),
+    });
+    assert_eq!(sim.journey.step(), Step::Activation);
+}
+
+#[test]
+fn a_new_activation_code_comes_by_sms_face_to_face_and_by_email_and_sms_online() {
+    let mut sim = Sim::new(35);
+    sim.until_identity_confirmed();
+    sim.ok(Command::ChooseVerification {
+        mode: VerificationMode::FaceToFace,
+    });
+    let code = sim.last_code(CodeKind::Activation);
     sim.ok(Command::ClerkValidate {
         code,
         presented: presented(),
     });
-    let channels: Vec<Channel> = sim
-        .inbox
-        .iter()
-        .filter(|(_, notice)| matches!(notice, Notice::ActivationCode { .. }))
-        .map(|(channel, _)| *channel)
-        .collect();
-    assert_eq!(channels, vec![Channel::Email, Channel::Sms]);
+    let before = sim.inbox.len();
+    sim.ok(Command::ResendActivationCode);
+    let channels: Vec<Channel> = sim.inbox[before..].iter().map(|(channel, _)| *channel).collect();
+    assert_eq!(channels, [Channel::Sms]);
 }
 
 #[test]
@@ -265,14 +417,14 @@ fn face_to_face_code_is_refused_after_15_days() {
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::FaceToFace,
     });
-    let code = sim.last_code(CodeKind::FaceToFace);
+    let code = sim.last_code(CodeKind::Activation);
     sim.wait(rules::FACE_TO_FACE_VALIDITY);
     assert_eq!(
         sim.run(Command::ClerkValidate {
             code,
             presented: presented()
         }),
-        Err(JourneyError::CodeExpired(CodeKind::FaceToFace))
+        Err(JourneyError::CodeExpired(CodeKind::Activation))
     );
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::FaceToFace,
@@ -291,7 +443,7 @@ fn clerk_refuses_another_document() {
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::FaceToFace,
     });
-    let code = sim.last_code(CodeKind::FaceToFace);
+    let code = sim.last_code(CodeKind::Activation);
     let other = PresentedDocument {
         document_number_ending: "ZZ99".into(),
         ..presented()
@@ -690,12 +842,12 @@ fn a_stuck_activation_can_go_back_to_verification() {
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::FaceToFace,
     });
-    let code = sim.last_code(CodeKind::FaceToFace);
+    let code = sim.last_code(CodeKind::Activation);
     sim.ok(Command::ClerkValidate {
         code,
         presented: presented(),
     });
-    sim.wait(rules::ACTIVATION_CODE_VALIDITY);
+    sim.wait(rules::FINAL_VALIDATION_VALIDITY);
     let code = sim.last_code(CodeKind::Activation);
     assert_eq!(
         sim.run(Command::Activate {
@@ -725,6 +877,10 @@ fn changing_the_mobile_number_counts_against_the_resend_limit() {
     sim.ok(Command::RegisterMobile {
         mobile: MobileNumber::parse("0612345678").unwrap(),
     });
+    sim.ok(Command::CompleteProfile {
+        profile: profile(),
+        terms_accepted: true,
+    });
     for n in 0..rules::MAX_CODE_RESENDS {
         sim.ok(Command::RegisterMobile {
             mobile: MobileNumber::parse(&format!("061234567{n}")).unwrap(),
@@ -749,6 +905,10 @@ fn a_mobile_held_by_another_identity_is_refused_once_proved_and_another_number_c
     });
     sim.ok(Command::RegisterMobile {
         mobile: MobileNumber::parse("0612345678").unwrap(),
+    });
+    sim.ok(Command::CompleteProfile {
+        profile: profile(),
+        terms_accepted: true,
     });
     let code = sim.last_code(CodeKind::Mobile);
     assert_eq!(
@@ -784,7 +944,7 @@ fn a_mobile_held_by_another_identity_is_refused_once_proved_and_another_number_c
         code,
         holder: MobileHolder::NoOtherIdentity,
     });
-    assert_eq!(sim.journey.step(), Step::Profile);
+    assert_eq!(sim.journey.step(), Step::IdentityData);
 }
 
 #[test]
@@ -794,7 +954,7 @@ fn activation_is_refused_when_another_identity_took_the_number_meanwhile() {
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::FaceToFace,
     });
-    let code = sim.last_code(CodeKind::FaceToFace);
+    let code = sim.last_code(CodeKind::Activation);
     sim.ok(Command::ClerkValidate {
         code,
         presented: presented(),
@@ -836,11 +996,6 @@ fn terms_of_use_must_be_accepted() {
     sim.ok(Command::RegisterMobile {
         mobile: MobileNumber::parse("0612345678").unwrap(),
     });
-    let code = sim.last_code(CodeKind::Mobile);
-    sim.ok(Command::ConfirmMobile {
-        code,
-        holder: MobileHolder::NoOtherIdentity,
-    });
     assert_eq!(
         sim.run(Command::CompleteProfile {
             profile: profile(),
@@ -848,6 +1003,67 @@ fn terms_of_use_must_be_accepted() {
         }),
         Err(JourneyError::TermsNotAccepted)
     );
+    assert!(
+        !sim.inbox
+            .iter()
+            .any(|(_, notice)| matches!(notice, Notice::MobileCode { .. })),
+        "no SMS before the account is created"
+    );
+}
+
+#[test]
+fn the_sms_code_comes_after_creer_mon_compte_then_the_identity() {
+    let mut sim = Sim::new(36);
+    sim.ok(Command::StartAccount {
+        email: Email::parse("d@exemple.fr").unwrap(),
+    });
+    let code = sim.last_code(CodeKind::Email);
+    sim.ok(Command::ConfirmEmail { code });
+    sim.ok(Command::ChoosePassword {
+        digest: PasswordDigest("x".into()),
+    });
+    let before = sim.inbox.len();
+    sim.ok(Command::RegisterMobile {
+        mobile: MobileNumber::parse("0612345678").unwrap(),
+    });
+    assert_eq!(
+        sim.journey.step(),
+        Step::Profile,
+        "« Renseignez vos informations » comes next"
+    );
+    assert_eq!(sim.inbox.len(), before, "no SMS for the number alone");
+    sim.ok(Command::RegisterMobile {
+        mobile: MobileNumber::parse("0698765432").unwrap(),
+    });
+    sim.ok(Command::CompleteProfile {
+        profile: profile(),
+        terms_accepted: true,
+    });
+    let sent: Vec<_> = sim.inbox[before..]
+        .iter()
+        .map(|(channel, notice)| (*channel, notice.code()))
+        .collect();
+    assert_eq!(
+        sent,
+        [(Channel::Email, "account_created"), (Channel::Sms, "mobile_code")]
+    );
+    assert_eq!(sim.journey.step(), Step::MobileCode);
+    assert_eq!(
+        sim.journey
+            .mobile_awaiting_code()
+            .map(|mobile| mobile.as_str().to_owned()),
+        Some("+33698765432".to_owned()),
+        "the corrected number gets the SMS"
+    );
+    let code = sim.last_code(CodeKind::Mobile);
+    sim.ok(Command::ConfirmMobile {
+        code,
+        holder: MobileHolder::NoOtherIdentity,
+    });
+    assert_eq!(sim.journey.step(), Step::IdentityData);
+    let order: Vec<Step> = Step::ALL.to_vec();
+    let at = |step| order.iter().position(|s| *s == step).unwrap();
+    assert!(at(Step::Mobile) < at(Step::Profile) && at(Step::Profile) < at(Step::MobileCode));
 }
 
 // ----- Random journeys: invariants, and how much of the journey the generator reaches -----
@@ -993,8 +1209,8 @@ fn random_journey() -> impl Strategy<Value = (u64, Vec<Action>)> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Milestone {
     EmailConfirmed,
-    MobileConfirmed,
     AccountCreated,
+    MobileConfirmed,
     IdentityConfirmed,
     FaceToFaceCodeSent,
     PostalLetterSent,
@@ -1063,15 +1279,16 @@ fn stage_code(journey: &Journey) -> Option<&idn_journey::codes::IssuedCode> {
     }
 }
 
-/// The command that types `code` where a code of `kind` is awaited.
-fn typing(kind: CodeKind, code: String) -> Command {
+/// The command that types `code` where a code of `kind` is awaited at `step`: face to face the
+/// activation code is typed by the clerk first, then by the person in the app.
+fn typing(step: Step, kind: CodeKind, code: String) -> Command {
     match kind {
         CodeKind::Email => Command::ConfirmEmail { code },
         CodeKind::Mobile => Command::ConfirmMobile {
             code,
             holder: MobileHolder::NoOtherIdentity,
         },
-        CodeKind::FaceToFace => Command::ClerkValidate {
+        CodeKind::Activation if step == Step::FaceToFace => Command::ClerkValidate {
             code,
             presented: presented(),
         },
@@ -1101,10 +1318,11 @@ fn code_in(notice: &Notice, kind: Option<CodeKind>) -> Option<&String> {
         (Some(CodeKind::Email), Notice::EmailCode { code, .. })
         | (Some(CodeKind::Mobile), Notice::MobileCode { code, .. })
         | (
-            Some(CodeKind::FaceToFace),
-            Notice::FaceToFaceCode { code, .. } | Notice::PostalLetterDelivered { code, .. },
+            Some(CodeKind::Activation),
+            Notice::FaceToFaceCode { code, .. }
+            | Notice::PostalLetterDelivered { code, .. }
+            | Notice::ActivationCode { code, .. },
         )
-        | (Some(CodeKind::Activation), Notice::ActivationCode { code, .. })
         | (None, Notice::SignInCode { code, .. }) => Some(code),
         _ => None,
     }
@@ -1214,7 +1432,7 @@ impl Player {
             Typed::Oldest => oldest,
         };
         Move::Send(match awaited {
-            Some(kind) => typing(kind, code),
+            Some(kind) => typing(self.sim.journey.step(), kind, code),
             None => Command::ConfirmSignIn { code },
         })
     }
@@ -1434,6 +1652,7 @@ fn play(seed: u64, actions: &[Action]) -> Result<BTreeSet<Milestone>, TestCaseEr
     let mut confirmed: Option<IdentityDocument> = None;
     for action in actions {
         let before = player.sim.journey.clone();
+        let inbox_before = player.sim.inbox.len();
         let (command, result) = match player.next_move(action) {
             Move::Send(command) => {
                 let result = player.sim.run(command.clone());
@@ -1495,6 +1714,21 @@ fn play(seed: u64, actions: &[Action]) -> Result<BTreeSet<Milestone>, TestCaseEr
                     awaited.kind()
                 );
             }
+        }
+        // Face to face has one code: the one the clerk accepted is the one the app awaits, and
+        // the clerk's validation sends nothing.
+        if before.step() == Step::FaceToFace && after.step() == Step::Activation {
+            let (Stage::FaceToFace { code: shown, .. }, Stage::Activation { code: awaited, .. }) =
+                (before.stage(), after.stage())
+            else {
+                unreachable!()
+            };
+            prop_assert_eq!(shown.value(), awaited.value(), "a second code after the clerk");
+            prop_assert_eq!(
+                sim.inbox.len(),
+                inbox_before,
+                "the clerk's validation sent a message"
+            );
         }
         if before.step() == Step::Activation && after.step() == Step::Enrolled {
             let Stage::Activation { code, .. } = before.stage() else {
@@ -1564,8 +1798,8 @@ fn observe(
     let entered = before.step() != after.step();
     let step_milestone = match after.stage() {
         Stage::Password { .. } => Some(M::EmailConfirmed),
-        Stage::Profile { .. } => Some(M::MobileConfirmed),
-        Stage::IdentityData { .. } => Some(M::AccountCreated),
+        Stage::MobileCode { .. } => Some(M::AccountCreated),
+        Stage::IdentityData { .. } => Some(M::MobileConfirmed),
         Stage::VerificationChoice { .. } => Some(M::IdentityConfirmed),
         Stage::FaceToFace { by_post: false, .. } => Some(M::FaceToFaceCodeSent),
         Stage::FaceToFace { by_post: true, .. } => Some(M::PostalLetterDelivered),

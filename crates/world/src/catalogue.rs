@@ -59,13 +59,13 @@ pub fn render(channel: Channel, notice: &Notice, to: &Recipient<'_>) -> Rendered
         ),
         Notice::AccountCreated => (
             "Votre compte La Poste est créé".into(),
-            format!("{hello}\n\nVotre compte La Poste est créé. Renseignez maintenant les informations de votre pièce d'identité pour créer votre Identité Numérique."),
+            format!("{hello}\n\nVotre compte La Poste est créé. Validez maintenant votre numéro de téléphone en saisissant le code envoyé par SMS, puis renseignez les informations de votre pièce d'identité pour créer votre Identité Numérique."),
             None,
             None,
         ),
         Notice::FaceToFaceCode { code, valid_until } => (
-            "Code de vérification en face à face".into(),
-            format!("La Poste : présentez ce code {code} et votre pièce d'identité dans un bureau de poste (ou à votre facteur) avant le {}.", date(*valid_until)),
+            "Code d'activation".into(),
+            format!("La Poste : votre code d'activation de l'Identité Numérique est {code}. Présentez-le avec votre pièce d'identité, uniquement à la personne de La Poste qui vérifiera votre identité (bureau de poste ou facteur), avant le {}. La validation finale se fera ensuite dans l'application L'Identité Numérique, avec ce même code.", date(*valid_until)),
             None,
             Some(code.clone()),
         ),
@@ -77,7 +77,7 @@ pub fn render(channel: Channel, notice: &Notice, to: &Recipient<'_>) -> Rendered
         ),
         Notice::PostalLetterDelivered { code, valid_until } => (
             "Lettre recommandée : vérification de votre identité".into(),
-            format!("Madame, Monsieur,\n\nVoici votre code de vérification : {code}.\nPrésentez cette lettre et votre pièce d'identité au facteur ou dans un bureau de poste avant le {}.", date(*valid_until)),
+            format!("Madame, Monsieur,\n\nVoici votre code d'activation : {code}.\nPrésentez cette lettre et votre pièce d'identité au facteur ou dans un bureau de poste avant le {}. La validation finale se fera ensuite dans l'application L'Identité Numérique, avec ce même code.", date(*valid_until)),
             None,
             Some(code.clone()),
         ),

@@ -193,6 +193,7 @@ pub fn api_routes() -> Vec<ApiRoute> {
         route(Access::OwnCredential, routes!(revoke_own_credential)),
         route(Access::Staff(TRAINER_OR_SUPPORT), routes!(disconnect_learner)),
         route(own(NO_STAFF), routes!(upload_media)),
+        route(own(NO_STAFF), routes!(crate::guidance_route::preview_guidance)),
     ]
 }
 

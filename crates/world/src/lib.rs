@@ -10,6 +10,7 @@ pub mod console;
 mod delivery;
 mod error;
 pub mod federation;
+pub mod guidance_route;
 pub mod http;
 mod journal_detail;
 mod keys;
@@ -25,7 +26,10 @@ mod world;
 
 pub use error::WorldError;
 pub use store::{database_path, StoreError};
-pub use world::{Actor, LearnerChanged, World, WorldOptions};
+pub use world::{
+    Actor, ClassName, ClockPreset, HelpDone, HelpGroup, HelpOffer, HelpSituation, LearnerChanged, StaffHelp,
+    World, WorldOptions,
+};
 
 use clock::SystemWallClock;
 use std::net::SocketAddr;

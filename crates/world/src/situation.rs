@@ -36,7 +36,6 @@ pub fn view(
             kind: match code.kind {
                 CodeKind::Email => "email",
                 CodeKind::Mobile => "sms",
-                CodeKind::FaceToFace => "face_to_face",
                 CodeKind::Activation => "activation",
             }
             .to_owned(),

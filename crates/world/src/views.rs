@@ -140,10 +140,10 @@ pub fn contact(journey: &Journey) -> (Option<String>, Option<String>) {
         Stage::EmailCode { email, .. } | Stage::Password { email } | Stage::Mobile { email, .. } => {
             (Some(email.to_string()), None)
         }
-        Stage::MobileCode { email, mobile, .. } | Stage::Profile { email, mobile, .. } => {
-            (Some(email.to_string()), Some(mobile.to_string()))
-        }
-        Stage::IdentityData { account } | Stage::IdentityConfirmation { account, .. } => {
+        Stage::Profile { email, mobile, .. } => (Some(email.to_string()), Some(mobile.to_string())),
+        Stage::MobileCode { account, .. }
+        | Stage::IdentityData { account }
+        | Stage::IdentityConfirmation { account, .. } => {
             (Some(account.email.to_string()), Some(account.mobile.to_string()))
         }
         _ => (None, None),
@@ -153,9 +153,9 @@ pub fn contact(journey: &Journey) -> (Option<String>, Option<String>) {
 /// The first name used in messages, once the profile is known.
 pub fn first_name(journey: &Journey) -> Option<String> {
     match journey.stage() {
-        Stage::IdentityData { account } | Stage::IdentityConfirmation { account, .. } => {
-            Some(account.profile.first_name.to_string())
-        }
+        Stage::MobileCode { account, .. }
+        | Stage::IdentityData { account }
+        | Stage::IdentityConfirmation { account, .. } => Some(account.profile.first_name.to_string()),
         _ => journey
             .person()
             .map(|person| person.account.profile.first_name.to_string()),

@@ -234,9 +234,15 @@ struct WelcomePage {
     plain_on_network: bool,
     /// The local authority's SHA-256 fingerprint, when the world is served under it.
     authority: Option<String>,
+    /// The class's name, when the trainer gave one.
+    class_name: Option<String>,
 }
 
-async fn welcome(headers: HeaderMap, extension: Option<Extension<Exposure>>) -> Response {
+async fn welcome(
+    State(world): State<Arc<World>>,
+    headers: HeaderMap,
+    extension: Option<Extension<Exposure>>,
+) -> Response {
     let base = base_url(&headers);
     let exposure = exposure(extension);
     let plain_on_network = match exposure {
@@ -251,6 +257,7 @@ async fn welcome(headers: HeaderMap, extension: Option<Extension<Exposure>>) -> 
         authority: exposure
             .authority()
             .map(|authority| authority.fingerprint().to_string()),
+        class_name: world.class_name().map(str::to_owned),
     })
     .into_response()
 }
@@ -344,10 +351,15 @@ mod tests {
             loopback: false,
             plain_on_network: true,
             authority: Some("AB:CD".to_owned()),
+            class_name: Some("<b>Salle 12</b>".to_owned()),
         }
         .render()
         .unwrap();
         assert!(!page.contains("<script"), "the address is text, never markup");
+        assert!(
+            page.contains("Classe : <b>&#60;b&#62;Salle 12&#60;/b&#62;</b>"),
+            "the class's name is shown, as text"
+        );
         assert!(page.contains("http://x&#34;&#62;&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;"));
         let (header, _) = page.split_once("</header>").unwrap();
         assert!(header.contains("SIMULATION") && header.contains("Monde simulé de la classe"));

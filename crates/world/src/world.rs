@@ -44,6 +44,7 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::broadcast;
 
 mod actions;
+mod class_name;
 mod clerk;
 mod clock;
 mod credentials;
@@ -51,8 +52,11 @@ mod login_requests;
 mod media;
 mod settings;
 mod sign_in;
+mod staff_help;
 
+pub use class_name::ClassName;
 use sign_in::*;
+pub use staff_help::{ClockPreset, HelpDone, HelpGroup, HelpOffer, HelpSituation, StaffHelp};
 
 /// Largest upload accepted (a photo or the identification video).
 pub const MAX_MEDIA_BYTES: usize = 64 * 1024 * 1024;
@@ -77,6 +81,8 @@ pub struct WorldOptions {
     pub password_attempts_per_address: crate::throttle::AttemptQuota,
     /// Accounts one client address may open anonymously (`throttle.rs`; loopback not counted).
     pub account_openings_per_address: crate::throttle::AttemptQuota,
+    /// The class's name (`idn world serve --class`), which a device joining confirms.
+    pub class_name: Option<ClassName>,
 }
 
 impl WorldOptions {
@@ -90,6 +96,7 @@ impl WorldOptions {
             allow_private_jwks: true,
             password_attempts_per_address: crate::throttle::AttemptQuota::PASSWORD_ATTEMPTS_PER_ADDRESS,
             account_openings_per_address: crate::throttle::AttemptQuota::ACCOUNT_OPENINGS_PER_ADDRESS,
+            class_name: None,
         }
     }
 }
@@ -110,6 +117,7 @@ pub struct World {
     pub(crate) scenario_desk: std::sync::OnceLock<Arc<crate::console::ScenarioDesk>>,
     /// What one client address may do, counted in memory on the wall clock.
     throttles: crate::throttle::Throttles,
+    class_name: Option<ClassName>,
 }
 
 /// A learner's state, journal or inbox changed (sent after the transaction committed).
@@ -208,6 +216,7 @@ impl World {
             changes: broadcast::channel(256).0,
             scenario_desk: std::sync::OnceLock::new(),
             throttles,
+            class_name: options.class_name.clone(),
         })
     }
 
@@ -274,6 +283,7 @@ impl World {
             now: self.now(),
             clock: self.clock_view(),
             learners,
+            class_name: self.class_name().map(str::to_owned),
         })
     }
 

@@ -334,7 +334,7 @@ export interface components {
          *     code (`Step::code`), and the screens' TypeScript switches over the union of those codes.
          * @enum {string}
          */
-        Step: "not_started" | "email_code" | "password" | "mobile" | "mobile_code" | "profile" | "identity_data" | "identity_confirmation" | "verification_choice" | "face_to_face" | "postal_letter" | "registered_letter" | "visual_identification" | "review" | "identification_refused" | "activation" | "enrolled" | "locked";
+        Step: "not_started" | "email_code" | "password" | "mobile" | "profile" | "mobile_code" | "identity_data" | "identity_confirmation" | "verification_choice" | "face_to_face" | "postal_letter" | "registered_letter" | "visual_identification" | "review" | "identification_refused" | "activation" | "enrolled" | "locked";
         SubmittedPhoto: {
             media_id: string;
             side: components["schemas"]["Side"];
@@ -371,6 +371,11 @@ export interface components {
             origin: components["schemas"]["Origin"];
         };
         WorldStatus: {
+            /**
+             * @description The class's name as the trainer gave it (`idn world serve --class`): a device that joins
+             *     confirms it by name. Absent when the trainer gave none.
+             */
+            class_name?: string | null;
             clock: components["schemas"]["ClockView"];
             /** Format: int64 */
             learners: number;

@@ -76,7 +76,7 @@ export function secondsLeft(secondsAtReceipt: number, receivedAtMs: number, nowM
 /** One mark of the step indicator: a La Poste account screen, or one of the app's 3 numbered
  * steps (« 01 Numéro de mobile · 02 Informations d'identité · 03 Vérification de votre identité »,
  * the side bar guide 004 shows). */
-export type IndicatorKey = "email" | "email_code" | "password" | "profile" | "mobile" | "identity" | "verification";
+export type IndicatorKey = "email" | "email_code" | "password" | "mobile" | "identity" | "verification";
 export type IndicatorState = "done" | "current" | "upcoming";
 
 export interface IndicatorItem {
@@ -94,7 +94,7 @@ export interface StepIndicator {
 }
 
 /** The La Poste account's screens, in the order the journey asks them (crates/journey `Step`). */
-export const ACCOUNT_SCREENS = ["email", "email_code", "password", "profile"] as const;
+export const ACCOUNT_SCREENS = ["email", "email_code", "password"] as const;
 const NUMBERED = [
   ["mobile", 1],
   ["identity", 2],
@@ -104,9 +104,11 @@ const NUMBERED = [
 /**
  * The step indicator of a step, so that it never lights a step the learner is not on. The
  * guides show the app's side bar « 01 Numéro de mobile · 02 Informations d'identité ·
- * 03 Vérification de votre identité » (done steps ticked, the current one lit); the La Poste
- * account (email, its code, password, civility and CGU) is created before it, on screens
- * without that side bar: there the indicator names the account's screens and no number.
+ * 03 Vérification de votre identité » (done steps ticked, the current one lit) from the mobile
+ * number on, as L'Identité Numérique's web site does: the number, « Créer mon compte » (civility,
+ * names, CGU) and the SMS code that follows it (002 steps 5 to 7) are all step 01. The La Poste
+ * identifier (email, its code, password) comes before, on screens without that side bar: there
+ * the indicator names the account's screens and no number.
  * `not_started` is the email form (the welcome screen itself shows no indicator); an enrolled
  * or locked identity is past the creation: null, no indicator.
  */
@@ -116,9 +118,9 @@ export function stepIndicator(step: Step): StepIndicator | null {
       return account("email");
     case "email_code":
     case "password":
-    case "profile":
       return account(step);
     case "mobile":
+    case "profile":
     case "mobile_code":
       return numbered(1);
     case "identity_data":

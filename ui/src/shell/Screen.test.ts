@@ -11,7 +11,7 @@ describe("the step indicator of a screen", () => {
   it("names the account's screen on the new account's email form, and no numbered step", () => {
     const { body } = render(Screen, { props: { title: "Votre adresse e-mail", step: "not_started", children } });
     expect(body).toContain('data-phase="account"');
-    expect(lit(body)).toEqual(["email:current", "email_code:upcoming", "password:upcoming", "profile:upcoming"]);
+    expect(lit(body)).toEqual(["email:current", "email_code:upcoming", "password:upcoming"]);
     expect(body).toContain("Compte La Poste");
     expect(body).not.toContain("Numéro de mobile");
   });

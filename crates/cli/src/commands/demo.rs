@@ -83,8 +83,8 @@ enum Line {
     AccountCreated,
     EmailConfirmed,
     PasswordChosen,
-    MobileConfirmed,
     ProfileCompleted,
+    MobileConfirmed,
     IdentityEntered,
     IdentityConfirmed,
     FaceToFaceChosen,
@@ -116,11 +116,11 @@ impl Line {
                 "password_chosen",
                 "Mot de passe (8 caractères, majuscule, minuscule, chiffre)",
             ),
-            Self::MobileConfirmed => ("mobile_confirmed", "Numéro de mobile et code SMS à 4 caractères"),
             Self::ProfileCompleted => (
                 "profile_completed",
-                "Civilité, prénom, nom et acceptation des CGU",
+                "Numéro de mobile, civilité, prénom, nom, CGU : « Créer mon compte »",
             ),
+            Self::MobileConfirmed => ("mobile_confirmed", "Code SMS à 4 caractères reçu sur le mobile"),
             Self::IdentityEntered => (
                 "identity_entered",
                 "Vos informations personnelles (pièce d'identité)",
@@ -128,13 +128,13 @@ impl Line {
             Self::IdentityConfirmed => ("identity_confirmed", "Confirmation des informations (définitive)"),
             Self::FaceToFaceChosen => (
                 "face_to_face_chosen",
-                "Vérification « En face à face » : code reçu par SMS",
+                "Vérification « En face à face » : code d'activation reçu par SMS",
             ),
             Self::PostChosen => ("post_chosen", "Vérification « Par courrier » : lettre envoyée"),
             Self::LetterDelivered => ("letter_delivered", "4 semaines plus tard : la lettre arrive"),
             Self::ClerkValidated => (
                 "clerk_validated",
-                "Au guichet : code et pièce d'identité vérifiés",
+                "Au guichet : code d'activation et pièce d'identité vérifiés",
             ),
             Self::OnlineChosen => (
                 "online_chosen",
@@ -154,7 +154,7 @@ impl Line {
             ),
             Self::ActivationCodeReceived => (
                 "activation_code_received",
-                "Code d'activation reçu par e-mail et SMS",
+                "Code d'activation en main pour la validation finale",
             ),
             Self::DeviceActivated => (
                 "device_activated",
@@ -177,8 +177,8 @@ impl Line {
             Step::NotStarted => Self::AccountCreated,
             Step::EmailCode => Self::EmailConfirmed,
             Step::Password => Self::PasswordChosen,
-            Step::Mobile | Step::MobileCode => Self::MobileConfirmed,
-            Step::Profile => Self::ProfileCompleted,
+            Step::Mobile | Step::Profile => Self::ProfileCompleted,
+            Step::MobileCode => Self::MobileConfirmed,
             Step::IdentityData => Self::IdentityEntered,
             Step::IdentityConfirmation => Self::IdentityConfirmed,
             Step::VerificationChoice | Step::Locked => Self::chosen(mode),

@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 use idn_world::federation::PublicUrl;
 use idn_world::tls::{ServerTls, TlsError, TlsName, TlsSetup};
-use idn_world::{Transport, WorldError, WorldOptions};
+use idn_world::{ClassName, Transport, WorldError, WorldOptions};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -51,6 +51,19 @@ pub struct ServeArgs {
     /// Serve plain HTTP even on a network address (a warning says why not to).
     #[arg(long)]
     no_tls: bool,
+    /// The class's name (e.g. "Salle 12 — mardi matin"): on the welcome page and the console,
+    /// and confirmed by the app when a learner joins (« Vous avez rejoint la classe « … » »).
+    #[arg(long = "class", value_name = "NOM", value_parser = parse_class_name)]
+    class_name: Option<ClassName>,
+}
+
+/// `--class` refused: clap prints the French reason (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.message_fr())]
+pub struct ClassNameRefused(WorldError);
+
+fn parse_class_name(text: &str) -> Result<ClassName, ClassNameRefused> {
+    ClassName::parse(text).map_err(ClassNameRefused)
 }
 
 /// `--public-url` refused by the world's own rule: clap prints it, in French, as the argument's
@@ -189,6 +202,10 @@ async fn serve(args: ServeArgs) -> Result<Outcome> {
         eprintln!("Adresse publique : {}", public_url.as_base());
     }
     options.public_url = args.public_url.clone();
+    if let Some(class_name) = &args.class_name {
+        eprintln!("Classe : {}", class_name.as_str());
+    }
+    options.class_name = args.class_name.clone();
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     // The console applies scenarios through this world's own address, and the engine
     // decides at the desks under its own console account (never a person's).

@@ -85,7 +85,10 @@ impl Verification {
 pub enum CodeName {
     Email,
     Sms,
+    /// Face to face, the one activation code while it waits for the clerk (15 days from its SMS).
     FaceToFace,
+    /// The activation code awaited in the app: face to face the same code once the clerk
+    /// validated, online the one AR24's validation sent.
     Activation,
 }
 
@@ -304,7 +307,7 @@ impl Scenario {
                     code: CodeName::FaceToFace,
                     ..
                 } => invalid!(
-                    "{} : le code de face à face est tapé par le guichetier ; un code faux ne trouve personne",
+                    "{} : au guichet, le code d'activation est tapé par le guichetier ; un code faux ne trouve personne",
                     self.name
                 ),
                 Fault::IdentificationRefused { reason }

@@ -245,6 +245,7 @@ pub(crate) async fn authenticate(
                 role: stored.role,
                 csrf_token: String::new(),
                 expires_at: stored.expires_at,
+                class_name: world.class_name().map(str::to_owned),
             },
             token_id: Some(stored.id),
         });

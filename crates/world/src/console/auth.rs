@@ -79,6 +79,8 @@ pub struct StaffSession {
     pub role: Role,
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
+    /// The class (world) this session is signed in to, for the console's header.
+    pub class_name: Option<String>,
 }
 
 fn random_hex() -> String {
@@ -233,6 +235,7 @@ pub async fn sign_in(
         role: account.role,
         csrf_token: random_hex(),
         expires_at: now + SESSION_LIFETIME,
+        class_name: world.class_name().map(str::to_owned),
     };
     let new = NewStaffSession {
         token_sha256: &digest(&token),
@@ -341,6 +344,7 @@ pub async fn session(world: &World, token: &str) -> Result<Option<StaffSession>,
         role: stored.role,
         csrf_token: stored.csrf_token,
         expires_at: stored.expires_at,
+        class_name: world.class_name().map(str::to_owned),
     }))
 }
 

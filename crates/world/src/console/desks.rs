@@ -272,7 +272,7 @@ async fn clerk_validate(
         .await?;
     auth::audit_done(world, session, "clerk_validate", Some(&view.id), None).await;
     let message = format!(
-        "Identité validée au guichet pour {} : l'apprenant reçoit son code d'activation par e-mail et SMS.",
+        "Identité validée au guichet pour {} : l'apprenant finalise son Identité Numérique dans l'application, avec le même code d'activation.",
         view.email.as_deref().unwrap_or("l'apprenant")
     );
     Ok(ClerkDecided {

@@ -11,6 +11,7 @@ use super::handlers::{
     desk_from, failure, form_encode, identity_facts, see_other, side_label, Media, ReviewMode, Session,
     Shared,
 };
+use super::help_pages::HelpCard;
 use super::journal_fr::{step_fr, JournalRow};
 use super::pages::{self, when, Fact, Frame};
 use super::scenarios::Landed;
@@ -127,6 +128,9 @@ pub struct LearnerQuery {
     /// The scenario application that just put this learner here (its notice is shown).
     #[serde(default)]
     scenario: Option<String>,
+    /// The quick help just given (its notice is shown).
+    #[serde(default)]
+    aide: Option<String>,
 }
 
 /// The code a learner is waiting for, in French.
@@ -155,6 +159,9 @@ struct LearnerPage<'a> {
     name: String,
     email: Option<String>,
     landed: Option<Landed>,
+    /// « Aide apportée : … » after a quick help.
+    helped: Option<String>,
+    help: HelpCard,
     step: String,
     state: RowState,
     pending_code: Option<String>,
@@ -181,7 +188,8 @@ pub async fn learner(
     let landed = query
         .scenario
         .and_then(|job| super::scenarios::landed_notice(&world, &id, &job));
-    match learner_page(&world, &session, &id, landed).await {
+    let helped = query.aide.as_deref().and_then(super::help_pages::done_notice);
+    match learner_page(&world, &session, &id, landed, helped).await {
         Ok(page) => page,
         Err(error) => failure(&session, error),
     }
@@ -192,8 +200,10 @@ async fn learner_page(
     session: &StaffSession,
     id: &str,
     landed: Option<Landed>,
+    helped: Option<String>,
 ) -> Result<Response, WorldError> {
     let view = world.learner(id).await?;
+    let help = HelpCard::of(world.help_offers(id).await?);
     let situation = world.situation(id).await?;
     let journal = world.journal(id).await?;
     let inbox = world.inbox(id).await?;
@@ -279,6 +289,8 @@ async fn learner_page(
         email: view.email.clone().filter(|email| *email != name),
         name,
         landed,
+        helped,
+        help,
         step: step_fr(view.step),
         state,
         pending_code: situation.pending_code.as_ref().map(pending_code_fr),

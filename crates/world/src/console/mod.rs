@@ -18,6 +18,7 @@ mod clock_pages;
 mod desk_api;
 mod desks;
 mod handlers;
+mod help_pages;
 mod journal_fr;
 mod learner_pages;
 mod pages;
@@ -204,6 +205,12 @@ pub fn routes() -> Vec<ConsoleRoute> {
             "/console/apprenants/{id}/horloge",
             Staff(READERS),
             post(clock_pages::learner_clock_advance),
+        ),
+        route(
+            Method::POST,
+            "/console/apprenants/{id}/aide",
+            Staff(READERS),
+            post(help_pages::give_help),
         ),
         route(
             Method::POST,

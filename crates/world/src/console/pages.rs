@@ -62,6 +62,8 @@ pub(super) struct StaffHeader<'a> {
     pub role: &'static str,
     pub csrf: &'a str,
     pub links: Vec<NavLink>,
+    /// The class's name, when the trainer gave one.
+    pub class: Option<&'a str>,
 }
 
 /// The layout's context: the page's title, who is signed in (none on the sign-in and refusal
@@ -82,6 +84,7 @@ impl<'a> Frame<'a> {
                 role: session.role.label_fr(),
                 csrf: &session.csrf_token,
                 links: nav_links(session.role, title),
+                class: session.class_name.as_deref(),
             }),
             refresh_seconds: None,
         }

@@ -7,7 +7,7 @@
 
 use super::*;
 use crate::clock::SystemWallClock;
-use crate::store::{StaffReads, StaffTestReads};
+use crate::store::{StaffAuditLine, StaffReads, StaffTestReads};
 use crate::WorldOptions;
 use axum::http::Request as HttpRequest;
 use http_body_util::BodyExt;
@@ -1251,4 +1251,220 @@ async fn a_learners_email_code_received_at_eight_seventeen_reads_valid_until_eig
         page.contains("03/12/2026 08:17"),
         "the learner's page shows the message received at 08:17 Paris time: {page}"
     );
+}
+
+// ----- quick help on a learner's page (issue 19 item 5) -----
+
+/// The learner's page as `cookie` reads it.
+async fn learner_page(fx: &Fixture, cookie: &str) -> String {
+    let path = format!("/console/apprenants/{}", fx.learner);
+    text(send(&fx.app, &Method::GET, &path, Some(cookie), "").await).await
+}
+
+async fn give_help(fx: &Fixture, cookie: &str, body: &str) -> Response {
+    let path = format!("/console/apprenants/{}/aide", fx.learner);
+    send(&fx.app, &Method::POST, &path, Some(cookie), body).await
+}
+
+async fn help_audit(fx: &Fixture) -> Vec<StaffAuditLine> {
+    fx.world
+        .store()
+        .read()
+        .await
+        .latest_staff_audit(300)
+        .unwrap()
+        .into_iter()
+        .filter(|line| line.action.starts_with("help_"))
+        .collect()
+}
+
+#[tokio::test]
+async fn quick_help_offers_what_applies_at_the_email_code_and_a_resend_reaches_the_learner() {
+    let fx = fixture().await;
+    let (cookie, csrf) = sign_in_as(&fx.app, &fx.world, Role::SupportAgent).await;
+    let page = learner_page(&fx, &cookie).await;
+    assert!(
+        page.contains("Aide rapide")
+            && page.contains("data-aide=\"renvoyer_code\"")
+            && page.contains("data-aide=\"horloge:expiration_code\"")
+            && page.contains("data-aide=\"situation:code_expire\""),
+        "waiting for the email code: resend, pass its expiry, the expired-code situation"
+    );
+    for absent in [
+        "fin_blocage_connexion",
+        "refaire_verification",
+        "situation:demande_de_connexion",
+        "situation:identification_refusee",
+        "horloge:revue",
+    ] {
+        assert!(
+            !page.contains(&format!("data-aide=\"{absent}")),
+            "{absent} does not apply at the email code"
+        );
+    }
+
+    let response = give_help(&fx, &cookie, &format!("csrf={csrf}&aide=renvoyer_code")).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "the help is given");
+    let location = response.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    let codes = fx
+        .world
+        .inbox(&fx.learner)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|message| message.code.is_some())
+        .count();
+    assert_eq!(codes, 2, "the learner received a second email code");
+    let situation = fx.world.situation(&fx.learner).await.unwrap();
+    assert_eq!(
+        situation.pending_code.unwrap().resends_left,
+        2,
+        "the journey's resend limit counts it"
+    );
+    let journal = fx.world.journal(&fx.learner).await.unwrap();
+    let line = journal.last().unwrap();
+    assert_eq!(
+        (line.actor.as_str(), line.action.as_str(), line.outcome.as_str()),
+        ("formateur", "resend_email_code", "ok"),
+        "the learner's journal says staff asked for it"
+    );
+    let audit = help_audit(&fx).await;
+    assert_eq!(audit.len(), 1, "one audit line");
+    assert_eq!(audit[0].action, "help_resend_code");
+    assert_eq!(audit[0].learner_id.as_deref(), Some(fx.learner.as_str()));
+    assert_eq!(audit[0].staff_email, "agent_support@classe.example");
+
+    let after = text(send(&fx.app, &Method::GET, &location, Some(&cookie), "").await).await;
+    assert!(
+        after.contains("Aide apportée : un nouveau code a été envoyé"),
+        "the page says what was done"
+    );
+    let (trainer, _) = sign_in_as(&fx.app, &fx.world, Role::Trainer).await;
+    let audit_page = text(send(&fx.app, &Method::GET, "/console/personnel", Some(&trainer), "").await).await;
+    assert!(
+        audit_page.contains("Aide rapide : code renvoyé"),
+        "the staff actions page names the help in French"
+    );
+}
+
+#[tokio::test]
+async fn passing_the_code_expiry_in_one_click_expires_only_this_learners_code_and_offers_a_new_one() {
+    let fx = fixture().await;
+    let other = fx.world.create_learner("dominique@exemple.fr").await.unwrap().id;
+    let (cookie, csrf) = sign_in_as(&fx.app, &fx.world, Role::Trainer).await;
+    let response = give_help(
+        &fx,
+        &cookie,
+        &format!("csrf={csrf}&aide=horloge%3Aexpiration_code"),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let moved = fx.world.situation(&fx.learner).await.unwrap();
+    assert!(
+        moved
+            .blockers
+            .iter()
+            .any(|blocker| blocker.code == "code_expired:email"),
+        "their email code expired: {:?}",
+        moved.blockers
+    );
+    assert!(fx.world.situation(&other).await.unwrap().blockers.is_empty());
+    let page = learner_page(&fx, &cookie).await;
+    assert!(
+        page.contains("Débloquer : renvoyer le code par e-mail"),
+        "an expired code is unlocked by a new one"
+    );
+    assert!(
+        !page.contains("data-aide=\"horloge:expiration_code\""),
+        "the expiry is passed: no longer offered"
+    );
+    assert_eq!(help_audit(&fx).await[0].action, "help_clock");
+}
+
+#[tokio::test]
+async fn a_help_that_does_not_apply_is_refused_in_french_and_changes_nothing() {
+    let fx = fixture().await;
+    let (cookie, csrf) = sign_in_as(&fx.app, &fx.world, Role::Trainer).await;
+    let before = fx.world.journal(&fx.learner).await.unwrap().len();
+    for aide in [
+        "situation%3Acode_secret_oublie",
+        "fin_blocage_connexion",
+        "tout_debloquer",
+    ] {
+        let response = give_help(&fx, &cookie, &format!("csrf={csrf}&aide={aide}")).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{aide}");
+        let page = text(response).await;
+        assert!(
+            page.contains("ne s&#39;applique pas") || page.contains("Aide inconnue"),
+            "a French reason for {aide}: {page}"
+        );
+    }
+    assert_eq!(fx.world.journal(&fx.learner).await.unwrap().len(), before);
+    assert!(help_audit(&fx).await.is_empty(), "nothing done, nothing audited");
+}
+
+#[tokio::test]
+async fn quick_help_needs_the_sessions_csrf_token_and_a_role_that_reads_learners() {
+    let fx = fixture().await;
+    let (cookie, _) = sign_in_as(&fx.app, &fx.world, Role::Trainer).await;
+    let forged = give_help(&fx, &cookie, "csrf=faux&aide=horloge%3Aexpiration_code").await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN, "no CSRF token, no help");
+    for role in [Role::Clerk, Role::Reviewer] {
+        let (cookie, csrf) = sign_in_as(&fx.app, &fx.world, role).await;
+        let response = give_help(
+            &fx,
+            &cookie,
+            &format!("csrf={csrf}&aide=horloge%3Aexpiration_code"),
+        )
+        .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::FORBIDDEN,
+            "{role:?} may not move a learner's clock"
+        );
+    }
+    assert_eq!(
+        fx.world.learner_clock(&fx.learner).await.unwrap().offset_seconds,
+        0
+    );
+    assert!(help_audit(&fx).await.is_empty());
+}
+
+// ----- the class's name (issue 19 item 1: joining confirms the class by name) -----
+
+#[tokio::test]
+async fn the_class_name_shows_on_the_welcome_page_the_console_header_and_the_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = WorldOptions::new(dir.path());
+    options.class_name = Some(crate::ClassName::parse("Salle 12 <mardi>").unwrap());
+    let world = Arc::new(World::open(options, Arc::new(SystemWallClock)).await.unwrap());
+    add_staff(&world, "formateur@classe.example", Role::Trainer, PASSWORD)
+        .await
+        .unwrap();
+    let app = crate::http::app(world.clone());
+
+    let status: serde_json::Value =
+        serde_json::from_str(&text(send(&app, &Method::GET, "/api/status", None, "").await).await).unwrap();
+    assert_eq!(
+        status["class_name"], "Salle 12 <mardi>",
+        "a joining device reads the name"
+    );
+
+    let welcome = text(send(&app, &Method::GET, "/", None, "").await).await;
+    assert!(
+        welcome.contains("Classe : <b>Salle 12 &#60;mardi&#62;</b>"),
+        "the projected page names the class, escaped"
+    );
+    let (cookie, _) = sign_in_as(&app, &world, Role::Trainer).await;
+    let page = text(send(&app, &Method::GET, "/console/apprenants", Some(&cookie), "").await).await;
+    assert!(
+        page.contains("data-testid=\"classe\">Salle 12 &#60;mardi&#62;</span>"),
+        "the console's header names the class"
+    );
+
+    let unnamed = fixture().await;
+    let status: serde_json::Value =
+        serde_json::from_str(&text(send(&unnamed.app, &Method::GET, "/api/status", None, "").await).await)
+            .unwrap();
+    assert!(status.get("class_name").is_none(), "no name given, none sent");
 }

@@ -156,12 +156,9 @@ pub(super) fn photo_refusal(bytes: &[u8], format: DocumentFormat) -> Option<Refu
 
 /// What the automatic reviewer hears in the video: the same machine checks the device makes
 /// (sound present, loud enough, three utterances, long enough), read as the reviewer's reason.
-/// Whose face it is and which digits were said are left to a human review; so is a WebM video,
-/// whose sound this world does not decode.
-pub(super) fn video_refusal(content_type: &str, bytes: &[u8]) -> Option<RefusalReason> {
-    if content_type != "video/mp4" {
-        return None;
-    }
+/// Whose face it is and which digits were said are left to a human review. MP4 and WebM alike
+/// (`inspect_video` tells them apart by their bytes).
+pub(super) fn video_refusal(_content_type: &str, bytes: &[u8]) -> Option<RefusalReason> {
     let Ok(inspection) = idn_capture::inspect_video(bytes) else {
         // Checked at upload; a file unreadable now cannot show the digits either.
         return Some(RefusalReason::DigitsInaudibleOrWrong);

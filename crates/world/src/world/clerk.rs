@@ -1,4 +1,6 @@
-//! The post-office clerk's desk: looking up a face-to-face code, validating the document shown.
+//! The post-office clerk's desk: looking up the activation code a learner shows face to face,
+//! validating the document shown. The final validation then happens in the learner's app, with
+//! the same code.
 
 use super::*;
 
@@ -12,7 +14,7 @@ impl World {
             .await
             .learner_of_face_to_face_code(&code)?
             .ok_or(WorldError::NotFound {
-                what: "code de vérification en face à face",
+                what: "code d'activation en attente de vérification en face à face",
             })
     }
 
@@ -34,7 +36,7 @@ impl World {
                 valid_until: code.expires_at(),
             }),
             _ => Err(WorldError::NotFound {
-                what: "code de vérification en face à face",
+                what: "code d'activation en attente de vérification en face à face",
             }),
         }
     }

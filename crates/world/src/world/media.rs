@@ -2,6 +2,7 @@
 //! content) before they are kept.
 
 use super::*;
+use crate::api::{CaptureHint, VideoChecksView};
 
 impl World {
     // ----- media -----
@@ -53,19 +54,27 @@ impl World {
                 "Le contenu du fichier ne correspond pas à son type déclaré.",
             ));
         }
-        if content_type == "video/mp4" {
-            let copy = bytes.to_vec();
-            let inspected = tokio::task::spawn_blocking(move || idn_capture::inspect_video(&copy))
-                .await
-                .map_err(|error| WorldError::Corrupt(format!("video check stopped: {error}")))?;
-            if let Err(error) = inspected {
-                tracing::info!(%error, "video upload refused");
-                return Err(WorldError::bad_request(
-                    "video_unreadable",
-                    "La vidéo reçue est illisible (il faut un MP4 avec image H.264 et son Opus) : enregistrez-la à nouveau.",
-                ));
+        // MP4 (the app's H.264 + Opus, Safari's H.264 + AAC) and WebM (Chrome's VP8/VP9 + Opus)
+        // alike: the machine checks the app makes on its own recording, made here on the file.
+        let video_checks = match kind {
+            MediaKind::Photo => None,
+            MediaKind::Video => {
+                let copy = bytes.to_vec();
+                let inspected = tokio::task::spawn_blocking(move || idn_capture::inspect_video(&copy))
+                    .await
+                    .map_err(|error| WorldError::Corrupt(format!("video check stopped: {error}")))?;
+                match inspected {
+                    Ok(inspection) => Some(video_checks_view(&inspection.report)),
+                    Err(error) => {
+                        tracing::info!(%error, "video upload refused");
+                        return Err(WorldError::bad_request(
+                            "video_unreadable",
+                            "La vidéo reçue est illisible (il faut un MP4 H.264 avec son Opus ou AAC, ou un WebM VP8/VP9 avec son Opus) : enregistrez-la à nouveau.",
+                        ));
+                    }
+                }
             }
-        }
+        };
         // Named by learner and content: the same file sent again by the same learner is the
         // same media (idempotent retry); another learner's identical file is their own.
         let scoped = hex::encode(Sha256::digest(format!("{learner_id}\n{actual}").as_bytes()));
@@ -94,7 +103,24 @@ impl World {
             content_type,
             sha256: actual,
             size: bytes.len() as u64,
+            video_checks,
         })
+    }
+}
+
+/// The machine checks on a video, for the wire: typed codes and the French sentences.
+fn video_checks_view(report: &idn_capture::VideoReport) -> VideoChecksView {
+    VideoChecksView {
+        duration_ms: u64::try_from(report.duration.as_millis()).unwrap_or(u64::MAX),
+        passed: report.passed(),
+        hints: report
+            .hints()
+            .into_iter()
+            .map(|hint| CaptureHint {
+                code: hint.code().to_owned(),
+                message: hint.message_fr(),
+            })
+            .collect(),
     }
 }
 

@@ -408,8 +408,8 @@ pub fn allowed_from(kind: Kind) -> Option<&'static [&'static str]> {
     ];
     const WITH_PASSWORD: &[&str] = &[
         "mobile",
-        "mobile_code",
         "profile",
+        "mobile_code",
         "identity_data",
         "identity_confirmation",
         "verification_choice",
@@ -426,7 +426,7 @@ pub fn allowed_from(kind: Kind) -> Option<&'static [&'static str]> {
     Some(match kind {
         Kind::ConfirmEmail | Kind::ResendEmailCode => &["email_code"],
         Kind::ChoosePassword => &["password"],
-        Kind::RegisterMobile => &["mobile", "mobile_code"],
+        Kind::RegisterMobile => &["mobile", "profile", "mobile_code"],
         Kind::ConfirmMobile | Kind::ResendMobileCode => &["mobile_code"],
         Kind::CompleteProfile => &["profile"],
         Kind::EnterIdentity => &["identity_data", "identity_confirmation"],
@@ -455,15 +455,18 @@ pub fn allowed_from(kind: Kind) -> Option<&'static [&'static str]> {
     })
 }
 
-/// Where an accepted command leaves the learner; `None`: where it found them.
-fn leads_to(kind: Kind) -> Option<&'static str> {
+/// Where an accepted command taken at `before` leaves the learner; `None`: where it found them.
+fn leads_to(kind: Kind, before: &str) -> Option<&'static str> {
     Some(match kind {
+        // A number typed before « Créer mon compte » waits for the profile; typed again at the
+        // SMS code, it gets a new SMS there (002 steps 5 to 7).
+        Kind::RegisterMobile if before == "mobile_code" => "mobile_code",
+        Kind::RegisterMobile => "profile",
         Kind::ConfirmEmail => "password",
         Kind::ResendEmailCode => "email_code",
         Kind::ChoosePassword => "mobile",
-        Kind::RegisterMobile | Kind::ResendMobileCode => "mobile_code",
-        Kind::ConfirmMobile => "profile",
-        Kind::CompleteProfile => "identity_data",
+        Kind::CompleteProfile | Kind::ResendMobileCode => "mobile_code",
+        Kind::ConfirmMobile => "identity_data",
         Kind::EnterIdentity => "identity_confirmation",
         Kind::ConfirmIdentity | Kind::DeclineLetter => "verification_choice",
         Kind::ChooseFaceToFace => "face_to_face",
@@ -576,7 +579,7 @@ pub fn check_effects(
                         ));
                     }
                 }
-                let expected_after = leads_to(kind).unwrap_or(before_step);
+                let expected_after = leads_to(kind, before_step).unwrap_or(before_step);
                 if after_step != expected_after {
                     return Err(format!(
                         "learner {index}: {kind:?} accepted at {before_step} led to {after_step}, not {expected_after}"

@@ -40,8 +40,8 @@ pub enum Goal {
     EmailCode,
     Password,
     Mobile,
-    MobileCode,
     Profile,
+    MobileCode,
     IdentityData,
     IdentityConfirmation,
     VerificationChoice,
@@ -64,8 +64,8 @@ pub const GOALS: [Goal; 20] = [
     Goal::EmailCode,
     Goal::Password,
     Goal::Mobile,
-    Goal::MobileCode,
     Goal::Profile,
+    Goal::MobileCode,
     Goal::IdentityData,
     Goal::IdentityConfirmation,
     Goal::VerificationChoice,
@@ -499,8 +499,8 @@ pub fn goal_step(goal: Goal) -> &'static str {
         Goal::EmailCode => "email_code",
         Goal::Password => "password",
         Goal::Mobile => "mobile",
-        Goal::MobileCode => "mobile_code",
         Goal::Profile => "profile",
+        Goal::MobileCode => "mobile_code",
         Goal::IdentityData => "identity_data",
         Goal::IdentityConfirmation => "identity_confirmation",
         Goal::VerificationChoice => "verification_choice",
@@ -549,19 +549,20 @@ async fn walk(
         return None;
     }
     act(json!({"action": "register_mobile", "mobile": facts.mobile})).await;
-    if goal == Goal::MobileCode {
-        return None;
-    }
-    let code = last_code(&inbox(api).await, MessageChannel::Sms).unwrap();
-    act(json!({"action": "confirm_mobile", "code": code})).await;
     if goal == Goal::Profile {
         return None;
     }
+    // « Créer mon compte », then the SMS code (002 steps 6 and 7).
     act(
         json!({"action": "complete_profile", "civility": "monsieur", "first_name": "Jean",
         "last_name": facts.identity.birth_name, "terms_accepted": true}),
     )
     .await;
+    if goal == Goal::MobileCode {
+        return None;
+    }
+    let code = last_code(&inbox(api).await, MessageChannel::Sms).unwrap();
+    act(json!({"action": "confirm_mobile", "code": code})).await;
     if goal == Goal::IdentityData {
         return None;
     }

@@ -58,6 +58,30 @@ export interface MediaView {
   content_type: string;
   sha256: string;
   size: number;
+  /** For a video: the world's machine checks on the file. */
+  video_checks?: VideoChecksView | null;
+}
+
+/** One thing to change in a photo or a video: a stable code and the French sentence. */
+export interface CaptureHint {
+  code: string;
+  message: string;
+}
+
+/** The world's machine checks on an uploaded video (the app's, on its own recording). */
+export interface VideoChecksView {
+  duration_ms: number;
+  passed: boolean;
+  hints: CaptureHint[];
+}
+
+/** `POST /api/learners/{id}/guidance`: the app's guidance on one preview frame. */
+export interface GuidanceView {
+  hint: CaptureHint | null;
+  /** Consecutive good frames; sent back with the next frame. */
+  steady: number;
+  /** Auto-capture: take the photo now. */
+  capture: boolean;
 }
 
 /** Every refusal of the world: a stable code and a French message; the attempts left after a

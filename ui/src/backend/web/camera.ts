@@ -1,23 +1,25 @@
 // The phone's camera in the browser, for the document photos: `getUserMedia` (the back camera
 // when there is one), frames sent to the photo screen in the app's preview format (u32 header
-// length, JSON `PreviewFrame`, JPEG: src-tauri/src/preview.rs), and the photo taken by hand.
-// The guidance and auto-capture are the app's Rust (idn-capture); in the browser they come with
-// the world evaluating frames (issue 17, item 3): until then each frame carries the instruction to
-// frame the document and take the photo, never « all good ».
+// length, JSON `PreviewFrame`, JPEG: src-tauri/src/preview.rs), and the photo taken by hand or
+// automatically. The guidance is the app's Rust (idn-capture), run by the world on each small
+// preview frame (`POST /api/learners/{id}/guidance`, one frame in flight at a time): its hint is
+// shown on the next frames, and its auto-capture takes the full-size photo.
 import type { components } from "../wire";
+import type { CaptureHint, GuidanceView } from "./api";
 import { deviceError } from "./fr";
 
 type PreviewFrame = components["schemas"]["PreviewFrame"];
 type TakenBy = components["schemas"]["TakenBy"];
 
-/** Preview frames: small and cheap, about 8 a second. */
-const PREVIEW_WIDTH = 640;
+/** Preview frames: small and cheap, about 8 a second; the same JPEG goes to the world's guidance
+ * (it takes up to 48 kB). */
+const PREVIEW_WIDTH = 480;
 const FRAME_INTERVAL_MS = 120;
 const PREVIEW_QUALITY = 0.6;
 /** The photo sent: the camera's full picture, as the app's document stills. */
 const PHOTO_QUALITY = 0.9;
 
-/** What the person does while no guidance is measured in the browser. */
+/** What the person does until the world's guidance answers (or when it cannot). */
 const INSTRUCTION = {
   code: "frame_and_take",
   message: "Cadrez toute la pièce, bien à plat et sans reflet, puis touchez « Prendre la photo ».",
@@ -53,14 +55,18 @@ function jpegOf(canvas: HTMLCanvasElement, quality: number): Promise<Blob> {
   );
 }
 
+/** The world's guidance on one preview frame (JPEG), given the previous answer's `steady`. */
+export type Guide = (jpeg: ArrayBuffer, steady: number) => Promise<GuidanceView>;
+
 /** One preview at a time, as the app's. */
 export class BrowserCamera {
   #stream: MediaStream | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
   #still: ArrayBuffer | null = null;
 
-  /** Opens the camera and sends frames until the photo is taken or the preview stops. */
-  async start(frames: (frame: ArrayBuffer) => void): Promise<void> {
+  /** Opens the camera and sends frames until the photo is taken or the preview stops; `guide`
+   * evaluates frames (without it, the instruction to frame and take the photo stays). */
+  async start(frames: (frame: ArrayBuffer) => void, guide: Guide | null = null): Promise<void> {
     this.stop();
     this.#still = null;
     const media = globalThis.navigator?.mediaDevices;
@@ -84,6 +90,24 @@ export class BrowserCamera {
     let seq = 0;
     let encoding = false;
     let taking = false;
+    let asking = false;
+    /** The world's latest answer (`null` until the first). */
+    let latest: GuidanceView | null = null;
+    const hintOf = (answer: GuidanceView | null): CaptureHint | null =>
+      answer === null ? INSTRUCTION : answer.hint;
+    const ask = (jpeg: ArrayBuffer) => {
+      if (guide === null || asking || taking) return;
+      asking = true;
+      guide(jpeg, latest?.steady ?? 0)
+        .then((answer) => {
+          if (this.#stream !== stream) return;
+          latest = answer;
+          if (answer.capture) void take("automatic");
+        })
+        // Unreachable, throttled: this frame has no guidance; the next one asks again.
+        .catch((error: unknown) => console.warn("guidance unavailable for a preview frame", error))
+        .finally(() => (asking = false));
+    };
     const send = async (taken: TakenBy | null) => {
       const scale = Math.min(1, PREVIEW_WIDTH / video.videoWidth);
       canvas.width = Math.round(video.videoWidth * scale);
@@ -96,18 +120,19 @@ export class BrowserCamera {
         captured_at_ms: capturedAt,
         width: canvas.width,
         height: canvas.height,
-        hint: taken ? null : INSTRUCTION,
-        steady: 0,
+        hint: taken ? (latest?.hint ?? null) : hintOf(latest),
+        steady: latest?.steady ?? 0,
         taken,
       };
       frames(encode(header, jpeg));
+      if (taken === null) ask(jpeg);
     };
     this.#timer = setInterval(() => {
       if (encoding || taking || video.readyState < 2 || video.videoWidth === 0) return;
       encoding = true;
       void send(null).finally(() => (encoding = false));
     }, FRAME_INTERVAL_MS);
-    this.#take = async () => {
+    const take = async (by: TakenBy) => {
       if (taking || video.videoWidth === 0) return;
       taking = true;
       const full = document.createElement("canvas");
@@ -116,9 +141,10 @@ export class BrowserCamera {
       full.getContext("2d")?.drawImage(video, 0, 0);
       this.#still = await (await jpegOf(full, PHOTO_QUALITY)).arrayBuffer();
       // The last frame says the photo was taken: the screen then offers to use it.
-      await send("manual");
+      await send(by);
       this.stop();
     };
+    this.#take = () => take("manual");
   }
 
   #take: () => Promise<void> = async () => {};

@@ -16,6 +16,7 @@ import type {
   ApprovalAnswer,
   DeclineAnswer,
   LearnerAccess,
+  GuidanceView,
   MediaView,
   WorldKeys,
 } from "./api";
@@ -156,6 +157,18 @@ export class WorldClient {
     this.#send<AccountLoginStarted>("POST", "/api/account-logins", { email, password });
   confirmAccountLogin = (email: string, code: string) =>
     this.#send<LearnerAccess>("POST", "/api/account-logins/confirmation", { email, code });
+
+  /** The app's guidance on one small preview frame (JPEG) of a document photo; `steady` is the
+   * previous answer's. */
+  async guidance(id: string, document: string, steady: number, jpeg: ArrayBuffer): Promise<GuidanceView> {
+    const query = `document=${encodeURIComponent(document)}&steady=${steady}`;
+    const response = await this.open(`/api/learners/${encodeURIComponent(id)}/guidance?${query}`, {
+      method: "POST",
+      headers: { "content-type": "image/jpeg" },
+      body: jpeg,
+    });
+    return answer<GuidanceView>(response);
+  }
 
   /** A photo or the video, with the SHA-256 the world checks (`x-content-sha256`). */
   async uploadMedia(id: string, kind: "photo" | "video", contentType: string, bytes: ArrayBuffer): Promise<MediaView> {

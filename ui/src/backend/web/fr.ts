@@ -45,8 +45,17 @@ const catalogue = {
     "L'accès à la caméra a été refusé : autorisez la caméra pour ce site dans les réglages du navigateur, ou importez une photo depuis votre galerie.",
   camera_unavailable:
     "La caméra ne répond pas (une autre application l'utilise peut-être) : fermez-la puis réessayez, ou importez une photo depuis votre galerie.",
-  video_in_browser_later:
-    "Dans le navigateur, l'enregistrement de la vidéo dans l'application n'est pas encore disponible : filmez-vous avec l'appareil photo du téléphone en disant les 3 chiffres, puis importez la vidéo.",
+  no_camera_here_video:
+    "Aucune caméra n'a été trouvée sur ce téléphone : filmez-vous avec un autre appareil en disant les 3 chiffres, puis importez la vidéo.",
+  camera_denied_video:
+    "L'accès à la caméra a été refusé : autorisez la caméra et le micro pour ce site dans les réglages du navigateur, puis recommencez.",
+  microphone_denied:
+    "L'accès au micro a été refusé : la vidéo doit faire entendre les 3 chiffres. Autorisez le micro pour ce site dans les réglages du navigateur, puis recommencez.",
+  no_microphone:
+    "Aucun micro n'a été trouvé sur ce téléphone : la vidéo doit faire entendre les 3 chiffres.",
+  recording_unsupported:
+    "Ce navigateur ne sait pas enregistrer de vidéo : filmez-vous avec l'appareil photo du téléphone en disant les 3 chiffres, puis importez la vidéo.",
+  recording_failed: "L'enregistrement s'est interrompu ; recommencez.",
   training_camera_not_in_browser:
     "La caméra d'entraînement de la simulation n'existe que dans l'application installée : dans le navigateur, importez une photo ou une vidéo depuis votre galerie.",
   qr_scan_in_browser:

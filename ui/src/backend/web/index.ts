@@ -26,6 +26,7 @@ import { deviceError, deviceMessage, VAULT_DESCRIPTION } from "./fr";
 import { IndexedDbKeyring, readProfile, type Keyring } from "./keyring";
 import { BrowserCamera } from "./camera";
 import { photoForUpload } from "./media";
+import { recordVideo, type BrowserRecording } from "./recorder";
 import { toHex } from "./protocol";
 
 export interface WebBackendOptions {
@@ -106,6 +107,8 @@ export class WebBackend implements Backend {
   #ticket: Ticket | null = null;
   #identityChecked = false;
   readonly #camera = new BrowserCamera();
+  /** The last video filmed in the page, already with the world. */
+  #video: { recording: BrowserRecording; uploaded: VideoUploaded } | null = null;
 
   constructor(options: WebBackendOptions) {
     this.#world = new WorldClient(options.baseUrl, null, options.fetch);
@@ -346,11 +349,18 @@ export class WebBackend implements Backend {
 
   // ——— Photos and video ———
 
-  /** The phone's own camera (`getUserMedia`); the sandbox's training camera is the app's only. */
-  startPreview(request: PreviewRequest, frames: (frame: ArrayBuffer) => void): Promise<void> {
-    if (request.source === "synthetic") return Promise.reject(deviceError("training_camera_not_in_browser"));
+  /** The phone's own camera (`getUserMedia`) with the world's guidance on its preview frames;
+   * the sandbox's training camera is the app's only. */
+  async startPreview(request: PreviewRequest, frames: (frame: ArrayBuffer) => void): Promise<void> {
+    if (request.source === "synthetic") throw deviceError("training_camera_not_in_browser");
     checkSide(request.document, request.side);
-    return this.#camera.start(frames);
+    // Frames go straight to the world, beside the device's queue: a few a second must not wait
+    // behind (or hold up) the session's commands.
+    const { client, id } = await this.#withDevice(async (device) => ({
+      client: device.client,
+      id: await this.#accountId(device),
+    }));
+    return this.#camera.start(frames, (jpeg, steady) => client.guidance(id, request.document, steady, jpeg));
   }
 
   stopPreview = async (): Promise<void> => this.#camera.stop();
@@ -384,16 +394,35 @@ export class WebBackend implements Backend {
     return { media_id: media.media_id, size: media.size };
   }
 
-  /** Filming in the page (MediaRecorder) comes with the world's checks of browser recordings
-   * (issue 17, item 3): meanwhile the phone's camera app films and « Importer la vidéo » sends it. */
-  recordVideo(source: "synthetic" | "camera"): Promise<VideoRecorded> {
-    return Promise.reject(
-      deviceError(source === "synthetic" ? "training_camera_not_in_browser" : "video_in_browser_later"),
+  /** Films in the page (`MediaRecorder`, ./recorder.ts) and sends the file at once: the machine
+   * checks the app makes on its own recording are the world's here, on the file it received. The
+   * submission then names this upload. */
+  async recordVideo(source: "synthetic" | "camera", _mistake: string | null, seconds: number): Promise<VideoRecorded> {
+    if (source === "synthetic") throw deviceError("training_camera_not_in_browser");
+    this.#video = null;
+    const recording = await recordVideo(seconds);
+    const media = await this.#withDevice(async (device) =>
+      device.client.uploadMedia(await this.#accountId(device), "video", recording.contentType, recording.bytes),
     );
+    this.#video = { recording, uploaded: { media_id: media.media_id, size: media.size } };
+    const checks = media.video_checks;
+    return {
+      duration_ms: checks?.duration_ms ?? recording.durationMs,
+      size: media.size,
+      passed: checks?.passed ?? false,
+      hints: checks?.hints.map((hint) => hint.message) ?? [],
+    };
   }
 
-  videoBytes = (): Promise<ArrayBuffer> => Promise.reject(deviceError("no_video"));
-  uploadVideo = (): Promise<VideoUploaded> => Promise.reject(deviceError("no_video"));
+  videoBytes = async (): Promise<ArrayBuffer> => {
+    if (this.#video === null) throw deviceError("no_video");
+    return this.#video.recording.bytes;
+  };
+
+  uploadVideo = async (): Promise<VideoUploaded> => {
+    if (this.#video === null) throw deviceError("no_video");
+    return this.#video.uploaded;
+  };
 
   // ——— Services ———
 

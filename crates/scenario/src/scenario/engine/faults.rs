@@ -197,7 +197,7 @@ impl Run<'_> {
         let code = self
             .last_code(&[MessageChannel::Sms, MessageChannel::Post])
             .await?
-            .context("aucun code de face à face reçu")?;
+            .context("aucun code d'activation reçu pour le guichet")?;
         match (decision, reason) {
             (ClerkDecision::Validated, _) => {
                 let identity = self.persona.identity.clone();
@@ -253,7 +253,7 @@ impl Run<'_> {
             }
             CodeName::Activation => {
                 let right = self
-                    .last_code(&[MessageChannel::Sms, MessageChannel::Email])
+                    .last_code(&[MessageChannel::Sms, MessageChannel::Email, MessageChannel::Post])
                     .await?;
                 let wrong = right.as_deref().map_or_else(|| "000000".to_owned(), shifted);
                 let secret = self.persona.secret_code.clone();
@@ -261,7 +261,7 @@ impl Run<'_> {
                 let outcome = self.phone(0)?.activate(&id, &wrong, &secret).await;
                 self.expect_refusal("activate", outcome, &accepted)
             }
-            CodeName::FaceToFace => bail!("le code de face à face est tapé par le guichetier"),
+            CodeName::FaceToFace => bail!("au guichet, le code d'activation est tapé par le guichetier"),
         }
     }
 

@@ -116,8 +116,9 @@ impl Run<'_> {
                 self.moved(Move::IdentificationStarted { step: after.step });
             }
             "activation" => {
+                // Face to face, the code shown to the clerk (by SMS or in the paper letter).
                 let code = self
-                    .last_code(&[MessageChannel::Sms, MessageChannel::Email])
+                    .last_code(&[MessageChannel::Sms, MessageChannel::Email, MessageChannel::Post])
                     .await?
                     .context("aucun code d'activation reçu")?;
                 self.moved(Move::ActivationCodeReceived { code: code.clone() });
@@ -161,7 +162,7 @@ impl Run<'_> {
     }
 
     /// The scenario's way of verifying the identity, and what it brings at once: the face-to-face
-    /// code by SMS, the date the paper letter arrives, the AR24 registered letter.
+    /// activation code by SMS, the date the paper letter arrives, the AR24 registered letter.
     async fn choose_verification(&mut self) -> Result<()> {
         let mode = self.scenario.verification;
         let after = self
@@ -190,7 +191,7 @@ impl Run<'_> {
         let code = self
             .last_code(&[MessageChannel::Sms, MessageChannel::Post])
             .await?
-            .context("aucun code de face à face reçu")?;
+            .context("aucun code d'activation reçu pour le guichet")?;
         let identity = self.persona.identity.clone();
         let after = self
             .trainer

@@ -49,7 +49,8 @@ pub enum Move {
     IdentityConfirmed(Landed),
     VerificationChosen {
         mode: Verification,
-        /// Face to face: the code received by SMS to show the clerk.
+        /// Face to face: the activation code received by SMS, shown to the clerk, then typed in
+        /// the app.
         face_to_face_code: Option<String>,
         /// By post: when the letter arrives.
         letter_arrives_at: Option<chrono::DateTime<chrono::Utc>>,
