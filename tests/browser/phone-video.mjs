@@ -353,15 +353,28 @@ try {
     assert.match(digits, /^\d{3}$/, 'the letter gives the 3 digits to say');
     // The person says the digits the screen shows: the microphone's file, before it opens.
     speak(digits);
-    const uploaded = page.waitForResponse(
-      (response) => /\/api\/learners\/[^/]+\/media\?kind=video/.test(response.url()) && response.request().method() === 'POST',
-      { timeout: 60000 },
-    );
-    await tapTestId(page, 'record-video');
-    await page.getByText('Enregistrement en cours').first().waitFor({ timeout: 5000 }).catch(() => {});
-    await screen(page, 'video-enregistrement', page.getByTestId('video'));
-    const response = await uploaded;
-    const media = await response.json();
+    const film = async () => {
+      const uploaded = page.waitForResponse(
+        (response) => /\/api\/learners\/[^/]+\/media\?kind=video/.test(response.url()) && response.request().method() === 'POST',
+        { timeout: 60000 },
+      );
+      await tapTestId(page, 'record-video');
+      await page.getByText('Enregistrement en cours').first().waitFor({ timeout: 5000 }).catch(() => {});
+      await screen(page, 'video-enregistrement', page.getByTestId('video'));
+      return uploaded;
+    };
+    let response = await film();
+    let media = await response.json();
+    // A loaded machine drops the fake camera's frames: the world then says « Vidéo saccadée »
+    // and the person films again, as its hint asks. Only that hint earns another take.
+    const onlyChoppy = (checks) =>
+      checks?.passed === false && checks.hints?.length === 1 && checks.hints[0].code === 'video_choppy';
+    for (let take = 2; take <= 3 && onlyChoppy(media.video_checks); take += 1) {
+      console.log(`  vidéo saccadée sur cette machine (${JSON.stringify(media.video_checks)}) : prise ${take}`);
+      await page.locator('[data-testid="video-checks"][data-passed="false"]').waitFor({ timeout: 20000 });
+      response = await film();
+      media = await response.json();
+    }
     assert.equal(response.status(), 200, JSON.stringify(media));
     assert.equal(media.content_type, 'video/webm', "Chromium records WebM, and the world says so");
     assert.equal(media.video_checks?.passed, true, `the world's checks: ${JSON.stringify(media.video_checks)}`);
