@@ -28,7 +28,7 @@ pub enum WorldSource {
 pub enum SourceError {
     #[error("--world-url attend une adresse http(s), par exemple --world-url http://127.0.0.1:8080")]
     MissingUrl,
-    #[error("Adresse du monde simulé invalide : « {0} » (attendu : http://hôte:port ou https://…)")]
+    #[error("Adresse de la classe invalide : « {0} ». Recopiez l'adresse donnée par votre formateur, ou scannez son QR code.")]
     NotHttp(String),
     /// An address whose join code (`#ca=…&id=…`) is cut or mistyped.
     #[error("{}", .0.message_fr())]

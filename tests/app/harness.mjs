@@ -65,7 +65,7 @@ export class App {
     app.dataDir = dataDir;
     app.trainerWanted = trainer;
     app.madeToken = madeToken;
-    await app.waitFor(() => app.bodyText().then((text) => !text.includes("Connexion au monde simulé")), "the first screen");
+    await app.waitFor(() => app.bodyText().then((text) => !text.includes("Ouverture de L'Identité Numérique (simulation)")), "the first screen");
     return app;
   }
 

@@ -29,15 +29,36 @@ const person = {
   birthDate: "17/05/1990",
   commune: "Nantes",
   insee: "44109",
+  sex: "Femme",
   issueDate: "10/05/2023",
+  issueDateShown: "10 mai 2023",
   expiryDate: "09/05/2033",
   numberEnding: "X4B2",
 };
 
+/** « Confirmation de vos informations » as shown: label → value. */
+async function summaryRows(app) {
+  const rows = await app.browser.execute(() =>
+    [...document.querySelectorAll('[data-testid="identity-summary"] .facts__row')].map((row) => [
+      row.querySelector("dt")?.textContent?.trim() ?? "",
+      row.querySelector("dd")?.textContent?.trim() ?? "",
+    ]),
+  );
+  return new Map(rows);
+}
+
 /** Account, identity and verification choice, through the screens. Returns the learner id. */
 async function enrol(app, who, { mode }) {
   await app.waitForHeading("Bienvenue dans L'Identité Numérique");
-  check((await app.bodyText()).includes("SIMULATION"), "the welcome screen says SIMULATION");
+  const welcome = await app.bodyText();
+  check(welcome.includes("SIMULATION"), "the welcome screen says SIMULATION");
+  // The prerequisites as 004, 000 and 003 give them.
+  for (const words of ["Être majeur(e)", "pièce d'identité française en cours de validité", "titre de séjour de 5 ans minimum",
+    "Android à partir de la version 6, iOS à partir de la version 13", "avec caméra et micro"]) {
+    check(welcome.includes(words), `the welcome screen's prerequisites say « ${words} »`);
+  }
+  await app.clickTestId("document-validity");
+  await app.waitForText("de 5 ans minimum entre sa date d'émission et sa date d'expiration");
   await app.screen("bienvenue");
   await app.expectSteps("none", "welcome");
   await app.click("Créer mon Identité Numérique");
@@ -91,6 +112,7 @@ async function enrol(app, who, { mode }) {
 
   await app.waitForHeading("Numéro de mobile");
   await app.expectSteps("numbered:1", "mobile");
+  check((await app.bodyText()).includes("Renseignez votre numéro de mobile ou fixe"), "the mobile screen says « mobile ou fixe » as 002");
   await app.type("Numéro de mobile", who.mobile);
   await app.screen("mobile");
   await app.click("Continuer");
@@ -98,6 +120,7 @@ async function enrol(app, who, { mode }) {
   // « Créer mon compte », then the SMS code (002 steps 6 and 7).
   await app.waitForHeading("Civilité, prénom et nom");
   await app.expectSteps("numbered:1", "civility and CGU");
+  check((await app.bodyText()).includes("Renseignez vos informations en minuscule"), "the civility screen says « en minuscule » as 002");
   await app.tick("Madame");
   await app.type("Prénom", who.firstName);
   await app.type("Nom", who.lastName);
@@ -116,7 +139,7 @@ async function enrol(app, who, { mode }) {
   await app.screen("cgu-refusees");
   await app.clickTestId("error-action");
   check(await app.browser.execute(() => document.activeElement?.id === "terms"), "« Aller à la case des CGU » focuses the checkbox");
-  await app.tick("J'accepte les conditions générales");
+  await app.tick("J'accepte les Conditions Générales d'Utilisation du Compte La Poste");
   await app.click("Créer mon compte");
 
   await app.waitForHeading("Code reçu par SMS");
@@ -127,7 +150,13 @@ async function enrol(app, who, { mode }) {
 
   await app.waitForHeading("Vos informations personnelles");
   await app.expectSteps("numbered:2", "identity form");
-  await app.type("Prénoms", who.givenNames);
+  const form = await app.bodyText();
+  for (const words of ["Pièce d'identité", "De 5 ans minimum", "Vérifier la validité de mes documents", "Homme", "Femme"]) {
+    check(form.includes(words), `the identity form shows « ${words} »`);
+  }
+  check(/Nationalité\s*Française/.test(form), "a French card shows « Nationalité : Française », not a code to type");
+  await app.tick(who.sex);
+  await app.type("Prénom(s)", who.givenNames);
   await app.type("Nom de naissance", who.birthName);
   await app.type("Date de naissance", "31/02/1990");
   await app.click("Vérifier mes informations");
@@ -136,7 +165,7 @@ async function enrol(app, who, { mode }) {
   await app.type("Date de naissance", who.birthDate);
   await app.type("Commune de naissance", who.commune);
   await app.type("Code INSEE de la commune (ou code postal)", who.insee);
-  await app.type("Date de délivrance", who.issueDate);
+  await app.type("Date d'émission", who.issueDate);
   await app.type("Date d'expiration", who.expiryDate);
   await app.type("4 derniers caractères du numéro de la pièce", who.numberEnding);
   await app.screen("identite-formulaire");
@@ -144,9 +173,13 @@ async function enrol(app, who, { mode }) {
 
   await app.waitForHeading("Confirmation de vos informations");
   await app.expectSteps("numbered:2", "identity confirmation");
-  check((await app.bodyText()).includes("ne pourront plus être modifiées"), "the confirmation warns it is final");
+  check((await app.bodyText()).includes("elles ne pourront pas être modifiées ultérieurement"), "the confirmation warns it is final");
+  const summary = await summaryRows(app);
+  check(summary.get("Sexe") === who.sex, `the confirmation shows « Sexe : ${who.sex} » (${summary.get("Sexe")})`);
+  check(summary.get("Date d'émission") === who.issueDateShown, `the confirmation shows « Date d'émission » (${summary.get("Date d'émission")})`);
+  check(summary.get("Nationalité") === "Française", `the confirmation shows « Nationalité : Française » (${summary.get("Nationalité")})`);
   await app.screen("identite-confirmation");
-  await app.click("Je confirme mes informations");
+  await app.click("Confirmer");
 
   await app.waitForHeading("Vérification de votre identité");
   await app.expectSteps("numbered:3", "verification choice");
@@ -421,11 +454,11 @@ scenarios["reglages"] = async (app) => {
   await app.waitForHeading("Réglages");
   check((await app.browser.$('[data-testid="world-origin"]').getText()).startsWith("Intégré"), "the embedded world is in use");
   // A mistyped address and an unreachable class: both explained, and the embedded world stays.
-  await app.type("Adresse du serveur", "192.168.1.20:8787");
+  await app.type("Adresse de la classe", "192.168.1.20:8787");
   await app.click("Rejoindre");
-  await app.waitForText("Adresse du monde simulé invalide");
+  await app.waitForText("Adresse de la classe invalide");
   await app.screen("rejoindre-adresse-invalide");
-  await app.type("Adresse du serveur", "http://127.0.0.1:9");
+  await app.type("Adresse de la classe", "http://127.0.0.1:9");
   await app.click("Rejoindre");
   await app.waitForText("ne répond pas");
   await app.screen("rejoindre-injoignable");

@@ -119,7 +119,12 @@ async function signIn(page, email, password = PASSWORD) {
 
 const results = [];
 async function scenario(name, body) {
-  const context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1280, height: 900 } });
+  // The browser is set far from Paris: every time the console shows must still be Paris time.
+  const context = await browser.newContext({
+    locale: 'fr-FR',
+    timezoneId: 'America/Montreal',
+    viewport: { width: 1280, height: 900 },
+  });
   const page = await context.newPage();
   const started = Date.now();
   try {
@@ -171,6 +176,15 @@ await scenario('connexion du personnel et liste en direct', async (page) => {
   // The row follows the learner's steps as they happen, up to the review.
   await page.locator(`tr[data-learner="${reviewLearner}"][data-step="review"]`).waitFor({ timeout: 15000 });
   await expectText(page, 'Liste mise à jour');
+  // The live stamp is the class's time (Paris), not the browser's zone (Montréal).
+  const stamp = await page.textContent('#mis-a-jour');
+  const stamped = stamp.match(/^Liste mise à jour à (\d\d):(\d\d):\d\d \(heure de Paris\)\.$/);
+  assert.ok(stamped, `the stamp names Paris time: ${stamp}`);
+  const [parisHour, parisMinute] = new Intl.DateTimeFormat('fr-FR', {
+    timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).format(new Date()).split(':').map(Number);
+  const drift = Math.abs(parisHour * 60 + parisMinute - (Number(stamped[1]) * 60 + Number(stamped[2])));
+  assert.ok(drift <= 2 || drift >= 1438, `the stamp ${stamp} is now in Paris (${parisHour}:${parisMinute})`);
   // The class at a glance: by name, step n/N, the review at the desk waits for the trainer.
   const row = page.locator(`tr[data-learner="${reviewLearner}"]`);
   assert.equal(await row.getAttribute('data-a-vous'), 'oui', 'the review at the desk waits for the trainer');
@@ -201,7 +215,15 @@ await scenario('connexion du personnel et liste en direct', async (page) => {
   await expectText(page, 'revue manuelle (guichet de revue)');
   assert.ok((await page.locator('#journal tbody tr').count()) > 5, 'the journal is shown');
   assert.equal(await page.locator('video').count(), 1, 'the submitted video');
+  // Files and messages are folded so that the journal is in reach; one click opens them.
+  for (const folded of ['#fichiers', '#messages']) {
+    assert.equal(await page.locator(folded).getAttribute('open'), null, `${folded} folded`);
+  }
+  assert.ok(await page.evaluate(() => document.documentElement.scrollHeight < 3500), 'the page is short enough to read');
   await screenshot(page, 'fiche-apprenant');
+  await page.click('#messages > summary');
+  await page.locator('#messages .message').first().waitFor();
+  assert.match(await page.locator('#messages summary').innerText(), /Messages reçus \(\d+\)/);
 });
 
 // ----- review desk: refusal reaching the learner -----
@@ -322,11 +344,22 @@ await scenario('horloge : avancer et régler la vitesse', async (page) => {
   await page.click('#regler-vitesse');
   await expectText(page, 'manuel (arrêté)');
   assert.equal((await read('/api/clock')).mode, 'manual');
+  assert.match(await page.textContent('#ecart-horloge'), /en avance de 3 j 0 h sur l'heure réelle/, 'three days read as three days');
   await screenshot(page, 'horloge-avancee');
+  // The class at a glance says the class lives at the simulation's time.
+  await page.goto(`${base}/console/apprenants`);
+  assert.match(await page.textContent('#heure-simulation'), /^Heure de la simulation : .*en avance de 3 j 0 h sur l'heure réelle/);
+  await screenshot(page, 'classe-heure-simulation');
 
+  // The staff actions read for people: learners by name, reasons and answers in French.
   await page.goto(`${base}/console/personnel`);
-  await expectText(page, 'refuse:lunettes');
+  await expectText(page, 'identification refusée : lunettes portées pendant la vidéo');
   await expectText(page, 'Validation au guichet face à face');
+  const audit = await page.innerText('#actions-personnel');
+  for (const raw of ['refuse:lunettes', 'login_failed', 'HTTP 200', reviewLearner]) {
+    assert.ok(!audit.includes(raw), `no raw « ${raw} » in the staff actions`);
+  }
+  assert.match(audit, /Aminata Fatou Diallo/, 'the learner by name');
   await screenshot(page, 'actions-du-personnel');
 
   await page.click('#deconnexion');
@@ -347,7 +380,9 @@ await scenario('scénarios : appliquer depuis la console, puis avancer le temps 
   await page.waitForURL(/\/console\/apprenants\/[^/?]+\?scenario=/, { timeout: 30000 });
   await expectText(page, 'Scénario appliqué');
   await expectText(page, 'Code e-mail expiré');
-  await expectText(page, 'code_expired:email');
+  // What blocks the learner, in French; its code stays data for programs.
+  await page.locator('#blocages li[data-code="code_expired:email"]').waitFor();
+  assert.ok(!(await page.innerText('body')).includes('code_expired'), 'no blocker code in the text');
   await screenshot(page, 'scenario-applique');
   assert.equal((await read('/api/clock')).now, classBefore, 'the class clock did not move');
 

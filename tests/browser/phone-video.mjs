@@ -251,7 +251,7 @@ async function account(page, who) {
         await tick(page, 'Madame');
         await type(page, 'Prénom', who.firstName);
         await type(page, 'Nom', who.lastName);
-        await tick(page, "J'accepte les conditions générales");
+        await tick(page, "J'accepte les Conditions Générales");
         await tap(page, 'Créer mon compte');
         await page.getByRole('heading', { level: 1, name: title, exact: true }).waitFor({ state: 'detached' });
         break;
@@ -268,17 +268,17 @@ async function account(page, who) {
 /** The identity as on the document, confirmed: the choice of verification mode. */
 async function identity(page, who) {
   await heading(page, 'Vos informations personnelles');
-  await type(page, 'Prénoms', who.givenNames);
+  await type(page, 'Prénom(s)', who.givenNames);
   await type(page, 'Nom de naissance', who.birthName);
   await type(page, 'Date de naissance', who.birthDate);
   await type(page, 'Commune de naissance', who.commune);
   await type(page, 'Code INSEE de la commune (ou code postal)', who.insee);
-  await type(page, 'Date de délivrance', who.issueDate);
+  await type(page, "Date d'émission", who.issueDate);
   await type(page, "Date d'expiration", who.expiryDate);
   await type(page, '4 derniers caractères du numéro de la pièce', who.numberEnding);
   await tap(page, 'Vérifier mes informations');
   await heading(page, 'Confirmation de vos informations');
-  await tap(page, 'Je confirme mes informations');
+  await tap(page, 'Confirmer');
   await heading(page, 'Vérification de votre identité');
 }
 

@@ -59,7 +59,9 @@ const person = {
   birthDate: '17/05/1990',
   commune: 'Nantes',
   insee: '44109',
+  sex: 'Femme',
   issueDate: '10/05/2023',
+  issueDateShown: '10 mai 2023',
   expiryDate: '09/05/2033',
   numberEnding: 'X4B2',
 };
@@ -232,6 +234,7 @@ async function account(page, who, { shots }) {
   await shoot('mot-de-passe');
   await tap(page, 'Continuer');
   await heading(page, 'Numéro de mobile');
+  assert.ok((await page.textContent('body')).includes('Renseignez votre numéro de mobile ou fixe'), 'the mobile screen says « mobile ou fixe » as 002');
   await type(page, 'Numéro de mobile', who.mobile);
   await shoot('mobile');
   await tap(page, 'Continuer');
@@ -240,7 +243,7 @@ async function account(page, who, { shots }) {
   await tick(page, 'Madame');
   await type(page, 'Prénom', who.firstName);
   await type(page, 'Nom', who.lastName);
-  await tick(page, "J'accepte les conditions générales");
+  await tick(page, "J'accepte les Conditions Générales");
   await shoot('civilite');
   await tap(page, 'Créer mon compte');
   await heading(page, 'Code reçu par SMS');
@@ -254,19 +257,33 @@ async function account(page, who, { shots }) {
 async function identity(page, who, { shots }) {
   const shoot = (name) => (shots ? screen(page, name) : Promise.resolve());
   await heading(page, 'Vos informations personnelles');
-  await type(page, 'Prénoms', who.givenNames);
+  await page.getByText('De 5 ans minimum', { exact: true }).waitFor();
+  // A French card: « Nationalité : Française » shown, no code to type.
+  assert.equal((await page.getByTestId('nationality').innerText()).replace(/\s+/g, ' '), 'Nationalité Française');
+  assert.equal(await page.locator('#nationality').count(), 0, 'no nationality field for a French card');
+  await tick(page, who.sex);
+  await type(page, 'Prénom(s)', who.givenNames);
   await type(page, 'Nom de naissance', who.birthName);
   await type(page, 'Date de naissance', who.birthDate);
   await type(page, 'Commune de naissance', who.commune);
   await type(page, 'Code INSEE de la commune (ou code postal)', who.insee);
-  await type(page, 'Date de délivrance', who.issueDate);
+  await type(page, "Date d'émission", who.issueDate);
   await type(page, "Date d'expiration", who.expiryDate);
   await type(page, '4 derniers caractères du numéro de la pièce', who.numberEnding);
   await shoot('identite');
+  // The whole form, past the first screen (nationality, dates), for a person to look at.
+  if (shots) await page.locator('form').screenshot({ path: join(artefacts, `${String(shot).padStart(2, '0')}b-identite-formulaire-entier.png`) });
   await tap(page, 'Vérifier mes informations');
   await heading(page, 'Confirmation de vos informations');
+  const summary = new Map(
+    await page.getByTestId('identity-summary').locator('.facts__row').evaluateAll((rows) =>
+      rows.map((row) => [row.querySelector('dt').textContent.trim(), row.querySelector('dd').textContent.trim()])),
+  );
+  assert.equal(summary.get('Sexe'), who.sex, 'the confirmation shows « Sexe » (003)');
+  assert.equal(summary.get("Date d'émission"), who.issueDateShown, "the confirmation shows « Date d'émission » (003)");
+  assert.equal(summary.get('Nationalité'), 'Française');
   await shoot('identite-confirmation');
-  await tap(page, 'Je confirme mes informations');
+  await tap(page, 'Confirmer');
   await heading(page, 'Vérification de votre identité');
   await shoot('choix-du-mode');
 }
@@ -320,7 +337,14 @@ try {
     await phone.goto(`${base}/application#ca=${authority}&id=${worldIdentity}`);
     assert.equal(new URL(phone.url()).pathname, '/application/', 'the QR code address moves under its folder');
     await heading(phone, "Bienvenue dans L'Identité Numérique");
-    assert.ok((await phone.textContent('body')).includes('SIMULATION'), 'the welcome screen says SIMULATION');
+    const welcome = await phone.textContent('body');
+    assert.ok(welcome.includes('SIMULATION'), 'the welcome screen says SIMULATION');
+    for (const words of ["pièce d'identité française en cours de validité", 'titre de séjour de 5 ans minimum',
+      'Android à partir de la version 6, iOS à partir de la version 13', 'avec caméra et micro']) {
+      assert.ok(welcome.includes(words), `the welcome screen's prerequisites say « ${words} »`);
+    }
+    await phone.getByText('Vérifier la validité de mes documents').tap();
+    await phone.getByText("de 5 ans minimum entre sa date d'émission").waitFor();
     const manifest = await phone.evaluate(async () => {
       const link = document.querySelector('link[rel=manifest]');
       return link ? (await fetch(link.href)).json() : null;
@@ -476,7 +500,7 @@ try {
     const other = await browser.newContext(PHONE);
     const page = await other.newPage();
     page.on('pageerror', (error) => pageErrors.push(String(error)));
-    const who = { ...person, email: 'noe.telephone@exemple.fr', mobile: '06 39 98 00 78', firstName: 'Noé' };
+    const who = { ...person, email: 'noe.telephone@exemple.fr', mobile: '06 39 98 00 78', firstName: 'Noé', sex: 'Homme' };
     await page.goto(`${base}/application/`);
     await heading(page, "Bienvenue dans L'Identité Numérique");
     const id = await account(page, who, { shots: false });
@@ -492,6 +516,8 @@ try {
     await tapTestId(page, 'confirm-letter');
     await tapTestId(page, 'start-visual');
     await page.getByTestId('import-front').waitFor({ state: 'attached' });
+    const sides = await page.textContent('body');
+    assert.ok(sides.includes('Face avant') && sides.includes('Face arrière'), "the card's sides are « Face avant » and « Face arrière » (003)");
     // The front with the phone's camera (getUserMedia), taken by hand; the back from the gallery.
     await tapTestId(page, 'open-camera-front');
     await page.locator('[data-testid="preview-front"]:not([data-seq="-1"])').waitFor({ timeout: 20000 });

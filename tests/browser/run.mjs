@@ -4,7 +4,12 @@
 // independent OpenID Connect client (the `jose` library) that verifies the tokens against the
 // published keys, and a certified relying-party library (panva's openid-client 6 with its default
 // checks) against a second world served over HTTPS (tests/browser/openid-client.mjs).
-// Screenshots of every page go to tests/browser/artefacts/. What a trainer does (the class clock,
+// The pages around the login are checked as guides 000, 001 and 004 show them (Mon Compte
+// Formation's headings and buttons, FranceConnect+ with La Poste alone, the real service's support
+// contacts), and La Poste's waiting page is walked with JavaScript off (reload to move on).
+// Screenshots of every page go to tests/browser/artefacts/, and axe-core checks every world page:
+// serious and critical violations fail, and so does « region » (content outside a landmark, such
+// as a SIMULATION banner outside the page's header). What a trainer does (the class clock,
 // reading the learner, registering the independent relying party) goes to the world's API
 // with a trainer's credential (tests/browser/trainer.mjs); the device answers with its own,
 // kept in its vault by `idn demo`.
@@ -13,7 +18,8 @@
 // for the device key (scripts/test.d/browser.sh provides one with dbus-run-session).
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -28,6 +34,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const idn = process.env.IDN_BIN ?? join(root, 'target', 'debug', 'idn');
 const artefacts = join(here, 'artefacts');
+const require = createRequire(join(root, 'package.json'));
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 rmSync(artefacts, { recursive: true, force: true });
 mkdirSync(artefacts, { recursive: true });
 const data = mkdtempSync(join(tmpdir(), 'idn-browser-'));
@@ -115,9 +123,25 @@ const browser = await chromium.launch({
 });
 
 let shot = 0;
+let checked = 0;
+const axeFindings = [];
+/** Pages of a browser with JavaScript off: axe-core cannot run there. */
+const withoutScript = new WeakSet();
+/** A full-page screenshot, then axe-core on it when it is one of the worlds' pages (an
+ * independent client's own callback page is not ours to check). */
 async function screenshot(page, name) {
   shot += 1;
   await page.screenshot({ path: join(artefacts, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+  if (withoutScript.has(page) || ![base, secure.base].some((world) => page.url().startsWith(world))) return;
+  checked += 1;
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const results = await window.axe.run(document, { resultTypes: ['violations'] });
+    return results.violations
+      .filter((violation) => ['serious', 'critical'].includes(violation.impact) || violation.id === 'region')
+      .map((violation) => ({ id: violation.id, impact: violation.impact, nodes: violation.nodes.map((node) => node.target.join(' ')) }));
+  });
+  if (violations.length > 0) axeFindings.push({ screen: name, url: page.url(), violations });
 }
 
 async function expectText(page, text) {
@@ -136,9 +160,10 @@ async function toLaPoste(page, number, prefix = 'connexion') {
 }
 
 const results = [];
-async function scenario(name, body) {
-  const context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1100, height: 900 } });
+async function scenario(name, body, options = {}) {
+  const context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1100, height: 900 }, ...options });
   const page = await context.newPage();
+  if (options.javaScriptEnabled === false) withoutScript.add(page);
   const started = Date.now();
   try {
     await body(page);
@@ -185,6 +210,88 @@ await scenario('connexion à Mon Compte Formation, achat, déconnexion', async (
   await expectText(page, 'Vous êtes déconnecté');
   await screenshot(page, 'mcf-deconnecte');
 });
+
+/** The page's one `<h1>`, `<h2>`… named `name` exactly. */
+const heading = (page, level, name) => page.getByRole('heading', { level, name, exact: true }).waitFor({ timeout: 10000 });
+
+await scenario('pages autour de la connexion, comme les guides les montrent', async (page) => {
+  await page.goto(`${base}/mcf`);
+  // The SIMULATION banner is in the page's banner landmark.
+  await page.getByRole('banner').getByText(/^SIMULATION — IDN Sandbox/).waitFor();
+  await heading(page, 1, 'Connexion');
+  await heading(page, 2, 'Connexion FranceConnect+');
+  await heading(page, 2, 'Connexion avec vos identifiants');
+  await expectText(page, "Attention ! Votre parcours d'achat s'est davantage sécurisé avec FranceConnect+.");
+  await expectText(page, 'Vos données de connexion sont strictement personnelles, veuillez à ne pas les communiquer à une autre personne.');
+  await expectText(page, "Nouveau ! FranceConnect+ assure la sécurité de votre CPF grâce à l'Identité Numérique La Poste.");
+  await page.getByText('OU', { exact: true }).waitFor();
+  await page.getByRole('button', { name: 'ME CONNECTER', exact: true }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'MOT DE PASSE OUBLIÉ', exact: true }).count(), 1);
+  await expectText(page, "Vous n'avez pas de compte ? CRÉER MON COMPTE");
+  // Where a stuck learner looks: the real service's contacts, said to be the real ones.
+  const support = page.getByRole('region', { name: 'Pour vous accompagner dans cette démarche' });
+  await support.getByText('téléconseiller au 09 70 81 00 50', { exact: false }).waitFor();
+  await support.getByText('du lundi au vendredi de 8h30 à 19h et samedi de 8h30 à 13h, hors jours fériés', { exact: false }).waitFor();
+  await support.getByText('contacts du vrai service', { exact: false }).waitFor();
+  await support.getByText('Le bac à sable ne les appelle jamais', { exact: false }).waitFor();
+  assert.equal(await support.getByRole('link').count(), 0, 'no contact is a link');
+
+  // The buttons the sandbox does not simulate lead to a page that says so, then on to FranceConnect+.
+  for (const [button, title, real] of [
+    ['MOT DE PASSE OUBLIÉ', 'Mot de passe oublié', "retrouver l'accès à un compte créé avant le 25 octobre 2022"],
+    ['CRÉER MON COMPTE', 'Créer mon compte', 'votre espace s\'ouvre à votre première connexion avec FranceConnect+'],
+  ]) {
+    await page.getByRole('link', { name: button, exact: true }).click();
+    await heading(page, 1, title);
+    await expectText(page, real);
+    await expectText(page, 'seule la connexion avec FranceConnect+ l\'est');
+    await screenshot(page, `mcf-${title.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/\W+/g, '-')}`);
+    await page.getByRole('link', { name: 'Revenir à la page de connexion' }).click();
+    await heading(page, 1, 'Connexion');
+  }
+  await page.getByRole('link', { name: "Qu'est-ce que FranceConnect+ ?" }).click();
+  await heading(page, 1, "Qu'est-ce que FranceConnect+ ?");
+  await screenshot(page, 'franceconnect-a-propos');
+  await page.goBack();
+
+  // FranceConnect+: La Poste alone, and why the usual accounts are not there.
+  await page.click('#fc-plus');
+  await heading(page, 1, 'Je choisis un moyen pour me connecter sur : Mon Compte Formation');
+  await page.getByRole('link', { name: 'Revenir sur Mon Compte Formation' }).waitFor();
+  const provider = page.locator('#fournisseur-laposte');
+  assert.match(await provider.innerText(), /L'Identité Numérique\s+J'utilise l'application\s+L'Identité Numérique La Poste/);
+  assert.equal(await page.locator('.provider').count(), 1, 'one provider');
+  const why = page.getByText("Ce service demande une identité vérifiée à un niveau de sécurité renforcé", { exact: false });
+  assert.equal(await why.isVisible(), false, 'the answer is folded');
+  await page.getByText('Pourquoi je ne retrouve pas mes comptes habituels ?', { exact: true }).click();
+  await why.waitFor({ state: 'visible' });
+  await expectText(page, "Pour vous connecter, utilisez L'Identité Numérique La Poste.");
+  await screenshot(page, 'franceconnect-comptes-habituels');
+
+  await page.click('#fournisseur-laposte');
+  await heading(page, 1, 'Identifiez-vous avec votre Identité Numérique');
+  await page.getByRole('region', { name: 'Pour vous accompagner dans cette démarche' }).getByText('téléconseiller', { exact: false }).waitFor();
+});
+
+// Without JavaScript the waiting page cannot follow the phone: it says to reload, and the reload
+// moves on once the phone answered.
+await scenario('attente sans JavaScript : recharger la page', async (page) => {
+  await page.goto(`${base}/mcf`);
+  await page.click('#fc-plus');
+  await toLaPoste(page, mobile, 'sans-js');
+  await heading(page, 1, 'Validez la connexion dans votre application');
+  const reload = page.getByRole('link', { name: 'rechargez cette page' });
+  await reload.waitFor();
+  // Playwright's text matching skips <noscript>: read the notice's own text.
+  assert.match(await page.locator('#sans-javascript').innerText(), /^JavaScript est désactivé dans votre navigateur : cette page ne se met pas à jour toute seule\./);
+  await screenshot(page, 'laposte-attente-sans-javascript');
+  await reload.click();
+  await heading(page, 1, 'Validez la connexion dans votre application');
+  device(['approve', await pendingRequest(), '--secret', secret]);
+  await reload.click();
+  await page.waitForURL(/\/mcf\/espace$/, { timeout: 15000 });
+  await expectText(page, 'Mon identité (transmise par FranceConnect+)');
+}, { javaScriptEnabled: false });
 
 await scenario('« Ce n\'est pas moi » sur le téléphone', async (page) => {
   await page.goto(`${base}/mcf/franceconnect`);
@@ -307,5 +414,7 @@ world.kill('SIGTERM');
 secure.stop();
 rmSync(data, { recursive: true, force: true });
 const failed = results.filter((result) => !result.ok);
+for (const finding of axeFindings) console.log(`✗ axe-core, page ${finding.screen} (${finding.url}) : ${JSON.stringify(finding.violations)}`);
+if (axeFindings.length === 0) console.log(`✓ axe-core : aucune violation grave, critique ni « region » sur ${checked} pages du monde`);
 console.log(`\n${results.length - failed.length}/${results.length} scénarios réussis ; captures dans ${artefacts}`);
-process.exit(failed.length === 0 ? 0 : 1);
+process.exit(failed.length === 0 && axeFindings.length === 0 ? 0 : 1);

@@ -214,7 +214,7 @@ async function siteAccount(context, page, who, shots) {
         break;
       case 'identity_data':
         await page.getByLabel('Pièce d\'identité', { exact: true }).selectOption('cni');
-        await page.getByLabel('Monsieur', { exact: true }).check();
+        await page.getByLabel('Homme', { exact: true }).check();
         await type(page, 'Prénom(s)', 'Paul, Henri');
         await type(page, 'Nom de naissance', 'ORDINATEUR');
         await type(page, 'Date de naissance', '1985-03-02');
@@ -228,6 +228,10 @@ async function siteAccount(context, page, who, shots) {
         break;
       case 'identity_confirmation':
         await heading(page, 'Confirmation de vos informations');
+        // 003's rows: « Sexe » and « Date d'émission » among them, the nationality named.
+        for (const row of ['Sexe Homme', "Date d'émission 10/05/2023", 'Nationalité Française']) {
+          assert.ok((await page.locator('main').innerText()).replace(/\s+/g, ' ').includes(row), `the confirmation shows « ${row} »`);
+        }
         await shoot('confirmation');
         await click(page, 'Confirmer');
         break;

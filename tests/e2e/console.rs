@@ -1874,6 +1874,19 @@ async fn a_learners_page_puts_what_blocks_them_first_and_tells_the_journal_in_fr
         desk.contains(r#"<select id="motif" name="reason" required><option value="" selected disabled>"#),
         "the refusal form starts with no reason chosen"
     );
+    assert!(
+        desk.contains(&format!(
+            r#"<a href="/console/apprenants/{}">Jean Édouard Lefèvre</a> (journal@simulation.example)"#,
+            learner.id
+        )),
+        "the reviewer reads whose identification it is by name: {desk}"
+    );
+    let (_, queue) = reviewer.get("/console/revue").await;
+    let row = row_of(&queue, &learner.id);
+    assert!(
+        row.contains("Jean Édouard Lefèvre</a><br><span class=\"hint\">journal@simulation.example</span>"),
+        "the review queue leads with the name, the address under it: {row}"
+    );
 }
 
 #[tokio::test]

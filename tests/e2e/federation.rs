@@ -1040,3 +1040,175 @@ async fn a_served_world_refuses_a_jwks_uri_on_a_private_address() {
         assert_eq!(status, 200, "a local world accepts {uri}: {body}");
     }
 }
+
+/// The addresses inside the world that a page links to (`href="/…"`), entities decoded.
+fn world_links(page: &str) -> Vec<String> {
+    page.split("href=\"/")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"'))
+        .map(|(path, _)| format!("/{}", path.replace("&#39;", "'").replace("&amp;", "&")))
+        .collect()
+}
+
+async fn page_text(http: &reqwest::Client, url: &str) -> (u16, String) {
+    let response = http.get(url).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+/// Guides 000 and 004: the service's login page as they show it, with every link and button
+/// leading somewhere (« MOT DE PASSE OUBLIÉ » and « CRÉER MON COMPTE » to a page saying what the
+/// real service does there), and the real service's support contacts marked as never called.
+#[tokio::test]
+async fn the_login_pages_of_the_services_are_the_guides_and_no_link_leads_nowhere() {
+    let (_world, _device, base) = setup(79).await;
+    let http = browser();
+    for prefix in ["/mcf", "/mce"] {
+        let (status, page) = page_text(&http, &format!("{base}{prefix}")).await;
+        assert_eq!(status, 200, "{prefix}");
+        for text in [
+            "<h1>Connexion</h1>",
+            "<b>Attention !</b> Votre parcours d'achat s'est davantage sécurisé avec FranceConnect+.",
+            "Vos données de connexion sont strictement personnelles, veuillez à ne pas les communiquer à une autre personne.",
+            ">Connexion FranceConnect+</h2>",
+            "<b>Nouveau !</b> FranceConnect+ assure la sécurité de votre CPF",
+            ">OU</p>",
+            ">Connexion avec vos identifiants</h2>",
+            ">ME CONNECTER</button>",
+            ">MOT DE PASSE OUBLIÉ</a>",
+            "Vous n'avez pas de compte ? <a",
+            ">CRÉER MON COMPTE</a>",
+            "<b>téléconseiller au <span class=\"telephone\">09 70 81 00 50</span></b>, du lundi au vendredi de 8h30 à 19h et samedi de 8h30 à 13h, hors jours fériés.",
+            "Consultez le <b>tuto</b>",
+            "Consultez la <b>FAQ</b>",
+            "Le bac à sable ne les appelle jamais",
+        ] {
+            assert!(page.contains(text), "{prefix}: « {text} »");
+        }
+        let links = world_links(&page);
+        for expected in [
+            format!("{prefix}/mot-de-passe-oublie"),
+            format!("{prefix}/creer-mon-compte"),
+            format!("{prefix}/franceconnect"),
+            "/fcplus/a-propos".to_owned(),
+            "/identite-numerique/creer".to_owned(),
+        ] {
+            assert!(
+                links.contains(&expected),
+                "{prefix}: a link to {expected} in {links:?}"
+            );
+        }
+        for link in &links {
+            let status = http.get(absolute(&base, link)).send().await.unwrap().status();
+            assert!(
+                status.is_success() || status.is_redirection(),
+                "{prefix}: {link} answers {status}"
+            );
+        }
+        for (path, title, real) in [
+            (
+                "mot-de-passe-oublie",
+                "Mot de passe oublié",
+                "retrouver l'accès à un compte créé avant le 25 octobre 2022",
+            ),
+            (
+                "creer-mon-compte",
+                "Créer mon compte",
+                "votre espace s'ouvre à votre première connexion avec FranceConnect+",
+            ),
+        ] {
+            let (status, page) = page_text(&http, &format!("{base}{prefix}/{path}")).await;
+            assert_eq!(status, 200, "{prefix}/{path}");
+            assert!(page.contains(&format!("<h1>{title}</h1>")), "{prefix}/{path}");
+            assert!(page.contains(real), "{prefix}/{path}: what the real service does");
+            assert!(
+                page.contains("seule la connexion avec FranceConnect+ l'est"),
+                "{prefix}/{path}: says it is not simulated"
+            );
+            assert!(
+                world_links(&page).contains(&format!("{prefix}/franceconnect")),
+                "{prefix}/{path}: leads on to FranceConnect+"
+            );
+            assert!(page.contains("Le bac à sable ne les appelle jamais"));
+        }
+    }
+    let (status, about) = page_text(&http, &format!("{base}/fcplus/a-propos")).await;
+    assert_eq!(status, 200);
+    assert!(about.contains("<h1>Qu'est-ce que FranceConnect+ ?</h1>"));
+}
+
+/// FranceConnect+ as guides 000 and 004 show it: La Poste alone, « J'utilise l'application »,
+/// « Pourquoi je ne retrouve pas mes comptes habituels ? »; then La Poste's pages with the real
+/// service's contacts, and its waiting page: without JavaScript the person reloads it, and the
+/// reload moves on once the phone answered.
+#[tokio::test]
+async fn franceconnect_offers_la_poste_alone_and_its_waiting_page_works_by_reloading() {
+    let (_world, device, base) = setup(80).await;
+    let http = browser();
+    let response = http
+        .get(format!("{base}/mcf/franceconnect"))
+        .send()
+        .await
+        .unwrap();
+    let mut url = absolute(&base, &location(&response));
+    while !url.contains("/fcplus/choix/") {
+        url = absolute(&base, &location(&http.get(&url).send().await.unwrap()));
+    }
+    let (status, choice) = page_text(&http, &url).await;
+    assert_eq!(status, 200);
+    for text in [
+        "<h1>Je choisis un moyen pour me connecter sur : Mon Compte Formation</h1>",
+        ">Revenir sur Mon Compte Formation</a>",
+        "<span>J'utilise l'application</span>",
+        "<summary>Pourquoi je ne retrouve pas mes comptes habituels ?</summary>",
+        "Pour vous connecter, utilisez L'Identité Numérique La Poste.",
+    ] {
+        assert!(choice.contains(text), "« {text} »");
+    }
+    assert_eq!(
+        choice.matches("class=\"provider\"").count(),
+        1,
+        "La Poste is the one provider offered"
+    );
+
+    let mut login = format!("{url}/laposte");
+    while !login.contains("/laposte/connexion/") {
+        login = absolute(&base, &location(&http.get(&login).send().await.unwrap()));
+    }
+    let (_, login_page) = page_text(&http, &login).await;
+    assert!(login_page.contains("Identifiez-vous avec votre Identité Numérique"));
+    assert!(login_page.contains("contacts du vrai service L'Identité Numérique La Poste"));
+
+    let wait = absolute(
+        &base,
+        &location(
+            &http
+                .post(&login)
+                .form(&[("mobile", MOBILE)])
+                .send()
+                .await
+                .unwrap(),
+        ),
+    );
+    assert!(wait.contains("/laposte/attente/"), "{wait}");
+    let (status, waiting) = page_text(&http, &wait).await;
+    assert_eq!(status, 200);
+    let (_, noscript) = waiting.split_once("<noscript>").expect("a noscript");
+    let (noscript, _) = noscript.split_once("</noscript>").unwrap();
+    let path = wait.strip_prefix(&base).unwrap();
+    assert!(noscript.contains("ne se met pas à jour toute seule"));
+    assert!(
+        noscript.contains(&format!("<a href=\"{path}\">rechargez cette page</a>")),
+        "{noscript}"
+    );
+    // Before the phone answers, reloading shows the same page.
+    assert_eq!(page_text(&http, &wait).await.0, 200);
+    let request = device.pending_requests().await.unwrap()[0].request_id.clone();
+    device.approve(&request, SECRET).await.unwrap();
+    let next = http.get(&wait).send().await.unwrap();
+    assert!(next.status().is_redirection(), "{}", next.status());
+    assert!(
+        location(&next).contains("/laposte/suite/"),
+        "after the approval, reloading moves on"
+    );
+}

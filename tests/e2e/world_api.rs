@@ -1056,7 +1056,7 @@ async fn control_and_bidi_characters_are_refused_in_every_text_field_and_french_
     let refused = |action: LearnerAction| async move { client.act(learner, &action).await.unwrap_err() };
     assert_hidden_character_refused(
         refused(with(&|form| form.given_names[0] = "Je\u{0}an".into())).await,
-        "Prénoms",
+        "Prénom(s)",
     );
     assert_hidden_character_refused(
         refused(with(&|form| form.birth_name = "\u{202E}ervèfeL".into())).await,

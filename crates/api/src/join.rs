@@ -66,7 +66,7 @@ impl JoinError {
     pub fn message_fr(&self) -> String {
         match self {
             Self::NotHttp(text) => format!(
-                "Adresse du monde simulé invalide : « {text} » (attendu : http://hôte:port ou https://…)"
+                "Adresse de la classe invalide : « {text} ». Recopiez l'adresse donnée par votre formateur, ou scannez son QR code."
             ),
             Self::Fingerprint { key, .. } => {
                 let what = match *key {

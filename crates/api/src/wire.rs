@@ -270,6 +270,15 @@ impl From<SexField> for Sex {
     }
 }
 
+impl From<Sex> for SexField {
+    fn from(sex: Sex) -> Self {
+        match sex {
+            Sex::Female => SexField::Female,
+            Sex::Male => SexField::Male,
+        }
+    }
+}
+
 /// "Vos informations personnelles" as typed; dates are `YYYY-MM-DD`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct IdentityForm {
@@ -316,6 +325,8 @@ pub struct LearnerView {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct IdentitySummary {
     pub document_type: String,
+    /// « Sexe » on the confirmation screen (003).
+    pub sex: SexField,
     pub given_names: Vec<String>,
     pub birth_name: String,
     pub usage_name: Option<String>,
@@ -323,6 +334,8 @@ pub struct IdentitySummary {
     pub birthplace: String,
     pub birth_country: String,
     pub nationality: String,
+    /// « Date d'émission » on the confirmation screen (003).
+    pub issue_date: NaiveDate,
     pub expiry_date: NaiveDate,
     pub document_number_ending: String,
 }

@@ -79,9 +79,9 @@ pub enum IdentityField {
 impl IdentityField {
     pub fn label_fr(self) -> &'static str {
         match self {
-            Self::DocumentType => "Type de pièce d'identité",
+            Self::DocumentType => "Pièce d'identité",
             Self::Sex => "Sexe",
-            Self::GivenNames => "Prénoms",
+            Self::GivenNames => "Prénom(s)",
             Self::BirthName => "Nom de naissance",
             Self::UsageName => "Nom d'usage",
             Self::BirthDate => "Date de naissance",
@@ -89,7 +89,7 @@ impl IdentityField {
             Self::BirthInseeCode => "Code INSEE de la commune de naissance",
             Self::BirthCountry => "Pays de naissance",
             Self::Nationality => "Nationalité",
-            Self::IssueDate => "Date de délivrance",
+            Self::IssueDate => "Date d'émission",
             Self::ExpiryDate => "Date d'expiration",
             Self::DocumentNumberEnding => "4 derniers caractères du numéro de la pièce",
         }

@@ -19,8 +19,12 @@
         .then(function (html) {
           if (html === null) return;
           live.innerHTML = html;
+          // The server's time in the class's zone, never the browser's own zone.
           var stamp = document.getElementById('mis-a-jour');
-          if (stamp) stamp.textContent = 'Liste mise à jour à ' + new Date().toLocaleTimeString('fr-FR');
+          var updated = live.querySelector('[data-updated]');
+          if (stamp && updated) {
+            stamp.textContent = 'Liste mise à jour à ' + updated.getAttribute('data-updated') + '.';
+          }
         });
     }, 150);
   }

@@ -171,6 +171,7 @@ pub fn identity_summary(identity: &IdentityDocument) -> IdentitySummary {
     };
     IdentitySummary {
         document_type: identity.document_type.label_fr().to_owned(),
+        sex: identity.sex.into(),
         given_names: identity.given_names.iter().map(ToString::to_string).collect(),
         birth_name: identity.birth_name.to_string(),
         usage_name: identity.usage_name.as_ref().map(ToString::to_string),
@@ -178,6 +179,7 @@ pub fn identity_summary(identity: &IdentityDocument) -> IdentitySummary {
         birthplace,
         birth_country,
         nationality: identity.nationality.clone(),
+        issue_date: identity.issue_date,
         expiry_date: identity.expiry_date,
         document_number_ending: identity.document_number_ending.clone(),
     }

@@ -98,7 +98,14 @@ export interface components {
             /** Format: date */
             expiry_date: string;
             given_names: string[];
+            /**
+             * Format: date
+             * @description « Date d'émission » on the confirmation screen (003).
+             */
+            issue_date: string;
             nationality: string;
+            /** @description « Sexe » on the confirmation screen (003). */
+            sex: components["schemas"]["SexField"];
             usage_name?: string | null;
         };
         /** @description An email, SMS or paper letter the person received. */

@@ -65,7 +65,7 @@ export class SessionStore {
           this.#markWorldUp();
           return;
         }
-        // A device with an account shows « Connexion au monde simulé » until the world's step.
+        // A device with an account shows « Ouverture de L'Identité Numérique (simulation) » until the world's step.
         await new Promise((resolve) => setTimeout(resolve, 300));
       }
     }

@@ -7,11 +7,14 @@
 use super::auth::{Role, StaffSession};
 use super::desks;
 use super::handlers::{form_encode, how_long};
+use super::pages::SimulationTime;
 use crate::api::{BlockerView, LearnerSituation, LearnerView, ReviewBy, Step};
 use crate::store::class_activity::ClassActivityReads;
 use crate::{journal_detail, World, WorldError};
 use askama::Template;
 use chrono::{DateTime, TimeDelta, Utc};
+use idn_journey::local_time;
+use idn_journey::rules::CLASS_TIME_ZONE_FR;
 use std::collections::HashMap;
 
 /// Idle longer than this (wall clock) on a step where the learner has something to do, and the
@@ -108,6 +111,12 @@ pub(super) struct ClassOverview {
     pub awaiting: usize,
     pub query: String,
     pub join: Option<Join>,
+    /// When this overview was read, on the wall clock in the class's time zone (« 16:15:38
+    /// (heure de Paris) »):
+    /// the page's script shows it, so the stamp never takes the browser's own zone.
+    pub updated: String,
+    /// The class's simulated time beside the wall clock, when they differ.
+    pub simulation: Option<SimulationTime>,
 }
 
 // The overview is HTML rendered by askama itself: the page embeds it as is.
@@ -205,6 +214,11 @@ impl ClassOverview {
             awaiting,
             query: query.trim().to_owned(),
             join,
+            updated: format!(
+                "{} ({CLASS_TIME_ZONE_FR})",
+                local_time::local(wall_now).format("%H:%M:%S")
+            ),
+            simulation: SimulationTime::of(world.clock_view().now, wall_now),
         })
     }
 }
@@ -225,6 +239,13 @@ pub(super) fn name_of(view: &LearnerView, situation: &LearnerSituation) -> Strin
     view.email
         .clone()
         .unwrap_or_else(|| "Apprenant sans adresse".to_owned())
+}
+
+/// A learner's name as staff read it (see [`name_of`]), from their id.
+pub(super) async fn learner_name(world: &World, id: &str) -> Result<String, WorldError> {
+    let view = world.learner(id).await?;
+    let situation = world.situation(id).await?;
+    Ok(name_of(&view, &situation))
 }
 
 /// What the search looks in: names, contacts, step, blockers and the identifier.

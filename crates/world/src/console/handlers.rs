@@ -86,7 +86,7 @@ pub(super) fn identity_facts(identity: Option<&IdentitySummary>, confirmed: bool
     let identity = identity?;
     Some(vec![
         Fact::new("Pièce", identity.document_type.clone()),
-        Fact::new("Prénoms", identity.given_names.join(", ")),
+        Fact::new("Prénom(s)", identity.given_names.join(", ")),
         Fact::new("Nom de naissance", identity.birth_name.clone()),
         Fact::new(
             "Nom d'usage",
@@ -107,7 +107,7 @@ pub(super) fn identity_facts(identity: Option<&IdentitySummary>, confirmed: bool
         Fact::new("Nationalité", identity.nationality.clone()),
         Fact::new("Expire le", identity.expiry_date.format("%d/%m/%Y").to_string()),
         Fact::new(
-            "Fin du numéro de la pièce",
+            "4 derniers caractères de la pièce",
             identity.document_number_ending.clone(),
         ),
         Fact::new(

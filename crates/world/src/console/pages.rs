@@ -44,9 +44,18 @@ impl SimulationTime {
         Some(Self {
             now: local_time::on_clock(simulated),
             real: local_time::on_clock(wall),
-            gap: format!("{direction} de {} sur l'heure réelle", how_long(length)),
+            gap: format!(
+                "{direction} de {} sur l'heure réelle",
+                how_long(to_nearest_minute(length))
+            ),
         })
     }
+}
+
+/// A gap rounded to the nearest minute: a class advanced by 3 days is read a few seconds
+/// later, and must still read « 3 j 0 h », not « 2 j 23 h ».
+fn to_nearest_minute(length: TimeDelta) -> TimeDelta {
+    TimeDelta::minutes((length.num_seconds() + 30).div_euclid(60))
 }
 
 /// A link of the console's navigation.

@@ -2,6 +2,7 @@
 //! photos, confirmed identity) and the reviewer's decision, decided by `desks.rs`.
 
 use super::auth::{self, Role, StaffSession};
+use super::class_overview::learner_name;
 use super::desks;
 use super::handlers::{
     desk_from, failure, identity_facts, see_other, side_label, Media, ReviewMode, Session, Shared,
@@ -44,7 +45,9 @@ pub async fn review_queue(
 /// One identification of the queue, as its row shows it.
 struct QueueRow {
     learner_id: String,
-    email: String,
+    /// The learner by name (their email under it when it differs).
+    name: String,
+    email: Option<String>,
     document: &'static str,
     submitted: String,
     deadline: String,
@@ -67,17 +70,19 @@ async fn review_queue_page(
     done: &str,
 ) -> Result<Response, WorldError> {
     let queue = desks::review_queue(world).await?;
-    let rows = queue
-        .iter()
-        .map(|item| QueueRow {
+    let mut rows = Vec::with_capacity(queue.len());
+    for item in &queue {
+        let name = learner_name(world, &item.learner_id).await?;
+        rows.push(QueueRow {
             learner_id: item.learner_id.clone(),
-            email: item.email.clone().unwrap_or_else(|| "—".to_owned()),
+            email: item.email.clone().filter(|email| *email != name),
+            name,
             document: item.document_type.label_fr(),
             submitted: when(item.submitted_at),
             deadline: when(item.review_deadline),
             review: review_by_fr(item.review),
-        })
-        .collect();
+        });
+    }
     let class_desk = world.class_review_desk().await?;
     let done = match done {
         "accepte" => Some(desks::review_done_fr(true)),
@@ -131,7 +136,8 @@ struct ReasonOption {
 struct ReviewPage<'a> {
     frame: Frame<'a>,
     learner_id: &'a str,
-    email: String,
+    name: String,
+    email: Option<String>,
     document: &'static str,
     submitted: String,
     deadline: String,
@@ -164,10 +170,15 @@ pub async fn review_page(
             format!("Photo : {}", side_label(photo)),
         )
     }));
+    let name = match learner_name(&world, &id).await {
+        Ok(name) => name,
+        Err(error) => return failure(&session, error),
+    };
     pages::ok(&ReviewPage {
         frame: Frame::signed_in(&session, "Examen"),
         learner_id: &id,
-        email: review.email.clone().unwrap_or_else(|| "—".to_owned()),
+        email: review.email.clone().filter(|email| *email != name),
+        name,
         document: review.document_type.label_fr(),
         submitted: when(review.submitted_at),
         deadline: when(review.review_deadline),

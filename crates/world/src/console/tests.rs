@@ -1468,3 +1468,137 @@ async fn the_class_name_shows_on_the_welcome_page_the_console_header_and_the_sta
             .unwrap();
     assert!(status.get("class_name").is_none(), "no name given, none sent");
 }
+
+// ----- the console read for people (issue 19 items 2 and 5) -----
+
+#[test]
+fn a_class_advanced_by_three_days_and_read_seconds_later_is_three_days_ahead() {
+    let wall: chrono::DateTime<chrono::Utc> = "2026-12-04T15:15:47Z".parse().unwrap();
+    let simulated = wall + chrono::TimeDelta::days(3) - chrono::TimeDelta::seconds(2);
+    let time = pages::SimulationTime::of(simulated, wall).expect("three days apart");
+    assert_eq!(time.gap, "en avance de 3 j 0 h sur l'heure réelle");
+    let behind = pages::SimulationTime::of(wall - chrono::TimeDelta::seconds(89), wall).unwrap();
+    assert_eq!(behind.gap, "en retard de 1 min sur l'heure réelle");
+}
+
+/// The class at a glance's live part, as the page's script fetches it.
+async fn overview_text(fx: &Fixture, cookie: &str) -> (String, String) {
+    let html = text(
+        send(
+            &fx.app,
+            &Method::GET,
+            "/console/apprenants/lignes",
+            Some(cookie),
+            "",
+        )
+        .await,
+    )
+    .await;
+    (page_text(&html), html)
+}
+
+#[tokio::test]
+async fn the_class_at_a_glance_is_stamped_in_paris_time_and_names_the_simulations_time() {
+    // 07:17 UTC is 08:17 in Paris: the list's « mise à jour » stamp must not take the
+    // browser's zone, so the overview carries the class's time for the script.
+    let (fx, cookie) = trainer_at("2026-12-03T07:17:00Z").await;
+    let (page, html) = overview_text(&fx, &cookie).await;
+    assert!(
+        html.contains(r#"data-updated="08:17:00 (heure de Paris)""#),
+        "the overview says when it was read, in Paris time: {html}"
+    );
+    assert!(!page.contains("Heure de la simulation"), "on real time: {page}");
+
+    fx.world.advance_clock(chrono::TimeDelta::days(3)).await.unwrap();
+    let (page, _) = overview_text(&fx, &cookie).await;
+    assert!(
+        page.contains(
+            "Heure de la simulation : 06/12/2026 08:17:00, en avance de 3 j 0 h sur l'heure réelle (heure réelle : 03/12/2026 08:17:00)"
+        ),
+        "an advanced class shows its time above the learners: {page}"
+    );
+}
+
+#[tokio::test]
+async fn a_learners_blockers_read_in_french_without_their_codes() {
+    let (fx, cookie) = trainer_at("2026-12-03T07:17:00Z").await;
+    // A day later the email code has expired: a blocker.
+    fx.world.advance_clock(chrono::TimeDelta::days(1)).await.unwrap();
+    let situation = fx.world.situation(&fx.learner).await.unwrap();
+    let blocker = situation.blockers.first().expect("the expired email code blocks");
+    let html = learner_page(&fx, &cookie).await;
+    let page = page_text(&html);
+    assert!(page.contains(&blocker.label), "the blocker in French: {page}");
+    assert!(
+        !page.contains(&blocker.code),
+        "its code ({}) is data, not text: {page}",
+        blocker.code
+    );
+    let (overview, _) = overview_text(&fx, &cookie).await;
+    assert!(
+        overview.contains(&blocker.label) && !overview.contains(&blocker.code),
+        "{overview}"
+    );
+}
+
+#[tokio::test]
+async fn the_staff_actions_read_learners_by_name_and_codes_in_french() {
+    let (fx, cookie) = trainer_at("2026-12-03T07:17:00Z").await;
+    let at: chrono::DateTime<chrono::Utc> = "2026-12-03T07:17:00Z".parse().unwrap();
+    let lines = [
+        ("login_failed", None, Some("192.168.1.20")),
+        ("review", Some(fx.learner.clone()), Some("refuse:lunettes")),
+        (
+            "api GET /api/learners/{id}/inbox",
+            Some(fx.learner.clone()),
+            Some("HTTP 200 · jeton cb75ae76-83c7-49ee-ad1b-0f68e001b27e"),
+        ),
+        ("set_class_review_mode", None, Some("manuelle")),
+    ]
+    .map(|(action, learner, detail)| StaffAuditLine {
+        at,
+        staff_email: "relecteur@classe.example".to_owned(),
+        action: action.to_owned(),
+        learner_id: learner,
+        detail: detail.map(str::to_owned),
+    });
+    for line in &lines {
+        fx.world
+            .store()
+            .change(|tx| tx.append_staff_audit(line))
+            .await
+            .unwrap();
+    }
+    let html = text(send(&fx.app, &Method::GET, "/console/personnel", Some(&cookie), "").await).await;
+    let page = page_text(&html);
+    let glasses = idn_journey::verification::RefusalReason::from_code("lunettes")
+        .expect("a reason of the catalogue")
+        .label_fr();
+    for expected in [
+        "Connexion refusée (adresse ou mot de passe incorrect)",
+        "depuis l'adresse 192.168.1.20",
+        &format!("identification refusée : {glasses}"),
+        "Lecture par l'API (jeton d'accès) : /api/learners/{id}/inbox",
+        "réussie · jeton cb75ae76",
+        "revue manuelle (guichet de revue)",
+        "camille@exemple.fr",
+    ] {
+        assert!(page.contains(expected), "« {expected} » on the page: {page}");
+    }
+    for raw in [
+        "login_failed",
+        "refuse:lunettes",
+        "HTTP 200",
+        "0f68e001b27e",
+        fx.learner.as_str(),
+    ] {
+        assert!(!page.contains(raw), "no raw « {raw} » for people: {page}");
+    }
+    assert!(
+        html.contains(&format!(
+            r#"<a href="/console/apprenants/{}">camille@exemple.fr</a>"#,
+            fx.learner
+        )),
+        "the learner's name leads to their page: {html}"
+    );
+}

@@ -2,7 +2,7 @@
 //! SIMULATION banner). Values arrive as data; the wording is the guides' (000, 002, 004).
 
 use super::forms::StepForm;
-use crate::api::{InboxMessage, LearnerView, MessageChannel};
+use crate::api::{InboxMessage, LearnerView, MessageChannel, SexField};
 use crate::federation::Page;
 use askama::Template;
 use idn_journey::{local_time, Step};
@@ -74,27 +74,37 @@ impl StepPage {
         let Some(identity) = &self.learner.identity else {
             return Vec::new();
         };
+        // In 003's order: « Sexe » and « Date d'émission » included, the nationality named.
+        let day = |date: chrono::NaiveDate| date.format("%d/%m/%Y").to_string();
         let mut rows = vec![
             ("Pièce d'identité", identity.document_type.clone()),
+            (
+                "Sexe",
+                match identity.sex {
+                    SexField::Male => "Homme",
+                    SexField::Female => "Femme",
+                }
+                .to_owned(),
+            ),
             ("Prénom(s)", identity.given_names.join(", ")),
             ("Nom de naissance", identity.birth_name.clone()),
         ];
         if let Some(usage) = &identity.usage_name {
             rows.push(("Nom d'usage", usage.clone()));
         }
+        let nationality = if identity.nationality == "FRA" {
+            "Française".to_owned()
+        } else {
+            identity.nationality.clone()
+        };
         rows.extend([
-            (
-                "Date de naissance",
-                identity.birth_date.format("%d/%m/%Y").to_string(),
-            ),
+            ("Date de naissance", day(identity.birth_date)),
+            ("Nationalité", nationality),
+            ("Date d'émission", day(identity.issue_date)),
+            ("Date d'expiration", day(identity.expiry_date)),
             (
                 "Lieu de naissance",
                 format!("{} ({})", identity.birthplace, identity.birth_country),
-            ),
-            ("Nationalité", identity.nationality.clone()),
-            (
-                "Date d'expiration",
-                identity.expiry_date.format("%d/%m/%Y").to_string(),
             ),
             (
                 "Numéro de la pièce (4 derniers caractères)",

@@ -61,7 +61,7 @@ const catalogue = {
   qr_scan_in_browser:
     "Dans le navigateur, scannez le QR code de la classe avec l'appareil photo du téléphone (il ouvre l'application de cette classe), ou saisissez son adresse ci-dessus.",
   // crates/api JoinError::NotHttp
-  world_url_invalid: "Adresse du monde simulé invalide : « {text} » (attendu : http://hôte:port ou https://…)",
+  world_url_invalid: "Adresse de la classe invalide : « {text} ». Recopiez l'adresse donnée par votre formateur, ou scannez son QR code.",
   embedded_world_not_in_browser:
     "Le monde intégré n'existe que dans l'application installée : dans le navigateur, l'application suit le monde de la classe qui l'a ouverte.",
   no_browser_window: "Le navigateur a bloqué l'ouverture du service : ouvrez vous-même {url}",

@@ -13,7 +13,8 @@ export const draft = $state({
   birthCommune: "",
   birthInsee: "",
   birthCountry: "",
-  nationality: "FRA",
+  /** Typed only for a titre de séjour: a French card or passport sends « Française » (FRA). */
+  nationality: "",
   issueDate: "",
   expiryDate: "",
   numberEnding: "",
