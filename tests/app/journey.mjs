@@ -275,6 +275,11 @@ async function approvals(app) {
   // A minute passes on the world's clock: the request expires and the screen says so, live.
   await app.api("POST", "/api/clock/advance", { seconds: 120 });
   await app.waitForHeading("Délai dépassé", 30);
+  // The way forward is on the screen: the login starts again on the service's site.
+  check(
+    (await app.browser.$('[data-testid="retry-login"]').getText()).includes("Recommencer la connexion sur"),
+    "« Délai dépassé » offers to start the login again on the service",
+  );
   await app.screen("delai-depasse");
   await app.clickTestId("close-outcome");
 

@@ -334,9 +334,7 @@ async fn a_refusal_at_the_review_desk_reaches_the_learner_with_its_reason() {
     );
     assert_eq!(
         decided.message.as_deref(),
-        Some(
-            "Décision du relecteur : identification refusée (lunettes — lunettes portées pendant la vidéo)."
-        ),
+        Some("Décision du relecteur : identification refusée (lunettes portées pendant la vidéo)."),
         "the journal says what the reviewer decided and why"
     );
     let (status, _) = reviewer

@@ -406,6 +406,28 @@ impl Notice {
         "sign_in_code",
     ];
 
+    /// What a person calls the message of kind `code` (one of [`Notice::CODES`]), for the
+    /// journal and the console; `None` for an unknown code.
+    pub fn label_fr_of(code: &str) -> Option<&'static str> {
+        Some(match code {
+            "email_code" => "Code reçu par e-mail",
+            "mobile_code" => "Code reçu par SMS",
+            "account_created" => "Compte La Poste créé",
+            "face_to_face_code" => "Code d'activation (face à face)",
+            "postal_letter_sent" => "Courrier de vérification envoyé",
+            "postal_letter_delivered" => "Lettre recommandée avec le code d'activation",
+            "registered_letter_available" => "Courrier recommandé AR24 disponible",
+            "identification_recorded" => "Identification visuelle enregistrée",
+            "identification_accepted" => "Identification acceptée",
+            "identification_refused" => "Identification refusée",
+            "activation_code" => "Code d'activation",
+            "identity_activated" => "Identité Numérique activée",
+            "login_approved" => "Connexion validée",
+            "sign_in_code" => "Code de connexion au compte La Poste",
+            _ => return None,
+        })
+    }
+
     /// Stable code of this kind of message (one of [`Notice::CODES`]).
     pub fn code(&self) -> &'static str {
         match self {

@@ -83,6 +83,16 @@ pub fn route(plan: &mut Vec<DeliveryFault>, channel: MessageChannel, notice: &No
 
 /// The plan in French, for the journal line that records it.
 pub fn describe(faults: &[DeliveryFault]) -> String {
+    describe_naming(faults, |code| Notice::label_fr_of(code).unwrap_or(code))
+}
+
+/// The plan as wave one journaled it, each message by its code (« email_code »): how lines
+/// written before details were data are read back.
+pub fn describe_by_code(faults: &[DeliveryFault]) -> String {
+    describe_naming(faults, |code| code)
+}
+
+fn describe_naming(faults: &[DeliveryFault], name: impl Fn(&str) -> &str) -> String {
     if faults.is_empty() {
         return "Remise normale de tous les messages.".to_owned();
     }
@@ -99,7 +109,11 @@ pub fn describe(faults: &[DeliveryFault]) -> String {
                 DeliveryFate::Spam => "dans les courriers indésirables",
                 DeliveryFate::Withheld => "jamais remis",
             };
-            format!("« {} »{channel} : {fate} ({} fois)", fault.message, fault.times)
+            format!(
+                "« {} »{channel} : {fate} ({} fois)",
+                name(&fault.message),
+                fault.times
+            )
         })
         .collect::<Vec<_>>()
         .join(" ; ")

@@ -7,7 +7,24 @@ use crate::delivery;
 use idn_api::{DeliveryFate, DeliveryFault, JournalDetail, MessageChannel, ReviewPolicy};
 use idn_journey::verification::RefusalReason;
 
-/// The line's French sentence, as the journal shows it.
+/// The sentence wave one journaled for this detail (message and refusal codes in it): the text
+/// old databases hold, which `from_legacy_sentence` recognises.
+fn wave_one_sentence(detail: &JournalDetail) -> String {
+    match detail {
+        JournalDetail::DeliveryPlanned { faults } => delivery::describe_by_code(faults),
+        JournalDetail::ReviewDecided {
+            accepted: false,
+            reason,
+        } => {
+            let code = reason.as_deref().unwrap_or_default();
+            let label = RefusalReason::from_code(code).map_or(code, |known| known.label_fr());
+            format!("Décision du relecteur : identification refusée ({code} — {label}).")
+        }
+        other => sentence(other),
+    }
+}
+
+/// The line's French sentence, as the journal shows it: messages and reasons by their names.
 pub fn sentence(detail: &JournalDetail) -> String {
     match detail {
         JournalDetail::DeliveryPlanned { faults } => delivery::describe(faults),
@@ -36,7 +53,7 @@ pub fn sentence(detail: &JournalDetail) -> String {
         } => {
             let code = reason.as_deref().unwrap_or_default();
             let label = RefusalReason::from_code(code).map_or(code, |known| known.label_fr());
-            format!("Décision du relecteur : identification refusée ({code} — {label}).")
+            format!("Décision du relecteur : identification refusée ({label}).")
         }
         JournalDetail::ClerkRefused { reason } => {
             let label = CLERK_REFUSAL_REASONS
@@ -145,12 +162,12 @@ pub fn from_legacy_sentence(action: &str, sentence_text: &str) -> Option<Journal
     };
     candidates
         .into_iter()
-        .find(|detail| sentence(detail) == sentence_text)
+        .find(|detail| wave_one_sentence(detail) == sentence_text)
 }
 
 /// "« email_code » par SMS : jamais remis (2 fois) ; …" back to the faults it described.
 fn legacy_faults(text: &str) -> Option<Vec<DeliveryFault>> {
-    if text == delivery::describe(&[]) {
+    if text == delivery::describe_by_code(&[]) {
         return Some(Vec::new());
     }
     text.split(" ; ")
@@ -253,7 +270,7 @@ mod tests {
 
     #[test]
     fn the_sentences_are_the_ones_wave_one_journaled() {
-        let sentences: Vec<String> = every_detail().iter().map(sentence).collect();
+        let sentences: Vec<String> = every_detail().iter().map(wave_one_sentence).collect();
         assert_eq!(
             sentences,
             [
@@ -268,6 +285,19 @@ mod tests {
                 "Validation refusée au guichet (piece_expiree) : pièce expirée. Le code reste valable.",
                 "Horloge de l'apprenant avancée de 15 j 1 min 30 s (avance sur la classe : 1 h).",
             ]
+        );
+    }
+
+    #[test]
+    fn the_journal_names_messages_and_reasons_as_a_person_reads_them() {
+        let sentences: Vec<String> = every_detail().iter().map(sentence).collect();
+        assert_eq!(
+            sentences[1],
+            "« Code reçu par e-mail » : dans les courriers indésirables (1 fois) ; « Code d'activation » par SMS : jamais remis (2 fois)"
+        );
+        assert_eq!(
+            sentences[7],
+            "Décision du relecteur : identification refusée (pièce d'identité dans un étui ou une pochette)."
         );
     }
 
@@ -287,7 +317,7 @@ mod tests {
         ];
         for (detail, action) in every_detail().into_iter().zip(actions) {
             assert_eq!(
-                from_legacy_sentence(action, &sentence(&detail)),
+                from_legacy_sentence(action, &wave_one_sentence(&detail)),
                 Some(detail),
                 "{action}"
             );
