@@ -737,7 +737,7 @@ async fn refused_at_the_review_desk_for_a_sleeve_is_the_reviewers_decision() {
         decision
             .message
             .as_deref()
-            .is_some_and(|text| text.contains("piece_dans_un_etui")),
+            .is_some_and(|text| text.contains(label)),
         "the journal says the reviewer's reason: {decision:?}"
     );
     let desk = landed.last_outcome("plan_review");
