@@ -6,7 +6,7 @@
 # app in a phone's browser (tests/browser/phone.mjs: Chromium as a phone over the world's HTTPS,
 # the screens test.sh built in ui/dist, the device key in the browser, no keyring); then
 # L'Identité Numérique's web site on a computer and the phone going on from it
-# (tests/browser/website.mjs).
+# (tests/browser/website.mjs); then the postal procedure (tests/browser/postal.mjs).
 # Screenshots: tests/browser/artefacts/. The device keeps its key in the OS keyring, so the suite
 # runs in a D-Bus session with GNOME Keyring unlocked.
 set -euo pipefail
@@ -25,3 +25,6 @@ timeout 300 node tests/browser/phone.mjs
 # with MediaRecorder and checked by the world (tests/browser/phone-video.mjs).
 timeout 300 node tests/browser/phone-video.mjs
 timeout 300 node tests/browser/website.mjs
+# The postal procedure for people without a smartphone: the site's form, the letter, the desk
+# (tests/browser/postal.mjs).
+timeout 300 node tests/browser/postal.mjs

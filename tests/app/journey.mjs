@@ -198,9 +198,9 @@ async function chooseSecret(app) {
   await app.clickTestId("activate");
 }
 
-/** Activation code (a wrong one first with `wrongFirst`), secret code twice on the PIN pad,
- * services. */
-async function activate(app, learnerId, { wrongFirst = false } = {}) {
+/** Activation code (a wrong one first with `wrongFirst`; the one the learner read, `code`, else
+ * the latest sent), secret code twice on the PIN pad, services. */
+async function activate(app, learnerId, { wrongFirst = false, code: read = null } = {}) {
   await app.waitForHeading("Code d'activation", 30);
   await app.expectSteps("numbered:3", "activation code");
   await app.screen("code-activation");
@@ -214,7 +214,7 @@ async function activate(app, learnerId, { wrongFirst = false } = {}) {
     check(await app.fieldInvalid("activation-code"), "the activation code field is marked invalid");
     await app.screen("code-activation-incorrect");
   }
-  const code = await app.latestCode(learnerId, (message) => /activation/i.test(message.subject + message.body));
+  const code = read ?? (await app.latestCode(learnerId, (message) => /activation/i.test(message.subject + message.body)));
   await app.type("Code d'activation", code);
   await app.click("Continuer");
   await app.waitForHeading("Choisissez votre code secret");
@@ -389,6 +389,20 @@ async function photos(app, { measure }) {
   return figures;
 }
 
+/** « Etape 1 sur 2 »: the photos in, the validation message, then « Continuer » to the video. */
+async function toVideoStep(app) {
+  await app.waitFor(() => app.browser.$('[data-testid="document-check"]').isExisting(), "the validation message of the photos");
+  await app.screen("piece-validee");
+  await app.clickTestId("visual-continue");
+  await app.waitForHeading("Etape 2 sur 2\u00a0: Vérification vidéo");
+  // French spacing: the screens put a no-break space before « : ».
+  const text = (await app.bodyText()).replace(/\u00a0/g, " ");
+  for (const words of ["Etape 1 : Prononcez 3 chiffres à voix haute.", "Si vous n'êtes pas en mesure de parler",
+    "remontrer la pièce d'identité face caméra ou de tourner la tête"]) {
+    check(text.includes(words), `the video step's instructions say « ${words} » (003, 001)`);
+  }
+}
+
 async function video(app) {
   const digits = await app.browser.$('[data-testid="spoken-digits"]').getText();
   check(/\d \d \d/.test(digits), "the 3 digits to say are shown");
@@ -470,12 +484,65 @@ scenarios["reglages"] = async (app) => {
   check((await app.browser.$('[data-testid="world-origin"]').getText()).startsWith("Intégré"), "still on the embedded world");
 };
 
+/** The letter's reached entries then the ones to come, as the tracking page lists them. */
+async function timeline(app) {
+  return app.browser.execute(() => ({
+    reached: [...document.querySelectorAll('[data-testid="timeline-entry"] .timeline__label')].map((label) => label.textContent.trim()),
+    upcoming: [...document.querySelectorAll('[data-testid="timeline-upcoming"]')].map((entry) => ({
+      label: entry.querySelector(".timeline__label").textContent.trim(),
+      spoken: entry.querySelector(".sr-only")?.textContent.trim() ?? "",
+      color: getComputedStyle(entry).color,
+    })),
+    reachedColor: getComputedStyle(document.querySelector('[data-testid="timeline-entry"]')).color,
+  }));
+}
+
+/** The tracking page while AR24 reviews (003): its number, its sentences, and the guide's
+ * timeline, the entries to come greyed and named « à venir » for screen readers. */
+async function tracking(app, learnerId) {
+  const letterId = (await app.api("GET", `/api/learners/${learnerId}`)).registered_letter.letter_id;
+  await app.waitForHeading(`Suivi de votre courrier n°${letterId}`);
+  const text = await app.bodyText();
+  for (const words of ["Identification en cours de traitement", "Vous serez averti par email une fois votre identité vérifiée.",
+    "Vous pouvez fermer cette page.", "24 h (sauf les week-ends)"]) {
+    check(text.includes(words), `the tracking page says « ${words} » (003)`);
+  }
+  const shown = await timeline(app);
+  const guide = ["Email de notification remis", "Courrier recommandé électronique envoyé par votre expéditeur", "Email de notification remis",
+    "Identification commencée", "Identification enregistrée", "Identification en cours de traitement"];
+  check(JSON.stringify(shown.reached.slice(0, guide.length)) === JSON.stringify(guide), `the timeline in the guide's order: ${JSON.stringify(shown.reached)}`);
+  check(shown.upcoming.length > 0, "the entries not reached yet are listed");
+  check(shown.upcoming.at(-1).label === "Email de notification remis", `the last entry to come is the result's email: ${JSON.stringify(shown.upcoming)}`);
+  check(shown.upcoming.some((entry) => /Identification accept/.test(entry.label)), `the decision is among the entries to come: ${JSON.stringify(shown.upcoming)}`);
+  check(shown.upcoming.every((entry) => entry.spoken === "(à venir)"), "each entry to come is named « à venir » for screen readers");
+  check(shown.upcoming.every((entry) => entry.color !== shown.reachedColor), "the entries to come are greyed");
+}
+
 scenarios["en-ligne"] = async (app) => {
   await app.discoverWorld();
   const who = { ...person, email: "dominique.exemple@exemple.fr" };
   const learnerId = await enrol(app, who, { mode: "online" });
+  // AR24's conditions (001): « Confirmer » without the box is refused next to it.
+  await app.waitForHeading("En ligne avec AR24");
+  check((await app.bodyText()).includes("marque de Docaposte, filiale du groupe La Poste"), "the conditions say who AR24 is (003)");
+  await app.screen("conditions-ar24");
+  await app.clickTestId("ar24-confirm");
+  await app.expectError({ title: "Conditions d'AR24 à accepter", action: "fix", button: "Aller à la case des conditions d'AR24" });
+  check(await app.fieldInvalid("ar24-terms"), "AR24's box is marked invalid");
+  await app.screen("conditions-ar24-refusees");
+  await app.clickTestId("error-action");
+  check(await app.browser.execute(() => document.activeElement?.id === "ar24-terms"), "« Aller à la case des conditions d'AR24 » focuses the box");
+  await app.tick("J'accepte les conditions générales d'utilisation de AR24");
+  await app.clickTestId("ar24-confirm");
   await app.waitForHeading("Courrier recommandé AR24");
+  check((await app.bodyText()).includes("dans les prochaines minutes"), "the letter's screen says AR24 first announces the letter (001)");
   await app.screen("courrier-annonce");
+  // AR24's first email announces the letter, before the letter's own email (001).
+  const inbox = await app.api("GET", `/api/learners/${learnerId}/inbox`);
+  const letterEmail = inbox.findIndex((message) => message.action === "read_letter");
+  check(letterEmail > 0, "the letter's email carries « Lire mon courrier »");
+  check(inbox.slice(0, letterEmail).some((message) => message.channel === "email" && message.body.includes("dans les prochaines minutes")),
+    "AR24's announcement comes before the letter's email");
   await app.clickTestId("open-messages-letter");
   await app.waitForHeading("Messages");
   if (!(await app.browser.$('[data-testid="read-letter"]').isExisting())) {
@@ -491,12 +558,25 @@ scenarios["en-ligne"] = async (app) => {
   // The trainer makes the first review refuse the photos for glare, as guides warn.
   await app.api("PUT", `/api/learners/${learnerId}/settings`, { review: "refuse_next", reason: "reflet" });
   await app.clickTestId("start-visual");
+  await app.waitForHeading("Etape 1 sur 2\u00a0: Ajout pièce d'identité");
   await app.waitFor(() => app.browser.$('[data-testid="open-camera-front"]').isExisting(), "the photo screen");
+  // The declared document is offered first, and chosen (003).
+  const offered = await app.browser.execute(() =>
+    [...document.querySelectorAll('input[name="visual-document"]')].map((input) => ({ value: input.value, checked: input.checked })),
+  );
+  check(offered[0]?.value === "cni" && offered[0]?.checked, `the declared card is offered first and chosen: ${JSON.stringify(offered)}`);
   await app.learnerScreen("identification-visuelle");
   const figures = await photos(app, { measure: true });
+  await toVideoStep(app);
+  // « Retour » goes back to the photos, kept; « Continuer » again.
+  await app.clickTestId("visual-back");
+  await app.waitForHeading("Etape 1 sur 2\u00a0: Ajout pièce d'identité");
+  check(await app.browser.$('[data-testid="uploaded-back"]').isExisting(), "the photos are kept on « Retour »");
+  await app.clickTestId("visual-continue");
+  await app.waitForHeading("Etape 2 sur 2\u00a0: Vérification vidéo");
   const playback = await video(app);
   await app.clickTestId("submit-visual");
-  await app.waitForHeading("Suivi de votre courrier");
+  await tracking(app, learnerId);
   await app.expectSteps("numbered:3", "review");
   check((await app.browser.$('[data-testid="who-acts"]').getText()).includes("votre formateur joue AR24"), "the review's screen says who reviews in the class");
   await app.screen("suivi");
@@ -505,14 +585,34 @@ scenarios["en-ligne"] = async (app) => {
   await app.waitForHeading("Identification refusée", 30);
   await app.screen("identification-refusee");
   await app.clickTestId("restart-visual");
+  await app.waitForHeading("Etape 1 sur 2\u00a0: Ajout pièce d'identité");
   await app.waitFor(() => app.browser.$('[data-testid="open-camera-front"]').isExisting(), "the photo screen again");
   await photos(app, { measure: false });
+  await toVideoStep(app);
   await video(app);
   await app.clickTestId("submit-visual");
-  await app.waitForHeading("Suivi de votre courrier");
+  await tracking(app, learnerId);
   await app.browser.$("summary=Menu bac à sable").click();
   await app.click("Passer 24 heures");
-  await activate(app, learnerId);
+  // Accepted: AR24's email offers « Consulter mon courrier »; the letter names its sender and
+  // gives the activation code, which the SMS gives too (001, 003).
+  await app.waitForHeading("Code d'activation", 30);
+  await app.clickTestId("open-messages");
+  await app.waitForHeading("Messages");
+  if (!(await app.browser.$('[data-testid="consult-letter"]').isExisting())) await app.clickTestId("spam-folder");
+  await app.screen("messages-identite-verifiee");
+  await app.clickTestId("consult-letter");
+  const letterId = (await app.api("GET", `/api/learners/${learnerId}`)).registered_letter.letter_id;
+  await app.waitForHeading(`Courrier n°${letterId}`);
+  check((await app.browser.$('[data-testid="letter-sender"]').getText()).includes("La Poste — L'Identité Numérique"), "the letter reveals its sender");
+  check((await app.bodyText()).includes("Votre identité a été vérifiée"), "the letter says the identity is verified");
+  const read = (await app.browser.$('[data-testid="letter-code"]').getText()).trim();
+  check(/^\d{6}$/.test(read), `the letter gives a 6-digit activation code: ${read}`);
+  const sms = await app.latestCode(learnerId, (message) => message.channel === "sms");
+  check(sms === read, "the SMS gives the same activation code as the letter");
+  await app.screen("courrier-code-activation");
+  await app.clickTestId("enter-activation-code");
+  await activate(app, learnerId, { code: read });
   await app.api("POST", "/api/login-requests", { mobile: person.mobileIntl, relying_party: "Mon Compte Formation" });
   await app.waitForHeading("Demande de connexion");
   await app.pin(SECRET);
@@ -589,14 +689,14 @@ scenarios["rejoindre-qr"] = async (app, context) => {
   await app.clickTestId("open-settings");
   await app.waitForHeading("Réglages");
   check((await app.browser.$('[data-testid="world-origin"]').getText()).startsWith("Intégré"), "the embedded world is in use before scanning");
-  // This machine has no camera: the device's camera is explained, the embedded world stays.
-  await app.choose("Caméra", "Caméra de cet appareil");
+  // The scan films with the device's camera, as a phone does; the training camera waits in the
+  // trainer's options. This machine has no camera: the scan says so once and films the training
+  // camera's QR code instead, then joins.
+  check(!(await app.browser.$("#qr-source").isDisplayed()), "the camera choice is a trainer's option, closed");
   await app.click("Scanner le QR code");
-  await app.waitForText("Aucune caméra n'a été trouvée");
-  await app.screen("scanner-sans-camera");
-  await app.choose("Caméra", "Caméra d'entraînement (QR code simulé)");
-  await app.click("Scanner le QR code");
+  await app.waitForText("Pas de caméra sur cet appareil");
   await app.waitFor(async () => (await app.browser.$('[data-testid="world-origin"]').getText()).startsWith("Serveur de la formation"), "the class world in use after scanning", 30);
+  await app.screen("scanner-sans-camera");
   check(new RegExp(`Adresse\\s:\\s${classUrl.replace(/\./g, "\\.")}`).test(await app.bodyText()), "the class world's address is shown as the one in use");
   check((await app.bodyText()).includes("SIMULATION"), "the settings screen says SIMULATION");
   await app.screen("rejoint-par-qr-code");

@@ -316,6 +316,9 @@ try {
     learnerId = await account(page, person);
     await identity(page, person);
     await tapTestId(page, 'mode-online');
+    await heading(page, 'En ligne avec AR24');
+    await tick(page, "J'accepte les conditions générales d'utilisation de AR24");
+    await tapTestId(page, 'ar24-confirm');
     await heading(page, 'Courrier recommandé AR24');
     await tapTestId(page, 'open-messages-letter');
     await heading(page, 'Messages');
@@ -323,6 +326,7 @@ try {
     await tapTestId(page, 'read-letter');
     await tapTestId(page, 'confirm-letter');
     await tapTestId(page, 'start-visual');
+    await heading(page, "Etape 1 sur 2 : Ajout pièce d'identité");
     await page.getByTestId('import-front').waitFor({ state: 'attached' });
   });
 
@@ -346,6 +350,9 @@ try {
     await page.getByTestId('uploaded-front').waitFor({ timeout: 20000 });
     await page.getByTestId('import-back').setInputFiles(verso);
     await page.getByTestId('uploaded-back').waitFor({ timeout: 20000 });
+    await page.getByTestId('document-check').waitFor();
+    await tapTestId(page, 'visual-continue');
+    await heading(page, 'Etape 2 sur 2 : Vérification vidéo');
   });
 
   await step('la vidéo filmée dans la page (MediaRecorder), contrôlée par le monde', async () => {
@@ -401,7 +408,7 @@ try {
   await step("l'identification envoyée avec la vidéo du navigateur", async () => {
     await page.getByTestId('submit-visual').and(page.locator(':enabled')).waitFor({ timeout: 30000 });
     await tapTestId(page, 'submit-visual');
-    await heading(page, 'Suivi de votre courrier');
+    await page.getByRole('heading', { level: 1, name: /^Suivi de votre courrier n°\S+$/ }).waitFor({ timeout: 20000 });
     await screen(page, 'suivi');
     const learner = await api('GET', `/api/learners/${learnerId}`);
     assert.equal(learner.step, 'review', 'the world took the photos and the recorded video');

@@ -4,8 +4,10 @@
 // code: the account, the identity, face to face (the trainer plays the clerk over the API), the
 // activation with the device key made in the browser (WebCrypto, IndexedDB), then a FranceConnect+
 // login to Mon Compte Formation opened from the phone page in another tab, approved on the phone
-// page with the secret code. A second learner goes online (AR24) with the document photos and the
-// video chosen from the phone's gallery (files `idn capture` makes), to activation. Also: the page
+// page with the secret code. A second learner goes online (AR24): AR24's conditions, the document
+// photos (« Etape 1 sur 2 ») and the video (« Etape 2 sur 2 ») chosen from the phone's gallery
+// (files `idn capture` makes), the tracking page, then the code read in AR24's letter, to
+// activation. Also: the page
 // is an installable web app (manifest, service worker) whose shell opens offline, a plain http://
 // address of the class network gets the French explanation instead of the screens, and
 // « Supprimer de cet appareil » ends the phone's credential. Every screen is saved at phone size
@@ -199,6 +201,8 @@ async function screen(page, name) {
 
 const heading = (page, text, timeout = 20000) =>
   page.getByRole('heading', { level: 1, name: text, exact: true }).waitFor({ timeout });
+/** The texts of the elements with this test id, in order. */
+const texts = (page, id) => page.getByTestId(id).evaluateAll((elements) => elements.map((element) => element.textContent.replace(/\s+/g, ' ').trim()));
 const tap = (page, name) => page.getByRole('button', { name, exact: true }).tap();
 const tapTestId = (page, id) => page.getByTestId(id).tap();
 const type = (page, label, value) => page.getByLabel(label, { exact: true }).fill(value);
@@ -288,11 +292,12 @@ async function identity(page, who, { shots }) {
   await shoot('choix-du-mode');
 }
 
-/** The activation code from the messages, then the secret code twice on the PIN pad. */
-async function activate(page, id, { shots }) {
+/** The activation code (`code`, as the learner read it, else the latest sent), then the secret
+ * code twice on the PIN pad. */
+async function activate(page, id, { shots, code = null }) {
   await heading(page, "Code d'activation", 30000);
   if (shots) await screen(page, 'code-activation');
-  await type(page, "Code d'activation", await latestCode(id, (message) => /activation/i.test(message.subject + message.body)));
+  await type(page, "Code d'activation", code ?? (await latestCode(id, (message) => /activation/i.test(message.subject + message.body))));
   await tap(page, 'Continuer');
   await heading(page, 'Choisissez votre code secret');
   await pin(page, SECRET);
@@ -505,8 +510,21 @@ try {
     await heading(page, "Bienvenue dans L'Identité Numérique");
     const id = await account(page, who, { shots: false });
     await identity(page, who, { shots: false });
+    // AR24's conditions, accepted and confirmed (001); the box is as large as a finger.
     await tapTestId(page, 'mode-online');
+    await heading(page, 'En ligne avec AR24');
+    assert.ok((await page.textContent('body')).includes("AR24 est un prestataire de lettres recommandées électroniques reconnu par l'état français"), 'the conditions say who AR24 is (003)');
+    const box = await page.getByTestId('ar24-terms').evaluate((input) => input.closest('label').getBoundingClientRect().height);
+    assert.ok(box >= 44, `AR24's box is tapped on a line of ${box} px`);
+    await tapTestId(page, 'ar24-confirm');
+    await page.getByText("Conditions d'AR24 à accepter").waitFor();
+    assert.equal(await page.getByTestId('ar24-terms').getAttribute('aria-invalid'), 'true', 'the refusal marks the box');
+    await screen(page, 'en-ligne-conditions-ar24');
+    await tick(page, "J'accepte les conditions générales d'utilisation de AR24");
+    await tapTestId(page, 'ar24-confirm');
     await heading(page, 'Courrier recommandé AR24');
+    assert.ok((await page.textContent('body')).includes('dans les prochaines minutes'), 'AR24 first announces the letter (001)');
+    await screen(page, 'en-ligne-courrier-annonce');
     await tapTestId(page, 'open-messages-letter');
     await heading(page, 'Messages');
     if ((await page.getByTestId('read-letter').count()) === 0) await tapTestId(page, 'spam-folder');
@@ -515,7 +533,10 @@ try {
     await screen(page, 'en-ligne-courrier-ouvert');
     await tapTestId(page, 'confirm-letter');
     await tapTestId(page, 'start-visual');
+    await heading(page, "Etape 1 sur 2 : Ajout pièce d'identité");
     await page.getByTestId('import-front').waitFor({ state: 'attached' });
+    assert.ok(await page.getByTestId('document-cni').isChecked(), 'the declared card is chosen');
+    assert.equal(await page.locator('input[name="visual-document"]').first().getAttribute('value'), 'cni', 'the declared card is offered first');
     const sides = await page.textContent('body');
     assert.ok(sides.includes('Face avant') && sides.includes('Face arrière'), "the card's sides are « Face avant » and « Face arrière » (003)");
     // The front with the phone's camera (getUserMedia), taken by hand; the back from the gallery.
@@ -537,6 +558,12 @@ try {
     await page.getByTestId('uploaded-front').waitFor({ timeout: 20000 });
     await page.getByTestId('import-back').setInputFiles(verso);
     await page.getByTestId('uploaded-back').waitFor({ timeout: 20000 });
+    // The validation message, then the video's own screen.
+    await page.getByTestId('document-check').waitFor();
+    await screen(page, 'en-ligne-etape-1-piece');
+    await tapTestId(page, 'visual-continue');
+    await heading(page, 'Etape 2 sur 2 : Vérification vidéo');
+    assert.ok((await page.textContent('body')).includes("remontrer la pièce d'identité face caméra ou de tourner la tête"), 'the video step says what 001 adds');
     const digits = (await api('GET', `/api/learners/${id}`)).registered_letter.spoken_digits;
     assert.match(digits, /^\d{3}$/, 'the letter gives the 3 digits to say');
     // The video filmed with the phone's camera app, then imported (MP4: H.264 and Opus).
@@ -545,13 +572,43 @@ try {
     await page.getByTestId('import-video').setInputFiles(video);
     await page.getByTestId('submit-visual').and(page.locator(':enabled')).waitFor({ timeout: 30000 });
     await screen(page, 'en-ligne-photos-et-video');
+    const letterId = (await api('GET', `/api/learners/${id}`)).registered_letter.letter_id;
     await tapTestId(page, 'submit-visual');
-    await heading(page, 'Suivi de votre courrier');
+    await heading(page, `Suivi de votre courrier n°${letterId}`);
+    const letter = (await api('GET', `/api/learners/${id}`)).registered_letter;
+    const status = await page.getByTestId('review-status').innerText();
+    for (const words of ['Identification en cours de traitement', 'Vous serez averti par email une fois votre identité vérifiée.', 'Vous pouvez fermer cette page.']) {
+      assert.ok(status.includes(words), `the tracking page says « ${words} » (003)`);
+    }
+    // The world's timeline, then the entries to come, greyed and named « à venir ».
+    const reached = await texts(page, 'timeline-entry');
+    assert.ok(reached[0].startsWith('Email de notification remis') && reached[1].startsWith('Courrier recommandé électronique envoyé par votre expéditeur'),
+      `the timeline begins as 003's: ${JSON.stringify(reached)}`);
+    const upcoming = await texts(page, 'timeline-upcoming');
+    assert.deepEqual(upcoming, letter.upcoming.map((label) => `${label} (à venir)`), 'every entry to come is listed, « à venir » for screen readers');
+    assert.ok(upcoming.length > 0, 'entries are still to come while AR24 reviews');
     await screen(page, 'en-ligne-suivi');
+    // After sending, La Poste confirms the file and AR24 its electronic signature (000).
+    const senders = (await api('GET', `/api/learners/${id}/inbox`)).map((message) => `${message.sender} : ${message.subject}`);
+    assert.ok(senders.some((line) => /La Poste/.test(line) && /envoi de votre dossier/.test(line)), `La Poste's confirmation: ${JSON.stringify(senders)}`);
+    assert.ok(senders.some((line) => /AR24/.test(line) && /[Ss]ignature électronique/.test(line)), `AR24's signature email: ${JSON.stringify(senders)}`);
     // The review takes its time: the sandbox menu moves this learner's clock (their own time).
     await page.locator('summary', { hasText: 'Menu bac à sable' }).tap();
     await tap(page, 'Passer 24 heures');
-    await activate(page, id, { shots: false });
+    // Accepted: « Consulter mon courrier » in AR24's email opens the letter and its code.
+    await heading(page, "Code d'activation", 30000);
+    await tapTestId(page, 'open-messages');
+    await heading(page, 'Messages');
+    if ((await page.getByTestId('consult-letter').count()) === 0) await tapTestId(page, 'spam-folder');
+    await tapTestId(page, 'consult-letter');
+    await heading(page, `Courrier n°${letter.letter_id}`);
+    assert.ok((await page.getByTestId('letter-sender').innerText()).includes("La Poste — L'Identité Numérique"), 'the letter names its sender');
+    const code = (await page.getByTestId('letter-code').innerText()).trim();
+    assert.match(code, /^\d{6}$/, 'the letter gives the 6-digit activation code');
+    assert.equal(await latestCode(id, (message) => message.channel === 'sms'), code, 'the SMS gives the same code');
+    await screen(page, 'en-ligne-courrier-code');
+    await tapTestId(page, 'enter-activation-code');
+    await activate(page, id, { shots: false, code });
     await screen(page, 'en-ligne-active');
     const media = await api('GET', `/api/learners/${id}`);
     assert.equal(media.step, 'enrolled', 'the world accepted the gallery photos and video');

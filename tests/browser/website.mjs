@@ -310,11 +310,17 @@ try {
     await context.close();
   });
 
-  await step('sur ordinateur, « En ligne » ; le téléphone reprend à la lettre AR24', async () => {
+  await step('sur ordinateur, « En ligne » et les conditions d\'AR24 ; le téléphone reprend à la lettre AR24', async () => {
     const context = await browser.newContext(COMPUTER);
     const page = await context.newPage();
     await siteAccount(context, page, people.online, false);
-    await page.getByRole('button', { name: 'SELECTIONNER En ligne' }).click();
+    // AR24's conditions are accepted before « Confirmer » (001): without the box, refused.
+    await page.getByRole('button', { name: 'Confirmer la vérification en ligne' }).click();
+    await page.getByText("Acceptez les conditions générales d'utilisation de AR24 pour continuer.").first().waitFor();
+    assert.equal((await learnerByEmail(people.online.email)).step, 'verification_choice', 'nothing is sent before the conditions are accepted');
+    await page.getByLabel("J'accepte les conditions générales d'utilisation de AR24").check();
+    await screen(page, 'conditions-ar24');
+    await page.getByRole('button', { name: 'Confirmer la vérification en ligne' }).click();
     await heading(page, 'Continuez sur votre smartphone');
     assert.ok((await page.locator('main').textContent()).includes('AR24'));
     await screen(page, 'continuer-sur-smartphone-en-ligne');

@@ -46,6 +46,7 @@ async fn go_to_the_post_office(learner: &Learner) -> String {
         LearnerAction::ConfirmIdentity,
         LearnerAction::ChooseVerification {
             mode: VerificationMode::FaceToFace,
+            terms_accepted: false,
         },
     ] {
         learner.act(&action).await.expect("the learner goes on");

@@ -152,6 +152,7 @@ async fn submit_online(learner: &Learner) -> (String, idn_api::MediaView) {
     for action in [
         LearnerAction::ChooseVerification {
             mode: VerificationMode::Online,
+            terms_accepted: true,
         },
         LearnerAction::ReadLetter,
         LearnerAction::ConfirmLetterIdentity,

@@ -534,8 +534,9 @@ async fn ar24_email_in_spam_leaves_the_letter_unopened() {
     let ar24 = landed
         .inbox
         .iter()
-        .find(|m| m.sender.contains("AR24"))
+        .find(|m| m.action == Some(idn_api::MessageAction::ReadLetter))
         .expect("AR24's notification was sent");
+    assert!(ar24.sender.contains("AR24"));
     assert_eq!(ar24.folder, "spam");
     assert!(ar24.link.is_some(), "« Lire mon courrier » is in the email");
     let letter = landed.view.registered_letter.as_ref().unwrap();
@@ -571,6 +572,7 @@ async fn identity_confirmed_with_a_typo_cannot_be_changed_and_the_clerk_refuses_
             &landed.id,
             &LearnerAction::ChooseVerification {
                 mode: idn_api::VerificationMode::FaceToFace,
+                terms_accepted: false,
             },
         )
         .await

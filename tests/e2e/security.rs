@@ -467,6 +467,7 @@ async fn forgotten_secret_code_is_recovered_by_verifying_again_and_re_activating
             &enrolled.id,
             &idn_api::LearnerAction::ChooseVerification {
                 mode: idn_api::VerificationMode::FaceToFace,
+                terms_accepted: false,
             },
         )
         .await
@@ -670,6 +671,7 @@ async fn a_mobile_enrolled_on_one_identity_is_refused_to_another_while_its_holde
             &holder.id,
             &LearnerAction::ChooseVerification {
                 mode: idn_api::VerificationMode::FaceToFace,
+                terms_accepted: false,
             },
         )
         .await
@@ -909,6 +911,7 @@ async fn a_classmate_cannot_take_over_an_enrolled_identity() {
                         &victim.id,
                         &LearnerAction::ChooseVerification {
                             mode: VerificationMode::FaceToFace,
+                            terms_accepted: false,
                         },
                     )
                     .await
@@ -1056,6 +1059,7 @@ async fn activation_elsewhere_revokes_the_old_phone() {
     account
         .act(&LearnerAction::ChooseVerification {
             mode: VerificationMode::FaceToFace,
+            terms_accepted: false,
         })
         .await
         .unwrap();

@@ -245,6 +245,7 @@ async fn truncated_or_mislabelled_upload_is_refused_and_nothing_is_stored() {
             &id,
             &LearnerAction::ChooseVerification {
                 mode: VerificationMode::Online,
+                terms_accepted: true,
             },
         )
         .await
@@ -493,16 +494,41 @@ async fn online_review_takes_the_configured_delay_and_tracks_the_letter() {
     let Learner { id, client, .. } =
         learner_with_confirmed_identity(&world.client, "j@simulation.example", MOBILE).await;
     let client = &client;
-    client
+    let unticked = client
         .act(
             &id,
             &LearnerAction::ChooseVerification {
                 mode: VerificationMode::Online,
+                terms_accepted: false,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refusal_code(unticked), "ar24_terms_not_accepted");
+    let before = client.inbox(&id).await.unwrap().len();
+    let chosen = client
+        .act(
+            &id,
+            &LearnerAction::ChooseVerification {
+                mode: VerificationMode::Online,
+                terms_accepted: true,
             },
         )
         .await
         .unwrap();
-    let notice = client.inbox(&id).await.unwrap().into_iter().last().unwrap();
+    let letter = chosen.registered_letter.unwrap();
+    assert!(letter.contents.is_none(), "the letter is sealed");
+    assert_eq!(
+        letter.upcoming.first().map(String::as_str),
+        Some("Identification commencée")
+    );
+    let inbox = client.inbox(&id).await.unwrap();
+    let [announced, notice] = &inbox[before..] else {
+        panic!("AR24's two emails: {inbox:?}");
+    };
+    assert!(announced.body.contains("dans les prochaines minutes"));
+    assert!(announced.sender.starts_with("AR24") && notice.sender.starts_with("AR24"));
+    assert_eq!(announced.action, None);
     assert_eq!(
         notice
             .link
@@ -511,6 +537,7 @@ async fn online_review_takes_the_configured_delay_and_tracks_the_letter() {
         Some(true),
         "« Lire mon courrier » link"
     );
+    assert_eq!(notice.action, Some(idn_api::MessageAction::ReadLetter));
     client.act(&id, &LearnerAction::ReadLetter).await.unwrap();
     client
         .act(&id, &LearnerAction::ConfirmLetterIdentity)
@@ -554,6 +581,7 @@ async fn online_review_takes_the_configured_delay_and_tracks_the_letter() {
         )
         .await
         .unwrap();
+    let before = client.inbox(&id).await.unwrap().len();
     let submitted = client
         .act(
             &id,
@@ -575,23 +603,34 @@ async fn online_review_takes_the_configured_delay_and_tracks_the_letter() {
         .await
         .unwrap();
     assert_eq!(submitted.step, "review");
-    let labels: Vec<String> = submitted
-        .registered_letter
-        .unwrap()
-        .timeline
-        .into_iter()
-        .map(|entry| entry.label)
+    let subjects: Vec<(String, String)> = client.inbox(&id).await.unwrap()[before..]
+        .iter()
+        .map(|message| (message.sender.clone(), message.subject.clone()))
         .collect();
+    assert!(
+        matches!(&subjects[..], [(la_poste, sent), (ar24, signed)]
+            if la_poste.starts_with("L'Identité Numérique La Poste") && sent.contains("envoi de votre dossier")
+            && ar24.starts_with("AR24") && signed.contains("Signature électronique")),
+        "the two emails of 000 after submitting: {subjects:?}"
+    );
+    let letter = submitted.registered_letter.unwrap();
+    let labels: Vec<String> = letter.timeline.into_iter().map(|entry| entry.label).collect();
     assert_eq!(
         labels,
         [
-            "E-mail de notification délivré",
-            "Lettre envoyée",
-            "Identification démarrée",
+            "Email de notification remis",
+            "Courrier recommandé électronique envoyé par votre expéditeur",
+            "Email de notification remis",
+            "Identification commencée",
             "Identification enregistrée",
             "Identification en cours de traitement"
         ],
         "AR24's tracking timeline"
+    );
+    assert_eq!(
+        letter.upcoming,
+        ["Identification acceptée/refusée", "Email de notification remis"],
+        "what is still to come, greyed"
     );
     world.trainer.advance_clock(14 * 60).await.unwrap();
     assert_eq!(
@@ -610,25 +649,38 @@ async fn online_review_takes_the_configured_delay_and_tracks_the_letter() {
             .as_ref()
             .and_then(|letter| letter.refusal_reason.clone())
     );
-    let timeline: Vec<String> = accepted
-        .registered_letter
-        .expect("the letter stays readable")
-        .timeline
-        .into_iter()
-        .map(|entry| entry.label)
-        .collect();
+    let letter = accepted.registered_letter.expect("the letter stays readable");
+    let timeline: Vec<String> = letter.timeline.into_iter().map(|entry| entry.label).collect();
     assert_eq!(
-        &timeline[3..],
+        &timeline[4..],
         [
             "Identification enregistrée",
             "Identification en cours de traitement",
             "Identification acceptée",
-            "E-mail de notification délivré"
+            "Email de notification remis"
         ],
-        "the whole tracking timeline of journey.md"
+        "the whole tracking timeline of 003"
     );
+    assert!(letter.upcoming.is_empty());
     let sms = last_code(client, &id, MessageChannel::Sms).await;
     assert_eq!(sms.len(), 6, "6-digit activation code by SMS");
+    let contents = letter
+        .contents
+        .expect("« Consulter mon courrier » shows the letter");
+    assert_eq!(contents.sender, "La Poste — L'Identité Numérique");
+    assert_eq!(
+        contents.activation_code, sms,
+        "the letter holds the code of the SMS"
+    );
+    let verified = client
+        .inbox(&id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|message| message.action == Some(idn_api::MessageAction::ConsultLetter))
+        .expect("AR24's email offers « Consulter mon courrier »");
+    assert!(verified.sender.starts_with("AR24"));
+    assert!(!verified.body.contains(&sms), "the code is not in AR24's email");
 }
 
 #[tokio::test]

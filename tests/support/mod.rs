@@ -309,6 +309,7 @@ pub async fn learner_at_face_to_face(world: &WorldClient, email: &str, mobile: &
     learner
         .act(&LearnerAction::ChooseVerification {
             mode: VerificationMode::FaceToFace,
+            terms_accepted: false,
         })
         .await
         .expect("face to face");

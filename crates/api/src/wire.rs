@@ -183,6 +183,9 @@ pub enum LearnerAction {
     ConfirmIdentity,
     ChooseVerification {
         mode: VerificationMode,
+        /// AR24's terms of use, ticked before « Confirmer »: required online, ignored otherwise.
+        #[serde(default)]
+        terms_accepted: bool,
     },
     ReadLetter,
     ConfirmLetterIdentity,
@@ -324,7 +327,11 @@ pub struct LearnerView {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct IdentitySummary {
+    /// The document's name as people read it (« Carte nationale d'identité »).
     pub document_type: String,
+    /// The same document as a code, for screens that decide on it (the visual identification
+    /// offers the declared document first, 003).
+    pub document_kind: DocumentKind,
     /// « Sexe » on the confirmation screen (003).
     pub sex: SexField,
     pub given_names: Vec<String>,
@@ -364,6 +371,22 @@ pub struct RegisteredLetterView {
     pub refusal_reason_label: Option<String>,
     pub refusals: u32,
     pub timeline: Vec<TimelineEntryView>,
+    /// Labels of the tracking entries not reached yet, in order, shown as coming (greyed) as
+    /// AR24's page does; empty once decided and notified.
+    pub upcoming: Vec<String>,
+    /// What reading the letter shows once the identification is accepted (« Consulter mon
+    /// courrier »); absent before.
+    pub contents: Option<LetterContentsView>,
+}
+
+/// The letter's contents once the identity is verified: who sends it and the activation code
+/// to type in the app.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LetterContentsView {
+    /// « La Poste — L'Identité Numérique ».
+    pub sender: String,
+    pub activation_code: String,
+    pub valid_until: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -402,6 +425,17 @@ pub struct InboxMessage {
     pub folder: String,
     /// The code this message carries, for testers (also in the body).
     pub code: Option<String>,
+    /// The button the message offers, for screens that open the letter from it.
+    pub action: Option<MessageAction>,
+}
+
+/// A message's button: AR24's letter email « Lire mon courrier », its result email once the
+/// identity is verified « Consulter mon courrier ».
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageAction {
+    ReadLetter,
+    ConsultLetter,
 }
 
 /// One line of a learner's journal: who did what, when, and what it changed.

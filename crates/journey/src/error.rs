@@ -20,6 +20,10 @@ pub enum JourneyError {
     InvalidMobile,
     #[error("the terms of use (CGU) were not accepted")]
     TermsNotAccepted,
+    /// « Acceptez les conditions générales d'utilisation de AR24 et confirmez » (001): the
+    /// online verification starts only once they are ticked.
+    #[error("AR24's terms of use were not accepted")]
+    Ar24TermsNotAccepted,
     #[error("malformed {0:?} code")]
     CodeMalformed(CodeKind),
     #[error("wrong {kind:?} code, {remaining} attempts left")]
@@ -47,6 +51,10 @@ pub enum JourneyError {
     DocumentMismatch { fields: Vec<PresentedField> },
     #[error("registered letter not opened yet")]
     LetterNotOpened,
+    /// The postal procedure: no registered letter awaits validation under the number given
+    /// (wrong number, not delivered yet, already validated, or a request returned).
+    #[error("no postal request's registered letter awaits validation under this number")]
+    PostalLetterNotAwaited,
     #[error("visual identification not started")]
     IdentificationNotStarted,
     #[error("visual identification is missing {0}")]
@@ -103,6 +111,7 @@ impl JourneyError {
             Self::WeakPassword => "weak_password",
             Self::InvalidMobile => "invalid_mobile",
             Self::TermsNotAccepted => "terms_not_accepted",
+            Self::Ar24TermsNotAccepted => "ar24_terms_not_accepted",
             Self::CodeMalformed(_) => "code_malformed",
             Self::CodeWrong { .. } => "code_wrong",
             Self::CodeExpired(_) => "code_expired",
@@ -116,6 +125,7 @@ impl JourneyError {
             Self::IdentityAlreadyConfirmed => "identity_already_confirmed",
             Self::DocumentMismatch { .. } => "document_mismatch",
             Self::LetterNotOpened => "letter_not_opened",
+            Self::PostalLetterNotAwaited => "postal_letter_not_awaited",
             Self::IdentificationNotStarted => "identification_not_started",
             Self::IncompleteSubmission(_) => "incomplete_submission",
             Self::InvalidSecretCode => "invalid_secret_code",
@@ -150,6 +160,7 @@ impl JourneyError {
             | Self::WeakPassword
             | Self::InvalidMobile
             | Self::TermsNotAccepted
+            | Self::Ar24TermsNotAccepted
             | Self::CodeMalformed(_)
             | Self::CodeExpired(_)
             | Self::CodeAttemptsExhausted(_)
@@ -162,6 +173,7 @@ impl JourneyError {
             | Self::IdentityAlreadyConfirmed
             | Self::DocumentMismatch { .. }
             | Self::LetterNotOpened
+            | Self::PostalLetterNotAwaited
             | Self::IdentificationNotStarted
             | Self::IncompleteSubmission(_)
             | Self::InvalidSecretCode
@@ -196,6 +208,7 @@ impl JourneyError {
             Self::WeakPassword => "Le mot de passe doit contenir au moins 8 caractères, dont une majuscule, une minuscule et un chiffre.".into(),
             Self::InvalidMobile => "Numéro de téléphone invalide : indiquez l'indicatif du pays (exemple : +33 6 12 34 56 78).".into(),
             Self::TermsNotAccepted => "Vous devez accepter les conditions générales d'utilisation (CGU) pour créer votre compte.".into(),
+            Self::Ar24TermsNotAccepted => "Acceptez les conditions générales d'utilisation de AR24 pour continuer.".into(),
             Self::CodeMalformed(kind) => format!("Le {} doit comporter {}.", kind.label_fr(), kind.format_fr()),
             Self::CodeWrong { kind, remaining } => format!(
                 "{} incorrect. Il vous reste {remaining} essai{}.",
@@ -224,6 +237,7 @@ impl JourneyError {
             .collect::<Vec<_>>()
             .join(" "),
             Self::LetterNotOpened => "Ouvrez d'abord votre courrier recommandé (« Lire mon courrier »).".into(),
+            Self::PostalLetterNotAwaited => "Aucune lettre recommandée de la procédure courrier n'attend de validation sous ce numéro : vérifiez le numéro imprimé sur la lettre.".into(),
             Self::IdentificationNotStarted => "Commencez d'abord l'identification visuelle.".into(),
             Self::IncompleteSubmission(what) => format!("Il manque {what} pour envoyer votre identification visuelle."),
             Self::InvalidSecretCode => "Le code secret doit comporter 4 chiffres tous différents.".into(),

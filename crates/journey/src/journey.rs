@@ -7,8 +7,8 @@ use crate::enrolment::{ApprovalStatus, DeviceId, EnrolledDevice, LoginApproval, 
 use crate::identity::{IdentityDocument, IdentityInput, PresentedDocument};
 use crate::sign_in::{PasswordCheck, SignIn};
 use crate::verification::{
-    Identification, LetterStatus, RefusalReason, RegisteredLetter, ReviewDecision, ReviewPlan, SpokenDigits,
-    Submission, VerificationMode,
+    Identification, LetterContents, LetterStatus, RefusalReason, RegisteredLetter, ReviewDecision,
+    ReviewPlan, SpokenDigits, Submission, VerificationMode, LETTER_SENDER,
 };
 use crate::{calendar, rules, JourneyError};
 use chrono::{DateTime, Utc};
@@ -238,6 +238,8 @@ pub enum Command {
     ConfirmIdentity,
     ChooseVerification {
         mode: VerificationMode,
+        /// AR24's terms of use ticked (001): required online, ignored otherwise.
+        terms_accepted: bool,
     },
     /// The clerk (or postman) checks the activation code and the document shown.
     ClerkValidate {
@@ -362,13 +364,25 @@ pub enum Notice {
         code: String,
         valid_until: DateTime<Utc>,
     },
+    /// AR24's first email: a registered letter will arrive « dans les prochaines minutes » (001).
+    RegisteredLetterAnnounced,
     RegisteredLetterAvailable {
         letter_id: String,
     },
-    IdentificationRecorded {
+    /// La Poste's « Email de confirmation de l'envoi du dossier » after the visual
+    /// identification is submitted (000).
+    DossierSent {
         letter_id: String,
     },
-    IdentificationAccepted,
+    /// AR24's « Email d'information de la signature électronique de votre dossier » (000).
+    DossierSigned {
+        letter_id: String,
+    },
+    /// AR24: the identity is verified, « Consulter mon courrier » reveals the activation code
+    /// (001); the code itself comes by SMS.
+    IdentificationAccepted {
+        letter_id: String,
+    },
     IdentificationRefused {
         reason: RefusalReason,
     },
@@ -389,15 +403,17 @@ pub enum Notice {
 
 impl Notice {
     /// Every message kind's stable code, as scenario files and delivery plans name them.
-    pub const CODES: [&'static str; 14] = [
+    pub const CODES: [&'static str; 16] = [
         "email_code",
         "mobile_code",
         "account_created",
         "face_to_face_code",
         "postal_letter_sent",
         "postal_letter_delivered",
+        "registered_letter_announced",
         "registered_letter_available",
-        "identification_recorded",
+        "dossier_sent",
+        "dossier_signed",
         "identification_accepted",
         "identification_refused",
         "activation_code",
@@ -416,8 +432,10 @@ impl Notice {
             "face_to_face_code" => "Code d'activation (face à face)",
             "postal_letter_sent" => "Courrier de vérification envoyé",
             "postal_letter_delivered" => "Lettre recommandée avec le code d'activation",
+            "registered_letter_announced" => "Annonce d'un courrier recommandé AR24",
             "registered_letter_available" => "Courrier recommandé AR24 disponible",
-            "identification_recorded" => "Identification visuelle enregistrée",
+            "dossier_sent" => "Confirmation de l'envoi du dossier",
+            "dossier_signed" => "Signature électronique du dossier",
             "identification_accepted" => "Identification acceptée",
             "identification_refused" => "Identification refusée",
             "activation_code" => "Code d'activation",
@@ -437,9 +455,11 @@ impl Notice {
             Self::FaceToFaceCode { .. } => "face_to_face_code",
             Self::PostalLetterSent { .. } => "postal_letter_sent",
             Self::PostalLetterDelivered { .. } => "postal_letter_delivered",
+            Self::RegisteredLetterAnnounced => "registered_letter_announced",
             Self::RegisteredLetterAvailable { .. } => "registered_letter_available",
-            Self::IdentificationRecorded { .. } => "identification_recorded",
-            Self::IdentificationAccepted => "identification_accepted",
+            Self::DossierSent { .. } => "dossier_sent",
+            Self::DossierSigned { .. } => "dossier_signed",
+            Self::IdentificationAccepted { .. } => "identification_accepted",
             Self::IdentificationRefused { .. } => "identification_refused",
             Self::ActivationCode { .. } => "activation_code",
             Self::IdentityActivated => "identity_activated",
@@ -579,6 +599,24 @@ impl Journey {
     }
 
     /// The confirmed person, from the confirmation of the identity data onwards.
+    /// What « Consulter mon courrier » shows once the identity is verified online and until the
+    /// activation (the current activation code, resent ones included); `None` otherwise.
+    pub fn letter_contents(&self) -> Option<LetterContents> {
+        match &self.stage {
+            Stage::Activation {
+                code,
+                verified_by: VerificationMode::Online,
+                letter: Some(_),
+                ..
+            } => Some(LetterContents {
+                sender: LETTER_SENDER,
+                activation_code: code.value().to_owned(),
+                valid_until: code.expires_at(),
+            }),
+            _ => None,
+        }
+    }
+
     pub fn person(&self) -> Option<&Person> {
         match &self.stage {
             Stage::VerificationChoice { person }
@@ -882,16 +920,16 @@ impl Journey {
                 | Stage::PostalLetter { person, .. }
                 | Stage::Activation { person, .. }
                 | Stage::Locked { person, .. },
-                Command::ChooseVerification { mode },
+                Command::ChooseVerification { mode, terms_accepted },
             ) => {
                 let person = person.clone();
-                self.choose_verification(person, mode, now, rng)
+                self.choose_verification(person, mode, terms_accepted, now, rng)
             }
-            (Stage::Online { person, letter }, Command::ChooseVerification { mode })
+            (Stage::Online { person, letter }, Command::ChooseVerification { mode, terms_accepted })
                 if !matches!(letter.identification, Identification::UnderReview { .. }) =>
             {
                 let person = person.clone();
-                self.choose_verification(person, mode, now, rng)
+                self.choose_verification(person, mode, terms_accepted, now, rng)
             }
             (
                 Stage::FaceToFace { person, code, .. },
@@ -987,10 +1025,16 @@ impl Journey {
                 letter.record(now, LetterStatus::IdentificationRecorded);
                 letter.record(now, LetterStatus::IdentificationProcessing);
                 let letter_id = letter.letter_id.clone();
-                Ok(vec![send(
-                    Channel::Email,
-                    Notice::IdentificationRecorded { letter_id },
-                )])
+                // The two emails 000 names after « ENVOI DES INFORMATIONS AU GROUPE LA POSTE ».
+                Ok(vec![
+                    send(
+                        Channel::Email,
+                        Notice::DossierSent {
+                            letter_id: letter_id.clone(),
+                        },
+                    ),
+                    send(Channel::Email, Notice::DossierSigned { letter_id }),
+                ])
             }
             (Stage::Online { letter, .. }, Command::ReviewIdentification { decision }) => {
                 if !matches!(letter.identification, Identification::UnderReview { .. }) {
@@ -998,26 +1042,15 @@ impl Journey {
                 }
                 Ok(self.apply_review(decision, now, rng))
             }
-            (
-                Stage::Activation {
-                    code, verified_by, ..
-                },
-                Command::ResendActivationCode,
-            ) => {
+            (Stage::Activation { code, .. }, Command::ResendActivationCode) => {
                 *code = code.reissue(now, rng)?;
                 let notice = Notice::ActivationCode {
                     code: code.value().into(),
                     valid_until: code.expires_at(),
                 };
-                // Face to face the code came by SMS only (002); online by email and SMS (003).
-                Ok(match verified_by {
-                    VerificationMode::FaceToFace | VerificationMode::ByPost => {
-                        vec![send(Channel::Sms, notice)]
-                    }
-                    VerificationMode::Online => {
-                        vec![send(Channel::Email, notice.clone()), send(Channel::Sms, notice)]
-                    }
-                })
+                // The code comes by SMS (002 face to face, 001 online); online the letter's
+                // contents show the new one too.
+                Ok(vec![send(Channel::Sms, notice)])
             }
             (
                 Stage::Activation { person, code, .. },
@@ -1196,11 +1229,15 @@ impl Journey {
         &mut self,
         person: Person,
         mode: VerificationMode,
+        terms_accepted: bool,
         now: DateTime<Utc>,
         rng: &mut dyn RngCore,
     ) -> Result<Vec<Effect>, JourneyError> {
         if person.identity.is_expired_on(now.date_naive()) {
             return Err(JourneyError::DocumentExpired);
+        }
+        if mode == VerificationMode::Online && !terms_accepted {
+            return Err(JourneyError::Ar24TermsNotAccepted);
         }
         let effects = match mode {
             VerificationMode::FaceToFace => {
@@ -1240,13 +1277,15 @@ impl Journey {
                     refusals: 0,
                     timeline: Vec::new(),
                 };
-                letter.record(now, LetterStatus::NotificationEmailDelivered);
+                // AR24 announces the letter first, then sends it (001).
+                letter.record(now, LetterStatus::AnnouncementEmailDelivered);
                 letter.record(now, LetterStatus::LetterSent);
+                letter.record(now, LetterStatus::NotificationEmailDelivered);
                 self.stage = Stage::Online { person, letter };
-                vec![send(
-                    Channel::Email,
-                    Notice::RegisteredLetterAvailable { letter_id },
-                )]
+                vec![
+                    send(Channel::Email, Notice::RegisteredLetterAnnounced),
+                    send(Channel::Email, Notice::RegisteredLetterAvailable { letter_id }),
+                ]
             }
         };
         Ok(effects)
@@ -1271,7 +1310,8 @@ impl Journey {
             verified_by,
             letter,
         };
-        vec![send(Channel::Email, notice.clone()), send(Channel::Sms, notice)]
+        // The email gives access to the letter, whose contents show the code (001).
+        vec![send(Channel::Sms, notice)]
     }
 
     fn apply_review(
@@ -1288,7 +1328,12 @@ impl Journey {
                 letter.record(at, LetterStatus::IdentificationAccepted);
                 letter.record(at, LetterStatus::ResultEmailDelivered);
                 let (person, letter) = (person.clone(), letter.clone());
-                let mut effects = vec![send(Channel::Email, Notice::IdentificationAccepted)];
+                let mut effects = vec![send(
+                    Channel::Email,
+                    Notice::IdentificationAccepted {
+                        letter_id: letter.letter_id.clone(),
+                    },
+                )];
                 effects.extend(self.start_activation(
                     person,
                     VerificationMode::Online,

@@ -12,6 +12,7 @@ mod error;
 pub mod identity;
 mod journey;
 pub mod local_time;
+pub mod postal_request;
 pub mod rules;
 pub mod sign_in;
 pub mod situation;

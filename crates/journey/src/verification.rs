@@ -139,11 +139,15 @@ pub enum ReviewPlan {
     Desk,
 }
 
-/// Tracking entries of the registered letter, in the order AR24 shows them.
+/// Tracking entries of the registered letter, labelled as AR24's « Suivi de votre courrier »
+/// page writes them (003). Variant names are stored: add, never rename.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LetterStatus {
-    NotificationEmailDelivered,
+    /// AR24's first email, announcing the letter « dans les prochaines minutes » (001).
+    AnnouncementEmailDelivered,
     LetterSent,
+    /// The letter's own email (« Lire mon courrier »).
+    NotificationEmailDelivered,
     IdentificationStarted,
     IdentificationRecorded,
     IdentificationProcessing,
@@ -157,18 +161,63 @@ pub enum LetterStatus {
 impl LetterStatus {
     pub fn label_fr(self) -> &'static str {
         match self {
-            Self::NotificationEmailDelivered => "E-mail de notification délivré",
-            Self::LetterSent => "Lettre envoyée",
-            Self::IdentificationStarted => "Identification démarrée",
+            Self::AnnouncementEmailDelivered
+            | Self::NotificationEmailDelivered
+            | Self::ResultEmailDelivered => "Email de notification remis",
+            Self::LetterSent => "Courrier recommandé électronique envoyé par votre expéditeur",
+            Self::IdentificationStarted => "Identification commencée",
             Self::IdentificationRecorded => "Identification enregistrée",
             Self::IdentificationProcessing => "Identification en cours de traitement",
             Self::IdentificationAccepted => "Identification acceptée",
             Self::IdentificationRefused => "Identification refusée",
-            Self::ResultEmailDelivered => "E-mail de notification délivré",
             Self::RecipientDeclined => "Le destinataire a indiqué ne pas être cette personne",
         }
     }
 }
+
+/// The tracking page's entries in AR24's order (003), the decision written as the guide writes
+/// it before it is known.
+const TRACKING_ORDER: [&str; 8] = [
+    "Email de notification remis",
+    "Courrier recommandé électronique envoyé par votre expéditeur",
+    "Email de notification remis",
+    "Identification commencée",
+    "Identification enregistrée",
+    "Identification en cours de traitement",
+    "Identification acceptée/refusée",
+    "Email de notification remis",
+];
+
+/// The labels of the tracking entries not reached yet, in order, after the latest entry of
+/// `timeline` (AR24's page shows them greyed). Empty once the result email is delivered (after
+/// an acceptance or a refusal) or after « Je ne suis pas cette personne »; a new identification
+/// after a refusal starts the remaining entries again.
+pub fn upcoming_entries(timeline: &[TimelineEntry]) -> Vec<&'static str> {
+    let reached = match timeline.last().map(|entry| entry.status) {
+        None => 0,
+        Some(LetterStatus::AnnouncementEmailDelivered) => 1,
+        Some(LetterStatus::LetterSent) => 2,
+        Some(LetterStatus::NotificationEmailDelivered) => 3,
+        Some(LetterStatus::IdentificationStarted) => 4,
+        Some(LetterStatus::IdentificationRecorded) => 5,
+        Some(LetterStatus::IdentificationProcessing) => 6,
+        Some(LetterStatus::IdentificationAccepted | LetterStatus::IdentificationRefused) => 7,
+        Some(LetterStatus::ResultEmailDelivered | LetterStatus::RecipientDeclined) => TRACKING_ORDER.len(),
+    };
+    TRACKING_ORDER[reached..].to_vec()
+}
+
+/// What the letter reveals once the identity is verified (« Consulter mon courrier », 001):
+/// its sender and the activation code to type in the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LetterContents {
+    pub sender: &'static str,
+    pub activation_code: String,
+    pub valid_until: DateTime<Utc>,
+}
+
+/// The sender AR24 keeps anonymous until the identity is confirmed (003).
+pub const LETTER_SENDER: &str = "La Poste — L'Identité Numérique";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineEntry {
@@ -211,5 +260,10 @@ pub struct RegisteredLetter {
 impl RegisteredLetter {
     pub(crate) fn record(&mut self, at: DateTime<Utc>, status: LetterStatus) {
         self.timeline.push(TimelineEntry { at, status });
+    }
+
+    /// The tracking entries not reached yet ([`upcoming_entries`]).
+    pub fn upcoming(&self) -> Vec<&'static str> {
+        upcoming_entries(&self.timeline)
     }
 }

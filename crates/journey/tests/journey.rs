@@ -112,6 +112,7 @@ impl Sim {
         self.until_identity_confirmed();
         self.ok(Command::ChooseVerification {
             mode: VerificationMode::FaceToFace,
+            terms_accepted: false,
         });
         let code = self.last_code(CodeKind::Activation);
         self.ok(Command::ClerkValidate {
@@ -244,6 +245,7 @@ fn face_to_face_has_one_code_sent_by_sms_when_chosen_shown_to_the_clerk_then_typ
     let before = sim.inbox.len();
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::FaceToFace,
+        terms_accepted: false,
     });
     let sent: Vec<_> = sim.inbox[before..].to_vec();
     let [(Channel::Sms, Notice::FaceToFaceCode { code, valid_until })] = sent.as_slice() else {
@@ -316,6 +318,7 @@ fn after_the_clerk_the_same_code_lives_on_for_the_app_with_fresh_attempts() {
     sim.until_identity_confirmed();
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::FaceToFace,
+        terms_accepted: false,
     });
     let code = sim.last_code(CodeKind::Activation);
     // The clerk mistypes twice, then types it right on day 14.
@@ -366,6 +369,7 @@ fn the_clerk_cannot_validate_with_a_burned_code() {
     sim.until_identity_confirmed();
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::FaceToFace,
+        terms_accepted: false,
     });
     let code = sim.last_code(CodeKind::Activation);
     for _ in 0..rules::MAX_CODE_ATTEMPTS {
@@ -383,6 +387,7 @@ fn the_clerk_cannot_validate_with_a_burned_code() {
     );
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::FaceToFace,
+        terms_accepted: false,
     });
     let fresh = sim.last_code(CodeKind::Activation);
     sim.ok(Command::ClerkValidate {
@@ -393,11 +398,12 @@ fn the_clerk_cannot_validate_with_a_burned_code() {
 }
 
 #[test]
-fn a_new_activation_code_comes_by_sms_face_to_face_and_by_email_and_sms_online() {
+fn a_new_activation_code_comes_by_sms_face_to_face() {
     let mut sim = Sim::new(35);
     sim.until_identity_confirmed();
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::FaceToFace,
+        terms_accepted: false,
     });
     let code = sim.last_code(CodeKind::Activation);
     sim.ok(Command::ClerkValidate {
@@ -416,6 +422,7 @@ fn face_to_face_code_is_refused_after_15_days() {
     sim.until_identity_confirmed();
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::FaceToFace,
+        terms_accepted: false,
     });
     let code = sim.last_code(CodeKind::Activation);
     sim.wait(rules::FACE_TO_FACE_VALIDITY);
@@ -428,6 +435,7 @@ fn face_to_face_code_is_refused_after_15_days() {
     );
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::FaceToFace,
+        terms_accepted: false,
     });
     assert_eq!(
         sim.journey.step(),
@@ -442,6 +450,7 @@ fn clerk_refuses_another_document() {
     sim.until_identity_confirmed();
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::FaceToFace,
+        terms_accepted: false,
     });
     let code = sim.last_code(CodeKind::Activation);
     let other = PresentedDocument {
@@ -467,6 +476,7 @@ fn by_post_letter_arrives_after_four_weeks_then_face_to_face() {
     sim.until_identity_confirmed();
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::ByPost,
+        terms_accepted: false,
     });
     sim.wait(rules::POSTAL_LETTER_DELAY - TimeDelta::seconds(1));
     assert_eq!(sim.journey.step(), Step::PostalLetter);
@@ -484,6 +494,7 @@ fn online_refusal_states_its_reason_and_can_be_redone() {
     sim.until_identity_confirmed();
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::Online,
+        terms_accepted: true,
     });
     assert_eq!(
         sim.run(Command::ConfirmLetterIdentity),
@@ -532,6 +543,7 @@ fn review_never_takes_longer_than_24_weekday_hours() {
     sim.now += TimeDelta::days(4); // Friday 09:00
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::Online,
+        terms_accepted: true,
     });
     sim.ok(Command::ReadLetter);
     sim.ok(Command::ConfirmLetterIdentity);
@@ -558,6 +570,7 @@ fn passport_needs_only_its_photo_page_and_cni_needs_both_sides() {
     sim.until_identity_confirmed();
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::Online,
+        terms_accepted: true,
     });
     sim.ok(Command::ReadLetter);
     sim.ok(Command::ConfirmLetterIdentity);
@@ -635,6 +648,7 @@ fn three_wrong_secret_codes_lock_the_identity() {
     assert_eq!(sim.journey.step(), Step::Locked);
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::FaceToFace,
+        terms_accepted: false,
     });
     assert_eq!(
         sim.journey.step(),
@@ -841,6 +855,7 @@ fn a_stuck_activation_can_go_back_to_verification() {
     sim.until_identity_confirmed();
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::FaceToFace,
+        terms_accepted: false,
     });
     let code = sim.last_code(CodeKind::Activation);
     sim.ok(Command::ClerkValidate {
@@ -859,6 +874,7 @@ fn a_stuck_activation_can_go_back_to_verification() {
     );
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::FaceToFace,
+        terms_accepted: false,
     });
     assert_eq!(sim.journey.step(), Step::FaceToFace);
 }
@@ -953,6 +969,7 @@ fn activation_is_refused_when_another_identity_took_the_number_meanwhile() {
     sim.until_identity_confirmed();
     sim.ok(Command::ChooseVerification {
         mode: VerificationMode::FaceToFace,
+        terms_accepted: false,
     });
     let code = sim.last_code(CodeKind::Activation);
     sim.ok(Command::ClerkValidate {
@@ -1064,6 +1081,261 @@ fn the_sms_code_comes_after_creer_mon_compte_then_the_identity() {
     let order: Vec<Step> = Step::ALL.to_vec();
     let at = |step| order.iter().position(|s| *s == step).unwrap();
     assert!(at(Step::Mobile) < at(Step::Profile) && at(Step::Profile) < at(Step::MobileCode));
+}
+
+// ----- The online (AR24) path as guides 001, 003 and 000 show it -----
+
+/// The AR24 letter while the learner is online or awaiting activation.
+fn letter(sim: &Sim) -> &idn_journey::verification::RegisteredLetter {
+    match sim.journey.stage() {
+        idn_journey::Stage::Online { letter, .. }
+        | idn_journey::Stage::Activation {
+            letter: Some(letter), ..
+        } => letter,
+        stage => panic!("no AR24 letter at {stage:?}"),
+    }
+}
+
+fn timeline_labels(sim: &Sim) -> Vec<&'static str> {
+    letter(sim)
+        .timeline
+        .iter()
+        .map(|entry| entry.status.label_fr())
+        .collect()
+}
+
+/// Online up to the visual identification started, AR24's terms accepted.
+fn online_started(seed: u64) -> Sim {
+    let mut sim = Sim::new(seed);
+    sim.until_identity_confirmed();
+    sim.ok(Command::ChooseVerification {
+        mode: VerificationMode::Online,
+        terms_accepted: true,
+    });
+    sim.ok(Command::ReadLetter);
+    sim.ok(Command::ConfirmLetterIdentity);
+    sim.ok(Command::StartVisualIdentification);
+    sim
+}
+
+fn submit(sim: &mut Sim, decision: ReviewDecision) {
+    let plan = ReviewPlan::Automatic {
+        decision,
+        decide_at: sim.now + TimeDelta::minutes(15),
+    };
+    sim.ok(Command::SubmitVisualIdentification {
+        submission: submission(),
+        plan,
+    });
+}
+
+#[test]
+fn online_is_refused_until_ar24_terms_are_accepted_and_face_to_face_does_not_ask_for_them() {
+    let mut sim = Sim::new(60);
+    sim.until_identity_confirmed();
+    let before = sim.inbox.len();
+    let refused = sim.run(Command::ChooseVerification {
+        mode: VerificationMode::Online,
+        terms_accepted: false,
+    });
+    assert_eq!(refused, Err(JourneyError::Ar24TermsNotAccepted));
+    let error = refused.unwrap_err();
+    assert_eq!(error.code(), "ar24_terms_not_accepted");
+    assert_eq!(
+        error.message_fr(),
+        "Acceptez les conditions générales d'utilisation de AR24 pour continuer."
+    );
+    assert_eq!(sim.journey.step(), Step::VerificationChoice, "still choosing");
+    assert_eq!(sim.inbox.len(), before, "AR24 sends nothing");
+
+    sim.ok(Command::ChooseVerification {
+        mode: VerificationMode::Online,
+        terms_accepted: true,
+    });
+    assert_eq!(sim.journey.step(), Step::RegisteredLetter);
+
+    let mut other = Sim::new(61);
+    other.until_identity_confirmed();
+    other.ok(Command::ChooseVerification {
+        mode: VerificationMode::FaceToFace,
+        terms_accepted: false,
+    });
+    assert_eq!(other.journey.step(), Step::FaceToFace);
+    assert!(matches!(
+        other.inbox.last(),
+        Some((Channel::Sms, Notice::FaceToFaceCode { .. }))
+    ));
+}
+
+#[test]
+fn ar24_announces_the_letter_before_its_own_email() {
+    let mut sim = Sim::new(62);
+    sim.until_identity_confirmed();
+    let before = sim.inbox.len();
+    sim.ok(Command::ChooseVerification {
+        mode: VerificationMode::Online,
+        terms_accepted: true,
+    });
+    let letter_id = letter(&sim).letter_id.clone();
+    assert_eq!(
+        sim.inbox[before..],
+        [
+            (Channel::Email, Notice::RegisteredLetterAnnounced),
+            (Channel::Email, Notice::RegisteredLetterAvailable { letter_id }),
+        ]
+    );
+}
+
+#[test]
+fn submitting_brings_exactly_la_postes_confirmation_and_ar24s_signature_email() {
+    let mut sim = online_started(63);
+    let letter_id = letter(&sim).letter_id.clone();
+    let before = sim.inbox.len();
+    submit(&mut sim, ReviewDecision::Accepted);
+    assert_eq!(
+        sim.inbox[before..],
+        [
+            (
+                Channel::Email,
+                Notice::DossierSent {
+                    letter_id: letter_id.clone()
+                }
+            ),
+            (Channel::Email, Notice::DossierSigned { letter_id }),
+        ]
+    );
+    for code in ["dossier_sent", "dossier_signed", "registered_letter_announced"] {
+        assert!(Notice::CODES.contains(&code), "{code} is a known message kind");
+        assert!(Notice::label_fr_of(code).is_some(), "{code} has a French name");
+    }
+    assert!(!Notice::CODES.contains(&"identification_recorded"));
+}
+
+#[test]
+fn the_tracking_timeline_reads_as_ar24s_page_with_the_entries_still_to_come() {
+    let mut sim = Sim::new(64);
+    sim.until_identity_confirmed();
+    sim.ok(Command::ChooseVerification {
+        mode: VerificationMode::Online,
+        terms_accepted: true,
+    });
+    assert_eq!(
+        timeline_labels(&sim),
+        [
+            "Email de notification remis",
+            "Courrier recommandé électronique envoyé par votre expéditeur",
+            "Email de notification remis",
+        ]
+    );
+    assert_eq!(
+        letter(&sim).upcoming(),
+        [
+            "Identification commencée",
+            "Identification enregistrée",
+            "Identification en cours de traitement",
+            "Identification acceptée/refusée",
+            "Email de notification remis",
+        ]
+    );
+    sim.ok(Command::ReadLetter);
+    sim.ok(Command::ConfirmLetterIdentity);
+    sim.ok(Command::StartVisualIdentification);
+    submit(&mut sim, ReviewDecision::Refused(RefusalReason::Blur));
+    assert_eq!(
+        timeline_labels(&sim)[3..],
+        [
+            "Identification commencée",
+            "Identification enregistrée",
+            "Identification en cours de traitement",
+        ]
+    );
+    assert_eq!(
+        letter(&sim).upcoming(),
+        ["Identification acceptée/refusée", "Email de notification remis"]
+    );
+    sim.wait(TimeDelta::minutes(15));
+    assert_eq!(
+        timeline_labels(&sim)[6..],
+        ["Identification refusée", "Email de notification remis"]
+    );
+    assert!(letter(&sim).upcoming().is_empty(), "refused and notified");
+
+    sim.ok(Command::StartVisualIdentification);
+    assert_eq!(letter(&sim).upcoming().len(), 4, "a new identification goes on");
+    submit(&mut sim, ReviewDecision::Accepted);
+    sim.wait(TimeDelta::minutes(15));
+    assert_eq!(sim.journey.step(), Step::Activation);
+    assert_eq!(
+        timeline_labels(&sim).last_chunk::<2>(),
+        Some(&["Identification acceptée", "Email de notification remis"])
+    );
+    assert!(letter(&sim).upcoming().is_empty(), "accepted and notified");
+}
+
+#[test]
+fn once_accepted_ar24_offers_the_letter_and_the_code_comes_by_sms_and_in_the_letter() {
+    let mut sim = online_started(65);
+    let letter_id = letter(&sim).letter_id.clone();
+    submit(&mut sim, ReviewDecision::Accepted);
+    assert_eq!(
+        sim.journey.letter_contents(),
+        None,
+        "under review the letter stays sealed"
+    );
+    let before = sim.inbox.len();
+    sim.wait(TimeDelta::minutes(15));
+    let sent = &sim.inbox[before..];
+    assert_eq!(
+        sent[0],
+        (Channel::Email, Notice::IdentificationAccepted { letter_id })
+    );
+    let [(Channel::Sms, Notice::ActivationCode { code, valid_until })] = &sent[1..] else {
+        panic!("then the activation code by SMS only: {sent:?}");
+    };
+    let contents = sim.journey.letter_contents().expect("the letter can be read");
+    assert_eq!(contents.sender, "La Poste — L'Identité Numérique");
+    assert_eq!(&contents.activation_code, code);
+    assert_eq!(&contents.valid_until, valid_until);
+
+    sim.ok(Command::ResendActivationCode);
+    let resent = sim.last_code(CodeKind::Activation);
+    assert!(
+        matches!(sim.inbox.last(), Some((Channel::Sms, _))),
+        "a new code by SMS"
+    );
+    assert_eq!(
+        sim.journey.letter_contents().unwrap().activation_code,
+        resent,
+        "the letter shows the current code"
+    );
+
+    sim.ok(Command::Activate {
+        code: resent,
+        device: device("device-1"),
+        holder: MobileHolder::NoOtherIdentity,
+    });
+    assert_eq!(
+        sim.journey.letter_contents(),
+        None,
+        "nothing to read once activated"
+    );
+}
+
+#[test]
+fn face_to_face_has_no_letter_to_consult() {
+    let mut sim = Sim::new(66);
+    sim.until_identity_confirmed();
+    sim.ok(Command::ChooseVerification {
+        mode: VerificationMode::FaceToFace,
+        terms_accepted: false,
+    });
+    let code = sim.last_code(CodeKind::Activation);
+    sim.ok(Command::ClerkValidate {
+        code,
+        presented: presented(),
+    });
+    assert_eq!(sim.journey.step(), Step::Activation);
+    assert_eq!(sim.journey.letter_contents(), None);
 }
 
 // ----- Random journeys: invariants, and how much of the journey the generator reaches -----
@@ -1454,7 +1726,10 @@ impl Player {
                 Command::ResendActivationCode
             }
             Stage::FaceToFace { .. } | Stage::Activation { .. } if code_unusable => {
-                Command::ChooseVerification { mode: mode(choice) }
+                Command::ChooseVerification {
+                    mode: mode(choice),
+                    terms_accepted: true,
+                }
             }
             Stage::EmailCode { .. }
             | Stage::MobileCode { .. }
@@ -1472,9 +1747,10 @@ impl Player {
             },
             Stage::IdentityData { .. } => Command::EnterIdentity { input: identity() },
             Stage::IdentityConfirmation { .. } => Command::ConfirmIdentity,
-            Stage::VerificationChoice { .. } | Stage::Locked { .. } => {
-                Command::ChooseVerification { mode: mode(choice) }
-            }
+            Stage::VerificationChoice { .. } | Stage::Locked { .. } => Command::ChooseVerification {
+                mode: mode(choice),
+                terms_accepted: true,
+            },
             Stage::PostalLetter { arrives_at, .. } => return Move::Wait(*arrives_at - self.sim.now),
             Stage::Online { letter, .. } => match &letter.identification {
                 Identification::NotStarted if !letter.opened => Command::ReadLetter,
@@ -1510,9 +1786,10 @@ impl Player {
                         ReviewDecision::Accepted
                     },
                 },
-                Identification::Refused { .. } if choice.is_multiple_of(4) => {
-                    Command::ChooseVerification { mode: mode(choice) }
-                }
+                Identification::Refused { .. } if choice.is_multiple_of(4) => Command::ChooseVerification {
+                    mode: mode(choice),
+                    terms_accepted: true,
+                },
                 Identification::Refused { .. } => Command::StartVisualIdentification,
             },
             Stage::Enrolled { .. } => {
@@ -1547,7 +1824,11 @@ impl Player {
                 Step::MobileCode => Command::ResendMobileCode,
                 _ => Command::ResendActivationCode,
             }),
-            Action::Verify(choice) => Move::Send(Command::ChooseVerification { mode: mode(choice) }),
+            Action::Verify(choice) => Move::Send(Command::ChooseVerification {
+                mode: mode(choice),
+                // Now and then online without AR24's terms: refused, nothing changes.
+                terms_accepted: !choice.is_multiple_of(5),
+            }),
             Action::Clerk { same_document } => {
                 let code = self
                     .sim

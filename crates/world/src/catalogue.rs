@@ -2,6 +2,7 @@
 //! Sender addresses use the reserved `.invalid` domain: nothing here can reach a real mailbox.
 //! Times read in the class's time zone (`idn_journey::local_time`), like the learner's watch.
 
+use crate::api::MessageAction;
 use idn_journey::local_time::in_sentence as date;
 use idn_journey::{Channel, Notice};
 
@@ -81,22 +82,34 @@ pub fn render(channel: Channel, notice: &Notice, to: &Recipient<'_>) -> Rendered
             None,
             Some(code.clone()),
         ),
+        Notice::RegisteredLetterAnnounced => (
+            "Envoi d'une lettre recommandée électronique".into(),
+            "Bonjour,\n\nAR24 vous informe de l'envoi d'une lettre recommandée électronique dans les prochaines minutes. Vous la recevrez par e-mail : pensez à vérifier vos courriers indésirables (spams).".into(),
+            None,
+            None,
+        ),
         Notice::RegisteredLetterAvailable { letter_id } => (
-            "Vous avez reçu une lettre recommandée électronique".into(),
-            format!("Bonjour,\n\nUne lettre recommandée électronique ({letter_id}) vous attend. L'expéditeur restera anonyme jusqu'à la confirmation de votre identité.\nCliquez sur « Lire mon courrier » pour la consulter.\nPensez à vérifier vos courriers indésirables (spams)."),
-            Some(format!("/ar24/courrier/{letter_id}")),
+            "Vous avez reçu un courrier recommandé électronique".into(),
+            format!("Bonjour,\n\nUn de vos contacts vous a fait parvenir une lettre recommandée électronique (courrier n°{letter_id}). Comme pour un courrier recommandé papier, l'identité de votre expéditeur ne vous sera révélée qu'une fois votre identité confirmée.\nCliquez sur « Lire mon courrier » pour la consulter.\nPensez à vérifier vos courriers indésirables (spams)."),
+            Some(letter_link(letter_id)),
             None,
         ),
-        Notice::IdentificationRecorded { letter_id } => (
-            "Identification visuelle enregistrée".into(),
-            format!("Bonjour,\n\nVotre identification visuelle pour la lettre {letter_id} est enregistrée. Elle sera traitée sous 24 heures (hors week-end)."),
+        Notice::DossierSent { letter_id } => (
+            "Confirmation de l'envoi de votre dossier".into(),
+            format!("{hello}\n\nVotre dossier d'identification visuelle (courrier n°{letter_id}) a bien été envoyé au groupe La Poste. Il sera traité dans un délai de 24 h (sauf les week-ends) ; vous serez averti par e-mail une fois votre identité vérifiée."),
             None,
             None,
         ),
-        Notice::IdentificationAccepted => (
-            "Identification acceptée".into(),
-            format!("{hello}\n\nVotre identification visuelle est acceptée. Vous allez recevoir votre code d'activation par e-mail et par SMS."),
+        Notice::DossierSigned { letter_id } => (
+            "Signature électronique de votre dossier".into(),
+            format!("Bonjour,\n\nAR24 vous informe que votre dossier d'identification (courrier n°{letter_id}) a été signé électroniquement et transmis pour vérification."),
             None,
+            None,
+        ),
+        Notice::IdentificationAccepted { letter_id } => (
+            "Votre identité est vérifiée".into(),
+            format!("Bonjour,\n\nVotre identité est vérifiée pour le courrier n°{letter_id}. Cliquez sur « Consulter mon courrier » pour connaître votre expéditeur et lire son contenu. Votre code d'activation vous est aussi envoyé par SMS."),
+            Some(consult_link(letter_id)),
             None,
         ),
         Notice::IdentificationRefused { reason } => (
@@ -159,11 +172,36 @@ pub fn render(channel: Channel, notice: &Notice, to: &Recipient<'_>) -> Rendered
 fn is_ar24(notice: &Notice) -> bool {
     matches!(
         notice,
-        Notice::RegisteredLetterAvailable { .. }
-            | Notice::IdentificationRecorded { .. }
-            | Notice::IdentificationAccepted
+        Notice::RegisteredLetterAnnounced
+            | Notice::RegisteredLetterAvailable { .. }
+            | Notice::DossierSigned { .. }
+            | Notice::IdentificationAccepted { .. }
             | Notice::IdentificationRefused { .. }
     )
+}
+
+const LETTER_LINK: &str = "/ar24/courrier/";
+const CONSULT_SUFFIX: &str = "/consulter";
+
+/// « Lire mon courrier ».
+fn letter_link(letter_id: &str) -> String {
+    format!("{LETTER_LINK}{letter_id}")
+}
+
+/// « Consulter mon courrier », once the identity is verified.
+fn consult_link(letter_id: &str) -> String {
+    format!("{LETTER_LINK}{letter_id}{CONSULT_SUFFIX}")
+}
+
+/// The button a stored message's link stands for: the inbox keeps the link only, so messages
+/// stored before the buttons were named read the same way.
+pub fn action_of_link(link: &str) -> Option<MessageAction> {
+    let rest = link.strip_prefix(LETTER_LINK)?;
+    Some(if rest.ends_with(CONSULT_SUFFIX) {
+        MessageAction::ConsultLetter
+    } else {
+        MessageAction::ReadLetter
+    })
 }
 
 #[cfg(test)]
@@ -208,6 +246,7 @@ mod tests {
                     valid_until: at,
                 },
             ),
+            (Channel::Email, Notice::RegisteredLetterAnnounced),
             (
                 Channel::Email,
                 Notice::RegisteredLetterAvailable {
@@ -216,11 +255,22 @@ mod tests {
             ),
             (
                 Channel::Email,
-                Notice::IdentificationRecorded {
+                Notice::DossierSent {
                     letter_id: "LRE-1".into(),
                 },
             ),
-            (Channel::Email, Notice::IdentificationAccepted),
+            (
+                Channel::Email,
+                Notice::DossierSigned {
+                    letter_id: "LRE-1".into(),
+                },
+            ),
+            (
+                Channel::Email,
+                Notice::IdentificationAccepted {
+                    letter_id: "LRE-1".into(),
+                },
+            ),
             (
                 Channel::Email,
                 Notice::IdentificationRefused {
@@ -312,6 +362,75 @@ mod tests {
         assert!(message.sender.starts_with("AR24"));
         assert_eq!(message.link.as_deref(), Some("/ar24/courrier/LRE-42"));
         assert!(message.body.contains("Lire mon courrier") && message.body.contains("indésirables"));
+    }
+
+    #[test]
+    fn the_online_path_s_emails_come_from_whom_the_guides_say_with_their_buttons() {
+        let to = Recipient {
+            email: "camille@simulation.example",
+            mobile: Some("+33639980001"),
+            first_name: Some("Camille"),
+        };
+        let email = |notice: Notice| render(Channel::Email, &notice, &to);
+        let id = || "LRE-42".to_owned();
+
+        let announced = email(Notice::RegisteredLetterAnnounced);
+        assert!(announced.sender.starts_with("AR24"));
+        assert!(
+            announced.body.contains("dans les prochaines minutes"),
+            "{}",
+            announced.body
+        );
+        assert_eq!(announced.link, None, "nothing to read yet");
+
+        let letter = email(Notice::RegisteredLetterAvailable { letter_id: id() });
+        assert_eq!(
+            letter.subject,
+            "Vous avez reçu un courrier recommandé électronique"
+        );
+        assert_eq!(
+            action_of_link(letter.link.as_deref().unwrap()),
+            Some(MessageAction::ReadLetter)
+        );
+
+        let sent = email(Notice::DossierSent { letter_id: id() });
+        assert!(
+            sent.sender.starts_with("L'Identité Numérique La Poste"),
+            "La Poste confirms (000)"
+        );
+        assert!(
+            sent.subject.contains("envoi de votre dossier"),
+            "{}",
+            sent.subject
+        );
+        let signed = email(Notice::DossierSigned { letter_id: id() });
+        assert!(
+            signed.sender.starts_with("AR24"),
+            "AR24 informs of the signature (000)"
+        );
+        assert!(
+            signed.subject.contains("Signature électronique"),
+            "{}",
+            signed.subject
+        );
+
+        let accepted = email(Notice::IdentificationAccepted { letter_id: id() });
+        assert!(accepted.sender.starts_with("AR24"));
+        assert!(accepted.body.contains("Consulter mon courrier"));
+        assert_eq!(accepted.code, None);
+        assert!(
+            !accepted
+                .body
+                .chars()
+                .any(|c| c.is_ascii_digit() && !"LRE-42".contains(c)),
+            "no code in AR24's email: {}",
+            accepted.body
+        );
+        assert_eq!(
+            action_of_link(accepted.link.as_deref().unwrap()),
+            Some(MessageAction::ConsultLetter)
+        );
+        assert_eq!(action_of_link("/autre"), None);
     }
 
     #[test]

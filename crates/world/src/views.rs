@@ -1,8 +1,8 @@
 //! Turns a journey into the plain views of the API.
 
 use crate::api::{
-    ActivationView, FaceToFaceView, IdentitySummary, LearnerView, LoginRequestView, PostalLetterView,
-    RegisteredLetterView, ReviewPolicy, TimelineEntryView, VerificationMode as WireMode,
+    ActivationView, FaceToFaceView, IdentitySummary, LearnerView, LetterContentsView, LoginRequestView,
+    PostalLetterView, RegisteredLetterView, ReviewPolicy, TimelineEntryView, VerificationMode as WireMode,
 };
 use chrono::{DateTime, Utc};
 use idn_journey::enrolment::{ApprovalStatus, LoginApproval};
@@ -60,7 +60,14 @@ pub fn learner_view(id: &str, journey: &Journey, review_policy: &ReviewPolicy) -
             letter,
             ..
         } => {
-            view.registered_letter = letter.as_ref().map(letter_view);
+            view.registered_letter = letter.as_ref().map(|letter| RegisteredLetterView {
+                contents: journey.letter_contents().map(|contents| LetterContentsView {
+                    sender: contents.sender.to_owned(),
+                    activation_code: contents.activation_code,
+                    valid_until: contents.valid_until,
+                }),
+                ..letter_view(letter)
+            });
             view.activation = Some(ActivationView {
                 valid_until: code.expires_at(),
                 verified_by: wire_mode(*verified_by),
@@ -117,6 +124,8 @@ fn letter_view(letter: &RegisteredLetter) -> RegisteredLetterView {
                 label: entry.status.label_fr().to_owned(),
             })
             .collect(),
+        upcoming: letter.upcoming().into_iter().map(str::to_owned).collect(),
+        contents: None,
     }
 }
 
@@ -171,6 +180,7 @@ pub fn identity_summary(identity: &IdentityDocument) -> IdentitySummary {
     };
     IdentitySummary {
         document_type: identity.document_type.label_fr().to_owned(),
+        document_kind: identity.document_type.into(),
         sex: identity.sex.into(),
         given_names: identity.given_names.iter().map(ToString::to_string).collect(),
         birth_name: identity.birth_name.to_string(),

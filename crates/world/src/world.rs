@@ -50,6 +50,7 @@ mod clock;
 mod credentials;
 mod login_requests;
 mod media;
+mod postal;
 mod settings;
 mod sign_in;
 mod staff_help;

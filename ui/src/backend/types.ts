@@ -15,10 +15,14 @@ export type LearnerView = Schemas["LearnerView"];
 /** Where a learner stands: the union of the journey's step codes (`Step` in Rust). */
 export type Step = Schemas["Step"];
 export type InboxMessage = Schemas["InboxMessage"];
+/** The button a message offers: AR24's « Lire mon courrier » or « Consulter mon courrier ». */
+export type MessageAction = Schemas["MessageAction"];
 export type LoginRequestView = Schemas["LoginRequestView"];
 export type IdentityForm = Schemas["IdentityForm"];
 export type IdentitySummary = Schemas["IdentitySummary"];
 export type RegisteredLetterView = Schemas["RegisteredLetterView"];
+/** What AR24's letter says once the identity is verified: its sender and the activation code. */
+export type LetterContentsView = Schemas["LetterContentsView"];
 export type DocumentKind = Schemas["DocumentKind"];
 export type VerificationMode = Schemas["VerificationMode"];
 export type Civility = Schemas["Civility"];

@@ -93,7 +93,13 @@ export interface components {
             birth_date: string;
             birth_name: string;
             birthplace: string;
+            /**
+             * @description The same document as a code, for screens that decide on it (the visual identification
+             *     offers the declared document first, 003).
+             */
+            document_kind: components["schemas"]["DocumentKind"];
             document_number_ending: string;
+            /** @description The document's name as people read it (« Carte nationale d'identité »). */
             document_type: string;
             /** Format: date */
             expiry_date: string;
@@ -110,6 +116,7 @@ export interface components {
         };
         /** @description An email, SMS or paper letter the person received. */
         InboxMessage: {
+            action?: null | components["schemas"]["MessageAction"];
             /** Format: date-time */
             at: string;
             body: string;
@@ -167,6 +174,8 @@ export interface components {
             /** @enum {string} */
             action: "choose_verification";
             mode: components["schemas"]["VerificationMode"];
+            /** @description AR24's terms of use, ticked before « Confirmer »: required online, ignored otherwise. */
+            terms_accepted?: boolean;
         } | {
             /** @enum {string} */
             action: "read_letter";
@@ -213,6 +222,17 @@ export interface components {
             /** @description The step's French name. */
             step_label: string;
         };
+        /**
+         * @description The letter's contents once the identity is verified: who sends it and the activation code
+         *     to type in the app.
+         */
+        LetterContentsView: {
+            activation_code: string;
+            /** @description « La Poste — L'Identité Numérique ». */
+            sender: string;
+            /** Format: date-time */
+            valid_until: string;
+        };
         LoginRequestView: {
             challenge: string;
             /** Format: date-time */
@@ -229,6 +249,12 @@ export interface components {
             /** @description `pending`, `approved`, `declined`, `expired` or `blocked`. */
             status: string;
         };
+        /**
+         * @description A message's button: AR24's letter email « Lire mon courrier », its result email once the
+         *     identity is verified « Consulter mon courrier ».
+         * @enum {string}
+         */
+        MessageAction: "read_letter" | "consult_letter";
         /** @enum {string} */
         MessageChannel: "email" | "sms" | "post";
         /** @enum {string} */
@@ -272,6 +298,7 @@ export interface components {
             message: string;
         };
         RegisteredLetterView: {
+            contents?: null | components["schemas"]["LetterContentsView"];
             identity_confirmed: boolean;
             letter_id: string;
             opened: boolean;
@@ -284,6 +311,11 @@ export interface components {
             /** @description The 3 digits to say in the video, once the visual identification has started. */
             spoken_digits?: string | null;
             timeline: components["schemas"]["TimelineEntryView"][];
+            /**
+             * @description Labels of the tracking entries not reached yet, in order, shown as coming (greyed) as
+             *     AR24's page does; empty once decided and notified.
+             */
+            upcoming: string[];
         };
         /** @description How the world reviews this learner's next online visual identification. */
         ReviewPolicy: {

@@ -52,6 +52,7 @@ describe("the table of refusals", () => {
     expect(way("code_attempts_exhausted")).toBe("resend/code « Recevoir un nouveau code »");
     expect(way("resend_limit_reached")).toBe("trainer « Appeler le formateur »");
     expect(way("terms_not_accepted")).toBe("fix/terms « Aller à la case des CGU »");
+    expect(way("ar24_terms_not_accepted")).toBe("fix/terms « Aller à la case des conditions d'AR24 »");
     expect(way("invalid_secret_code")).toBe("redo/secret « Choisir un autre code secret »");
     expect(way("wrong_secret_code")).toBe("redo/secret « Saisir à nouveau le code secret »");
     expect(way("secret_code_locked")).toBe("verify_again « Vérifier à nouveau mon identité »");

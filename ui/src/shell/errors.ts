@@ -61,6 +61,8 @@ export const ERROR_RULES: Readonly<Record<string, ErrorRule>> = {
   weak_password: { action: "fix", field: "password" },
   invalid_mobile: { action: "fix", field: "mobile" },
   terms_not_accepted: { action: "fix", field: "terms" },
+  // « En ligne » without AR24's conditions ticked (Ar24Terms.svelte's box).
+  ar24_terms_not_accepted: { action: "fix", field: "terms" },
   code_malformed: { action: "fix", field: "code" },
   code_wrong: { action: "messages", field: "code", lock: "code" },
   code_expired: { action: "resend", field: "code" },
@@ -83,6 +85,8 @@ export const ERROR_RULES: Readonly<Record<string, ErrorRule>> = {
   identity_already_confirmed: { action: "refresh" },
   // The verification (crates/journey, the world's media, the capture, the app's commands).
   document_mismatch: { action: "trainer" },
+  // The postal procedure's desk (the console) refuses it; the app never sends that request.
+  postal_letter_not_awaited: { action: "trainer" },
   letter_not_opened: { action: "messages" },
   identification_not_started: { action: "refresh" },
   incomplete_submission: { action: "fix" },

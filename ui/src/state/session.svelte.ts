@@ -1,7 +1,9 @@
 // The session the screens show: the snapshot from Rust, replaced by each `session` event.
 import { BackendError, type Backend, type InboxMessage, type SessionView } from "../backend";
 
-export type Panel = "messages" | "settings" | null;
+/** What is opened over the learner's step: the Messages panel, Réglages, or AR24's letter read
+ * from its email (« Consulter mon courrier »). */
+export type Panel = "messages" | "settings" | "letter" | null;
 
 /** The world's refusals of the credential a command carried (HTTP 401): the device must sign
  * in again, which the next snapshot says (`sign_in_needed`), not an error note. */

@@ -138,7 +138,7 @@ impl Line {
             ),
             Self::OnlineChosen => (
                 "online_chosen",
-                "Vérification « En ligne » : lettre recommandée AR24 reçue",
+                "Vérification « En ligne » : conditions d'AR24 acceptées, lettre recommandée AR24 reçue",
             ),
             Self::LetterOpened => (
                 "letter_opened",

@@ -126,7 +126,7 @@ pub(super) async fn submission(world: &World, learner_id: &str) -> Result<Review
 /// What the review desk says once it has decided.
 pub(super) fn review_done_fr(accepted: bool) -> &'static str {
     if accepted {
-        "Identification acceptée : l'apprenant reçoit l'e-mail et son code d'activation."
+        "Identification acceptée : l'apprenant reçoit l'e-mail d'AR24 (« Consulter mon courrier ») et son code d'activation par SMS."
     } else {
         "Identification refusée : l'apprenant reçoit le motif par e-mail et peut recommencer."
     }

@@ -22,6 +22,7 @@ mod help_pages;
 mod journal_fr;
 mod learner_pages;
 mod pages;
+mod postal_desk;
 mod review_pages;
 mod scenarios;
 mod sign_in_pages;
@@ -31,7 +32,7 @@ pub use auth::{
     add_staff, scenario_engine_account, EngineAccount, Role, StaffSession, MIN_PASSWORD_CHARS,
     SCENARIO_ENGINE_EMAIL, SESSION_LIFETIME,
 };
-pub(crate) use auth::{audit_done, digest, session};
+pub(crate) use auth::{audit_done, digest, fresh_token, session};
 pub use scenarios::{
     Application, AppliedScenario, CatalogueEntry, ScenarioDesk, ScenarioFailure, ScenarioRunner,
     ScenarioSource,
@@ -253,6 +254,18 @@ pub fn routes() -> Vec<ConsoleRoute> {
             "/console/guichet",
             Staff(CLERKS),
             post(clerk_pages::clerk_decide),
+        ),
+        route(
+            Method::GET,
+            "/console/guichet/courrier",
+            Staff(CLERKS),
+            get(postal_desk::postal_desk_page),
+        ),
+        route(
+            Method::POST,
+            "/console/guichet/courrier",
+            Staff(CLERKS),
+            post(postal_desk::postal_desk_validate),
         ),
         route(
             Method::GET,

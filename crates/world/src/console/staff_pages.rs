@@ -54,6 +54,7 @@ pub(super) fn staff_action_fr(action: &str) -> String {
         "clerk_lookup" => "Recherche d'un code au guichet",
         "clerk_validate" => "Validation au guichet face à face",
         "clerk_refuse" => "Refus au guichet face à face",
+        "postal_validate" => "Validation d'une procédure courrier (lettre recommandée)",
         "clock_advance" => "Horloge de la classe avancée",
         "clock_speed" => "Vitesse de l'horloge de la classe changée",
         "clock_rewind" => "Horloge de la classe ramenée en arrière",

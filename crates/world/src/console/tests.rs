@@ -13,6 +13,8 @@ use axum::http::Request as HttpRequest;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+mod postal_desk;
+
 const PASSWORD: &str = "mot de passe du personnel";
 
 struct Fixture {

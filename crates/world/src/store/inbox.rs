@@ -13,6 +13,7 @@ pub(crate) trait InboxReads: Reads {
         let mut rows = statement.query([learner_id])?;
         let mut messages = Vec::new();
         while let Some(row) = rows.next()? {
+            let link: Option<String> = row.get(7)?;
             messages.push(InboxMessage {
                 id: row.get(0)?,
                 at: parse_time(text(row, 1)?)?,
@@ -21,7 +22,8 @@ pub(crate) trait InboxReads: Reads {
                 recipient: row.get(4)?,
                 subject: row.get(5)?,
                 body: row.get(6)?,
-                link: row.get(7)?,
+                action: link.as_deref().and_then(crate::catalogue::action_of_link),
+                link,
                 folder: row.get(8)?,
                 code: row.get(9)?,
             });

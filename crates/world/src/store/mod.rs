@@ -21,6 +21,7 @@ mod learners;
 mod media;
 mod migrations;
 mod oversight;
+mod postal_requests;
 mod relying_parties;
 mod settings;
 mod staff;
@@ -32,6 +33,7 @@ pub(crate) use journal::JournalReads;
 pub(crate) use learners::{JournalLine, LearnerReads, LearnerRow, NewLearnerRow, StoredMessage};
 pub(crate) use media::NewMedia;
 pub(crate) use oversight::OversightReads;
+pub(crate) use postal_requests::{PostalReads, PostalRow};
 pub(crate) use relying_parties::{NewRelyingPartyRow, RelyingPartyReads, RelyingPartyRow};
 pub(crate) use settings::{NewWorldRow, SettingsReads};
 #[cfg(test)]

@@ -97,6 +97,7 @@ impl StepForm {
                     "online" => VerificationMode::Online,
                     _ => return Err(UnknownForm),
                 },
+                terms_accepted: self.terms_accepted.is_some(),
             },
             _ => return Err(UnknownForm),
         })

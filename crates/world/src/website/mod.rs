@@ -9,6 +9,7 @@
 
 mod forms;
 mod pages;
+mod postal;
 mod session;
 
 use crate::access::credentials::{revoke_own, RevokedBecause};
@@ -41,6 +42,7 @@ pub(crate) fn router(world: Arc<World>) -> Router {
         .route(STEPS, get(step).post(act))
         .route("/identite-numerique/messagerie", get(inbox))
         .route("/identite-numerique/deconnexion", post(sign_out))
+        .merge(postal::routes())
         .with_state(world)
 }
 

@@ -14,6 +14,8 @@ use axum::http::{header, HeaderMap, HeaderValue};
 const ACCOUNT_COOKIE: &str = "idn_site";
 /// The sign-in ticket and the email it was asked for, while the code is awaited.
 const SIGN_IN_COOKIE: &str = "idn_site_connexion";
+/// The postal procedure's request posted from this browser (`World::post_postal_request`).
+const POSTAL_COOKIE: &str = "idn_site_courrier";
 /// Where the cookies are sent: the site's own addresses, never the API or the console.
 const COOKIE_PATH: &str = "/identite-numerique";
 
@@ -53,6 +55,21 @@ pub(super) fn keep_account(token: &str, secure: bool) -> HeaderValue {
 /// `Set-Cookie` keeping the sign-in ticket while the code is awaited.
 pub(super) fn keep_sign_in(token: &str, secure: bool) -> HeaderValue {
     set_cookie(SIGN_IN_COOKIE, token, secure)
+}
+
+/// The token of the postal request this browser posted, if any.
+pub(super) fn postal_request(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, POSTAL_COOKIE).filter(|token| !token.is_empty() && token.len() <= 128)
+}
+
+/// `Set-Cookie` keeping the postal request's token, so that its browser follows it for the
+/// weeks the procedure takes (60 days), not only this browser session.
+pub(super) fn keep_postal_request(token: &str, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{POSTAL_COOKIE}={token}; Path={COOKIE_PATH}; HttpOnly; SameSite=Strict; Max-Age=5184000{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// `Set-Cookie`s forgetting both cookies (« Se déconnecter », or once the sign-in is done).

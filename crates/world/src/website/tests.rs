@@ -10,6 +10,8 @@ use http_body_util::BodyExt;
 use std::sync::Arc;
 use tower::ServiceExt;
 
+mod postal;
+
 const EMAIL: &str = "camille.martin@exemple.fr";
 const PASSWORD: &str = "Formation2026";
 const ORIGIN: &str = "http://localhost";
@@ -359,5 +361,72 @@ async fn another_sites_form_changes_nothing() {
             .as_deref(),
         Some("/identite-numerique/connexion"),
         "no cookie, no mailbox"
+    );
+}
+
+#[tokio::test]
+async fn en_ligne_needs_ar24_terms_ticked_before_confirmer() {
+    let (_dir, world, app) = world().await;
+    let mut browser = Browser::new(&app);
+    browser
+        .post("/identite-numerique/compte", &[("email", EMAIL)])
+        .await;
+    let choice = walk_to_the_choice(&mut browser, &world).await;
+    assert!(choice.html.contains("Conditions générales d'utilisation de AR24"));
+    assert!(choice
+        .html
+        .contains("J'accepte les conditions générales d'utilisation de AR24."));
+
+    let unticked = browser
+        .post(
+            "/identite-numerique/parcours",
+            &[("action", "choose_verification"), ("mode", "online")],
+        )
+        .await;
+    assert!(
+        unticked
+            .html
+            .contains("Acceptez les conditions générales d&#39;utilisation de AR24 pour continuer."),
+        "{}",
+        unticked.html
+    );
+    assert_eq!(step_of(&unticked.html), "verification_choice");
+
+    let ticked = browser
+        .post(
+            "/identite-numerique/parcours",
+            &[
+                ("action", "choose_verification"),
+                ("mode", "online"),
+                ("terms_accepted", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(ticked.status, StatusCode::SEE_OTHER, "{}", ticked.html);
+    let next = browser.get("/identite-numerique/parcours").await;
+    assert!(next
+        .html
+        .contains("AR24 vous envoie une lettre recommandée électronique"));
+    let learner = world
+        .learners()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|learner| learner.email.as_deref() == Some(EMAIL))
+        .unwrap();
+    let subjects: Vec<String> = world
+        .inbox(&learner.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|message| message.subject)
+        .collect();
+    assert_eq!(
+        subjects.last_chunk::<2>(),
+        Some(&[
+            "Envoi d'une lettre recommandée électronique".to_owned(),
+            "Vous avez reçu un courrier recommandé électronique".to_owned(),
+        ]),
+        "AR24 announces the letter, then sends it"
     );
 }

@@ -252,12 +252,13 @@ pub(super) fn to_command(
             }
         }
         LearnerAction::ConfirmIdentity => Command::ConfirmIdentity,
-        LearnerAction::ChooseVerification { mode } => Command::ChooseVerification {
+        LearnerAction::ChooseVerification { mode, terms_accepted } => Command::ChooseVerification {
             mode: match mode {
                 api::VerificationMode::FaceToFace => VerificationMode::FaceToFace,
                 api::VerificationMode::Online => VerificationMode::Online,
                 api::VerificationMode::ByPost => VerificationMode::ByPost,
             },
+            terms_accepted,
         },
         LearnerAction::ReadLetter => Command::ReadLetter,
         LearnerAction::ConfirmLetterIdentity => Command::ConfirmLetterIdentity,

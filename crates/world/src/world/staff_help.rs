@@ -94,6 +94,20 @@ pub struct HelpOffer {
     pub hint: String,
 }
 
+/// The offer to choose a verification mode again; online it says that the trainer accepts
+/// AR24's terms in the learner's name (a sandbox choice: the learner ticks them in the app).
+fn verify_again_label(mode: VerificationMode) -> String {
+    let mode_fr = mode.label_fr().to_lowercase();
+    match mode {
+        VerificationMode::Online => format!(
+            "Débloquer : refaire la vérification d'identité — {mode_fr} (conditions d'AR24 acceptées pour l'apprenant, choix du bac à sable)"
+        ),
+        VerificationMode::FaceToFace | VerificationMode::ByPost => {
+            format!("Débloquer : refaire la vérification d'identité — {mode_fr}")
+        }
+    }
+}
+
 fn mode_code(mode: VerificationMode) -> &'static str {
     match mode {
         VerificationMode::FaceToFace => "face_a_face",
@@ -278,10 +292,7 @@ pub fn offers(journey: &Journey, now: DateTime<Utc>) -> Vec<HelpOffer> {
                 offer(
                     StaffHelp::VerifyAgain(mode),
                     HelpGroup::CodeAndLocks,
-                    format!(
-                        "Débloquer : refaire la vérification d'identité — {}",
-                        mode.label_fr().to_lowercase()
-                    ),
+                    verify_again_label(mode),
                     "Le code de la lettre ne vaut plus et n'est pas renvoyé : comme l'apprenant le ferait dans l'application, il choisit à nouveau un mode de vérification.",
                 );
             }
@@ -321,7 +332,7 @@ pub fn offers(journey: &Journey, now: DateTime<Utc>) -> Vec<HelpOffer> {
                     offer(
                         StaffHelp::VerifyAgain(mode),
                         HelpGroup::CodeAndLocks,
-                        format!("Débloquer : refaire la vérification d'identité — {}", mode.label_fr().to_lowercase()),
+                        verify_again_label(mode),
                         hint,
                     );
                 }
@@ -452,14 +463,19 @@ impl World {
                     Some(CodeRenewal::Resend(CodeKind::Activation)) => Command::ResendActivationCode,
                     Some(CodeRenewal::ChooseFaceToFaceAgain) => Command::ChooseVerification {
                         mode: VerificationMode::FaceToFace,
+                        terms_accepted: false,
                     },
                     None => return Err(WorldError::Corrupt("a resend offered without a code".into())),
                 };
                 self.staff_command(id, command).await?;
             }
             StaffHelp::VerifyAgain(mode) => {
-                self.staff_command(id, Command::ChooseVerification { mode })
-                    .await?;
+                // Online, the trainer ticks AR24's terms for the learner, as the label says.
+                let command = Command::ChooseVerification {
+                    mode,
+                    terms_accepted: mode == VerificationMode::Online,
+                };
+                self.staff_command(id, command).await?;
             }
             StaffHelp::WaitOutSignInLock => {
                 let until = loaded
@@ -766,6 +782,7 @@ mod tests {
             &id,
             LearnerAction::ChooseVerification {
                 mode: api::VerificationMode::FaceToFace,
+                terms_accepted: false,
             },
         )
         .await;
@@ -808,6 +825,7 @@ mod tests {
             &id,
             LearnerAction::ChooseVerification {
                 mode: api::VerificationMode::ByPost,
+                terms_accepted: false,
             },
         )
         .await;
@@ -895,6 +913,7 @@ mod tests {
             id,
             LearnerAction::ChooseVerification {
                 mode: api::VerificationMode::FaceToFace,
+                terms_accepted: false,
             },
         )
         .await;
@@ -996,6 +1015,17 @@ mod tests {
         assert!(ways_out
             .iter()
             .all(|offer| offer.hint.contains("choix du bac à sable")));
+        let online = ways_out
+            .iter()
+            .find(|offer| offer.help == StaffHelp::VerifyAgain(VerificationMode::Online))
+            .unwrap();
+        assert!(
+            online
+                .label
+                .contains("conditions d'AR24 acceptées pour l'apprenant"),
+            "the trainer knows they accept AR24's terms for the learner: {}",
+            online.label
+        );
         assert!(
             !offers
                 .iter()

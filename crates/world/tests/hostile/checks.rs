@@ -136,9 +136,10 @@ fn same_messages(a: &[InboxMessage], b: &[InboxMessage]) -> bool {
                 link,
                 folder,
                 code,
+                action,
             } = a;
             (
-                id, at, channel, sender, recipient, subject, body, link, folder, code,
+                id, at, channel, sender, recipient, subject, body, link, folder, code, action,
             ) == (
                 &b.id,
                 &b.at,
@@ -150,6 +151,7 @@ fn same_messages(a: &[InboxMessage], b: &[InboxMessage]) -> bool {
                 &b.link,
                 &b.folder,
                 &b.code,
+                &b.action,
             )
         })
 }

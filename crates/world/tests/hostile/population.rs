@@ -584,7 +584,7 @@ async fn walk(
         | Goal::ActivationOnline => "online",
         _ => "face_to_face",
     };
-    act(json!({"action": "choose_verification", "mode": mode})).await;
+    act(json!({"action": "choose_verification", "mode": mode, "terms_accepted": mode == "online"})).await;
     match goal {
         Goal::FaceToFace | Goal::PostalLetter | Goal::RegisteredLetter => return None,
         _ => {}

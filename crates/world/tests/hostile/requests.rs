@@ -568,7 +568,9 @@ pub(super) fn build(kind: Kind, who: usize, case: &Case<'_>, rng: &mut ChaCha20R
         Kind::ConfirmIdentity => act(json!({"action": "confirm_identity"})),
         Kind::ChooseFaceToFace => act(json!({"action": "choose_verification", "mode": "face_to_face"})),
         Kind::ChooseByPost => act(json!({"action": "choose_verification", "mode": "by_post"})),
-        Kind::ChooseOnline => act(json!({"action": "choose_verification", "mode": "online"})),
+        Kind::ChooseOnline => {
+            act(json!({"action": "choose_verification", "mode": "online", "terms_accepted": true}))
+        }
         Kind::ReadLetter => act(json!({"action": "read_letter"})),
         Kind::ConfirmLetterIdentity => act(json!({"action": "confirm_letter_identity"})),
         Kind::DeclineLetter => act(json!({"action": "decline_letter"})),

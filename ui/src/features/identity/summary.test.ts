@@ -4,6 +4,7 @@ import { confirmationRows, nationalityName } from "./summary";
 
 const identity: IdentitySummary = {
   document_type: "Carte nationale d'identité",
+  document_kind: "cni",
   sex: "male",
   given_names: ["Camille", "Marie"],
   birth_name: "Martin",

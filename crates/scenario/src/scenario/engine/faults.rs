@@ -272,6 +272,7 @@ impl Run<'_> {
         self.act(LearnerAction::ForgetSecretCode).await?;
         self.act(LearnerAction::ChooseVerification {
             mode: VerificationMode::FaceToFace,
+            terms_accepted: false,
         })
         .await?;
         self.clerk().await?;

@@ -166,7 +166,11 @@ impl Run<'_> {
     async fn choose_verification(&mut self) -> Result<()> {
         let mode = self.scenario.verification;
         let after = self
-            .act(LearnerAction::ChooseVerification { mode: mode.wire() })
+            // Online, the persona ticks AR24's terms before « Confirmer » (001).
+            .act(LearnerAction::ChooseVerification {
+                mode: mode.wire(),
+                terms_accepted: mode == Verification::Online,
+            })
             .await?;
         let face_to_face_code = match mode {
             Verification::FaceToFace => self.last_code(&[MessageChannel::Sms]).await?,
